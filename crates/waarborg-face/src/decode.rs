@@ -9,6 +9,7 @@ use std::fs::File;
 use std::io::{BufReader, Cursor, Read};
 use std::path::Path;
 
+use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage};
 
 /// Hard limits on what may be decoded.
@@ -127,9 +128,19 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<RgbImage, DecodeErr
         }
         Ok(reader)
     };
+    let first = reader()?;
+    if first.format() == Some(image::ImageFormat::Jpeg) {
+        let orientation = first
+            .into_decoder()
+            .and_then(|mut d| d.orientation())
+            .unwrap_or(Orientation::NoTransforms);
+        let mut image = DynamicImage::ImageRgb8(decode_jpeg(bytes, limits)?);
+        image.apply_orientation(orientation);
+        return Ok(image.into_rgb8());
+    }
     // First pass reads only the header, so the size the file claims is judged before a
     // single pixel buffer exists.
-    let (width, height) = reader()?.into_dimensions().map_err(map_image_error)?;
+    let (width, height) = first.into_dimensions().map_err(map_image_error)?;
     check_dimensions(width, height, limits)?;
     let mut decoder_limits = image::Limits::default();
     decoder_limits.max_image_width = Some(limits.max_side);
@@ -148,6 +159,48 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<RgbImage, DecodeErr
     let mut image = DynamicImage::from_decoder(decoder).map_err(map_image_error)?;
     image.apply_orientation(orientation);
     Ok(image.into_rgb8())
+}
+
+/// JPEG through libjpeg-turbo, as the reference pipeline decodes it (same inverse DCT and
+/// chroma upsampling), so the pixels and hence the detections agree with it.
+fn decode_jpeg(bytes: &[u8], limits: &DecodeLimits) -> Result<RgbImage, DecodeError> {
+    let corrupt = |e: turbojpeg::Error| DecodeError::Corrupt(e.to_string());
+    let mut decompressor = turbojpeg::Decompressor::new().map_err(corrupt)?;
+    let header = decompressor.read_header(bytes).map_err(corrupt)?;
+    let (w, h) = (header.width, header.height);
+    let too_big = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+    check_dimensions(too_big(w), too_big(h), limits)?;
+    let cmyk = matches!(
+        header.colorspace,
+        turbojpeg::Colorspace::CMYK | turbojpeg::Colorspace::YCCK
+    );
+    let (format, channels) = if cmyk {
+        (turbojpeg::PixelFormat::CMYK, 4)
+    } else {
+        (turbojpeg::PixelFormat::RGB, 3)
+    };
+    let mut pixels = vec![0u8; w * h * channels];
+    let output = turbojpeg::Image {
+        pixels: pixels.as_mut_slice(),
+        width: w,
+        pitch: w * channels,
+        height: h,
+        format,
+    };
+    decompressor.decompress(bytes, output).map_err(corrupt)?;
+    if cmyk {
+        // Adobe-style (inverted) CMYK to RGB, as OpenCV converts it.
+        pixels = pixels
+            .chunks_exact(4)
+            .flat_map(|p| {
+                let k = u32::from(p[3]);
+                let ink = |v: u8| (k - (((255 - u32::from(v)) * k) >> 8)) as u8;
+                [ink(p[0]), ink(p[1]), ink(p[2])]
+            })
+            .collect();
+    }
+    RgbImage::from_raw(w as u32, h as u32, pixels)
+        .ok_or_else(|| DecodeError::Corrupt("decoder returned a short buffer".into()))
 }
 
 fn check_dimensions(width: u32, height: u32, limits: &DecodeLimits) -> Result<(), DecodeError> {

@@ -105,20 +105,21 @@ pub fn invert_affine(m: &Affine) -> Option<Affine> {
     ])
 }
 
-/// OpenCV's sub-pixel precision for remapping (`INTER_BITS` = 5).
-const INTER_TAB: f64 = 32.0;
-
 /// `cv2.warpAffine(src, m, (width, height), borderValue=0)`: bilinear, black outside.
+///
+/// The reference's OpenCV build runs this through Intel IPP, which interpolates at full
+/// floating-point precision (not OpenCV's own 1/32-pixel fixed point) and rounds half to
+/// even; this does the same, so the aligned crops agree with the reference's.
 /// Returns `None` when `m` is singular.
 pub fn warp_affine(src: &RgbImage, m: &Affine, width: u32, height: u32) -> Option<RgbImage> {
     let inv = invert_affine(m)?;
     let (sw, sh) = (i64::from(src.width()), i64::from(src.height()));
     let data = src.as_raw();
-    let pixel = |x: i64, y: i64, c: usize| -> f32 {
+    let pixel = |x: i64, y: i64, c: usize| -> f64 {
         if x < 0 || y < 0 || x >= sw || y >= sh {
             0.0
         } else {
-            f32::from(data[((y * sw + x) * 3) as usize + c])
+            f64::from(data[((y * sw + x) * 3) as usize + c])
         }
     };
     let mut out = vec![0u8; width as usize * height as usize * 3];
@@ -126,24 +127,17 @@ pub fn warp_affine(src: &RgbImage, m: &Affine, width: u32, height: u32) -> Optio
         for x in 0..width as usize {
             let sx = inv[0][0] * x as f64 + inv[0][1] * y as f64 + inv[0][2];
             let sy = inv[1][0] * x as f64 + inv[1][1] * y as f64 + inv[1][2];
-            // Quantise to 1/32 pixel as OpenCV does, then interpolate.
-            let qx = (sx * INTER_TAB).round();
-            let qy = (sy * INTER_TAB).round();
-            if !qx.is_finite() || !qy.is_finite() || qx.abs() > 1e12 || qy.abs() > 1e12 {
-                continue;
+            if !(sx > -1.0 && sy > -1.0 && sx < sw as f64 && sy < sh as f64) {
+                continue; // also skips NaN
             }
-            let (qx, qy) = (qx as i64, qy as i64);
-            let (ix, iy) = (qx.div_euclid(32), qy.div_euclid(32));
-            let fx = qx.rem_euclid(32) as f32 / 32.0;
-            let fy = qy.rem_euclid(32) as f32 / 32.0;
-            if ix < -1 || iy < -1 || ix >= sw || iy >= sh {
-                continue;
-            }
+            let (fx0, fy0) = (sx.floor(), sy.floor());
+            let (ix, iy) = (fx0 as i64, fy0 as i64);
+            let (fx, fy) = (sx - fx0, sy - fy0);
             for c in 0..3 {
                 let top = pixel(ix, iy, c) * (1.0 - fx) + pixel(ix + 1, iy, c) * fx;
                 let bottom = pixel(ix, iy + 1, c) * (1.0 - fx) + pixel(ix + 1, iy + 1, c) * fx;
                 let v = top * (1.0 - fy) + bottom * fy;
-                out[(y * width as usize + x) * 3 + c] = v.round().clamp(0.0, 255.0) as u8;
+                out[(y * width as usize + x) * 3 + c] = v.round_ties_even().clamp(0.0, 255.0) as u8;
             }
         }
     }
