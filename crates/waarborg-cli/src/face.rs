@@ -48,10 +48,14 @@ pub struct EngineArgs {
     /// CPU threads in all (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
+    /// Images inferred at the same time, each on threads/workers threads
+    /// (default: one per thread when there are several images).
+    #[arg(long)]
+    workers: Option<usize>,
 }
 
 impl EngineArgs {
-    fn load(&self, images: usize) -> anyhow::Result<FaceEngine> {
+    pub fn load(&self, images: usize) -> anyhow::Result<FaceEngine> {
         let paths = ModelCache::from_env().require()?;
         let mut config = EngineConfig::default();
         if let Some(t) = self.threads {
@@ -59,7 +63,13 @@ impl EngineArgs {
             config.threads = t;
         }
         // Many images: one image per thread. One image: all threads on it.
-        config.workers = images.clamp(1, config.threads);
+        config.workers = match self.workers {
+            Some(w) => {
+                anyhow::ensure!(w > 0, "--workers must be at least 1");
+                w
+            }
+            None => images.clamp(1, config.threads),
+        };
         let engine = FaceEngine::load(
             &EnginePaths {
                 runtime_library: paths.runtime_library,
@@ -75,11 +85,11 @@ impl EngineArgs {
 /// The result for one image, in the CLI's stable JSON shape.
 #[derive(Debug, Serialize)]
 pub struct ImageResult {
-    image: String,
+    pub image: String,
     width: Option<u32>,
     height: Option<u32>,
     faces: Vec<AnalyzedFace>,
-    error: Option<String>,
+    pub error: Option<String>,
 }
 
 /// Analyses images in parallel over the engine's workers; results in input order.

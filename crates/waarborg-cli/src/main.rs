@@ -3,6 +3,7 @@
 //! Thin: each subcommand parses its arguments, calls an engine crate and prints. Errors
 //! reach the user through `anyhow` with the engine's message, which says what to do.
 
+mod bench;
 mod face;
 
 use std::process::ExitCode;
@@ -29,6 +30,11 @@ enum Command {
     Face {
         #[command(subcommand)]
         command: face::FaceCommand,
+    },
+    /// Measure speed (see bench/ for side-by-side comparisons).
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
     },
     /// Set up the model cache if needed, then analyse and compare the sample photos.
     Demo(face::EngineArgs),
@@ -57,6 +63,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Models { command } => models(command),
         Command::Face { command } => face::run(command),
+        Command::Bench { command } => bench::run(command),
         Command::Demo(args) => {
             ModelCache::from_env().install(&mut |line| eprintln!("{line}"))?;
             face::demo(&args)

@@ -1,6 +1,7 @@
 //! ArcFace templates: aligned 112×112 crops in, L2-normalised 512-d vectors out, batched.
 
 use image::RgbImage;
+use ort::session::Session;
 use ort::value::TensorRef;
 
 use crate::align::ALIGNED_SIZE;
@@ -30,45 +31,75 @@ fn normalised(v: &[f32]) -> Template {
     }
 }
 
-/// Templates for aligned crops, in order.
+/// Templates for aligned crops, in order. A batch is split over the sessions that are idle
+/// when it starts, each part on its own thread.
 pub(crate) fn embed(pool: &SessionPool, crops: &[&RgbImage]) -> Result<Vec<Template>, FaceError> {
     let mut out = Vec::with_capacity(crops.len());
-    let side = ALIGNED_SIZE as usize;
-    let plane = side * side;
     for chunk in crops.chunks(MAX_BATCH) {
-        let mut blob = vec![0f32; chunk.len() * 3 * plane];
-        for (i, crop) in chunk.iter().enumerate() {
-            if crop.dimensions() != (ALIGNED_SIZE, ALIGNED_SIZE) {
-                return Err(FaceError::Inference(format!(
-                    "aligned crops must be {ALIGNED_SIZE}×{ALIGNED_SIZE}"
-                )));
-            }
-            let base = i * 3 * plane;
-            for (p, px) in crop.as_raw().chunks_exact(3).enumerate() {
-                for c in 0..3 {
-                    blob[base + c * plane + p] = (f32::from(px[c]) - 127.5) / 127.5;
-                }
-            }
+        let mut sessions = pool.acquire_idle(chunk.len());
+        if sessions.len() == 1 {
+            out.extend(run_batch(&mut sessions[0], chunk)?);
+            continue;
         }
-        let tensor = TensorRef::from_array_view(([chunk.len(), 3, side, side], blob.as_slice()))
-            .map_err(|e| FaceError::Inference(e.to_string()))?;
-        let mut session = pool.acquire();
-        let outputs = session
-            .run(ort::inputs![tensor])
-            .map_err(|e| FaceError::Inference(e.to_string()))?;
-        let (_, data) = outputs[0]
-            .try_extract_tensor::<f32>()
-            .map_err(|e| FaceError::Inference(e.to_string()))?;
-        if data.len() != chunk.len() * TEMPLATE_DIM {
-            return Err(FaceError::Inference(format!(
-                "the recogniser returned {} values for {} faces",
-                data.len(),
-                chunk.len()
-            )));
+        let per = chunk.len().div_ceil(sessions.len());
+        let parts: Vec<Result<Vec<Template>, FaceError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = sessions
+                .iter_mut()
+                .zip(chunk.chunks(per))
+                .map(|(session, part)| {
+                    let session: &mut Session = session;
+                    scope.spawn(move || run_batch(session, part))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(FaceError::Inference("a recogniser thread panicked".into()))
+                    })
+                })
+                .collect()
+        });
+        for part in parts {
+            out.extend(part?);
         }
-        out.extend(data.chunks_exact(TEMPLATE_DIM).map(normalised));
     }
     Ok(out)
+}
+
+fn run_batch(session: &mut Session, crops: &[&RgbImage]) -> Result<Vec<Template>, FaceError> {
+    let side = ALIGNED_SIZE as usize;
+    let plane = side * side;
+    let mut blob = vec![0f32; crops.len() * 3 * plane];
+    for (i, crop) in crops.iter().enumerate() {
+        if crop.dimensions() != (ALIGNED_SIZE, ALIGNED_SIZE) {
+            return Err(FaceError::Inference(format!(
+                "aligned crops must be {ALIGNED_SIZE}×{ALIGNED_SIZE}"
+            )));
+        }
+        let base = i * 3 * plane;
+        for (p, px) in crop.as_raw().chunks_exact(3).enumerate() {
+            for c in 0..3 {
+                blob[base + c * plane + p] = (f32::from(px[c]) - 127.5) / 127.5;
+            }
+        }
+    }
+    let tensor = TensorRef::from_array_view(([crops.len(), 3, side, side], blob.as_slice()))
+        .map_err(|e| FaceError::Inference(e.to_string()))?;
+    let outputs = session
+        .run(ort::inputs![tensor])
+        .map_err(|e| FaceError::Inference(e.to_string()))?;
+    let (_, data) = outputs[0]
+        .try_extract_tensor::<f32>()
+        .map_err(|e| FaceError::Inference(e.to_string()))?;
+    if data.len() != crops.len() * TEMPLATE_DIM {
+        return Err(FaceError::Inference(format!(
+            "the recogniser returned {} values for {} faces",
+            data.len(),
+            crops.len()
+        )));
+    }
+    Ok(data.chunks_exact(TEMPLATE_DIM).map(normalised).collect())
 }
 
 #[cfg(test)]

@@ -133,6 +133,9 @@ pub struct AnalyzedFace {
     pub embedding: Option<Template>,
 }
 
+/// An image prepared for the detector (see [`FaceEngine::prepare`]).
+pub struct PreparedImage(detect::DetectorInput);
+
 /// The loaded engine. Cheap to share between threads (`&FaceEngine` is `Sync`).
 pub struct FaceEngine {
     detector: SessionPool,
@@ -184,8 +187,19 @@ impl FaceEngine {
 
     /// Detects faces: boxes, scores and key points, best score first.
     pub fn detect(&self, image: &RgbImage) -> Result<Vec<Detection>, FaceError> {
-        let input = detect::prepare(image, self.config.detector.input_size);
-        detect::detect(&self.detector, &self.config.detector, &input)
+        self.detect_prepared(&self.prepare(image))
+    }
+
+    /// The detector's input for an image (resized, padded, normalised). With
+    /// [`detect_prepared`](Self::detect_prepared) this splits [`detect`](Self::detect) in
+    /// two, so a benchmark can time the network apart from the preparation.
+    pub fn prepare(&self, image: &RgbImage) -> PreparedImage {
+        PreparedImage(detect::prepare(image, self.config.detector.input_size))
+    }
+
+    /// Runs the detector on a prepared image.
+    pub fn detect_prepared(&self, input: &PreparedImage) -> Result<Vec<Detection>, FaceError> {
+        detect::detect(&self.detector, &self.config.detector, &input.0)
     }
 
     /// Detects faces and reports the quality of each; with `embed`, also their templates.

@@ -86,7 +86,7 @@ impl SessionPool {
         for _ in 0..count.max(1) {
             let session = Session::builder(env)
                 .map_err(|e| fail(&e))?
-                .with_optimization_level(GraphOptimizationLevel::Level3)
+                .with_optimization_level(GraphOptimizationLevel::All)
                 .map_err(|e| fail(&e))?
                 .with_intra_threads(intra_threads.max(1))
                 .map_err(|e| fail(&e))?
@@ -104,6 +104,21 @@ impl SessionPool {
         self.sessions[0]
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Up to `max` sessions that are idle now; when none is, waits for one. Lets a large
+    /// batch spread over the cores that other callers are not using at this moment.
+    pub fn acquire_idle(&self, max: usize) -> Vec<MutexGuard<'_, Session>> {
+        let mut idle: Vec<_> = self
+            .sessions
+            .iter()
+            .filter_map(|s| s.try_lock().ok())
+            .take(max.max(1))
+            .collect();
+        if idle.is_empty() {
+            idle.push(self.acquire());
+        }
+        idle
     }
 
     /// An idle session if there is one, else waits for one.

@@ -1,0 +1,294 @@
+//! The `waarborg` binary's contract: JSON shape, argument order, per-image errors that never
+//! stop the batch, and clear errors when the model cache is missing.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn waarborg() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_waarborg"))
+}
+
+fn samples() -> PathBuf {
+    waarborg_models::ModelCache::from_env()
+        .require()
+        .unwrap_or_else(|e| panic!("the CLI tests need the real models: {e}"))
+        .samples
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("waarborg-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn run_json(args: &[&Path]) -> (Output, Value) {
+    let out = waarborg()
+        .args(["face", "analyze", "--json"])
+        .args(args)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let json = serde_json::from_str(&text).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {text}\nstderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out, json)
+}
+
+fn png(img: image::DynamicImage) -> Vec<u8> {
+    let mut c = Cursor::new(Vec::new());
+    img.write_to(&mut c, image::ImageFormat::Png).unwrap();
+    c.into_inner()
+}
+
+/// A JPEG whose frame header claims 30000×30000 pixels.
+fn jpeg_bomb(jpeg: &[u8]) -> Vec<u8> {
+    let mut b = jpeg.to_vec();
+    let sof = (0..b.len() - 9)
+        .find(|&i| b[i] == 0xFF && matches!(b[i + 1], 0xC0..=0xC2))
+        .expect("a JPEG frame header");
+    b[sof + 5..sof + 7].copy_from_slice(&30_000u16.to_be_bytes());
+    b[sof + 7..sof + 9].copy_from_slice(&30_000u16.to_be_bytes());
+    b
+}
+
+/// A PNG whose header claims 30000×30000 pixels (CRC fixed so only the size is wrong).
+fn png_bomb() -> Vec<u8> {
+    let mut b = png(image::DynamicImage::ImageLuma8(image::GrayImage::new(1, 1)));
+    b[16..20].copy_from_slice(&30_000u32.to_be_bytes());
+    b[20..24].copy_from_slice(&30_000u32.to_be_bytes());
+    let crc = crc32(&b[12..29]);
+    b[29..33].copy_from_slice(&crc.to_be_bytes());
+    b
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = 0xffff_ffffu32;
+    for &byte in data {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+#[test]
+fn bad_inputs_get_their_own_error_and_the_batch_goes_on() {
+    let dir = scratch("bad");
+    let good = samples().join("yaoming.jpg");
+    let jpeg = std::fs::read(&good).unwrap();
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "not-an-image.jpg",
+            b"GIF? no: just some text pretending".to_vec(),
+        ),
+        ("truncated.jpg", jpeg[..jpeg.len() / 3].to_vec()),
+        ("empty.png", Vec::new()),
+        (
+            "one-pixel.png",
+            png(image::DynamicImage::ImageRgb8(image::RgbImage::new(1, 1))),
+        ),
+        ("bomb.png", png_bomb()),
+        ("bomb.jpg", jpeg_bomb(&jpeg)),
+        (
+            "no-face.png",
+            png(image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(
+                320,
+                240,
+                |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 128]),
+            ))),
+        ),
+    ];
+    let mut args: Vec<PathBuf> = vec![good.clone()];
+    for (name, bytes) in &files {
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        args.push(p);
+    }
+    args.push(dir.join("does-not-exist.jpg"));
+    args.push(good.clone());
+    let refs: Vec<&Path> = args.iter().map(PathBuf::as_path).collect();
+    let (out, json) = run_json(&refs);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let results = json.as_array().unwrap();
+    assert_eq!(results.len(), args.len());
+    for (r, p) in results.iter().zip(&args) {
+        assert_eq!(
+            r["image"],
+            p.display().to_string(),
+            "results follow argument order"
+        );
+    }
+    let error = |i: usize| {
+        results[i]["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{i}: expected an error: {}", results[i]))
+    };
+    for &i in &[0usize, 9] {
+        assert!(results[i]["error"].is_null());
+        assert_eq!(results[i]["faces"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            results[i]["faces"][0]["embedding"]
+                .as_array()
+                .unwrap()
+                .len(),
+            512
+        );
+    }
+    assert!(error(1).contains("not a supported image"), "{}", error(1));
+    assert!(error(2).contains("corrupt or truncated"), "{}", error(2));
+    assert!(error(3).contains("empty"), "{}", error(3));
+    assert!(
+        results[4]["error"].is_null() && results[4]["faces"].as_array().unwrap().is_empty(),
+        "1×1: {}",
+        results[4]
+    );
+    assert!(error(5).contains("30000×30000"), "{}", error(5));
+    assert!(error(6).contains("30000×30000"), "{}", error(6));
+    assert!(
+        results[7]["error"].is_null() && results[7]["faces"].as_array().unwrap().is_empty(),
+        "no face: {}",
+        results[7]
+    );
+    assert!(error(8).contains("does-not-exist.jpg"), "{}", error(8));
+}
+
+#[test]
+fn json_contract_shape_and_no_embedding() {
+    let good = samples().join("gdp.jpg");
+    let out = waarborg()
+        .args(["face", "analyze", "--json", "--no-embedding"])
+        .arg(&good)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = &json[0];
+    assert_eq!(
+        (r["width"].as_u64(), r["height"].as_u64()),
+        (Some(500), Some(665))
+    );
+    let faces = r["faces"].as_array().unwrap();
+    assert_eq!(faces.len(), 5);
+    for f in faces {
+        assert_eq!(f["bbox"].as_array().unwrap().len(), 4);
+        assert_eq!(f["kps"].as_array().unwrap().len(), 5);
+        assert!(f["det_score"].as_f64().unwrap() >= 0.5);
+        assert!(f["quality"]["sufficient"].is_boolean());
+        assert!(f["quality"]["reasons"].is_array());
+        assert!(
+            f.get("embedding").is_none(),
+            "--no-embedding leaves templates out"
+        );
+    }
+    // Scores are best first.
+    let scores: Vec<f64> = faces
+        .iter()
+        .map(|f| f["det_score"].as_f64().unwrap())
+        .collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]));
+}
+
+#[test]
+fn compare_scores_the_same_person_high_and_refuses_a_faceless_image() {
+    let s = samples();
+    let rotated = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../waarborg-face/tests/data/images/yaoming_exif6.jpg");
+    let out = waarborg()
+        .args(["face", "compare"])
+        .arg(s.join("yaoming.jpg"))
+        .arg(&rotated)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sim: f32 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+    assert!(sim > 0.9, "same photo, EXIF-rotated: {sim}");
+
+    let dir = scratch("compare");
+    let blank = dir.join("blank.png");
+    std::fs::write(
+        &blank,
+        png(image::DynamicImage::ImageRgb8(image::RgbImage::new(64, 64))),
+    )
+    .unwrap();
+    let out = waarborg()
+        .args(["face", "compare"])
+        .arg(s.join("yaoming.jpg"))
+        .arg(&blank)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no face found"));
+}
+
+#[test]
+fn a_missing_model_cache_names_the_command_that_fixes_it() {
+    let dir = scratch("nomodels");
+    let out = waarborg()
+        .env("WAARBORG_MODELS", &dir)
+        .args(["face", "analyze", "x.jpg"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("waarborg models install"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+
+    let out = waarborg()
+        .env("WAARBORG_MODELS", &dir)
+        .args(["models", "check"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("waarborg models install"));
+}
+
+#[test]
+fn a_corrupted_model_is_refused_before_any_inference() {
+    let src = waarborg_models::ModelCache::from_env().dir().to_path_buf();
+    let dir = scratch("corrupt");
+    for sub in ["models", "runtime", "samples"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+    }
+    for rel in [
+        "manifest.json",
+        "models/scrfd_500m_bnkps.onnx",
+        "runtime/libonnxruntime.so",
+    ] {
+        std::fs::copy(src.join(rel), dir.join(rel)).unwrap();
+    }
+    let mut model = std::fs::read(src.join("models/w600k_mbf.onnx")).unwrap();
+    model[1000] ^= 0xFF;
+    std::fs::write(dir.join("models/w600k_mbf.onnx"), model).unwrap();
+    let out = waarborg()
+        .env("WAARBORG_MODELS", &dir)
+        .args(["face", "analyze"])
+        .arg(src.join("samples/yaoming.jpg"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("w600k_mbf.onnx") && err.contains("corrupted"),
+        "{err}"
+    );
+}

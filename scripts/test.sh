@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Quick start, command two: set up and run every check and test, as CI does.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+echo "== format" >&2
+cargo fmt --all -- --check
+echo "== lint" >&2
+cargo clippy --locked --all-targets -- -D warnings
+echo "== build and install the verified models" >&2
+cargo build --locked -p waarborg-cli
+./target/debug/waarborg models install
+echo "== tests" >&2
+cargo test --locked --workspace
