@@ -52,6 +52,10 @@ pub struct EngineArgs {
     /// (default: one per thread when there are several images).
     #[arg(long)]
     workers: Option<usize>,
+    /// Quality thresholds as a JSON object, e.g. {"min_interocular_px": 30}; fields left
+    /// out keep their defaults.
+    #[arg(long, value_name = "FILE")]
+    quality: Option<PathBuf>,
 }
 
 impl EngineArgs {
@@ -61,6 +65,13 @@ impl EngineArgs {
         if let Some(t) = self.threads {
             anyhow::ensure!(t > 0, "--threads must be at least 1");
             config.threads = t;
+        }
+        if let Some(file) = &self.quality {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read quality thresholds {}", file.display()))?;
+            config.quality = serde_json::from_str(&text).with_context(|| {
+                format!("{} is not a valid quality-threshold object", file.display())
+            })?;
         }
         // Many images: one image per thread. One image: all threads on it.
         config.workers = match self.workers {

@@ -292,3 +292,43 @@ fn a_corrupted_model_is_refused_before_any_inference() {
         "{err}"
     );
 }
+
+#[test]
+fn quality_thresholds_can_be_configured_and_bad_files_are_refused() {
+    let dir = scratch("quality");
+    let strict = dir.join("strict.json");
+    std::fs::write(&strict, r#"{"min_interocular_px": 60}"#).unwrap();
+    let yao = samples().join("yaoming.jpg");
+    let analyse = |extra: &[&std::ffi::OsStr]| {
+        let out = waarborg()
+            .args(["face", "analyze", "--json", "--no-embedding"])
+            .args(extra)
+            .arg(&yao)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (ok, stdout, _) = analyse(&[]);
+    assert!(ok);
+    let json: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json[0]["faces"][0]["quality"]["sufficient"], true);
+    let (ok, stdout, _) = analyse(&["--quality".as_ref(), strict.as_os_str()]);
+    assert!(ok);
+    let json: Value = serde_json::from_str(&stdout).unwrap();
+    let q = &json[0]["faces"][0]["quality"];
+    assert_eq!(q["sufficient"], false);
+    assert!(q["reasons"][0].as_str().unwrap().contains("60 px"), "{q}");
+
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, "{ min_interocular_px: sixty }").unwrap();
+    let (ok, _, stderr) = analyse(&["--quality".as_ref(), bad.as_os_str()]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("not a valid quality-threshold object"),
+        "{stderr}"
+    );
+}

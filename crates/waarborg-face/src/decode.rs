@@ -345,6 +345,33 @@ mod tests {
         }
     }
 
+    /// A PNG carrying an EXIF orientation of 6 (rotate 90° clockwise to view) comes out
+    /// upright: width and height swap and the top-left pixel moves to the top-right.
+    #[test]
+    fn exif_orientation_is_applied() {
+        let img = RgbImage::from_fn(4, 2, |x, y| Rgb([(x * 60) as u8, (y * 200) as u8, 0]));
+        let plain = encode(&DynamicImage::ImageRgb8(img.clone()), ImageFormat::Png);
+        // Minimal big-endian TIFF structure: one IFD entry, Orientation (0x0112) = 6.
+        let exif: Vec<u8> = [
+            &b"MM\0*\0\0\0\x08\0\x01"[..],
+            &[
+                0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01, 0x00, 0x06, 0x00, 0x00,
+            ],
+            &[0, 0, 0, 0],
+        ]
+        .concat();
+        let mut chunk = (exif.len() as u32).to_be_bytes().to_vec();
+        chunk.extend_from_slice(b"eXIf");
+        chunk.extend_from_slice(&exif);
+        chunk.extend_from_slice(&crc32(&chunk[4..]).to_be_bytes());
+        // Insert after the signature (8 bytes) and IHDR (25 bytes).
+        let with_exif = [&plain[..33], &chunk[..], &plain[33..]].concat();
+        let out = decode(&with_exif, &DecodeLimits::default()).unwrap();
+        assert_eq!(out.dimensions(), (2, 4));
+        assert_eq!(out.get_pixel(1, 0), img.get_pixel(0, 0));
+        assert_eq!(out.get_pixel(0, 3), img.get_pixel(3, 1));
+    }
+
     #[test]
     fn one_pixel_image_decodes() {
         let bytes = encode(&DynamicImage::ImageRgb8(gradient(1, 1)), ImageFormat::Png);
