@@ -1,0 +1,413 @@
+//! What a ledger entry records, as typed, versioned data.
+//!
+//! **Canonical bytes.** An entry is stored as compact JSON written by `serde_json` from the
+//! types below: fields in declaration order, no insignificant whitespace, absent optional
+//! fields left out, no floating-point numbers. Serialising a parsed entry again gives the
+//! identical bytes, and the verifier checks that it does. The leaf hash is computed over
+//! exactly these bytes.
+//!
+//! **No biometric data.** There is no field for an image, a template or a score vector:
+//! probes appear only as their SHA-256. Free text is limited to [`MAX_TEXT`] characters and
+//! identifiers to [`MAX_ID`] characters of a restricted alphabet, so a template cannot be
+//! smuggled in by accident.
+
+use serde::{Deserialize, Serialize};
+
+/// Current schema version, recorded in every entry.
+pub const SCHEMA_VERSION: u32 = 1;
+/// Longest free-text field (reasons, outcomes), in characters.
+pub const MAX_TEXT: usize = 500;
+/// Longest identifier (users, roles, case numbers, revisions), in characters.
+pub const MAX_ID: usize = 128;
+/// Most items in a list field (verifiers, model hashes).
+pub const MAX_ITEMS: usize = 16;
+
+/// One entry: its place in the log, when it was written, the root of the log before it,
+/// and what happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    /// Schema version ([`SCHEMA_VERSION`]).
+    pub v: u32,
+    /// Position in the log, from 0.
+    pub index: u64,
+    /// When the ledger wrote it: RFC 3339, UTC, milliseconds.
+    pub time: String,
+    /// Base64 RFC 9162 root of the `index` entries before this one. Chains every entry to
+    /// all that came before, so an altered entry is named by the next one.
+    pub prev_root: String,
+    /// What happened.
+    pub event: Event,
+}
+
+/// The kinds of event the ledger records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Event {
+    /// Entry 0: the log's origin and the first checkpoint-signing key.
+    Genesis {
+        /// The origin line of every checkpoint.
+        origin: String,
+        /// Verifier key (`name+id+base64`) that signs checkpoints from now on.
+        key: String,
+    },
+    /// A new checkpoint-signing key, announced and signed by the key in force.
+    KeyRotation {
+        /// The new verifier key.
+        new_key: String,
+        /// Base64 Ed25519 signature by the previous key over [`rotation_message`].
+        signature: String,
+    },
+    /// A biometric operation (AI Act Art. 12(3) fields and more).
+    BiometricOperation(BiometricOperation),
+    /// A governance decision.
+    GovernanceDecision(GovernanceDecision),
+    /// An attempt the gate refused.
+    Refusal(Refusal),
+    /// Proof that a record was erased (never the erased data itself).
+    DeletionReceipt(DeletionReceipt),
+}
+
+/// What a biometric operation was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    /// Face detection for a search.
+    Detect,
+    /// Template extraction.
+    Extract,
+    /// Enrolment of a reference image.
+    Enrol,
+    /// A 1:N search of a reference database.
+    Search,
+    /// An examiner's proposal on a candidate list.
+    Proposal,
+    /// A verifier's independent judgement.
+    Verification,
+}
+
+/// One use of face recognition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BiometricOperation {
+    /// What was done.
+    pub operation: Operation,
+    /// When the use started (RFC 3339) — Art. 12(3)(a).
+    pub started: String,
+    /// When it ended (RFC 3339) — Art. 12(3)(a).
+    pub ended: String,
+    /// Who did it (pseudonymous user id).
+    pub user: String,
+    /// In which role.
+    pub role: String,
+    /// The approved deployment revision it ran under.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment_revision: Option<String>,
+    /// The case authorisation it ran under.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_authorisation: Option<String>,
+    /// The reference database searched — Art. 12(3)(b).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_database: Option<String>,
+    /// SHA-256 of the input that was searched or led to a match — Art. 12(3)(c).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_sha256: Option<String>,
+    /// Who verified the result — Art. 12(3)(d).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verifiers: Vec<String>,
+    /// SHA-256 of every model used.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub model_sha256: Vec<String>,
+    /// Outcome in words (e.g. "12 candidates", "insufficient quality").
+    pub outcome: String,
+}
+
+/// A decision in the deployment framework or on a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GovernanceDecision {
+    /// Who decided (pseudonymous user id).
+    pub actor: String,
+    /// In which role.
+    pub role: String,
+    /// What was decided (e.g. "ratify", "authorise_case").
+    pub action: String,
+    /// On what (deployment revision, case, framework version).
+    pub subject: String,
+    /// Why, in the decider's words.
+    pub reason: String,
+    /// The framework version the decision applied, when it applied one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub framework_version: Option<String>,
+}
+
+/// An attempt that was refused, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Refusal {
+    /// Who tried.
+    pub user: String,
+    /// In which role.
+    pub role: String,
+    /// What they tried.
+    pub attempted: String,
+    /// Why it was refused.
+    pub reason: String,
+    /// The deployment revision named, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment_revision: Option<String>,
+    /// The case authorisation named, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_authorisation: Option<String>,
+}
+
+/// Receipt for an erasure: what kind of record, which rule, never the data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeletionReceipt {
+    /// Kind of record erased (e.g. "reference_image").
+    pub record_kind: String,
+    /// Pseudonymous reference of the record.
+    pub record: String,
+    /// The retention rule or event that required it.
+    pub rule: String,
+}
+
+/// Why an entry was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid ledger entry: field `{field}` {problem}")]
+pub struct InvalidEntry {
+    /// The field.
+    pub field: &'static str,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
+fn invalid(field: &'static str, problem: impl Into<String>) -> InvalidEntry {
+    InvalidEntry {
+        field,
+        problem: problem.into(),
+    }
+}
+
+fn text(field: &'static str, v: &str) -> Result<(), InvalidEntry> {
+    if v.chars().count() > MAX_TEXT {
+        return Err(invalid(
+            field,
+            format!("is longer than {MAX_TEXT} characters"),
+        ));
+    }
+    if v.chars().any(char::is_control) {
+        return Err(invalid(field, "contains control characters"));
+    }
+    Ok(())
+}
+
+fn id(field: &'static str, v: &str) -> Result<(), InvalidEntry> {
+    if v.is_empty() || v.len() > MAX_ID {
+        return Err(invalid(field, format!("must be 1 to {MAX_ID} characters")));
+    }
+    if !v
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._:@/-+=".contains(c))
+    {
+        return Err(invalid(
+            field,
+            "may hold only letters, digits and . _ : @ / - + =",
+        ));
+    }
+    Ok(())
+}
+
+fn sha256_hex(field: &'static str, v: &str) -> Result<(), InvalidEntry> {
+    if v.len() != 64
+        || !v
+            .chars()
+            .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+    {
+        return Err(invalid(
+            field,
+            "must be 64 lower-case hex digits (a SHA-256)",
+        ));
+    }
+    Ok(())
+}
+
+fn time(field: &'static str, v: &str) -> Result<(), InvalidEntry> {
+    humantime::parse_rfc3339(v).map_err(|_| invalid(field, "must be an RFC 3339 UTC time"))?;
+    Ok(())
+}
+
+fn list(
+    field: &'static str,
+    items: &[String],
+    check: fn(&'static str, &str) -> Result<(), InvalidEntry>,
+) -> Result<(), InvalidEntry> {
+    if items.len() > MAX_ITEMS {
+        return Err(invalid(field, format!("has more than {MAX_ITEMS} items")));
+    }
+    items.iter().try_for_each(|i| check(field, i))
+}
+
+fn opt(
+    field: &'static str,
+    v: &Option<String>,
+    check: fn(&'static str, &str) -> Result<(), InvalidEntry>,
+) -> Result<(), InvalidEntry> {
+    v.as_deref().map_or(Ok(()), |v| check(field, v))
+}
+
+impl Event {
+    /// Checks every field's form (identifiers, hashes, times, lengths).
+    pub fn validate(&self) -> Result<(), InvalidEntry> {
+        match self {
+            Event::Genesis { origin, key } => {
+                text("origin", origin)?;
+                text("key", key)
+            }
+            Event::KeyRotation { new_key, signature } => {
+                text("new_key", new_key)?;
+                text("signature", signature)
+            }
+            Event::BiometricOperation(op) => {
+                time("started", &op.started)?;
+                time("ended", &op.ended)?;
+                if humantime::parse_rfc3339(&op.ended).ok()
+                    < humantime::parse_rfc3339(&op.started).ok()
+                {
+                    return Err(invalid("ended", "is before `started`"));
+                }
+                id("user", &op.user)?;
+                id("role", &op.role)?;
+                opt("deployment_revision", &op.deployment_revision, id)?;
+                opt("case_authorisation", &op.case_authorisation, id)?;
+                opt("reference_database", &op.reference_database, id)?;
+                opt("input_sha256", &op.input_sha256, sha256_hex)?;
+                list("verifiers", &op.verifiers, id)?;
+                list("model_sha256", &op.model_sha256, sha256_hex)?;
+                text("outcome", &op.outcome)
+            }
+            Event::GovernanceDecision(d) => {
+                id("actor", &d.actor)?;
+                id("role", &d.role)?;
+                id("action", &d.action)?;
+                text("subject", &d.subject)?;
+                text("reason", &d.reason)?;
+                opt("framework_version", &d.framework_version, id)
+            }
+            Event::Refusal(r) => {
+                id("user", &r.user)?;
+                id("role", &r.role)?;
+                text("attempted", &r.attempted)?;
+                text("reason", &r.reason)?;
+                opt("deployment_revision", &r.deployment_revision, id)?;
+                opt("case_authorisation", &r.case_authorisation, id)
+            }
+            Event::DeletionReceipt(d) => {
+                id("record_kind", &d.record_kind)?;
+                id("record", &d.record)?;
+                text("rule", &d.rule)
+            }
+        }
+    }
+}
+
+impl Entry {
+    /// The canonical bytes (see the module documentation).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        // Serialising these types cannot fail: no maps with non-string keys, no floats.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// Parses canonical bytes; refuses anything that is not exactly canonical.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, InvalidEntry> {
+        let entry: Entry = serde_json::from_slice(bytes)
+            .map_err(|e| invalid("(entry)", format!("does not parse: {e}")))?;
+        if entry.to_bytes() != bytes {
+            return Err(invalid("(entry)", "is not in canonical form"));
+        }
+        if entry.v != SCHEMA_VERSION {
+            return Err(invalid(
+                "v",
+                format!("is {}, this ledger reads version {SCHEMA_VERSION}", entry.v),
+            ));
+        }
+        time("time", &entry.time)?;
+        entry.event.validate()?;
+        Ok(entry)
+    }
+}
+
+/// The message a key rotation's signature covers.
+pub fn rotation_message(origin: &str, new_key: &str) -> String {
+    format!("waarborg ledger key rotation\n{origin}\n{new_key}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn search() -> BiometricOperation {
+        BiometricOperation {
+            operation: Operation::Search,
+            started: "2026-11-22T10:00:00.000Z".into(),
+            ended: "2026-11-22T10:00:01.250Z".into(),
+            user: "examiner-17".into(),
+            role: "examiner".into(),
+            deployment_revision: Some("catch-2026.1".into()),
+            case_authorisation: Some("OM-2026-0042".into()),
+            reference_database: Some("criminal".into()),
+            input_sha256: Some("ab".repeat(32)),
+            verifiers: vec![],
+            model_sha256: vec!["cd".repeat(32)],
+            outcome: "50 candidates".into(),
+        }
+    }
+
+    #[test]
+    fn canonical_bytes_round_trip_exactly() {
+        let e = Entry {
+            v: SCHEMA_VERSION,
+            index: 3,
+            time: "2026-11-22T10:00:02.000Z".into(),
+            prev_root: "AAAA".into(),
+            event: Event::BiometricOperation(search()),
+        };
+        let bytes = e.to_bytes();
+        assert_eq!(Entry::from_bytes(&bytes).unwrap(), e);
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(text.starts_with(r#"{"v":1,"index":3,"time":"#), "{text}");
+        assert!(
+            text.contains(r#""event":{"kind":"biometric_operation","operation":"search""#),
+            "{text}"
+        );
+        // Same content, other whitespace: not canonical.
+        let spaced = text.replace(r#""index":3"#, r#""index": 3"#);
+        assert!(Entry::from_bytes(spaced.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn biometric_data_and_malformed_fields_are_refused() {
+        let mut op = search();
+        op.outcome = "x".repeat(MAX_TEXT + 1);
+        assert!(Event::BiometricOperation(op).validate().is_err());
+        let mut op = search();
+        op.input_sha256 = Some("not a hash".into());
+        assert_eq!(
+            Event::BiometricOperation(op).validate().unwrap_err().field,
+            "input_sha256"
+        );
+        let mut op = search();
+        op.user = "robert'); drop table".into();
+        assert!(Event::BiometricOperation(op).validate().is_err());
+        let mut op = search();
+        op.ended = "2026-11-22T09:00:00.000Z".into();
+        assert_eq!(
+            Event::BiometricOperation(op).validate().unwrap_err().field,
+            "ended"
+        );
+        // An unknown field (say, a template) does not even parse.
+        let sneaky = r#"{"v":1,"index":0,"time":"2026-11-22T10:00:00.000Z","prev_root":"","event":{"kind":"refusal","user":"u","role":"r","attempted":"a","reason":"b","template":[0.1,0.2]}}"#;
+        assert!(Entry::from_bytes(sneaky.as_bytes()).is_err());
+    }
+}
