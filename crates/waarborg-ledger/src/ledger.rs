@@ -1,0 +1,661 @@
+//! The writable ledger: durable appends with group commit, signed checkpoints, proofs.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
+use std::time::{Duration, SystemTime};
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+
+use crate::entry::{rotation_message, Entry, Event, InvalidEntry, SCHEMA_VERSION};
+use crate::frames::{self, ScanError};
+use crate::merkle::{leaf_hash, Hash, ProofError, Tree};
+use crate::note::{Checkpoint, NoteError, NoteSigner, NoteVerifier};
+
+/// File holding the entries.
+pub const ENTRIES_FILE: &str = "entries.log";
+/// File holding the signed checkpoints.
+pub const CHECKPOINTS_FILE: &str = "checkpoints.log";
+
+/// Everything that can go wrong with the ledger.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// A file operation failed. After a failed write the ledger refuses further appends
+    /// until it is reopened (which repairs a torn tail).
+    #[error("ledger I/O failed ({context}): {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// An earlier write failed; nothing more is appended until the ledger is reopened.
+    #[error("the ledger cannot be written ({0}); the operation is refused. Reopen the ledger once the cause is fixed")]
+    Failed(String),
+    /// The files are damaged other than by a crash.
+    #[error("the ledger's {file} is corrupt: {detail}; run `waarborg audit verify` and restore from a verified copy")]
+    Corrupt {
+        /// Which file.
+        file: &'static str,
+        /// What is wrong.
+        detail: String,
+    },
+    /// The event is malformed.
+    #[error(transparent)]
+    Invalid(#[from] InvalidEntry),
+    /// A key or note problem.
+    #[error(transparent)]
+    Note(#[from] NoteError),
+    /// A proof request out of range.
+    #[error(transparent)]
+    Proof(#[from] ProofError),
+    /// The signing key given is not the one the ledger's history says is in force.
+    #[error("the signing key {given} is not the ledger's current key {current}; use that key, or rotate to a new one with the current key")]
+    WrongKey {
+        /// The key offered.
+        given: String,
+        /// The key in force.
+        current: String,
+    },
+}
+
+fn io_err(context: impl Into<String>) -> impl FnOnce(io::Error) -> LedgerError {
+    let context = context.into();
+    move |source| LedgerError::Io { context, source }
+}
+
+/// What opening found and repaired.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenReport {
+    /// Entries in the log.
+    pub entries: u64,
+    /// Signed checkpoints kept.
+    pub checkpoints: u64,
+    /// Bytes of a torn entry tail that were cut off (a crash mid-write; never acknowledged).
+    pub truncated_entry_bytes: u64,
+    /// Bytes of a torn checkpoint tail that were cut off.
+    pub truncated_checkpoint_bytes: u64,
+}
+
+/// Proof that an entry is durable: where it is and what it hashes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    /// Its index.
+    pub index: u64,
+    /// Its RFC 9162 leaf hash.
+    pub leaf_hash: Hash,
+    /// The time the ledger recorded.
+    pub time: String,
+}
+
+/// A checkpoint and the signed note that carries it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedCheckpoint {
+    /// The parsed checkpoint.
+    pub checkpoint: Checkpoint,
+    /// The signed note, as stored and published.
+    pub note: String,
+}
+
+/// A signing key and the entry index that announced it; it signs checkpoints of sizes
+/// greater than that index.
+struct Epoch {
+    announced_at: u64,
+    verifier: NoteVerifier,
+    signer: Option<NoteSigner>,
+}
+
+struct State {
+    entries: File,
+    checkpoints: File,
+    /// Header offset of each entry, plus the end of the last one.
+    offsets: Vec<u64>,
+    tree: Tree,
+    durable: u64,
+    syncing: bool,
+    failed: Option<String>,
+    epochs: Vec<Epoch>,
+    latest: Option<SignedCheckpoint>,
+}
+
+impl State {
+    fn written(&self) -> u64 {
+        self.tree.size()
+    }
+
+    fn epoch_for(&self, size: u64) -> Option<&Epoch> {
+        self.epochs.iter().rev().find(|e| e.announced_at < size)
+    }
+}
+
+/// The append-only audit ledger in one directory.
+///
+/// ```no_run
+/// use waarborg_ledger::{Event, Ledger, NoteSigner, GovernanceDecision};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let signer = NoteSigner::generate("police.example/waarborg")?;
+/// let (ledger, _report) = Ledger::open("data/ledger".as_ref(), signer)?;
+/// let receipt = ledger.append(Event::GovernanceDecision(GovernanceDecision {
+///     actor: "chief-1".into(),
+///     role: "chief_of_police".into(),
+///     action: "ratify".into(),
+///     subject: "deployment catch revision 3".into(),
+///     reason: "positive committee advice, preconditions met".into(),
+///     framework_version: Some("inzetkader-2024.1".into()),
+/// }))?;
+/// let signed = ledger.checkpoint()?; // covers the entry above
+/// assert!(signed.checkpoint.size > receipt.index);
+/// # Ok(()) }
+/// ```
+pub struct Ledger {
+    dir: PathBuf,
+    origin: String,
+    state: Mutex<State>,
+    durable_changed: Condvar,
+    /// A second handle on the entry file, so fsync runs without holding the lock.
+    sync_handle: File,
+    /// A read handle for fetching entries.
+    read_handle: File,
+}
+
+impl std::fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ledger")
+            .field("dir", &self.dir)
+            .field("origin", &self.origin)
+            .finish()
+    }
+}
+
+impl Ledger {
+    /// Opens (or creates) the ledger in `dir`, signing with `signer`, whose name is the
+    /// log's origin. A new ledger starts with a genesis entry announcing the key. A torn
+    /// tail left by a crash is cut off and reported; corruption elsewhere is refused.
+    pub fn open(dir: &Path, signer: NoteSigner) -> Result<(Self, OpenReport), LedgerError> {
+        fs::create_dir_all(dir).map_err(io_err(format!("creating {}", dir.display())))?;
+        let entries_path = dir.join(ENTRIES_FILE);
+        let checkpoints_path = dir.join(CHECKPOINTS_FILE);
+
+        let mut tree = Tree::new();
+        let mut key_events: Vec<(u64, Vec<u8>)> = Vec::new();
+        let scan = frames::scan(&entries_path, |i, payload| {
+            tree.push(leaf_hash(payload));
+            // Only the key history is needed to open; the verifier parses everything.
+            if payload.windows(8).any(|w| w == b"\"kind\":\"")
+                && (contains(payload, b"\"genesis\"") || contains(payload, b"\"key_rotation\""))
+            {
+                key_events.push((i, payload.to_vec()));
+            }
+        })
+        .map_err(|e| scan_error(e, ENTRIES_FILE))?;
+        let mut checkpoint_notes = Vec::new();
+        let cp_scan = frames::scan(&checkpoints_path, |_, payload| {
+            checkpoint_notes.push(payload.to_vec())
+        })
+        .map_err(|e| scan_error(e, CHECKPOINTS_FILE))?;
+
+        let entries = open_append(&entries_path, scan.valid_end)?;
+        let checkpoints = open_append(&checkpoints_path, cp_scan.valid_end)?;
+        let mut offsets = scan.offsets.clone();
+        offsets.push(scan.valid_end);
+
+        let origin = signer.name().to_string();
+        let epochs = key_history(&key_events, &origin)?;
+        let ledger_state = State {
+            entries,
+            checkpoints,
+            offsets,
+            durable: tree.size(),
+            tree,
+            syncing: false,
+            failed: None,
+            epochs,
+            latest: None,
+        };
+        let sync_handle = ledger_state
+            .entries
+            .try_clone()
+            .map_err(io_err("duplicating the entry file handle"))?;
+        let read_handle = File::open(&entries_path)
+            .map_err(io_err(format!("opening {}", entries_path.display())))?;
+        let ledger = Self {
+            dir: dir.to_path_buf(),
+            origin,
+            state: Mutex::new(ledger_state),
+            durable_changed: Condvar::new(),
+            sync_handle,
+            read_handle,
+        };
+        {
+            let mut st = ledger.lock();
+            if let Some(last) = checkpoint_notes.last() {
+                let note = String::from_utf8_lossy(last).into_owned();
+                let body = Checkpoint::parse_body(note.split("\n\n").next().unwrap_or_default())?;
+                let verifier = st
+                    .epoch_for(body.size)
+                    .map(|e| e.verifier.clone())
+                    .ok_or_else(|| LedgerError::Corrupt {
+                        file: CHECKPOINTS_FILE,
+                        detail: format!("checkpoint of size {} precedes any key", body.size),
+                    })?;
+                let checkpoint = Checkpoint::open(&note, &verifier, &ledger.origin)?;
+                st.latest = Some(SignedCheckpoint { checkpoint, note });
+            }
+            match st.epochs.last() {
+                None => {}
+                Some(current) if current.verifier == signer.verifier() => {}
+                Some(current) => {
+                    return Err(LedgerError::WrongKey {
+                        given: signer.verifier().to_string(),
+                        current: current.verifier.to_string(),
+                    })
+                }
+            }
+            if let Some(e) = st.epochs.last_mut() {
+                e.signer = Some(signer.clone());
+            }
+        }
+        let report = OpenReport {
+            entries: scan.offsets.len() as u64,
+            checkpoints: checkpoint_notes.len() as u64,
+            truncated_entry_bytes: scan.torn_bytes(),
+            truncated_checkpoint_bytes: cp_scan.torn_bytes(),
+        };
+        if report.entries == 0 {
+            let key = signer.verifier().to_string();
+            ledger.append_inner(
+                Event::Genesis {
+                    origin: ledger.origin.clone(),
+                    key,
+                },
+                Some(signer),
+            )?;
+        }
+        Ok((ledger, report))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The log's origin (the first line of every checkpoint).
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The directory holding the files.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Number of durable entries.
+    pub fn size(&self) -> u64 {
+        self.lock().durable
+    }
+
+    /// The verifier key in force for checkpoints of the current size.
+    pub fn current_key(&self) -> Option<NoteVerifier> {
+        self.lock().epochs.last().map(|e| e.verifier.clone())
+    }
+
+    /// Appends an event and returns once it is durable on disk (fsync). Concurrent callers
+    /// share one fsync (group commit). If anything cannot be written, the call fails and
+    /// the ledger refuses further appends until it is reopened.
+    pub fn append(&self, event: Event) -> Result<Receipt, LedgerError> {
+        if matches!(event, Event::Genesis { .. } | Event::KeyRotation { .. }) {
+            return Err(InvalidEntry {
+                field: "kind",
+                problem: "genesis and key rotation entries are written by the ledger itself".into(),
+            }
+            .into());
+        }
+        self.append_inner(event, None)
+    }
+
+    fn append_inner(
+        &self,
+        event: Event,
+        new_signer: Option<NoteSigner>,
+    ) -> Result<Receipt, LedgerError> {
+        event.validate()?;
+        let mut st = self.lock();
+        if let Some(why) = &st.failed {
+            return Err(LedgerError::Failed(why.clone()));
+        }
+        let index = st.written();
+        let entry = Entry {
+            v: SCHEMA_VERSION,
+            index,
+            time: humantime::format_rfc3339_millis(SystemTime::now()).to_string(),
+            prev_root: B64.encode(st.tree.root(index)?),
+            event,
+        };
+        let bytes = entry.to_bytes();
+        let record = frames::frame(&bytes);
+        if let Err(e) = st.entries.write_all(&record) {
+            let why = format!("writing entry {index}: {e}");
+            st.failed = Some(why.clone());
+            return Err(LedgerError::Failed(why));
+        }
+        let leaf = leaf_hash(&bytes);
+        st.tree.push(leaf);
+        let end = st.offsets.last().copied().unwrap_or(0) + record.len() as u64;
+        st.offsets.push(end);
+        if let (
+            Event::Genesis { key, .. } | Event::KeyRotation { new_key: key, .. },
+            Some(signer),
+        ) = (&entry.event, new_signer)
+        {
+            st.epochs.push(Epoch {
+                announced_at: index,
+                verifier: NoteVerifier::parse(key)?,
+                signer: Some(signer),
+            });
+        }
+        let receipt = Receipt {
+            index,
+            leaf_hash: leaf,
+            time: entry.time,
+        };
+        self.wait_durable(st, index)?;
+        Ok(receipt)
+    }
+
+    /// Group commit: one caller fsyncs for everyone whose record was written before the
+    /// fsync started; the others wait for it.
+    fn wait_durable<'a>(
+        &'a self,
+        mut st: MutexGuard<'a, State>,
+        index: u64,
+    ) -> Result<(), LedgerError> {
+        loop {
+            if st.durable > index {
+                return Ok(());
+            }
+            if let Some(why) = &st.failed {
+                return Err(LedgerError::Failed(why.clone()));
+            }
+            if st.syncing {
+                st = self
+                    .durable_changed
+                    .wait(st)
+                    .unwrap_or_else(PoisonError::into_inner);
+                continue;
+            }
+            st.syncing = true;
+            let upto = st.written();
+            drop(st);
+            let synced = self.sync_handle.sync_data();
+            st = self.lock();
+            st.syncing = false;
+            match synced {
+                Ok(()) => st.durable = st.durable.max(upto),
+                Err(e) => st.failed = Some(format!("fsync of the entry log: {e}")),
+            }
+            self.durable_changed.notify_all();
+        }
+    }
+
+    /// Replaces the signing key: appends a key-rotation entry announcing `new_signer`,
+    /// signed by the key in force. Checkpoints covering that entry are signed by the new key.
+    pub fn rotate_key(&self, new_signer: NoteSigner) -> Result<Receipt, LedgerError> {
+        if new_signer.name() != self.origin {
+            return Err(NoteError::BadKey(format!(
+                "the new key must be named after the origin {:?}",
+                self.origin
+            ))
+            .into());
+        }
+        let new_key = new_signer.verifier().to_string();
+        let signature = {
+            let st = self.lock();
+            let current = st
+                .epochs
+                .last()
+                .and_then(|e| e.signer.as_ref())
+                .ok_or_else(|| NoteError::BadKey("the ledger holds no signing key".into()))?;
+            B64.encode(current.sign_raw(rotation_message(&self.origin, &new_key).as_bytes()))
+        };
+        self.append_inner(Event::KeyRotation { new_key, signature }, Some(new_signer))
+    }
+
+    /// Signs and stores a checkpoint of all durable entries (or returns the latest one if
+    /// nothing was added since). The checkpoint is durable when this returns.
+    pub fn checkpoint(&self) -> Result<SignedCheckpoint, LedgerError> {
+        let mut st = self.lock();
+        if let Some(why) = &st.failed {
+            return Err(LedgerError::Failed(why.clone()));
+        }
+        let size = st.durable;
+        if let Some(latest) = &st.latest {
+            if latest.checkpoint.size == size {
+                return Ok(latest.clone());
+            }
+        }
+        let checkpoint = Checkpoint {
+            origin: self.origin.clone(),
+            size,
+            root: st.tree.root(size)?,
+        };
+        let signer = st
+            .epoch_for(size)
+            .and_then(|e| e.signer.clone())
+            .ok_or_else(|| {
+                NoteError::BadKey(format!(
+                    "no signing key held for a checkpoint of size {size}"
+                ))
+            })?;
+        let note = signer.sign_note(&checkpoint.body())?;
+        let record = frames::frame(note.as_bytes());
+        let written = st
+            .checkpoints
+            .write_all(&record)
+            .and_then(|()| st.checkpoints.sync_data());
+        if let Err(e) = written {
+            let why = format!("writing a checkpoint: {e}");
+            st.failed = Some(why.clone());
+            return Err(LedgerError::Failed(why));
+        }
+        let signed = SignedCheckpoint { checkpoint, note };
+        st.latest = Some(signed.clone());
+        Ok(signed)
+    }
+
+    /// The latest stored checkpoint, if any.
+    pub fn latest_checkpoint(&self) -> Option<SignedCheckpoint> {
+        self.lock().latest.clone()
+    }
+
+    /// The canonical bytes of entry `index`.
+    pub fn entry(&self, index: u64) -> Result<Vec<u8>, LedgerError> {
+        let (start, end) = {
+            let st = self.lock();
+            if index >= st.durable {
+                return Err(ProofError::OutOfRange(format!(
+                    "entry {index}; the log has {}",
+                    st.durable
+                ))
+                .into());
+            }
+            (st.offsets[index as usize], st.offsets[index as usize + 1])
+        };
+        let mut buf = vec![0u8; (end - start) as usize];
+        self.read_handle
+            .read_exact_at(&mut buf, start)
+            .map_err(io_err(format!("reading entry {index}")))?;
+        Ok(buf.split_off(8))
+    }
+
+    /// RFC 9162 root of the first `size` entries.
+    pub fn root(&self, size: u64) -> Result<Hash, LedgerError> {
+        let st = self.lock();
+        check_durable(&st, size)?;
+        Ok(st.tree.root(size)?)
+    }
+
+    /// Inclusion proof of entry `index` in the tree of `size` entries.
+    pub fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, LedgerError> {
+        let st = self.lock();
+        check_durable(&st, size)?;
+        Ok(st.tree.inclusion_proof(index, size)?)
+    }
+
+    /// Consistency proof between the trees of `first` and `second` entries.
+    pub fn consistency_proof(&self, first: u64, second: u64) -> Result<Vec<Hash>, LedgerError> {
+        let st = self.lock();
+        check_durable(&st, second)?;
+        Ok(st.tree.consistency_proof(first, second)?)
+    }
+
+    /// Starts a thread that signs a checkpoint every `every` while entries were added. It
+    /// stops when the returned handle is dropped or the ledger is gone.
+    pub fn checkpoint_every(self: &Arc<Self>, every: Duration) -> CheckpointSchedule {
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let ledger: Weak<Ledger> = Arc::downgrade(self);
+        let thread = std::thread::spawn(move || {
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(every)
+            {
+                match ledger.upgrade() {
+                    Some(l) => {
+                        // A failure is already recorded in the ledger's state and refuses
+                        // appends; the schedule simply tries again next time.
+                        let _ = l.checkpoint();
+                    }
+                    None => break,
+                }
+            }
+        });
+        CheckpointSchedule {
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+}
+
+/// Handle of the checkpoint schedule; dropping it stops the thread.
+pub struct CheckpointSchedule {
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for CheckpointSchedule {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn check_durable(st: &State, size: u64) -> Result<(), LedgerError> {
+    if size > st.durable {
+        return Err(ProofError::OutOfRange(format!(
+            "size {size}; the log has {} durable entries",
+            st.durable
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+fn scan_error(e: ScanError, file: &'static str) -> LedgerError {
+    match e {
+        ScanError::Io(source) => LedgerError::Io {
+            context: format!("reading {file}"),
+            source,
+        },
+        ScanError::Corrupt(c) => LedgerError::Corrupt {
+            file,
+            detail: c.to_string(),
+        },
+    }
+}
+
+/// Opens a file for appending after cutting it to `valid_end` (removing a torn tail).
+fn open_append(path: &Path, valid_end: u64) -> Result<File, LedgerError> {
+    let file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(io_err(format!("opening {}", path.display())))?;
+    let len = file
+        .metadata()
+        .map_err(io_err(format!("reading {}", path.display())))?
+        .len();
+    if len != valid_end {
+        file.set_len(valid_end).map_err(io_err(format!(
+            "truncating the torn tail of {}",
+            path.display()
+        )))?;
+        file.sync_all()
+            .map_err(io_err(format!("syncing {}", path.display())))?;
+    }
+    if let Some(dir) = path.parent() {
+        // Make the file's creation itself durable.
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(file)
+}
+
+/// Rebuilds the chain of signing keys from the genesis and rotation entries.
+fn key_history(events: &[(u64, Vec<u8>)], origin: &str) -> Result<Vec<Epoch>, LedgerError> {
+    let corrupt = |detail: String| LedgerError::Corrupt {
+        file: ENTRIES_FILE,
+        detail,
+    };
+    let mut epochs: Vec<Epoch> = Vec::new();
+    for (index, bytes) in events {
+        let Ok(entry) = Entry::from_bytes(bytes) else {
+            continue;
+        };
+        match entry.event {
+            Event::Genesis { origin: o, key } => {
+                if *index != 0 {
+                    return Err(corrupt(format!("a genesis entry at index {index}")));
+                }
+                if o != origin {
+                    return Err(corrupt(format!(
+                        "the log's origin is {o:?}, the signing key is named {origin:?}"
+                    )));
+                }
+                epochs.push(Epoch {
+                    announced_at: 0,
+                    verifier: NoteVerifier::parse(&key)?,
+                    signer: None,
+                });
+            }
+            Event::KeyRotation { new_key, signature } => {
+                let previous = epochs
+                    .last()
+                    .ok_or_else(|| corrupt(format!("key rotation at {index} before genesis")))?;
+                let sig = B64.decode(&signature).map_err(|_| {
+                    corrupt(format!("key rotation at {index}: signature is not base64"))
+                })?;
+                previous
+                    .verifier
+                    .verify_raw(rotation_message(origin, &new_key).as_bytes(), &sig)
+                    .map_err(|_| {
+                        corrupt(format!(
+                            "key rotation at {index} is not signed by the previous key"
+                        ))
+                    })?;
+                epochs.push(Epoch {
+                    announced_at: *index,
+                    verifier: NoteVerifier::parse(&new_key)?,
+                    signer: None,
+                });
+            }
+            _ => {}
+        }
+    }
+    Ok(epochs)
+}

@@ -1,0 +1,398 @@
+//! The ledger on a real directory: appends, checkpoints, proofs, rotation, crashes'
+//! leftovers and every kind of tampering an auditor must catch.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use waarborg_ledger::merkle::{leaf_hash, verify_consistency, verify_inclusion};
+use waarborg_ledger::{
+    verify, Checkpoint, Event, GovernanceDecision, KeySource, Ledger, LedgerError, NoteSigner,
+    Place, Refusal, CHECKPOINTS_FILE, ENTRIES_FILE,
+};
+
+const ORIGIN: &str = "police.example/waarborg-test";
+
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("waarborg-ledger-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn key(seed: u8) -> NoteSigner {
+    NoteSigner::from_seed(ORIGIN, [seed; 32]).unwrap()
+}
+
+fn decision(n: usize) -> Event {
+    Event::GovernanceDecision(GovernanceDecision {
+        actor: format!("member-{n}"),
+        role: "review_committee".into(),
+        action: "assess".into(),
+        subject: format!("deployment proposal {n}"),
+        reason: "proportionate; preconditions met".into(),
+        framework_version: Some("inzetkader-2024.1".into()),
+    })
+}
+
+/// A ledger with genesis + `n` decisions and a checkpoint every `every` entries.
+fn filled(name: &str, n: usize, every: usize) -> PathBuf {
+    let d = dir(name);
+    let (ledger, _) = Ledger::open(&d, key(1)).unwrap();
+    for i in 0..n {
+        ledger.append(decision(i)).unwrap();
+        if (i + 1) % every == 0 {
+            ledger.checkpoint().unwrap();
+        }
+    }
+    ledger.checkpoint().unwrap();
+    d
+}
+
+/// The framed records of a file, re-framed after `edit` (as a tamperer would, CRCs fixed).
+fn rewrite(path: &Path, edit: impl FnOnce(&mut Vec<Vec<u8>>)) {
+    let bytes = std::fs::read(path).unwrap();
+    let mut records = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let len = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+        records.push(bytes[at + 8..at + 8 + len].to_vec());
+        at += 8 + len;
+    }
+    edit(&mut records);
+    let mut out = Vec::new();
+    for r in &records {
+        out.extend_from_slice(&(r.len() as u32).to_le_bytes());
+        out.extend_from_slice(&crc32(r).to_le_bytes());
+        out.extend_from_slice(r);
+    }
+    std::fs::write(path, out).unwrap();
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = 0xffff_ffffu32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+fn first_problem(d: &Path) -> (Place, String) {
+    let report = verify(d, Some(&key(1).verifier())).unwrap();
+    assert!(!report.is_ok(), "tampering went unnoticed");
+    let p = &report.problems[0];
+    (p.place, p.message.clone())
+}
+
+#[test]
+fn an_honest_ledger_verifies_from_the_trusted_key() {
+    let d = filled("honest", 40, 7);
+    let report = verify(&d, Some(&key(1).verifier())).unwrap();
+    assert!(report.is_ok(), "{:?}", report.problems);
+    assert_eq!(report.entries, 41);
+    assert_eq!(report.checkpoints, 6);
+    assert_eq!(report.key_source, KeySource::Trusted);
+    // Without a trusted key it still checks, but says where trust came from.
+    assert_eq!(verify(&d, None).unwrap().key_source, KeySource::Genesis);
+    // A key the auditor trusts that is not the ledger's is a finding.
+    assert!(!verify(&d, Some(&key(9).verifier())).unwrap().is_ok());
+}
+
+#[test]
+fn reopening_keeps_everything_and_refuses_a_foreign_key() {
+    let d = filled("reopen", 10, 100);
+    let (ledger, report) = Ledger::open(&d, key(1)).unwrap();
+    assert_eq!((report.entries, report.truncated_entry_bytes), (11, 0));
+    assert_eq!(ledger.size(), 11);
+    assert_eq!(ledger.latest_checkpoint().unwrap().checkpoint.size, 11);
+    drop(ledger);
+    match Ledger::open(&d, key(2)) {
+        Err(LedgerError::WrongKey { .. }) => {}
+        other => panic!("expected WrongKey, got {other:?}"),
+    }
+}
+
+#[test]
+fn proofs_from_the_ledger_verify_against_signed_checkpoints() {
+    let d = dir("proofs");
+    let (ledger, _) = Ledger::open(&d, key(1)).unwrap();
+    for i in 0..5 {
+        ledger.append(decision(i)).unwrap();
+    }
+    let first = ledger.checkpoint().unwrap();
+    for i in 5..23 {
+        ledger.append(decision(i)).unwrap();
+    }
+    let second = ledger.checkpoint().unwrap();
+    let verifier = key(1).verifier();
+    let cp1 = Checkpoint::open(&first.note, &verifier, ORIGIN).unwrap();
+    let cp2 = Checkpoint::open(&second.note, &verifier, ORIGIN).unwrap();
+    for index in 0..cp2.size {
+        let entry = ledger.entry(index).unwrap();
+        let proof = ledger.inclusion_proof(index, cp2.size).unwrap();
+        verify_inclusion(&leaf_hash(&entry), index, cp2.size, &proof, &cp2.root).unwrap();
+    }
+    let proof = ledger.consistency_proof(cp1.size, cp2.size).unwrap();
+    verify_consistency(cp1.size, cp2.size, &cp1.root, &cp2.root, &proof).unwrap();
+    assert!(ledger.inclusion_proof(3, 99).is_err());
+}
+
+#[test]
+fn key_rotation_is_announced_by_the_old_key_and_verifies_across() {
+    let d = dir("rotation");
+    let (ledger, _) = Ledger::open(&d, key(1)).unwrap();
+    ledger.append(decision(0)).unwrap();
+    ledger.checkpoint().unwrap();
+    ledger.rotate_key(key(2)).unwrap();
+    ledger.append(decision(1)).unwrap();
+    let cp = ledger.checkpoint().unwrap();
+    assert!(Checkpoint::open(&cp.note, &key(2).verifier(), ORIGIN).is_ok());
+    assert!(Checkpoint::open(&cp.note, &key(1).verifier(), ORIGIN).is_err());
+    drop(ledger);
+    let report = verify(&d, Some(&key(1).verifier())).unwrap();
+    assert!(report.is_ok(), "{:?}", report.problems);
+    assert_eq!(report.keys.len(), 2);
+    // After rotation the old key no longer opens the ledger for writing.
+    assert!(matches!(
+        Ledger::open(&d, key(1)),
+        Err(LedgerError::WrongKey { .. })
+    ));
+    let (ledger, _) = Ledger::open(&d, key(2)).unwrap();
+    ledger.append(decision(2)).unwrap();
+    drop(ledger);
+
+    // A rotation signed by someone else is caught.
+    rewrite(&d.join(ENTRIES_FILE), |r| {
+        let text = String::from_utf8(r[2].clone()).unwrap();
+        assert!(text.contains("key_rotation"));
+        let forged = text.replace(
+            &key(2).verifier().to_string(),
+            &key(3).verifier().to_string(),
+        );
+        r[2] = forged.into_bytes();
+    });
+    let report = verify(&d, Some(&key(1).verifier())).unwrap();
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.message.contains("not signed by the previous key")),
+        "{:?}",
+        report.problems
+    );
+}
+
+#[test]
+fn concurrent_appends_all_land_once() {
+    let d = dir("concurrent");
+    let (ledger, _) = Ledger::open(&d, key(1)).unwrap();
+    let ledger = Arc::new(ledger);
+    let receipts: Vec<u64> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..16)
+            .map(|t| {
+                let l = Arc::clone(&ledger);
+                s.spawn(move || {
+                    (0..50)
+                        .map(|i| l.append(decision(t * 100 + i)).unwrap().index)
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    let mut sorted = receipts.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, (1..=800).collect::<Vec<u64>>());
+    ledger.checkpoint().unwrap();
+    assert!(verify(&d, Some(&key(1).verifier())).unwrap().is_ok());
+}
+
+#[test]
+fn a_torn_tail_is_cut_off_and_reported_on_open() {
+    let d = filled("torn", 5, 100);
+    let path = d.join(ENTRIES_FILE);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let good = bytes.len();
+    bytes.extend_from_slice(&[200, 1, 0, 0, 1, 2, 3, 4, b'{', b'"']); // half an entry
+    std::fs::write(&path, &bytes).unwrap();
+    let report = verify(&d, None).unwrap();
+    assert_eq!(
+        report.problems[0].place,
+        Place::Entry(6),
+        "{:?}",
+        report.problems
+    );
+    let (ledger, open) = Ledger::open(&d, key(1)).unwrap();
+    assert_eq!((open.entries, open.truncated_entry_bytes), (6, 10));
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), good as u64);
+    ledger.append(decision(99)).unwrap();
+    ledger.checkpoint().unwrap();
+    drop(ledger);
+    assert!(verify(&d, Some(&key(1).verifier())).unwrap().is_ok());
+}
+
+#[test]
+fn damage_in_the_middle_refuses_to_open() {
+    let d = filled("midcorrupt", 5, 100);
+    let path = d.join(ENTRIES_FILE);
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[40] ^= 0x20; // inside entry 0, not fixing the checksum
+    std::fs::write(&path, &bytes).unwrap();
+    let err = Ledger::open(&d, key(1)).unwrap_err().to_string();
+    assert!(
+        err.contains("corrupt") && err.contains("waarborg audit verify"),
+        "{err}"
+    );
+    assert_eq!(first_problem(&d).0, Place::Entry(0));
+}
+
+#[test]
+fn invalid_events_are_refused_and_nothing_is_written() {
+    let d = dir("invalid");
+    let (ledger, _) = Ledger::open(&d, key(1)).unwrap();
+    let bad = Event::Refusal(Refusal {
+        user: "spaces are not allowed".into(),
+        role: "examiner".into(),
+        attempted: "search".into(),
+        reason: "no case authorisation".into(),
+        deployment_revision: None,
+        case_authorisation: None,
+    });
+    assert!(matches!(ledger.append(bad), Err(LedgerError::Invalid(_))));
+    let genesis = Event::Genesis {
+        origin: ORIGIN.into(),
+        key: key(5).verifier().to_string(),
+    };
+    assert!(
+        ledger.append(genesis).is_err(),
+        "only the ledger writes key entries"
+    );
+    assert_eq!(ledger.size(), 1);
+}
+
+// --- Mutation tests: every edit is caught and the first bad place is named. ---
+
+#[test]
+fn a_changed_entry_is_named() {
+    let d = filled("changed", 20, 5);
+    rewrite(&d.join(ENTRIES_FILE), |r| {
+        r[7] = String::from_utf8(r[7].clone())
+            .unwrap()
+            .replace("member-6", "member-X")
+            .into_bytes();
+    });
+    let (place, msg) = first_problem(&d);
+    assert_eq!(place, Place::Entry(7), "{msg}");
+}
+
+#[test]
+fn a_changed_last_entry_is_named_through_the_checkpoint() {
+    let d = filled("changedlast", 9, 100);
+    rewrite(&d.join(ENTRIES_FILE), |r| {
+        let last = r.len() - 1;
+        r[last] = String::from_utf8(r[last].clone())
+            .unwrap()
+            .replace("assess", "advise")
+            .into_bytes();
+    });
+    let (place, msg) = first_problem(&d);
+    assert_eq!(place, Place::Entry(9), "{msg}");
+}
+
+#[test]
+fn a_deleted_entry_is_named() {
+    let d = filled("deleted", 20, 5);
+    rewrite(&d.join(ENTRIES_FILE), |r| {
+        r.remove(11);
+    });
+    assert_eq!(first_problem(&d).0, Place::Entry(11));
+}
+
+#[test]
+fn reordered_entries_are_named() {
+    let d = filled("reordered", 20, 5);
+    rewrite(&d.join(ENTRIES_FILE), |r| r.swap(4, 12));
+    assert_eq!(first_problem(&d).0, Place::Entry(4));
+}
+
+#[test]
+fn an_inserted_entry_is_named() {
+    let d = filled("inserted", 20, 5);
+    rewrite(&d.join(ENTRIES_FILE), |r| {
+        let copy = r[3].clone();
+        r.insert(6, copy);
+    });
+    let (place, msg) = first_problem(&d);
+    assert_eq!(place, Place::Entry(3).max(place), "{msg}");
+    assert!(place <= Place::Entry(6), "{place} {msg}");
+}
+
+#[test]
+fn truncated_entries_are_named() {
+    let d = filled("truncated", 20, 5);
+    rewrite(&d.join(ENTRIES_FILE), |r| r.truncate(14));
+    let (place, msg) = first_problem(&d);
+    assert_eq!(place, Place::Entry(14), "{msg}");
+    assert!(msg.contains("removed"), "{msg}");
+}
+
+#[test]
+fn an_altered_checkpoint_is_named() {
+    let d = filled("checkpoint", 20, 5);
+    rewrite(&d.join(CHECKPOINTS_FILE), |r| {
+        let text = String::from_utf8(r[2].clone()).unwrap();
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        lines[1] = "14".into(); // claim another size without re-signing
+        r[2] = format!("{}\n", lines.join("\n")).into_bytes();
+    });
+    let report = verify(&d, Some(&key(1).verifier())).unwrap();
+    assert_eq!(
+        report.problems[0].place,
+        Place::Checkpoint(2),
+        "{:?}",
+        report.problems
+    );
+    assert_eq!(
+        report.first_bad_entry(),
+        None,
+        "the entries themselves are fine"
+    );
+}
+
+#[test]
+fn a_rewritten_history_with_a_recomputed_chain_is_still_caught() {
+    // The strongest forger without the key: edits entry 12 and rebuilds every later
+    // entry's chain field and checksum. Only the signed checkpoints stand in the way.
+    let d = filled("rechained", 20, 5);
+    rewrite(&d.join(ENTRIES_FILE), |records| {
+        let mut tree = waarborg_ledger::merkle::Tree::new();
+        for (i, r) in records.iter_mut().enumerate() {
+            if i >= 12 {
+                let mut entry = waarborg_ledger::Entry::from_bytes(r).unwrap();
+                if i == 12 {
+                    entry.event = decision(999);
+                }
+                use base64::Engine;
+                entry.prev_root =
+                    base64::engine::general_purpose::STANDARD.encode(tree.root(i as u64).unwrap());
+                *r = entry.to_bytes();
+            }
+            tree.push(leaf_hash(r));
+        }
+    });
+    let report = verify(&d, Some(&key(1).verifier())).unwrap();
+    assert!(!report.is_ok());
+    // Every entry check passes; the first checkpoint over entry 12 (size 16) catches it,
+    // naming its last entry and the range the forgery must lie in.
+    let first = &report.problems[0];
+    assert_eq!(first.place, Place::Entry(15), "{:?}", report.problems);
+    assert!(first.message.contains("11..16"), "{}", first.message);
+}
