@@ -242,8 +242,15 @@ fn print_human(results: &[ImageResult]) {
     }
 }
 
-/// The demo: analyse the sample photos, then show how alike the faces in them are.
-pub fn demo(args: &EngineArgs) -> anyhow::Result<ExitCode> {
+/// The demo: analyse the sample photos, record each analysis in the audit ledger, then
+/// show how alike the faces are and verify the ledger.
+pub fn demo(
+    args: &EngineArgs,
+    data: &crate::audit::DataArgs,
+    key: &crate::audit::KeyArgs,
+) -> anyhow::Result<ExitCode> {
+    let signer = key.signer(&data.dir(), true)?;
+    let (ledger, _) = waarborg_ledger::Ledger::open(&data.ledger_dir(), signer)?;
     let paths = ModelCache::from_env().require()?;
     let mut images: Vec<PathBuf> = waarborg_models::SAMPLE_PHOTOS
         .iter()
@@ -252,8 +259,37 @@ pub fn demo(args: &EngineArgs) -> anyhow::Result<ExitCode> {
     images.sort();
     let engine = args.load(images.len())?;
     let started = std::time::Instant::now();
+    let started_at = waarborg_ledger::entry::now();
     let results = analyze_all(&engine, &images, true);
     let elapsed = started.elapsed();
+    // Log first: the results are shown only after their entries are durable.
+    let fp = engine.fingerprint();
+    for (r, path) in results.iter().zip(&images) {
+        let sufficient = r.faces.iter().filter(|f| f.quality.sufficient).count();
+        ledger.append(waarborg_ledger::Event::BiometricOperation(
+            waarborg_ledger::BiometricOperation {
+                operation: waarborg_ledger::Operation::Extract,
+                started: started_at.clone(),
+                ended: waarborg_ledger::entry::now(),
+                user: "demo-examiner".into(),
+                role: "examiner".into(),
+                deployment_revision: None,
+                case_authorisation: None,
+                reference_database: None,
+                input_sha256: Some(waarborg_models::sha256_file(path)?),
+                verifiers: Vec::new(),
+                model_sha256: vec![fp.detector_sha256.clone(), fp.recognizer_sha256.clone()],
+                outcome: match &r.error {
+                    Some(e) => format!("error: {e}"),
+                    None => format!(
+                        "{} faces, {sufficient} of sufficient quality",
+                        r.faces.len()
+                    ),
+                },
+            },
+        ))?;
+    }
+    let checkpoint = ledger.checkpoint()?;
     print_human(&results);
     let faces: Vec<(&str, usize, &AnalyzedFace)> = results
         .iter()
@@ -295,5 +331,22 @@ pub fn demo(args: &EngineArgs) -> anyhow::Result<ExitCode> {
             faces[j].1 + 1
         );
     }
-    Ok(ExitCode::SUCCESS)
+    let report = waarborg_ledger::verify(ledger.dir(), ledger.current_key().as_ref())?;
+    println!(
+        "\nAudit ledger {}: {} entries, checkpoint at size {} signed by {}; verification {}.",
+        ledger.dir().display(),
+        report.entries,
+        checkpoint.checkpoint.size,
+        ledger
+            .current_key()
+            .map(|k| k.to_string())
+            .unwrap_or_default(),
+        if report.is_ok() { "OK" } else { "FAILED" }
+    );
+    println!("Try `waarborg audit verify`, `waarborg audit prove --index 1`, `waarborg audit checkpoint`.");
+    Ok(if report.is_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

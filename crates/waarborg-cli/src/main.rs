@@ -3,6 +3,7 @@
 //! Thin: each subcommand parses its arguments, calls an engine crate and prints. Errors
 //! reach the user through `anyhow` with the engine's message, which says what to do.
 
+mod audit;
 mod bench;
 mod face;
 
@@ -31,13 +32,26 @@ enum Command {
         #[command(subcommand)]
         command: face::FaceCommand,
     },
+    /// Verify the audit ledger, print checkpoints and proofs, manage its signing key.
+    Audit {
+        #[command(subcommand)]
+        command: audit::AuditCommand,
+    },
     /// Measure speed (see bench/ for side-by-side comparisons).
     Bench {
         #[command(subcommand)]
         command: bench::BenchCommand,
     },
-    /// Set up the model cache if needed, then analyse and compare the sample photos.
-    Demo(face::EngineArgs),
+    /// Set up the model cache if needed, analyse the sample photos, record every analysis
+    /// in the audit ledger and verify it.
+    Demo {
+        #[command(flatten)]
+        engine: face::EngineArgs,
+        #[command(flatten)]
+        data: audit::DataArgs,
+        #[command(flatten)]
+        key: audit::KeyArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -64,9 +78,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Models { command } => models(command),
         Command::Face { command } => face::run(command),
         Command::Bench { command } => bench::run(command),
-        Command::Demo(args) => {
+        Command::Audit { command } => audit::run(command),
+        Command::Demo { engine, data, key } => {
             ModelCache::from_env().install(&mut |line| eprintln!("{line}"))?;
-            face::demo(&args)
+            face::demo(&engine, &data, &key)
         }
     }
 }

@@ -338,6 +338,11 @@ impl Entry {
     }
 }
 
+/// The current time as the ledger writes it: RFC 3339, UTC, milliseconds.
+pub fn now() -> String {
+    humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()
+}
+
 /// The message a key rotation's signature covers.
 pub fn rotation_message(origin: &str, new_key: &str) -> String {
     format!("waarborg ledger key rotation\n{origin}\n{new_key}\n")

@@ -5,15 +5,16 @@ use std::io::{self, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 
 use crate::entry::{rotation_message, Entry, Event, InvalidEntry, SCHEMA_VERSION};
-use crate::frames::{self, ScanError};
+use crate::frames;
 use crate::merkle::{leaf_hash, Hash, ProofError, Tree};
 use crate::note::{Checkpoint, NoteError, NoteSigner, NoteVerifier};
+use crate::snapshot::scan_error;
 
 /// File holding the entries.
 pub const ENTRIES_FILE: &str = "entries.log";
@@ -329,7 +330,7 @@ impl Ledger {
         let entry = Entry {
             v: SCHEMA_VERSION,
             index,
-            time: humantime::format_rfc3339_millis(SystemTime::now()).to_string(),
+            time: crate::entry::now(),
             prev_root: B64.encode(st.tree.root(index)?),
             event,
         };
@@ -563,19 +564,6 @@ fn check_durable(st: &State, size: u64) -> Result<(), LedgerError> {
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
-}
-
-fn scan_error(e: ScanError, file: &'static str) -> LedgerError {
-    match e {
-        ScanError::Io(source) => LedgerError::Io {
-            context: format!("reading {file}"),
-            source,
-        },
-        ScanError::Corrupt(c) => LedgerError::Corrupt {
-            file,
-            detail: c.to_string(),
-        },
-    }
 }
 
 /// Opens a file for appending after cutting it to `valid_end` (removing a torn tail).

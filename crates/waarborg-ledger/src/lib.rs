@@ -18,6 +18,7 @@ pub mod keys;
 mod ledger;
 pub mod merkle;
 pub mod note;
+mod snapshot;
 mod verify;
 
 pub use crate::entry::{
@@ -28,4 +29,5 @@ pub use crate::ledger::{
     CHECKPOINTS_FILE, ENTRIES_FILE,
 };
 pub use crate::note::{Checkpoint, NoteSigner, NoteVerifier};
+pub use crate::snapshot::Snapshot;
 pub use crate::verify::{verify, KeySource, Place, Problem, VerifyReport};

@@ -100,10 +100,9 @@ impl NoteSigner {
             .trim()
             .strip_prefix("PRIVATE+KEY+")
             .ok_or_else(|| bad("must start with PRIVATE+KEY+"))?;
-        let mut parts = rest.split('+');
-        let (Some(name), Some(id), Some(key), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        // The base64 key may itself contain '+': split at the first two only.
+        let mut parts = rest.splitn(3, '+');
+        let (Some(name), Some(id), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(bad("expected PRIVATE+KEY+name+id+key"));
         };
         let bytes = B64.decode(key).map_err(|_| bad("key is not base64"))?;
@@ -205,10 +204,9 @@ impl NoteVerifier {
     /// Parses `<name>+<id hex>+<base64(0x01 ‖ public key)>`.
     pub fn parse(text: &str) -> Result<Self, NoteError> {
         let bad = |why: &str| NoteError::BadKey(format!("verifier key: {why}"));
-        let mut parts = text.trim().split('+');
-        let (Some(name), Some(id), Some(key), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        // The base64 key may itself contain '+': split at the first two only.
+        let mut parts = text.trim().splitn(3, '+');
+        let (Some(name), Some(id), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(bad("expected name+id+key"));
         };
         let bytes = B64.decode(key).map_err(|_| bad("key is not base64"))?;
@@ -372,6 +370,23 @@ mod tests {
             format!("{s:?}").find(&s.to_private_string()).is_none(),
             "Debug must not leak the key"
         );
+    }
+
+    #[test]
+    fn keys_whose_base64_contains_plus_signs_round_trip() {
+        let mut seen_plus = 0;
+        for seed in 0..64u8 {
+            let s = NoteSigner::from_seed("example.com/log", [seed; 32]).unwrap();
+            let (private, public) = (s.to_private_string(), s.verifier().to_string());
+            seen_plus +=
+                usize::from(public.matches('+').count() > 2 || private.matches('+').count() > 4);
+            assert_eq!(
+                NoteSigner::parse(&private).unwrap().verifier(),
+                s.verifier()
+            );
+            assert_eq!(NoteVerifier::parse(&public).unwrap(), s.verifier());
+        }
+        assert!(seen_plus > 0, "no key with '+' in its base64 was exercised");
     }
 
     #[test]

@@ -184,6 +184,18 @@ pub struct FileStatus {
     pub problem: Option<String>,
 }
 
+/// The user's data directory: `$XDG_DATA_HOME`, else `~/.local/share`; `None` without a home.
+pub fn data_home() -> Option<PathBuf> {
+    std::env::var_os("XDG_DATA_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|v| !v.is_empty())
+                .map(|h| PathBuf::from(h).join(".local/share"))
+        })
+}
+
 /// The cache directory and the operations on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelCache {
@@ -203,15 +215,7 @@ impl ModelCache {
         if let Some(dir) = std::env::var_os(MODELS_ENV).filter(|v| !v.is_empty()) {
             return Self::at(dir);
         }
-        let data = std::env::var_os("XDG_DATA_HOME")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .or_else(|| {
-                std::env::var_os("HOME")
-                    .filter(|v| !v.is_empty())
-                    .map(|h| PathBuf::from(h).join(".local/share"))
-            });
-        match data {
+        match data_home() {
             Some(d) => Self::at(d.join("waarborg/models")),
             None => Self::at(".waarborg/models"),
         }
