@@ -22,6 +22,27 @@ use crate::face::{analyze_all, EngineArgs};
 pub enum BenchCommand {
     /// Images → templates throughput, whole pipeline and model stage alone.
     Face(FaceBenchArgs),
+    /// Durable ledger appends per second with concurrent writers, and verification time.
+    Ledger(LedgerBenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LedgerBenchArgs {
+    /// Writer thread counts to measure, one run each.
+    #[arg(long, value_delimiter = ',', default_value = "1,8,64")]
+    writers: Vec<usize>,
+    /// Seconds per run.
+    #[arg(long, default_value_t = 3.0)]
+    seconds: f64,
+    /// Entries in the ledger whose verification is timed (appended with 64 writers).
+    #[arg(long, default_value_t = 1_000_000)]
+    verify_entries: u64,
+    /// Where to create the benchmark ledgers (default: the system's temp dir); removed after.
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -58,6 +79,7 @@ struct FaceBenchReport {
 pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
     match command {
         BenchCommand::Face(args) => face(args),
+        BenchCommand::Ledger(args) => ledger(args),
     }
 }
 
@@ -177,4 +199,113 @@ fn model_only(
         Some(e) => Err(e.into()),
         None => Ok(()),
     }
+}
+
+fn sample_operation(writer: usize, n: u64) -> waarborg_ledger::Event {
+    use waarborg_ledger::{BiometricOperation, Event, Operation};
+    let now = waarborg_ledger::entry::now();
+    Event::BiometricOperation(BiometricOperation {
+        operation: Operation::Search,
+        started: now.clone(),
+        ended: now,
+        user: format!("examiner-{writer}"),
+        role: "examiner".into(),
+        deployment_revision: Some("catch-2026.1".into()),
+        case_authorisation: Some(format!("OM-2026-{n:06}")),
+        reference_database: Some("criminal".into()),
+        input_sha256: Some(format!("{:064x}", u128::from(n) * 2_654_435_761)),
+        verifiers: Vec::new(),
+        model_sha256: waarborg_models::PINNED_MODELS
+            .iter()
+            .map(|m| m.sha256.to_string())
+            .collect(),
+        outcome: "50 candidates".into(),
+    })
+}
+
+/// Appends from `writers` threads until `until` says stop; returns entries appended.
+fn append_with(
+    ledger: &waarborg_ledger::Ledger,
+    writers: usize,
+    until: &(dyn Fn(u64) -> bool + Sync),
+) -> anyhow::Result<u64> {
+    let count = AtomicUsize::new(0);
+    let failed = std::sync::Mutex::new(None);
+    std::thread::scope(|s| {
+        for w in 0..writers {
+            let (count, failed) = (&count, &failed);
+            s.spawn(move || {
+                let mut n = 0u64;
+                while !until(count.load(Ordering::Relaxed) as u64) {
+                    if let Err(e) = ledger.append(sample_operation(w, n)) {
+                        if let Ok(mut f) = failed.lock() {
+                            *f = Some(e);
+                        }
+                        return;
+                    }
+                    n += 1;
+                    count.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    match failed.into_inner().ok().flatten() {
+        Some(e) => Err(e.into()),
+        None => Ok(count.into_inner() as u64),
+    }
+}
+
+fn ledger(args: LedgerBenchArgs) -> anyhow::Result<ExitCode> {
+    let base = args
+        .dir
+        .clone()
+        .unwrap_or_else(std::env::temp_dir)
+        .join(format!("waarborg-bench-ledger-{}", std::process::id()));
+    let signer = waarborg_ledger::NoteSigner::generate("bench.local/ledger")?;
+    let mut runs = Vec::new();
+    for &writers in &args.writers {
+        anyhow::ensure!(writers > 0, "--writers must be at least 1");
+        let dir = base.join(format!("w{writers}"));
+        let (ledger, _) = waarborg_ledger::Ledger::open(&dir, signer.clone())?;
+        let started = Instant::now();
+        let limit = args.seconds;
+        let appended = append_with(&ledger, writers, &|_| {
+            started.elapsed().as_secs_f64() >= limit
+        })?;
+        let secs = started.elapsed().as_secs_f64();
+        runs.push(serde_json::json!({"writers": writers, "entries": appended, "seconds": secs, "entries_per_s": appended as f64 / secs}));
+        if !args.json {
+            println!("{writers:>3} writers: {appended:>8} durable entries in {secs:.2} s = {:>9.0} entries/s", appended as f64 / secs);
+        }
+        drop(ledger);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+    let dir = base.join("verify");
+    let (ledger, _) = waarborg_ledger::Ledger::open(&dir, signer.clone())?;
+    let target = args.verify_entries;
+    let started = Instant::now();
+    append_with(&ledger, 64, &|done| done + 1 >= target)?;
+    let fill_s = started.elapsed().as_secs_f64();
+    ledger.checkpoint()?;
+    let entries = ledger.size();
+    let bytes = std::fs::metadata(dir.join(waarborg_ledger::ENTRIES_FILE))?.len();
+    drop(ledger);
+    let started = Instant::now();
+    let report = waarborg_ledger::verify(&dir, Some(&signer.verifier()))?;
+    let verify_s = started.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        report.is_ok(),
+        "the benchmark ledger did not verify: {:?}",
+        report.problems.first()
+    );
+    std::fs::remove_dir_all(&base).ok();
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({"appends": runs, "verify": {"entries": entries, "bytes": bytes, "fill_s": fill_s, "verify_s": verify_s}})
+        );
+    } else {
+        println!("verify: {entries} entries ({:.0} MB) verified in {verify_s:.2} s (filled in {fill_s:.1} s)", bytes as f64 / 1e6);
+    }
+    Ok(ExitCode::SUCCESS)
 }
