@@ -337,7 +337,18 @@ impl Ledger {
         let bytes = entry.to_bytes();
         let record = frames::frame(&bytes);
         if let Err(e) = st.entries.write_all(&record) {
-            let why = format!("writing entry {index}: {e}");
+            // Leave no half-written record behind when the file still lets us shrink it
+            // (e.g. a full disk); if not, reopening truncates the torn tail.
+            let whole = st.offsets.last().copied().unwrap_or(0);
+            let tidied = st.entries.set_len(whole).is_ok();
+            let why = format!(
+                "writing entry {index}: {e}{}",
+                if tidied {
+                    ""
+                } else {
+                    "; a torn tail remains until the ledger is reopened"
+                }
+            );
             st.failed = Some(why.clone());
             return Err(LedgerError::Failed(why));
         }

@@ -1,0 +1,356 @@
+//! `waarborg audit …` as auditors and operators use it: exit statuses, proofs that an
+//! independent verifier (tools/auditor/waarborg_verify.py, Python standard library only)
+//! accepts, key files, rotation, and an operation refused when the ledger cannot be written.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use waarborg_ledger::{keys, Event, GovernanceDecision, Ledger, NoteSigner};
+
+const ORIGIN: &str = "waarborg.local/audit-ledger";
+
+fn waarborg() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_waarborg"))
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("waarborg-audit-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn run(cmd: &mut Command) -> (Output, String) {
+    // The tests choose their keys explicitly; an operator's environment must not leak in.
+    let out = cmd.env_remove(keys::KEY_ENV).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    (out, stdout)
+}
+
+fn audit(data: &Path, args: &[&str]) -> (Output, String) {
+    run(waarborg().arg("audit").args(args).arg("--data").arg(data))
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+fn decision(n: u64) -> Event {
+    Event::GovernanceDecision(GovernanceDecision {
+        actor: format!("chief-{}", n % 3),
+        role: "chief_of_police".into(),
+        action: "ratify".into(),
+        subject: format!("deployment-{n}"),
+        reason: "advice of the review committee followed".into(),
+        framework_version: Some("inzetkader-template-1".into()),
+    })
+}
+
+/// The independent verifier's verdict on `path`.
+fn python_verify(what: &str, key: &str, path: &Path) -> (bool, String) {
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/auditor/waarborg_verify.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .args([what, "--key", key])
+        .arg(path)
+        .output()
+        .expect("python3 is needed (the project's setup installs models with it)");
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &stderr(&out);
+    (out.status.success(), text)
+}
+
+/// A ledger of 41 entries, a key rotation at entry 25, checkpoints along the way.
+fn populated(data: &Path) -> (NoteSigner, NoteSigner) {
+    let first = NoteSigner::generate(ORIGIN).unwrap();
+    let second = NoteSigner::generate(ORIGIN).unwrap();
+    let (ledger, _) = Ledger::open(&data.join("ledger"), first.clone()).unwrap();
+    for n in 1..25 {
+        ledger.append(decision(n)).unwrap();
+        if n % 7 == 0 {
+            ledger.checkpoint().unwrap();
+        }
+    }
+    ledger.rotate_key(second.clone()).unwrap();
+    for n in 26..41 {
+        ledger.append(decision(n)).unwrap();
+        if n % 6 == 0 {
+            ledger.checkpoint().unwrap();
+        }
+    }
+    ledger.checkpoint().unwrap();
+    assert_eq!(ledger.size(), 41);
+    (first, second)
+}
+
+#[test]
+fn proofs_printed_by_the_cli_verify_with_an_independent_implementation() {
+    let data = scratch("proofs");
+    let (first, second) = populated(&data);
+    let first_key = first.verifier().to_string();
+    let second_key = second.verifier().to_string();
+
+    let (out, text) = audit(&data, &["verify", "--public-key", &first_key]);
+    assert!(out.status.success(), "{text}{}", stderr(&out));
+    assert!(text.contains("entries:     41"), "{text}");
+    assert!(
+        text.contains(&format!("key from entry 25: {second_key}")),
+        "{text}"
+    );
+    let (ok, said) = python_verify("ledger", &first_key, &data.join("ledger"));
+    assert!(ok, "{said}");
+    assert!(said.contains("41 entries re-derived"), "{said}");
+
+    // The latest checkpoint is signed by the key announced at entry 25.
+    let (out, note) = audit(&data, &["checkpoint"]);
+    assert!(out.status.success());
+    assert!(note.starts_with(&format!("{ORIGIN}\n41\n")), "{note}");
+    let file = data.join("checkpoint.txt");
+    std::fs::write(&file, &note).unwrap();
+    assert!(python_verify("checkpoint", &second_key, &file).0);
+    assert!(
+        !python_verify("checkpoint", &first_key, &file).0,
+        "the retired key must not verify it"
+    );
+
+    for index in [0, 1, 2, 24, 25, 26, 39, 40] {
+        let (out, json) = audit(&data, &["prove", "--index", &index.to_string(), "--json"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let file = data.join(format!("inclusion-{index}.json"));
+        std::fs::write(&file, &json).unwrap();
+        let (ok, said) = python_verify("inclusion", &second_key, &file);
+        assert!(ok, "entry {index}: {said}");
+        // A proof for an altered entry must fail.
+        let altered = json.replacen("deployment-", "deployment-9", 1);
+        if altered != json {
+            std::fs::write(&file, altered).unwrap();
+            assert!(
+                !python_verify("inclusion", &second_key, &file).0,
+                "altered entry {index} accepted"
+            );
+        }
+    }
+    for from in [1, 7, 8, 21, 25, 26, 40, 41] {
+        let (out, json) = audit(
+            &data,
+            &["consistency", "--from", &from.to_string(), "--json"],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        let file = data.join(format!("consistency-{from}.json"));
+        std::fs::write(&file, &json).unwrap();
+        let (ok, said) = python_verify("consistency", &second_key, &file);
+        assert!(ok, "from {from}: {said}");
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        if v["consistency_proof"]
+            .as_array()
+            .is_some_and(|p| !p.is_empty())
+        {
+            let forged = json.replacen(
+                v["from_root"].as_str().unwrap(),
+                "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+                1,
+            );
+            std::fs::write(&file, forged).unwrap();
+            assert!(
+                !python_verify("consistency", &second_key, &file).0,
+                "forged root from {from} accepted"
+            );
+        }
+    }
+
+    // Out of range: a clear error and a failing status, no proof.
+    let (out, text) = audit(&data, &["prove", "--index", "41"]);
+    assert!(!out.status.success() && text.is_empty());
+    assert!(
+        stderr(&out).contains("not covered by the latest checkpoint"),
+        "{}",
+        stderr(&out)
+    );
+    let (out, _) = audit(&data, &["consistency", "--from", "42"]);
+    assert!(!out.status.success());
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn verify_names_the_first_bad_entry_and_refuses_an_untrusted_key() {
+    let data = scratch("tamper");
+    let (first, _) = populated(&data);
+    let other = NoteSigner::generate(ORIGIN).unwrap().verifier().to_string();
+    let (out, text) = audit(&data, &["verify", "--public-key", &other]);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("FAILED"), "{text}");
+    assert!(!python_verify("ledger", &other, &data.join("ledger")).0);
+
+    // Change one character of entry 12's reason, keeping the frame's CRC valid, so only
+    // the hash chain and the checkpoints can tell.
+    let file = data.join("ledger").join(waarborg_ledger::ENTRIES_FILE);
+    let mut bytes = std::fs::read(&file).unwrap();
+    let mut pos = 0;
+    for _ in 0..12 {
+        let len = u32::from_le_bytes(bytes[pos..pos + 4].try_into().unwrap()) as usize;
+        pos += 8 + len;
+    }
+    let len = u32::from_le_bytes(bytes[pos..pos + 4].try_into().unwrap()) as usize;
+    let payload = pos + 8..pos + 8 + len;
+    let text = String::from_utf8(bytes[payload.clone()].to_vec()).unwrap();
+    let altered = text.replace("committee followed", "committee FOLLOWED");
+    assert_eq!(altered.len(), text.len());
+    bytes[payload.clone()].copy_from_slice(altered.as_bytes());
+    let crc = crc32(&bytes[payload]);
+    bytes[pos + 4..pos + 8].copy_from_slice(&crc.to_le_bytes());
+    std::fs::write(&file, bytes).unwrap();
+
+    let (out, text) = audit(
+        &data,
+        &["verify", "--public-key", &first.verifier().to_string()],
+    );
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("FAILED: the first bad entry is entry 12"),
+        "{text}"
+    );
+    let (ok, said) = python_verify(
+        "ledger",
+        &first.verifier().to_string(),
+        &data.join("ledger"),
+    );
+    assert!(
+        !ok && said.contains("entry 13"),
+        "the next entry's prev_root exposes it: {said}"
+    );
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+#[test]
+fn keys_are_created_private_loose_ones_refused_and_rotation_hands_over_signing() {
+    let data = scratch("keys");
+    let key = data.join("ledger-signing.key");
+    let (out, public) = run(waarborg().args(["audit", "keygen", "--out"]).arg(&key));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(public.starts_with(&format!("{ORIGIN}+")), "{public}");
+    assert_eq!(
+        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    // Never overwrite a key.
+    let (out, _) = run(waarborg().args(["audit", "keygen", "--out"]).arg(&key));
+    assert!(!out.status.success());
+    assert_eq!(
+        keys::load_file(&key).unwrap().verifier().to_string(),
+        public.trim()
+    );
+
+    // Start the ledger with that key (as the server and the demo do), then checkpoint.
+    let (ledger, _) = Ledger::open(&data.join("ledger"), keys::load_file(&key).unwrap()).unwrap();
+    ledger.append(decision(1)).unwrap();
+    drop(ledger);
+    let (out, note) = audit(&data, &["checkpoint", "--new"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(note.starts_with(&format!("{ORIGIN}\n2\n")), "{note}");
+
+    // A key file others can read is refused, and says how to fix it.
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (out, _) = audit(&data, &["checkpoint", "--new"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("0600") || stderr(&out).contains("chmod"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+
+    // Rotate to a new key; afterwards only the new key may sign.
+    let new_key = data.join("new.key");
+    let (out, new_public) = run(waarborg().args(["audit", "keygen", "--out"]).arg(&new_key));
+    assert!(out.status.success());
+    let (out, text) = run(waarborg()
+        .args(["audit", "rotate-key", "--new-key"])
+        .arg(&new_key)
+        .arg("--data")
+        .arg(&data));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(text.contains("entry 2 announces"), "{text}");
+    let (out, _) = audit(&data, &["checkpoint", "--new"]);
+    assert!(
+        !out.status.success(),
+        "the retired key must not sign any more"
+    );
+    assert!(
+        stderr(&out).contains("not the ledger's current key"),
+        "{}",
+        stderr(&out)
+    );
+    let (out, note) = run(waarborg()
+        .args(["audit", "checkpoint", "--new", "--key"])
+        .arg(&new_key)
+        .arg("--data")
+        .arg(&data));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let file = data.join("cp.txt");
+    std::fs::write(&file, &note).unwrap();
+    assert!(python_verify("checkpoint", new_public.trim(), &file).0);
+    let (out, text) = audit(&data, &["verify", "--public-key", public.trim()]);
+    assert!(out.status.success(), "{text}");
+    assert!(python_verify("ledger", public.trim(), &data.join("ledger")).0);
+
+    // No ledger at all: a clear error.
+    let (out, _) = audit(&data.join("nowhere"), &["verify"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("no ledger at"), "{}", stderr(&out));
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn an_operation_whose_ledger_entry_cannot_be_written_shows_no_result() {
+    let data = scratch("unwritable");
+    // A first demo run creates the key and a ledger with entries.
+    let (out, text) = run(waarborg().args(["demo", "--data"]).arg(&data));
+    assert!(out.status.success(), "{text}{}", stderr(&out));
+    let entries = data.join("ledger").join(waarborg_ledger::ENTRIES_FILE);
+    let before = std::fs::read(&entries).unwrap();
+    let size_before = before.len() as u64;
+
+    // Run it again with a file-size limit just above the ledger's size: appending the
+    // analyses' entries fails (EFBIG; SIGXFSZ ignored so the write returns an error).
+    let limit_kib = size_before.div_ceil(1024);
+    let (out, text) = run(Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f {limit_kib}; exec \"$0\" demo --data \"$1\""
+        ))
+        .arg(env!("CARGO_BIN_EXE_waarborg"))
+        .arg(&data));
+    assert!(
+        !out.status.success(),
+        "the demo must fail when its analyses cannot be logged:\n{text}"
+    );
+    assert!(
+        !text.contains("face(s)") && !text.contains("box ["),
+        "results shown without their log entry:\n{text}"
+    );
+    assert!(stderr(&out).contains("ledger"), "{}", stderr(&out));
+
+    // Nothing acknowledged was lost: the ledger reopens, verifies, and starts with the
+    // earlier entries unchanged.
+    let (out, text) = audit(&data, &["verify"]);
+    assert!(out.status.success(), "{text}{}", stderr(&out));
+    let after = std::fs::read(&entries).unwrap();
+    assert_eq!(&after[..before.len()], &before[..]);
+    let _ = std::fs::remove_dir_all(&data);
+}
