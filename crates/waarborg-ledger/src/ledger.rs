@@ -1,6 +1,6 @@
 //! The writable ledger: durable appends with group commit, signed checkpoints, proofs.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
@@ -11,10 +11,10 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 
 use crate::entry::{rotation_message, Entry, Event, InvalidEntry, SCHEMA_VERSION};
-use crate::frames;
 use crate::merkle::{leaf_hash, Hash, ProofError, Tree};
 use crate::note::{Checkpoint, NoteError, NoteSigner, NoteVerifier};
 use crate::snapshot::scan_error;
+use waarborg_frames as frames;
 
 /// File holding the entries.
 pub const ENTRIES_FILE: &str = "entries.log";
@@ -579,30 +579,8 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 
 /// Opens a file for appending after cutting it to `valid_end` (removing a torn tail).
 fn open_append(path: &Path, valid_end: u64) -> Result<File, LedgerError> {
-    let file = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map_err(io_err(format!("opening {}", path.display())))?;
-    let len = file
-        .metadata()
-        .map_err(io_err(format!("reading {}", path.display())))?
-        .len();
-    if len != valid_end {
-        file.set_len(valid_end).map_err(io_err(format!(
-            "truncating the torn tail of {}",
-            path.display()
-        )))?;
-        file.sync_all()
-            .map_err(io_err(format!("syncing {}", path.display())))?;
-    }
-    if let Some(dir) = path.parent() {
-        // Make the file's creation itself durable.
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
-        }
-    }
-    Ok(file)
+    frames::open_for_append(path, valid_end)
+        .map_err(io_err(format!("opening {} for appending", path.display())))
 }
 
 /// Rebuilds the chain of signing keys from the genesis and rotation entries.

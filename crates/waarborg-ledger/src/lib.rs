@@ -13,7 +13,6 @@
 //! first). The crate knows nothing of faces, cases or deployments beyond the entry schema.
 
 pub mod entry;
-mod frames;
 pub mod keys;
 mod ledger;
 pub mod merkle;

@@ -4,10 +4,10 @@
 
 use std::path::Path;
 
-use crate::frames::{self, ScanError};
 use crate::ledger::{LedgerError, CHECKPOINTS_FILE, ENTRIES_FILE};
 use crate::merkle::{leaf_hash, Hash, Tree};
 use crate::note::{Checkpoint, NoteError};
+use waarborg_frames::{self as frames, ScanError};
 
 /// Entries, tree and checkpoint notes as they are on disk (a torn tail is ignored).
 pub struct Snapshot {

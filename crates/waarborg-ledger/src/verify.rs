@@ -13,10 +13,10 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 
 use crate::entry::{rotation_message, Entry, Event};
-use crate::frames::{self, ScanError};
 use crate::ledger::{LedgerError, CHECKPOINTS_FILE, ENTRIES_FILE};
 use crate::merkle::{leaf_hash, verify_consistency, Hash, Tree};
 use crate::note::{Checkpoint, NoteVerifier};
+use waarborg_frames::{self as frames, ScanError};
 
 /// Where a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -1,16 +1,19 @@
-//! The on-disk framing of the ledger's files: each record is
+//! Framed records for append-only files: each record is
 //! `length (u32 LE) ‖ CRC-32 of the payload (u32 LE) ‖ payload`.
+//!
+//! Used by the audit ledger and the index's write-ahead log.
 //!
 //! A crash can leave the last records half-written (a *torn tail*); everything before them
 //! was fsynced before it was acknowledged. [`scan`] tells the two cases apart: a bad record
 //! followed by a good one is corruption (refused), a bad region running to the end of the
 //! file is a torn tail (reported, and truncated by the writer on open).
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
-/// Largest payload a record may have. Entries are a few hundred bytes; checkpoints less.
+/// Largest payload a record may have (ledger entries are a few hundred bytes, index
+/// log records about 2 KiB); a larger length in a header is damage, not data.
 pub const MAX_PAYLOAD: u32 = 64 * 1024;
 const HEADER: u64 = 8;
 
@@ -51,6 +54,27 @@ pub struct Corrupt {
     pub offset: u64,
     /// What is wrong with it.
     pub why: &'static str,
+}
+
+/// Opens `path` for appending after a [`scan`]: creates it if missing, cuts a torn tail off
+/// at `valid_end` (durably), and makes the file's creation durable by syncing its directory.
+pub fn open_for_append(path: &Path, valid_end: u64) -> io::Result<File> {
+    let file = OpenOptions::new().create(true).append(true).open(path)?;
+    if file.metadata()?.len() != valid_end {
+        file.set_len(valid_end)?;
+        file.sync_all()?;
+    }
+    sync_parent(path)?;
+    Ok(file)
+}
+
+/// Syncs the directory holding `path`, so that a file created or renamed there survives a
+/// crash.
+pub fn sync_parent(path: &Path) -> io::Result<()> {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => File::open(dir)?.sync_all(),
+        _ => File::open(".")?.sync_all(),
+    }
 }
 
 /// Either an I/O error or corruption.
