@@ -1,0 +1,406 @@
+//! Immutable segment files: the templates of one reference database, written once,
+//! checksummed, memory-mapped for search.
+//!
+//! Layout (little-endian): a 4096-byte header, then seven sections, each starting on a
+//! 4096-byte boundary:
+//!
+//! | section | contents |
+//! |---|---|
+//! | ids | template id per row, `u64` |
+//! | owners | reference image id per row, `u64` |
+//! | scales | int8 scale per row, `f32` |
+//! | codes | int8 codes, `DIM` per row (what the scan reads) |
+//! | vectors | f32 templates, `DIM` per row (what re-ranking reads) |
+//! | vector CRCs | CRC-32 of each row's f32 bytes, `u32` |
+//! | by id | row numbers sorted by template id, `u32` (lookups without a hash table) |
+//!
+//! The header holds the magic `WBIXSEG1`, version, dimension, row count, the database, the
+//! largest quantisation error and reconstruction norms (the search's bound), each section's
+//! offset, length and CRC-32, and its own CRC-32. Opening verifies everything except the
+//! f32 vectors, whose per-row CRC is checked whenever a row is read.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use memmap2::Mmap;
+
+use crate::quant::{quantise, DIM};
+use crate::IndexError;
+
+const MAGIC: &[u8; 8] = b"WBIXSEG1";
+const VERSION: u32 = 1;
+const PAGE: u64 = 4096;
+const SECTIONS: usize = 7;
+const S_IDS: usize = 0;
+const S_OWNERS: usize = 1;
+const S_SCALES: usize = 2;
+const S_CODES: usize = 3;
+const S_VECTORS: usize = 4;
+const S_CRCS: usize = 5;
+const S_BY_ID: usize = 6;
+const SECTION_NAMES: [&str; SECTIONS] = [
+    "ids",
+    "owners",
+    "scales",
+    "codes",
+    "vectors",
+    "vector CRCs",
+    "by-id",
+];
+const HEADER_CRC_AT: usize = 508;
+
+/// Rows to be written as a segment.
+pub struct SegmentRows<'a> {
+    /// Template ids (unique).
+    pub ids: &'a [u64],
+    /// Reference image ids.
+    pub owners: &'a [u64],
+    /// f32 templates, `DIM` per row, validated.
+    pub vectors: &'a [f32],
+}
+
+fn io(path: &Path, what: &str) -> impl Fn(std::io::Error) -> IndexError {
+    let context = format!("{what} {}", path.display());
+    move |source| IndexError::Io {
+        context: context.clone(),
+        source,
+    }
+}
+
+fn align(x: u64) -> u64 {
+    x.div_ceil(PAGE) * PAGE
+}
+
+/// Writes `rows` of `database` as a segment at `path` (via a temporary file, synced and
+/// renamed, so the segment either exists whole or not at all).
+pub fn write(path: &Path, database: &str, rows: &SegmentRows) -> Result<(), IndexError> {
+    let n = rows.ids.len();
+    assert!(rows.owners.len() == n && rows.vectors.len() == n * DIM);
+    if n > u32::MAX as usize {
+        return Err(IndexError::TooLarge(n));
+    }
+    let mut codes = vec![0i8; n * DIM];
+    let mut scales = Vec::with_capacity(n);
+    let (mut err_max, mut hat_max) = (0f32, 0f32);
+    for (v, c) in rows
+        .vectors
+        .chunks_exact(DIM)
+        .zip(codes.chunks_exact_mut(DIM))
+    {
+        let q = quantise(v, c);
+        scales.push(q.scale);
+        err_max = err_max.max(q.err_norm);
+        hat_max = hat_max.max(q.hat_norm);
+    }
+    let crcs: Vec<u32> = rows
+        .vectors
+        .chunks_exact(DIM)
+        .map(|v| crc32fast::hash(bytemuck::cast_slice(v)))
+        .collect();
+    let mut by_id: Vec<u32> = (0..n as u32).collect();
+    by_id.sort_unstable_by_key(|&r| rows.ids[r as usize]);
+
+    let sections: [&[u8]; SECTIONS] = [
+        bytemuck::cast_slice(rows.ids),
+        bytemuck::cast_slice(rows.owners),
+        bytemuck::cast_slice(&scales),
+        bytemuck::cast_slice(&codes),
+        bytemuck::cast_slice(rows.vectors),
+        bytemuck::cast_slice(&crcs),
+        bytemuck::cast_slice(&by_id),
+    ];
+    let mut header = vec![0u8; PAGE as usize];
+    header[..8].copy_from_slice(MAGIC);
+    header[8..12].copy_from_slice(&VERSION.to_le_bytes());
+    header[12..16].copy_from_slice(&(DIM as u32).to_le_bytes());
+    header[16..24].copy_from_slice(&(n as u64).to_le_bytes());
+    let db = database.as_bytes();
+    header[24] = db.len() as u8;
+    header[25..25 + db.len()].copy_from_slice(db);
+    header[88..92].copy_from_slice(&err_max.to_le_bytes());
+    header[92..96].copy_from_slice(&hat_max.to_le_bytes());
+    let mut offset = PAGE;
+    for (i, s) in sections.iter().enumerate() {
+        let at = 96 + 24 * i;
+        header[at..at + 8].copy_from_slice(&offset.to_le_bytes());
+        header[at + 8..at + 16].copy_from_slice(&(s.len() as u64).to_le_bytes());
+        header[at + 16..at + 20].copy_from_slice(&crc32fast::hash(s).to_le_bytes());
+        offset = align(offset + s.len() as u64);
+    }
+    let crc = crc32fast::hash(&header[..HEADER_CRC_AT]);
+    header[HEADER_CRC_AT..HEADER_CRC_AT + 4].copy_from_slice(&crc.to_le_bytes());
+
+    let tmp = path.with_extension("tmp");
+    let file = File::create(&tmp).map_err(io(&tmp, "creating"))?;
+    let mut w = BufWriter::with_capacity(1 << 20, file);
+    let pad = [0u8; PAGE as usize];
+    let mut written = 0u64;
+    for part in std::iter::once(&header[..]).chain(sections.iter().copied()) {
+        w.write_all(part).map_err(io(&tmp, "writing"))?;
+        written += part.len() as u64;
+        let padding = (align(written) - written) as usize;
+        w.write_all(&pad[..padding]).map_err(io(&tmp, "writing"))?;
+        written += padding as u64;
+    }
+    let file = w
+        .into_inner()
+        .map_err(|e| io(&tmp, "writing")(e.into_error()))?;
+    file.sync_all().map_err(io(&tmp, "syncing"))?;
+    drop(file);
+    std::fs::rename(&tmp, path).map_err(io(path, "renaming into place"))?;
+    waarborg_frames::sync_parent(path).map_err(io(path, "syncing the directory of"))?;
+    Ok(())
+}
+
+/// An open segment. Rows are deleted by marking them; the bytes go when compaction
+/// rewrites the segment without them.
+pub struct Segment {
+    path: PathBuf,
+    map: Mmap,
+    database: String,
+    count: usize,
+    /// Largest `‖e‖` and `‖x̂‖` over the rows (for the search's bound).
+    pub err_max: f32,
+    /// See `err_max`.
+    pub hat_max: f32,
+    sections: [(usize, usize); SECTIONS],
+    deleted: Vec<AtomicU64>,
+    deleted_count: AtomicUsize,
+}
+
+impl std::fmt::Debug for Segment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Segment")
+            .field("path", &self.path)
+            .field("database", &self.database)
+            .field("count", &self.count)
+            .finish()
+    }
+}
+
+impl Segment {
+    /// Opens and verifies the segment at `path` (every section but the f32 vectors, whose
+    /// rows are verified when read); `threads` share the checksum work.
+    pub fn open(path: &Path, threads: usize) -> Result<Segment, IndexError> {
+        let file = File::open(path).map_err(io(path, "opening"))?;
+        // SAFETY: segment files are immutable once renamed into place and only this index
+        // writes in its directory; a truncated file is refused below before any access.
+        let map = unsafe { Mmap::map(&file) }.map_err(io(path, "mapping"))?;
+        let corrupt = |detail: String| IndexError::Corrupt {
+            file: path.display().to_string(),
+            detail,
+        };
+        if map.len() < PAGE as usize || &map[..8] != MAGIC {
+            return Err(corrupt(
+                "not a segment file (bad magic or too short)".into(),
+            ));
+        }
+        let u32_at =
+            |at: usize| u32::from_le_bytes([map[at], map[at + 1], map[at + 2], map[at + 3]]);
+        let u64_at = |at: usize| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&map[at..at + 8]);
+            u64::from_le_bytes(b)
+        };
+        if crc32fast::hash(&map[..HEADER_CRC_AT]) != u32_at(HEADER_CRC_AT) {
+            return Err(corrupt("the header's checksum does not match".into()));
+        }
+        if u32_at(8) != VERSION || u32_at(12) as usize != DIM {
+            return Err(corrupt(format!(
+                "version {} with dimension {}; this index reads version {VERSION}, dimension {DIM}",
+                u32_at(8),
+                u32_at(12)
+            )));
+        }
+        let count =
+            usize::try_from(u64_at(16)).map_err(|_| corrupt("impossible row count".into()))?;
+        let db_len = usize::from(map[24]).min(63);
+        let database = String::from_utf8(map[25..25 + db_len].to_vec())
+            .map_err(|_| corrupt("the database name is not UTF-8".into()))?;
+        let err_max = f32::from_le_bytes([map[88], map[89], map[90], map[91]]);
+        let hat_max = f32::from_le_bytes([map[92], map[93], map[94], map[95]]);
+        let expected = [
+            8 * count,
+            8 * count,
+            4 * count,
+            DIM * count,
+            4 * DIM * count,
+            4 * count,
+            4 * count,
+        ];
+        let mut sections = [(0usize, 0usize); SECTIONS];
+        let mut crcs = [0u32; SECTIONS];
+        for i in 0..SECTIONS {
+            let at = 96 + 24 * i;
+            let (off, len) = (u64_at(at) as usize, u64_at(at + 8) as usize);
+            if len != expected[i]
+                || off % PAGE as usize != 0
+                || off.checked_add(len).is_none_or(|end| end > map.len())
+            {
+                return Err(corrupt(format!(
+                    "the {} section lies outside the file (truncated?)",
+                    SECTION_NAMES[i]
+                )));
+            }
+            sections[i] = (off, len);
+            crcs[i] = u32_at(at + 16);
+        }
+        let segment = Segment {
+            path: path.to_path_buf(),
+            map,
+            database,
+            count,
+            err_max,
+            hat_max,
+            sections,
+            deleted: (0..count.div_ceil(64)).map(|_| AtomicU64::new(0)).collect(),
+            deleted_count: AtomicUsize::new(0),
+        };
+        for i in [S_IDS, S_OWNERS, S_SCALES, S_CRCS, S_BY_ID, S_CODES] {
+            if parallel_crc(segment.bytes(i), threads) != crcs[i] {
+                return Err(corrupt(format!(
+                    "the {} section's checksum does not match",
+                    SECTION_NAMES[i]
+                )));
+            }
+        }
+        if !err_max.is_finite() || !hat_max.is_finite() {
+            return Err(corrupt("impossible quantisation bounds".into()));
+        }
+        if segment.by_id().iter().any(|&r| r as usize >= count) {
+            return Err(corrupt(
+                "the by-id table names rows that do not exist".into(),
+            ));
+        }
+        Ok(segment)
+    }
+
+    fn bytes(&self, section: usize) -> &[u8] {
+        let (off, len) = self.sections[section];
+        &self.map[off..off + len]
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The reference database.
+    pub fn database(&self) -> &str {
+        &self.database
+    }
+
+    /// Rows, deleted ones included.
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// Rows not deleted.
+    pub fn live(&self) -> usize {
+        self.count - self.deleted_count.load(Ordering::Acquire)
+    }
+
+    /// Template ids.
+    pub fn ids(&self) -> &[u64] {
+        bytemuck::cast_slice(self.bytes(S_IDS))
+    }
+
+    /// Reference image ids.
+    pub fn owners(&self) -> &[u64] {
+        bytemuck::cast_slice(self.bytes(S_OWNERS))
+    }
+
+    /// Int8 scales.
+    pub fn scales(&self) -> &[f32] {
+        bytemuck::cast_slice(self.bytes(S_SCALES))
+    }
+
+    /// Int8 codes.
+    pub fn codes(&self) -> &[i8] {
+        bytemuck::cast_slice(self.bytes(S_CODES))
+    }
+
+    fn by_id(&self) -> &[u32] {
+        bytemuck::cast_slice(self.bytes(S_BY_ID))
+    }
+
+    /// Row `row`'s f32 template, verified against its checksum.
+    pub fn vector(&self, row: usize) -> Result<&[f32], IndexError> {
+        let bytes = &self.bytes(S_VECTORS)[row * DIM * 4..(row + 1) * DIM * 4];
+        let crcs: &[u32] = bytemuck::cast_slice(self.bytes(S_CRCS));
+        if crc32fast::hash(bytes) != crcs[row] {
+            return Err(IndexError::Corrupt {
+                file: self.path.display().to_string(),
+                detail: format!("the f32 template of row {row} does not match its checksum"),
+            });
+        }
+        Ok(bytemuck::cast_slice(bytes))
+    }
+
+    /// The row holding template `id`, deleted or not.
+    pub fn find(&self, id: u64) -> Option<usize> {
+        let ids = self.ids();
+        let by_id = self.by_id();
+        by_id
+            .binary_search_by_key(&id, |&r| ids[r as usize])
+            .ok()
+            .map(|i| by_id[i] as usize)
+    }
+
+    /// Whether `row` is deleted.
+    pub fn is_deleted(&self, row: usize) -> bool {
+        self.deleted[row / 64].load(Ordering::Acquire) & (1 << (row % 64)) != 0
+    }
+
+    /// Marks `row` deleted; false if it already was.
+    pub fn delete(&self, row: usize) -> bool {
+        let bit = 1u64 << (row % 64);
+        let before = self.deleted[row / 64].fetch_or(bit, Ordering::AcqRel);
+        let fresh = before & bit == 0;
+        if fresh {
+            self.deleted_count.fetch_add(1, Ordering::AcqRel);
+        }
+        fresh
+    }
+
+    /// Deleted rows, ascending.
+    pub fn deleted_rows(&self) -> Vec<u32> {
+        (0..self.count)
+            .filter(|&r| self.is_deleted(r))
+            .map(|r| r as u32)
+            .collect()
+    }
+}
+
+/// CRC-32 of `bytes`, computed in `threads` pieces and combined.
+fn parallel_crc(bytes: &[u8], threads: usize) -> u32 {
+    const MIN_PIECE: usize = 8 << 20;
+    let pieces = threads.clamp(1, bytes.len() / MIN_PIECE + 1);
+    if pieces == 1 {
+        return crc32fast::hash(bytes);
+    }
+    let size = bytes.len().div_ceil(pieces);
+    let hashers: Vec<crc32fast::Hasher> = std::thread::scope(|s| {
+        let handles: Vec<_> = bytes
+            .chunks(size)
+            .map(|c| {
+                s.spawn(move || {
+                    let mut h = crc32fast::Hasher::new();
+                    h.update(c);
+                    h
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let mut total = crc32fast::Hasher::new();
+    for h in &hashers {
+        total.combine(h);
+    }
+    total.finalize()
+}

@@ -1,0 +1,152 @@
+//! The write-ahead log: inserts and deletions since the last flush, as framed records
+//! (`waarborg-frames`), fsynced before the call that wrote them returns.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::Path;
+
+use crate::quant::DIM;
+use crate::IndexError;
+
+const INSERT: u8 = 1;
+const DELETE: u8 = 2;
+
+/// One logged change.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    /// A template was inserted.
+    Insert {
+        /// Template id.
+        id: u64,
+        /// Reference image id.
+        owner: u64,
+        /// Reference database.
+        database: String,
+        /// The template.
+        vector: Vec<f32>,
+    },
+    /// A template was deleted.
+    Delete {
+        /// Template id.
+        id: u64,
+    },
+}
+
+/// Encodes an insert record.
+pub fn encode_insert(id: u64, owner: u64, database: &str, vector: &[f32]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(18 + database.len() + 4 * DIM);
+    out.push(INSERT);
+    out.extend_from_slice(&id.to_le_bytes());
+    out.extend_from_slice(&owner.to_le_bytes());
+    out.push(database.len() as u8);
+    out.extend_from_slice(database.as_bytes());
+    out.extend_from_slice(bytemuck::cast_slice(vector));
+    out
+}
+
+/// Encodes a delete record.
+pub fn encode_delete(id: u64) -> Vec<u8> {
+    let mut out = vec![DELETE];
+    out.extend_from_slice(&id.to_le_bytes());
+    out
+}
+
+fn decode(p: &[u8]) -> Option<Record> {
+    let u64_at = |at: usize| {
+        p.get(at..at + 8)
+            .and_then(|b| b.try_into().ok())
+            .map(u64::from_le_bytes)
+    };
+    match *p.first()? {
+        INSERT => {
+            let len = usize::from(*p.get(17)?);
+            let database = std::str::from_utf8(p.get(18..18 + len)?).ok()?.to_string();
+            let floats = p.get(18 + len..)?;
+            if floats.len() != 4 * DIM {
+                return None;
+            }
+            let vector = floats
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect();
+            Some(Record::Insert {
+                id: u64_at(1)?,
+                owner: u64_at(9)?,
+                database,
+                vector,
+            })
+        }
+        DELETE if p.len() == 9 => Some(Record::Delete { id: u64_at(1)? }),
+        _ => None,
+    }
+}
+
+/// Reads the log at `path` (a missing file is empty), opens it for appending with any torn
+/// tail cut off, and returns its records and the number of torn bytes removed.
+pub fn open(path: &Path) -> Result<(File, Vec<Record>, u64), IndexError> {
+    let mut records = Vec::new();
+    let mut bad = None;
+    let scan = waarborg_frames::scan(path, |i, p| match decode(p) {
+        Some(r) => records.push(r),
+        None => {
+            bad.get_or_insert(i);
+        }
+    })
+    .map_err(|e| IndexError::Corrupt {
+        file: path.display().to_string(),
+        detail: e.to_string(),
+    })?;
+    if let Some(i) = bad {
+        return Err(IndexError::Corrupt {
+            file: path.display().to_string(),
+            detail: format!("record {i} has a valid checksum but is not an index record"),
+        });
+    }
+    let file = waarborg_frames::open_for_append(path, scan.valid_end).map_err(|source| {
+        IndexError::Io {
+            context: format!("opening {}", path.display()),
+            source,
+        }
+    })?;
+    Ok((file, records, scan.torn_bytes()))
+}
+
+/// Appends `payloads` and syncs. On failure the file is cut back to `valid_end` when
+/// possible, so no half-written record stays behind.
+pub fn append(file: &mut File, payloads: &[Vec<u8>], valid_end: u64) -> std::io::Result<u64> {
+    let mut bytes = Vec::with_capacity(payloads.iter().map(|p| p.len() + 8).sum());
+    for p in payloads {
+        bytes.extend_from_slice(&waarborg_frames::frame(p));
+    }
+    let written = file.write_all(&bytes).and_then(|()| file.sync_data());
+    match written {
+        Ok(()) => Ok(valid_end + bytes.len() as u64),
+        Err(e) => {
+            let _ = file.set_len(valid_end);
+            Err(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_round_trip() {
+        let v: Vec<f32> = (0..DIM).map(|i| i as f32).collect();
+        let ins = encode_insert(3, 4, "criminal", &v);
+        assert_eq!(
+            decode(&ins),
+            Some(Record::Insert {
+                id: 3,
+                owner: 4,
+                database: "criminal".into(),
+                vector: v
+            })
+        );
+        assert_eq!(decode(&encode_delete(9)), Some(Record::Delete { id: 9 }));
+        assert_eq!(decode(&ins[..ins.len() - 1]), None);
+        assert_eq!(decode(&[7, 0, 0]), None);
+    }
+}
