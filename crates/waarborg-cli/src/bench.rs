@@ -24,6 +24,8 @@ pub enum BenchCommand {
     Face(FaceBenchArgs),
     /// Durable ledger appends per second with concurrent writers, and verification time.
     Ledger(LedgerBenchArgs),
+    /// Exact 1:N search on .fvecs files: build, per-query latency, batch time, results.
+    Search(crate::bench_search::SearchBenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -80,6 +82,7 @@ pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
     match command {
         BenchCommand::Face(args) => face(args),
         BenchCommand::Ledger(args) => ledger(args),
+        BenchCommand::Search(args) => crate::bench_search::search(args),
     }
 }
 

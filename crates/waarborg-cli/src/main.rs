@@ -5,6 +5,7 @@
 
 mod audit;
 mod bench;
+mod bench_search;
 mod face;
 
 use std::process::ExitCode;
