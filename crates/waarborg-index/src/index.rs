@@ -1016,6 +1016,7 @@ fn replay(st: &mut State, r: Record, wal: &Path) -> Result<(), IndexError> {
         Record::Delete { id } => {
             apply_delete(st, id);
         }
+        Record::Commit { .. } => {}
     }
     Ok(())
 }

@@ -1,5 +1,9 @@
 //! The write-ahead log: inserts and deletions since the last flush, as framed records
 //! (`waarborg-frames`), fsynced before the call that wrote them returns.
+//!
+//! One call's records are followed by a commit record; replay applies only committed
+//! groups, so a call interrupted by a crash (even one whose `write` was cut short between
+//! whole records) leaves nothing of itself behind.
 
 use std::fs::File;
 use std::io::Write;
@@ -10,6 +14,7 @@ use crate::IndexError;
 
 const INSERT: u8 = 1;
 const DELETE: u8 = 2;
+const COMMIT: u8 = 3;
 
 /// One logged change.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +34,11 @@ pub enum Record {
     Delete {
         /// Template id.
         id: u64,
+    },
+    /// The end of one call's records.
+    Commit {
+        /// How many records precede it in its group.
+        records: u64,
     },
 }
 
@@ -77,13 +87,21 @@ fn decode(p: &[u8]) -> Option<Record> {
             })
         }
         DELETE if p.len() == 9 => Some(Record::Delete { id: u64_at(1)? }),
+        COMMIT if p.len() == 9 => Some(Record::Commit {
+            records: u64_at(1)?,
+        }),
         _ => None,
     }
 }
 
 /// Reads the log at `path` (a missing file is empty), opens it for appending with any torn
-/// tail cut off, and returns its records and the number of torn bytes removed.
+/// tail and uncommitted group cut off, and returns the committed records (commit markers
+/// left out) and the number of bytes cut.
 pub fn open(path: &Path) -> Result<(File, Vec<Record>, u64), IndexError> {
+    let corrupt = |detail: String| IndexError::Corrupt {
+        file: path.display().to_string(),
+        detail,
+    };
     let mut records = Vec::new();
     let mut bad = None;
     let scan = waarborg_frames::scan(path, |i, p| match decode(p) {
@@ -92,32 +110,47 @@ pub fn open(path: &Path) -> Result<(File, Vec<Record>, u64), IndexError> {
             bad.get_or_insert(i);
         }
     })
-    .map_err(|e| IndexError::Corrupt {
-        file: path.display().to_string(),
-        detail: e.to_string(),
-    })?;
+    .map_err(|e| corrupt(e.to_string()))?;
     if let Some(i) = bad {
-        return Err(IndexError::Corrupt {
-            file: path.display().to_string(),
-            detail: format!("record {i} has a valid checksum but is not an index record"),
-        });
+        return Err(corrupt(format!(
+            "record {i} has a valid checksum but is not an index record"
+        )));
     }
-    let file = waarborg_frames::open_for_append(path, scan.valid_end).map_err(|source| {
-        IndexError::Io {
-            context: format!("opening {}", path.display()),
-            source,
+    let mut committed = Vec::with_capacity(records.len());
+    let mut group = Vec::new();
+    let mut end = 0u64;
+    for (i, r) in records.into_iter().enumerate() {
+        match r {
+            Record::Commit { records } => {
+                if records != group.len() as u64 {
+                    return Err(corrupt(format!(
+                        "record {i} commits {records} records, {} precede it",
+                        group.len()
+                    )));
+                }
+                committed.append(&mut group);
+                end = scan.offsets.get(i + 1).copied().unwrap_or(scan.valid_end);
+            }
+            r => group.push(r),
         }
+    }
+    let file = waarborg_frames::open_for_append(path, end).map_err(|source| IndexError::Io {
+        context: format!("opening {}", path.display()),
+        source,
     })?;
-    Ok((file, records, scan.torn_bytes()))
+    Ok((file, committed, scan.file_len - end))
 }
 
-/// Appends `payloads` and syncs. On failure the file is cut back to `valid_end` when
+/// Appends `payloads` and their commit record, and syncs. On failure the file is cut back to `valid_end` when
 /// possible, so no half-written record stays behind.
 pub fn append(file: &mut File, payloads: &[Vec<u8>], valid_end: u64) -> std::io::Result<u64> {
-    let mut bytes = Vec::with_capacity(payloads.iter().map(|p| p.len() + 8).sum());
+    let mut bytes = Vec::with_capacity(payloads.iter().map(|p| p.len() + 8).sum::<usize>() + 17);
     for p in payloads {
         bytes.extend_from_slice(&waarborg_frames::frame(p));
     }
+    let mut commit = vec![COMMIT];
+    commit.extend_from_slice(&(payloads.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(&waarborg_frames::frame(&commit));
     let written = file.write_all(&bytes).and_then(|()| file.sync_data());
     match written {
         Ok(()) => Ok(valid_end + bytes.len() as u64),
