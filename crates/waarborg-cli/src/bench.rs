@@ -26,6 +26,8 @@ pub enum BenchCommand {
     Ledger(LedgerBenchArgs),
     /// Exact 1:N search on .fvecs files: build, per-query latency, batch time, results.
     Search(crate::bench_search::SearchBenchArgs),
+    /// Load millions of synthetic templates, reopen, search: times and memory per template.
+    IndexScale(crate::bench_search::ScaleBenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -83,6 +85,7 @@ pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
         BenchCommand::Face(args) => face(args),
         BenchCommand::Ledger(args) => ledger(args),
         BenchCommand::Search(args) => crate::bench_search::search(args),
+        BenchCommand::IndexScale(args) => crate::bench_search::scale(args),
     }
 }
 

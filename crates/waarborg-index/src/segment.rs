@@ -247,6 +247,13 @@ impl Segment {
             sections[i] = (off, len);
             crcs[i] = u32_at(at + 16);
         }
+        // Re-ranking reads a few rows of f32 templates at random: no readahead around them
+        // (it would pull gigabytes of neighbours into memory); the scan reads the codes
+        // front to back.
+        let (off, len) = sections[S_VECTORS];
+        let _ = map.advise_range(memmap2::Advice::Random, off, len);
+        let (off, len) = sections[S_CODES];
+        let _ = map.advise_range(memmap2::Advice::Sequential, off, len);
         let segment = Segment {
             path: path.to_path_buf(),
             map,
