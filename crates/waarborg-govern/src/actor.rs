@@ -1,0 +1,127 @@
+//! Who acts: roles, actors and time.
+
+use serde::{Deserialize, Serialize};
+
+/// Seconds since the Unix epoch (UTC). The domain never reads a clock: callers pass `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    /// One hour, in seconds.
+    pub const HOUR: i64 = 3600;
+    /// One day, in seconds.
+    pub const DAY: i64 = 86_400;
+
+    /// This moment plus `seconds`.
+    pub fn plus(self, seconds: i64) -> Timestamp {
+        Timestamp(self.0.saturating_add(seconds))
+    }
+}
+
+/// The roles people have in Waarborg (DESIGN.md glossary; issue 6 lists them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// An investigating officer who requests searches for a case.
+    Requester,
+    /// A biometric examiner: searches and proposes a conclusion.
+    Examiner,
+    /// A biometric expert who independently verifies a proposal.
+    Verifier,
+    /// Manages a reference database: enrolment and erasure.
+    ReferenceDatabaseManager,
+    /// Proposes a deployment of face recognition.
+    Applicant,
+    /// A member of the independent review committee.
+    ReviewCommitteeMember,
+    /// The chief of police (korpschef), who ratifies or refuses.
+    ChiefOfPolice,
+    /// A portfolio holder (Digitalisation, or Ethics & Privacy) who approves experiments.
+    PortfolioHolder,
+    /// The competent authority (public prosecutor, investigating judge, mayor).
+    CompetentAuthority,
+    /// The privacy officer.
+    PrivacyOfficer,
+    /// Reads everything, changes nothing.
+    Auditor,
+    /// Manages accounts; no biometric or governance decisions.
+    Administrator,
+}
+
+impl Role {
+    /// Every role, for exhaustive tests and listings.
+    pub const ALL: [Role; 12] = [
+        Role::Requester,
+        Role::Examiner,
+        Role::Verifier,
+        Role::ReferenceDatabaseManager,
+        Role::Applicant,
+        Role::ReviewCommitteeMember,
+        Role::ChiefOfPolice,
+        Role::PortfolioHolder,
+        Role::CompetentAuthority,
+        Role::PrivacyOfficer,
+        Role::Auditor,
+        Role::Administrator,
+    ];
+
+    /// The name used in files, the ledger and the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Requester => "requester",
+            Role::Examiner => "examiner",
+            Role::Verifier => "verifier",
+            Role::ReferenceDatabaseManager => "reference_database_manager",
+            Role::Applicant => "applicant",
+            Role::ReviewCommitteeMember => "review_committee_member",
+            Role::ChiefOfPolice => "chief_of_police",
+            Role::PortfolioHolder => "portfolio_holder",
+            Role::CompetentAuthority => "competent_authority",
+            Role::PrivacyOfficer => "privacy_officer",
+            Role::Auditor => "auditor",
+            Role::Administrator => "administrator",
+        }
+    }
+
+    /// Parses [`Role::as_str`]'s names.
+    pub fn parse(name: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+}
+
+/// Which portfolio a portfolio holder holds (working rules of 2020: experiments need both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Portfolio {
+    /// Digitalisation.
+    Digitalisation,
+    /// Ethics & Privacy.
+    EthicsAndPrivacy,
+}
+
+/// A person acting in one role, with what the rules need to know about them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    /// Pseudonymous user id.
+    pub user: String,
+    /// The role they act in now.
+    pub role: Role,
+    /// Their organisational unit (committee members must not belong to the deploying unit).
+    pub unit: String,
+    /// For portfolio holders: which portfolio.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub portfolio: Option<Portfolio>,
+}
+
+impl Actor {
+    /// An actor without a portfolio.
+    pub fn new(user: &str, role: Role, unit: &str) -> Actor {
+        Actor {
+            user: user.to_string(),
+            role,
+            unit: unit.to_string(),
+            portfolio: None,
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! Case authorisations (AI Act Art. 26(10)): each use of post-remote biometric
+//! identification is authorised by a judicial or binding administrative authority, before
+//! the search or — where the revision allows urgent use — within 48 hours after it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::actor::{Actor, Role, Timestamp};
+use crate::revision::URGENT_WINDOW_HOURS;
+use crate::GovernError;
+
+/// Who authorises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorityKind {
+    /// The public prosecutor (officier van justitie).
+    PublicProsecutor,
+    /// The investigating judge (rechter-commissaris).
+    InvestigatingJudge,
+}
+
+/// The authority's decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorityDecision {
+    /// Granted or refused.
+    pub granted: bool,
+    /// Who decided (user id of the competent authority).
+    pub by: String,
+    /// When.
+    pub at: Timestamp,
+    /// Why.
+    pub reason: String,
+}
+
+/// A request to search for one case, and the authority's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseAuthorisation {
+    /// Case number.
+    pub case_number: String,
+    /// The deployment it is requested under.
+    pub deployment: String,
+    /// The offence, in words.
+    pub offence: String,
+    /// Its category (as the revision's scope names them).
+    pub offence_category: String,
+    /// The offence's maximum sentence in years.
+    pub max_sentence_years: u32,
+    /// The requesting officer.
+    pub requested_by: String,
+    /// When requested.
+    pub requested_at: Timestamp,
+    /// Who must decide.
+    pub authority: AuthorityKind,
+    /// Whether the requester asks to search before the decision (urgent use).
+    pub urgent: bool,
+    /// The decision, once made.
+    pub decision: Option<AuthorityDecision>,
+}
+
+/// Where an authorisation stands at a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatus {
+    /// Granted.
+    Authorised,
+    /// Urgent use: searching allowed until the decision or the deadline.
+    UrgentPending {
+        /// When the authorisation must have come.
+        deadline: Timestamp,
+    },
+    /// Waiting for the decision; no searching.
+    Pending,
+    /// Refused.
+    Refused,
+    /// Urgent use whose authorisation did not come within 48 hours.
+    Late,
+}
+
+impl CaseAuthorisation {
+    /// A new request by a requester.
+    #[allow(clippy::too_many_arguments)]
+    pub fn request(
+        actor: &Actor,
+        case_number: &str,
+        deployment: &str,
+        offence: &str,
+        offence_category: &str,
+        max_sentence_years: u32,
+        authority: AuthorityKind,
+        urgent: bool,
+        now: Timestamp,
+    ) -> Result<CaseAuthorisation, GovernError> {
+        if actor.role != Role::Requester {
+            return Err(GovernError::Refused(
+                "only a requester (investigating officer) requests a case authorisation".into(),
+            ));
+        }
+        if case_number.trim().is_empty() || offence.trim().is_empty() {
+            return Err(GovernError::Invalid(
+                "a case number and an offence are needed".into(),
+            ));
+        }
+        Ok(CaseAuthorisation {
+            case_number: case_number.to_string(),
+            deployment: deployment.to_string(),
+            offence: offence.to_string(),
+            offence_category: offence_category.to_string(),
+            max_sentence_years,
+            requested_by: actor.user.clone(),
+            requested_at: now,
+            authority,
+            urgent,
+            decision: None,
+        })
+    }
+
+    /// Records the authority's decision.
+    pub fn decide(
+        &mut self,
+        actor: &Actor,
+        granted: bool,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<(), GovernError> {
+        if actor.role != Role::CompetentAuthority {
+            return Err(GovernError::Refused(
+                "only the competent authority decides on a case authorisation".into(),
+            ));
+        }
+        if self.decision.is_some() {
+            return Err(GovernError::Refused(format!(
+                "case {} is already decided",
+                self.case_number
+            )));
+        }
+        if actor.user == self.requested_by {
+            return Err(GovernError::Refused(
+                "the requester cannot authorise their own request".into(),
+            ));
+        }
+        self.decision = Some(AuthorityDecision {
+            granted,
+            by: actor.user.clone(),
+            at: now,
+            reason: reason.to_string(),
+        });
+        Ok(())
+    }
+
+    /// The urgent-use deadline: 48 hours after the request.
+    pub fn deadline(&self) -> Timestamp {
+        self.requested_at
+            .plus(URGENT_WINDOW_HOURS * Timestamp::HOUR)
+    }
+
+    /// The status at `now`, for a revision that does or does not allow urgent use.
+    pub fn status(&self, urgent_use_allowed: bool, now: Timestamp) -> CaseStatus {
+        let urgent = self.urgent && urgent_use_allowed;
+        match &self.decision {
+            Some(d) if !d.granted => CaseStatus::Refused,
+            Some(d) if urgent && d.at > self.deadline() => CaseStatus::Late,
+            Some(_) => CaseStatus::Authorised,
+            None if urgent && now <= self.deadline() => CaseStatus::UrgentPending {
+                deadline: self.deadline(),
+            },
+            None if urgent => CaseStatus::Late,
+            None => CaseStatus::Pending,
+        }
+    }
+
+    /// Of the searches done for this case at the given times, those whose results must be
+    /// deleted: searches made before a decision that was then refused or came too late (or
+    /// has not come by the deadline).
+    pub fn searches_to_delete(
+        &self,
+        urgent_use_allowed: bool,
+        searches: &[Timestamp],
+        now: Timestamp,
+    ) -> Vec<usize> {
+        match self.status(urgent_use_allowed, now) {
+            CaseStatus::Refused | CaseStatus::Late => {
+                let decided = self.decision.as_ref().map_or(Timestamp(i64::MAX), |d| d.at);
+                let all =
+                    matches!(self.decision, Some(ref d) if !d.granted) || self.decision.is_none();
+                searches
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, &at)| all || at < decided)
+                    .map(|(i, _)| i)
+                    .collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+}

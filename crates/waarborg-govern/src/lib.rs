@@ -1,0 +1,49 @@
+//! The governance domain: pure logic, no I/O.
+//!
+//! * [`framework`]: deployment frameworks as versioned data (weighing factors, hard
+//!   preconditions in five groups; a default template).
+//! * [`revision`]: the register of face-recognition uses — deployments, revisions, and the
+//!   review chain as a state machine whose every transition checks the actor and yields an
+//!   event for the ledger.
+//! * [`case`]: case authorisations (AI Act Art. 26(10)), urgent use within 48 hours.
+//! * [`identification`]: candidate list → proposal → independent verifications → outcome.
+//! * [`retention`]: retention rules as data and the events that end the lawful basis.
+//! * [`gate`]: the one check every biometric operation passes (invariant 1).
+//!
+//! Architecture invariant: this crate does no I/O and reads no clock — every function takes
+//! `now` — so its rules are tested without a database, exhaustively.
+
+pub mod actor;
+pub mod case;
+pub mod framework;
+pub mod gate;
+pub mod identification;
+pub mod retention;
+pub mod revision;
+
+pub use crate::actor::{Actor, Portfolio, Role, Timestamp};
+
+/// Why a governance command was not carried out.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GovernError {
+    /// The rules refuse it; the reason says which rule.
+    #[error("refused: {0}")]
+    Refused(String),
+    /// The input is malformed.
+    #[error("invalid: {0}")]
+    Invalid(String),
+    /// A framework to import is malformed.
+    #[error("invalid framework: {0}")]
+    InvalidFramework(String),
+    /// Something named does not exist.
+    #[error("not found: {0}")]
+    NotFound(String),
+}
+
+/// A stable key: lowercase ASCII letters, digits and `_`, 1–64 characters.
+pub(crate) fn is_key(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}

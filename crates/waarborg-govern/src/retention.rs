@@ -1,0 +1,181 @@
+//! Retention of reference images as data (invariant 6): periods by source kind and offence
+//! class, and events that end the lawful basis earlier.
+//!
+//! Defaults (from the public descriptions of CATCH): 20 years; 30 years for offences with a
+//! maximum sentence of 6 years or more; 80 years for sexual offences; removal once a person
+//! is no longer a suspect (acquittal, dismissal) unless they have a conviction or another
+//! open case; aliens' images when the alien status ends.
+
+use serde::{Deserialize, Serialize};
+
+use crate::actor::Timestamp;
+
+/// Which offences a rule covers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "class")]
+pub enum OffenceClass {
+    /// Any offence.
+    Any,
+    /// Offences with at least this maximum sentence.
+    MaxSentenceAtLeast {
+        /// Years.
+        years: u32,
+    },
+    /// Sexual offences.
+    Sexual,
+}
+
+/// A retention period rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeriodRule {
+    /// Stable key, named in deletion receipts.
+    pub key: String,
+    /// The source kind it applies to (e.g. `custody_photo`).
+    pub source_kind: String,
+    /// The offences it covers.
+    pub offences: OffenceClass,
+    /// Years kept after capture.
+    pub years: u32,
+}
+
+/// Something that happened to the person or their case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PersonEvent {
+    /// Acquitted.
+    Acquittal,
+    /// Case dismissed.
+    Dismissal,
+    /// Convicted.
+    Conviction,
+    /// Alien status ended.
+    EndOfAlienStatus,
+}
+
+/// What the retention engine needs to know about one reference image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferenceFacts {
+    /// Source kind.
+    pub source_kind: String,
+    /// The offence's maximum sentence in years.
+    pub max_sentence_years: u32,
+    /// Whether it is a sexual offence.
+    pub sexual_offence: bool,
+    /// When the image was captured.
+    pub captured_at: Timestamp,
+    /// Events about the person, in order, with their times.
+    pub events: Vec<(PersonEvent, Timestamp)>,
+    /// Whether the person has another open case.
+    pub other_open_case: bool,
+}
+
+/// A decision that an image is due for erasure, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DueForErasure {
+    /// The rule (a period rule's key, or the event rule's name).
+    pub rule: String,
+    /// Why, in words.
+    pub reason: String,
+    /// Since when it is due.
+    pub since: Timestamp,
+}
+
+/// The retention rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetentionRules {
+    /// Period rules; the longest applicable period wins.
+    pub periods: Vec<PeriodRule>,
+}
+
+const YEAR: i64 = 365 * Timestamp::DAY + Timestamp::DAY / 4;
+
+impl Default for RetentionRules {
+    fn default() -> Self {
+        let rule = |key: &str, kind: &str, offences, years| PeriodRule {
+            key: key.into(),
+            source_kind: kind.into(),
+            offences,
+            years,
+        };
+        RetentionRules {
+            periods: vec![
+                rule("custody_20y", "custody_photo", OffenceClass::Any, 20),
+                rule(
+                    "custody_30y_serious",
+                    "custody_photo",
+                    OffenceClass::MaxSentenceAtLeast { years: 6 },
+                    30,
+                ),
+                rule(
+                    "custody_80y_sexual",
+                    "custody_photo",
+                    OffenceClass::Sexual,
+                    80,
+                ),
+                rule("alien_20y", "alien_registration", OffenceClass::Any, 20),
+            ],
+        }
+    }
+}
+
+impl RetentionRules {
+    /// The period rule that governs `facts` (the longest applicable), if any.
+    pub fn governing(&self, facts: &ReferenceFacts) -> Option<&PeriodRule> {
+        self.periods
+            .iter()
+            .filter(|r| r.source_kind == facts.source_kind)
+            .filter(|r| match r.offences {
+                OffenceClass::Any => true,
+                OffenceClass::MaxSentenceAtLeast { years } => facts.max_sentence_years >= years,
+                OffenceClass::Sexual => facts.sexual_offence,
+            })
+            .max_by_key(|r| r.years)
+    }
+
+    /// Whether the image is due for erasure at `now`, and by which rule. An image of a
+    /// source kind no rule covers is due at once: nothing is kept without a rule.
+    pub fn due(&self, facts: &ReferenceFacts, now: Timestamp) -> Option<DueForErasure> {
+        let convicted = facts
+            .events
+            .iter()
+            .any(|(e, _)| *e == PersonEvent::Conviction);
+        for &(event, at) in &facts.events {
+            match event {
+                PersonEvent::Acquittal | PersonEvent::Dismissal
+                    if !convicted && !facts.other_open_case && at <= now =>
+                {
+                    return Some(DueForErasure {
+                        rule: "no_longer_suspect".into(),
+                        reason: format!(
+                            "{event:?}: no longer a suspect, no conviction and no other open case"
+                        ),
+                        since: at,
+                    });
+                }
+                PersonEvent::EndOfAlienStatus
+                    if facts.source_kind == "alien_registration" && at <= now =>
+                {
+                    return Some(DueForErasure {
+                        rule: "end_of_alien_status".into(),
+                        reason: "the alien status ended".into(),
+                        since: at,
+                    });
+                }
+                _ => {}
+            }
+        }
+        let Some(rule) = self.governing(facts) else {
+            return Some(DueForErasure {
+                rule: "no_rule".into(),
+                reason: format!("no retention rule covers source kind {}", facts.source_kind),
+                since: facts.captured_at,
+            });
+        };
+        let until = facts.captured_at.plus(i64::from(rule.years) * YEAR);
+        (now >= until).then(|| DueForErasure {
+            rule: rule.key.clone(),
+            reason: format!("the {}-year retention period has passed", rule.years),
+            since: until,
+        })
+    }
+}

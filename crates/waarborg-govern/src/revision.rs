@@ -1,0 +1,992 @@
+//! The register of face-recognition uses: deployments, their revisions, and the review
+//! chain every revision passes before it may run.
+//!
+//! ```text
+//! draft → submitted → in review → advised → ratified ─(experiments: both portfolio holders)─→
+//!   authority approved → active ⇄ suspended → ended → evaluated
+//! refusals: ratification refused, authority declined; withdrawn; superseded
+//! ```
+//!
+//! **Changes.** The content of a revision is fixed once it is submitted. Any change to the
+//! technology or the scope makes a new revision of the same deployment, starting at draft.
+//! The running revision continues until its own end, or until the new revision is
+//! activated (it is then superseded) — unless the new revision corrects a defect
+//! (`corrects_defect`), in which case the running revision is suspended as soon as the
+//! correction is submitted: a known defect does not keep running while the fix is reviewed.
+
+use serde::{Deserialize, Serialize};
+
+use crate::actor::{Actor, Portfolio, Role, Timestamp};
+use crate::framework::{Establishment, Framework};
+use crate::GovernError;
+
+/// What the use is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Domain {
+    /// Criminal investigation.
+    CriminalInvestigation,
+    /// Public order.
+    PublicOrder,
+    /// Assistance (e.g. missing persons).
+    Assistance,
+}
+
+/// Retrospective (recorded images) or real-time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Recorded stills or frames of recorded footage.
+    Retrospective,
+    /// Live video. Can be registered and reviewed for another system; Waarborg never runs it.
+    RealTime,
+}
+
+/// Where and when the use may happen, and on what.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scope {
+    /// Reference databases that may be searched (e.g. `criminal`).
+    pub reference_databases: Vec<String>,
+    /// Probe source kinds (e.g. `crime_scene_cctv`, `seized_material`).
+    pub probe_sources: Vec<String>,
+    /// Offence categories in scope (empty: any category meeting the sentence minimum).
+    pub offence_categories: Vec<String>,
+    /// Only offences whose maximum sentence is at least this many years.
+    pub min_max_sentence_years: u32,
+    /// Area, in words.
+    pub area: String,
+    /// Start of validity.
+    pub valid_from: Timestamp,
+    /// End of validity (exclusive).
+    pub valid_until: Timestamp,
+}
+
+/// The technology the revision pins (invariant 5).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Technology {
+    /// SHA-256 of every model file, lowercase hex.
+    pub model_sha256: Vec<String>,
+    /// Detector settings in words (e.g. `scrfd_500m det_size=640 threshold=0.5`).
+    pub detector_settings: String,
+    /// Candidates scoring below this are not shown.
+    pub score_threshold: f32,
+    /// Longest candidate list.
+    pub candidate_list_length: u32,
+}
+
+/// Human oversight.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Oversight {
+    /// Independent verifications required before an identification exists (≥ 2).
+    pub verifiers_required: u32,
+    /// Users who may examine (search) under this revision.
+    pub examiners: Vec<String>,
+}
+
+/// Retention of probes and results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Retention {
+    /// Days a probe image is kept.
+    pub probe_days: u32,
+    /// Days results (candidate lists, conclusions) are kept.
+    pub result_days: u32,
+}
+
+/// The data protection impact assessment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dpia {
+    /// Its reference.
+    pub reference: String,
+    /// Whether it is approved.
+    pub approved: bool,
+}
+
+/// Everything a revision says about the use. Fixed once submitted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RevisionContent {
+    /// Purpose.
+    pub purpose: String,
+    /// Domain.
+    pub domain: Domain,
+    /// Mode.
+    pub mode: Mode,
+    /// The system that runs it (`waarborg`, or another system this register governs).
+    pub system: String,
+    /// Scope.
+    pub scope: Scope,
+    /// Technology.
+    pub technology: Technology,
+    /// Oversight.
+    pub oversight: Oversight,
+    /// Retention.
+    pub retention: Retention,
+    /// Reporting duties, in words.
+    pub reporting_duties: String,
+    /// DPIA.
+    pub dpia: Dpia,
+    /// Text for the algorithm register.
+    pub algorithm_register_text: String,
+    /// Days between reviews while active.
+    pub review_interval_days: u32,
+    /// Whether a search may precede the case authorisation (which must then follow within 48 h).
+    pub urgent_use_allowed: bool,
+    /// An experiment (needs both portfolio holders' approval too).
+    pub experiment: bool,
+    /// This revision corrects a defect in the running one (which is suspended on submission).
+    #[serde(default)]
+    pub corrects_defect: bool,
+    /// The applicant (user id).
+    pub applicant: String,
+    /// The deploying unit.
+    pub deploying_unit: String,
+}
+
+impl RevisionContent {
+    /// Whether Waarborg itself runs this use.
+    pub fn runs_in_waarborg(&self) -> bool {
+        self.system == "waarborg"
+    }
+}
+
+/// Where a revision stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// Being written.
+    Draft,
+    /// Submitted for review; content fixed.
+    Submitted,
+    /// Committee members are assessing.
+    InReview,
+    /// The committee has advised.
+    Advised,
+    /// Ratified by the chief of police.
+    Ratified,
+    /// Approved by the competent authority.
+    AuthorityApproved,
+    /// In use.
+    Active,
+    /// Stopped until a review lets it continue.
+    Suspended,
+    /// Use ended.
+    Ended,
+    /// Evaluated after use.
+    Evaluated,
+    /// The chief of police refused to ratify.
+    RatificationRefused,
+    /// The competent authority declined.
+    AuthorityDeclined,
+    /// Withdrawn by the applicant.
+    Withdrawn,
+    /// Replaced by a later revision.
+    Superseded,
+}
+
+impl State {
+    /// Name for files, the ledger and the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Draft => "draft",
+            State::Submitted => "submitted",
+            State::InReview => "in_review",
+            State::Advised => "advised",
+            State::Ratified => "ratified",
+            State::AuthorityApproved => "authority_approved",
+            State::Active => "active",
+            State::Suspended => "suspended",
+            State::Ended => "ended",
+            State::Evaluated => "evaluated",
+            State::RatificationRefused => "ratification_refused",
+            State::AuthorityDeclined => "authority_declined",
+            State::Withdrawn => "withdrawn",
+            State::Superseded => "superseded",
+        }
+    }
+}
+
+/// A committee member's view of one factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Weighing {
+    /// Weighs in favour.
+    Favourable,
+    /// Weighs against, but not decisively.
+    Concerns,
+    /// Weighs decisively against.
+    Unfavourable,
+}
+
+/// A committee member's judgement of one factor or precondition, with reasons.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Judgement {
+    /// The factor's or precondition's key.
+    pub key: String,
+    /// For factors: how it weighs. For preconditions: `Favourable` = met, otherwise not met.
+    pub weighing: Weighing,
+    /// Why.
+    pub reasons: String,
+}
+
+/// One member's complete assessment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assessment {
+    /// The member.
+    pub member: String,
+    /// When.
+    pub at: Timestamp,
+    /// The framework version applied.
+    pub framework: String,
+    /// One judgement per factor and precondition of that framework.
+    pub judgements: Vec<Judgement>,
+}
+
+/// The committee's advice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdviceOutcome {
+    /// Positive.
+    Positive,
+    /// Positive with conditions (in the reasons).
+    PositiveWithConditions,
+    /// Negative.
+    Negative,
+}
+
+/// A step in a revision's history: who did what, when, why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    /// What was done (e.g. `ratify`).
+    pub action: String,
+    /// Who.
+    pub actor: String,
+    /// In which role.
+    pub role: Role,
+    /// When.
+    pub at: Timestamp,
+    /// Why, in their words.
+    pub reason: String,
+    /// State before.
+    pub from: State,
+    /// State after.
+    pub to: State,
+    /// The framework version applied, where one was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub framework: Option<String>,
+}
+
+/// One revision of a deployment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Revision {
+    /// Its number within the deployment, from 1.
+    pub number: u32,
+    /// What it says.
+    pub content: RevisionContent,
+    /// Where it stands.
+    pub state: State,
+    /// Incremented on every change; the store refuses a write based on an older version.
+    pub version: u64,
+    /// The framework version it is reviewed under (fixed at submission).
+    pub framework: Option<String>,
+    /// Members who declared a conflict of interest (excluded from assessing).
+    pub conflicts: Vec<String>,
+    /// Assessments.
+    pub assessments: Vec<Assessment>,
+    /// Attested preconditions: (key, user).
+    pub attestations: Vec<(String, String)>,
+    /// The committee's advice.
+    pub advice: Option<AdviceOutcome>,
+    /// Portfolios that approved (experiments).
+    pub portfolio_approvals: Vec<(Portfolio, String)>,
+    /// When it became active.
+    pub activated_at: Option<Timestamp>,
+    /// Last review during use (or activation).
+    pub last_review_at: Option<Timestamp>,
+    /// History.
+    pub history: Vec<Decision>,
+}
+
+/// A use of face recognition in the register, with its revisions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Deployment {
+    /// Stable key (e.g. `catch-retrospective`).
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Revisions, in order.
+    pub revisions: Vec<Revision>,
+}
+
+/// What someone does to a revision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "action")]
+pub enum Command {
+    /// Replace a draft's content (applicant).
+    Edit {
+        /// The new content.
+        content: Box<RevisionContent>,
+    },
+    /// Submit for review under the current framework (applicant).
+    Submit,
+    /// Declare a conflict of interest (committee member).
+    DeclareConflict,
+    /// Assess every factor and precondition (committee member).
+    Assess {
+        /// One per factor and precondition.
+        judgements: Vec<Judgement>,
+    },
+    /// Attest a precondition (the role the framework names).
+    Attest {
+        /// The precondition.
+        precondition: String,
+    },
+    /// Give the committee's advice (committee member who assessed).
+    Advise {
+        /// The advice.
+        outcome: AdviceOutcome,
+    },
+    /// Ratify (chief of police).
+    Ratify,
+    /// Refuse ratification (chief of police).
+    RefuseRatification,
+    /// Approve an experiment for one portfolio (portfolio holder).
+    ApproveExperiment,
+    /// The competent authority's decision.
+    AuthorityDecision {
+        /// Approve or decline.
+        approve: bool,
+    },
+    /// Start use within the validity window (applicant).
+    Activate,
+    /// Review during use (committee member): continue or suspend.
+    Review {
+        /// Continue (true) or suspend (false).
+        continue_use: bool,
+    },
+    /// Suspend at once (chief of police or privacy officer).
+    Suspend,
+    /// End use (applicant or chief of police).
+    End,
+    /// Evaluate after use (committee member).
+    Evaluate,
+    /// Withdraw before a decision (applicant).
+    Withdraw,
+}
+
+impl Command {
+    /// The action's name in the history and the ledger.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Edit { .. } => "edit",
+            Command::Submit => "submit",
+            Command::DeclareConflict => "declare_conflict",
+            Command::Assess { .. } => "assess",
+            Command::Attest { .. } => "attest",
+            Command::Advise { .. } => "advise",
+            Command::Ratify => "ratify",
+            Command::RefuseRatification => "refuse_ratification",
+            Command::ApproveExperiment => "approve_experiment",
+            Command::AuthorityDecision { approve: true } => "authority_approve",
+            Command::AuthorityDecision { approve: false } => "authority_decline",
+            Command::Activate => "activate",
+            Command::Review { .. } => "review",
+            Command::Suspend => "suspend",
+            Command::End => "end",
+            Command::Evaluate => "evaluate",
+            Command::Withdraw => "withdraw",
+        }
+    }
+
+    /// The roles that may give this command.
+    pub fn roles(&self) -> &'static [Role] {
+        use Role::*;
+        match self {
+            Command::Edit { .. } | Command::Submit | Command::Activate | Command::Withdraw => {
+                &[Applicant]
+            }
+            Command::DeclareConflict
+            | Command::Assess { .. }
+            | Command::Advise { .. }
+            | Command::Review { .. }
+            | Command::Evaluate => &[ReviewCommitteeMember],
+            Command::Attest { .. } => &[
+                Applicant,
+                PrivacyOfficer,
+                ChiefOfPolice,
+                ReviewCommitteeMember,
+            ],
+            Command::Ratify | Command::RefuseRatification => &[ChiefOfPolice],
+            Command::ApproveExperiment => &[PortfolioHolder],
+            Command::AuthorityDecision { .. } => &[CompetentAuthority],
+            Command::Suspend => &[ChiefOfPolice, PrivacyOfficer],
+            Command::End => &[Applicant, ChiefOfPolice],
+        }
+    }
+}
+
+/// What a transition yields for the ledger: who did what to which revision, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// The deployment.
+    pub deployment: String,
+    /// The revision number.
+    pub revision: u32,
+    /// The decision recorded.
+    pub decision: Decision,
+}
+
+/// Committee members needed before advice can be given.
+pub const COMMITTEE_QUORUM: usize = 3;
+/// Hours after the urgent use within which the case authorisation must follow.
+pub const URGENT_WINDOW_HOURS: i64 = 48;
+
+impl Revision {
+    /// A new draft.
+    pub fn draft(number: u32, content: RevisionContent) -> Revision {
+        Revision {
+            number,
+            content,
+            state: State::Draft,
+            version: 0,
+            framework: None,
+            conflicts: Vec::new(),
+            assessments: Vec::new(),
+            attestations: Vec::new(),
+            advice: None,
+            portfolio_approvals: Vec::new(),
+            activated_at: None,
+            last_review_at: None,
+            history: Vec::new(),
+        }
+    }
+
+    /// When the next review is due, while active or suspended.
+    pub fn review_due(&self) -> Option<Timestamp> {
+        let since = self.last_review_at.or(self.activated_at)?;
+        Some(since.plus(i64::from(self.content.review_interval_days) * Timestamp::DAY))
+    }
+
+    /// The state as it holds at `now`: an active revision whose review is overdue counts as
+    /// suspended, one past its validity as ended.
+    pub fn effective_state(&self, now: Timestamp) -> State {
+        match self.state {
+            State::Active | State::Suspended if now >= self.content.scope.valid_until => {
+                State::Ended
+            }
+            State::Active if self.review_due().is_some_and(|due| now > due) => State::Suspended,
+            s => s,
+        }
+    }
+
+    /// Independent committee members who have assessed.
+    fn independent_assessments(&self) -> impl Iterator<Item = &Assessment> {
+        self.assessments
+            .iter()
+            .filter(|a| !self.conflicts.contains(&a.member))
+    }
+}
+
+fn refuse<T>(why: impl Into<String>) -> Result<T, GovernError> {
+    Err(GovernError::Refused(why.into()))
+}
+
+impl Deployment {
+    /// A deployment with its first revision as a draft.
+    pub fn new(id: &str, name: &str, content: RevisionContent) -> Result<Deployment, GovernError> {
+        if !crate::is_key(&id.replace('-', "_")) {
+            return Err(GovernError::Invalid(format!(
+                "deployment id {id:?} must be lowercase letters, digits, '-' and '_'"
+            )));
+        }
+        Ok(Deployment {
+            id: id.to_string(),
+            name: name.to_string(),
+            revisions: vec![Revision::draft(1, content)],
+        })
+    }
+
+    /// Revision `number`.
+    pub fn revision(&self, number: u32) -> Result<&Revision, GovernError> {
+        self.revisions
+            .iter()
+            .find(|r| r.number == number)
+            .ok_or_else(|| GovernError::NotFound(format!("revision {number} of {}", self.id)))
+    }
+
+    /// Starts a new revision as a draft (a change of technology or scope).
+    pub fn new_revision(
+        &mut self,
+        actor: &Actor,
+        content: RevisionContent,
+    ) -> Result<u32, GovernError> {
+        if actor.role != Role::Applicant {
+            return refuse("only an applicant proposes a revision");
+        }
+        if let Some(open) = self.revisions.iter().find(|r| {
+            matches!(
+                r.state,
+                State::Draft
+                    | State::Submitted
+                    | State::InReview
+                    | State::Advised
+                    | State::Ratified
+                    | State::AuthorityApproved
+            )
+        }) {
+            return refuse(format!(
+                "revision {} is still {}; finish or withdraw it before proposing another",
+                open.number,
+                open.state.as_str()
+            ));
+        }
+        let number = self.revisions.last().map_or(1, |r| r.number + 1);
+        self.revisions.push(Revision::draft(number, content));
+        Ok(number)
+    }
+
+    /// The revision in use at `now`, if any.
+    pub fn active_revision(&self, now: Timestamp) -> Option<&Revision> {
+        self.revisions
+            .iter()
+            .rev()
+            .find(|r| r.effective_state(now) == State::Active)
+    }
+
+    /// Applies `command` by `actor` to revision `number` at `now`, under `framework` (the
+    /// current framework; the one recorded at submission governs the review). On success
+    /// the revision changed and the events for the ledger are returned; on refusal nothing
+    /// changed.
+    pub fn apply(
+        &mut self,
+        number: u32,
+        actor: &Actor,
+        command: Command,
+        framework: &Framework,
+        now: Timestamp,
+    ) -> Result<Vec<Event>, GovernError> {
+        if !command.roles().contains(&actor.role) {
+            return refuse(format!(
+                "{} may not {}: that needs the role {}",
+                actor.role.as_str(),
+                command.name(),
+                command
+                    .roles()
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ));
+        }
+        let index = self
+            .revisions
+            .iter()
+            .position(|r| r.number == number)
+            .ok_or_else(|| GovernError::NotFound(format!("revision {number} of {}", self.id)))?;
+        // Work on a copy: a refusal leaves everything as it was.
+        let mut rev = self.revisions[index].clone();
+        let from = rev.effective_state(now);
+        let mut reason = String::new();
+        let mut extra: Vec<Event> = Vec::new();
+        let name = command.name();
+        let to = match command {
+            Command::Edit { content } => {
+                if from != State::Draft {
+                    return refuse("only a draft can be edited; propose a new revision instead");
+                }
+                if content.applicant != rev.content.applicant {
+                    return refuse("the applicant of a revision cannot be changed");
+                }
+                rev.content = *content;
+                State::Draft
+            }
+            Command::Submit => {
+                if from != State::Draft {
+                    return refuse(format!(
+                        "only a draft can be submitted; this revision is {}",
+                        from.as_str()
+                    ));
+                }
+                if actor.user != rev.content.applicant {
+                    return refuse("only the revision's own applicant submits it");
+                }
+                validate_content(&rev.content)?;
+                rev.framework = Some(framework.id());
+                if rev.content.corrects_defect {
+                    // Suspend the running revision: its defect must not keep running.
+                    for other in self.revisions.iter_mut().filter(|r| r.number != number) {
+                        if other.effective_state(now) == State::Active {
+                            let decision = Decision {
+                                action: "suspend".into(),
+                                actor: actor.user.clone(),
+                                role: actor.role,
+                                at: now,
+                                reason: format!(
+                                    "revision {number}, which corrects a defect, was submitted"
+                                ),
+                                from: State::Active,
+                                to: State::Suspended,
+                                framework: None,
+                            };
+                            other.state = State::Suspended;
+                            other.version += 1;
+                            other.history.push(decision.clone());
+                            extra.push(Event {
+                                deployment: self.id.clone(),
+                                revision: other.number,
+                                decision,
+                            });
+                        }
+                    }
+                }
+                State::Submitted
+            }
+            Command::DeclareConflict => {
+                if !matches!(from, State::Submitted | State::InReview) {
+                    return refuse("conflicts are declared while the revision is under review");
+                }
+                if rev.conflicts.contains(&actor.user) {
+                    return refuse("the conflict is already declared");
+                }
+                rev.conflicts.push(actor.user.clone());
+                reason = "conflict of interest declared; excluded from this review".into();
+                from
+            }
+            Command::Assess { judgements } => {
+                if !matches!(from, State::Submitted | State::InReview) {
+                    return refuse(format!(
+                        "a revision that is {} is not under review",
+                        from.as_str()
+                    ));
+                }
+                check_independent(&rev, actor)?;
+                if rev.assessments.iter().any(|a| a.member == actor.user) {
+                    return refuse("this member has already assessed this revision");
+                }
+                let reviewed_under = reviewed_framework(&rev, framework)?;
+                check_complete(&judgements, framework)?;
+                rev.assessments.push(Assessment {
+                    member: actor.user.clone(),
+                    at: now,
+                    framework: reviewed_under,
+                    judgements,
+                });
+                State::InReview
+            }
+            Command::Attest { precondition } => {
+                if !matches!(from, State::Submitted | State::InReview) {
+                    return refuse("preconditions are attested while the revision is under review");
+                }
+                reviewed_framework(&rev, framework)?;
+                let p = framework
+                    .preconditions
+                    .iter()
+                    .find(|p| p.key == precondition)
+                    .ok_or_else(|| GovernError::NotFound(format!("precondition {precondition}")))?;
+                match p.established {
+                    Establishment::Attested { role } if role == actor.role => {}
+                    Establishment::Attested { role } => {
+                        return refuse(format!(
+                            "{precondition} is attested by the {}",
+                            role.as_str()
+                        ))
+                    }
+                    Establishment::Machine { .. } => {
+                        return refuse(format!(
+                            "{precondition} is checked by the machine, not attested"
+                        ))
+                    }
+                }
+                if rev.attestations.iter().any(|(k, _)| k == &precondition) {
+                    return refuse(format!("{precondition} is already attested"));
+                }
+                rev.attestations
+                    .push((precondition.clone(), actor.user.clone()));
+                reason = format!("attests {precondition}");
+                from
+            }
+            Command::Advise { outcome } => {
+                if from != State::InReview {
+                    return refuse(format!(
+                        "advice is given on a revision in review; this one is {}",
+                        from.as_str()
+                    ));
+                }
+                check_independent(&rev, actor)?;
+                if !rev.assessments.iter().any(|a| a.member == actor.user) {
+                    return refuse("only a member who assessed the revision gives the advice");
+                }
+                reviewed_framework(&rev, framework)?;
+                let members = rev.independent_assessments().count();
+                if members < COMMITTEE_QUORUM {
+                    return refuse(format!(
+                        "{members} independent assessments; the committee needs {COMMITTEE_QUORUM} before it advises"
+                    ));
+                }
+                if outcome != AdviceOutcome::Negative {
+                    positive_allowed(&rev, framework)?;
+                }
+                rev.advice = Some(outcome);
+                reason = format!("{outcome:?}");
+                State::Advised
+            }
+            Command::Ratify | Command::RefuseRatification => {
+                if from != State::Advised {
+                    return refuse(format!(
+                        "ratification follows the committee's advice; this revision is {}",
+                        from.as_str()
+                    ));
+                }
+                if name == "ratify" {
+                    if rev.advice == Some(AdviceOutcome::Negative) {
+                        return refuse("a revision with negative advice cannot be ratified");
+                    }
+                    State::Ratified
+                } else {
+                    State::RatificationRefused
+                }
+            }
+            Command::ApproveExperiment => {
+                if from != State::Ratified || !rev.content.experiment {
+                    return refuse("portfolio holders approve a ratified experiment");
+                }
+                let Some(portfolio) = actor.portfolio else {
+                    return refuse("the actor holds no portfolio");
+                };
+                if rev
+                    .portfolio_approvals
+                    .iter()
+                    .any(|(p, u)| *p == portfolio || *u == actor.user)
+                {
+                    return refuse("this portfolio (or person) has already approved");
+                }
+                rev.portfolio_approvals
+                    .push((portfolio, actor.user.clone()));
+                reason = format!("approved for {portfolio:?}");
+                from
+            }
+            Command::AuthorityDecision { approve } => {
+                if from != State::Ratified {
+                    return refuse(format!(
+                        "the authority decides on a ratified revision; this one is {}",
+                        from.as_str()
+                    ));
+                }
+                if rev.content.experiment && approve {
+                    let both = [Portfolio::Digitalisation, Portfolio::EthicsAndPrivacy]
+                        .iter()
+                        .all(|p| rev.portfolio_approvals.iter().any(|(q, _)| q == p));
+                    if !both {
+                        return refuse(
+                            "an experiment needs the approval of both portfolio holders first",
+                        );
+                    }
+                }
+                if approve {
+                    State::AuthorityApproved
+                } else {
+                    State::AuthorityDeclined
+                }
+            }
+            Command::Activate => {
+                if from != State::AuthorityApproved {
+                    return refuse(format!(
+                        "only an approved revision is activated; this one is {}",
+                        from.as_str()
+                    ));
+                }
+                if now < rev.content.scope.valid_from || now >= rev.content.scope.valid_until {
+                    return refuse("now is outside the revision's validity window");
+                }
+                rev.activated_at = Some(now);
+                rev.last_review_at = Some(now);
+                for other in self.revisions.iter_mut().filter(|r| r.number != number) {
+                    if matches!(other.state, State::Active | State::Suspended) {
+                        let decision = Decision {
+                            action: "supersede".into(),
+                            actor: actor.user.clone(),
+                            role: actor.role,
+                            at: now,
+                            reason: format!("revision {number} activated"),
+                            from: other.state,
+                            to: State::Superseded,
+                            framework: None,
+                        };
+                        other.state = State::Superseded;
+                        other.version += 1;
+                        other.history.push(decision.clone());
+                        extra.push(Event {
+                            deployment: self.id.clone(),
+                            revision: other.number,
+                            decision,
+                        });
+                    }
+                }
+                State::Active
+            }
+            Command::Review { continue_use } => {
+                if !matches!(from, State::Active | State::Suspended)
+                    || !matches!(rev.state, State::Active | State::Suspended)
+                {
+                    return refuse("reviews during use are of an active or suspended revision");
+                }
+                check_independent(&rev, actor)?;
+                rev.last_review_at = Some(now);
+                if continue_use {
+                    State::Active
+                } else {
+                    State::Suspended
+                }
+            }
+            Command::Suspend => {
+                if from != State::Active {
+                    return refuse("only an active revision is suspended");
+                }
+                State::Suspended
+            }
+            Command::End => {
+                if !matches!(rev.state, State::Active | State::Suspended) {
+                    return refuse("only a revision in use is ended");
+                }
+                State::Ended
+            }
+            Command::Evaluate => {
+                if from != State::Ended {
+                    return refuse("evaluation follows the end of use");
+                }
+                State::Evaluated
+            }
+            Command::Withdraw => {
+                if !matches!(from, State::Draft | State::Submitted | State::InReview) {
+                    return refuse("only a revision not yet advised can be withdrawn");
+                }
+                if actor.user != rev.content.applicant {
+                    return refuse("only the revision's own applicant withdraws it");
+                }
+                State::Withdrawn
+            }
+        };
+        let decision = Decision {
+            action: name.to_string(),
+            actor: actor.user.clone(),
+            role: actor.role,
+            at: now,
+            reason,
+            from,
+            to,
+            framework: rev.framework.clone(),
+        };
+        rev.state = to;
+        rev.version += 1;
+        rev.history.push(decision.clone());
+        self.revisions[index] = rev;
+        let mut events = vec![Event {
+            deployment: self.id.clone(),
+            revision: number,
+            decision,
+        }];
+        events.append(&mut extra);
+        Ok(events)
+    }
+}
+
+/// The framework version a review uses: the one recorded at submission. A newer current
+/// framework does not change a review in progress; the caller must pass the recorded one.
+fn reviewed_framework(rev: &Revision, framework: &Framework) -> Result<String, GovernError> {
+    match &rev.framework {
+        Some(id) if *id == framework.id() => Ok(id.clone()),
+        Some(id) => refuse(format!(
+            "this revision is reviewed under {id}; load that framework version, not {}",
+            framework.id()
+        )),
+        None => refuse("the revision has not been submitted"),
+    }
+}
+
+fn check_independent(rev: &Revision, actor: &Actor) -> Result<(), GovernError> {
+    if actor.user == rev.content.applicant {
+        return refuse("the applicant cannot review their own proposal");
+    }
+    if actor.unit == rev.content.deploying_unit {
+        return refuse(format!(
+            "a member of the deploying unit {} is not independent",
+            actor.unit
+        ));
+    }
+    if rev.conflicts.contains(&actor.user) {
+        return refuse("this member declared a conflict of interest and is excluded");
+    }
+    Ok(())
+}
+
+fn check_complete(judgements: &[Judgement], framework: &Framework) -> Result<(), GovernError> {
+    let keys: Vec<&str> = framework
+        .factors
+        .iter()
+        .map(|f| f.key.as_str())
+        .chain(framework.preconditions.iter().map(|p| p.key.as_str()))
+        .collect();
+    for key in &keys {
+        match judgements.iter().filter(|j| j.key == *key).count() {
+            0 => return refuse(format!("the assessment does not judge {key}")),
+            1 => {}
+            _ => return refuse(format!("the assessment judges {key} twice")),
+        }
+    }
+    if let Some(j) = judgements.iter().find(|j| !keys.contains(&j.key.as_str())) {
+        return refuse(format!("{} is not in the framework", j.key));
+    }
+    if let Some(j) = judgements.iter().find(|j| j.reasons.trim().len() < 3) {
+        return refuse(format!("the judgement of {} gives no reasons", j.key));
+    }
+    Ok(())
+}
+
+fn positive_allowed(rev: &Revision, framework: &Framework) -> Result<(), GovernError> {
+    let failed = framework.failed_machine_checks(&rev.content);
+    if let Some((key, why)) = failed.first() {
+        return refuse(format!(
+            "positive advice is impossible: precondition {key} fails ({why})"
+        ));
+    }
+    for p in &framework.preconditions {
+        if matches!(p.established, Establishment::Attested { .. })
+            && !rev.attestations.iter().any(|(k, _)| *k == p.key)
+        {
+            return refuse(format!(
+                "positive advice is impossible: precondition {} is not attested",
+                p.key
+            ));
+        }
+        let unmet = rev.independent_assessments().any(|a| {
+            a.judgements
+                .iter()
+                .any(|j| j.key == p.key && j.weighing != Weighing::Favourable)
+        });
+        if unmet {
+            return refuse(format!(
+                "positive advice is impossible: a member judged precondition {} not met",
+                p.key
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn validate_content(c: &RevisionContent) -> Result<(), GovernError> {
+    let bad = |why: &str| Err(GovernError::Invalid(why.to_string()));
+    if c.purpose.trim().is_empty() {
+        return bad("the purpose is empty");
+    }
+    if c.oversight.verifiers_required < 2 {
+        return bad("at least two verifiers are required (AI Act Art. 14(5))");
+    }
+    if c.scope.valid_until <= c.scope.valid_from {
+        return bad("the validity window is empty");
+    }
+    if c.technology.candidate_list_length == 0 || !c.technology.score_threshold.is_finite() {
+        return bad("the candidate list length and score threshold must be set");
+    }
+    if c.scope.reference_databases.is_empty() {
+        return bad("no reference database is in scope");
+    }
+    Ok(())
+}

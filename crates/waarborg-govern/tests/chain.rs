@@ -1,0 +1,531 @@
+//! The review chain: the whole walk, and every refusal on the way.
+
+mod common;
+
+use common::*;
+use waarborg_govern::framework::Framework;
+use waarborg_govern::revision::*;
+use waarborg_govern::{Actor, GovernError, Portfolio, Role, Timestamp};
+
+fn refused(r: Result<Vec<Event>, GovernError>, says: &str) {
+    match r {
+        Err(GovernError::Refused(why)) | Err(GovernError::Invalid(why)) => {
+            assert!(
+                why.contains(says),
+                "refused for another reason: {why:?}, expected {says:?}"
+            )
+        }
+        other => panic!("expected a refusal ({says}), got {other:?}"),
+    }
+}
+
+#[test]
+fn the_whole_chain_reaches_active_and_records_every_step() {
+    let d = active_deployment();
+    let r = d.revision(1).unwrap();
+    assert_eq!(r.state, State::Active);
+    let actions: Vec<&str> = r.history.iter().map(|h| h.action.as_str()).collect();
+    assert_eq!(actions.first(), Some(&"submit"));
+    assert!(
+        actions.ends_with(&["advise", "ratify", "authority_approve", "activate"]),
+        "{actions:?}"
+    );
+    assert!(r
+        .history
+        .iter()
+        .all(|h| h.framework.as_deref() == Some("inzetkader-template@1")));
+    assert_eq!(r.assessments.len(), 3);
+    assert_eq!(d.active_revision(T0).map(|r| r.number), Some(1));
+}
+
+#[test]
+fn each_step_refuses_the_wrong_actor_or_state() {
+    let f = Framework::default_template();
+    let fresh = || Deployment::new("retro-search", "Retrospective search", content()).unwrap();
+    // Roles.
+    let mut d = fresh();
+    refused(
+        d.apply(1, &member(1), Command::Submit, &f, T0),
+        "needs the role applicant",
+    );
+    refused(
+        d.apply(1, &chief(), Command::Ratify, &f, T0),
+        "ratification follows the committee's advice",
+    );
+    refused(
+        d.apply(1, &applicant(), Command::Ratify, &f, T0),
+        "needs the role chief_of_police",
+    );
+    refused(
+        d.apply(
+            1,
+            &Actor::new("other", Role::Applicant, "x"),
+            Command::Submit,
+            &f,
+            T0,
+        ),
+        "own applicant",
+    );
+    d.apply(1, &applicant(), Command::Submit, &f, T0).unwrap();
+    refused(
+        d.apply(
+            1,
+            &applicant(),
+            Command::Edit {
+                content: Box::new(content()),
+            },
+            &f,
+            T0,
+        ),
+        "only a draft can be edited",
+    );
+    // Independence.
+    refused(
+        d.apply(
+            1,
+            &Actor::new("applicant-1", Role::ReviewCommitteeMember, "committee"),
+            assessment(&f),
+            &f,
+            T0,
+        ),
+        "own proposal",
+    );
+    refused(
+        d.apply(
+            1,
+            &Actor::new("m", Role::ReviewCommitteeMember, "biometrics-centre"),
+            assessment(&f),
+            &f,
+            T0,
+        ),
+        "not independent",
+    );
+    d.apply(1, &member(4), Command::DeclareConflict, &f, T0)
+        .unwrap();
+    refused(
+        d.apply(1, &member(4), assessment(&f), &f, T0),
+        "conflict of interest",
+    );
+    // Completeness and reasons.
+    let Command::Assess { judgements } = assessment(&f) else {
+        unreachable!()
+    };
+    refused(
+        d.apply(
+            1,
+            &member(1),
+            Command::Assess {
+                judgements: judgements[1..].to_vec(),
+            },
+            &f,
+            T0,
+        ),
+        "does not judge",
+    );
+    let mut no_reason = judgements.clone();
+    no_reason[2].reasons = " ".into();
+    refused(
+        d.apply(
+            1,
+            &member(1),
+            Command::Assess {
+                judgements: no_reason,
+            },
+            &f,
+            T0,
+        ),
+        "gives no reasons",
+    );
+    d.apply(1, &member(1), assessment(&f), &f, T0).unwrap();
+    refused(
+        d.apply(1, &member(1), assessment(&f), &f, T0),
+        "already assessed",
+    );
+    // Quorum.
+    d.apply(1, &member(2), assessment(&f), &f, T0).unwrap();
+    refused(
+        d.apply(
+            1,
+            &member(1),
+            Command::Advise {
+                outcome: AdviceOutcome::Positive,
+            },
+            &f,
+            T0,
+        ),
+        "needs 3",
+    );
+    d.apply(1, &member(3), assessment(&f), &f, T0).unwrap();
+    // Positive advice needs the attestations.
+    refused(
+        d.apply(
+            1,
+            &member(1),
+            Command::Advise {
+                outcome: AdviceOutcome::Positive,
+            },
+            &f,
+            T0,
+        ),
+        "not attested",
+    );
+    refused(
+        d.apply(
+            1,
+            &member(5),
+            Command::Advise {
+                outcome: AdviceOutcome::Negative,
+            },
+            &f,
+            T0,
+        ),
+        "who assessed",
+    );
+    for (a, c) in attestations(&f) {
+        d.apply(1, &a, c, &f, T0).unwrap();
+    }
+    // Negative advice cannot be ratified.
+    let mut neg = d.clone();
+    neg.apply(
+        1,
+        &member(2),
+        Command::Advise {
+            outcome: AdviceOutcome::Negative,
+        },
+        &f,
+        T0,
+    )
+    .unwrap();
+    refused(
+        neg.apply(1, &chief(), Command::Ratify, &f, T0),
+        "negative advice",
+    );
+    neg.apply(1, &chief(), Command::RefuseRatification, &f, T0)
+        .unwrap();
+    assert_eq!(neg.revision(1).unwrap().state, State::RatificationRefused);
+    // The authority may decline.
+    d.apply(
+        1,
+        &member(2),
+        Command::Advise {
+            outcome: AdviceOutcome::PositiveWithConditions,
+        },
+        &f,
+        T0,
+    )
+    .unwrap();
+    d.apply(1, &chief(), Command::Ratify, &f, T0).unwrap();
+    refused(
+        d.apply(1, &applicant(), Command::Activate, &f, T0),
+        "only an approved revision",
+    );
+    let mut declined = d.clone();
+    declined
+        .apply(
+            1,
+            &authority(),
+            Command::AuthorityDecision { approve: false },
+            &f,
+            T0,
+        )
+        .unwrap();
+    assert_eq!(
+        declined.revision(1).unwrap().state,
+        State::AuthorityDeclined
+    );
+    refused(
+        declined.apply(1, &applicant(), Command::Activate, &f, T0),
+        "only an approved revision",
+    );
+    // Activation only within the validity window.
+    d.apply(
+        1,
+        &authority(),
+        Command::AuthorityDecision { approve: true },
+        &f,
+        T0,
+    )
+    .unwrap();
+    refused(
+        d.apply(1, &applicant(), Command::Activate, &f, T0.plus(-1)),
+        "validity window",
+    );
+    d.apply(1, &applicant(), Command::Activate, &f, T0).unwrap();
+}
+
+#[test]
+fn a_failing_machine_precondition_makes_positive_advice_impossible() {
+    let f = Framework::default_template();
+    let mut c = content();
+    c.dpia.approved = false;
+    let mut d = Deployment::new("x", "x", c).unwrap();
+    for (a, cmd) in full_chain(&f, false)
+        .into_iter()
+        .take(4 + attestations(&f).len())
+    {
+        d.apply(1, &a, cmd, &f, T0).unwrap();
+    }
+    refused(
+        d.apply(
+            1,
+            &member(1),
+            Command::Advise {
+                outcome: AdviceOutcome::Positive,
+            },
+            &f,
+            T0,
+        ),
+        "dpia_approved",
+    );
+    d.apply(
+        1,
+        &member(1),
+        Command::Advise {
+            outcome: AdviceOutcome::Negative,
+        },
+        &f,
+        T0,
+    )
+    .unwrap();
+}
+
+#[test]
+fn fewer_than_two_verifiers_cannot_even_be_submitted() {
+    let f = Framework::default_template();
+    let mut c = content();
+    c.oversight.verifiers_required = 1;
+    let mut d = Deployment::new("x", "x", c).unwrap();
+    refused(
+        d.apply(1, &applicant(), Command::Submit, &f, T0),
+        "at least two verifiers",
+    );
+}
+
+#[test]
+fn experiments_need_both_portfolio_holders() {
+    let f = Framework::default_template();
+    let mut c = content();
+    c.experiment = true;
+    let mut d = Deployment::new("trial", "Trial", c).unwrap();
+    let steps = full_chain(&f, true);
+    let before_portfolios = steps
+        .iter()
+        .position(|(_, c)| *c == Command::ApproveExperiment)
+        .unwrap();
+    for (a, cmd) in steps[..before_portfolios].iter().cloned() {
+        d.apply(1, &a, cmd, &f, T0).unwrap();
+    }
+    refused(
+        d.apply(
+            1,
+            &authority(),
+            Command::AuthorityDecision { approve: true },
+            &f,
+            T0,
+        ),
+        "both portfolio holders",
+    );
+    d.apply(
+        1,
+        &portfolio(Portfolio::Digitalisation),
+        Command::ApproveExperiment,
+        &f,
+        T0,
+    )
+    .unwrap();
+    refused(
+        d.apply(
+            1,
+            &portfolio(Portfolio::Digitalisation),
+            Command::ApproveExperiment,
+            &f,
+            T0,
+        ),
+        "already approved",
+    );
+    refused(
+        d.apply(
+            1,
+            &authority(),
+            Command::AuthorityDecision { approve: true },
+            &f,
+            T0,
+        ),
+        "both portfolio holders",
+    );
+    d.apply(
+        1,
+        &portfolio(Portfolio::EthicsAndPrivacy),
+        Command::ApproveExperiment,
+        &f,
+        T0,
+    )
+    .unwrap();
+    d.apply(
+        1,
+        &authority(),
+        Command::AuthorityDecision { approve: true },
+        &f,
+        T0,
+    )
+    .unwrap();
+}
+
+#[test]
+fn an_overdue_review_suspends_and_a_review_resumes() {
+    let f = Framework::default_template();
+    let mut d = active_deployment();
+    let due = d.revision(1).unwrap().review_due().unwrap();
+    assert_eq!(due, T0.plus(90 * Timestamp::DAY));
+    assert_eq!(d.revision(1).unwrap().effective_state(due), State::Active);
+    let late = due.plus(1);
+    assert_eq!(
+        d.revision(1).unwrap().effective_state(late),
+        State::Suspended
+    );
+    assert!(d.active_revision(late).is_none());
+    refused(
+        d.apply(
+            1,
+            &applicant(),
+            Command::Review { continue_use: true },
+            &f,
+            late,
+        ),
+        "needs the role review_committee_member",
+    );
+    d.apply(
+        1,
+        &member(2),
+        Command::Review { continue_use: true },
+        &f,
+        late,
+    )
+    .unwrap();
+    assert_eq!(d.revision(1).unwrap().effective_state(late), State::Active);
+    // Expiry ends it.
+    let after = T0.plus(366 * Timestamp::DAY);
+    assert_eq!(d.revision(1).unwrap().effective_state(after), State::Ended);
+    d.apply(1, &chief(), Command::End, &f, after).unwrap();
+    d.apply(1, &member(3), Command::Evaluate, &f, after)
+        .unwrap();
+    assert_eq!(d.revision(1).unwrap().state, State::Evaluated);
+}
+
+#[test]
+fn a_new_revision_supersedes_the_running_one_and_a_defect_fix_suspends_it_at_once() {
+    let f = Framework::default_template();
+    let now = T0.plus(Timestamp::DAY);
+    // A change of scope: the running revision continues until the new one is activated.
+    let mut d = active_deployment();
+    let mut changed = content();
+    changed.scope.reference_databases.push("aliens".into());
+    refused(
+        d.apply(
+            1,
+            &applicant(),
+            Command::Edit {
+                content: Box::new(changed.clone()),
+            },
+            &f,
+            now,
+        ),
+        "only a draft",
+    );
+    let n = d.new_revision(&applicant(), changed.clone()).unwrap();
+    assert_eq!(n, 2);
+    assert!(
+        d.new_revision(&applicant(), changed.clone()).is_err(),
+        "one open revision at a time"
+    );
+    for (a, cmd) in full_chain(&f, false) {
+        assert_eq!(
+            d.active_revision(now).map(|r| r.number),
+            Some(1),
+            "revision 1 keeps running during review"
+        );
+        let events = d.apply(2, &a, cmd, &f, now).unwrap();
+        if a.role == Role::Applicant && events[0].decision.action == "activate" {
+            assert_eq!(
+                events.len(),
+                2,
+                "activation reports the superseded revision too"
+            );
+        }
+    }
+    assert_eq!(d.revision(1).unwrap().state, State::Superseded);
+    assert_eq!(d.active_revision(now).map(|r| r.number), Some(2));
+
+    // A defect correction: the running revision is suspended when the fix is submitted.
+    let mut d = active_deployment();
+    let mut fix = content();
+    fix.corrects_defect = true;
+    fix.technology.score_threshold = 0.35;
+    d.new_revision(&applicant(), fix).unwrap();
+    let events = d.apply(2, &applicant(), Command::Submit, &f, now).unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(d.revision(1).unwrap().state, State::Suspended);
+    assert!(d.active_revision(now).is_none());
+}
+
+#[test]
+fn a_review_stays_under_the_framework_it_was_submitted_under() {
+    let f1 = Framework::default_template();
+    let mut f2 = f1.clone();
+    f2.version = 2;
+    f2.factors.pop();
+    let mut d = Deployment::new("x", "x", content()).unwrap();
+    d.apply(1, &applicant(), Command::Submit, &f1, T0).unwrap();
+    refused(
+        d.apply(1, &member(1), assessment(&f2), &f2, T0),
+        "reviewed under inzetkader-template@1",
+    );
+    d.apply(1, &member(1), assessment(&f1), &f1, T0).unwrap();
+    assert_eq!(
+        d.revision(1).unwrap().assessments[0].framework,
+        "inzetkader-template@1"
+    );
+}
+
+#[test]
+fn a_refused_command_changes_nothing() {
+    let f = Framework::default_template();
+    let mut d = active_deployment();
+    let before = d.clone();
+    for (actor, cmd) in [
+        (chief(), Command::Ratify),
+        (applicant(), Command::Submit),
+        (member(1), Command::Evaluate),
+        (authority(), Command::AuthorityDecision { approve: false }),
+    ] {
+        assert!(d.apply(1, &actor, cmd, &f, T0).is_err());
+        assert_eq!(d, before);
+    }
+}
+
+#[test]
+fn frameworks_validate_and_round_trip_as_json() {
+    let f = Framework::default_template();
+    f.validate().unwrap();
+    assert!(f.template, "the shipped framework is marked as a template");
+    assert_eq!(f.factors.len(), 10);
+    let json = serde_json::to_string_pretty(&f).unwrap();
+    assert_eq!(Framework::from_json(&json).unwrap(), f);
+    let mut dup = f.clone();
+    dup.factors[1].key = dup.factors[0].key.clone();
+    assert!(dup
+        .validate()
+        .unwrap_err()
+        .to_string()
+        .contains("used twice"));
+    let mut no_group = f.clone();
+    no_group
+        .preconditions
+        .retain(|p| p.key != "register_text" && p.key != "accountability_named");
+    assert!(no_group
+        .validate()
+        .unwrap_err()
+        .to_string()
+        .contains("TransparencyAndAccountability"));
+    assert!(Framework::from_json("{\"name\": 3}").is_err());
+}
