@@ -1,0 +1,170 @@
+//! Retention rules and the identification workflow, case by case.
+
+mod common;
+
+use common::*;
+use waarborg_govern::identification::{Conclusion, Identification, Outcome, Stage, Verdict};
+use waarborg_govern::retention::{PersonEvent, ReferenceFacts, RetentionRules};
+use waarborg_govern::{Actor, Role, Timestamp};
+
+const YEAR: i64 = 365 * Timestamp::DAY + Timestamp::DAY / 4;
+
+fn facts(kind: &str, max: u32, sexual: bool) -> ReferenceFacts {
+    ReferenceFacts {
+        source_kind: kind.into(),
+        max_sentence_years: max,
+        sexual_offence: sexual,
+        captured_at: T0,
+        events: vec![],
+        other_open_case: false,
+    }
+}
+
+#[test]
+fn retention_periods_follow_the_offence() {
+    let rules = RetentionRules::default();
+    for (f, years, rule) in [
+        (facts("custody_photo", 4, false), 20, "custody_20y"),
+        (facts("custody_photo", 6, false), 30, "custody_30y_serious"),
+        (facts("custody_photo", 4, true), 80, "custody_80y_sexual"),
+        (facts("custody_photo", 12, true), 80, "custody_80y_sexual"),
+    ] {
+        let end = T0.plus(years * YEAR);
+        assert_eq!(rules.due(&f, end.plus(-1)), None, "{rule} not yet due");
+        let due = rules.due(&f, end).unwrap();
+        assert_eq!(due.rule, rule);
+        assert_eq!(due.since, end);
+    }
+    // No rule for the source kind: nothing is kept without a rule.
+    assert_eq!(
+        rules
+            .due(&facts("internet_scrape", 4, false), T0)
+            .unwrap()
+            .rule,
+        "no_rule"
+    );
+}
+
+#[test]
+fn acquittal_erases_unless_convicted_or_another_case_is_open() {
+    let rules = RetentionRules::default();
+    let at = T0.plus(YEAR);
+    let mut f = facts("custody_photo", 8, false);
+    f.events.push((PersonEvent::Acquittal, at));
+    assert_eq!(rules.due(&f, at.plus(-1)), None, "not before the event");
+    let due = rules.due(&f, at).unwrap();
+    assert_eq!((due.rule.as_str(), due.since), ("no_longer_suspect", at));
+    let mut open = f.clone();
+    open.other_open_case = true;
+    assert_eq!(rules.due(&open, at), None);
+    let mut convicted = f.clone();
+    convicted.events.insert(0, (PersonEvent::Conviction, T0));
+    assert_eq!(rules.due(&convicted, at), None);
+    let mut dismissed = facts("custody_photo", 8, false);
+    dismissed.events.push((PersonEvent::Dismissal, at));
+    assert_eq!(rules.due(&dismissed, at).unwrap().rule, "no_longer_suspect");
+    let mut alien = facts("alien_registration", 0, false);
+    alien.events.push((PersonEvent::EndOfAlienStatus, at));
+    assert_eq!(rules.due(&alien, at).unwrap().rule, "end_of_alien_status");
+    // The rules are data: they round-trip.
+    let json = serde_json::to_string(&rules).unwrap();
+    assert_eq!(
+        serde_json::from_str::<RetentionRules>(&json).unwrap(),
+        rules
+    );
+}
+
+fn verifier(n: u32) -> Actor {
+    Actor::new(
+        &format!("verifier-{n}"),
+        Role::Verifier,
+        "biometrics-centre",
+    )
+}
+
+#[test]
+fn identification_needs_every_independent_verification() {
+    let mut id = Identification::searched("search-1", "OM-1", "examiner-1", 2);
+    assert!(
+        id.verify(&verifier(1), Verdict::Agree, "same", T0).is_err(),
+        "nothing to verify before a proposal"
+    );
+    assert!(id
+        .propose(
+            &Actor::new("examiner-2", Role::Examiner, "bc"),
+            Conclusion::Inconclusive,
+            "blurred"
+        )
+        .is_err());
+    assert!(
+        id.propose(&examiner(), Conclusion::Candidate { reference: 42 }, " ")
+            .is_err(),
+        "reasoning required"
+    );
+    id.propose(
+        &examiner(),
+        Conclusion::Candidate { reference: 42 },
+        "matching scar and ear",
+    )
+    .unwrap();
+    assert!(
+        id.verify(
+            &Actor::new("examiner-1", Role::Verifier, "bc"),
+            Verdict::Agree,
+            "mine",
+            T0
+        )
+        .is_err(),
+        "no self-verification"
+    );
+    assert!(id.verify(&examiner(), Verdict::Agree, "mine", T0).is_err());
+    assert_eq!(
+        id.verify(&verifier(1), Verdict::Agree, "ear and scar agree", T0)
+            .unwrap(),
+        None
+    );
+    // Blind: verifier 2 sees nothing yet; verifier 1 sees their own.
+    assert!(id.visible_verifications(&verifier(2)).is_empty());
+    assert_eq!(id.visible_verifications(&verifier(1)).len(), 1);
+    assert!(
+        id.visible_verifications(&examiner()).is_empty(),
+        "the examiner sees verdicts once concluded"
+    );
+    assert!(
+        id.verify(&verifier(1), Verdict::Agree, "again", T0)
+            .is_err(),
+        "distinct persons"
+    );
+    let outcome = id
+        .verify(&verifier(2), Verdict::Agree, "agree", T0)
+        .unwrap();
+    assert_eq!(outcome, Some(Outcome::Identification { reference: 42 }));
+    assert_eq!(id.visible_verifications(&examiner()).len(), 2);
+    assert!(id.verify(&verifier(3), Verdict::Agree, "late", T0).is_err());
+    assert_eq!(
+        id.report(&examiner()).unwrap(),
+        &Outcome::Identification { reference: 42 }
+    );
+    assert_eq!(id.stage, Stage::Reported);
+
+    // One disagreement: not confirmed.
+    let mut id = Identification::searched("search-2", "OM-1", "examiner-1", 3);
+    id.propose(
+        &examiner(),
+        Conclusion::Candidate { reference: 7 },
+        "similar",
+    )
+    .unwrap();
+    id.verify(&verifier(1), Verdict::Agree, "yes", T0).unwrap();
+    id.verify(&verifier(2), Verdict::Disagree, "different nose", T0)
+        .unwrap();
+    assert_eq!(
+        id.verify(&verifier(3), Verdict::Agree, "yes", T0).unwrap(),
+        Some(Outcome::NotConfirmed)
+    );
+    // A revision can never ask for fewer than two.
+    assert_eq!(
+        Identification::searched("s", "c", "e", 1).verifiers_required,
+        2
+    );
+}
