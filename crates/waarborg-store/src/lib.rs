@@ -1,0 +1,440 @@
+//! Persistence of the governance domain.
+//!
+//! [`Store`] is the interface the services use; [`SqliteStore`] implements it on one SQLite
+//! file (the embedded default), with numbered migrations. A PostgreSQL implementation can
+//! follow behind the same trait.
+//!
+//! Aggregates (frameworks, deployments with their revisions, case authorisations) are
+//! stored whole, as JSON written by the domain's own types, beside the columns queries
+//! need. Every deployment and case row carries a version; a save names the version it was
+//! based on and is refused if someone saved in between (optimistic concurrency: no lost
+//! updates). A save can run a step before it commits — the caller appends the decision to
+//! the audit ledger there, so a change is committed only after it is logged.
+//!
+//! ```
+//! use waarborg_store::{SqliteStore, Store};
+//! use waarborg_govern::framework::Framework;
+//!
+//! let store = SqliteStore::open_in_memory()?;
+//! let f = Framework::default_template();
+//! store.import_framework(&f)?;
+//! assert_eq!(store.framework(&f.id())?.as_ref(), Some(&f));
+//! # Ok::<(), waarborg_store::StoreError>(())
+//! ```
+
+use std::path::Path;
+use std::sync::{Mutex, PoisonError};
+
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use waarborg_govern::case::CaseAuthorisation;
+use waarborg_govern::framework::Framework;
+use waarborg_govern::revision::Deployment;
+
+/// What can go wrong with the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database failed.
+    #[error("database error ({context}): {source}")]
+    Database {
+        /// What was being done.
+        context: String,
+        /// The error.
+        source: rusqlite::Error,
+    },
+    /// Someone else saved since this change was based on the stored state; reload and retry.
+    #[error("{what} was changed by someone else (version {expected} expected, {found} stored); reload and try again")]
+    Conflict {
+        /// What.
+        what: String,
+        /// The version the change was based on.
+        expected: u64,
+        /// The version stored now.
+        found: u64,
+    },
+    /// Something with this key exists already.
+    #[error("{0} already exists")]
+    Exists(String),
+    /// Stored data does not decode (written by a newer version, or damaged).
+    #[error("stored {what} does not decode: {why}")]
+    Corrupt {
+        /// What.
+        what: String,
+        /// Why.
+        why: String,
+    },
+    /// The step before commit (e.g. the ledger append) failed; nothing was saved.
+    #[error("not saved: {0}")]
+    BeforeCommit(String),
+    /// The database file is from a newer Waarborg.
+    #[error("the database has schema version {found}; this Waarborg knows up to {known}. Upgrade Waarborg")]
+    TooNew {
+        /// Found.
+        found: u32,
+        /// Known.
+        known: u32,
+    },
+}
+
+type Result<T> = std::result::Result<T, StoreError>;
+
+/// A step run inside the save's transaction, before it commits.
+pub type BeforeCommit<'a> = &'a mut dyn FnMut() -> std::result::Result<(), String>;
+
+/// The store of the governance domain.
+pub trait Store: Send + Sync {
+    /// Imports a framework version. Importing the same version again is a no-op; a different
+    /// text under an existing `name@version` is refused (versions are immutable).
+    fn import_framework(&self, framework: &Framework) -> Result<()>;
+    /// A framework version by `name@version`.
+    fn framework(&self, id: &str) -> Result<Option<Framework>>;
+    /// The highest version of `name`.
+    fn latest_framework(&self, name: &str) -> Result<Option<Framework>>;
+    /// Every framework version, ordered.
+    fn frameworks(&self) -> Result<Vec<Framework>>;
+
+    /// Registers a new deployment (version 1).
+    fn create_deployment(&self, deployment: &Deployment) -> Result<()>;
+    /// A deployment and its stored version.
+    fn deployment(&self, id: &str) -> Result<Option<(Deployment, u64)>>;
+    /// Every deployment, by id.
+    fn deployments(&self) -> Result<Vec<Deployment>>;
+    /// Saves a changed deployment if it is still at `expected`; returns the new version.
+    fn save_deployment(
+        &self,
+        deployment: &Deployment,
+        expected: u64,
+        before_commit: BeforeCommit,
+    ) -> Result<u64>;
+
+    /// Records a new case authorisation request (version 1).
+    fn create_case(&self, case: &CaseAuthorisation) -> Result<()>;
+    /// A case and its stored version.
+    fn case(&self, case_number: &str) -> Result<Option<(CaseAuthorisation, u64)>>;
+    /// Saves a changed case if it is still at `expected`; returns the new version.
+    fn save_case(
+        &self,
+        case: &CaseAuthorisation,
+        expected: u64,
+        before_commit: BeforeCommit,
+    ) -> Result<u64>;
+}
+
+/// The migrations, in order; the schema version is their count.
+const MIGRATIONS: &[&str] = &[
+    // 1: frameworks, deployments, cases.
+    "CREATE TABLE frameworks (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        imported_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+        UNIQUE (name, version)
+    );
+    CREATE TABLE deployments (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        body TEXT NOT NULL
+    );
+    CREATE TABLE cases (
+        case_number TEXT PRIMARY KEY,
+        deployment TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        body TEXT NOT NULL
+    );
+    CREATE INDEX cases_by_deployment ON cases (deployment);",
+];
+
+/// The SQLite store.
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+fn db(context: &str) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
+    move |source| StoreError::Database {
+        context: context.to_string(),
+        source,
+    }
+}
+
+fn encode<T: Serialize>(value: &T) -> String {
+    // The domain's types contain no maps with non-string keys: encoding cannot fail.
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+fn decode<T: DeserializeOwned>(what: &str, text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
+        what: what.to_string(),
+        why: e.to_string(),
+    })
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<SqliteStore> {
+        let conn = Connection::open(path).map_err(db("opening the database"))?;
+        Self::init(conn)
+    }
+
+    /// An in-memory database (tests, examples).
+    pub fn open_in_memory() -> Result<SqliteStore> {
+        Self::init(Connection::open_in_memory().map_err(db("opening the database"))?)
+    }
+
+    fn init(mut conn: Connection) -> Result<SqliteStore> {
+        // WAL: readers do not block the writer; FULL sync: a committed decision survives a
+        // power cut; a busy timeout lets concurrent processes wait for each other.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(db("setting WAL mode"))?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(db("setting synchronous"))?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(db("enabling foreign keys"))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(db("setting the busy timeout"))?;
+        let found: u32 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(db("reading the schema version"))?;
+        let known = MIGRATIONS.len() as u32;
+        if found > known {
+            return Err(StoreError::TooNew { found, known });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Exclusive)
+                .map_err(db("starting a migration"))?;
+            tx.execute_batch(sql).map_err(db("migrating"))?;
+            tx.pragma_update(None, "user_version", i as u32 + 1)
+                .map_err(db("recording the schema version"))?;
+            tx.commit().map_err(db("committing a migration"))?;
+        }
+        Ok(SqliteStore {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The schema version.
+    pub fn schema_version(&self) -> Result<u32> {
+        self.conn()
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(db("reading the schema version"))
+    }
+
+    fn save(
+        &self,
+        table: &str,
+        key_col: &str,
+        key: &str,
+        body: &str,
+        expected: u64,
+        before_commit: BeforeCommit,
+    ) -> Result<u64> {
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db("starting a save"))?;
+        let found: Option<u64> = tx
+            .query_row(
+                &format!("SELECT version FROM {table} WHERE {key_col} = ?1"),
+                [key],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db("reading the version"))?;
+        let found = found.ok_or_else(|| StoreError::Conflict {
+            what: key.to_string(),
+            expected,
+            found: 0,
+        })?;
+        if found != expected {
+            return Err(StoreError::Conflict {
+                what: key.to_string(),
+                expected,
+                found,
+            });
+        }
+        tx.execute(
+            &format!("UPDATE {table} SET body = ?1, version = ?2 WHERE {key_col} = ?3"),
+            params![body, expected + 1, key],
+        )
+        .map_err(db("saving"))?;
+        before_commit().map_err(StoreError::BeforeCommit)?;
+        tx.commit().map_err(db("committing"))?;
+        Ok(expected + 1)
+    }
+}
+
+impl Store for SqliteStore {
+    fn import_framework(&self, framework: &Framework) -> Result<()> {
+        let id = framework.id();
+        let body = encode(framework);
+        let conn = self.conn();
+        let existing: Option<String> = conn
+            .query_row("SELECT body FROM frameworks WHERE id = ?1", [&id], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(db("reading a framework"))?;
+        match existing {
+            Some(b) if decode::<Framework>(&id, &b)? == *framework => Ok(()),
+            Some(_) => Err(StoreError::Exists(format!(
+                "framework {id} with a different text; import it as a new version"
+            ))),
+            None => {
+                conn.execute(
+                    "INSERT INTO frameworks (id, name, version, body) VALUES (?1, ?2, ?3, ?4)",
+                    params![id, framework.name, framework.version, body],
+                )
+                .map_err(db("importing a framework"))?;
+                Ok(())
+            }
+        }
+    }
+
+    fn framework(&self, id: &str) -> Result<Option<Framework>> {
+        let body: Option<String> = self
+            .conn()
+            .query_row("SELECT body FROM frameworks WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(db("reading a framework"))?;
+        body.map(|b| decode(id, &b)).transpose()
+    }
+
+    fn latest_framework(&self, name: &str) -> Result<Option<Framework>> {
+        let body: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT body FROM frameworks WHERE name = ?1 ORDER BY version DESC LIMIT 1",
+                [name],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db("reading a framework"))?;
+        body.map(|b| decode(name, &b)).transpose()
+    }
+
+    fn frameworks(&self) -> Result<Vec<Framework>> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT id, body FROM frameworks ORDER BY name, version")
+            .map_err(db("listing frameworks"))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(db("listing frameworks"))?;
+        rows.map(|r| {
+            let (id, body) = r.map_err(db("listing frameworks"))?;
+            decode(&id, &body)
+        })
+        .collect()
+    }
+
+    fn create_deployment(&self, deployment: &Deployment) -> Result<()> {
+        let inserted = self
+            .conn()
+            .execute(
+                "INSERT OR IGNORE INTO deployments (id, name, version, body) VALUES (?1, ?2, 1, ?3)",
+                params![deployment.id, deployment.name, encode(deployment)],
+            )
+            .map_err(db("registering a deployment"))?;
+        if inserted == 0 {
+            return Err(StoreError::Exists(format!("deployment {}", deployment.id)));
+        }
+        Ok(())
+    }
+
+    fn deployment(&self, id: &str) -> Result<Option<(Deployment, u64)>> {
+        let row: Option<(String, u64)> = self
+            .conn()
+            .query_row(
+                "SELECT body, version FROM deployments WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(db("reading a deployment"))?;
+        row.map(|(b, v)| Ok((decode(id, &b)?, v))).transpose()
+    }
+
+    fn deployments(&self) -> Result<Vec<Deployment>> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT id, body FROM deployments ORDER BY id")
+            .map_err(db("listing deployments"))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(db("listing deployments"))?;
+        rows.map(|r| {
+            let (id, body) = r.map_err(db("listing deployments"))?;
+            decode(&id, &body)
+        })
+        .collect()
+    }
+
+    fn save_deployment(
+        &self,
+        deployment: &Deployment,
+        expected: u64,
+        before_commit: BeforeCommit,
+    ) -> Result<u64> {
+        self.save(
+            "deployments",
+            "id",
+            &deployment.id,
+            &encode(deployment),
+            expected,
+            before_commit,
+        )
+    }
+
+    fn create_case(&self, case: &CaseAuthorisation) -> Result<()> {
+        let inserted = self
+            .conn()
+            .execute(
+                "INSERT OR IGNORE INTO cases (case_number, deployment, version, body) VALUES (?1, ?2, 1, ?3)",
+                params![case.case_number, case.deployment, encode(case)],
+            )
+            .map_err(db("recording a case"))?;
+        if inserted == 0 {
+            return Err(StoreError::Exists(format!("case {}", case.case_number)));
+        }
+        Ok(())
+    }
+
+    fn case(&self, case_number: &str) -> Result<Option<(CaseAuthorisation, u64)>> {
+        let row: Option<(String, u64)> = self
+            .conn()
+            .query_row(
+                "SELECT body, version FROM cases WHERE case_number = ?1",
+                [case_number],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(db("reading a case"))?;
+        row.map(|(b, v)| Ok((decode(case_number, &b)?, v)))
+            .transpose()
+    }
+
+    fn save_case(
+        &self,
+        case: &CaseAuthorisation,
+        expected: u64,
+        before_commit: BeforeCommit,
+    ) -> Result<u64> {
+        self.save(
+            "cases",
+            "case_number",
+            &case.case_number,
+            &encode(case),
+            expected,
+            before_commit,
+        )
+    }
+}
