@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cargo build --release --locked -p waarborg-cli
-exec ./target/release/waarborg demo "$@"
+exec "${CARGO_TARGET_DIR:-target}/release/waarborg" demo "$@"

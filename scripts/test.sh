@@ -9,6 +9,6 @@ echo "== lint" >&2
 cargo clippy --locked --all-targets -- -D warnings
 echo "== build and install the verified models" >&2
 cargo build --locked -p waarborg-cli
-./target/debug/waarborg models install
+"${CARGO_TARGET_DIR:-target}/debug/waarborg" models install
 echo "== tests" >&2
 cargo test --locked --workspace

@@ -20,14 +20,14 @@ while [ $# -gt 0 ]; do
 done
 bash scripts/setup.sh
 cargo build --release --locked -p waarborg-cli >&2
-./target/release/waarborg models install >&2
+"${CARGO_TARGET_DIR:-target}"/release/waarborg models install >&2
 bash scripts/reference/setup.sh >&2
-samples=$(./target/release/waarborg models check | sed -n 's/^model cache: //p')/samples
+samples=$("${CARGO_TARGET_DIR:-target}"/release/waarborg models check | sed -n 's/^model cache: //p')/samples
 images=("$samples"/gdp.jpg "$samples"/players.jpg "$samples"/yaoming.jpg)
 mkdir -p bench/out
 out=bench/out/face-$(date -u +%Y%m%dT%H%M%SZ).jsonl
 for i in $(seq "$repeats"); do
-  ./target/release/waarborg bench face --json --threads "$threads" --rounds "$rounds" "${images[@]}" \
+  "${CARGO_TARGET_DIR:-target}"/release/waarborg bench face --json --threads "$threads" --rounds "$rounds" "${images[@]}" \
     | sed 's/^/{"engine":"waarborg",/; s/^{"engine":"waarborg",{/{"engine":"waarborg",/' >> "$out"
   .venv-reference/bin/python -W ignore bench/face/insightface_bench.py --threads "$threads" --rounds "$rounds" "${images[@]}" 2>/dev/null \
     | sed 's/^{/{"engine":"insightface",/' >> "$out"

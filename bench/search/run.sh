@@ -32,7 +32,7 @@ data=bench/out/search-data-$n-$nq
 [ -f "$data/queries.fvecs" ] || "$venv/bin/python" bench/search/make_data.py "$data" --n "$n" --queries "$nq" >&2
 out=bench/out/search-$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$out"
-./target/release/waarborg bench search --base "$data/base.fvecs" --queries "$data/queries.fvecs" \
+"${CARGO_TARGET_DIR:-target}"/release/waarborg bench search --base "$data/base.fvecs" --queries "$data/queries.fvecs" \
   --k "$k" --threads "$threads" --json > "$out/waarborg.json"
 "$venv/bin/python" bench/search/faiss_bench.py --base "$data/base.fvecs" --queries "$data/queries.fvecs" \
   --k "$k" --threads "$threads" > "$out/faiss.json"
