@@ -76,7 +76,7 @@ pub struct Request<'a> {
 /// Permission to run, with the settings the revision imposes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Permit {
-    /// `deployment#revision`, for the ledger.
+    /// `deployment/revision`, for the ledger.
     pub revision: String,
     /// Candidates below this score are not shown.
     pub score_threshold: f32,
@@ -259,7 +259,7 @@ pub fn check(req: &Request) -> Result<Permit, Refusal> {
         });
     }
     Ok(Permit {
-        revision: format!("{}#{}", dep.id, rev.number),
+        revision: format!("{}/{}", dep.id, rev.number),
         score_threshold: c.technology.score_threshold,
         candidate_list_length: c.technology.candidate_list_length,
         verifiers_required: c.oversight.verifiers_required,

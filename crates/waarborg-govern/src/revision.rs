@@ -396,6 +396,18 @@ impl Command {
         }
     }
 
+    /// Whether the command is a decision that must give reasons.
+    pub fn needs_reasons(&self) -> bool {
+        !matches!(
+            self,
+            Command::Edit { .. }
+                | Command::Submit
+                | Command::Assess { .. }
+                | Command::Attest { .. }
+                | Command::Activate
+        )
+    }
+
     /// The roles that may give this command.
     pub fn roles(&self) -> &'static [Role] {
         use Role::*;
@@ -551,18 +563,25 @@ impl Deployment {
             .find(|r| r.effective_state(now) == State::Active)
     }
 
-    /// Applies `command` by `actor` to revision `number` at `now`, under `framework` (the
-    /// current framework; the one recorded at submission governs the review). On success
-    /// the revision changed and the events for the ledger are returned; on refusal nothing
-    /// changed.
+    /// Applies `command` by `actor` to revision `number` at `now`, for the reasons given,
+    /// under `framework` (the current framework; the one recorded at submission governs the
+    /// review). Decisions must give reasons. On success the revision changed and the events
+    /// for the ledger are returned; on refusal nothing changed.
     pub fn apply(
         &mut self,
         number: u32,
         actor: &Actor,
         command: Command,
+        why: &str,
         framework: &Framework,
         now: Timestamp,
     ) -> Result<Vec<Event>, GovernError> {
+        if command.needs_reasons() && why.trim().chars().count() < 3 {
+            return refuse(format!(
+                "{} is a decision: give its reasons",
+                command.name()
+            ));
+        }
         if !command.roles().contains(&actor.role) {
             return refuse(format!(
                 "{} may not {}: that needs the role {}",
@@ -863,6 +882,11 @@ impl Deployment {
                 }
                 State::Withdrawn
             }
+        };
+        let reason = match (reason.is_empty(), why.trim().is_empty()) {
+            (true, _) => why.trim().to_string(),
+            (false, true) => reason,
+            (false, false) => format!("{reason}: {}", why.trim()),
         };
         let decision = Decision {
             action: name.to_string(),

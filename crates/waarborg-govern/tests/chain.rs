@@ -45,15 +45,36 @@ fn each_step_refuses_the_wrong_actor_or_state() {
     // Roles.
     let mut d = fresh();
     refused(
-        d.apply(1, &member(1), Command::Submit, &f, T0),
+        d.apply(
+            1,
+            &member(1),
+            Command::Submit,
+            "on the evidence given",
+            &f,
+            T0,
+        ),
         "needs the role applicant",
     );
     refused(
-        d.apply(1, &chief(), Command::Ratify, &f, T0),
+        d.apply(
+            1,
+            &chief(),
+            Command::Ratify,
+            "on the evidence given",
+            &f,
+            T0,
+        ),
         "ratification follows the committee's advice",
     );
     refused(
-        d.apply(1, &applicant(), Command::Ratify, &f, T0),
+        d.apply(
+            1,
+            &applicant(),
+            Command::Ratify,
+            "on the evidence given",
+            &f,
+            T0,
+        ),
         "needs the role chief_of_police",
     );
     refused(
@@ -61,12 +82,21 @@ fn each_step_refuses_the_wrong_actor_or_state() {
             1,
             &Actor::new("other", Role::Applicant, "x"),
             Command::Submit,
+            "on the evidence given",
             &f,
             T0,
         ),
         "own applicant",
     );
-    d.apply(1, &applicant(), Command::Submit, &f, T0).unwrap();
+    d.apply(
+        1,
+        &applicant(),
+        Command::Submit,
+        "on the evidence given",
+        &f,
+        T0,
+    )
+    .unwrap();
     refused(
         d.apply(
             1,
@@ -74,6 +104,7 @@ fn each_step_refuses_the_wrong_actor_or_state() {
             Command::Edit {
                 content: Box::new(content()),
             },
+            "on the evidence given",
             &f,
             T0,
         ),
@@ -85,6 +116,7 @@ fn each_step_refuses_the_wrong_actor_or_state() {
             1,
             &Actor::new("applicant-1", Role::ReviewCommitteeMember, "committee"),
             assessment(&f),
+            "on the evidence given",
             &f,
             T0,
         ),
@@ -95,15 +127,30 @@ fn each_step_refuses_the_wrong_actor_or_state() {
             1,
             &Actor::new("m", Role::ReviewCommitteeMember, "biometrics-centre"),
             assessment(&f),
+            "on the evidence given",
             &f,
             T0,
         ),
         "not independent",
     );
-    d.apply(1, &member(4), Command::DeclareConflict, &f, T0)
-        .unwrap();
+    d.apply(
+        1,
+        &member(4),
+        Command::DeclareConflict,
+        "on the evidence given",
+        &f,
+        T0,
+    )
+    .unwrap();
     refused(
-        d.apply(1, &member(4), assessment(&f), &f, T0),
+        d.apply(
+            1,
+            &member(4),
+            assessment(&f),
+            "on the evidence given",
+            &f,
+            T0,
+        ),
         "conflict of interest",
     );
     // Completeness and reasons.
@@ -117,6 +164,7 @@ fn each_step_refuses_the_wrong_actor_or_state() {
             Command::Assess {
                 judgements: judgements[1..].to_vec(),
             },
+            "on the evidence given",
             &f,
             T0,
         ),
@@ -131,18 +179,42 @@ fn each_step_refuses_the_wrong_actor_or_state() {
             Command::Assess {
                 judgements: no_reason,
             },
+            "on the evidence given",
             &f,
             T0,
         ),
         "gives no reasons",
     );
-    d.apply(1, &member(1), assessment(&f), &f, T0).unwrap();
+    d.apply(
+        1,
+        &member(1),
+        assessment(&f),
+        "on the evidence given",
+        &f,
+        T0,
+    )
+    .unwrap();
     refused(
-        d.apply(1, &member(1), assessment(&f), &f, T0),
+        d.apply(
+            1,
+            &member(1),
+            assessment(&f),
+            "on the evidence given",
+            &f,
+            T0,
+        ),
         "already assessed",
     );
     // Quorum.
-    d.apply(1, &member(2), assessment(&f), &f, T0).unwrap();
+    d.apply(
+        1,
+        &member(2),
+        assessment(&f),
+        "on the evidence given",
+        &f,
+        T0,
+    )
+    .unwrap();
     refused(
         d.apply(
             1,
@@ -150,12 +222,21 @@ fn each_step_refuses_the_wrong_actor_or_state() {
             Command::Advise {
                 outcome: AdviceOutcome::Positive,
             },
+            "on the evidence given",
             &f,
             T0,
         ),
         "needs 3",
     );
-    d.apply(1, &member(3), assessment(&f), &f, T0).unwrap();
+    d.apply(
+        1,
+        &member(3),
+        assessment(&f),
+        "on the evidence given",
+        &f,
+        T0,
+    )
+    .unwrap();
     // Positive advice needs the attestations.
     refused(
         d.apply(
@@ -164,6 +245,7 @@ fn each_step_refuses_the_wrong_actor_or_state() {
             Command::Advise {
                 outcome: AdviceOutcome::Positive,
             },
+            "on the evidence given",
             &f,
             T0,
         ),
@@ -176,13 +258,14 @@ fn each_step_refuses_the_wrong_actor_or_state() {
             Command::Advise {
                 outcome: AdviceOutcome::Negative,
             },
+            "on the evidence given",
             &f,
             T0,
         ),
         "who assessed",
     );
     for (a, c) in attestations(&f) {
-        d.apply(1, &a, c, &f, T0).unwrap();
+        d.apply(1, &a, c, "on the evidence given", &f, T0).unwrap();
     }
     // Negative advice cannot be ratified.
     let mut neg = d.clone();
@@ -192,16 +275,31 @@ fn each_step_refuses_the_wrong_actor_or_state() {
         Command::Advise {
             outcome: AdviceOutcome::Negative,
         },
+        "on the evidence given",
         &f,
         T0,
     )
     .unwrap();
     refused(
-        neg.apply(1, &chief(), Command::Ratify, &f, T0),
+        neg.apply(
+            1,
+            &chief(),
+            Command::Ratify,
+            "on the evidence given",
+            &f,
+            T0,
+        ),
         "negative advice",
     );
-    neg.apply(1, &chief(), Command::RefuseRatification, &f, T0)
-        .unwrap();
+    neg.apply(
+        1,
+        &chief(),
+        Command::RefuseRatification,
+        "on the evidence given",
+        &f,
+        T0,
+    )
+    .unwrap();
     assert_eq!(neg.revision(1).unwrap().state, State::RatificationRefused);
     // The authority may decline.
     d.apply(
@@ -210,13 +308,29 @@ fn each_step_refuses_the_wrong_actor_or_state() {
         Command::Advise {
             outcome: AdviceOutcome::PositiveWithConditions,
         },
+        "on the evidence given",
         &f,
         T0,
     )
     .unwrap();
-    d.apply(1, &chief(), Command::Ratify, &f, T0).unwrap();
+    d.apply(
+        1,
+        &chief(),
+        Command::Ratify,
+        "on the evidence given",
+        &f,
+        T0,
+    )
+    .unwrap();
     refused(
-        d.apply(1, &applicant(), Command::Activate, &f, T0),
+        d.apply(
+            1,
+            &applicant(),
+            Command::Activate,
+            "on the evidence given",
+            &f,
+            T0,
+        ),
         "only an approved revision",
     );
     let mut declined = d.clone();
@@ -225,6 +339,7 @@ fn each_step_refuses_the_wrong_actor_or_state() {
             1,
             &authority(),
             Command::AuthorityDecision { approve: false },
+            "on the evidence given",
             &f,
             T0,
         )
@@ -234,7 +349,14 @@ fn each_step_refuses_the_wrong_actor_or_state() {
         State::AuthorityDeclined
     );
     refused(
-        declined.apply(1, &applicant(), Command::Activate, &f, T0),
+        declined.apply(
+            1,
+            &applicant(),
+            Command::Activate,
+            "on the evidence given",
+            &f,
+            T0,
+        ),
         "only an approved revision",
     );
     // Activation only within the validity window.
@@ -242,15 +364,31 @@ fn each_step_refuses_the_wrong_actor_or_state() {
         1,
         &authority(),
         Command::AuthorityDecision { approve: true },
+        "on the evidence given",
         &f,
         T0,
     )
     .unwrap();
     refused(
-        d.apply(1, &applicant(), Command::Activate, &f, T0.plus(-1)),
+        d.apply(
+            1,
+            &applicant(),
+            Command::Activate,
+            "on the evidence given",
+            &f,
+            T0.plus(-1),
+        ),
         "validity window",
     );
-    d.apply(1, &applicant(), Command::Activate, &f, T0).unwrap();
+    d.apply(
+        1,
+        &applicant(),
+        Command::Activate,
+        "on the evidence given",
+        &f,
+        T0,
+    )
+    .unwrap();
 }
 
 #[test]
@@ -263,7 +401,8 @@ fn a_failing_machine_precondition_makes_positive_advice_impossible() {
         .into_iter()
         .take(4 + attestations(&f).len())
     {
-        d.apply(1, &a, cmd, &f, T0).unwrap();
+        d.apply(1, &a, cmd, "on the evidence given", &f, T0)
+            .unwrap();
     }
     refused(
         d.apply(
@@ -272,6 +411,7 @@ fn a_failing_machine_precondition_makes_positive_advice_impossible() {
             Command::Advise {
                 outcome: AdviceOutcome::Positive,
             },
+            "on the evidence given",
             &f,
             T0,
         ),
@@ -283,6 +423,7 @@ fn a_failing_machine_precondition_makes_positive_advice_impossible() {
         Command::Advise {
             outcome: AdviceOutcome::Negative,
         },
+        "on the evidence given",
         &f,
         T0,
     )
@@ -296,7 +437,14 @@ fn fewer_than_two_verifiers_cannot_even_be_submitted() {
     c.oversight.verifiers_required = 1;
     let mut d = Deployment::new("x", "x", c).unwrap();
     refused(
-        d.apply(1, &applicant(), Command::Submit, &f, T0),
+        d.apply(
+            1,
+            &applicant(),
+            Command::Submit,
+            "on the evidence given",
+            &f,
+            T0,
+        ),
         "at least two verifiers",
     );
 }
@@ -313,13 +461,15 @@ fn experiments_need_both_portfolio_holders() {
         .position(|(_, c)| *c == Command::ApproveExperiment)
         .unwrap();
     for (a, cmd) in steps[..before_portfolios].iter().cloned() {
-        d.apply(1, &a, cmd, &f, T0).unwrap();
+        d.apply(1, &a, cmd, "on the evidence given", &f, T0)
+            .unwrap();
     }
     refused(
         d.apply(
             1,
             &authority(),
             Command::AuthorityDecision { approve: true },
+            "on the evidence given",
             &f,
             T0,
         ),
@@ -329,6 +479,7 @@ fn experiments_need_both_portfolio_holders() {
         1,
         &portfolio(Portfolio::Digitalisation),
         Command::ApproveExperiment,
+        "on the evidence given",
         &f,
         T0,
     )
@@ -338,6 +489,7 @@ fn experiments_need_both_portfolio_holders() {
             1,
             &portfolio(Portfolio::Digitalisation),
             Command::ApproveExperiment,
+            "on the evidence given",
             &f,
             T0,
         ),
@@ -348,6 +500,7 @@ fn experiments_need_both_portfolio_holders() {
             1,
             &authority(),
             Command::AuthorityDecision { approve: true },
+            "on the evidence given",
             &f,
             T0,
         ),
@@ -357,6 +510,7 @@ fn experiments_need_both_portfolio_holders() {
         1,
         &portfolio(Portfolio::EthicsAndPrivacy),
         Command::ApproveExperiment,
+        "on the evidence given",
         &f,
         T0,
     )
@@ -365,6 +519,7 @@ fn experiments_need_both_portfolio_holders() {
         1,
         &authority(),
         Command::AuthorityDecision { approve: true },
+        "on the evidence given",
         &f,
         T0,
     )
@@ -389,6 +544,7 @@ fn an_overdue_review_suspends_and_a_review_resumes() {
             1,
             &applicant(),
             Command::Review { continue_use: true },
+            "on the evidence given",
             &f,
             late,
         ),
@@ -398,6 +554,7 @@ fn an_overdue_review_suspends_and_a_review_resumes() {
         1,
         &member(2),
         Command::Review { continue_use: true },
+        "on the evidence given",
         &f,
         late,
     )
@@ -406,9 +563,24 @@ fn an_overdue_review_suspends_and_a_review_resumes() {
     // Expiry ends it.
     let after = T0.plus(366 * Timestamp::DAY);
     assert_eq!(d.revision(1).unwrap().effective_state(after), State::Ended);
-    d.apply(1, &chief(), Command::End, &f, after).unwrap();
-    d.apply(1, &member(3), Command::Evaluate, &f, after)
-        .unwrap();
+    d.apply(
+        1,
+        &chief(),
+        Command::End,
+        "on the evidence given",
+        &f,
+        after,
+    )
+    .unwrap();
+    d.apply(
+        1,
+        &member(3),
+        Command::Evaluate,
+        "on the evidence given",
+        &f,
+        after,
+    )
+    .unwrap();
     assert_eq!(d.revision(1).unwrap().state, State::Evaluated);
 }
 
@@ -427,6 +599,7 @@ fn a_new_revision_supersedes_the_running_one_and_a_defect_fix_suspends_it_at_onc
             Command::Edit {
                 content: Box::new(changed.clone()),
             },
+            "on the evidence given",
             &f,
             now,
         ),
@@ -444,7 +617,9 @@ fn a_new_revision_supersedes_the_running_one_and_a_defect_fix_suspends_it_at_onc
             Some(1),
             "revision 1 keeps running during review"
         );
-        let events = d.apply(2, &a, cmd, &f, now).unwrap();
+        let events = d
+            .apply(2, &a, cmd, "on the evidence given", &f, now)
+            .unwrap();
         if a.role == Role::Applicant && events[0].decision.action == "activate" {
             assert_eq!(
                 events.len(),
@@ -462,7 +637,16 @@ fn a_new_revision_supersedes_the_running_one_and_a_defect_fix_suspends_it_at_onc
     fix.corrects_defect = true;
     fix.technology.score_threshold = 0.35;
     d.new_revision(&applicant(), fix).unwrap();
-    let events = d.apply(2, &applicant(), Command::Submit, &f, now).unwrap();
+    let events = d
+        .apply(
+            2,
+            &applicant(),
+            Command::Submit,
+            "on the evidence given",
+            &f,
+            now,
+        )
+        .unwrap();
     assert_eq!(events.len(), 2);
     assert_eq!(d.revision(1).unwrap().state, State::Suspended);
     assert!(d.active_revision(now).is_none());
@@ -475,12 +659,35 @@ fn a_review_stays_under_the_framework_it_was_submitted_under() {
     f2.version = 2;
     f2.factors.pop();
     let mut d = Deployment::new("x", "x", content()).unwrap();
-    d.apply(1, &applicant(), Command::Submit, &f1, T0).unwrap();
+    d.apply(
+        1,
+        &applicant(),
+        Command::Submit,
+        "on the evidence given",
+        &f1,
+        T0,
+    )
+    .unwrap();
     refused(
-        d.apply(1, &member(1), assessment(&f2), &f2, T0),
+        d.apply(
+            1,
+            &member(1),
+            assessment(&f2),
+            "on the evidence given",
+            &f2,
+            T0,
+        ),
         "reviewed under inzetkader-template@1",
     );
-    d.apply(1, &member(1), assessment(&f1), &f1, T0).unwrap();
+    d.apply(
+        1,
+        &member(1),
+        assessment(&f1),
+        "on the evidence given",
+        &f1,
+        T0,
+    )
+    .unwrap();
     assert_eq!(
         d.revision(1).unwrap().assessments[0].framework,
         "inzetkader-template@1"
@@ -498,7 +705,9 @@ fn a_refused_command_changes_nothing() {
         (member(1), Command::Evaluate),
         (authority(), Command::AuthorityDecision { approve: false }),
     ] {
-        assert!(d.apply(1, &actor, cmd, &f, T0).is_err());
+        assert!(d
+            .apply(1, &actor, cmd, "on the evidence given", &f, T0)
+            .is_err());
         assert_eq!(d, before);
     }
 }
@@ -528,4 +737,35 @@ fn frameworks_validate_and_round_trip_as_json() {
         .to_string()
         .contains("TransparencyAndAccountability"));
     assert!(Framework::from_json("{\"name\": 3}").is_err());
+}
+
+#[test]
+fn decisions_must_give_reasons_and_record_them() {
+    let f = Framework::default_template();
+    let mut d = active_deployment();
+    refused(
+        d.apply(1, &chief(), Command::Suspend, " ", &f, T0),
+        "give its reasons",
+    );
+    d.apply(
+        1,
+        &chief(),
+        Command::Suspend,
+        "complaint about misidentification under investigation",
+        &f,
+        T0,
+    )
+    .unwrap();
+    let last = d.revision(1).unwrap().history.last().unwrap().clone();
+    assert_eq!(
+        (last.action.as_str(), last.reason.as_str()),
+        (
+            "suspend",
+            "complaint about misidentification under investigation"
+        )
+    );
+    assert_eq!(
+        (last.from, last.to, last.actor.as_str()),
+        (State::Active, State::Suspended, "chief-1")
+    );
 }

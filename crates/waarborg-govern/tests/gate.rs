@@ -83,7 +83,7 @@ fn with_content(edit: impl FnOnce(&mut waarborg_govern::revision::RevisionConten
 fn every_refusal_reason_has_a_row() {
     let f = Framework::default_template();
     let permit = run(&ok_row()).unwrap();
-    assert_eq!(permit.revision, "retro-search#1");
+    assert_eq!(permit.revision, "retro-search/1");
     assert_eq!(
         (permit.candidate_list_length, permit.verifiers_required),
         (50, 2)
@@ -92,7 +92,14 @@ fn every_refusal_reason_has_a_row() {
 
     let mut suspended = active_deployment();
     suspended
-        .apply(1, &chief(), Command::Suspend, &f, T0)
+        .apply(
+            1,
+            &chief(),
+            Command::Suspend,
+            "on the evidence given",
+            &f,
+            T0,
+        )
         .unwrap();
     let draft = Deployment::new("retro-search", "x", content()).unwrap();
     let rows: Vec<(Row, &str)> = vec![

@@ -108,7 +108,7 @@ fn no_random_sequence_reaches_active_without_the_full_chain() {
             };
             let before = d.clone();
             let now = T0.plus((rng.next() % 5) as i64 * Timestamp::DAY);
-            match d.apply(1, &actor, cmd, &f, now) {
+            match d.apply(1, &actor, cmd, "on the evidence given", &f, now) {
                 Ok(_) if take_chain => next += 1,
                 Ok(_) => {}
                 Err(_) => assert_eq!(d, before, "a refused command changed the deployment"),

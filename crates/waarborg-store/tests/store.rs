@@ -167,8 +167,15 @@ fn two_chiefs_ratifying_at_once_make_one_decision() {
     // Bring a deployment to "advised" (the domain's own tests cover the chain).
     let mut d = Deployment::new("retro", "r", content()).unwrap();
     let app = Actor::new("applicant-1", Role::Applicant, "bc");
-    d.apply(1, &app, Command::Submit, &f, Timestamp(10))
-        .unwrap();
+    d.apply(
+        1,
+        &app,
+        Command::Submit,
+        "on the evidence given",
+        &f,
+        Timestamp(10),
+    )
+    .unwrap();
     d.revisions[0].state = State::Advised;
     d.revisions[0].advice = Some(waarborg_govern::revision::AdviceOutcome::Positive);
     store.create_deployment(&d).unwrap();
@@ -184,8 +191,15 @@ fn two_chiefs_ratifying_at_once_make_one_decision() {
                     let chief = Actor::new(&format!("chief-{i}"), Role::ChiefOfPolice, "lead");
                     let (mut d, version) = store.deployment("retro").unwrap().unwrap();
                     std::thread::sleep(std::time::Duration::from_millis(50)); // both have read
-                    d.apply(1, &chief, Command::Ratify, &f, Timestamp(20))
-                        .map_err(|e| e.to_string())?;
+                    d.apply(
+                        1,
+                        &chief,
+                        Command::Ratify,
+                        "on the evidence given",
+                        &f,
+                        Timestamp(20),
+                    )
+                    .map_err(|e| e.to_string())?;
                     store
                         .save_deployment(&d, version, &mut ok)
                         .map_err(|e| e.to_string())
@@ -213,6 +227,7 @@ fn two_chiefs_ratifying_at_once_make_one_decision() {
             1,
             &Actor::new("chief-1", Role::ChiefOfPolice, "lead"),
             Command::Ratify,
+            "on the evidence given",
             &f,
             Timestamp(21)
         )
@@ -229,7 +244,15 @@ fn an_edit_racing_a_submission_loses_and_nothing_half_happens() {
         .unwrap();
     let (mut a, va) = store.deployment("retro").unwrap().unwrap();
     let (mut b, vb) = store.deployment("retro").unwrap().unwrap();
-    a.apply(1, &app, Command::Submit, &f, Timestamp(1)).unwrap();
+    a.apply(
+        1,
+        &app,
+        Command::Submit,
+        "on the evidence given",
+        &f,
+        Timestamp(1),
+    )
+    .unwrap();
     store.save_deployment(&a, va, &mut ok).unwrap();
     let mut edited = content();
     edited.purpose = "Something else".into();
@@ -239,6 +262,7 @@ fn an_edit_racing_a_submission_loses_and_nothing_half_happens() {
         Command::Edit {
             content: Box::new(edited),
         },
+        "on the evidence given",
         &f,
         Timestamp(2),
     )
@@ -265,7 +289,15 @@ fn a_failed_ledger_append_saves_nothing() {
         .create_deployment(&Deployment::new("retro", "r", content()).unwrap())
         .unwrap();
     let (mut d, v) = store.deployment("retro").unwrap().unwrap();
-    d.apply(1, &app, Command::Submit, &f, Timestamp(1)).unwrap();
+    d.apply(
+        1,
+        &app,
+        Command::Submit,
+        "on the evidence given",
+        &f,
+        Timestamp(1),
+    )
+    .unwrap();
     let mut failing = || Err("the ledger cannot be written".to_string());
     match store.save_deployment(&d, v, &mut failing) {
         Err(StoreError::BeforeCommit(why)) => assert!(why.contains("ledger")),

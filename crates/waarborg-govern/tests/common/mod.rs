@@ -157,7 +157,7 @@ pub fn active_deployment() -> Deployment {
     let f = Framework::default_template();
     let mut d = Deployment::new("retro-search", "Retrospective search", content()).unwrap();
     for (actor, command) in full_chain(&f, false) {
-        d.apply(1, &actor, command.clone(), &f, T0)
+        d.apply(1, &actor, command.clone(), "on the evidence given", &f, T0)
             .unwrap_or_else(|e| panic!("{} by {}: {e}", command.name(), actor.user));
     }
     d
