@@ -3,11 +3,64 @@
 use serde::{Deserialize, Serialize};
 
 /// Seconds since the Unix epoch (UTC). The domain never reads a clock: callers pass `now`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+/// Written as RFC 3339 (`2027-01-01T00:00:00Z`); read from that or from seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(pub i64);
 
+/// The last second RFC 3339 can write (9999-12-31T23:59:59Z).
+const LAST_RFC3339: i64 = 253_402_300_799;
+
+impl Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if (0..=LAST_RFC3339).contains(&self.0) {
+            s.serialize_str(&self.to_string())
+        } else {
+            s.serialize_i64(self.0)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Either {
+            Seconds(i64),
+            Text(String),
+        }
+        match Either::deserialize(d)? {
+            Either::Seconds(s) => Ok(Timestamp(s)),
+            Either::Text(t) => Timestamp::parse(&t).map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+impl std::fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if !(0..=LAST_RFC3339).contains(&self.0) {
+            return write!(f, "{}s since 1970", self.0);
+        }
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(self.0 as u64);
+        write!(f, "{}", humantime::format_rfc3339_seconds(t))
+    }
+}
+
 impl Timestamp {
+    /// Parses an RFC 3339 UTC time (`2027-01-01T00:00:00Z`; a date alone means midnight).
+    pub fn parse(text: &str) -> Result<Timestamp, String> {
+        let full = if text.len() == 10 {
+            format!("{text}T00:00:00Z")
+        } else {
+            text.to_string()
+        };
+        let t = humantime::parse_rfc3339_weak(&full)
+            .map_err(|e| format!("{text:?} is not an RFC 3339 time: {e}"))?;
+        let secs = t
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_err(|_| format!("{text:?} is before 1970"))?;
+        Ok(Timestamp(secs.as_secs() as i64))
+    }
+
     /// One hour, in seconds.
     pub const HOUR: i64 = 3600;
     /// One day, in seconds.

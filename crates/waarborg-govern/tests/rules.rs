@@ -168,3 +168,22 @@ fn identification_needs_every_independent_verification() {
         2
     );
 }
+
+#[test]
+fn times_are_written_as_rfc3339_and_read_from_either_form() {
+    let t = Timestamp(1_800_000_000);
+    assert_eq!(
+        serde_json::to_string(&t).unwrap(),
+        "\"2027-01-15T08:00:00Z\""
+    );
+    assert_eq!(
+        serde_json::from_str::<Timestamp>("\"2027-01-15T08:00:00Z\"").unwrap(),
+        t
+    );
+    assert_eq!(serde_json::from_str::<Timestamp>("1800000000").unwrap(), t);
+    assert_eq!(
+        Timestamp::parse("2027-01-15").unwrap(),
+        Timestamp(1_800_000_000 - 8 * 3600)
+    );
+    assert!(Timestamp::parse("15/01/2027").is_err());
+}
