@@ -7,6 +7,7 @@ mod audit;
 mod bench;
 mod bench_search;
 mod face;
+mod govern;
 
 use std::process::ExitCode;
 
@@ -37,6 +38,26 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: audit::AuditCommand,
+    },
+    /// Deployment frameworks: list, show, import a new version.
+    Framework {
+        #[command(subcommand)]
+        command: govern::FrameworkCommand,
+    },
+    /// The register of face-recognition uses and the review chain of each revision.
+    Deployment {
+        #[command(subcommand)]
+        command: govern::DeploymentCommand,
+    },
+    /// Case authorisations (AI Act Art. 26(10)).
+    Case {
+        #[command(subcommand)]
+        command: govern::CaseCommand,
+    },
+    /// Ask the gate whether a biometric operation may run.
+    Gate {
+        #[command(subcommand)]
+        command: govern::GateCommand,
     },
     /// Measure speed (see bench/ for side-by-side comparisons).
     Bench {
@@ -80,6 +101,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Face { command } => face::run(command),
         Command::Bench { command } => bench::run(command),
         Command::Audit { command } => audit::run(command),
+        Command::Framework { command } => govern::framework(command),
+        Command::Deployment { command } => govern::deployment(command),
+        Command::Case { command } => govern::case(command),
+        Command::Gate { command } => govern::gate(command),
         Command::Demo { engine, data, key } => {
             ModelCache::from_env().install(&mut |line| eprintln!("{line}"))?;
             face::demo(&engine, &data, &key)

@@ -100,12 +100,12 @@ pub enum Refusal {
         /// The latest revision's state.
         state: String,
     },
-    /// The revision is suspended, or its review is overdue.
-    #[error("the revision is suspended (or its review was due at {due:?})")]
-    Suspended {
-        /// When the review was due, if that is why.
-        due: Option<Timestamp>,
-    },
+    /// The revision is suspended.
+    #[error("the revision is suspended")]
+    Suspended,
+    /// The revision's review during use is overdue, which suspends it.
+    #[error("the revision's review was due at {0}; it is suspended until reviewed")]
+    ReviewOverdue(Timestamp),
     /// Real-time use is never run by Waarborg.
     #[error("real-time identification is never run by Waarborg")]
     RealTime,
@@ -144,9 +144,9 @@ pub enum Refusal {
     /// A reference database outside the scope.
     #[error("reference database {0} is outside the revision's scope")]
     DatabaseOutOfScope(String),
-    /// The probe source is outside the scope.
-    #[error("probe source {0:?} is outside the revision's scope")]
-    ProbeSourceOutOfScope(Option<String>),
+    /// The probe source is outside the scope (or not given).
+    #[error("probe source {0} is outside the revision's scope")]
+    ProbeSourceOutOfScope(String),
     /// The engine's models differ from the revision's.
     #[error("the engine's models {presented:?} differ from the approved {approved:?}")]
     TechnologyMismatch {
@@ -162,7 +162,8 @@ impl Refusal {
     pub fn code(&self) -> &'static str {
         match self {
             Refusal::NotActive { .. } => "not_active",
-            Refusal::Suspended { .. } => "suspended",
+            Refusal::Suspended => "suspended",
+            Refusal::ReviewOverdue(_) => "review_overdue",
             Refusal::RealTime => "real_time",
             Refusal::OtherSystem(_) => "other_system",
             Refusal::Role { .. } => "role",
@@ -186,8 +187,9 @@ pub fn check(req: &Request) -> Result<Permit, Refusal> {
     let Some(rev) = dep.active_revision(req.now) else {
         let latest = dep.revisions.last();
         if let Some(r) = latest.filter(|r| r.effective_state(req.now) == State::Suspended) {
-            return Err(Refusal::Suspended {
-                due: (r.state == State::Active).then(|| r.review_due()).flatten(),
+            return Err(match (r.state, r.review_due()) {
+                (State::Active, Some(due)) => Refusal::ReviewOverdue(due),
+                _ => Refusal::Suspended,
             });
         }
         return Err(Refusal::NotActive {
@@ -238,7 +240,8 @@ pub fn check(req: &Request) -> Result<Permit, Refusal> {
         }
         match req.probe_source {
             Some(s) if c.scope.probe_sources.iter().any(|p| p == s) => {}
-            other => return Err(Refusal::ProbeSourceOutOfScope(other.map(str::to_string))),
+            Some(other) => return Err(Refusal::ProbeSourceOutOfScope(format!("{other:?}"))),
+            None => return Err(Refusal::ProbeSourceOutOfScope("(none given)".into())),
         }
     }
     if let Some(db) = req

@@ -126,7 +126,7 @@ fn every_refusal_reason_has_a_row() {
                 case: Some(case(false, Some(true), T0)),
                 ..ok_row()
             },
-            "suspended",
+            "review_overdue",
         ),
         (
             Row {
@@ -326,7 +326,7 @@ fn every_refusal_reason_has_a_row() {
         }
     }
     // Every variant of Refusal appears in the table.
-    assert_eq!(seen.len(), 15, "{seen:?}");
+    assert_eq!(seen.len(), 16, "{seen:?}");
 }
 
 #[test]

@@ -1,0 +1,946 @@
+//! `waarborg framework|deployment|case|gate …`: the governance domain for operators, before
+//! the web UI. Every decision is checked by `waarborg-govern`, appended to the audit ledger
+//! and only then committed to the store (log first).
+//!
+//! Until accounts exist (the server), the acting person is named with
+//! `--as USER:ROLE:UNIT[:PORTFOLIO]`; the ledger records who acted in which role.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand, ValueEnum};
+use waarborg_govern::case::{AuthorityKind, CaseAuthorisation};
+use waarborg_govern::framework::Framework;
+use waarborg_govern::gate::{self, Action};
+use waarborg_govern::revision::{
+    AdviceOutcome, Command, Deployment, Event, Judgement, RevisionContent, Weighing,
+};
+use waarborg_govern::{Actor, Portfolio, Role, Timestamp};
+use waarborg_ledger::{GovernanceDecision, Ledger, Refusal};
+use waarborg_store::{SqliteStore, Store};
+
+use crate::audit::{DataArgs, KeyArgs};
+
+/// Name of the store file in the data directory.
+pub const STORE_FILE: &str = "waarborg.sqlite";
+
+/// Where the data is, the signing key, and the time to act at.
+#[derive(Debug, Args)]
+pub struct Env {
+    #[command(flatten)]
+    data: DataArgs,
+    #[command(flatten)]
+    key: KeyArgs,
+    /// Act at this time (RFC 3339) instead of now — for rehearsals and tests.
+    #[arg(long, value_name = "TIME")]
+    at: Option<String>,
+}
+
+impl Env {
+    fn now(&self) -> anyhow::Result<Timestamp> {
+        match &self.at {
+            Some(t) => Timestamp::parse(t).map_err(anyhow::Error::msg),
+            None => Ok(Timestamp(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() as i64),
+            )),
+        }
+    }
+
+    fn store(&self) -> anyhow::Result<SqliteStore> {
+        let dir = self.data.dir();
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let store = SqliteStore::open(&dir.join(STORE_FILE))?;
+        // A new store starts with the shipped template framework.
+        if store.frameworks()?.is_empty() {
+            store.import_framework(&Framework::default_template())?;
+        }
+        Ok(store)
+    }
+
+    fn ledger(&self) -> anyhow::Result<Ledger> {
+        let signer = self.key.signer(&self.data.dir(), true)?;
+        let (ledger, _) = Ledger::open(&self.data.ledger_dir(), signer)?;
+        Ok(ledger)
+    }
+}
+
+/// `--as USER:ROLE:UNIT[:PORTFOLIO]`.
+fn parse_actor(spec: &str) -> anyhow::Result<Actor> {
+    let parts: Vec<&str> = spec.split(':').collect();
+    let (user, role, unit) = match parts[..] {
+        [u, r, n] | [u, r, n, _] => (u, r, n),
+        _ => bail!("--as {spec:?}: expected USER:ROLE:UNIT[:PORTFOLIO]"),
+    };
+    let role = Role::parse(role).with_context(|| {
+        format!(
+            "unknown role {role:?}; roles: {}",
+            Role::ALL
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })?;
+    let portfolio = match parts.get(3) {
+        None => None,
+        Some(&"digitalisation") => Some(Portfolio::Digitalisation),
+        Some(&"ethics_and_privacy") => Some(Portfolio::EthicsAndPrivacy),
+        Some(p) => bail!("unknown portfolio {p:?}; digitalisation or ethics_and_privacy"),
+    };
+    Ok(Actor {
+        portfolio,
+        ..Actor::new(user, role, unit)
+    })
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{} is not valid", path.display()))
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+/// The ledger entry for a governance event.
+fn decision_entry(e: &Event) -> waarborg_ledger::Event {
+    let reason: String = e
+        .decision
+        .reason
+        .chars()
+        .take(waarborg_ledger::entry::MAX_TEXT)
+        .collect();
+    waarborg_ledger::Event::GovernanceDecision(GovernanceDecision {
+        actor: e.decision.actor.clone(),
+        role: e.decision.role.as_str().into(),
+        action: e.decision.action.clone(),
+        subject: format!(
+            "deployment {} revision {}: {} -> {}",
+            e.deployment,
+            e.revision,
+            e.decision.from.as_str(),
+            e.decision.to.as_str()
+        ),
+        reason,
+        framework_version: e.decision.framework.clone(),
+    })
+}
+
+/// Saves `deployment` if still at `version`, appending `entries` to the ledger first.
+fn save_logged(
+    store: &dyn Store,
+    ledger: &Ledger,
+    deployment: &Deployment,
+    version: u64,
+    entries: Vec<waarborg_ledger::Event>,
+) -> anyhow::Result<u64> {
+    let mut log = || {
+        entries
+            .iter()
+            .try_for_each(|e| ledger.append(e.clone()).map(|_| ()))
+            .map_err(|e| e.to_string())
+    };
+    Ok(store.save_deployment(deployment, version, &mut log)?)
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FrameworkCommand {
+    /// List the imported framework versions.
+    List {
+        #[command(flatten)]
+        env: Env,
+    },
+    /// Show a framework version (default: the latest of the shipped template) as JSON.
+    Show {
+        #[command(flatten)]
+        env: Env,
+        /// `name@version`.
+        id: Option<String>,
+    },
+    /// Import a new framework version from a JSON file (versions are immutable).
+    Import {
+        #[command(flatten)]
+        env: Env,
+        /// The JSON file (start from `waarborg framework show`).
+        file: PathBuf,
+    },
+}
+
+pub fn framework(command: FrameworkCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        FrameworkCommand::List { env } => {
+            for f in env.store()?.frameworks()? {
+                println!(
+                    "{}  {} factors, {} preconditions{}  {}",
+                    f.id(),
+                    f.factors.len(),
+                    f.preconditions.len(),
+                    if f.template { "  [TEMPLATE]" } else { "" },
+                    f.title
+                );
+            }
+        }
+        FrameworkCommand::Show { env, id } => {
+            let store = env.store()?;
+            let f = match id {
+                Some(id) => store
+                    .framework(&id)?
+                    .with_context(|| format!("no framework {id}; see `waarborg framework list`"))?,
+                None => store
+                    .latest_framework(&Framework::default_template().name)?
+                    .context("no framework imported")?,
+            };
+            print_json(&f)?;
+        }
+        FrameworkCommand::Import { env, file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let f = Framework::from_json(&text)?;
+            let store = env.store()?;
+            store.import_framework(&f)?;
+            env.ledger()?
+                .append(waarborg_ledger::Event::GovernanceDecision(
+                    GovernanceDecision {
+                        actor: "operator".into(),
+                        role: "administrator".into(),
+                        action: "import_framework".into(),
+                        subject: f.id(),
+                        reason: f
+                            .title
+                            .chars()
+                            .take(waarborg_ledger::entry::MAX_TEXT)
+                            .collect(),
+                        framework_version: Some(f.id()),
+                    },
+                ))?;
+            println!("imported {}", f.id());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The revision acted on, by whom and why.
+#[derive(Debug, Args)]
+pub struct Act {
+    /// The deployment.
+    id: String,
+    /// The revision (default: the latest).
+    #[arg(long)]
+    revision: Option<u32>,
+    /// Who acts: USER:ROLE:UNIT[:PORTFOLIO].
+    #[arg(long = "as", value_name = "WHO")]
+    actor: String,
+    /// Why (required for decisions).
+    #[arg(long, default_value = "")]
+    reason: String,
+    #[command(flatten)]
+    env: Env,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum AdviceArg {
+    Positive,
+    PositiveWithConditions,
+    Negative,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeploymentCommand {
+    /// Print a revision content template (JSON) to fill in.
+    Template,
+    /// Register a new use of face recognition with its first revision as a draft.
+    Propose {
+        /// Key of the deployment (e.g. `retro-search`).
+        #[arg(long)]
+        id: String,
+        /// Its name.
+        #[arg(long)]
+        name: String,
+        /// The revision content (JSON; see `waarborg deployment template`).
+        #[arg(long)]
+        content: PathBuf,
+        /// Who proposes: USER:applicant:UNIT.
+        #[arg(long = "as", value_name = "WHO")]
+        actor: String,
+        #[command(flatten)]
+        env: Env,
+    },
+    /// Propose a new revision (a change of technology or scope).
+    Revise {
+        /// The deployment.
+        id: String,
+        /// The new content.
+        #[arg(long)]
+        content: PathBuf,
+        /// Who proposes.
+        #[arg(long = "as", value_name = "WHO")]
+        actor: String,
+        #[command(flatten)]
+        env: Env,
+    },
+    /// The register: every deployment and the state of its revisions.
+    List {
+        #[command(flatten)]
+        env: Env,
+    },
+    /// One deployment, whole, as JSON.
+    Show {
+        /// The deployment.
+        id: String,
+        #[command(flatten)]
+        env: Env,
+    },
+    /// An assessment skeleton (JSON) with every factor and precondition to judge.
+    AssessmentTemplate {
+        /// The deployment.
+        id: String,
+        #[command(flatten)]
+        env: Env,
+    },
+    /// Replace a draft's content.
+    Edit {
+        #[command(flatten)]
+        act: Act,
+        /// The new content.
+        #[arg(long)]
+        content: PathBuf,
+    },
+    /// Submit a draft for review.
+    Submit(Act),
+    /// Declare a conflict of interest (committee member).
+    DeclareConflict(Act),
+    /// Record an assessment of every factor and precondition (committee member).
+    Assess {
+        #[command(flatten)]
+        act: Act,
+        /// The judgements (JSON; see `assessment-template`).
+        #[arg(long)]
+        judgements: PathBuf,
+    },
+    /// Attest a precondition.
+    Attest {
+        #[command(flatten)]
+        act: Act,
+        /// The precondition's key.
+        #[arg(long)]
+        precondition: String,
+    },
+    /// Give the committee's advice.
+    Advise {
+        #[command(flatten)]
+        act: Act,
+        /// The advice.
+        #[arg(long, value_enum)]
+        outcome: AdviceArg,
+    },
+    /// Ratify (chief of police).
+    Ratify(Act),
+    /// Refuse ratification (chief of police).
+    RefuseRatification(Act),
+    /// Approve an experiment for your portfolio.
+    ApproveExperiment(Act),
+    /// The competent authority approves.
+    AuthorityApprove(Act),
+    /// The competent authority declines.
+    AuthorityDecline(Act),
+    /// Start use within the validity window.
+    Activate(Act),
+    /// Review during use: continue.
+    ReviewContinue(Act),
+    /// Review during use: suspend.
+    ReviewSuspend(Act),
+    /// Suspend at once.
+    Suspend(Act),
+    /// End use.
+    End(Act),
+    /// Evaluate after use.
+    Evaluate(Act),
+    /// Withdraw before advice.
+    Withdraw(Act),
+}
+
+fn act(a: Act, command: Command) -> anyhow::Result<ExitCode> {
+    let actor = parse_actor(&a.actor)?;
+    let now = a.env.now()?;
+    let store = a.env.store()?;
+    let (mut d, version) = store
+        .deployment(&a.id)?
+        .with_context(|| format!("no deployment {}; see `waarborg deployment list`", a.id))?;
+    let number = match a.revision {
+        Some(n) => n,
+        None => d.revisions.last().map_or(1, |r| r.number),
+    };
+    // The review applies the framework version recorded at submission; a draft is
+    // submitted under the latest version of the framework it will be reviewed under.
+    let recorded = d.revision(number)?.framework.clone();
+    let framework = match recorded {
+        Some(id) => store
+            .framework(&id)?
+            .with_context(|| format!("framework {id} is missing from the store"))?,
+        None => store
+            .latest_framework(&Framework::default_template().name)?
+            .context("no framework imported")?,
+    };
+    let events = d.apply(number, &actor, command, &a.reason, &framework, now)?;
+    let ledger = a.env.ledger()?;
+    save_logged(
+        &store,
+        &ledger,
+        &d,
+        version,
+        events.iter().map(decision_entry).collect(),
+    )?;
+    for e in &events {
+        println!(
+            "{} revision {}: {} by {} ({}) — {} -> {}",
+            e.deployment,
+            e.revision,
+            e.decision.action,
+            e.decision.actor,
+            e.decision.role.as_str(),
+            e.decision.from.as_str(),
+            e.decision.to.as_str()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn deployment(command: DeploymentCommand) -> anyhow::Result<ExitCode> {
+    use DeploymentCommand as D;
+    match command {
+        D::Template => {
+            print_json(&template_content())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        D::Propose {
+            id,
+            name,
+            content,
+            actor,
+            env,
+        } => {
+            let actor = parse_actor(&actor)?;
+            if actor.role != Role::Applicant {
+                bail!("a deployment is proposed by an applicant (--as USER:applicant:UNIT)");
+            }
+            let content: RevisionContent = read_json(&content)?;
+            if content.applicant != actor.user {
+                bail!(
+                    "the content names applicant {:?}, but {} proposes it",
+                    content.applicant,
+                    actor.user
+                );
+            }
+            let d = Deployment::new(&id, &name, content)?;
+            let store = env.store()?;
+            let ledger = env.ledger()?;
+            // Log first: the registration is in the ledger before it is in the register.
+            ledger.append(waarborg_ledger::Event::GovernanceDecision(
+                GovernanceDecision {
+                    actor: actor.user.clone(),
+                    role: actor.role.as_str().into(),
+                    action: "propose".into(),
+                    subject: format!("deployment {id} revision 1: draft"),
+                    reason: name
+                        .chars()
+                        .take(waarborg_ledger::entry::MAX_TEXT)
+                        .collect(),
+                    framework_version: None,
+                },
+            ))?;
+            store.create_deployment(&d)?;
+            println!("registered {id} with revision 1 as a draft");
+            Ok(ExitCode::SUCCESS)
+        }
+        D::Revise {
+            id,
+            content,
+            actor,
+            env,
+        } => {
+            let actor = parse_actor(&actor)?;
+            let store = env.store()?;
+            let (mut d, version) = store
+                .deployment(&id)?
+                .with_context(|| format!("no deployment {id}"))?;
+            let number = d.new_revision(&actor, read_json(&content)?)?;
+            let entry = waarborg_ledger::Event::GovernanceDecision(GovernanceDecision {
+                actor: actor.user.clone(),
+                role: actor.role.as_str().into(),
+                action: "revise".into(),
+                subject: format!("deployment {id} revision {number}: draft"),
+                reason: "a change of technology or scope".into(),
+                framework_version: None,
+            });
+            save_logged(&store, &env.ledger()?, &d, version, vec![entry])?;
+            println!("{id}: revision {number} drafted");
+            Ok(ExitCode::SUCCESS)
+        }
+        D::List { env } => {
+            let now = env.now()?;
+            for d in env.store()?.deployments()? {
+                let revisions: Vec<String> = d
+                    .revisions
+                    .iter()
+                    .map(|r| format!("r{} {}", r.number, r.effective_state(now).as_str()))
+                    .collect();
+                let system = d.revisions.last().map_or("", |r| r.content.system.as_str());
+                println!(
+                    "{:<24} {:<10} {}  ({})",
+                    d.id,
+                    system,
+                    revisions.join(", "),
+                    d.name
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        D::Show { id, env } => {
+            let (d, version) = env
+                .store()?
+                .deployment(&id)?
+                .with_context(|| format!("no deployment {id}"))?;
+            print_json(&serde_json::json!({"version": version, "deployment": d}))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        D::AssessmentTemplate { id, env } => {
+            let store = env.store()?;
+            let (d, _) = store
+                .deployment(&id)?
+                .with_context(|| format!("no deployment {id}"))?;
+            let fid = d
+                .revisions
+                .last()
+                .and_then(|r| r.framework.clone())
+                .context("the latest revision is not submitted")?;
+            let f = store.framework(&fid)?.context("its framework is missing")?;
+            let judgements: Vec<Judgement> = f
+                .factors
+                .iter()
+                .map(|x| (x.key.clone(), x.question.clone()))
+                .chain(
+                    f.preconditions
+                        .iter()
+                        .map(|p| (p.key.clone(), p.text.clone())),
+                )
+                .map(|(key, q)| Judgement {
+                    key,
+                    weighing: Weighing::Favourable,
+                    reasons: format!("TO FILL IN: {q}"),
+                })
+                .collect();
+            print_json(&judgements)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        D::Edit { act: a, content } => {
+            let content = read_json(&content)?;
+            act(
+                a,
+                Command::Edit {
+                    content: Box::new(content),
+                },
+            )
+        }
+        D::Submit(a) => act(a, Command::Submit),
+        D::DeclareConflict(a) => act(a, Command::DeclareConflict),
+        D::Assess { act: a, judgements } => {
+            let judgements: Vec<Judgement> = read_json(&judgements)?;
+            if judgements
+                .iter()
+                .any(|j| j.reasons.starts_with("TO FILL IN"))
+            {
+                bail!("the assessment still holds template text; give your own reasons for every judgement");
+            }
+            act(a, Command::Assess { judgements })
+        }
+        D::Attest {
+            act: a,
+            precondition,
+        } => act(a, Command::Attest { precondition }),
+        D::Advise { act: a, outcome } => act(
+            a,
+            Command::Advise {
+                outcome: match outcome {
+                    AdviceArg::Positive => AdviceOutcome::Positive,
+                    AdviceArg::PositiveWithConditions => AdviceOutcome::PositiveWithConditions,
+                    AdviceArg::Negative => AdviceOutcome::Negative,
+                },
+            },
+        ),
+        D::Ratify(a) => act(a, Command::Ratify),
+        D::RefuseRatification(a) => act(a, Command::RefuseRatification),
+        D::ApproveExperiment(a) => act(a, Command::ApproveExperiment),
+        D::AuthorityApprove(a) => act(a, Command::AuthorityDecision { approve: true }),
+        D::AuthorityDecline(a) => act(a, Command::AuthorityDecision { approve: false }),
+        D::Activate(a) => act(a, Command::Activate),
+        D::ReviewContinue(a) => act(a, Command::Review { continue_use: true }),
+        D::ReviewSuspend(a) => act(
+            a,
+            Command::Review {
+                continue_use: false,
+            },
+        ),
+        D::Suspend(a) => act(a, Command::Suspend),
+        D::End(a) => act(a, Command::End),
+        D::Evaluate(a) => act(a, Command::Evaluate),
+        D::Withdraw(a) => act(a, Command::Withdraw),
+    }
+}
+
+/// A filled-in example of revision content, for operators to adapt.
+fn template_content() -> RevisionContent {
+    use waarborg_govern::revision::*;
+    let fingerprint = waarborg_models::PINNED_MODELS
+        .iter()
+        .map(|m| m.sha256.to_string())
+        .collect();
+    RevisionContent {
+        purpose: "Identify suspects of serious offences from recorded images in criminal investigations".into(),
+        domain: Domain::CriminalInvestigation,
+        mode: Mode::Retrospective,
+        system: "waarborg".into(),
+        scope: Scope {
+            reference_databases: vec!["criminal".into()],
+            probe_sources: vec!["crime_scene_cctv".into(), "seized_material".into(), "bystander_photo".into()],
+            offence_categories: vec![],
+            min_max_sentence_years: 4,
+            area: "national".into(),
+            valid_from: Timestamp::parse("2027-01-01").unwrap_or(Timestamp(0)),
+            valid_until: Timestamp::parse("2028-01-01").unwrap_or(Timestamp(0)),
+        },
+        technology: Technology {
+            model_sha256: fingerprint,
+            detector_settings: "scrfd_500m_bnkps det_size=640x640 score>=0.5 nms=0.4".into(),
+            score_threshold: 0.3,
+            candidate_list_length: 50,
+        },
+        oversight: Oversight {
+            verifiers_required: 2,
+            examiners: vec!["examiner-1".into()],
+        },
+        retention: Retention {
+            probe_days: 365,
+            result_days: 3650,
+        },
+        reporting_duties: "Half-yearly to the review committee; yearly to the market surveillance and data protection authorities".into(),
+        dpia: Dpia {
+            reference: "DPIA-2026-001".into(),
+            approved: true,
+        },
+        algorithm_register_text: "Retrospectieve gezichtsherkenning op opgenomen beelden bij misdrijven met een strafmaximum van vier jaar of meer.".into(),
+        review_interval_days: 90,
+        urgent_use_allowed: true,
+        experiment: false,
+        corrects_defect: false,
+        applicant: "applicant-1".into(),
+        deploying_unit: "biometrics-centre".into(),
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum AuthorityArg {
+    PublicProsecutor,
+    InvestigatingJudge,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CaseCommand {
+    /// Request authorisation to search for a case (requester).
+    Request {
+        /// Case number.
+        #[arg(long = "case")]
+        case_number: String,
+        /// The deployment.
+        #[arg(long)]
+        deployment: String,
+        /// The offence, in words.
+        #[arg(long)]
+        offence: String,
+        /// Its category.
+        #[arg(long)]
+        category: String,
+        /// Its maximum sentence in years.
+        #[arg(long)]
+        max_sentence: u32,
+        /// Who decides.
+        #[arg(long, value_enum)]
+        authority: AuthorityArg,
+        /// Search before the decision (only where the revision allows; 48 hours).
+        #[arg(long)]
+        urgent: bool,
+        /// Who requests: USER:requester:UNIT.
+        #[arg(long = "as", value_name = "WHO")]
+        actor: String,
+        #[command(flatten)]
+        env: Env,
+    },
+    /// The authority's decision.
+    Decide {
+        /// Case number.
+        #[arg(long = "case")]
+        case_number: String,
+        /// Grant (otherwise refuse).
+        #[arg(long)]
+        grant: bool,
+        /// Refuse.
+        #[arg(long, conflicts_with = "grant")]
+        refuse: bool,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+        /// Who decides: USER:competent_authority:UNIT.
+        #[arg(long = "as", value_name = "WHO")]
+        actor: String,
+        #[command(flatten)]
+        env: Env,
+    },
+    /// One case, as JSON.
+    Show {
+        /// Case number.
+        case_number: String,
+        #[command(flatten)]
+        env: Env,
+    },
+}
+
+fn case_entry(
+    actor: &Actor,
+    action: &str,
+    c: &CaseAuthorisation,
+    reason: &str,
+) -> waarborg_ledger::Event {
+    waarborg_ledger::Event::GovernanceDecision(GovernanceDecision {
+        actor: actor.user.clone(),
+        role: actor.role.as_str().into(),
+        action: action.into(),
+        subject: format!("case {} under deployment {}", c.case_number, c.deployment),
+        reason: reason
+            .chars()
+            .take(waarborg_ledger::entry::MAX_TEXT)
+            .collect(),
+        framework_version: None,
+    })
+}
+
+pub fn case(command: CaseCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        CaseCommand::Request {
+            case_number,
+            deployment,
+            offence,
+            category,
+            max_sentence,
+            authority,
+            urgent,
+            actor,
+            env,
+        } => {
+            let actor = parse_actor(&actor)?;
+            let store = env.store()?;
+            store
+                .deployment(&deployment)?
+                .with_context(|| format!("no deployment {deployment}"))?;
+            let authority = match authority {
+                AuthorityArg::PublicProsecutor => AuthorityKind::PublicProsecutor,
+                AuthorityArg::InvestigatingJudge => AuthorityKind::InvestigatingJudge,
+            };
+            let c = CaseAuthorisation::request(
+                &actor,
+                &case_number,
+                &deployment,
+                &offence,
+                &category,
+                max_sentence,
+                authority,
+                urgent,
+                env.now()?,
+            )?;
+            env.ledger()?.append(case_entry(
+                &actor,
+                "request_case_authorisation",
+                &c,
+                &offence,
+            ))?;
+            store.create_case(&c)?;
+            println!(
+                "case {case_number}: authorisation requested{}",
+                if urgent { " (urgent use)" } else { "" }
+            );
+        }
+        CaseCommand::Decide {
+            case_number,
+            grant,
+            refuse,
+            reason,
+            actor,
+            env,
+        } => {
+            if grant == refuse {
+                bail!("give exactly one of --grant and --refuse");
+            }
+            let actor = parse_actor(&actor)?;
+            let store = env.store()?;
+            let (mut c, version) = store
+                .case(&case_number)?
+                .with_context(|| format!("no case {case_number}"))?;
+            c.decide(&actor, grant, &reason, env.now()?)?;
+            let ledger = env.ledger()?;
+            let entry = case_entry(
+                &actor,
+                if grant {
+                    "grant_case_authorisation"
+                } else {
+                    "refuse_case_authorisation"
+                },
+                &c,
+                &reason,
+            );
+            let mut log = || {
+                ledger
+                    .append(entry.clone())
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            };
+            store.save_case(&c, version, &mut log)?;
+            println!(
+                "case {case_number}: {}",
+                if grant { "authorised" } else { "refused" }
+            );
+        }
+        CaseCommand::Show { case_number, env } => {
+            let (c, version) = env
+                .store()?
+                .case(&case_number)?
+                .with_context(|| format!("no case {case_number}"))?;
+            print_json(
+                &serde_json::json!({"version": version, "case": c, "status": c.status(true, env.now()?)}),
+            )?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ActionArg {
+    Detect,
+    Extract,
+    Search,
+    Enrol,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GateCommand {
+    /// Ask the gate whether an operation may run now; a refusal is recorded in the ledger.
+    Check {
+        /// The deployment.
+        #[arg(long)]
+        deployment: String,
+        /// The case (searches).
+        #[arg(long = "case")]
+        case_number: Option<String>,
+        /// The operation.
+        #[arg(long, value_enum, default_value = "search")]
+        action: ActionArg,
+        /// Reference databases touched.
+        #[arg(long, value_delimiter = ',', default_value = "criminal")]
+        databases: Vec<String>,
+        /// The probe's source kind.
+        #[arg(long)]
+        probe_source: Option<String>,
+        /// Model hashes the engine presents (default: the pinned models of the installed cache).
+        #[arg(long, value_delimiter = ',')]
+        models: Option<Vec<String>>,
+        /// Who: USER:ROLE:UNIT.
+        #[arg(long = "as", value_name = "WHO")]
+        actor: String,
+        #[command(flatten)]
+        env: Env,
+    },
+}
+
+pub fn gate(command: GateCommand) -> anyhow::Result<ExitCode> {
+    let GateCommand::Check {
+        deployment,
+        case_number,
+        action,
+        databases,
+        probe_source,
+        models,
+        actor,
+        env,
+    } = command;
+    let actor = parse_actor(&actor)?;
+    let store = env.store()?;
+    let (d, _) = store
+        .deployment(&deployment)?
+        .with_context(|| format!("no deployment {deployment}"))?;
+    let case = match &case_number {
+        Some(n) => Some(store.case(n)?.with_context(|| format!("no case {n}"))?.0),
+        None => None,
+    };
+    let models = models.unwrap_or_else(|| {
+        waarborg_models::PINNED_MODELS
+            .iter()
+            .map(|m| m.sha256.to_string())
+            .collect()
+    });
+    let action = match action {
+        ActionArg::Detect => Action::DetectForSearch,
+        ActionArg::Extract => Action::Extract,
+        ActionArg::Search => Action::Search,
+        ActionArg::Enrol => Action::Enrol,
+    };
+    let now = env.now()?;
+    let result = gate::check(&gate::Request {
+        actor: &actor,
+        action,
+        deployment: &d,
+        case: case.as_ref(),
+        reference_databases: &databases,
+        probe_source: probe_source.as_deref(),
+        model_sha256: &models,
+        now,
+    });
+    match result {
+        Ok(permit) => {
+            println!(
+                "PERMIT {} {} by {}: threshold {}, at most {} candidates, {} verifications{}",
+                action.as_str(),
+                permit.revision,
+                actor.user,
+                permit.score_threshold,
+                permit.candidate_list_length,
+                permit.verifiers_required,
+                permit
+                    .urgent_until
+                    .map(|t| format!(", urgent use: authorisation due by {t}"))
+                    .unwrap_or_default()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(refusal) => {
+            let active = d
+                .active_revision(now)
+                .map(|r| format!("{}/{}", d.id, r.number));
+            env.ledger()?
+                .append(waarborg_ledger::Event::Refusal(Refusal {
+                    user: actor.user.clone(),
+                    role: actor.role.as_str().into(),
+                    attempted: format!("{} under {}", action.as_str(), d.id),
+                    reason: format!("{}: {refusal}", refusal.code())
+                        .chars()
+                        .take(waarborg_ledger::entry::MAX_TEXT)
+                        .collect(),
+                    deployment_revision: active,
+                    case_authorisation: case_number,
+                }))?;
+            println!("REFUSED ({}): {refusal}", refusal.code());
+            Ok(ExitCode::from(3))
+        }
+    }
+}
