@@ -148,6 +148,18 @@ fn save_logged(
     Ok(store.save_deployment(deployment, version, &mut log)?)
 }
 
+/// Framework `id`, or the latest version of the shipped framework's name.
+fn framework_or_latest(store: &dyn Store, id: Option<String>) -> anyhow::Result<Framework> {
+    match id {
+        Some(id) => store.framework(&id)?.with_context(|| {
+            format!("no framework {id} in the store; see `waarborg framework list`")
+        }),
+        None => store
+            .latest_framework(&Framework::default_template().name)?
+            .context("no framework imported"),
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum FrameworkCommand {
     /// List the imported framework versions.
@@ -187,15 +199,7 @@ pub fn framework(command: FrameworkCommand) -> anyhow::Result<ExitCode> {
         }
         FrameworkCommand::Show { env, id } => {
             let store = env.store()?;
-            let f = match id {
-                Some(id) => store
-                    .framework(&id)?
-                    .with_context(|| format!("no framework {id}; see `waarborg framework list`"))?,
-                None => store
-                    .latest_framework(&Framework::default_template().name)?
-                    .context("no framework imported")?,
-            };
-            print_json(&f)?;
+            print_json(&framework_or_latest(&store, id)?)?;
         }
         FrameworkCommand::Import { env, file } => {
             let text = std::fs::read_to_string(&file)
@@ -377,15 +381,7 @@ fn act(a: Act, command: Command) -> anyhow::Result<ExitCode> {
     };
     // The review applies the framework version recorded at submission; a draft is
     // submitted under the latest version of the framework it will be reviewed under.
-    let recorded = d.revision(number)?.framework.clone();
-    let framework = match recorded {
-        Some(id) => store
-            .framework(&id)?
-            .with_context(|| format!("framework {id} is missing from the store"))?,
-        None => store
-            .latest_framework(&Framework::default_template().name)?
-            .context("no framework imported")?,
-    };
+    let framework = framework_or_latest(&store, d.revision(number)?.framework.clone())?;
     let events = d.apply(number, &actor, command, &a.reason, &framework, now)?;
     let ledger = a.env.ledger()?;
     save_logged(

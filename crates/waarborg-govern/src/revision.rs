@@ -563,6 +563,47 @@ impl Deployment {
             .find(|r| r.effective_state(now) == State::Active)
     }
 
+    /// Moves every other revision that `affected` selects to `to`, recording why; returns
+    /// the events.
+    #[allow(clippy::too_many_arguments)]
+    fn change_others(
+        &mut self,
+        number: u32,
+        affected: impl Fn(&Revision) -> bool,
+        to: State,
+        action: &str,
+        reason: &str,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Vec<Event> {
+        let mut events = Vec::new();
+        for other in self
+            .revisions
+            .iter_mut()
+            .filter(|r| r.number != number && affected(r))
+        {
+            let decision = Decision {
+                action: action.to_string(),
+                actor: actor.user.clone(),
+                role: actor.role,
+                at: now,
+                reason: reason.to_string(),
+                from: other.state,
+                to,
+                framework: None,
+            };
+            other.state = to;
+            other.version += 1;
+            other.history.push(decision.clone());
+            events.push(Event {
+                deployment: self.id.clone(),
+                revision: other.number,
+                decision,
+            });
+        }
+        events
+    }
+
     /// Applies `command` by `actor` to revision `number` at `now`, for the reasons given,
     /// under `framework` (the current framework; the one recorded at submission governs the
     /// review). Decisions must give reasons. On success the revision changed and the events
@@ -631,30 +672,15 @@ impl Deployment {
                 rev.framework = Some(framework.id());
                 if rev.content.corrects_defect {
                     // Suspend the running revision: its defect must not keep running.
-                    for other in self.revisions.iter_mut().filter(|r| r.number != number) {
-                        if other.effective_state(now) == State::Active {
-                            let decision = Decision {
-                                action: "suspend".into(),
-                                actor: actor.user.clone(),
-                                role: actor.role,
-                                at: now,
-                                reason: format!(
-                                    "revision {number}, which corrects a defect, was submitted"
-                                ),
-                                from: State::Active,
-                                to: State::Suspended,
-                                framework: None,
-                            };
-                            other.state = State::Suspended;
-                            other.version += 1;
-                            other.history.push(decision.clone());
-                            extra.push(Event {
-                                deployment: self.id.clone(),
-                                revision: other.number,
-                                decision,
-                            });
-                        }
-                    }
+                    extra.extend(self.change_others(
+                        number,
+                        |r| r.effective_state(now) == State::Active,
+                        State::Suspended,
+                        "suspend",
+                        &format!("revision {number}, which corrects a defect, was submitted"),
+                        actor,
+                        now,
+                    ));
                 }
                 State::Submitted
             }
@@ -817,28 +843,15 @@ impl Deployment {
                 }
                 rev.activated_at = Some(now);
                 rev.last_review_at = Some(now);
-                for other in self.revisions.iter_mut().filter(|r| r.number != number) {
-                    if matches!(other.state, State::Active | State::Suspended) {
-                        let decision = Decision {
-                            action: "supersede".into(),
-                            actor: actor.user.clone(),
-                            role: actor.role,
-                            at: now,
-                            reason: format!("revision {number} activated"),
-                            from: other.state,
-                            to: State::Superseded,
-                            framework: None,
-                        };
-                        other.state = State::Superseded;
-                        other.version += 1;
-                        other.history.push(decision.clone());
-                        extra.push(Event {
-                            deployment: self.id.clone(),
-                            revision: other.number,
-                            decision,
-                        });
-                    }
-                }
+                extra.extend(self.change_others(
+                    number,
+                    |r| matches!(r.state, State::Active | State::Suspended),
+                    State::Superseded,
+                    "supersede",
+                    &format!("revision {number} activated"),
+                    actor,
+                    now,
+                ));
                 State::Active
             }
             Command::Review { continue_use } => {
