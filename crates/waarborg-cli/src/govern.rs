@@ -173,12 +173,15 @@ pub enum FrameworkCommand {
         env: Env,
         /// `name@version`.
         id: Option<String>,
+        /// As TOML instead.
+        #[arg(long)]
+        toml: bool,
     },
-    /// Import a new framework version from a JSON file (versions are immutable).
+    /// Import a new framework version from a JSON or TOML file (versions are immutable).
     Import {
         #[command(flatten)]
         env: Env,
-        /// The JSON file (start from `waarborg framework show`).
+        /// The file, `.json` or `.toml` (start from `waarborg framework show [--toml]`).
         file: PathBuf,
     },
 }
@@ -197,14 +200,26 @@ pub fn framework(command: FrameworkCommand) -> anyhow::Result<ExitCode> {
                 );
             }
         }
-        FrameworkCommand::Show { env, id } => {
+        FrameworkCommand::Show { env, id, toml } => {
             let store = env.store()?;
-            print_json(&framework_or_latest(&store, id)?)?;
+            let f = framework_or_latest(&store, id)?;
+            if toml {
+                print!("{}", toml::to_string_pretty(&f)?);
+            } else {
+                print_json(&f)?;
+            }
         }
         FrameworkCommand::Import { env, file } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
-            let f = Framework::from_json(&text)?;
+            let f = if file.extension().is_some_and(|e| e == "toml") {
+                let f: Framework = toml::from_str(&text)
+                    .with_context(|| format!("{} is not a framework", file.display()))?;
+                f.validate()?;
+                f
+            } else {
+                Framework::from_json(&text)?
+            };
             let store = env.store()?;
             store.import_framework(&f)?;
             env.ledger()?
