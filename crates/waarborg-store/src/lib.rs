@@ -121,6 +121,65 @@ pub trait Store: Send + Sync {
     ) -> Result<u64>;
 }
 
+/// A person who can log in: their roles and unit (never their password; see
+/// [`AccountStore::password_hash`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Account {
+    /// Pseudonymous user id (the login name).
+    pub user: String,
+    /// Name shown in the interface.
+    pub display_name: String,
+    /// Roles they may act in.
+    pub roles: Vec<waarborg_govern::Role>,
+    /// Organisational unit.
+    pub unit: String,
+    /// For portfolio holders.
+    #[serde(default)]
+    pub portfolio: Option<waarborg_govern::Portfolio>,
+    /// Disabled accounts cannot log in.
+    #[serde(default)]
+    pub disabled: bool,
+    /// Failed logins in a row (throttling).
+    #[serde(default)]
+    pub failed_logins: u32,
+    /// No login accepted before this time (seconds since 1970), after repeated failures.
+    #[serde(default)]
+    pub locked_until: i64,
+}
+
+/// A logged-in session, as stored (the token itself is never stored, only its hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// The user.
+    pub user: String,
+    /// The role they chose for this session.
+    pub role: waarborg_govern::Role,
+    /// The session's CSRF token.
+    pub csrf: String,
+    /// Expiry, seconds since 1970.
+    pub expires: i64,
+}
+
+/// Accounts and sessions.
+pub trait AccountStore: Send + Sync {
+    /// Creates an account with a password hash (PHC string).
+    fn create_account(&self, account: &Account, password_hash: &str) -> Result<()>;
+    /// An account and its version.
+    fn account(&self, user: &str) -> Result<Option<(Account, u64)>>;
+    /// Every account.
+    fn accounts(&self) -> Result<Vec<Account>>;
+    /// The stored password hash.
+    fn password_hash(&self, user: &str) -> Result<Option<String>>;
+    /// Saves a changed account if still at `expected`.
+    fn save_account(&self, account: &Account, expected: u64) -> Result<u64>;
+    /// Records a session under the hash of its token.
+    fn create_session(&self, token_hash: &str, session: &Session) -> Result<()>;
+    /// The session for a token hash, if not expired at `now`.
+    fn session(&self, token_hash: &str, now: i64) -> Result<Option<Session>>;
+    /// Ends a session.
+    fn delete_session(&self, token_hash: &str) -> Result<()>;
+}
+
 /// The migrations, in order; the schema version is their count.
 const MIGRATIONS: &[&str] = &[
     // 1: frameworks, deployments, cases.
@@ -145,6 +204,21 @@ const MIGRATIONS: &[&str] = &[
         body TEXT NOT NULL
     );
     CREATE INDEX cases_by_deployment ON cases (deployment);",
+    // 2: accounts and sessions.
+    "CREATE TABLE accounts (
+        user TEXT PRIMARY KEY,
+        body TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        version INTEGER NOT NULL
+    );
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        user TEXT NOT NULL REFERENCES accounts (user),
+        role TEXT NOT NULL,
+        csrf TEXT NOT NULL,
+        expires INTEGER NOT NULL
+    );
+    CREATE INDEX sessions_by_user ON sessions (user);",
 ];
 
 /// The SQLite store.
@@ -267,6 +341,114 @@ impl SqliteStore {
         before_commit().map_err(StoreError::BeforeCommit)?;
         tx.commit().map_err(db("committing"))?;
         Ok(expected + 1)
+    }
+}
+
+impl AccountStore for SqliteStore {
+    fn create_account(&self, account: &Account, password_hash: &str) -> Result<()> {
+        let inserted = self
+            .conn()
+            .execute(
+                "INSERT OR IGNORE INTO accounts (user, body, password_hash, version) VALUES (?1, ?2, ?3, 1)",
+                params![account.user, encode(account), password_hash],
+            )
+            .map_err(db("creating an account"))?;
+        if inserted == 0 {
+            return Err(StoreError::Exists(format!("account {}", account.user)));
+        }
+        Ok(())
+    }
+
+    fn account(&self, user: &str) -> Result<Option<(Account, u64)>> {
+        let row: Option<(String, u64)> = self
+            .conn()
+            .query_row(
+                "SELECT body, version FROM accounts WHERE user = ?1",
+                [user],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(db("reading an account"))?;
+        row.map(|(b, v)| Ok((decode(user, &b)?, v))).transpose()
+    }
+
+    fn accounts(&self) -> Result<Vec<Account>> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT user, body FROM accounts ORDER BY user")
+            .map_err(db("listing accounts"))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(db("listing accounts"))?;
+        rows.map(|r| {
+            let (user, body) = r.map_err(db("listing accounts"))?;
+            decode(&user, &body)
+        })
+        .collect()
+    }
+
+    fn password_hash(&self, user: &str) -> Result<Option<String>> {
+        self.conn()
+            .query_row(
+                "SELECT password_hash FROM accounts WHERE user = ?1",
+                [user],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db("reading a password hash"))
+    }
+
+    fn save_account(&self, account: &Account, expected: u64) -> Result<u64> {
+        self.save(
+            "accounts",
+            "user",
+            &account.user,
+            &encode(account),
+            expected,
+            &mut || Ok(()),
+        )
+    }
+
+    fn create_session(&self, token_hash: &str, session: &Session) -> Result<()> {
+        self.conn()
+            .execute(
+                "INSERT INTO sessions (token_hash, user, role, csrf, expires) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![token_hash, session.user, session.role.as_str(), session.csrf, session.expires],
+            )
+            .map_err(db("creating a session"))?;
+        Ok(())
+    }
+
+    fn session(&self, token_hash: &str, now: i64) -> Result<Option<Session>> {
+        let row: Option<(String, String, String, i64)> = self
+            .conn()
+            .query_row(
+                "SELECT user, role, csrf, expires FROM sessions WHERE token_hash = ?1 AND expires > ?2",
+                params![token_hash, now],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()
+            .map_err(db("reading a session"))?;
+        row.map(|(user, role, csrf, expires)| {
+            let role = waarborg_govern::Role::parse(&role).ok_or_else(|| StoreError::Corrupt {
+                what: "session".into(),
+                why: format!("unknown role {role}"),
+            })?;
+            Ok(Session {
+                user,
+                role,
+                csrf,
+                expires,
+            })
+        })
+        .transpose()
+    }
+
+    fn delete_session(&self, token_hash: &str) -> Result<()> {
+        self.conn()
+            .execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])
+            .map_err(db("ending a session"))?;
+        Ok(())
     }
 }
 

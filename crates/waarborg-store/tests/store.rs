@@ -91,7 +91,7 @@ fn aggregates_round_trip_through_a_reopened_file() {
     .unwrap();
     {
         let store = SqliteStore::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 1);
+        assert_eq!(store.schema_version().unwrap(), 2);
         store.import_framework(&f).unwrap();
         store.import_framework(&f).unwrap(); // idempotent
         store.create_deployment(&d).unwrap();
@@ -102,7 +102,7 @@ fn aggregates_round_trip_through_a_reopened_file() {
         store.create_case(&c).unwrap();
     }
     let store = SqliteStore::open(&path).unwrap(); // migrations do not run twice
-    assert_eq!(store.schema_version().unwrap(), 1);
+    assert_eq!(store.schema_version().unwrap(), 2);
     assert_eq!(store.framework(&f.id()).unwrap(), Some(f.clone()));
     assert_eq!(
         store.latest_framework("inzetkader-template").unwrap(),
@@ -149,7 +149,7 @@ fn a_database_from_a_newer_waarborg_is_refused() {
     match SqliteStore::open(&path) {
         Err(StoreError::TooNew {
             found: 99,
-            known: 1,
+            known: 2,
         }) => {}
         other => panic!("{:?}", other.err()),
     }
@@ -307,4 +307,37 @@ fn a_failed_ledger_append_saves_nothing() {
         store.deployment("retro").unwrap().unwrap(),
         (Deployment::new("retro", "r", content()).unwrap(), 1)
     );
+}
+
+#[test]
+fn an_older_database_is_migrated_and_keeps_its_data() {
+    let path = file("upgrade");
+    let f = Framework::default_template();
+    {
+        let store = SqliteStore::open(&path).unwrap();
+        store.import_framework(&f).unwrap();
+    }
+    // Make it look like a database written before migration 2 existed.
+    let conn = rusqlite_connection(&path);
+    conn.execute_batch("DROP TABLE sessions; DROP TABLE accounts; PRAGMA user_version = 1;")
+        .unwrap();
+    drop(conn);
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(store.framework(&f.id()).unwrap(), Some(f));
+    use waarborg_store::{Account, AccountStore};
+    let account = Account {
+        user: "admin".into(),
+        display_name: "Admin".into(),
+        roles: vec![Role::Administrator],
+        unit: "it".into(),
+        portfolio: None,
+        disabled: false,
+        failed_logins: 0,
+        locked_until: 0,
+    };
+    store
+        .create_account(&account, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA")
+        .unwrap();
+    assert_eq!(store.account("admin").unwrap(), Some((account, 1)));
 }
