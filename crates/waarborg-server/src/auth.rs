@@ -1,0 +1,207 @@
+//! Accounts, passwords, sessions, CSRF and login throttling.
+//!
+//! Passwords are hashed with argon2id (the `argon2` crate's defaults, RFC 9106's second
+//! recommended profile). A session is a random 256-bit token in an `HttpOnly`,
+//! `SameSite=Strict` cookie (`Secure` behind TLS); the store keeps only its SHA-256. Every
+//! state-changing request carries the session's CSRF token in `X-CSRF-Token`. After five
+//! failed logins an account is locked for a minute, doubling up to fifteen minutes.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use waarborg_govern::{Actor, Role};
+use waarborg_store::{Account, AccountStore, Session};
+
+use crate::problem::Problem;
+
+/// Session cookie name.
+pub const COOKIE: &str = "waarborg_session";
+/// CSRF header.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// Session lifetime, seconds.
+pub const SESSION_SECONDS: i64 = 8 * 3600;
+/// Failed logins before the account is locked for a while.
+pub const FREE_ATTEMPTS: u32 = 5;
+
+/// Who is calling, for the handlers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The account.
+    pub account: Account,
+    /// The role chosen for this session.
+    pub role: Role,
+    /// The session's CSRF token.
+    pub csrf: String,
+}
+
+impl Principal {
+    /// The governance domain's view of this person.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            portfolio: self.account.portfolio,
+            ..Actor::new(&self.account.user, self.role, &self.account.unit)
+        }
+    }
+}
+
+fn random_token() -> Result<String, Problem> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| Problem::internal(format!("no randomness: {e}")))?;
+    Ok(B64.encode(bytes))
+}
+
+/// The stored form of a session token.
+pub fn token_hash(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Hashes a password with argon2id and a random salt.
+pub fn hash_password(password: &str) -> Result<String, Problem> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| Problem::internal(format!("no randomness: {e}")))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| Problem::internal(e.to_string()))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| Problem::internal(e.to_string()))
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A password policy users can follow: long rather than complicated.
+pub fn check_password_policy(password: &str) -> Result<(), Problem> {
+    if password.chars().count() < 12 {
+        return Err(Problem::bad_request(
+            "passwords have at least 12 characters",
+        ));
+    }
+    Ok(())
+}
+
+/// A generated password (24 characters of base64url) for accounts created from the CLI.
+pub fn generate_password() -> Result<String, Problem> {
+    Ok(random_token()?.chars().take(24).collect())
+}
+
+/// Checks the password and starts a session in `role`; returns the token and the session.
+pub fn login(
+    store: &dyn AccountStore,
+    user: &str,
+    password: &str,
+    role: Role,
+    now: i64,
+) -> Result<(String, Session), Problem> {
+    let wrong = || {
+        Problem::new(
+            axum::http::StatusCode::UNAUTHORIZED,
+            "login_failed",
+            "wrong user name or password",
+        )
+    };
+    let Some((mut account, version)) = store.account(user)? else {
+        // Spend the same effort as for a real account, so timing does not reveal names.
+        let _ = verify_password(password, "$argon2id$v=19$m=19456,t=2,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+        return Err(wrong());
+    };
+    if account.locked_until > now {
+        return Err(Problem::too_many(format!(
+            "too many failed logins; try again in {} seconds",
+            account.locked_until - now
+        )));
+    }
+    let hash = store.password_hash(user)?.unwrap_or_default();
+    if account.disabled || !verify_password(password, &hash) {
+        account.failed_logins += 1;
+        if account.failed_logins >= FREE_ATTEMPTS {
+            let exponent = (account.failed_logins - FREE_ATTEMPTS).min(4);
+            account.locked_until = now + 60 * (1 << exponent);
+        }
+        // A concurrent login changed the account: its count stands; ours is lost, harmlessly.
+        let _ = store.save_account(&account, version);
+        return Err(wrong());
+    }
+    if !account.roles.contains(&role) {
+        return Err(Problem::forbidden(format!(
+            "{user} does not hold the role {}",
+            role.as_str()
+        )));
+    }
+    if account.failed_logins > 0 || account.locked_until > 0 {
+        account.failed_logins = 0;
+        account.locked_until = 0;
+        let _ = store.save_account(&account, version);
+    }
+    let token = random_token()?;
+    let session = Session {
+        user: user.to_string(),
+        role,
+        csrf: random_token()?,
+        expires: now + SESSION_SECONDS,
+    };
+    store.create_session(&token_hash(&token), &session)?;
+    Ok((token, session))
+}
+
+/// The principal for a session token, if the session is live and the account enabled.
+pub fn principal(
+    store: &dyn AccountStore,
+    token: &str,
+    now: i64,
+) -> Result<Option<Principal>, Problem> {
+    let Some(session) = store.session(&token_hash(token), now)? else {
+        return Ok(None);
+    };
+    let Some((account, _)) = store.account(&session.user)? else {
+        return Ok(None);
+    };
+    if account.disabled || !account.roles.contains(&session.role) {
+        return Ok(None);
+    }
+    Ok(Some(Principal {
+        account,
+        role: session.role,
+        csrf: session.csrf,
+    }))
+}
+
+/// The session cookie for `token` (`Secure` when served over TLS).
+pub fn cookie(token: &str, secure: bool) -> String {
+    format!(
+        "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={SESSION_SECONDS}{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// Reads the session token from a `Cookie` header.
+pub fn token_from_cookies(header: &str) -> Option<&str> {
+    header
+        .split(';')
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE)
+        .map(|(_, v)| v)
+}
+
+/// Creates an account with a hashed password (CLI, demo, tests).
+pub fn create_account(
+    store: &dyn AccountStore,
+    account: &Account,
+    password: &str,
+) -> Result<(), Problem> {
+    check_password_policy(password)?;
+    if account.roles.is_empty() {
+        return Err(Problem::bad_request("an account needs at least one role"));
+    }
+    store.create_account(account, &hash_password(password)?)?;
+    Ok(())
+}

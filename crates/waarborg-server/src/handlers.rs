@@ -1,0 +1,371 @@
+//! Thin handlers: parse, call the domain or the store, log first, answer.
+
+use std::sync::Arc;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use waarborg_govern::framework::Framework;
+use waarborg_govern::revision::Command;
+use waarborg_govern::{Role, Timestamp};
+use waarborg_ledger::GovernanceDecision;
+use waarborg_store::{Account, AccountStore, Store};
+
+use crate::auth::{self, Principal};
+use crate::problem::Problem;
+use crate::routes::{Access, ROUTES};
+use crate::AppState;
+
+type Result<T> = std::result::Result<T, Problem>;
+
+/// JSON bodies with a problem+json answer when malformed.
+fn body<T>(json: std::result::Result<Json<T>, JsonRejection>) -> Result<T> {
+    json.map(|Json(v)| v)
+        .map_err(|e| Problem::bad_request(format!("malformed JSON body: {}", e.body_text())))
+}
+
+pub async fn health() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+pub async fn openapi() -> Json<Value> {
+    let mut paths = serde_json::Map::new();
+    for r in ROUTES {
+        let params: Vec<Value> = r
+            .path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+            .collect();
+        let roles = match r.access {
+            Access::Public => "public".to_string(),
+            Access::AnyRole => "any role".to_string(),
+            Access::Roles(roles) => roles
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        let mut op = json!({
+            "summary": r.summary,
+            "description": format!("Roles: {roles}."),
+            "parameters": params,
+            "responses": {
+                "200": {"description": "OK", "content": {"application/json": {}}},
+                "default": {"description": "An error", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+            }
+        });
+        if r.access != Access::Public {
+            op["security"] = json!([{"session": []}]);
+        }
+        let entry = paths.entry(r.path.to_string()).or_insert_with(|| json!({}));
+        entry[r.method.to_lowercase()] = op;
+    }
+    Json(json!({
+        "openapi": "3.1.0",
+        "info": {"title": "Waarborg", "version": env!("CARGO_PKG_VERSION"),
+                 "description": "Governed retrospective facial identification. State-changing requests need the session cookie and the X-CSRF-Token header."},
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": auth::COOKIE}},
+            "schemas": {"Problem": {"type": "object", "properties": {
+                "type": {"type": "string"}, "title": {"type": "string"},
+                "status": {"type": "integer"}, "detail": {"type": "string"}}}}
+        }
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct LoginBody {
+    user: String,
+    password: String,
+    role: String,
+}
+
+pub async fn login(
+    State(state): State<Arc<AppState>>,
+    json: std::result::Result<Json<LoginBody>, JsonRejection>,
+) -> Result<Response> {
+    let b = body(json)?;
+    let role = Role::parse(&b.role)
+        .ok_or_else(|| Problem::bad_request(format!("unknown role {:?}", b.role)))?;
+    let (token, session) = auth::login(&state.store, &b.user, &b.password, role, state.now())?;
+    let cookie = auth::cookie(&token, state.secure_cookies);
+    Ok((
+        [(header::SET_COOKIE, cookie)],
+        Json(json!({"user": session.user, "role": session.role.as_str(), "csrf": session.csrf, "expires": Timestamp(session.expires)})),
+    )
+        .into_response())
+}
+
+pub async fn logout(
+    State(state): State<Arc<AppState>>,
+    req: axum::extract::Request,
+) -> Result<Response> {
+    if let Some(token) = req
+        .headers()
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(auth::token_from_cookies)
+    {
+        state.store.delete_session(&auth::token_hash(token))?;
+    }
+    let gone = format!(
+        "{}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0",
+        auth::COOKIE
+    );
+    Ok((
+        [(header::SET_COOKIE, gone)],
+        Json(json!({"logged_out": true})),
+    )
+        .into_response())
+}
+
+pub async fn me(Extension(p): Extension<Principal>) -> Json<Value> {
+    Json(json!({
+        "user": p.account.user, "display_name": p.account.display_name, "role": p.role.as_str(),
+        "roles": p.account.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(), "unit": p.account.unit
+    }))
+}
+
+pub async fn public_register(State(state): State<Arc<AppState>>) -> Result<Json<Value>> {
+    let now = Timestamp(state.now());
+    let uses: Vec<Value> = state
+        .store
+        .deployments()?
+        .iter()
+        .filter_map(|d| {
+            let r = d.revisions.last()?;
+            Some(json!({
+                "deployment": d.id, "name": d.name, "system": r.content.system,
+                "mode": r.content.mode, "domain": r.content.domain, "purpose": r.content.purpose,
+                "state": r.effective_state(now).as_str(), "revision": r.number,
+                "valid_from": r.content.scope.valid_from, "valid_until": r.content.scope.valid_until,
+                "algorithm_register_text": r.content.algorithm_register_text,
+            }))
+        })
+        .collect();
+    Ok(Json(json!({"uses": uses})))
+}
+
+pub async fn deployments(State(state): State<Arc<AppState>>) -> Result<Json<Value>> {
+    Ok(Json(json!({"deployments": state.store.deployments()?})))
+}
+
+pub async fn deployment(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>> {
+    let (d, version) = state
+        .store
+        .deployment(&id)?
+        .ok_or_else(|| Problem::not_found(format!("no deployment {id}")))?;
+    Ok(Json(json!({"version": version, "deployment": d})))
+}
+
+#[derive(Deserialize)]
+pub struct DecisionBody {
+    /// The revision (default: the latest).
+    revision: Option<u32>,
+    /// Why.
+    #[serde(default)]
+    reason: String,
+    /// The step, as the domain's `Command` (e.g. `{"action": "ratify"}`).
+    command: Command,
+    /// The deployment version the decision is based on (optimistic concurrency).
+    version: Option<u64>,
+}
+
+pub async fn decide(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+    json: std::result::Result<Json<DecisionBody>, JsonRejection>,
+) -> Result<Json<Value>> {
+    let b = body(json)?;
+    let (mut d, stored) = state
+        .store
+        .deployment(&id)?
+        .ok_or_else(|| Problem::not_found(format!("no deployment {id}")))?;
+    if let Some(v) = b.version.filter(|v| *v != stored) {
+        return Err(Problem::conflict(format!(
+            "deployment {id} is at version {stored}, not {v}; reload and decide again"
+        )));
+    }
+    let number = b
+        .revision
+        .unwrap_or_else(|| d.revisions.last().map_or(1, |r| r.number));
+    let framework = match d.revision(number)?.framework.clone() {
+        Some(fid) => state.store.framework(&fid)?,
+        None => state
+            .store
+            .latest_framework(&Framework::default_template().name)?,
+    }
+    .ok_or_else(|| Problem::internal("no framework in the store"))?;
+    let events = d.apply(
+        number,
+        &p.actor(),
+        b.command,
+        &b.reason,
+        &framework,
+        Timestamp(state.now()),
+    )?;
+    let entries: Vec<waarborg_ledger::Event> = events
+        .iter()
+        .map(|e| {
+            waarborg_ledger::Event::GovernanceDecision(GovernanceDecision {
+                actor: e.decision.actor.clone(),
+                role: e.decision.role.as_str().into(),
+                action: e.decision.action.clone(),
+                subject: format!(
+                    "deployment {} revision {}: {} -> {}",
+                    e.deployment,
+                    e.revision,
+                    e.decision.from.as_str(),
+                    e.decision.to.as_str()
+                ),
+                reason: e
+                    .decision
+                    .reason
+                    .chars()
+                    .take(waarborg_ledger::entry::MAX_TEXT)
+                    .collect(),
+                framework_version: e.decision.framework.clone(),
+            })
+        })
+        .collect();
+    let ledger = &state.ledger;
+    let mut log = || {
+        entries
+            .iter()
+            .try_for_each(|e| ledger.append(e.clone()).map(|_| ()))
+            .map_err(|e| e.to_string())
+    };
+    let version = state.store.save_deployment(&d, stored, &mut log)?;
+    Ok(Json(json!({"version": version, "events": events})))
+}
+
+pub async fn checkpoint(State(state): State<Arc<AppState>>) -> Result<Json<Value>> {
+    let cp = state
+        .ledger
+        .checkpoint()
+        .map_err(|e| Problem::internal(e.to_string()))?;
+    Ok(Json(
+        json!({"size": cp.checkpoint.size, "root": B64.encode(cp.checkpoint.root), "note": cp.note}),
+    ))
+}
+
+pub async fn ledger_entry(
+    State(state): State<Arc<AppState>>,
+    Path(index): Path<String>,
+) -> Result<Json<Value>> {
+    let index: u64 = index
+        .parse()
+        .map_err(|_| Problem::bad_request(format!("entry index {index:?} is not a number")))?;
+    let cp = state
+        .ledger
+        .checkpoint()
+        .map_err(|e| Problem::internal(e.to_string()))?;
+    if index >= cp.checkpoint.size {
+        return Err(Problem::not_found(format!(
+            "entry {index}: the ledger has {} entries",
+            cp.checkpoint.size
+        )));
+    }
+    let entry = state
+        .ledger
+        .entry(index)
+        .map_err(|e| Problem::internal(e.to_string()))?;
+    let proof = state
+        .ledger
+        .inclusion_proof(index, cp.checkpoint.size)
+        .map_err(|e| Problem::internal(e.to_string()))?;
+    Ok(Json(json!({
+        "index": index,
+        "entry": String::from_utf8_lossy(&entry),
+        "leaf_hash": B64.encode(waarborg_ledger::merkle::leaf_hash(&entry)),
+        "tree_size": cp.checkpoint.size,
+        "inclusion_proof": proof.iter().map(|h| B64.encode(h)).collect::<Vec<_>>(),
+        "checkpoint": cp.note,
+    })))
+}
+
+pub async fn ledger_verify(State(state): State<Arc<AppState>>) -> Result<Json<Value>> {
+    let dir = state.ledger.dir().to_path_buf();
+    let trusted = state.ledger.current_key();
+    // Verification reads the whole ledger: off the async workers.
+    let report = tokio::task::spawn_blocking(move || {
+        waarborg_ledger::verify(&dir, None).map(|r| (r, trusted))
+    })
+    .await
+    .map_err(|e| Problem::internal(e.to_string()))?
+    .map_err(|e| Problem::internal(e.to_string()))?;
+    let (report, _) = report;
+    Ok(Json(json!({
+        "ok": report.is_ok(),
+        "entries": report.entries,
+        "checkpoints": report.checkpoints,
+        "first_bad_entry": report.first_bad_entry(),
+        "problems": report.problems.iter().map(|p| p.message.clone()).collect::<Vec<_>>(),
+    })))
+}
+
+pub async fn accounts(State(state): State<Arc<AppState>>) -> Result<Json<Value>> {
+    Ok(Json(json!({"accounts": state.store.accounts()?})))
+}
+
+#[derive(Deserialize)]
+pub struct NewAccount {
+    user: String,
+    display_name: String,
+    roles: Vec<Role>,
+    unit: String,
+    password: String,
+}
+
+pub async fn create_account(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    json: std::result::Result<Json<NewAccount>, JsonRejection>,
+) -> Result<Json<Value>> {
+    let b = body(json)?;
+    let account = Account {
+        user: b.user.clone(),
+        display_name: b.display_name,
+        roles: b.roles,
+        unit: b.unit,
+        portfolio: None,
+        disabled: false,
+        failed_logins: 0,
+        locked_until: 0,
+    };
+    state
+        .ledger
+        .append(waarborg_ledger::Event::GovernanceDecision(
+            GovernanceDecision {
+                actor: p.account.user.clone(),
+                role: p.role.as_str().into(),
+                action: "create_account".into(),
+                subject: format!("account {}", account.user),
+                reason: format!(
+                    "roles {}",
+                    account
+                        .roles
+                        .iter()
+                        .map(|r| r.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                framework_version: None,
+            },
+        ))
+        .map_err(|e| Problem::internal(e.to_string()))?;
+    auth::create_account(&state.store, &account, &b.password)?;
+    Ok(Json(json!({"created": account.user})))
+}

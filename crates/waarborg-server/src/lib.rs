@@ -1,0 +1,66 @@
+//! The Waarborg service: the engines and the governance domain behind one HTTP API.
+//!
+//! * [`routes::ROUTES`] is the one table of routes: method, path and who may call it. The
+//!   router is built from it, and the authorisation test walks it with every role — a route
+//!   without an entry in the test's expectations fails the build.
+//! * [`auth`]: argon2id passwords, sessions (token hashes only), CSRF, throttling.
+//! * Handlers are thin: they parse, call the domain or the store, append to the ledger
+//!   before answering, and map errors to `application/problem+json` ([`problem`]).
+//!
+//! Architecture invariant: only the route table grants access by role; object-level rules
+//! (no self-verification, conflicts, the gate) live in `waarborg-govern` and are never
+//! re-implemented in a handler.
+
+pub mod auth;
+mod handlers;
+pub mod problem;
+pub mod routes;
+
+use std::sync::Arc;
+
+use waarborg_ledger::Ledger;
+use waarborg_store::SqliteStore;
+
+/// Largest request body accepted (probe uploads are the largest legitimate bodies).
+pub const MAX_BODY_BYTES: usize = 20 * 1024 * 1024;
+
+/// What every handler can reach.
+pub struct AppState {
+    /// The governance store (accounts too).
+    pub store: SqliteStore,
+    /// The audit ledger.
+    pub ledger: Ledger,
+    /// Whether cookies get `Secure` (served behind TLS).
+    pub secure_cookies: bool,
+    /// The clock, in seconds since 1970 (tests replace it).
+    pub clock: fn() -> i64,
+}
+
+impl AppState {
+    /// Now, by the state's clock.
+    pub fn now(&self) -> i64 {
+        (self.clock)()
+    }
+}
+
+/// The system clock.
+pub fn system_clock() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// The application, ready to serve.
+pub fn app(state: Arc<AppState>) -> axum::Router {
+    routes::router(state)
+}
+
+/// Serves `app` on `addr` until Ctrl-C.
+pub async fn serve(state: Arc<AppState>, addr: std::net::SocketAddr) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}

@@ -1,0 +1,109 @@
+//! Errors as `application/problem+json` (RFC 9457), one shape for every route.
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// An error response.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    /// A short code (e.g. `forbidden`), stable for clients.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Human-readable summary.
+    pub title: String,
+    /// HTTP status.
+    pub status: u16,
+    /// What exactly went wrong and what to do.
+    pub detail: String,
+}
+
+impl Problem {
+    /// A problem with `status`, `kind` and `detail`.
+    pub fn new(status: StatusCode, kind: &str, detail: impl Into<String>) -> Problem {
+        Problem {
+            kind: kind.to_string(),
+            title: status.canonical_reason().unwrap_or("error").to_string(),
+            status: status.as_u16(),
+            detail: detail.into(),
+        }
+    }
+
+    /// 400.
+    pub fn bad_request(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::BAD_REQUEST, "bad_request", detail)
+    }
+
+    /// 401.
+    pub fn unauthenticated() -> Problem {
+        Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "log in first (POST /api/login)",
+        )
+    }
+
+    /// 403.
+    pub fn forbidden(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::FORBIDDEN, "forbidden", detail)
+    }
+
+    /// 404.
+    pub fn not_found(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::NOT_FOUND, "not_found", detail)
+    }
+
+    /// 409: someone else changed it.
+    pub fn conflict(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::CONFLICT, "conflict", detail)
+    }
+
+    /// 422: the rules refuse it.
+    pub fn refused(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "refused", detail)
+    }
+
+    /// 429.
+    pub fn too_many(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", detail)
+    }
+
+    /// 500, with a detail safe to show.
+    pub fn internal(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", detail)
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_string(&self).unwrap_or_default();
+        (
+            status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body,
+        )
+            .into_response()
+    }
+}
+
+impl From<waarborg_store::StoreError> for Problem {
+    fn from(e: waarborg_store::StoreError) -> Problem {
+        match e {
+            waarborg_store::StoreError::Conflict { .. } => Problem::conflict(e.to_string()),
+            waarborg_store::StoreError::Exists(_) => Problem::conflict(e.to_string()),
+            waarborg_store::StoreError::BeforeCommit(_) => Problem::internal(e.to_string()),
+            other => Problem::internal(other.to_string()),
+        }
+    }
+}
+
+impl From<waarborg_govern::GovernError> for Problem {
+    fn from(e: waarborg_govern::GovernError) -> Problem {
+        match e {
+            waarborg_govern::GovernError::NotFound(_) => Problem::not_found(e.to_string()),
+            waarborg_govern::GovernError::Refused(_) => Problem::refused(e.to_string()),
+            _ => Problem::bad_request(e.to_string()),
+        }
+    }
+}

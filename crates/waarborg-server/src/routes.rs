@@ -1,0 +1,246 @@
+//! The route table: every route, who may call it, and the router built from it.
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{header, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, MethodRouter};
+use axum::Router;
+use waarborg_govern::Role;
+
+use crate::auth::{self, CSRF_HEADER};
+use crate::handlers;
+use crate::problem::Problem;
+use crate::AppState;
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, without logging in.
+    Public,
+    /// Anyone logged in, in any role.
+    AnyRole,
+    /// Only these roles.
+    Roles(&'static [Role]),
+}
+
+impl Access {
+    /// Whether `role` may call.
+    pub fn allows(self, role: Role) -> bool {
+        match self {
+            Access::Public | Access::AnyRole => true,
+            Access::Roles(roles) => roles.contains(&role),
+        }
+    }
+}
+
+/// One route.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteSpec {
+    /// HTTP method.
+    pub method: &'static str,
+    /// Path, with `{param}` segments.
+    pub path: &'static str,
+    /// Who may call it.
+    pub access: Access,
+    /// What it does (also the OpenAPI summary).
+    pub summary: &'static str,
+}
+
+use Role::*;
+
+/// Roles that take part in the governance of deployments.
+pub const GOVERNANCE_ROLES: &[Role] = &[
+    Applicant,
+    ReviewCommitteeMember,
+    ChiefOfPolice,
+    PortfolioHolder,
+    CompetentAuthority,
+    PrivacyOfficer,
+];
+
+/// Roles that read the ledger's entries and proofs.
+pub const OVERSIGHT_ROLES: &[Role] = &[
+    Auditor,
+    PrivacyOfficer,
+    ReviewCommitteeMember,
+    ChiefOfPolice,
+    Administrator,
+];
+
+/// Every route of the service.
+pub const ROUTES: &[RouteSpec] = &[
+    RouteSpec {
+        method: "GET",
+        path: "/api/health",
+        access: Access::Public,
+        summary: "Liveness",
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/openapi.json",
+        access: Access::Public,
+        summary: "This API as OpenAPI 3.1",
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/login",
+        access: Access::Public,
+        summary: "Log in in one of your roles",
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/public/register",
+        access: Access::Public,
+        summary: "Public summary of every registered use of face recognition",
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/logout",
+        access: Access::AnyRole,
+        summary: "End the session",
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/me",
+        access: Access::AnyRole,
+        summary: "Who you are and in which role",
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/deployments",
+        access: Access::AnyRole,
+        summary: "The register, whole",
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/deployments/{id}",
+        access: Access::AnyRole,
+        summary: "One deployment with its revisions and history",
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/deployments/{id}/decisions",
+        access: Access::Roles(GOVERNANCE_ROLES),
+        summary: "A step in a revision's review chain",
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/ledger/checkpoint",
+        access: Access::AnyRole,
+        summary: "The latest signed checkpoint",
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/ledger/entries/{index}",
+        access: Access::Roles(OVERSIGHT_ROLES),
+        summary: "A ledger entry with its inclusion proof",
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/ledger/verify",
+        access: Access::Roles(OVERSIGHT_ROLES),
+        summary: "Verify the whole ledger now",
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/admin/accounts",
+        access: Access::Roles(&[Administrator]),
+        summary: "Accounts",
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/admin/accounts",
+        access: Access::Roles(&[Administrator]),
+        summary: "Create an account",
+    },
+];
+
+fn handler(spec: &RouteSpec) -> MethodRouter<Arc<AppState>> {
+    match (spec.method, spec.path) {
+        ("GET", "/api/health") => get(handlers::health),
+        ("GET", "/api/openapi.json") => get(handlers::openapi),
+        ("POST", "/api/login") => post(handlers::login),
+        ("GET", "/api/public/register") => get(handlers::public_register),
+        ("POST", "/api/logout") => post(handlers::logout),
+        ("GET", "/api/me") => get(handlers::me),
+        ("GET", "/api/deployments") => get(handlers::deployments),
+        ("GET", "/api/deployments/{id}") => get(handlers::deployment),
+        ("POST", "/api/deployments/{id}/decisions") => post(handlers::decide),
+        ("GET", "/api/ledger/checkpoint") => get(handlers::checkpoint),
+        ("GET", "/api/ledger/entries/{index}") => get(handlers::ledger_entry),
+        ("GET", "/api/ledger/verify") => get(handlers::ledger_verify),
+        ("GET", "/api/admin/accounts") => get(handlers::accounts),
+        ("POST", "/api/admin/accounts") => post(handlers::create_account),
+        // A route in the table without a handler answers 501 (and fails the route test).
+        _ => MethodRouter::new().fallback(|| async {
+            Problem::new(
+                axum::http::StatusCode::NOT_IMPLEMENTED,
+                "not_implemented",
+                "route without a handler",
+            )
+        }),
+    }
+}
+
+/// Builds the router from [`ROUTES`], each route behind its access check.
+pub fn router(state: Arc<AppState>) -> Router {
+    let mut router: Router<Arc<AppState>> = Router::new();
+    for spec in ROUTES {
+        let access = spec.access;
+        let layered = handler(spec).route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            move |st: State<Arc<AppState>>, req: Request, next: Next| {
+                authorize(st, access, req, next)
+            },
+        ));
+        router = router.route(spec.path, layered);
+    }
+    router
+        .fallback(|| async { Problem::not_found("no such route; see /api/openapi.json") })
+        .layer(DefaultBodyLimit::max(crate::MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+/// The access check of one route: session, role, CSRF on state-changing requests.
+async fn authorize(
+    State(state): State<Arc<AppState>>,
+    access: Access,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    if access == Access::Public {
+        return next.run(req).await;
+    }
+    let token = req
+        .headers()
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(auth::token_from_cookies)
+        .map(str::to_string);
+    let principal = match token.map(|t| auth::principal(&state.store, &t, state.now())) {
+        Some(Ok(Some(p))) => p,
+        Some(Err(problem)) => return problem.into_response(),
+        _ => return Problem::unauthenticated().into_response(),
+    };
+    if !access.allows(principal.role) {
+        return Problem::forbidden(format!(
+            "the role {} may not do this",
+            principal.role.as_str()
+        ))
+        .into_response();
+    }
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        let sent = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+        if sent != Some(principal.csrf.as_str()) {
+            return Problem::forbidden(
+                "missing or wrong CSRF token (send the session's token in X-CSRF-Token)",
+            )
+            .into_response();
+        }
+    }
+    req.extensions_mut().insert(principal);
+    next.run(req).await
+}

@@ -1,0 +1,341 @@
+//! Every route × every role, through the real router: who is let through, who gets 403,
+//! who gets 401. The expectations are written here, by hand, apart from the route table:
+//! a route added without an entry below fails this test.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use tower::ServiceExt;
+use waarborg_govern::Role::{self, *};
+use waarborg_ledger::{Ledger, NoteSigner};
+use waarborg_server::routes::ROUTES;
+use waarborg_server::{app, auth, AppState};
+use waarborg_store::{Account, SqliteStore};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+fn clock() -> i64 {
+    1_800_000_000
+}
+
+fn state(name: &str) -> Arc<AppState> {
+    let dir = std::env::temp_dir().join(format!("waarborg-server-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = SqliteStore::open(&dir.join("waarborg.sqlite")).unwrap();
+    let signer = NoteSigner::generate("waarborg.test/ledger").unwrap();
+    let (ledger, _) = Ledger::open(&dir.join("ledger"), signer).unwrap();
+    for role in Role::ALL {
+        let account = Account {
+            user: role.as_str().into(),
+            display_name: role.as_str().into(),
+            roles: vec![role],
+            unit: "unit".into(),
+            portfolio: None,
+            disabled: false,
+            failed_logins: 0,
+            locked_until: 0,
+        };
+        auth::create_account(&store, &account, PASSWORD).unwrap();
+    }
+    Arc::new(AppState {
+        store,
+        ledger,
+        secure_cookies: false,
+        clock,
+    })
+}
+
+async fn call(
+    app: &axum::Router,
+    method: &str,
+    path: &str,
+    session: Option<&(String, String)>,
+    body: &str,
+) -> (StatusCode, String) {
+    let mut req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::CONTENT_TYPE, "application/json");
+    if let Some((cookie, csrf)) = session {
+        req = req
+            .header(header::COOKIE, cookie.as_str())
+            .header(auth::CSRF_HEADER, csrf.as_str());
+    }
+    let res = app
+        .clone()
+        .oneshot(req.body(Body::from(body.to_string())).unwrap())
+        .await
+        .unwrap();
+    let status = res.status();
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    (status, String::from_utf8_lossy(&bytes).to_string())
+}
+
+async fn login(app: &axum::Router, role: Role) -> (String, String) {
+    let body = format!(
+        r#"{{"user":"{0}","password":"{PASSWORD}","role":"{0}"}}"#,
+        role.as_str()
+    );
+    let req = Request::builder()
+        .method("POST")
+        .uri("/api/login")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body))
+        .unwrap();
+    let res = app.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "login as {}", role.as_str());
+    let cookie = res
+        .headers()
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let cookie = cookie.split(';').next().unwrap().to_string();
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    (cookie, v["csrf"].as_str().unwrap().to_string())
+}
+
+/// Who may call each route: `None` = public, `Some(roles)`.
+fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
+    let all = Role::ALL.to_vec();
+    let governance = vec![
+        Applicant,
+        ReviewCommitteeMember,
+        ChiefOfPolice,
+        PortfolioHolder,
+        CompetentAuthority,
+        PrivacyOfficer,
+    ];
+    let oversight = vec![
+        Auditor,
+        PrivacyOfficer,
+        ReviewCommitteeMember,
+        ChiefOfPolice,
+        Administrator,
+    ];
+    BTreeMap::from([
+        (("GET", "/api/health"), None),
+        (("GET", "/api/openapi.json"), None),
+        (("POST", "/api/login"), None),
+        (("GET", "/api/public/register"), None),
+        (("POST", "/api/logout"), Some(all.clone())),
+        (("GET", "/api/me"), Some(all.clone())),
+        (("GET", "/api/deployments"), Some(all.clone())),
+        (("GET", "/api/deployments/{id}"), Some(all.clone())),
+        (
+            ("POST", "/api/deployments/{id}/decisions"),
+            Some(governance),
+        ),
+        (("GET", "/api/ledger/checkpoint"), Some(all)),
+        (
+            ("GET", "/api/ledger/entries/{index}"),
+            Some(oversight.clone()),
+        ),
+        (("GET", "/api/ledger/verify"), Some(oversight)),
+        (("GET", "/api/admin/accounts"), Some(vec![Administrator])),
+        (("POST", "/api/admin/accounts"), Some(vec![Administrator])),
+    ])
+}
+
+#[tokio::test]
+async fn every_route_and_every_role() {
+    let app = app(state("matrix"));
+    let expected = expectations();
+    for r in ROUTES {
+        assert!(
+            expected.contains_key(&(r.method, r.path)),
+            "route {} {} has no expectation in this test",
+            r.method,
+            r.path
+        );
+    }
+    assert_eq!(
+        expected.len(),
+        ROUTES.len(),
+        "the test expects routes that do not exist"
+    );
+    let mut sessions = BTreeMap::new();
+    for role in Role::ALL {
+        sessions.insert(role, login(&app, role).await);
+    }
+    let mut checked = 0;
+    for r in ROUTES {
+        let path = r.path.replace("{id}", "retro").replace("{index}", "0");
+        let allowed = &expected[&(r.method, r.path)];
+        // Anonymous.
+        let (status, body) = call(&app, r.method, &path, None, "{}").await;
+        match allowed {
+            None => assert_ne!(
+                status,
+                StatusCode::UNAUTHORIZED,
+                "{} {path} is public",
+                r.method
+            ),
+            Some(_) => assert_eq!(
+                status,
+                StatusCode::UNAUTHORIZED,
+                "{} {path} anonymously: {body}",
+                r.method
+            ),
+        }
+        for role in Role::ALL {
+            if r.path == "/api/logout" {
+                continue; // would end the session the rest of the test uses; checked below
+            }
+            let (status, body) = call(&app, r.method, &path, Some(&sessions[&role]), "{}").await;
+            let may = allowed.as_ref().is_none_or(|roles| roles.contains(&role));
+            if may {
+                assert!(
+                    status != StatusCode::FORBIDDEN
+                        && status != StatusCode::UNAUTHORIZED
+                        && status != StatusCode::NOT_IMPLEMENTED,
+                    "{} {path} as {}: {status} {body}",
+                    r.method,
+                    role.as_str()
+                );
+            } else {
+                assert_eq!(
+                    status,
+                    StatusCode::FORBIDDEN,
+                    "{} {path} as {}: {body}",
+                    r.method,
+                    role.as_str()
+                );
+                assert!(body.contains("\"type\":\"forbidden\""), "{body}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 150, "{checked}");
+    // Logout ends the session: the next request is anonymous.
+    let auditor = sessions[&Auditor].clone();
+    assert_eq!(
+        call(&app, "POST", "/api/logout", Some(&auditor), "")
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        call(&app, "GET", "/api/me", Some(&auditor), "").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn state_changes_need_the_csrf_token_and_sessions_their_cookie() {
+    let app = app(state("csrf"));
+    let (cookie, _) = login(&app, Administrator).await;
+    let wrong = (cookie.clone(), "not-the-token".to_string());
+    let (status, body) = call(&app, "POST", "/api/admin/accounts", Some(&wrong), "{}").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(body.contains("CSRF"), "{body}");
+    // GETs do not need it.
+    assert_eq!(
+        call(&app, "GET", "/api/admin/accounts", Some(&wrong), "")
+            .await
+            .0,
+        StatusCode::OK
+    );
+    // A forged cookie is nobody.
+    let forged = ("waarborg_session=AAAA".to_string(), String::new());
+    assert_eq!(
+        call(&app, "GET", "/api/me", Some(&forged), "").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn logins_are_throttled_and_errors_do_not_reveal_names() {
+    let app = app(state("throttle"));
+    let attempt = |user: &str, password: &str| {
+        format!(r#"{{"user":"{user}","password":"{password}","role":"auditor"}}"#)
+    };
+    let (s1, b1) = call(
+        &app,
+        "POST",
+        "/api/login",
+        None,
+        &attempt("nobody", "whatever-whatever"),
+    )
+    .await;
+    let (s2, b2) = call(
+        &app,
+        "POST",
+        "/api/login",
+        None,
+        &attempt("auditor", "whatever-whatever"),
+    )
+    .await;
+    assert_eq!(
+        (s1, s2),
+        (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED)
+    );
+    assert_eq!(b1, b2, "an unknown name and a wrong password look the same");
+    for _ in 0..4 {
+        call(
+            &app,
+            "POST",
+            "/api/login",
+            None,
+            &attempt("auditor", "whatever-whatever"),
+        )
+        .await;
+    }
+    // Locked now, even with the right password.
+    let (status, body) = call(
+        &app,
+        "POST",
+        "/api/login",
+        None,
+        &attempt("auditor", PASSWORD),
+    )
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    // The wrong role for an account is refused.
+    let (status, _) = call(
+        &app,
+        "POST",
+        "/api/login",
+        None,
+        r#"{"user":"examiner","password":"correct horse battery staple","role":"auditor"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Malformed JSON gets a problem document.
+    let (status, body) = call(&app, "POST", "/api/login", None, "{not json").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("malformed JSON"), "{body}");
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_route() {
+    let app = app(state("openapi"));
+    let (status, body) = call(&app, "GET", "/api/openapi.json", None, "").await;
+    assert_eq!(status, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["openapi"], "3.1.0");
+    for r in ROUTES {
+        assert!(
+            v["paths"][r.path][r.method.to_lowercase()].is_object(),
+            "{} {}",
+            r.method,
+            r.path
+        );
+    }
+    let (status, body) = call(&app, "GET", "/api/nothing/here", None, "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("openapi.json"));
+}
