@@ -8,6 +8,7 @@ mod bench;
 mod bench_search;
 mod face;
 mod govern;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -59,6 +60,13 @@ enum Command {
         #[command(subcommand)]
         command: govern::GateCommand,
     },
+    /// Run the web service.
+    Serve(serve::ServeArgs),
+    /// Accounts: create the first administrator, list accounts.
+    Admin {
+        #[command(subcommand)]
+        command: serve::AdminCommand,
+    },
     /// Measure speed (see bench/ for side-by-side comparisons).
     Bench {
         #[command(subcommand)]
@@ -105,6 +113,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Deployment { command } => govern::deployment(command),
         Command::Case { command } => govern::case(command),
         Command::Gate { command } => govern::gate(command),
+        Command::Serve(args) => serve::serve(args),
+        Command::Admin { command } => serve::admin(command),
         Command::Demo { engine, data, key } => {
             ModelCache::from_env().install(&mut |line| eprintln!("{line}"))?;
             face::demo(&engine, &data, &key)

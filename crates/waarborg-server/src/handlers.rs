@@ -26,8 +26,19 @@ type Result<T> = std::result::Result<T, Problem>;
 
 /// JSON bodies with a problem+json answer when malformed.
 fn body<T>(json: std::result::Result<Json<T>, JsonRejection>) -> Result<T> {
-    json.map(|Json(v)| v)
-        .map_err(|e| Problem::bad_request(format!("malformed JSON body: {}", e.body_text())))
+    json.map(|Json(v)| v).map_err(|e| {
+        let status = e.status();
+        let kind = if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            "too_large"
+        } else {
+            "bad_request"
+        };
+        Problem::new(
+            status,
+            kind,
+            format!("request body refused: {}", e.body_text()),
+        )
+    })
 }
 
 pub async fn health() -> Json<Value> {

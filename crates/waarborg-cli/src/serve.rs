@@ -1,0 +1,166 @@
+//! `waarborg serve` and `waarborg admin create`.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand};
+use waarborg_govern::Role;
+use waarborg_server::{auth, AppState};
+use waarborg_store::{Account, AccountStore, SqliteStore};
+
+use crate::audit::{DataArgs, KeyArgs};
+use crate::govern::STORE_FILE;
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0: any free port, printed at start).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+    /// Mark cookies `Secure` (set when a TLS proxy sits in front).
+    #[arg(long)]
+    secure_cookies: bool,
+    #[command(flatten)]
+    data: DataArgs,
+    #[command(flatten)]
+    key: KeyArgs,
+}
+
+fn open_store(data: &DataArgs) -> anyhow::Result<SqliteStore> {
+    let dir = data.dir();
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let store = SqliteStore::open(&dir.join(STORE_FILE))?;
+    if waarborg_store::Store::frameworks(&store)?.is_empty() {
+        waarborg_store::Store::import_framework(
+            &store,
+            &waarborg_govern::framework::Framework::default_template(),
+        )?;
+    }
+    Ok(store)
+}
+
+pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let store = open_store(&args.data)?;
+    if !store
+        .accounts()?
+        .iter()
+        .any(|a| a.roles.contains(&Role::Administrator))
+    {
+        eprintln!("no administrator yet: create one with `waarborg admin create --user NAME --role administrator --unit UNIT`");
+    }
+    let signer = args.key.signer(&args.data.dir(), true)?;
+    let (ledger, _) = waarborg_ledger::Ledger::open(&args.data.ledger_dir(), signer)?;
+    let state = Arc::new(AppState {
+        store,
+        ledger,
+        secure_cookies: args.secure_cookies,
+        clock: waarborg_server::system_clock,
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(args.bind)
+            .await
+            .with_context(|| format!("listening on {}", args.bind))?;
+        let addr = listener.local_addr()?;
+        println!("listening on http://{addr}");
+        use std::io::Write;
+        std::io::stdout().flush()?;
+        axum::serve(listener, waarborg_server::app(state))
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+        anyhow::Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an account. The password is generated and printed once, or read from stdin.
+    Create {
+        /// Login name (pseudonymous id).
+        #[arg(long)]
+        user: String,
+        /// Name shown in the interface (default: the login name).
+        #[arg(long)]
+        name: Option<String>,
+        /// Roles, comma-separated (e.g. `administrator`).
+        #[arg(long, value_delimiter = ',', required = true)]
+        role: Vec<String>,
+        /// Organisational unit.
+        #[arg(long)]
+        unit: String,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// List the accounts.
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+pub fn admin(command: AdminCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        AdminCommand::Create {
+            user,
+            name,
+            role,
+            unit,
+            password_stdin,
+            data,
+        } => {
+            let roles = role
+                .iter()
+                .map(|r| Role::parse(r).with_context(|| format!("unknown role {r:?}")))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let password = if password_stdin {
+                let mut p = String::new();
+                std::io::stdin().read_to_string(&mut p)?;
+                p.trim_end_matches(['\r', '\n']).to_string()
+            } else {
+                auth::generate_password().map_err(|p| anyhow::anyhow!(p.detail))?
+            };
+            let account = Account {
+                user: user.clone(),
+                display_name: name.unwrap_or_else(|| user.clone()),
+                roles,
+                unit,
+                portfolio: None,
+                disabled: false,
+                failed_logins: 0,
+                locked_until: 0,
+            };
+            let store = open_store(&data)?;
+            if let Err(p) = auth::create_account(&store, &account, &password) {
+                bail!("{}", p.detail);
+            }
+            if password_stdin {
+                println!("created {user}");
+            } else {
+                println!("created {user}; password (shown once): {password}");
+            }
+        }
+        AdminCommand::List { data } => {
+            for a in open_store(&data)?.accounts()? {
+                let roles: Vec<&str> = a.roles.iter().map(|r| r.as_str()).collect();
+                println!(
+                    "{:<24} {:<40} {}{}",
+                    a.user,
+                    roles.join(","),
+                    a.unit,
+                    if a.disabled { " (disabled)" } else { "" }
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,144 @@
+//! `waarborg admin create` and `waarborg serve` over real HTTP on loopback.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+
+fn http(addr: &str, request: &str) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+fn request(method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> String {
+    let mut r = format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n", body.len());
+    for (k, v) in headers {
+        r.push_str(&format!("{k}: {v}\r\n"));
+    }
+    r.push_str("\r\n");
+    r.push_str(body);
+    r
+}
+
+#[test]
+fn the_first_administrator_logs_in_over_http() {
+    let data = std::env::temp_dir().join(format!("waarborg-serve-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let exe = env!("CARGO_BIN_EXE_waarborg");
+    let out = Command::new(exe)
+        .args([
+            "admin",
+            "create",
+            "--user",
+            "admin-1",
+            "--role",
+            "administrator",
+            "--unit",
+            "it",
+            "--data",
+        ])
+        .arg(&data)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let password = text
+        .rsplit("(shown once): ")
+        .next()
+        .unwrap()
+        .trim()
+        .to_string();
+    assert_eq!(password.len(), 24);
+    // A weak password from stdin is refused.
+    let mut child = Command::new(exe)
+        .args([
+            "admin",
+            "create",
+            "--user",
+            "weak",
+            "--role",
+            "auditor",
+            "--unit",
+            "x",
+            "--password-stdin",
+            "--data",
+        ])
+        .arg(&data)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"short\n").unwrap();
+    let weak = child.wait_with_output().unwrap();
+    assert!(
+        !weak.status.success()
+            && String::from_utf8_lossy(&weak.stderr).contains("at least 12 characters")
+    );
+
+    let mut server = Command::new(exe)
+        .args(["serve", "--bind", "127.0.0.1:0", "--data"])
+        .arg(&data)
+        .env_remove("WAARBORG_LEDGER_KEY")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_string();
+
+    let health = http(&addr, &request("GET", "/api/health", &[], ""));
+    assert!(
+        health.starts_with("HTTP/1.1 200") && health.contains("\"ok\""),
+        "{health}"
+    );
+    let body = format!(r#"{{"user":"admin-1","password":"{password}","role":"administrator"}}"#);
+    let login = http(&addr, &request("POST", "/api/login", &[], &body));
+    assert!(login.starts_with("HTTP/1.1 200"), "{login}");
+    let cookie = login
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let me = http(
+        &addr,
+        &request("GET", "/api/me", &[("Cookie", &cookie)], ""),
+    );
+    assert!(me.contains("\"role\":\"administrator\""), "{me}");
+    // An oversized body is refused before it is read whole.
+    let huge = "x".repeat(21 * 1024 * 1024);
+    let too_big = http(&addr, &request("POST", "/api/login", &[], &huge));
+    assert!(
+        too_big.starts_with("HTTP/1.1 413"),
+        "{}",
+        &too_big[..too_big.len().min(200)]
+    );
+    // A wrong content type is refused with a problem document.
+    let wrong_type = http(
+        &addr,
+        &request("POST", "/api/login", &[], "user=a").replace("application/json", "text/plain"),
+    );
+    assert!(
+        wrong_type.starts_with("HTTP/1.1 415") && wrong_type.contains("application/problem+json"),
+        "{wrong_type}"
+    );
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let _ = std::fs::remove_dir_all(&data);
+}
