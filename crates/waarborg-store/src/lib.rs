@@ -180,6 +180,33 @@ pub trait AccountStore: Send + Sync {
     fn delete_session(&self, token_hash: &str) -> Result<()>;
 }
 
+/// Versioned JSON documents of a kind (searches, ...), with the same optimistic
+/// concurrency and before-commit step as the domain's aggregates.
+pub trait DocumentStore: Send + Sync {
+    /// Stores a new document (version 1); `owner` is indexed for listings.
+    fn create_document(
+        &self,
+        kind: &str,
+        id: &str,
+        owner: &str,
+        body: &serde_json::Value,
+        before_commit: BeforeCommit,
+    ) -> Result<()>;
+    /// A document and its version.
+    fn document(&self, kind: &str, id: &str) -> Result<Option<(serde_json::Value, u64)>>;
+    /// Documents of a kind, newest id last; only `owner`'s when given.
+    fn documents(&self, kind: &str, owner: Option<&str>) -> Result<Vec<serde_json::Value>>;
+    /// Saves a changed document if still at `expected`.
+    fn save_document(
+        &self,
+        kind: &str,
+        id: &str,
+        body: &serde_json::Value,
+        expected: u64,
+        before_commit: BeforeCommit,
+    ) -> Result<u64>;
+}
+
 /// The migrations, in order; the schema version is their count.
 const MIGRATIONS: &[&str] = &[
     // 1: frameworks, deployments, cases.
@@ -219,6 +246,16 @@ const MIGRATIONS: &[&str] = &[
         expires INTEGER NOT NULL
     );
     CREATE INDEX sessions_by_user ON sessions (user);",
+    // 3: documents of other kinds (searches and their identifications, ...), versioned.
+    "CREATE TABLE documents (
+        kind TEXT NOT NULL,
+        id TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (kind, id)
+    );
+    CREATE INDEX documents_by_owner ON documents (kind, owner);",
 ];
 
 /// The SQLite store.
@@ -338,6 +375,103 @@ impl SqliteStore {
             params![body, expected + 1, key],
         )
         .map_err(db("saving"))?;
+        before_commit().map_err(StoreError::BeforeCommit)?;
+        tx.commit().map_err(db("committing"))?;
+        Ok(expected + 1)
+    }
+}
+
+impl DocumentStore for SqliteStore {
+    fn create_document(
+        &self,
+        kind: &str,
+        id: &str,
+        owner: &str,
+        body: &serde_json::Value,
+        before_commit: BeforeCommit,
+    ) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db("starting an insert"))?;
+        let inserted = tx
+            .execute(
+                "INSERT OR IGNORE INTO documents (kind, id, owner, version, body) VALUES (?1, ?2, ?3, 1, ?4)",
+                params![kind, id, owner, body.to_string()],
+            )
+            .map_err(db("storing a document"))?;
+        if inserted == 0 {
+            return Err(StoreError::Exists(format!("{kind} {id}")));
+        }
+        before_commit().map_err(StoreError::BeforeCommit)?;
+        tx.commit().map_err(db("committing"))?;
+        Ok(())
+    }
+
+    fn document(&self, kind: &str, id: &str) -> Result<Option<(serde_json::Value, u64)>> {
+        let row: Option<(String, u64)> = self
+            .conn()
+            .query_row(
+                "SELECT body, version FROM documents WHERE kind = ?1 AND id = ?2",
+                params![kind, id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(db("reading a document"))?;
+        row.map(|(b, v)| Ok((decode(id, &b)?, v))).transpose()
+    }
+
+    fn documents(&self, kind: &str, owner: Option<&str>) -> Result<Vec<serde_json::Value>> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT id, body FROM documents WHERE kind = ?1 AND (?2 IS NULL OR owner = ?2) ORDER BY rowid")
+            .map_err(db("listing documents"))?;
+        let rows = stmt
+            .query_map(params![kind, owner], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .map_err(db("listing documents"))?;
+        rows.map(|r| {
+            let (id, body) = r.map_err(db("listing documents"))?;
+            decode(&id, &body)
+        })
+        .collect()
+    }
+
+    fn save_document(
+        &self,
+        kind: &str,
+        id: &str,
+        body: &serde_json::Value,
+        expected: u64,
+        before_commit: BeforeCommit,
+    ) -> Result<u64> {
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db("starting a save"))?;
+        let changed = tx
+            .execute(
+                "UPDATE documents SET body = ?1, version = ?2 WHERE kind = ?3 AND id = ?4 AND version = ?5",
+                params![body.to_string(), expected + 1, kind, id, expected],
+            )
+            .map_err(db("saving a document"))?;
+        if changed == 0 {
+            let found: u64 = tx
+                .query_row(
+                    "SELECT version FROM documents WHERE kind = ?1 AND id = ?2",
+                    params![kind, id],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db("reading a version"))?
+                .unwrap_or(0);
+            return Err(StoreError::Conflict {
+                what: format!("{kind} {id}"),
+                expected,
+                found,
+            });
+        }
         before_commit().map_err(StoreError::BeforeCommit)?;
         tx.commit().map_err(db("committing"))?;
         Ok(expected + 1)

@@ -91,7 +91,7 @@ fn aggregates_round_trip_through_a_reopened_file() {
     .unwrap();
     {
         let store = SqliteStore::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 2);
+        assert_eq!(store.schema_version().unwrap(), 3);
         store.import_framework(&f).unwrap();
         store.import_framework(&f).unwrap(); // idempotent
         store.create_deployment(&d).unwrap();
@@ -102,7 +102,7 @@ fn aggregates_round_trip_through_a_reopened_file() {
         store.create_case(&c).unwrap();
     }
     let store = SqliteStore::open(&path).unwrap(); // migrations do not run twice
-    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(store.schema_version().unwrap(), 3);
     assert_eq!(store.framework(&f.id()).unwrap(), Some(f.clone()));
     assert_eq!(
         store.latest_framework("inzetkader-template").unwrap(),
@@ -149,7 +149,7 @@ fn a_database_from_a_newer_waarborg_is_refused() {
     match SqliteStore::open(&path) {
         Err(StoreError::TooNew {
             found: 99,
-            known: 2,
+            known: 3,
         }) => {}
         other => panic!("{:?}", other.err()),
     }
@@ -319,11 +319,13 @@ fn an_older_database_is_migrated_and_keeps_its_data() {
     }
     // Make it look like a database written before migration 2 existed.
     let conn = rusqlite_connection(&path);
-    conn.execute_batch("DROP TABLE sessions; DROP TABLE accounts; PRAGMA user_version = 1;")
-        .unwrap();
+    conn.execute_batch(
+        "DROP TABLE documents; DROP TABLE sessions; DROP TABLE accounts; PRAGMA user_version = 1;",
+    )
+    .unwrap();
     drop(conn);
     let store = SqliteStore::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(store.schema_version().unwrap(), 3);
     assert_eq!(store.framework(&f.id()).unwrap(), Some(f));
     use waarborg_store::{Account, AccountStore};
     let account = Account {
@@ -340,4 +342,47 @@ fn an_older_database_is_migrated_and_keeps_its_data() {
         .create_account(&account, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA")
         .unwrap();
     assert_eq!(store.account("admin").unwrap(), Some((account, 1)));
+}
+
+#[test]
+fn documents_are_versioned_and_logged_before_commit() {
+    use waarborg_store::DocumentStore;
+    let store = SqliteStore::open_in_memory().unwrap();
+    let doc = serde_json::json!({"stage": "searched"});
+    store
+        .create_document("search", "s1", "examiner-1", &doc, &mut ok)
+        .unwrap();
+    assert!(matches!(
+        store.create_document("search", "s1", "x", &doc, &mut ok),
+        Err(StoreError::Exists(_))
+    ));
+    let mut failing = || Err("ledger down".to_string());
+    assert!(store
+        .create_document("search", "s2", "x", &doc, &mut failing)
+        .is_err());
+    assert_eq!(
+        store.document("search", "s2").unwrap(),
+        None,
+        "nothing stored when the log fails"
+    );
+    let changed = serde_json::json!({"stage": "proposed"});
+    assert_eq!(
+        store
+            .save_document("search", "s1", &changed, 1, &mut ok)
+            .unwrap(),
+        2
+    );
+    assert!(matches!(
+        store.save_document("search", "s1", &doc, 1, &mut ok),
+        Err(StoreError::Conflict { found: 2, .. })
+    ));
+    assert_eq!(store.document("search", "s1").unwrap(), Some((changed, 2)));
+    store
+        .create_document("search", "s3", "examiner-2", &doc, &mut ok)
+        .unwrap();
+    assert_eq!(
+        store.documents("search", Some("examiner-2")).unwrap().len(),
+        1
+    );
+    assert_eq!(store.documents("search", None).unwrap().len(), 2);
 }
