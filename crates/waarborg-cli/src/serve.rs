@@ -50,6 +50,27 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     {
         eprintln!("no administrator yet: create one with `waarborg admin create --user NAME --role administrator --unit UNIT`");
     }
+    // The engine and the reference index; without models the service still runs its
+    // governance routes and answers biometric ones with 503.
+    let engine = match waarborg_models::ModelCache::from_env().require() {
+        Ok(paths) => Some(Arc::new(waarborg_face::FaceEngine::load(
+            &waarborg_face::EnginePaths {
+                runtime_library: paths.runtime_library,
+                detector: paths.detector,
+                recognizer: paths.recognizer,
+            },
+            waarborg_face::EngineConfig::default(),
+        )?)),
+        Err(e) => {
+            eprintln!("face engine not loaded ({e}); biometric routes will answer 503");
+            None
+        }
+    };
+    let (index, _) = waarborg_index::Index::open(
+        &args.data.dir().join("index"),
+        waarborg_index::IndexConfig::default(),
+    )?;
+    let index = Some(Arc::new(index));
     let signer = args.key.signer(&args.data.dir(), true)?;
     let (ledger, _) = waarborg_ledger::Ledger::open(&args.data.ledger_dir(), signer)?;
     let state = Arc::new(AppState {
@@ -57,6 +78,9 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         ledger,
         secure_cookies: args.secure_cookies,
         clock: waarborg_server::system_clock,
+        engine,
+        index,
+        probes_dir: args.data.dir().join("probes"),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -15,6 +15,7 @@
 
 pub mod actor;
 pub mod case;
+pub mod demo;
 pub mod framework;
 pub mod gate;
 pub mod identification;

@@ -769,3 +769,17 @@ fn decisions_must_give_reasons_and_record_them() {
         (State::Active, State::Suspended, "chief-1")
     );
 }
+
+#[test]
+fn the_demo_deployment_passes_the_real_chain() {
+    let f = Framework::default_template();
+    let mut d = Deployment::new(
+        "catch-demo",
+        "demo",
+        waarborg_govern::demo::catch_like_content(vec![MODEL_A.into(), MODEL_B.into()], T0),
+    )
+    .unwrap();
+    let events = waarborg_govern::demo::approve_through_chain(&mut d, 1, &f, T0).unwrap();
+    assert_eq!(d.revision(1).unwrap().state, State::Active);
+    assert!(events.len() >= 10);
+}

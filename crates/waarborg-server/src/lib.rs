@@ -15,6 +15,7 @@ pub mod auth;
 mod handlers;
 pub mod problem;
 pub mod routes;
+pub mod search;
 
 use std::sync::Arc;
 
@@ -34,6 +35,12 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The clock, in seconds since 1970 (tests replace it).
     pub clock: fn() -> i64,
+    /// The face engine (absent: biometric routes answer 503).
+    pub engine: Option<Arc<waarborg_face::FaceEngine>>,
+    /// The reference index.
+    pub index: Option<Arc<waarborg_index::Index>>,
+    /// Where probe images are kept (by SHA-256).
+    pub probes_dir: std::path::PathBuf,
 }
 
 impl AppState {

@@ -70,6 +70,9 @@ pub const OVERSIGHT_ROLES: &[Role] = &[
     Administrator,
 ];
 
+/// Roles that read searches (each sees what is theirs to see).
+pub const SEARCH_READERS: &[Role] = &[Examiner, Verifier, Auditor, PrivacyOfficer];
+
 /// Every route of the service.
 pub const ROUTES: &[RouteSpec] = &[
     RouteSpec {
@@ -145,6 +148,48 @@ pub const ROUTES: &[RouteSpec] = &[
         summary: "Verify the whole ledger now",
     },
     RouteSpec {
+        method: "POST",
+        path: "/api/searches",
+        access: Access::Roles(&[Examiner]),
+        summary: "Submit a probe image (body) for a case: faces with their quality",
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/searches",
+        access: Access::Roles(SEARCH_READERS),
+        summary: "Your searches; a verifier's queue; all, for oversight",
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/searches/{id}",
+        access: Access::Roles(SEARCH_READERS),
+        summary: "One search, as its reader may see it",
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/searches/{id}/choose",
+        access: Access::Roles(&[Examiner]),
+        summary: "Search the reference database with one face",
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/searches/{id}/insufficient",
+        access: Access::Roles(&[Examiner]),
+        summary: "Stop: insufficient quality",
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/searches/{id}/proposal",
+        access: Access::Roles(&[Examiner]),
+        summary: "The examiner's proposal with reasoning",
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/searches/{id}/verifications",
+        access: Access::Roles(&[Verifier]),
+        summary: "An independent verification",
+    },
+    RouteSpec {
         method: "GET",
         path: "/api/admin/accounts",
         access: Access::Roles(&[Administrator]),
@@ -172,6 +217,13 @@ fn handler(spec: &RouteSpec) -> MethodRouter<Arc<AppState>> {
         ("GET", "/api/ledger/checkpoint") => get(handlers::checkpoint),
         ("GET", "/api/ledger/entries/{index}") => get(handlers::ledger_entry),
         ("GET", "/api/ledger/verify") => get(handlers::ledger_verify),
+        ("POST", "/api/searches") => post(crate::search::submit),
+        ("GET", "/api/searches") => get(crate::search::list),
+        ("GET", "/api/searches/{id}") => get(crate::search::show),
+        ("POST", "/api/searches/{id}/choose") => post(crate::search::choose),
+        ("POST", "/api/searches/{id}/insufficient") => post(crate::search::insufficient),
+        ("POST", "/api/searches/{id}/proposal") => post(crate::search::proposal),
+        ("POST", "/api/searches/{id}/verifications") => post(crate::search::verify),
         ("GET", "/api/admin/accounts") => get(handlers::accounts),
         ("POST", "/api/admin/accounts") => post(handlers::create_account),
         // A route in the table without a handler answers 501 (and fails the route test).

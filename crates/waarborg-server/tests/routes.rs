@@ -45,6 +45,9 @@ fn state(name: &str) -> Arc<AppState> {
         ledger,
         secure_cookies: false,
         clock,
+        engine: None,
+        index: None,
+        probes_dir: dir.join("probes"),
     })
 }
 
@@ -145,6 +148,28 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
             Some(oversight.clone()),
         ),
         (("GET", "/api/ledger/verify"), Some(oversight)),
+        (("POST", "/api/searches"), Some(vec![Examiner])),
+        (
+            ("GET", "/api/searches"),
+            Some(vec![Examiner, Verifier, Auditor, PrivacyOfficer]),
+        ),
+        (
+            ("GET", "/api/searches/{id}"),
+            Some(vec![Examiner, Verifier, Auditor, PrivacyOfficer]),
+        ),
+        (("POST", "/api/searches/{id}/choose"), Some(vec![Examiner])),
+        (
+            ("POST", "/api/searches/{id}/insufficient"),
+            Some(vec![Examiner]),
+        ),
+        (
+            ("POST", "/api/searches/{id}/proposal"),
+            Some(vec![Examiner]),
+        ),
+        (
+            ("POST", "/api/searches/{id}/verifications"),
+            Some(vec![Verifier]),
+        ),
         (("GET", "/api/admin/accounts"), Some(vec![Administrator])),
         (("POST", "/api/admin/accounts"), Some(vec![Administrator])),
     ])

@@ -1,0 +1,163 @@
+//! A demo organisation's first deployment, taken through the real review chain by the
+//! people whose role each step is. Used by the demo, the walkthrough and tests; nothing
+//! here bypasses a rule.
+
+use crate::actor::{Actor, Portfolio, Role, Timestamp};
+use crate::framework::{Establishment, Framework};
+use crate::revision::*;
+use crate::GovernError;
+
+/// The demo's people: (user, role, unit).
+pub const PEOPLE: &[(&str, Role, &str)] = &[
+    ("applicant-1", Role::Applicant, "biometrics-centre"),
+    ("member-1", Role::ReviewCommitteeMember, "committee"),
+    ("member-2", Role::ReviewCommitteeMember, "committee"),
+    ("member-3", Role::ReviewCommitteeMember, "committee"),
+    ("chief-1", Role::ChiefOfPolice, "leadership"),
+    (
+        "prosecutor-1",
+        Role::CompetentAuthority,
+        "public-prosecution",
+    ),
+    ("privacy-1", Role::PrivacyOfficer, "privacy"),
+    ("examiner-1", Role::Examiner, "biometrics-centre"),
+    ("verifier-1", Role::Verifier, "biometrics-centre"),
+    ("verifier-2", Role::Verifier, "biometrics-centre"),
+    ("officer-1", Role::Requester, "investigation"),
+    (
+        "manager-1",
+        Role::ReferenceDatabaseManager,
+        "biometrics-centre",
+    ),
+    ("digital-1", Role::PortfolioHolder, "board"),
+    ("auditor-1", Role::Auditor, "audit"),
+    ("admin-1", Role::Administrator, "it"),
+];
+
+fn actor(user: &str) -> Actor {
+    let (u, role, unit) =
+        PEOPLE
+            .iter()
+            .find(|p| p.0 == user)
+            .copied()
+            .unwrap_or((user, Role::Auditor, "unknown"));
+    Actor {
+        portfolio: (role == Role::PortfolioHolder).then_some(Portfolio::Digitalisation),
+        ..Actor::new(u, role, unit)
+    }
+}
+
+/// A retrospective search deployment like CATCH's, pinned to `model_sha256`, valid for a
+/// year from `from`.
+pub fn catch_like_content(model_sha256: Vec<String>, from: Timestamp) -> RevisionContent {
+    RevisionContent {
+        purpose: "Identify suspects of offences with a maximum sentence of four years or more from recorded images".into(),
+        domain: Domain::CriminalInvestigation,
+        mode: Mode::Retrospective,
+        system: "waarborg".into(),
+        scope: Scope {
+            reference_databases: vec!["criminal".into()],
+            probe_sources: vec!["crime_scene_cctv".into(), "seized_material".into(), "bystander_photo".into()],
+            offence_categories: vec![],
+            min_max_sentence_years: 4,
+            area: "national".into(),
+            valid_from: from,
+            valid_until: from.plus(366 * Timestamp::DAY),
+        },
+        technology: Technology {
+            model_sha256,
+            detector_settings: "scrfd_500m_bnkps det_size=640x640 score>=0.5 nms=0.4".into(),
+            score_threshold: 0.2,
+            candidate_list_length: 20,
+        },
+        oversight: Oversight {
+            verifiers_required: 2,
+            examiners: vec!["examiner-1".into()],
+        },
+        retention: Retention {
+            probe_days: 365,
+            result_days: 3650,
+        },
+        reporting_duties: "Half-yearly to the review committee; yearly to the supervisory authorities".into(),
+        dpia: Dpia {
+            reference: "DPIA-DEMO-001".into(),
+            approved: true,
+        },
+        algorithm_register_text: "Retrospectieve gezichtsherkenning op opgenomen beelden bij misdrijven met een strafmaximum van vier jaar of meer (demo).".into(),
+        review_interval_days: 90,
+        urgent_use_allowed: true,
+        experiment: false,
+        corrects_defect: false,
+        applicant: "applicant-1".into(),
+        deploying_unit: "biometrics-centre".into(),
+    }
+}
+
+/// Takes revision `number` of `d` from draft to active at `now`, every step by its role;
+/// returns the events for the ledger.
+pub fn approve_through_chain(
+    d: &mut Deployment,
+    number: u32,
+    framework: &Framework,
+    now: Timestamp,
+) -> Result<Vec<Event>, GovernError> {
+    let judgements: Vec<Judgement> = framework
+        .factors
+        .iter()
+        .map(|f| &f.key)
+        .chain(framework.preconditions.iter().map(|p| &p.key))
+        .map(|key| Judgement {
+            key: key.clone(),
+            weighing: Weighing::Favourable,
+            reasons: format!("demo: {key} considered and satisfied"),
+        })
+        .collect();
+    let mut steps: Vec<(Actor, Command, &str)> = vec![(actor("applicant-1"), Command::Submit, "")];
+    for m in ["member-1", "member-2", "member-3"] {
+        steps.push((
+            actor(m),
+            Command::Assess {
+                judgements: judgements.clone(),
+            },
+            "",
+        ));
+    }
+    for p in &framework.preconditions {
+        if let Establishment::Attested { role } = p.established {
+            let who = PEOPLE
+                .iter()
+                .find(|x| x.1 == role)
+                .map_or("applicant-1", |x| x.0);
+            steps.push((
+                actor(who),
+                Command::Attest {
+                    precondition: p.key.clone(),
+                },
+                "",
+            ));
+        }
+    }
+    steps.push((
+        actor("member-1"),
+        Command::Advise {
+            outcome: AdviceOutcome::Positive,
+        },
+        "demo: all factors favourable",
+    ));
+    steps.push((
+        actor("chief-1"),
+        Command::Ratify,
+        "demo: ratified on positive advice",
+    ));
+    steps.push((
+        actor("prosecutor-1"),
+        Command::AuthorityDecision { approve: true },
+        "demo: no objection",
+    ));
+    steps.push((actor("applicant-1"), Command::Activate, ""));
+    let mut events = Vec::new();
+    for (a, c, why) in steps {
+        events.extend(d.apply(number, &a, c, why, framework, now)?);
+    }
+    Ok(events)
+}

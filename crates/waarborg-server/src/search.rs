@@ -1,0 +1,634 @@
+//! The search loop over HTTP: probe → faces with quality → chosen face → candidates →
+//! proposal → independent verifications. Every biometric step asks the gate first and is in
+//! the ledger before its result is answered; a refusal is itself a ledger entry.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap};
+use axum::{Extension, Json};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use waarborg_face::{DecodeLimits, QualityReport};
+use waarborg_govern::gate::{self, Action, Permit};
+use waarborg_govern::identification::{Conclusion, Identification, Verdict};
+use waarborg_govern::{Role, Timestamp};
+use waarborg_index::SearchParams;
+use waarborg_ledger::{BiometricOperation, Operation};
+use waarborg_store::{DocumentStore, Store};
+
+use crate::auth::Principal;
+use crate::problem::Problem;
+use crate::AppState;
+
+type Result<T> = std::result::Result<T, Problem>;
+
+const KIND: &str = "search";
+
+/// One face found in a probe.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FaceSummary {
+    /// `[x1, y1, x2, y2]` in the upright probe.
+    pub bbox: [f32; 4],
+    /// Quality measurements and verdict.
+    pub quality: QualityReport,
+}
+
+/// One candidate: a reference image, never an identification.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Candidate {
+    /// 1 = most similar.
+    pub rank: usize,
+    /// The template.
+    pub template: u64,
+    /// The reference image (template owner).
+    pub reference: u64,
+    /// Its reference database.
+    pub database: String,
+    /// Similarity (dot product of templates).
+    pub score: f32,
+}
+
+/// A search and everything that followed from it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SearchRecord {
+    /// Id.
+    pub id: String,
+    /// The examiner.
+    pub examiner: String,
+    /// The case.
+    pub case_number: String,
+    /// The deployment.
+    pub deployment: String,
+    /// `deployment/revision` the gate permitted.
+    pub revision: String,
+    /// SHA-256 of the probe.
+    pub probe_sha256: String,
+    /// The probe's source kind.
+    pub probe_source: String,
+    /// Faces found.
+    pub faces: Vec<FaceSummary>,
+    /// `detected`, `insufficient_quality` or `searched`.
+    pub stage: String,
+    /// The face searched with.
+    pub chosen: Option<usize>,
+    /// The candidate list.
+    pub candidates: Vec<Candidate>,
+    /// The path to an identification.
+    pub identification: Option<Identification>,
+    /// When the probe was submitted.
+    pub created: Timestamp,
+}
+
+fn engine_missing() -> Problem {
+    Problem::new(
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        "engine_unavailable",
+        "the face engine or the reference index is not loaded; install the models with `waarborg models install` and restart",
+    )
+}
+
+fn now_rfc3339() -> String {
+    waarborg_ledger::entry::now()
+}
+
+#[derive(Deserialize)]
+pub struct SubmitQuery {
+    deployment: String,
+    case: String,
+    probe_source: String,
+}
+
+/// Asks the gate; a refusal is logged and answered with 403.
+fn gate_check(
+    state: &AppState,
+    p: &Principal,
+    action: Action,
+    deployment: &str,
+    case_number: &str,
+    probe_source: &str,
+) -> Result<(Permit, Vec<String>)> {
+    let (d, _) = state
+        .store
+        .deployment(deployment)?
+        .ok_or_else(|| Problem::not_found(format!("no deployment {deployment}")))?;
+    let case = state.store.case(case_number)?.map(|(c, _)| c);
+    let engine = state.engine.as_ref().ok_or_else(engine_missing)?;
+    let fp = engine.fingerprint();
+    let models = vec![fp.detector_sha256.clone(), fp.recognizer_sha256.clone()];
+    let now = Timestamp(state.now());
+    let databases = d
+        .active_revision(now)
+        .map(|r| r.content.scope.reference_databases.clone())
+        .unwrap_or_default();
+    let result = gate::check(&gate::Request {
+        actor: &p.actor(),
+        action,
+        deployment: &d,
+        case: case.as_ref(),
+        reference_databases: &databases,
+        probe_source: Some(probe_source),
+        model_sha256: &models,
+        now,
+    });
+    match result {
+        Ok(permit) => Ok((permit, databases)),
+        Err(refusal) => {
+            let entry = waarborg_ledger::Event::Refusal(waarborg_ledger::Refusal {
+                user: p.account.user.clone(),
+                role: p.role.as_str().into(),
+                attempted: format!("{} under {deployment}", action.as_str()),
+                reason: format!("{}: {refusal}", refusal.code())
+                    .chars()
+                    .take(waarborg_ledger::entry::MAX_TEXT)
+                    .collect(),
+                deployment_revision: d
+                    .active_revision(now)
+                    .map(|r| format!("{}/{}", d.id, r.number)),
+                case_authorisation: Some(case_number.to_string())
+                    .filter(|c| !c.is_empty() && c.len() <= 128),
+            });
+            state
+                .ledger
+                .append(entry)
+                .map_err(|e| Problem::internal(e.to_string()))?;
+            Err(Problem::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "gate_refused",
+                format!("{}: {refusal}", refusal.code()),
+            ))
+        }
+    }
+}
+
+fn operation(
+    p: &Principal,
+    op: Operation,
+    s: &SearchRecord,
+    started: String,
+    models: Vec<String>,
+    outcome: String,
+    verifiers: Vec<String>,
+) -> waarborg_ledger::Event {
+    waarborg_ledger::Event::BiometricOperation(BiometricOperation {
+        operation: op,
+        started,
+        ended: now_rfc3339(),
+        user: p.account.user.clone(),
+        role: p.role.as_str().into(),
+        deployment_revision: Some(s.revision.clone()),
+        case_authorisation: Some(s.case_number.clone()),
+        reference_database: Some("criminal".into()).filter(|_| op == Operation::Search),
+        input_sha256: Some(s.probe_sha256.clone()),
+        verifiers,
+        model_sha256: models,
+        outcome: outcome
+            .chars()
+            .take(waarborg_ledger::entry::MAX_TEXT)
+            .collect(),
+    })
+}
+
+fn random_id() -> Result<String> {
+    let mut b = [0u8; 8];
+    getrandom::fill(&mut b).map_err(|e| Problem::internal(e.to_string()))?;
+    Ok(format!(
+        "S-{}",
+        b.iter().map(|x| format!("{x:02x}")).collect::<String>()
+    ))
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `POST /api/searches?deployment=&case=&probe_source=` with the probe image as the body.
+pub async fn submit(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    Query(q): Query<SubmitQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>> {
+    let ctype = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !matches!(
+        ctype,
+        "image/jpeg" | "image/png" | "image/webp" | "image/bmp" | "image/tiff"
+    ) {
+        return Err(Problem::new(axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", format!("send the probe as image/jpeg, image/png, image/webp, image/bmp or image/tiff, not {ctype:?}")));
+    }
+    let started = now_rfc3339();
+    let (permit, _) = gate_check(
+        &state,
+        &p,
+        Action::DetectForSearch,
+        &q.deployment,
+        &q.case,
+        &q.probe_source,
+    )?;
+    let engine = state.engine.clone().ok_or_else(engine_missing)?;
+    let bytes = body.to_vec();
+    let analysed = tokio::task::spawn_blocking(move || {
+        let image = waarborg_face::decode::decode(&bytes, &DecodeLimits::default())
+            .map_err(|e| Problem::bad_request(format!("the probe cannot be used: {e}")))?;
+        let faces = engine
+            .analyze(&image, false)
+            .map_err(|e| Problem::internal(e.to_string()))?;
+        Ok::<_, Problem>((bytes, faces))
+    })
+    .await
+    .map_err(|e| Problem::internal(e.to_string()))??;
+    let (bytes, faces) = analysed;
+    let sha = sha256_hex(&bytes);
+    let probe_path = state.probes_dir.join(&sha);
+    if !probe_path.exists() {
+        std::fs::create_dir_all(&state.probes_dir).map_err(|e| Problem::internal(e.to_string()))?;
+        let tmp = probe_path.with_extension("tmp");
+        std::fs::write(&tmp, &bytes)
+            .and_then(|()| std::fs::rename(&tmp, &probe_path))
+            .map_err(|e| Problem::internal(format!("storing the probe: {e}")))?;
+    }
+    let record = SearchRecord {
+        id: random_id()?,
+        examiner: p.account.user.clone(),
+        case_number: q.case.clone(),
+        deployment: q.deployment.clone(),
+        revision: permit.revision.clone(),
+        probe_sha256: sha,
+        probe_source: q.probe_source.clone(),
+        faces: faces
+            .iter()
+            .map(|f| FaceSummary {
+                bbox: f.bbox,
+                quality: f.quality.clone(),
+            })
+            .collect(),
+        stage: "detected".into(),
+        chosen: None,
+        candidates: Vec::new(),
+        identification: None,
+        created: Timestamp(state.now()),
+    };
+    let sufficient = faces.iter().filter(|f| f.quality.sufficient).count();
+    let fp = state
+        .engine
+        .as_ref()
+        .map(|e| vec![e.fingerprint().detector_sha256.clone()])
+        .unwrap_or_default();
+    let entry = operation(
+        &p,
+        Operation::Detect,
+        &record,
+        started,
+        fp,
+        format!("{} faces, {sufficient} of sufficient quality", faces.len()),
+        vec![],
+    );
+    let doc = serde_json::to_value(&record).map_err(|e| Problem::internal(e.to_string()))?;
+    let mut log = || {
+        state
+            .ledger
+            .append(entry.clone())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    state
+        .store
+        .create_document(KIND, &record.id, &record.examiner, &doc, &mut log)?;
+    Ok(Json(
+        json!({"search": record, "urgent_until": permit.urgent_until}),
+    ))
+}
+
+fn load(state: &AppState, id: &str) -> Result<(SearchRecord, u64)> {
+    let (doc, version) = state
+        .store
+        .document(KIND, id)?
+        .ok_or_else(|| Problem::not_found(format!("no search {id}")))?;
+    let record = serde_json::from_value(doc)
+        .map_err(|e| Problem::internal(format!("stored search {id} does not decode: {e}")))?;
+    Ok((record, version))
+}
+
+fn save(
+    state: &AppState,
+    record: &SearchRecord,
+    version: u64,
+    entry: waarborg_ledger::Event,
+) -> Result<()> {
+    let doc = serde_json::to_value(record).map_err(|e| Problem::internal(e.to_string()))?;
+    let mut log = || {
+        state
+            .ledger
+            .append(entry.clone())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    state
+        .store
+        .save_document(KIND, &record.id, &doc, version, &mut log)?;
+    Ok(())
+}
+
+fn own(p: &Principal, s: &SearchRecord) -> Result<()> {
+    if p.account.user != s.examiner {
+        return Err(Problem::forbidden(format!(
+            "search {} belongs to another examiner",
+            s.id
+        )));
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+pub struct ChooseBody {
+    face: usize,
+}
+
+/// `POST /api/searches/{id}/choose`: search the reference database with one face.
+pub async fn choose(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+    body: std::result::Result<Json<ChooseBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Value>> {
+    let Json(b) = body.map_err(|e| Problem::new(e.status(), "bad_request", e.body_text()))?;
+    let (mut s, version) = load(&state, &id)?;
+    own(&p, &s)?;
+    if s.stage != "detected" {
+        return Err(Problem::refused(format!(
+            "search {id} is already {}",
+            s.stage
+        )));
+    }
+    if b.face >= s.faces.len() {
+        return Err(Problem::bad_request(format!(
+            "face {} does not exist; the probe has {} faces",
+            b.face,
+            s.faces.len()
+        )));
+    }
+    if !s.faces[b.face].quality.sufficient {
+        return Err(Problem::refused(format!(
+            "face {} is of insufficient quality: {}",
+            b.face,
+            s.faces[b.face].quality.reasons.join("; ")
+        )));
+    }
+    let started = now_rfc3339();
+    let (permit, databases) = gate_check(
+        &state,
+        &p,
+        Action::Search,
+        &s.deployment,
+        &s.case_number,
+        &s.probe_source,
+    )?;
+    let (engine, index) = (
+        state.engine.clone().ok_or_else(engine_missing)?,
+        state.index.clone().ok_or_else(engine_missing)?,
+    );
+    let probe = std::fs::read(state.probes_dir.join(&s.probe_sha256))
+        .map_err(|e| Problem::internal(format!("the stored probe is missing: {e}")))?;
+    let face = b.face;
+    let params = SearchParams {
+        k: permit.candidate_list_length as usize,
+        min_score: Some(permit.score_threshold),
+        databases: Some(databases),
+        threads: 0,
+    };
+    let hits = tokio::task::spawn_blocking(move || {
+        let image = waarborg_face::decode::decode(&probe, &DecodeLimits::default())
+            .map_err(|e| Problem::internal(e.to_string()))?;
+        let faces = engine
+            .analyze(&image, true)
+            .map_err(|e| Problem::internal(e.to_string()))?;
+        let template = faces
+            .get(face)
+            .and_then(|f| f.embedding.clone())
+            .ok_or_else(|| Problem::internal("the chosen face was not found again"))?;
+        index
+            .search(&template, &params)
+            .map_err(|e| Problem::internal(e.to_string()))
+    })
+    .await
+    .map_err(|e| Problem::internal(e.to_string()))??;
+    s.candidates = hits
+        .iter()
+        .enumerate()
+        .map(|(i, h)| Candidate {
+            rank: i + 1,
+            template: h.template,
+            reference: h.owner,
+            database: h.database.clone(),
+            score: h.score,
+        })
+        .collect();
+    s.chosen = Some(face);
+    s.stage = "searched".into();
+    s.identification = Some(Identification::searched(
+        &s.id,
+        &s.case_number,
+        &s.examiner,
+        permit.verifiers_required,
+    ));
+    let models = state
+        .engine
+        .as_ref()
+        .map(|e| {
+            vec![
+                e.fingerprint().detector_sha256.clone(),
+                e.fingerprint().recognizer_sha256.clone(),
+            ]
+        })
+        .unwrap_or_default();
+    let entry = operation(
+        &p,
+        Operation::Search,
+        &s,
+        started,
+        models,
+        format!(
+            "{} candidates (never an identification)",
+            s.candidates.len()
+        ),
+        vec![],
+    );
+    save(&state, &s, version, entry)?;
+    Ok(Json(json!({"search": s})))
+}
+
+/// `POST /api/searches/{id}/insufficient`: stop, the probe's quality does not allow a search.
+pub async fn insufficient(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>> {
+    let (mut s, version) = load(&state, &id)?;
+    own(&p, &s)?;
+    if s.stage != "detected" {
+        return Err(Problem::refused(format!(
+            "search {id} is already {}",
+            s.stage
+        )));
+    }
+    s.stage = "insufficient_quality".into();
+    let entry = operation(
+        &p,
+        Operation::Detect,
+        &s,
+        now_rfc3339(),
+        vec![],
+        "insufficient quality: no search".into(),
+        vec![],
+    );
+    save(&state, &s, version, entry)?;
+    Ok(Json(json!({"search": s})))
+}
+
+#[derive(Deserialize)]
+pub struct ProposalBody {
+    conclusion: Conclusion,
+    reasoning: String,
+}
+
+/// `POST /api/searches/{id}/proposal`.
+pub async fn proposal(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+    body: std::result::Result<Json<ProposalBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Value>> {
+    let Json(b) = body.map_err(|e| Problem::new(e.status(), "bad_request", e.body_text()))?;
+    let (mut s, version) = load(&state, &id)?;
+    own(&p, &s)?;
+    if let Conclusion::Candidate { reference } = b.conclusion {
+        if !s.candidates.iter().any(|c| c.reference == reference) {
+            return Err(Problem::refused(format!(
+                "reference {reference} is not on the candidate list"
+            )));
+        }
+    }
+    let identification = s
+        .identification
+        .as_mut()
+        .ok_or_else(|| Problem::refused("there is no candidate list to propose on"))?;
+    identification.propose(&p.actor(), b.conclusion.clone(), &b.reasoning)?;
+    let entry = operation(
+        &p,
+        Operation::Proposal,
+        &s,
+        now_rfc3339(),
+        vec![],
+        format!("proposal: {:?}", b.conclusion),
+        vec![],
+    );
+    save(&state, &s, version, entry)?;
+    Ok(Json(json!({"search": s})))
+}
+
+#[derive(Deserialize)]
+pub struct VerificationBody {
+    verdict: Verdict,
+    reasons: String,
+}
+
+/// `POST /api/searches/{id}/verifications`.
+pub async fn verify(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+    body: std::result::Result<Json<VerificationBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Value>> {
+    let Json(b) = body.map_err(|e| Problem::new(e.status(), "bad_request", e.body_text()))?;
+    let (mut s, version) = load(&state, &id)?;
+    let identification = s
+        .identification
+        .as_mut()
+        .ok_or_else(|| Problem::refused("there is no proposal to verify"))?;
+    let outcome =
+        identification.verify(&p.actor(), b.verdict, &b.reasons, Timestamp(state.now()))?;
+    let verifiers: Vec<String> = identification
+        .verifications
+        .iter()
+        .map(|v| v.verifier.clone())
+        .collect();
+    let text = match &outcome {
+        Some(o) => format!("verification {:?}; outcome {o:?}", b.verdict),
+        None => format!("verification {:?}", b.verdict),
+    };
+    let entry = operation(
+        &p,
+        Operation::Verification,
+        &s,
+        now_rfc3339(),
+        vec![],
+        text,
+        verifiers,
+    );
+    save(&state, &s, version, entry)?;
+    Ok(Json(json!({"outcome": outcome})))
+}
+
+/// What `p` may see of a search: verifiers see the others' judgements only after recording
+/// their own.
+fn view(p: &Principal, s: &SearchRecord) -> Value {
+    let mut v = serde_json::to_value(s).unwrap_or(Value::Null);
+    if let Some(id) = &s.identification {
+        let visible = id.visible_verifications(&p.actor()).len() == id.verifications.len();
+        if !visible && matches!(p.role, Role::Verifier | Role::Examiner) {
+            v["identification"]["verifications"] = json!([]);
+            v["identification"]["outcome"] = Value::Null;
+            v["identification"]["hidden"] =
+                json!("the other judgements are shown once your own is recorded");
+        }
+    }
+    v
+}
+
+/// `GET /api/searches/{id}`.
+pub async fn show(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>> {
+    let (s, version) = load(&state, &id)?;
+    if p.role == Role::Examiner {
+        own(&p, &s)?;
+    }
+    Ok(Json(json!({"version": version, "search": view(&p, &s)})))
+}
+
+/// `GET /api/searches`: an examiner's own; a verifier's queue; everything for oversight.
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+) -> Result<Json<Value>> {
+    let owner = (p.role == Role::Examiner).then_some(p.account.user.as_str());
+    let mut out = Vec::new();
+    for doc in state.store.documents(KIND, owner)? {
+        let Ok(s) = serde_json::from_value::<SearchRecord>(doc) else {
+            continue;
+        };
+        if p.role == Role::Verifier {
+            let waiting = s.identification.as_ref().is_some_and(|i| {
+                i.stage == waarborg_govern::identification::Stage::Proposed
+                    && i.examiner != p.account.user
+                    && !i.verifications.iter().any(|v| v.verifier == p.account.user)
+            });
+            if !waiting {
+                continue;
+            }
+        }
+        out.push(view(&p, &s));
+    }
+    Ok(Json(json!({"searches": out})))
+}

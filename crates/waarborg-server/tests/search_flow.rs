@@ -1,0 +1,461 @@
+//! The whole loop over the HTTP API with the real engine, index, store and ledger: probe →
+//! faces → candidates → proposal → two independent verifications → identification; and the
+//! forbidden paths refused and logged.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use serde_json::Value;
+use tower::ServiceExt;
+use waarborg_govern::case::{AuthorityKind, CaseAuthorisation};
+use waarborg_govern::framework::Framework;
+use waarborg_govern::revision::Deployment;
+use waarborg_govern::{Actor, Role, Timestamp};
+use waarborg_index::{Index, IndexConfig, NewTemplate};
+use waarborg_ledger::{Ledger, NoteSigner};
+use waarborg_server::{app, auth, AppState};
+use waarborg_store::{Account, SqliteStore, Store};
+
+const PASSWORD: &str = "correct horse battery staple";
+const NOW: i64 = 1_800_000_000;
+
+fn clock() -> i64 {
+    NOW
+}
+
+struct World {
+    app: axum::Router,
+    state: Arc<AppState>,
+    samples: std::path::PathBuf,
+}
+
+fn world() -> World {
+    let dir = std::env::temp_dir().join(format!("waarborg-server-flow-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let paths = waarborg_models::ModelCache::from_env()
+        .require()
+        .unwrap_or_else(|e| panic!("these tests need the real models: {e}"));
+    let engine = waarborg_face::FaceEngine::load(
+        &waarborg_face::EnginePaths {
+            runtime_library: paths.runtime_library,
+            detector: paths.detector,
+            recognizer: paths.recognizer,
+        },
+        waarborg_face::EngineConfig {
+            threads: 2,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    // A small reference database: every sufficient face of the sample photos.
+    let (index, _) = Index::open(&dir.join("index"), IndexConfig::default()).unwrap();
+    for (i, photo) in waarborg_models::SAMPLE_PHOTOS.iter().enumerate() {
+        let image =
+            waarborg_face::decode::decode_file(&paths.samples.join(photo), &Default::default())
+                .unwrap();
+        let faces = engine.analyze(&image, true).unwrap();
+        let templates: Vec<Vec<f32>> = faces
+            .iter()
+            .filter(|f| f.quality.sufficient)
+            .filter_map(|f| f.embedding.clone())
+            .collect();
+        let new: Vec<NewTemplate> = templates
+            .iter()
+            .enumerate()
+            .map(|(j, t)| NewTemplate {
+                id: (i * 100 + j) as u64,
+                owner: (i * 100 + j) as u64,
+                vector: t,
+            })
+            .collect();
+        index.insert("criminal", &new).unwrap();
+    }
+    let store = SqliteStore::open(&dir.join("waarborg.sqlite")).unwrap();
+    let f = Framework::default_template();
+    store.import_framework(&f).unwrap();
+    let fp = engine.fingerprint();
+    let content = waarborg_govern::demo::catch_like_content(
+        vec![fp.detector_sha256.clone(), fp.recognizer_sha256.clone()],
+        Timestamp(NOW - 86_400),
+    );
+    let mut d = Deployment::new("catch-demo", "CATCH-like retrospective search", content).unwrap();
+    waarborg_govern::demo::approve_through_chain(&mut d, 1, &f, Timestamp(NOW - 3600)).unwrap();
+    store.create_deployment(&d).unwrap();
+    let officer = Actor::new("officer-1", Role::Requester, "investigation");
+    let prosecutor = Actor::new("prosecutor-1", Role::CompetentAuthority, "om");
+    let mut granted = CaseAuthorisation::request(
+        &officer,
+        "OM-1",
+        "catch-demo",
+        "armed robbery",
+        "robbery",
+        12,
+        AuthorityKind::PublicProsecutor,
+        false,
+        Timestamp(NOW - 600),
+    )
+    .unwrap();
+    granted
+        .decide(&prosecutor, true, "proportionate", Timestamp(NOW - 300))
+        .unwrap();
+    store.create_case(&granted).unwrap();
+    let pending = CaseAuthorisation::request(
+        &officer,
+        "OM-2",
+        "catch-demo",
+        "burglary",
+        "burglary",
+        6,
+        AuthorityKind::PublicProsecutor,
+        false,
+        Timestamp(NOW - 600),
+    )
+    .unwrap();
+    store.create_case(&pending).unwrap();
+    for (user, roles) in [
+        ("examiner-1", vec![Role::Examiner, Role::Verifier]),
+        ("verifier-1", vec![Role::Verifier]),
+        ("verifier-2", vec![Role::Verifier]),
+        ("auditor-1", vec![Role::Auditor]),
+        ("chief-1", vec![Role::ChiefOfPolice]),
+    ] {
+        let a = Account {
+            user: user.into(),
+            display_name: user.into(),
+            roles,
+            unit: "bc".into(),
+            portfolio: None,
+            disabled: false,
+            failed_logins: 0,
+            locked_until: 0,
+        };
+        auth::create_account(&store, &a, PASSWORD).unwrap();
+    }
+    let signer = NoteSigner::generate("waarborg.test/ledger").unwrap();
+    let (ledger, _) = Ledger::open(&dir.join("ledger"), signer).unwrap();
+    let state = Arc::new(AppState {
+        store,
+        ledger,
+        secure_cookies: false,
+        clock,
+        engine: Some(Arc::new(engine)),
+        index: Some(Arc::new(index)),
+        probes_dir: dir.join("probes"),
+    });
+    World {
+        app: app(state.clone()),
+        state,
+        samples: paths.samples,
+    }
+}
+
+type Session = (String, String);
+
+async fn send(
+    w: &World,
+    method: &str,
+    path: &str,
+    s: Option<&Session>,
+    ctype: &str,
+    body: Vec<u8>,
+) -> (StatusCode, Value) {
+    let mut req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::CONTENT_TYPE, ctype);
+    if let Some((cookie, csrf)) = s {
+        req = req
+            .header(header::COOKIE, cookie.as_str())
+            .header(auth::CSRF_HEADER, csrf.as_str());
+    }
+    let res = w
+        .app
+        .clone()
+        .oneshot(req.body(Body::from(body)).unwrap())
+        .await
+        .unwrap();
+    let status = res.status();
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 24)
+        .await
+        .unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+async fn json(
+    w: &World,
+    method: &str,
+    path: &str,
+    s: Option<&Session>,
+    body: &str,
+) -> (StatusCode, Value) {
+    send(
+        w,
+        method,
+        path,
+        s,
+        "application/json",
+        body.as_bytes().to_vec(),
+    )
+    .await
+}
+
+async fn login(w: &World, user: &str, role: &str) -> Session {
+    let req = Request::builder()
+        .method("POST")
+        .uri("/api/login")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(format!(
+            r#"{{"user":"{user}","password":"{PASSWORD}","role":"{role}"}}"#
+        )))
+        .unwrap();
+    let res = w.app.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "login {user} as {role}");
+    let cookie = res.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let v: Value = serde_json::from_slice(&bytes).unwrap();
+    (cookie, v["csrf"].as_str().unwrap().to_string())
+}
+
+fn ledger_text(w: &World) -> String {
+    String::from_utf8_lossy(
+        &std::fs::read(w.state.ledger.dir().join(waarborg_ledger::ENTRIES_FILE)).unwrap(),
+    )
+    .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probe_to_identification_and_every_forbidden_path() {
+    let w = world();
+    let examiner = login(&w, "examiner-1", "examiner").await;
+    let probe = std::fs::read(w.samples.join("yaoming.jpg")).unwrap();
+
+    // Wrong content type; a case that is not authorised (refused and logged).
+    let (status, _) = send(
+        &w,
+        "POST",
+        "/api/searches?deployment=catch-demo&case=OM-1&probe_source=crime_scene_cctv",
+        Some(&examiner),
+        "text/plain",
+        probe.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let (status, body) = send(
+        &w,
+        "POST",
+        "/api/searches?deployment=catch-demo&case=OM-2&probe_source=crime_scene_cctv",
+        Some(&examiner),
+        "image/jpeg",
+        probe.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("not_authorised"),
+        "{body}"
+    );
+    assert!(
+        ledger_text(&w).contains("not_authorised"),
+        "the refusal is in the ledger"
+    );
+    // A broken image.
+    let (status, body) = send(
+        &w,
+        "POST",
+        "/api/searches?deployment=catch-demo&case=OM-1&probe_source=crime_scene_cctv",
+        Some(&examiner),
+        "image/jpeg",
+        probe[..200].to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+
+    // The search.
+    let (status, body) = send(
+        &w,
+        "POST",
+        "/api/searches?deployment=catch-demo&case=OM-1&probe_source=crime_scene_cctv",
+        Some(&examiner),
+        "image/jpeg",
+        probe.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let id = body["search"]["id"].as_str().unwrap().to_string();
+    assert_eq!(body["search"]["faces"].as_array().unwrap().len(), 1);
+    assert!(body["search"]["faces"][0]["quality"]["sufficient"]
+        .as_bool()
+        .unwrap());
+    let (status, body) = json(
+        &w,
+        "POST",
+        &format!("/api/searches/{id}/choose"),
+        Some(&examiner),
+        r#"{"face":0}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let candidates = body["search"]["candidates"].as_array().unwrap().clone();
+    assert!(!candidates.is_empty() && candidates.len() <= 20);
+    assert_eq!(
+        candidates[0]["reference"], 200,
+        "the same photo, enrolled as reference 200, comes first"
+    );
+    assert!(candidates[0]["score"].as_f64().unwrap() > 0.99);
+    let (status, _) = json(
+        &w,
+        "POST",
+        &format!("/api/searches/{id}/choose"),
+        Some(&examiner),
+        r#"{"face":0}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "searched once");
+
+    // Proposal; a candidate not on the list is refused.
+    let (status, _) = json(
+        &w,
+        "POST",
+        &format!("/api/searches/{id}/proposal"),
+        Some(&examiner),
+        r#"{"conclusion":{"conclusion":"candidate","reference":999},"reasoning":"x y z"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, body) = json(&w, "POST", &format!("/api/searches/{id}/proposal"), Some(&examiner), r#"{"conclusion":{"conclusion":"candidate","reference":200},"reasoning":"same face shape, ears and hairline"}"#).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // The examiner cannot verify their own proposal, even holding the verifier role.
+    let self_verifier = login(&w, "examiner-1", "verifier").await;
+    let (status, body) = json(
+        &w,
+        "POST",
+        &format!("/api/searches/{id}/verifications"),
+        Some(&self_verifier),
+        r#"{"verdict":"agree","reasons":"mine"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("own proposal"));
+
+    // Two independent verifiers; the second is blind to the first until they record.
+    let v1 = login(&w, "verifier-1", "verifier").await;
+    let v2 = login(&w, "verifier-2", "verifier").await;
+    let (_, queue) = json(&w, "GET", "/api/searches", Some(&v1), "").await;
+    assert_eq!(queue["searches"].as_array().unwrap().len(), 1, "{queue}");
+    let (status, body) = json(
+        &w,
+        "POST",
+        &format!("/api/searches/{id}/verifications"),
+        Some(&v1),
+        r#"{"verdict":"agree","reasons":"ears and hairline agree"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["outcome"].is_null());
+    let (_, seen) = json(&w, "GET", &format!("/api/searches/{id}"), Some(&v2), "").await;
+    assert_eq!(
+        seen["search"]["identification"]["verifications"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0,
+        "blind: {seen}"
+    );
+    let (status, body) = json(
+        &w,
+        "POST",
+        &format!("/api/searches/{id}/verifications"),
+        Some(&v2),
+        r#"{"verdict":"agree","reasons":"independently, the same"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["outcome"]["outcome"], "identification");
+    assert_eq!(body["outcome"]["reference"], 200);
+
+    // The auditor reads but cannot write; another examiner's search is not yours.
+    let auditor = login(&w, "auditor-1", "auditor").await;
+    assert_eq!(
+        json(
+            &w,
+            "GET",
+            &format!("/api/searches/{id}"),
+            Some(&auditor),
+            ""
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        json(
+            &w,
+            "POST",
+            &format!("/api/searches/{id}/proposal"),
+            Some(&auditor),
+            "{}"
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+
+    // A suspended deployment refuses the next search (and logs the refusal).
+    let chief = login(&w, "chief-1", "chief_of_police").await;
+    let (status, body) = json(
+        &w,
+        "POST",
+        "/api/deployments/catch-demo/decisions",
+        Some(&chief),
+        r#"{"command":{"action":"suspend"},"reason":"complaint under investigation"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = send(
+        &w,
+        "POST",
+        "/api/searches?deployment=catch-demo&case=OM-1&probe_source=crime_scene_cctv",
+        Some(&examiner),
+        "image/jpeg",
+        probe,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().starts_with("suspended"),
+        "{body}"
+    );
+
+    // Every step is in the ledger, which verifies.
+    let log = ledger_text(&w);
+    for op in [
+        "\"operation\":\"detect\"",
+        "\"operation\":\"search\"",
+        "\"operation\":\"proposal\"",
+        "\"operation\":\"verification\"",
+        "\"action\":\"suspend\"",
+    ] {
+        assert!(log.contains(op), "{op} missing from the ledger");
+    }
+    assert_eq!(log.matches("\"kind\":\"refusal\"").count(), 2);
+    let (status, verified) = json(&w, "GET", "/api/ledger/verify", Some(&auditor), "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(verified["ok"], true, "{verified}");
+}
