@@ -6,6 +6,7 @@
 mod audit;
 mod bench;
 mod bench_search;
+mod demo_org;
 mod face;
 mod govern;
 mod serve;
@@ -81,6 +82,12 @@ enum Command {
         data: audit::DataArgs,
         #[command(flatten)]
         key: audit::KeyArgs,
+        /// Set everything up but do not start the server.
+        #[arg(long)]
+        no_serve: bool,
+        /// Where the demo server listens (loopback only by default).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: std::net::SocketAddr,
     },
 }
 
@@ -115,9 +122,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Gate { command } => govern::gate(command),
         Command::Serve(args) => serve::serve(args),
         Command::Admin { command } => serve::admin(command),
-        Command::Demo { engine, data, key } => {
+        Command::Demo {
+            engine,
+            data,
+            key,
+            no_serve,
+            bind,
+        } => {
             ModelCache::from_env().install(&mut |line| eprintln!("{line}"))?;
-            face::demo(&engine, &data, &key)
+            let code = face::demo(&engine, &data, &key)?;
+            let state = serve::state(&data, &key, false)?;
+            let samples = ModelCache::from_env().require()?.samples;
+            demo_org::set_up(&state, &data.dir(), &samples)?;
+            let accounts = std::fs::read_to_string(data.dir().join(demo_org::PASSWORDS_FILE))?;
+            println!("\nThe demo organisation is ready: deployment {} is active, the reference database holds {} templates, case OM-DEMO-0001 went from probe to identification.", demo_org::DEPLOYMENT, state.index.as_ref().map_or(0, |i| i.stats().templates));
+            println!("{accounts}");
+            if no_serve {
+                return Ok(code);
+            }
+            println!("Log in with one of these accounts (POST /api/login); public register: /api/public/register; API: /api/openapi.json");
+            serve::run(state, bind)?;
+            Ok(code)
         }
     }
 }

@@ -41,8 +41,13 @@ fn open_store(data: &DataArgs) -> anyhow::Result<SqliteStore> {
     Ok(store)
 }
 
-pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let store = open_store(&args.data)?;
+/// The service's state on the data directory: store, ledger, engine (if installed), index.
+pub fn state(
+    data: &DataArgs,
+    key: &KeyArgs,
+    secure_cookies: bool,
+) -> anyhow::Result<Arc<AppState>> {
+    let store = open_store(data)?;
     if !store
         .accounts()?
         .iter()
@@ -50,8 +55,8 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     {
         eprintln!("no administrator yet: create one with `waarborg admin create --user NAME --role administrator --unit UNIT`");
     }
-    // The engine and the reference index; without models the service still runs its
-    // governance routes and answers biometric ones with 503.
+    // Without models the service still runs its governance routes and answers biometric
+    // ones with 503.
     let engine = match waarborg_models::ModelCache::from_env().require() {
         Ok(paths) => Some(Arc::new(waarborg_face::FaceEngine::load(
             &waarborg_face::EnginePaths {
@@ -67,28 +72,31 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let (index, _) = waarborg_index::Index::open(
-        &args.data.dir().join("index"),
+        &data.dir().join("index"),
         waarborg_index::IndexConfig::default(),
     )?;
-    let index = Some(Arc::new(index));
-    let signer = args.key.signer(&args.data.dir(), true)?;
-    let (ledger, _) = waarborg_ledger::Ledger::open(&args.data.ledger_dir(), signer)?;
-    let state = Arc::new(AppState {
+    let signer = key.signer(&data.dir(), true)?;
+    let (ledger, _) = waarborg_ledger::Ledger::open(&data.ledger_dir(), signer)?;
+    Ok(Arc::new(AppState {
         store,
         ledger,
-        secure_cookies: args.secure_cookies,
+        secure_cookies,
         clock: waarborg_server::system_clock,
         engine,
-        index,
-        probes_dir: args.data.dir().join("probes"),
-    });
+        index: Some(Arc::new(index)),
+        probes_dir: data.dir().join("probes"),
+    }))
+}
+
+/// Serves `state` on `bind` until Ctrl-C, printing the address first.
+pub fn run(state: Arc<AppState>, bind: SocketAddr) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(args.bind)
+        let listener = tokio::net::TcpListener::bind(bind)
             .await
-            .with_context(|| format!("listening on {}", args.bind))?;
+            .with_context(|| format!("listening on {bind}"))?;
         let addr = listener.local_addr()?;
         println!("listening on http://{addr}");
         use std::io::Write;
@@ -99,7 +107,20 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             })
             .await?;
         anyhow::Ok(())
-    })?;
+    })
+}
+
+pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let state = state(&args.data, &args.key, args.secure_cookies)?;
+    if !state
+        .store
+        .accounts()?
+        .iter()
+        .any(|a| a.roles.contains(&Role::Administrator))
+    {
+        eprintln!("no administrator yet: create one with `waarborg admin create --user NAME --role administrator --unit UNIT`");
+    }
+    run(state, args.bind)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -305,7 +305,7 @@ fn keys_are_created_private_loose_ones_refused_and_rotation_hands_over_signing()
 fn an_operation_whose_ledger_entry_cannot_be_written_shows_no_result() {
     let data = scratch("unwritable");
     // A first demo run creates the key and a ledger with entries.
-    let (out, text) = run(waarborg().args(["demo", "--data"]).arg(&data));
+    let (out, text) = run(waarborg().args(["demo", "--no-serve", "--data"]).arg(&data));
     assert!(out.status.success(), "{text}{}", stderr(&out));
     let entries = data.join("ledger").join(waarborg_ledger::ENTRIES_FILE);
     let before = std::fs::read(&entries).unwrap();
@@ -317,7 +317,7 @@ fn an_operation_whose_ledger_entry_cannot_be_written_shows_no_result() {
     let (out, text) = run(Command::new("bash")
         .arg("-c")
         .arg(format!(
-            "trap '' XFSZ; ulimit -f {limit_kib}; exec \"$0\" demo --data \"$1\""
+            "trap '' XFSZ; ulimit -f {limit_kib}; exec \"$0\" demo --no-serve --data \"$1\""
         ))
         .arg(env!("CARGO_BIN_EXE_waarborg"))
         .arg(&data));
@@ -337,5 +337,41 @@ fn an_operation_whose_ledger_entry_cannot_be_written_shows_no_result() {
     assert!(out.status.success(), "{text}{}", stderr(&out));
     let after = std::fs::read(&entries).unwrap();
     assert_eq!(&after[..before.len()], &before[..]);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn the_demo_organisation_is_set_up_once_and_its_ledger_verifies() {
+    let data = scratch("demo-org");
+    for round in 0..2 {
+        let (out, text) = run(waarborg().args(["demo", "--no-serve", "--data"]).arg(&data));
+        assert!(
+            out.status.success(),
+            "round {round}: {text}{}",
+            stderr(&out)
+        );
+        assert!(
+            text.contains("case OM-DEMO-0001 went from probe to identification"),
+            "{text}"
+        );
+        assert!(
+            text.contains("examiner-1") && text.contains("auditor-1"),
+            "{text}"
+        );
+    }
+    let mode = std::fs::metadata(data.join("demo-accounts.txt"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600);
+    let (out, text) = audit(&data, &["verify"]);
+    assert!(out.status.success(), "{text}");
+    let log = std::fs::read(data.join("ledger").join(waarborg_ledger::ENTRIES_FILE)).unwrap();
+    let log = String::from_utf8_lossy(&log);
+    // Set up once: one worked case, one ratification.
+    assert_eq!(log.matches("\"action\":\"ratify\"").count(), 1);
+    assert_eq!(log.matches("\"operation\":\"verification\"").count(), 2);
+    assert_eq!(log.matches("\"operation\":\"enrol\"").count(), 3);
     let _ = std::fs::remove_dir_all(&data);
 }

@@ -1,0 +1,295 @@
+//! The demo organisation a newcomer can click through: an account for each role, the
+//! default framework, an active CATCH-like deployment approved through the real review
+//! chain, a small reference database enrolled from the sample photos, and one worked case
+//! from probe to identification — every step in the ledger. Idempotent: a second run reuses
+//! what is there.
+
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use axum::body::Body;
+use axum::http::{header, Request};
+use tower::ServiceExt;
+use waarborg_govern::case::{AuthorityKind, CaseAuthorisation};
+use waarborg_govern::framework::Framework;
+use waarborg_govern::revision::Deployment;
+use waarborg_govern::{Actor, Role, Timestamp};
+use waarborg_index::{Index, NewTemplate};
+use waarborg_ledger::{BiometricOperation, GovernanceDecision, Operation};
+use waarborg_server::{auth, AppState};
+use waarborg_store::{Account, AccountStore, Store};
+
+/// The demo deployment's id.
+pub const DEPLOYMENT: &str = "catch-demo";
+/// The file (mode 0600) holding the demo accounts' generated passwords.
+pub const PASSWORDS_FILE: &str = "demo-accounts.txt";
+
+fn governance_entry(e: &waarborg_govern::revision::Event) -> waarborg_ledger::Event {
+    waarborg_ledger::Event::GovernanceDecision(GovernanceDecision {
+        actor: e.decision.actor.clone(),
+        role: e.decision.role.as_str().into(),
+        action: e.decision.action.clone(),
+        subject: format!(
+            "deployment {} revision {}: {} -> {}",
+            e.deployment,
+            e.revision,
+            e.decision.from.as_str(),
+            e.decision.to.as_str()
+        ),
+        reason: e
+            .decision
+            .reason
+            .chars()
+            .take(waarborg_ledger::entry::MAX_TEXT)
+            .collect(),
+        framework_version: e.decision.framework.clone(),
+    })
+}
+
+/// Accounts for every person of the demo, with generated passwords kept in a 0600 file.
+fn accounts(state: &AppState, data: &Path) -> anyhow::Result<()> {
+    let file = data.join(PASSWORDS_FILE);
+    if state.store.account("examiner-1")?.is_some() {
+        return Ok(());
+    }
+    let mut lines =
+        String::from("# Demo accounts (generated; this file is readable only by you)\n");
+    for (user, role, unit) in waarborg_govern::demo::PEOPLE {
+        let password = auth::generate_password().map_err(|p| anyhow::anyhow!(p.detail))?;
+        let account = Account {
+            user: user.to_string(),
+            display_name: user.to_string(),
+            roles: vec![*role],
+            unit: unit.to_string(),
+            portfolio: (*role == Role::PortfolioHolder)
+                .then_some(waarborg_govern::Portfolio::Digitalisation),
+            disabled: false,
+            failed_logins: 0,
+            locked_until: 0,
+        };
+        auth::create_account(&state.store, &account, &password)
+            .map_err(|p| anyhow::anyhow!(p.detail))?;
+        lines.push_str(&format!("{user:<14} {:<28} {password}\n", role.as_str()));
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&file)
+        .with_context(|| format!("writing {}", file.display()))?;
+    f.write_all(lines.as_bytes())?;
+    Ok(())
+}
+
+async fn call(
+    app: &axum::Router,
+    method: &str,
+    path: &str,
+    session: Option<&(String, String)>,
+    ctype: &str,
+    body: Vec<u8>,
+) -> anyhow::Result<serde_json::Value> {
+    let mut req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::CONTENT_TYPE, ctype);
+    if let Some((cookie, csrf)) = session {
+        req = req
+            .header(header::COOKIE, cookie.as_str())
+            .header(auth::CSRF_HEADER, csrf.as_str());
+    }
+    let res = app.clone().oneshot(req.body(Body::from(body))?).await?;
+    let status = res.status();
+    let cookie = res
+        .headers()
+        .get(header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .map(|c| c.split(';').next().unwrap_or("").to_string());
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 24).await?;
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    if !status.is_success() {
+        bail!("{method} {path}: {status} {v}");
+    }
+    if let Some(c) = cookie {
+        v["cookie"] = serde_json::Value::String(c);
+    }
+    Ok(v)
+}
+
+async fn login(
+    app: &axum::Router,
+    data: &Path,
+    user: &str,
+    role: Role,
+) -> anyhow::Result<(String, String)> {
+    let text = std::fs::read_to_string(data.join(PASSWORDS_FILE))?;
+    let password = text
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix(user)
+                .filter(|rest| rest.starts_with(' '))
+                .and_then(|rest| rest.split_whitespace().nth(1))
+        })
+        .with_context(|| format!("no demo password for {user}"))?;
+    let body =
+        serde_json::json!({"user": user, "password": password, "role": role.as_str()}).to_string();
+    let v = call(
+        app,
+        "POST",
+        "/api/login",
+        None,
+        "application/json",
+        body.into_bytes(),
+    )
+    .await?;
+    Ok((
+        v["cookie"].as_str().unwrap_or("").to_string(),
+        v["csrf"].as_str().unwrap_or("").to_string(),
+    ))
+}
+
+/// Sets up (or finds) the demo organisation in `state`.
+pub fn set_up(state: &Arc<AppState>, data: &Path, samples: &Path) -> anyhow::Result<()> {
+    accounts(state, data)?;
+    let now = Timestamp(state.now());
+    let store = &state.store;
+    let framework = Framework::default_template();
+    store.import_framework(&framework)?;
+    let engine = state
+        .engine
+        .clone()
+        .context("the demo needs the face engine: run `waarborg models install`")?;
+    let index: Arc<Index> = state.index.clone().context("no reference index")?;
+    if store.deployment(DEPLOYMENT)?.is_none() {
+        let fp = engine.fingerprint();
+        let content = waarborg_govern::demo::catch_like_content(
+            vec![fp.detector_sha256.clone(), fp.recognizer_sha256.clone()],
+            now.plus(-Timestamp::DAY),
+        );
+        let mut d = Deployment::new(
+            DEPLOYMENT,
+            "CATCH-like retrospective search (demo)",
+            content,
+        )?;
+        let events = waarborg_govern::demo::approve_through_chain(&mut d, 1, &framework, now)?;
+        for e in &events {
+            state.ledger.append(governance_entry(e))?;
+        }
+        store.create_deployment(&d)?;
+    }
+    // The reference database: every sufficient face of the sample photos.
+    if index.stats().templates == 0 {
+        for (i, photo) in waarborg_models::SAMPLE_PHOTOS.iter().enumerate() {
+            let path = samples.join(photo);
+            let image = waarborg_face::decode::decode_file(&path, &Default::default())?;
+            let started = waarborg_ledger::entry::now();
+            let faces = engine.analyze(&image, true)?;
+            let templates: Vec<Vec<f32>> = faces
+                .iter()
+                .filter(|f| f.quality.sufficient)
+                .filter_map(|f| f.embedding.clone())
+                .collect();
+            let new: Vec<NewTemplate> = templates
+                .iter()
+                .enumerate()
+                .map(|(j, t)| NewTemplate {
+                    id: (1000 * (i + 1) + j) as u64,
+                    owner: (1000 * (i + 1) + j) as u64,
+                    vector: t,
+                })
+                .collect();
+            let fp = engine.fingerprint();
+            state
+                .ledger
+                .append(waarborg_ledger::Event::BiometricOperation(
+                    BiometricOperation {
+                        operation: Operation::Enrol,
+                        started,
+                        ended: waarborg_ledger::entry::now(),
+                        user: "manager-1".into(),
+                        role: "reference_database_manager".into(),
+                        deployment_revision: Some(format!("{DEPLOYMENT}/1")),
+                        case_authorisation: None,
+                        reference_database: Some("criminal".into()),
+                        input_sha256: Some(waarborg_models::sha256_file(&path)?),
+                        verifiers: Vec::new(),
+                        model_sha256: vec![
+                            fp.detector_sha256.clone(),
+                            fp.recognizer_sha256.clone(),
+                        ],
+                        outcome: format!(
+                            "{} reference templates from the demo photo {photo}",
+                            new.len()
+                        ),
+                    },
+                ))?;
+            index.insert("criminal", &new)?;
+        }
+        index.flush()?;
+    }
+    // One worked case, through the service itself.
+    if store.case("OM-DEMO-0001")?.is_none() {
+        let officer = Actor::new("officer-1", Role::Requester, "investigation");
+        let prosecutor = Actor::new(
+            "prosecutor-1",
+            Role::CompetentAuthority,
+            "public-prosecution",
+        );
+        let mut case = CaseAuthorisation::request(
+            &officer,
+            "OM-DEMO-0001",
+            DEPLOYMENT,
+            "Armed robbery of a jeweller",
+            "robbery",
+            12,
+            AuthorityKind::PublicProsecutor,
+            false,
+            now,
+        )?;
+        case.decide(
+            &prosecutor,
+            true,
+            "Serious offence; a targeted search is proportionate",
+            now,
+        )?;
+        state
+            .ledger
+            .append(waarborg_ledger::Event::GovernanceDecision(
+                GovernanceDecision {
+                    actor: "prosecutor-1".into(),
+                    role: "competent_authority".into(),
+                    action: "grant_case_authorisation".into(),
+                    subject: format!("case OM-DEMO-0001 under deployment {DEPLOYMENT}"),
+                    reason: "Serious offence; a targeted search is proportionate".into(),
+                    framework_version: None,
+                },
+            ))?;
+        store.create_case(&case)?;
+        let app = waarborg_server::app(state.clone());
+        let probe = std::fs::read(samples.join("yaoming.jpg"))?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        runtime.block_on(async {
+            let examiner = login(&app, data, "examiner-1", Role::Examiner).await?;
+            let s = call(&app, "POST", &format!("/api/searches?deployment={DEPLOYMENT}&case=OM-DEMO-0001&probe_source=crime_scene_cctv"), Some(&examiner), "image/jpeg", probe).await?;
+            let id = s["search"]["id"].as_str().context("no search id")?.to_string();
+            let s = call(&app, "POST", &format!("/api/searches/{id}/choose"), Some(&examiner), "application/json", br#"{"face":0}"#.to_vec()).await?;
+            let top = s["search"]["candidates"][0]["reference"].as_u64().context("no candidates")?;
+            let proposal = serde_json::json!({"conclusion": {"conclusion": "candidate", "reference": top}, "reasoning": "Face shape, ears and hairline agree with the reference image"});
+            call(&app, "POST", &format!("/api/searches/{id}/proposal"), Some(&examiner), "application/json", proposal.to_string().into_bytes()).await?;
+            for v in ["verifier-1", "verifier-2"] {
+                let s = login(&app, data, v, Role::Verifier).await?;
+                let body = serde_json::json!({"verdict": "agree", "reasons": format!("{v}: compared independently; features agree")});
+                call(&app, "POST", &format!("/api/searches/{id}/verifications"), Some(&s), "application/json", body.to_string().into_bytes()).await?;
+            }
+            anyhow::Ok(())
+        })?;
+    }
+    state.ledger.checkpoint()?;
+    Ok(())
+}
