@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use waarborg_face::{DecodeLimits, QualityReport};
 use waarborg_govern::gate::{self, Action, Permit};
-use waarborg_govern::identification::{Conclusion, Identification, Verdict};
+use waarborg_govern::identification::{Conclusion, Identification, Outcome, Verdict};
 use waarborg_govern::{Role, Timestamp};
 use waarborg_index::SearchParams;
 use waarborg_ledger::{BiometricOperation, Operation};
@@ -93,11 +93,15 @@ fn now_rfc3339() -> String {
     waarborg_ledger::entry::now()
 }
 
-#[derive(Deserialize)]
+/// Where a probe is submitted: deployment, case and the probe's source kind.
+#[derive(Debug, Deserialize)]
 pub struct SubmitQuery {
-    deployment: String,
-    case: String,
-    probe_source: String,
+    /// The deployment.
+    pub deployment: String,
+    /// The case number.
+    pub case: String,
+    /// The probe's source kind.
+    pub probe_source: String,
 }
 
 /// Asks the gate; a refusal is logged and answered with 403.
@@ -219,6 +223,20 @@ pub async fn submit(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
+    let (record, urgent_until) = submit_probe(&state, &p, &q, ctype, body.to_vec()).await?;
+    Ok(Json(
+        json!({"search": record, "urgent_until": urgent_until}),
+    ))
+}
+
+/// Submits a probe: gate, faces with their quality, stored probe, ledger entry.
+pub async fn submit_probe(
+    state: &Arc<AppState>,
+    p: &Principal,
+    q: &SubmitQuery,
+    ctype: &str,
+    bytes: Vec<u8>,
+) -> Result<(SearchRecord, Option<Timestamp>)> {
     if !matches!(
         ctype,
         "image/jpeg" | "image/png" | "image/webp" | "image/bmp" | "image/tiff"
@@ -227,15 +245,14 @@ pub async fn submit(
     }
     let started = now_rfc3339();
     let (permit, _) = gate_check(
-        &state,
-        &p,
+        state,
+        p,
         Action::DetectForSearch,
         &q.deployment,
         &q.case,
         &q.probe_source,
     )?;
     let engine = state.engine.clone().ok_or_else(engine_missing)?;
-    let bytes = body.to_vec();
     let analysed = tokio::task::spawn_blocking(move || {
         let image = waarborg_face::decode::decode(&bytes, &DecodeLimits::default())
             .map_err(|e| Problem::bad_request(format!("the probe cannot be used: {e}")))?;
@@ -284,7 +301,7 @@ pub async fn submit(
         .map(|e| vec![e.fingerprint().detector_sha256.clone()])
         .unwrap_or_default();
     let entry = operation(
-        &p,
+        p,
         Operation::Detect,
         &record,
         started,
@@ -303,9 +320,7 @@ pub async fn submit(
     state
         .store
         .create_document(KIND, &record.id, &record.examiner, &doc, &mut log)?;
-    Ok(Json(
-        json!({"search": record, "urgent_until": permit.urgent_until}),
-    ))
+    Ok((record, permit.urgent_until))
 }
 
 fn load(state: &AppState, id: &str) -> Result<(SearchRecord, u64)> {
@@ -361,8 +376,22 @@ pub async fn choose(
     body: std::result::Result<Json<ChooseBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Value>> {
     let Json(b) = body.map_err(|e| Problem::new(e.status(), "bad_request", e.body_text()))?;
-    let (mut s, version) = load(&state, &id)?;
-    own(&p, &s)?;
+    Ok(Json(
+        json!({"search": choose_face(&state, &p, &id, b.face).await?}),
+    ))
+}
+
+/// Searches the reference database with face `face` of search `id`: gate, template,
+/// index, ledger.
+pub async fn choose_face(
+    state: &Arc<AppState>,
+    p: &Principal,
+    id: &str,
+    face: usize,
+) -> Result<SearchRecord> {
+    let b = ChooseBody { face };
+    let (mut s, version) = load(state, id)?;
+    own(p, &s)?;
     if s.stage != "detected" {
         return Err(Problem::refused(format!(
             "search {id} is already {}",
@@ -385,8 +414,8 @@ pub async fn choose(
     }
     let started = now_rfc3339();
     let (permit, databases) = gate_check(
-        &state,
-        &p,
+        state,
+        p,
         Action::Search,
         &s.deployment,
         &s.case_number,
@@ -451,7 +480,7 @@ pub async fn choose(
         })
         .unwrap_or_default();
     let entry = operation(
-        &p,
+        p,
         Operation::Search,
         &s,
         started,
@@ -462,8 +491,8 @@ pub async fn choose(
         ),
         vec![],
     );
-    save(&state, &s, version, entry)?;
-    Ok(Json(json!({"search": s})))
+    save(state, &s, version, entry)?;
+    Ok(s)
 }
 
 /// `POST /api/searches/{id}/insufficient`: stop, the probe's quality does not allow a search.
@@ -472,8 +501,13 @@ pub async fn insufficient(
     Extension(p): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>> {
-    let (mut s, version) = load(&state, &id)?;
-    own(&p, &s)?;
+    Ok(Json(json!({"search": stop_insufficient(&state, &p, &id)?})))
+}
+
+/// Closes search `id` without searching: the probe's quality is insufficient.
+pub fn stop_insufficient(state: &AppState, p: &Principal, id: &str) -> Result<SearchRecord> {
+    let (mut s, version) = load(state, id)?;
+    own(p, &s)?;
     if s.stage != "detected" {
         return Err(Problem::refused(format!(
             "search {id} is already {}",
@@ -482,7 +516,7 @@ pub async fn insufficient(
     }
     s.stage = "insufficient_quality".into();
     let entry = operation(
-        &p,
+        p,
         Operation::Detect,
         &s,
         now_rfc3339(),
@@ -490,14 +524,17 @@ pub async fn insufficient(
         "insufficient quality: no search".into(),
         vec![],
     );
-    save(&state, &s, version, entry)?;
-    Ok(Json(json!({"search": s})))
+    save(state, &s, version, entry)?;
+    Ok(s)
 }
 
-#[derive(Deserialize)]
+/// The examiner's proposal.
+#[derive(Debug, Deserialize)]
 pub struct ProposalBody {
-    conclusion: Conclusion,
-    reasoning: String,
+    /// Candidate X, no identification, or inconclusive.
+    pub conclusion: Conclusion,
+    /// Why.
+    pub reasoning: String,
 }
 
 /// `POST /api/searches/{id}/proposal`.
@@ -508,8 +545,13 @@ pub async fn proposal(
     body: std::result::Result<Json<ProposalBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Value>> {
     let Json(b) = body.map_err(|e| Problem::new(e.status(), "bad_request", e.body_text()))?;
-    let (mut s, version) = load(&state, &id)?;
-    own(&p, &s)?;
+    Ok(Json(json!({"search": propose(&state, &p, &id, b)?})))
+}
+
+/// Records the examiner's proposal on search `id`.
+pub fn propose(state: &AppState, p: &Principal, id: &str, b: ProposalBody) -> Result<SearchRecord> {
+    let (mut s, version) = load(state, id)?;
+    own(p, &s)?;
     if let Conclusion::Candidate { reference } = b.conclusion {
         if !s.candidates.iter().any(|c| c.reference == reference) {
             return Err(Problem::refused(format!(
@@ -523,7 +565,7 @@ pub async fn proposal(
         .ok_or_else(|| Problem::refused("there is no candidate list to propose on"))?;
     identification.propose(&p.actor(), b.conclusion.clone(), &b.reasoning)?;
     let entry = operation(
-        &p,
+        p,
         Operation::Proposal,
         &s,
         now_rfc3339(),
@@ -531,14 +573,17 @@ pub async fn proposal(
         format!("proposal: {:?}", b.conclusion),
         vec![],
     );
-    save(&state, &s, version, entry)?;
-    Ok(Json(json!({"search": s})))
+    save(state, &s, version, entry)?;
+    Ok(s)
 }
 
-#[derive(Deserialize)]
+/// A verifier's judgement.
+#[derive(Debug, Deserialize)]
 pub struct VerificationBody {
-    verdict: Verdict,
-    reasons: String,
+    /// Agree, disagree or inconclusive.
+    pub verdict: Verdict,
+    /// Why.
+    pub reasons: String,
 }
 
 /// `POST /api/searches/{id}/verifications`.
@@ -549,7 +594,20 @@ pub async fn verify(
     body: std::result::Result<Json<VerificationBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Value>> {
     let Json(b) = body.map_err(|e| Problem::new(e.status(), "bad_request", e.body_text()))?;
-    let (mut s, version) = load(&state, &id)?;
+    Ok(Json(
+        json!({"outcome": record_verification(&state, &p, &id, b)?}),
+    ))
+}
+
+/// Records an independent verification of search `id`'s proposal; returns the outcome
+/// once every required verification is in.
+pub fn record_verification(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    b: VerificationBody,
+) -> Result<Option<Outcome>> {
+    let (mut s, version) = load(state, id)?;
     let identification = s
         .identification
         .as_mut()
@@ -566,7 +624,7 @@ pub async fn verify(
         None => format!("verification {:?}", b.verdict),
     };
     let entry = operation(
-        &p,
+        p,
         Operation::Verification,
         &s,
         now_rfc3339(),
@@ -574,13 +632,13 @@ pub async fn verify(
         text,
         verifiers,
     );
-    save(&state, &s, version, entry)?;
-    Ok(Json(json!({"outcome": outcome})))
+    save(state, &s, version, entry)?;
+    Ok(outcome)
 }
 
 /// What `p` may see of a search: verifiers see the others' judgements only after recording
 /// their own.
-fn view(p: &Principal, s: &SearchRecord) -> Value {
+pub fn view(p: &Principal, s: &SearchRecord) -> Value {
     let mut v = serde_json::to_value(s).unwrap_or(Value::Null);
     if let Some(id) = &s.identification {
         let visible = id.visible_verifications(&p.actor()).len() == id.verifications.len();
@@ -600,11 +658,17 @@ pub async fn show(
     Extension(p): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>> {
-    let (s, version) = load(&state, &id)?;
-    if p.role == Role::Examiner {
-        own(&p, &s)?;
-    }
+    let (s, version) = readable(&state, &p, &id)?;
     Ok(Json(json!({"version": version, "search": view(&p, &s)})))
+}
+
+/// Search `id` if `p` may read it (an examiner only their own).
+pub fn readable(state: &AppState, p: &Principal, id: &str) -> Result<(SearchRecord, u64)> {
+    let (s, version) = load(state, id)?;
+    if p.role == Role::Examiner {
+        own(p, &s)?;
+    }
+    Ok((s, version))
 }
 
 /// `GET /api/searches`: an examiner's own; a verifier's queue; everything for oversight.
@@ -612,6 +676,15 @@ pub async fn list(
     State(state): State<Arc<AppState>>,
     Extension(p): Extension<Principal>,
 ) -> Result<Json<Value>> {
+    let out: Vec<Value> = searches_for(&state, &p)?
+        .iter()
+        .map(|s| view(&p, s))
+        .collect();
+    Ok(Json(json!({"searches": out})))
+}
+
+/// The searches `p` works on: an examiner's own, a verifier's queue, all for oversight.
+pub fn searches_for(state: &AppState, p: &Principal) -> Result<Vec<SearchRecord>> {
     let owner = (p.role == Role::Examiner).then_some(p.account.user.as_str());
     let mut out = Vec::new();
     for doc in state.store.documents(KIND, owner)? {
@@ -628,7 +701,13 @@ pub async fn list(
                 continue;
             }
         }
-        out.push(view(&p, &s));
+        out.push(s);
     }
-    Ok(Json(json!({"searches": out})))
+    Ok(out)
+}
+
+/// The stored probe image of search `s`.
+pub fn probe_bytes(state: &AppState, s: &SearchRecord) -> Result<Vec<u8>> {
+    std::fs::read(state.probes_dir.join(&s.probe_sha256))
+        .map_err(|e| Problem::internal(format!("the stored probe is missing: {e}")))
 }
