@@ -13,9 +13,11 @@
 
 pub mod auth;
 mod handlers;
+pub mod i18n;
 pub mod problem;
 pub mod routes;
 pub mod search;
+pub mod ui;
 
 use std::sync::Arc;
 

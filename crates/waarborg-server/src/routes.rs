@@ -77,6 +77,90 @@ pub const SEARCH_READERS: &[Role] = &[Examiner, Verifier, Auditor, PrivacyOffice
 pub const ROUTES: &[RouteSpec] = &[
     RouteSpec {
         method: "GET",
+        path: "/",
+        access: Access::Public,
+        summary: "Web: the login form, or your start page",
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/login",
+        access: Access::Public,
+        summary: "Web: log in (form)",
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/logout",
+        access: Access::AnyRole,
+        summary: "Web: log out",
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/register",
+        access: Access::Public,
+        summary: "Web: the public register of face-recognition uses",
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/ui/searches",
+        access: Access::Roles(SEARCH_READERS),
+        summary: "Web: searches, or a verifier's queue",
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/ui/searches/new",
+        access: Access::Roles(&[Examiner]),
+        summary: "Web: a new search",
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/ui/searches",
+        access: Access::Roles(&[Examiner]),
+        summary: "Web: submit a probe (multipart)",
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/ui/searches/{id}",
+        access: Access::Roles(SEARCH_READERS),
+        summary: "Web: one search",
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/ui/searches/{id}/probe",
+        access: Access::Roles(SEARCH_READERS),
+        summary: "Web: the probe image",
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/ui/searches/{id}/choose",
+        access: Access::Roles(&[Examiner]),
+        summary: "Web: search with a face",
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/ui/searches/{id}/insufficient",
+        access: Access::Roles(&[Examiner]),
+        summary: "Web: stop, insufficient quality",
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/ui/searches/{id}/proposal",
+        access: Access::Roles(&[Examiner]),
+        summary: "Web: propose",
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/ui/searches/{id}/verify",
+        access: Access::Roles(&[Verifier]),
+        summary: "Web: verify",
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/ui/ledger",
+        access: Access::Roles(OVERSIGHT_ROLES),
+        summary: "Web: the ledger and its verification",
+    },
+    RouteSpec {
+        method: "GET",
         path: "/api/health",
         access: Access::Public,
         summary: "Liveness",
@@ -205,6 +289,20 @@ pub const ROUTES: &[RouteSpec] = &[
 
 fn handler(spec: &RouteSpec) -> MethodRouter<Arc<AppState>> {
     match (spec.method, spec.path) {
+        ("GET", "/") => get(crate::ui::home),
+        ("POST", "/login") => post(crate::ui::login),
+        ("POST", "/logout") => post(crate::ui::logout),
+        ("GET", "/register") => get(crate::ui::register),
+        ("GET", "/ui/searches") => get(crate::ui::searches),
+        ("GET", "/ui/searches/new") => get(crate::ui::new_search),
+        ("POST", "/ui/searches") => post(crate::ui::submit),
+        ("GET", "/ui/searches/{id}") => get(crate::ui::show),
+        ("GET", "/ui/searches/{id}/probe") => get(crate::ui::probe),
+        ("POST", "/ui/searches/{id}/choose") => post(crate::ui::choose),
+        ("POST", "/ui/searches/{id}/insufficient") => post(crate::ui::insufficient),
+        ("POST", "/ui/searches/{id}/proposal") => post(crate::ui::proposal),
+        ("POST", "/ui/searches/{id}/verify") => post(crate::ui::verify),
+        ("GET", "/ui/ledger") => get(crate::ui::ledger),
         ("GET", "/api/health") => get(handlers::health),
         ("GET", "/api/openapi.json") => get(handlers::openapi),
         ("POST", "/api/login") => post(handlers::login),
@@ -285,8 +383,20 @@ async fn authorize(
         .into_response();
     }
     if req.method() != Method::GET && req.method() != Method::HEAD {
-        let sent = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-        if sent != Some(principal.csrf.as_str()) {
+        // The token comes in a header (API clients) or, for the web forms, in the form's
+        // action URL (`?csrf=`), so multipart uploads need not be buffered to find it.
+        let header = req
+            .headers()
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let query = req.uri().query().and_then(|q| {
+            q.split('&')
+                .find_map(|pair| pair.strip_prefix("csrf="))
+                .map(str::to_string)
+        });
+        let sent = header.or(query);
+        if sent.as_deref() != Some(principal.csrf.as_str()) {
             return Problem::forbidden(
                 "missing or wrong CSRF token (send the session's token in X-CSRF-Token)",
             )

@@ -1,0 +1,123 @@
+//! Every string of the web interface, in English and Dutch.
+
+/// A language of the interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// English.
+    En,
+    /// Dutch.
+    Nl,
+}
+
+impl Lang {
+    /// From a code (`en`, `nl`); English otherwise.
+    pub fn parse(code: &str) -> Lang {
+        if code.trim().eq_ignore_ascii_case("nl") {
+            Lang::Nl
+        } else {
+            Lang::En
+        }
+    }
+
+    /// The code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Nl => "nl",
+        }
+    }
+}
+
+/// (key, English, Dutch).
+pub const STRINGS: &[(&str, &str, &str)] = &[
+    ("app_tagline", "Governed retrospective facial identification", "Gecontroleerde gezichtsherkenning achteraf"),
+    ("login", "Log in", "Inloggen"),
+    ("logout", "Log out", "Uitloggen"),
+    ("user", "User name", "Gebruikersnaam"),
+    ("password", "Password", "Wachtwoord"),
+    ("role", "Role", "Rol"),
+    ("login_failed", "Login failed", "Inloggen mislukt"),
+    ("register", "Register of face-recognition uses", "Register van gezichtsherkenningstoepassingen"),
+    ("register_public_intro", "Every use of face recognition in this organisation, public and without login.", "Elke toepassing van gezichtsherkenning in deze organisatie, openbaar en zonder inloggen."),
+    ("deployment", "Deployment", "Inzet"),
+    ("system", "System", "Systeem"),
+    ("state", "State", "Status"),
+    ("purpose", "Purpose", "Doel"),
+    ("valid", "Valid", "Geldig"),
+    ("searches", "Searches", "Zoekopdrachten"),
+    ("new_search", "New search", "Nieuwe zoekopdracht"),
+    ("case", "Case", "Zaak"),
+    ("probe_source", "Source of the probe image", "Herkomst van het zoekbeeld"),
+    ("probe_image", "Probe image", "Zoekbeeld"),
+    ("submit", "Submit", "Indienen"),
+    ("faces", "Faces found", "Gevonden gezichten"),
+    ("face", "Face", "Gezicht"),
+    ("quality", "Quality", "Kwaliteit"),
+    ("sufficient", "sufficient", "voldoende"),
+    ("insufficient", "insufficient", "onvoldoende"),
+    ("search_with_face", "Search with this face", "Zoek met dit gezicht"),
+    ("stop_insufficient", "Stop: insufficient quality", "Stoppen: onvoldoende kwaliteit"),
+    ("candidates", "Candidate list", "Kandidatenlijst"),
+    ("candidates_note", "Candidates are never identifications: an identification exists only after independent verification.", "Kandidaten zijn nooit identificaties: een identificatie bestaat pas na onafhankelijke verificatie."),
+    ("rank", "Rank", "Rang"),
+    ("reference", "Reference image", "Referentiebeeld"),
+    ("score", "Score", "Score"),
+    ("database", "Reference database", "Referentiedatabase"),
+    ("proposal", "Proposal", "Voorstel"),
+    ("conclusion", "Conclusion", "Conclusie"),
+    ("candidate_x", "Candidate", "Kandidaat"),
+    ("no_identification", "No identification", "Geen identificatie"),
+    ("inconclusive", "Inconclusive", "Niet te beoordelen"),
+    ("reasoning", "Reasoning", "Onderbouwing"),
+    ("propose", "Propose", "Voorstellen"),
+    ("verification", "Verification", "Verificatie"),
+    ("verdict", "Verdict", "Oordeel"),
+    ("agree", "Agree", "Eens"),
+    ("disagree", "Disagree", "Oneens"),
+    ("reasons", "Reasons", "Redenen"),
+    ("record_verification", "Record my verification", "Mijn verificatie vastleggen"),
+    ("blind_note", "The other verifiers' judgements are shown once yours is recorded.", "De oordelen van de andere verificateurs worden getoond zodra het uwe is vastgelegd."),
+    ("outcome", "Outcome", "Uitkomst"),
+    ("stage", "Stage", "Stadium"),
+    ("queue", "Proposals awaiting your verification", "Voorstellen die op uw verificatie wachten"),
+    ("nothing", "Nothing here.", "Niets hier."),
+    ("ledger", "Audit ledger", "Auditlogboek"),
+    ("entries", "Entries", "Regels"),
+    ("verified", "Verified", "Geverifieerd"),
+    ("not_verified", "NOT verified", "NIET geverifieerd"),
+    ("checkpoint", "Latest signed checkpoint", "Laatste ondertekende controlepunt"),
+    ("proof", "Inclusion proof", "Insluitingsbewijs"),
+    ("refused", "Refused", "Geweigerd"),
+    ("error", "Something went wrong", "Er ging iets mis"),
+    ("back", "Back", "Terug"),
+    ("home", "Home", "Start"),
+    ("language", "Nederlands", "English"),
+    ("signed_in_as", "Signed in as", "Ingelogd als"),
+];
+
+/// The string `key` in `lang`; the key itself if it is missing (a test forbids that).
+pub fn t(lang: Lang, key: &str) -> &'static str {
+    STRINGS
+        .iter()
+        .find(|(k, _, _)| *k == key)
+        .map_or("??", |(_, en, nl)| match lang {
+            Lang::En => en,
+            Lang::Nl => nl,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_string_exists_in_both_languages_once() {
+        let mut keys = std::collections::HashSet::new();
+        for (k, en, nl) in STRINGS {
+            assert!(keys.insert(k), "{k} twice");
+            assert!(!en.is_empty() && !nl.is_empty(), "{k} untranslated");
+        }
+        assert_eq!(t(Lang::Nl, "login"), "Inloggen");
+        assert_eq!(t(Lang::En, "no-such-key"), "??");
+    }
+}

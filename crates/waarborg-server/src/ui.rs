@@ -1,0 +1,746 @@
+//! The web interface: server-rendered HTML with plain forms (no JavaScript), in English
+//! and Dutch. Pages call the same service functions as the JSON API.
+
+use std::sync::Arc;
+
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use serde::Deserialize;
+use waarborg_govern::identification::{Conclusion, Verdict};
+use waarborg_govern::{Role, Timestamp};
+use waarborg_store::Store;
+
+use crate::auth::{self, Principal};
+use crate::i18n::{t, Lang};
+use crate::problem::Problem;
+use crate::search::{self, ProposalBody, SubmitQuery, VerificationBody};
+use crate::AppState;
+
+/// Language cookie.
+pub const LANG_COOKIE: &str = "waarborg_lang";
+
+/// Escapes text for HTML.
+pub fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+#[derive(Deserialize, Default)]
+pub struct LangQuery {
+    lang: Option<String>,
+}
+
+fn lang_of(headers: &HeaderMap, q: &LangQuery) -> Lang {
+    if let Some(l) = &q.lang {
+        return Lang::parse(l);
+    }
+    headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| {
+            c.split(';')
+                .filter_map(|p| p.trim().split_once('='))
+                .find(|(k, _)| *k == LANG_COOKIE)
+                .map(|(_, v)| Lang::parse(v))
+        })
+        .unwrap_or(Lang::En)
+}
+
+fn page(lang: Lang, title: &str, who: Option<&Principal>, body: &str) -> Response {
+    let other = match lang {
+        Lang::En => "nl",
+        Lang::Nl => "en",
+    };
+    let nav = match who {
+        Some(p) => {
+            let mut links = vec![format!("<a href=\"/\">{}</a>", t(lang, "home"))];
+            if matches!(
+                p.role,
+                Role::Examiner | Role::Verifier | Role::Auditor | Role::PrivacyOfficer
+            ) {
+                links.push(format!(
+                    "<a href=\"/ui/searches\">{}</a>",
+                    t(lang, "searches")
+                ));
+            }
+            if p.role == Role::Examiner {
+                links.push(format!(
+                    "<a href=\"/ui/searches/new\">{}</a>",
+                    t(lang, "new_search")
+                ));
+            }
+            if crate::routes::OVERSIGHT_ROLES.contains(&p.role) {
+                links.push(format!("<a href=\"/ui/ledger\">{}</a>", t(lang, "ledger")));
+            }
+            links.push(format!("<a href=\"/register\">{}</a>", t(lang, "register")));
+            format!(
+                "<nav aria-label=\"main\">{}</nav><form class=\"who\" method=\"post\" action=\"/logout?csrf={}\">{} <strong>{}</strong> ({}) <button>{}</button></form>",
+                links.join(" · "),
+                esc(&p.csrf),
+                t(lang, "signed_in_as"),
+                esc(&p.account.display_name),
+                esc(p.role.as_str()),
+                t(lang, "logout")
+            )
+        }
+        None => format!(
+            "<nav aria-label=\"main\"><a href=\"/\">{}</a> · <a href=\"/register\">{}</a></nav>",
+            t(lang, "login"),
+            t(lang, "register")
+        ),
+    };
+    let html = format!(
+        "<!doctype html><html lang=\"{code}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title} — Waarborg</title><style>{CSS}</style></head><body><header><a class=\"brand\" href=\"/\">Waarborg</a> <span class=\"tag\">{tagline}</span> <a class=\"lang\" href=\"?lang={other}\" hreflang=\"{other}\">{switch}</a>{nav}</header><main><h1>{title}</h1>{body}</main></body></html>",
+        code = lang.code(),
+        title = esc(title),
+        tagline = t(lang, "app_tagline"),
+        switch = t(lang, "language"),
+    );
+    let cookie = format!(
+        "{LANG_COOKIE}={}; Path=/; SameSite=Strict; Max-Age=31536000",
+        lang.code()
+    );
+    (
+        [
+            (header::SET_COOKIE, cookie),
+            (header::CONTENT_TYPE, "text/html; charset=utf-8".to_string()),
+        ],
+        Html(html),
+    )
+        .into_response()
+}
+
+const CSS: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#1b1b1b;background:#fafafa}header{background:#12355b;color:#fff;padding:.6rem 1rem;display:flex;flex-wrap:wrap;gap:1rem;align-items:center}header a{color:#fff}.brand{font-weight:700;font-size:1.2rem;text-decoration:none}.tag{opacity:.85}.lang{margin-left:auto}nav a{margin-right:.3rem}.who{margin:0}main{max-width:70rem;margin:1rem auto;padding:0 1rem}table{border-collapse:collapse;width:100%;background:#fff}th,td{border:1px solid #ccc;padding:.35rem .5rem;text-align:left;vertical-align:top}th{background:#eef2f7}form.card,section{background:#fff;border:1px solid #ccc;padding:1rem;margin:1rem 0}label{display:block;margin:.4rem 0 .1rem;font-weight:600}input,select,textarea{font:inherit;padding:.3rem;max-width:100%}textarea{width:100%;min-height:4rem}button{font:inherit;padding:.35rem .9rem;background:#12355b;color:#fff;border:0;border-radius:3px;cursor:pointer}.ok{color:#0a6b2d;font-weight:700}.bad{color:#a11;font-weight:700}.note{background:#fff7d6;border-left:4px solid #d9a400;padding:.5rem .8rem}.problem{background:#fde8e8;border-left:4px solid #a11;padding:.5rem .8rem}img.probe{max-width:100%;border:1px solid #ccc}.side{display:flex;gap:1rem;flex-wrap:wrap}code{word-break:break-all}";
+
+fn problem_page(lang: Lang, who: Option<&Principal>, p: &Problem) -> Response {
+    let mut r = page(lang, t(lang, "error"), who, &format!("<p class=\"problem\" role=\"alert\">{}</p><p><a href=\"javascript:history.back()\">{}</a></p>", esc(&p.detail), t(lang, "back")));
+    *r.status_mut() = StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST);
+    r
+}
+
+/// The principal of the request's session, if any (for pages that anyone may see).
+fn optional_principal(state: &AppState, headers: &HeaderMap) -> Option<Principal> {
+    let token = headers
+        .get(header::COOKIE)?
+        .to_str()
+        .ok()
+        .and_then(auth::token_from_cookies)?;
+    auth::principal(&state.store, token, state.now())
+        .ok()
+        .flatten()
+}
+
+/// `GET /`: the login form, or the signed-in person's start page.
+pub async fn home(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let Some(p) = optional_principal(&state, &headers) else {
+        let roles: String = Role::ALL
+            .iter()
+            .map(|r| format!("<option value=\"{0}\">{0}</option>", r.as_str()))
+            .collect();
+        let body = format!(
+            "<form class=\"card\" method=\"post\" action=\"/login\"><label for=\"user\">{}</label><input id=\"user\" name=\"user\" autocomplete=\"username\" required><label for=\"password\">{}</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required><label for=\"role\">{}</label><select id=\"role\" name=\"role\">{roles}</select><p><button>{}</button></p></form>",
+            t(lang, "user"),
+            t(lang, "password"),
+            t(lang, "role"),
+            t(lang, "login")
+        );
+        return page(lang, t(lang, "login"), None, &body);
+    };
+    match p.role {
+        Role::Examiner | Role::Verifier | Role::Auditor | Role::PrivacyOfficer => {
+            Redirect::to("/ui/searches").into_response()
+        }
+        _ => Redirect::to("/register").into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    user: String,
+    password: String,
+    role: String,
+}
+
+/// `POST /login` (form).
+pub async fn login(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let lang = lang_of(&headers, &LangQuery::default());
+    let Some(role) = Role::parse(&f.role) else {
+        return problem_page(
+            lang,
+            None,
+            &Problem::bad_request(format!("unknown role {:?}", f.role)),
+        );
+    };
+    match auth::login(&state.store, &f.user, &f.password, role, state.now()) {
+        Ok((token, _)) => (
+            [(
+                header::SET_COOKIE,
+                auth::cookie(&token, state.secure_cookies),
+            )],
+            Redirect::to("/"),
+        )
+            .into_response(),
+        Err(p) => problem_page(lang, None, &p),
+    }
+}
+
+/// `POST /logout` (form).
+pub async fn logout(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    if let Some(token) = headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(auth::token_from_cookies)
+    {
+        let _ =
+            waarborg_store::AccountStore::delete_session(&state.store, &auth::token_hash(token));
+    }
+    let gone = format!(
+        "{}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0",
+        auth::COOKIE
+    );
+    ([(header::SET_COOKIE, gone)], Redirect::to("/")).into_response()
+}
+
+/// `GET /register`: the public register.
+pub async fn register(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let who = optional_principal(&state, &headers);
+    let now = Timestamp(state.now());
+    let deployments = match state.store.deployments() {
+        Ok(d) => d,
+        Err(e) => return problem_page(lang, who.as_ref(), &e.into()),
+    };
+    let rows: String = deployments
+        .iter()
+        .filter_map(|d| {
+            let r = d.revisions.last()?;
+            Some(format!(
+                "<tr><td>{}<br><small>{}</small></td><td>{}</td><td>{:?}</td><td>{}</td><td>{} – {}</td><td>{}</td></tr>",
+                esc(&d.name),
+                esc(&d.id),
+                esc(&r.content.system),
+                r.content.mode,
+                esc(r.effective_state(now).as_str()),
+                r.content.scope.valid_from,
+                r.content.scope.valid_until,
+                esc(&r.content.purpose)
+            ))
+        })
+        .collect();
+    let body = format!(
+        "<p>{}</p><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">Mode</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{}</tbody></table>",
+        t(lang, "register_public_intro"),
+        t(lang, "deployment"),
+        t(lang, "system"),
+        t(lang, "state"),
+        t(lang, "valid"),
+        t(lang, "purpose"),
+        if rows.is_empty() { format!("<tr><td colspan=\"6\">{}</td></tr>", t(lang, "nothing")) } else { rows }
+    );
+    page(lang, t(lang, "register"), who.as_ref(), &body)
+}
+
+/// `GET /ui/searches`.
+pub async fn searches(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let list = match search::searches_for(&state, &p) {
+        Ok(l) => l,
+        Err(e) => return problem_page(lang, Some(&p), &e),
+    };
+    let rows: String = list
+        .iter()
+        .rev()
+        .map(|s| {
+            let stage = s.identification.as_ref().map_or(s.stage.clone(), |i| format!("{:?}", i.stage).to_lowercase());
+            format!("<tr><td><a href=\"/ui/searches/{0}\">{0}</a></td><td>{1}</td><td>{2}</td><td>{3}</td><td>{4}</td></tr>", esc(&s.id), esc(&s.case_number), esc(&s.examiner), esc(&stage), s.created)
+        })
+        .collect();
+    let title = if p.role == Role::Verifier {
+        t(lang, "queue")
+    } else {
+        t(lang, "searches")
+    };
+    let body = format!(
+        "<table><thead><tr><th scope=\"col\">Id</th><th scope=\"col\">{}</th><th scope=\"col\">Examiner</th><th scope=\"col\">{}</th><th scope=\"col\">Time</th></tr></thead><tbody>{}</tbody></table>",
+        t(lang, "case"),
+        t(lang, "stage"),
+        if rows.is_empty() { format!("<tr><td colspan=\"5\">{}</td></tr>", t(lang, "nothing")) } else { rows }
+    );
+    page(lang, title, Some(&p), &body)
+}
+
+/// `GET /ui/searches/new`.
+pub async fn new_search(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let now = Timestamp(state.now());
+    let deployments: String = state
+        .store
+        .deployments()
+        .unwrap_or_default()
+        .iter()
+        .filter(|d| d.active_revision(now).is_some())
+        .map(|d| {
+            format!(
+                "<option value=\"{0}\">{1}</option>",
+                esc(&d.id),
+                esc(&d.name)
+            )
+        })
+        .collect();
+    let body = format!(
+        "<form class=\"card\" method=\"post\" action=\"/ui/searches?csrf={csrf}\" enctype=\"multipart/form-data\"><label for=\"deployment\">{}</label><select id=\"deployment\" name=\"deployment\">{deployments}</select><label for=\"case\">{}</label><input id=\"case\" name=\"case\" required><label for=\"probe_source\">{}</label><select id=\"probe_source\" name=\"probe_source\"><option>crime_scene_cctv</option><option>seized_material</option><option>bystander_photo</option></select><label for=\"probe\">{}</label><input id=\"probe\" name=\"probe\" type=\"file\" accept=\"image/jpeg,image/png,image/webp,image/bmp,image/tiff\" required><p><button>{}</button></p></form>",
+        t(lang, "deployment"),
+        t(lang, "case"),
+        t(lang, "probe_source"),
+        t(lang, "probe_image"),
+        t(lang, "submit"),
+        csrf = esc(&p.csrf)
+    );
+    page(lang, t(lang, "new_search"), Some(&p), &body)
+}
+
+/// `POST /ui/searches` (multipart).
+pub async fn submit(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    mut multipart: Multipart,
+) -> Response {
+    let lang = lang_of(&headers, &LangQuery::default());
+    let mut fields = std::collections::HashMap::new();
+    let mut probe: Option<(String, Vec<u8>)> = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or("").to_string();
+                let ctype = field.content_type().unwrap_or("").to_string();
+                match field.bytes().await {
+                    Ok(bytes) if name == "probe" => probe = Some((ctype, bytes.to_vec())),
+                    Ok(bytes) => {
+                        fields.insert(name, String::from_utf8_lossy(&bytes).to_string());
+                    }
+                    Err(e) => {
+                        return problem_page(
+                            lang,
+                            Some(&p),
+                            &Problem::bad_request(format!("the upload was cut short: {e}")),
+                        )
+                    }
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                return problem_page(
+                    lang,
+                    Some(&p),
+                    &Problem::bad_request(format!("the upload was cut short: {e}")),
+                )
+            }
+        }
+    }
+    let Some((ctype, bytes)) = probe else {
+        return problem_page(
+            lang,
+            Some(&p),
+            &Problem::bad_request("no probe image was sent"),
+        );
+    };
+    let q = SubmitQuery {
+        deployment: fields.remove("deployment").unwrap_or_default(),
+        case: fields.remove("case").unwrap_or_default(),
+        probe_source: fields.remove("probe_source").unwrap_or_default(),
+    };
+    match search::submit_probe(&state, &p, &q, &ctype, bytes).await {
+        Ok((s, _)) => Redirect::to(&format!("/ui/searches/{}", s.id)).into_response(),
+        Err(e) => problem_page(lang, Some(&p), &e),
+    }
+}
+
+/// `GET /ui/searches/{id}/probe`: the probe image, for those who may read the search.
+pub async fn probe(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+) -> Response {
+    match search::readable(&state, &p, &id).and_then(|(s, _)| search::probe_bytes(&state, &s)) {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "application/octet-stream"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `GET /ui/searches/{id}`.
+pub async fn show(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let (s, _) = match search::readable(&state, &p, &id) {
+        Ok(x) => x,
+        Err(e) => return problem_page(lang, Some(&p), &e),
+    };
+    let view = search::view(&p, &s);
+    let csrf = esc(&p.csrf);
+    let mut body = format!(
+        "<p>{}: <strong>{}</strong> · {}: {} · {}: <code>{}</code></p><div class=\"side\"><figure><img class=\"probe\" src=\"/ui/searches/{id}/probe\" alt=\"{}\" width=\"420\"><figcaption>{}</figcaption></figure></div>",
+        t(lang, "case"),
+        esc(&s.case_number),
+        t(lang, "deployment"),
+        esc(&s.revision),
+        "SHA-256",
+        esc(&s.probe_sha256),
+        t(lang, "probe_image"),
+        t(lang, "probe_image"),
+        id = esc(&s.id)
+    );
+    // Faces and their quality.
+    let faces: String = s
+        .faces
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let verdict = if f.quality.sufficient { format!("<span class=\"ok\">{}</span>", t(lang, "sufficient")) } else { format!("<span class=\"bad\">{}</span>: {}", t(lang, "insufficient"), esc(&f.quality.reasons.join("; "))) };
+            let action = if p.role == Role::Examiner && s.stage == "detected" && f.quality.sufficient {
+                format!("<form method=\"post\" action=\"/ui/searches/{}/choose?csrf={csrf}\"><input type=\"hidden\" name=\"face\" value=\"{i}\"><button>{}</button></form>", esc(&s.id), t(lang, "search_with_face"))
+            } else {
+                String::new()
+            };
+            format!(
+                "<tr><td>{i}</td><td>[{:.0}, {:.0}, {:.0}, {:.0}]</td><td>{verdict}<br><small>eyes {:.0} px · yaw {:+.0}° · roll {:+.0}° · sharpness {:.0}</small></td><td>{action}</td></tr>",
+                f.bbox[0], f.bbox[1], f.bbox[2], f.bbox[3], f.quality.interocular_px, f.quality.yaw_deg, f.quality.roll_deg, f.quality.sharpness
+            )
+        })
+        .collect();
+    body.push_str(&format!("<section><h2>{}</h2><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">Box</th><th scope=\"col\">{}</th><th scope=\"col\"></th></tr></thead><tbody>{faces}</tbody></table>", t(lang, "faces"), t(lang, "face"), t(lang, "quality")));
+    if p.role == Role::Examiner && s.stage == "detected" {
+        body.push_str(&format!("<form method=\"post\" action=\"/ui/searches/{}/insufficient?csrf={csrf}\"><button>{}</button></form>", esc(&s.id), t(lang, "stop_insufficient")));
+    }
+    body.push_str("</section>");
+    if !s.candidates.is_empty() {
+        let rows: String = s
+            .candidates
+            .iter()
+            .map(|c| {
+                format!(
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.3}</td></tr>",
+                    c.rank,
+                    c.reference,
+                    esc(&c.database),
+                    c.score
+                )
+            })
+            .collect();
+        body.push_str(&format!(
+            "<section><h2>{}</h2><p class=\"note\">{}</p><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{rows}</tbody></table></section>",
+            t(lang, "candidates"),
+            t(lang, "candidates_note"),
+            t(lang, "rank"),
+            t(lang, "reference"),
+            t(lang, "database"),
+            t(lang, "score")
+        ));
+    }
+    if let Some(ident) = &s.identification {
+        let stage = format!("{:?}", ident.stage).to_lowercase();
+        body.push_str(&format!(
+            "<section><h2>{}</h2><p>{}: <strong>{}</strong></p>",
+            t(lang, "proposal"),
+            t(lang, "stage"),
+            esc(&stage)
+        ));
+        if let Some((c, reasoning)) = &ident.proposal {
+            body.push_str(&format!(
+                "<p>{}: <strong>{}</strong></p><p>{}: {}</p>",
+                t(lang, "conclusion"),
+                esc(&format!("{c:?}")),
+                t(lang, "reasoning"),
+                esc(reasoning)
+            ));
+        } else if p.role == Role::Examiner {
+            let options: String = s
+                .candidates
+                .iter()
+                .map(|c| {
+                    format!(
+                        "<option value=\"candidate:{0}\">{1} {0} ({2:.3})</option>",
+                        c.reference,
+                        t(lang, "candidate_x"),
+                        c.score
+                    )
+                })
+                .collect();
+            body.push_str(&format!(
+                "<form class=\"card\" method=\"post\" action=\"/ui/searches/{}/proposal?csrf={csrf}\"><label for=\"conclusion\">{}</label><select id=\"conclusion\" name=\"conclusion\">{options}<option value=\"no_identification\">{}</option><option value=\"inconclusive\">{}</option></select><label for=\"reasoning\">{}</label><textarea id=\"reasoning\" name=\"reasoning\" required></textarea><p><button>{}</button></p></form>",
+                esc(&s.id),
+                t(lang, "conclusion"),
+                t(lang, "no_identification"),
+                t(lang, "inconclusive"),
+                t(lang, "reasoning"),
+                t(lang, "propose")
+            ));
+        }
+        let shown = view["identification"]["verifications"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if view["identification"]["hidden"].is_string() {
+            body.push_str(&format!("<p class=\"note\">{}</p>", t(lang, "blind_note")));
+        }
+        for v in shown {
+            body.push_str(&format!(
+                "<p>{}: <strong>{}</strong> — {}</p>",
+                esc(v["verifier"].as_str().unwrap_or("")),
+                esc(v["verdict"].as_str().unwrap_or("")),
+                esc(v["reasons"].as_str().unwrap_or(""))
+            ));
+        }
+        if !view["identification"]["outcome"].is_null() {
+            body.push_str(&format!(
+                "<p>{}: <strong>{}</strong></p>",
+                t(lang, "outcome"),
+                esc(&view["identification"]["outcome"].to_string())
+            ));
+        }
+        if p.role == Role::Verifier
+            && ident.stage == waarborg_govern::identification::Stage::Proposed
+            && !ident
+                .verifications
+                .iter()
+                .any(|v| v.verifier == p.account.user)
+        {
+            body.push_str(&format!(
+                "<form class=\"card\" method=\"post\" action=\"/ui/searches/{}/verify?csrf={csrf}\"><label for=\"verdict\">{}</label><select id=\"verdict\" name=\"verdict\"><option value=\"agree\">{}</option><option value=\"disagree\">{}</option><option value=\"inconclusive\">{}</option></select><label for=\"reasons\">{}</label><textarea id=\"reasons\" name=\"reasons\" required></textarea><p><button>{}</button></p></form>",
+                esc(&s.id),
+                t(lang, "verdict"),
+                t(lang, "agree"),
+                t(lang, "disagree"),
+                t(lang, "inconclusive"),
+                t(lang, "reasons"),
+                t(lang, "record_verification")
+            ));
+        }
+        body.push_str("</section>");
+    }
+    page(
+        lang,
+        &format!("{} {}", t(lang, "searches"), s.id),
+        Some(&p),
+        &body,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct ChooseForm {
+    face: usize,
+}
+
+/// `POST /ui/searches/{id}/choose`.
+pub async fn choose(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<ChooseForm>,
+) -> Response {
+    let lang = lang_of(&headers, &LangQuery::default());
+    match search::choose_face(&state, &p, &id, f.face).await {
+        Ok(_) => Redirect::to(&format!("/ui/searches/{id}")).into_response(),
+        Err(e) => problem_page(lang, Some(&p), &e),
+    }
+}
+
+/// `POST /ui/searches/{id}/insufficient`.
+pub async fn insufficient(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let lang = lang_of(&headers, &LangQuery::default());
+    match search::stop_insufficient(&state, &p, &id) {
+        Ok(_) => Redirect::to(&format!("/ui/searches/{id}")).into_response(),
+        Err(e) => problem_page(lang, Some(&p), &e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ProposalForm {
+    conclusion: String,
+    reasoning: String,
+}
+
+/// `POST /ui/searches/{id}/proposal`.
+pub async fn proposal(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<ProposalForm>,
+) -> Response {
+    let lang = lang_of(&headers, &LangQuery::default());
+    let conclusion = match f.conclusion.as_str() {
+        "no_identification" => Conclusion::NoIdentification,
+        "inconclusive" => Conclusion::Inconclusive,
+        other => match other
+            .strip_prefix("candidate:")
+            .and_then(|r| r.parse().ok())
+        {
+            Some(reference) => Conclusion::Candidate { reference },
+            None => {
+                return problem_page(
+                    lang,
+                    Some(&p),
+                    &Problem::bad_request(format!("unknown conclusion {other:?}")),
+                )
+            }
+        },
+    };
+    match search::propose(
+        &state,
+        &p,
+        &id,
+        ProposalBody {
+            conclusion,
+            reasoning: f.reasoning,
+        },
+    ) {
+        Ok(_) => Redirect::to(&format!("/ui/searches/{id}")).into_response(),
+        Err(e) => problem_page(lang, Some(&p), &e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct VerifyForm {
+    verdict: Verdict,
+    reasons: String,
+}
+
+/// `POST /ui/searches/{id}/verify`.
+pub async fn verify(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<VerifyForm>,
+) -> Response {
+    let lang = lang_of(&headers, &LangQuery::default());
+    match search::record_verification(
+        &state,
+        &p,
+        &id,
+        VerificationBody {
+            verdict: f.verdict,
+            reasons: f.reasons,
+        },
+    ) {
+        Ok(_) => Redirect::to(&format!("/ui/searches/{id}")).into_response(),
+        Err(e) => problem_page(lang, Some(&p), &e),
+    }
+}
+
+/// `GET /ui/ledger`: verification status, the latest checkpoint, the entries with proofs.
+pub async fn ledger(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let dir = state.ledger.dir().to_path_buf();
+    let report = tokio::task::spawn_blocking(move || waarborg_ledger::verify(&dir, None)).await;
+    let (ok, entries) = match report {
+        Ok(Ok(r)) => (r.is_ok(), r.entries),
+        _ => (false, 0),
+    };
+    let cp = state
+        .ledger
+        .checkpoint()
+        .map(|c| c.note)
+        .unwrap_or_default();
+    let mut rows = String::new();
+    let first = entries.saturating_sub(200);
+    for i in (first..entries).rev() {
+        let Ok(bytes) = state.ledger.entry(i) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        let kind = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|v| v["event"]["kind"].as_str().map(str::to_string))
+            .unwrap_or_default();
+        rows.push_str(&format!("<tr><td><a href=\"/api/ledger/entries/{i}\">{i}</a></td><td>{}</td><td><code>{}</code></td></tr>", esc(&kind), esc(&text)));
+    }
+    let status = if ok {
+        format!("<span class=\"ok\">{}</span>", t(lang, "verified"))
+    } else {
+        format!("<span class=\"bad\">{}</span>", t(lang, "not_verified"))
+    };
+    let body = format!(
+        "<p>{}: {entries} · {status}</p><section><h2>{}</h2><pre>{}</pre></section><table><thead><tr><th scope=\"col\">#</th><th scope=\"col\">Kind</th><th scope=\"col\">{}</th></tr></thead><tbody>{rows}</tbody></table>",
+        t(lang, "entries"),
+        t(lang, "checkpoint"),
+        esc(&cp),
+        t(lang, "entries")
+    );
+    page(lang, t(lang, "ledger"), Some(&p), &body)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_key_used_in_the_pages_is_translated() {
+        let source = include_str!("ui.rs");
+        for piece in source.split("t(lang, \"").skip(1) {
+            let key = piece.split('"').next().unwrap_or("");
+            assert!(
+                crate::i18n::STRINGS.iter().any(|(k, _, _)| *k == key),
+                "untranslated key {key}"
+            );
+        }
+    }
+
+    #[test]
+    fn text_is_escaped() {
+        assert_eq!(
+            super::esc("<a href=\"x\">'&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+}
