@@ -391,14 +391,22 @@ pub async fn probe(
     Path(id): Path<String>,
 ) -> Response {
     match search::readable(&state, &p, &id).and_then(|(s, _)| search::probe_bytes(&state, &s)) {
-        Ok(bytes) => (
-            [
-                (header::CONTENT_TYPE, "application/octet-stream"),
+        Ok(bytes) => {
+            let ctype = match bytes.as_slice() {
+                [0xFF, 0xD8, ..] => "image/jpeg",
+                [0x89, b'P', b'N', b'G', ..] => "image/png",
+                [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => "image/webp",
+                [b'B', b'M', ..] => "image/bmp",
+                [b'I', b'I', ..] | [b'M', b'M', ..] => "image/tiff",
+                _ => "application/octet-stream",
+            };
+            let headers = [
+                (header::CONTENT_TYPE, ctype),
                 (header::CACHE_CONTROL, "no-store"),
-            ],
-            bytes,
-        )
-            .into_response(),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            ];
+            (headers, bytes).into_response()
+        }
         Err(e) => e.into_response(),
     }
 }
