@@ -12,3 +12,5 @@ cargo build --locked -p waarborg-cli
 "${CARGO_TARGET_DIR:-target}/debug/waarborg" models install
 echo "== tests" >&2
 cargo test --locked --workspace
+echo "== browser end-to-end tests (headless chromium)" >&2
+WAARBORG="${CARGO_TARGET_DIR:-target}/debug/waarborg" bash scripts/browser-test.sh

@@ -59,10 +59,16 @@ fn accounts(state: &AppState, data: &Path) -> anyhow::Result<()> {
         String::from("# Demo accounts (generated; this file is readable only by you)\n");
     for (user, role, unit) in waarborg_govern::demo::PEOPLE {
         let password = auth::generate_password().map_err(|p| anyhow::anyhow!(p.detail))?;
+        // Examiners at a biometrics centre also verify each other's proposals (never their
+        // own: the domain refuses that).
+        let mut roles = vec![*role];
+        if *role == Role::Examiner {
+            roles.push(Role::Verifier);
+        }
         let account = Account {
             user: user.to_string(),
             display_name: user.to_string(),
-            roles: vec![*role],
+            roles,
             unit: unit.to_string(),
             portfolio: (*role == Role::PortfolioHolder)
                 .then_some(waarborg_govern::Portfolio::Digitalisation),

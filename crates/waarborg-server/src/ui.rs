@@ -8,7 +8,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use serde::Deserialize;
-use waarborg_govern::identification::{Conclusion, Verdict};
+use waarborg_govern::identification::{Conclusion, Outcome, Verdict};
 use waarborg_govern::{Role, Timestamp};
 use waarborg_store::Store;
 
@@ -445,7 +445,9 @@ pub async fn show(
         .enumerate()
         .map(|(i, f)| {
             let verdict = if f.quality.sufficient { format!("<span class=\"ok\">{}</span>", t(lang, "sufficient")) } else { format!("<span class=\"bad\">{}</span>: {}", t(lang, "insufficient"), esc(&f.quality.reasons.join("; "))) };
-            let action = if p.role == Role::Examiner && s.stage == "detected" && f.quality.sufficient {
+            let action = if s.chosen == Some(i) {
+                format!("<strong>✔ {}</strong>", t(lang, "searched_with"))
+            } else if p.role == Role::Examiner && s.stage == "detected" && f.quality.sufficient {
                 format!("<form method=\"post\" action=\"/ui/searches/{}/choose?csrf={csrf}\"><input type=\"hidden\" name=\"face\" value=\"{i}\"><button>{}</button></form>", esc(&s.id), t(lang, "search_with_face"))
             } else {
                 String::new()
@@ -497,7 +499,15 @@ pub async fn show(
             body.push_str(&format!(
                 "<p>{}: <strong>{}</strong></p><p>{}: {}</p>",
                 t(lang, "conclusion"),
-                esc(&format!("{c:?}")),
+                esc(&match c {
+                    Conclusion::Candidate { reference } => format!(
+                        "{} — {} {reference}",
+                        t(lang, "candidate_x"),
+                        t(lang, "reference")
+                    ),
+                    Conclusion::NoIdentification => t(lang, "no_identification").to_string(),
+                    Conclusion::Inconclusive => t(lang, "inconclusive").to_string(),
+                }),
                 t(lang, "reasoning"),
                 esc(reasoning)
             ));
@@ -543,11 +553,18 @@ pub async fn show(
             body.push_str(&format!(
                 "<p>{}: <strong>{}</strong></p>",
                 t(lang, "outcome"),
-                esc(&view["identification"]["outcome"].to_string())
+                esc(&match &ident.outcome {
+                    Some(Outcome::Identification { reference }) =>
+                        format!("{} {reference}", t(lang, "outcome_identification")),
+                    Some(Outcome::NotConfirmed) => t(lang, "outcome_not_confirmed").to_string(),
+                    Some(Outcome::NoIdentification) => t(lang, "no_identification").to_string(),
+                    Some(Outcome::Inconclusive) | None => t(lang, "inconclusive").to_string(),
+                })
             ));
         }
         if p.role == Role::Verifier
             && ident.stage == waarborg_govern::identification::Stage::Proposed
+            && ident.examiner != p.account.user
             && !ident
                 .verifications
                 .iter()
@@ -568,7 +585,7 @@ pub async fn show(
     }
     page(
         lang,
-        &format!("{} {}", t(lang, "searches"), s.id),
+        &format!("{} {}", t(lang, "search"), s.id),
         Some(&p),
         &body,
     )

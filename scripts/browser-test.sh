@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Browser end-to-end tests: the demo organisation on a fresh data directory, the server on
+# a free loopback port, and tests/browser/e2e.mjs driving Debian's chromium headless.
+#
+#   bash scripts/browser-test.sh [SCREENSHOT_DIR]
+#
+# Needs a release build (`cargo build --release -p waarborg-cli`), the model cache, node and
+# npm; installs chromium with apt-get and playwright-core with npm when missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+shots=${1:-}
+W=${WAARBORG:-${CARGO_TARGET_DIR:-target}/release/waarborg}
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "browser tests: installing chromium with apt-get" >&2
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+fi
+(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+data=$(mktemp -d)
+unset WAARBORG_LEDGER_KEY
+"$W" demo --no-serve --data "$data" >/dev/null
+samples=$("$W" models check | sed -n 's/^model cache: //p')/samples
+out=$(mktemp)
+"$W" serve --data "$data" --bind 127.0.0.1:0 >"$out" 2>/dev/null &
+server=$!
+trap 'kill $server 2>/dev/null; rm -rf "$data" "$out"' EXIT
+for _ in $(seq 100); do grep -q "listening on" "$out" && break; sleep 0.1; done
+url=$(sed -n 's/^listening on //p' "$out")
+[ -n "$url" ] || { echo "the server did not start" >&2; exit 1; }
+node tests/browser/e2e.mjs "$url" "$data/demo-accounts.txt" "$samples/gdp.jpg" $shots

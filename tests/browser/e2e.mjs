@@ -1,0 +1,169 @@
+// End-to-end: the Waarborg web interface in headless Chromium, driven by playwright-core.
+//
+//   node e2e.mjs BASE_URL ACCOUNTS_FILE PROBE_IMAGE [SCREENSHOT_DIR]
+//
+// Logs in as the examiner, searches, proposes; as two verifiers, confirms; checks that the
+// ledger shows each step and verifies; tries the forbidden paths (self-verification, a
+// search without case authorisation, a search under a suspended deployment, an auditor
+// writing) and sees them refused. Screenshots of the main screens go to SCREENSHOT_DIR.
+import { chromium } from 'playwright-core';
+import { readFileSync, mkdirSync } from 'node:fs';
+import assert from 'node:assert/strict';
+
+const [base, accountsFile, probe, shots] = process.argv.slice(2);
+const passwords = Object.fromEntries(
+  readFileSync(accountsFile, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'))
+    .map((l) => l.trim().split(/\s+/)).map(([user, , password]) => [user, password]));
+if (shots) mkdirSync(shots, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu'],
+});
+let step = 0;
+const log = (what) => console.log(`ok ${++step} - ${what}`);
+
+async function session(user, role) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(base + '/');
+  await page.fill('#user', user);
+  await page.fill('#password', passwords[user]);
+  await page.selectOption('#role', role);
+  await Promise.all([page.waitForNavigation(), page.click('button')]);
+  assert.ok((await page.content()).includes(user), `${user} is signed in`);
+  return { context, page };
+}
+
+async function shot(page, name, fullPage = true) {
+  if (shots) await page.screenshot({ path: `${shots}/${name}.png`, fullPage });
+}
+
+async function csrfOf(page) {
+  const action = await page.getAttribute('form.who', 'action');
+  return new URL(action, base).searchParams.get('csrf');
+}
+
+try {
+  // The login page and the public register, in Dutch, without logging in.
+  {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(base + '/');
+    await shot(page, '01-login');
+    await page.goto(base + '/register?lang=nl');
+    assert.ok((await page.textContent('h1')).includes('Register van gezichtsherkenningstoepassingen'));
+    assert.ok((await page.content()).includes('catch-demo'));
+    await shot(page, '02-public-register-nl');
+    await context.close();
+    log('login page and the public register (Dutch) without login');
+  }
+
+  // The examiner searches.
+  const ex = await session('examiner-1', 'examiner');
+  await ex.page.goto(base + '/ui/searches/new');
+  await ex.page.fill('#case', 'OM-DEMO-0001');
+  await ex.page.selectOption('#probe_source', 'crime_scene_cctv');
+  await ex.page.setInputFiles('#probe', probe);
+  await shot(ex.page, '03-examiner-new-search');
+  await Promise.all([ex.page.waitForNavigation(), ex.page.click('form.card button')]);
+  assert.match(ex.page.url(), /\/ui\/searches\/S-/);
+  const searchUrl = ex.page.url();
+  const faces = await ex.page.locator('section table tbody tr').count();
+  assert.ok(faces >= 1, 'faces with their quality are shown');
+  await shot(ex.page, '04-examiner-faces-and-quality');
+  log(`examiner submitted a probe: ${faces} faces with their quality`);
+  await Promise.all([ex.page.waitForNavigation(), ex.page.click('text=Search with this face >> nth=0')]);
+  const candidates = ex.page.locator('text=Candidate list');
+  assert.equal(await candidates.count(), 1, 'a candidate list');
+  assert.ok((await ex.page.content()).includes('never identifications'));
+  await shot(ex.page, '05-examiner-candidates');
+  log('examiner searched with a face: candidate list, marked as never an identification');
+  await ex.page.fill('#reasoning', 'Face shape, ears and hairline agree with the reference image.');
+  await Promise.all([ex.page.waitForNavigation(), ex.page.click('text=Propose')]);
+  assert.ok((await ex.page.content()).includes('proposed'));
+  log('examiner proposed candidate 1 with reasoning');
+
+  // The examiner cannot verify their own proposal, even as a verifier.
+  const self = await session('examiner-1', 'verifier');
+  await self.page.goto(searchUrl);
+  assert.equal(await self.page.locator('#verdict').count(), 0, 'no verification form for your own proposal');
+  const selfCsrf = await csrfOf(self.page);
+  const selfTry = await self.page.request.post(`${searchUrl}/verify?csrf=${selfCsrf}`, { form: { verdict: 'agree', reasons: 'my own' } });
+  assert.equal(selfTry.status(), 422);
+  assert.ok((await selfTry.text()).includes('own proposal'));
+  log('self-verification refused');
+
+  // Two independent verifiers, each blind to the other until recording.
+  for (const [i, v] of ['verifier-1', 'verifier-2'].entries()) {
+    const s = await session(v, 'verifier');
+    await s.page.goto(base + '/ui/searches');
+    assert.ok((await s.page.content()).includes(searchUrl.split('/').pop()), `${v} sees the proposal in the queue`);
+    await s.page.goto(searchUrl);
+    assert.ok((await s.page.content()).includes('shown once yours is recorded') || i === 0, 'blind');
+    if (i === 1) await shot(s.page, '06-verifier-blind');
+    await s.page.selectOption('#verdict', 'agree');
+    await s.page.fill('#reasons', `${v}: compared independently; ears and hairline agree.`);
+    await Promise.all([s.page.waitForNavigation(), s.page.click('text=Record my verification')]);
+    log(`${v} verified`);
+    if (i === 1) {
+      const html = await s.page.content();
+      assert.ok(html.includes('identification'), 'the outcome is an identification');
+      await shot(s.page, '07-verified-identification');
+    }
+    await s.context.close();
+  }
+
+  // A search for a case without authorisation is refused.
+  await ex.page.goto(base + '/ui/searches/new');
+  await ex.page.fill('#case', 'OM-NOT-AUTHORISED');
+  await ex.page.setInputFiles('#probe', probe);
+  await Promise.all([ex.page.waitForNavigation(), ex.page.click('form.card button')]);
+  assert.ok((await ex.page.content()).includes('no_case'), 'refused: no case authorisation');
+  await shot(ex.page, '08-refused-no-case');
+  log('search without case authorisation refused');
+
+  // An auditor reads but cannot write.
+  const au = await session('auditor-1', 'auditor');
+  const auCsrf = await csrfOf(au.page);
+  const write = await au.page.request.post(`${searchUrl}/proposal?csrf=${auCsrf}`, { form: { conclusion: 'inconclusive', reasoning: 'auditor trying' } });
+  assert.equal(write.status(), 403);
+  log('auditor refused a write');
+
+  // The chief suspends the deployment (API); the next search is refused.
+  const chief = await browser.newContext();
+  const login = await chief.request.post(base + '/api/login', { data: { user: 'chief-1', password: passwords['chief-1'], role: 'chief_of_police' } });
+  assert.equal(login.status(), 200);
+  const { csrf } = await login.json();
+  const suspend = await chief.request.post(base + '/api/deployments/catch-demo/decisions', {
+    headers: { 'x-csrf-token': csrf },
+    data: { command: { action: 'suspend' }, reason: 'Browser test: complaint under investigation' },
+  });
+  assert.equal(suspend.status(), 200, await suspend.text());
+  await ex.page.goto(base + '/ui/searches/new');
+  await ex.page.fill('#case', 'OM-DEMO-0001');
+  await ex.page.setInputFiles('#probe', probe);
+  const deployments = await ex.page.locator('#deployment option').count();
+  assert.equal(deployments, 0, 'no active deployment to choose');
+  log('suspended deployment: nothing to search under');
+  const direct = await ex.page.request.post(`${base}/api/searches?deployment=catch-demo&case=OM-DEMO-0001&probe_source=crime_scene_cctv`, {
+    headers: { 'content-type': 'image/jpeg', 'x-csrf-token': await csrfOf(ex.page) },
+    data: readFileSync(probe),
+  });
+  assert.equal(direct.status(), 403);
+  assert.ok((await direct.text()).includes('suspended'));
+  log('search under a suspended deployment refused');
+
+  // The ledger shows each step and verifies.
+  await au.page.goto(base + '/ui/ledger');
+  const ledger = await au.page.content();
+  assert.ok(ledger.includes('Verified') && !ledger.includes('NOT verified'), 'the ledger verifies');
+  for (const needle of ['"operation":"search"', '"operation":"proposal"', '"operation":"verification"', '"kind":"refusal"', '"action":"suspend"']) {
+    assert.ok(ledger.includes(needle), `the ledger shows ${needle}`);
+  }
+  await shot(au.page, '09-ledger', false);
+  log('the ledger shows every step and the refusals, and verifies');
+  console.log(`1..${step}`);
+} finally {
+  await browser.close();
+}
