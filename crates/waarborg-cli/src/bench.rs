@@ -28,6 +28,8 @@ pub enum BenchCommand {
     Search(crate::bench_search::SearchBenchArgs),
     /// Load millions of synthetic templates, reopen, search: times and memory per template.
     IndexScale(crate::bench_search::ScaleBenchArgs),
+    /// Concurrent clients against a running server: throughput and p99 per operation.
+    Http(crate::bench_http::HttpBenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -86,6 +88,7 @@ pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
         BenchCommand::Ledger(args) => ledger(args),
         BenchCommand::Search(args) => crate::bench_search::search(args),
         BenchCommand::IndexScale(args) => crate::bench_search::scale(args),
+        BenchCommand::Http(args) => crate::bench_http::http(args),
     }
 }
 

@@ -236,6 +236,9 @@ pub struct ScaleBenchArgs {
     /// Keep the index directory.
     #[arg(long)]
     keep: bool,
+    /// Template ids start here (to add synthetic templates beside real ones).
+    #[arg(long, default_value_t = 0)]
+    first_id: u64,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -290,7 +293,12 @@ pub fn scale(args: ScaleBenchArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     {
         let (index, _) = Index::open(&dir, config.clone())?;
-        let mut loaded = index.stats().templates;
+        // With --first-id the synthetic templates join an index that holds others.
+        let mut loaded = if args.first_id > 0 {
+            0
+        } else {
+            index.stats().templates
+        };
         let mut vectors = vec![0f32; args.segment_rows.min(args.n.max(1)) * DIM];
         while loaded < args.n {
             let rows = args.segment_rows.min(args.n - loaded);
@@ -310,8 +318,8 @@ pub fn scale(args: ScaleBenchArgs) -> anyhow::Result<ExitCode> {
                 .chunks_exact(DIM)
                 .enumerate()
                 .map(|(j, v)| NewTemplate {
-                    id: first + j as u64,
-                    owner: (first + j as u64) / 2,
+                    id: args.first_id + first + j as u64,
+                    owner: args.first_id + (first + j as u64) / 2,
                     vector: v,
                 })
                 .collect();
@@ -338,7 +346,7 @@ pub fn scale(args: ScaleBenchArgs) -> anyhow::Result<ExitCode> {
     let mut first_ms = 0.0;
     for i in 0..args.queries.max(1) {
         // A probe near stored template i·7919: its mate must come first.
-        let mate = (i as u64 * 7919) % n.max(1) as u64;
+        let mate = (i as u64 * 7919) % args.n.max(1) as u64;
         synthetic(mate, &mut query);
         let mut noise = vec![0f32; DIM];
         synthetic(u64::MAX - i as u64, &mut noise);
@@ -361,7 +369,7 @@ pub fn scale(args: ScaleBenchArgs) -> anyhow::Result<ExitCode> {
         } else {
             times.push(ms);
         }
-        if hits.first().map(|h| h.template) != Some(mate) {
+        if hits.first().map(|h| h.template) != Some(args.first_id + mate) {
             bail!("query {i}: the mate {mate} is not the first candidate");
         }
     }

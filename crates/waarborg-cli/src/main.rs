@@ -5,6 +5,7 @@
 
 mod audit;
 mod bench;
+mod bench_http;
 mod bench_search;
 mod demo_org;
 mod face;

@@ -48,13 +48,6 @@ pub fn state(
     secure_cookies: bool,
 ) -> anyhow::Result<Arc<AppState>> {
     let store = open_store(data)?;
-    if !store
-        .accounts()?
-        .iter()
-        .any(|a| a.roles.contains(&Role::Administrator))
-    {
-        eprintln!("no administrator yet: create one with `waarborg admin create --user NAME --role administrator --unit UNIT`");
-    }
     // Without models the service still runs its governance routes and answers biometric
     // ones with 503.
     let engine = match waarborg_models::ModelCache::from_env().require() {
