@@ -31,6 +31,9 @@ const KIND: &str = "search";
 pub struct FaceSummary {
     /// `[x1, y1, x2, y2]` in the upright probe.
     pub bbox: [f32; 4],
+    /// The five key points (to align the chosen face again without detecting).
+    #[serde(default)]
+    pub kps: Option<[[f32; 2]; 5]>,
     /// Quality measurements and verdict.
     pub quality: QualityReport,
 }
@@ -285,6 +288,7 @@ pub async fn submit_probe(
             .iter()
             .map(|f| FaceSummary {
                 bbox: f.bbox,
+                kps: Some(f.kps),
                 quality: f.quality.clone(),
             })
             .collect(),
@@ -428,6 +432,7 @@ pub async fn choose_face(
     let probe = std::fs::read(state.probes_dir.join(&s.probe_sha256))
         .map_err(|e| Problem::internal(format!("the stored probe is missing: {e}")))?;
     let face = b.face;
+    let kps = s.faces[face].kps;
     let params = SearchParams {
         k: permit.candidate_list_length as usize,
         min_score: Some(permit.score_threshold),
@@ -437,13 +442,24 @@ pub async fn choose_face(
     let hits = tokio::task::spawn_blocking(move || {
         let image = waarborg_face::decode::decode(&probe, &DecodeLimits::default())
             .map_err(|e| Problem::internal(e.to_string()))?;
-        let faces = engine
-            .analyze(&image, true)
-            .map_err(|e| Problem::internal(e.to_string()))?;
-        let template = faces
-            .get(face)
-            .and_then(|f| f.embedding.clone())
-            .ok_or_else(|| Problem::internal("the chosen face was not found again"))?;
+        // Align the chosen face again from its stored key points: no second detection,
+        // one template.
+        let template = match kps {
+            Some(kps) => {
+                let crop = waarborg_face::align::align_face(&image, &kps)
+                    .ok_or_else(|| Problem::internal("the chosen face cannot be aligned"))?;
+                engine
+                    .embed_aligned(&[&crop])
+                    .map_err(|e| Problem::internal(e.to_string()))?
+                    .pop()
+            }
+            None => engine
+                .analyze(&image, true)
+                .map_err(|e| Problem::internal(e.to_string()))?
+                .get(face)
+                .and_then(|f| f.embedding.clone()),
+        }
+        .ok_or_else(|| Problem::internal("the chosen face was not found again"))?;
         index
             .search(&template, &params)
             .map_err(|e| Problem::internal(e.to_string()))
