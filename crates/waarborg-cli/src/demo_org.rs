@@ -27,28 +27,6 @@ pub const DEPLOYMENT: &str = "catch-demo";
 /// The file (mode 0600) holding the demo accounts' generated passwords.
 pub const PASSWORDS_FILE: &str = "demo-accounts.txt";
 
-fn governance_entry(e: &waarborg_govern::revision::Event) -> waarborg_ledger::Event {
-    waarborg_ledger::Event::GovernanceDecision(GovernanceDecision {
-        actor: e.decision.actor.clone(),
-        role: e.decision.role.as_str().into(),
-        action: e.decision.action.clone(),
-        subject: format!(
-            "deployment {} revision {}: {} -> {}",
-            e.deployment,
-            e.revision,
-            e.decision.from.as_str(),
-            e.decision.to.as_str()
-        ),
-        reason: e
-            .decision
-            .reason
-            .chars()
-            .take(waarborg_ledger::entry::MAX_TEXT)
-            .collect(),
-        framework_version: e.decision.framework.clone(),
-    })
-}
-
 /// Accounts for every person of the demo, with generated passwords kept in a 0600 file.
 fn accounts(state: &AppState, data: &Path) -> anyhow::Result<()> {
     let file = data.join(PASSWORDS_FILE);
@@ -183,7 +161,7 @@ pub fn set_up(state: &Arc<AppState>, data: &Path, samples: &Path) -> anyhow::Res
         )?;
         let events = waarborg_govern::demo::approve_through_chain(&mut d, 1, &framework, now)?;
         for e in &events {
-            state.ledger.append(governance_entry(e))?;
+            state.ledger.append(waarborg_server::governance_entry(e))?;
         }
         store.create_deployment(&d)?;
     }

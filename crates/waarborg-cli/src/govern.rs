@@ -14,7 +14,7 @@ use waarborg_govern::case::{AuthorityKind, CaseAuthorisation};
 use waarborg_govern::framework::Framework;
 use waarborg_govern::gate::{self, Action};
 use waarborg_govern::revision::{
-    AdviceOutcome, Command, Deployment, Event, Judgement, RevisionContent, Weighing,
+    AdviceOutcome, Command, Deployment, Judgement, RevisionContent, Weighing,
 };
 use waarborg_govern::{Actor, Portfolio, Role, Timestamp};
 use waarborg_ledger::{GovernanceDecision, Ledger, Refusal};
@@ -105,30 +105,6 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
 fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
-}
-
-/// The ledger entry for a governance event.
-fn decision_entry(e: &Event) -> waarborg_ledger::Event {
-    let reason: String = e
-        .decision
-        .reason
-        .chars()
-        .take(waarborg_ledger::entry::MAX_TEXT)
-        .collect();
-    waarborg_ledger::Event::GovernanceDecision(GovernanceDecision {
-        actor: e.decision.actor.clone(),
-        role: e.decision.role.as_str().into(),
-        action: e.decision.action.clone(),
-        subject: format!(
-            "deployment {} revision {}: {} -> {}",
-            e.deployment,
-            e.revision,
-            e.decision.from.as_str(),
-            e.decision.to.as_str()
-        ),
-        reason,
-        framework_version: e.decision.framework.clone(),
-    })
 }
 
 /// Saves `deployment` if still at `version`, appending `entries` to the ledger first.
@@ -404,7 +380,10 @@ fn act(a: Act, command: Command) -> anyhow::Result<ExitCode> {
         &ledger,
         &d,
         version,
-        events.iter().map(decision_entry).collect(),
+        events
+            .iter()
+            .map(waarborg_server::governance_entry)
+            .collect(),
     )?;
     for e in &events {
         println!(

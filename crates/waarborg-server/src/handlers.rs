@@ -227,30 +227,7 @@ pub async fn decide(
         &framework,
         Timestamp(state.now()),
     )?;
-    let entries: Vec<waarborg_ledger::Event> = events
-        .iter()
-        .map(|e| {
-            waarborg_ledger::Event::GovernanceDecision(GovernanceDecision {
-                actor: e.decision.actor.clone(),
-                role: e.decision.role.as_str().into(),
-                action: e.decision.action.clone(),
-                subject: format!(
-                    "deployment {} revision {}: {} -> {}",
-                    e.deployment,
-                    e.revision,
-                    e.decision.from.as_str(),
-                    e.decision.to.as_str()
-                ),
-                reason: e
-                    .decision
-                    .reason
-                    .chars()
-                    .take(waarborg_ledger::entry::MAX_TEXT)
-                    .collect(),
-                framework_version: e.decision.framework.clone(),
-            })
-        })
-        .collect();
+    let entries: Vec<waarborg_ledger::Event> = events.iter().map(crate::governance_entry).collect();
     let ledger = &state.ledger;
     let mut log = || {
         entries

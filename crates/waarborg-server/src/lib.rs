@@ -52,6 +52,30 @@ impl AppState {
     }
 }
 
+/// The ledger entry for a governance event: who did what to which revision, why, under
+/// which framework version (reasons longer than the ledger allows are cut).
+pub fn governance_entry(e: &waarborg_govern::revision::Event) -> waarborg_ledger::Event {
+    waarborg_ledger::Event::GovernanceDecision(waarborg_ledger::GovernanceDecision {
+        actor: e.decision.actor.clone(),
+        role: e.decision.role.as_str().into(),
+        action: e.decision.action.clone(),
+        subject: format!(
+            "deployment {} revision {}: {} -> {}",
+            e.deployment,
+            e.revision,
+            e.decision.from.as_str(),
+            e.decision.to.as_str()
+        ),
+        reason: e
+            .decision
+            .reason
+            .chars()
+            .take(waarborg_ledger::entry::MAX_TEXT)
+            .collect(),
+        framework_version: e.decision.framework.clone(),
+    })
+}
+
 /// The system clock.
 pub fn system_clock() -> i64 {
     std::time::SystemTime::now()

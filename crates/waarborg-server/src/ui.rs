@@ -591,6 +591,14 @@ pub async fn show(
     )
 }
 
+/// After a form: back to the search's page, or the problem explained.
+fn back_to_search<T>(lang: Lang, p: &Principal, id: &str, result: Result<T, Problem>) -> Response {
+    match result {
+        Ok(_) => Redirect::to(&format!("/ui/searches/{id}")).into_response(),
+        Err(e) => problem_page(lang, Some(p), &e),
+    }
+}
+
 #[derive(Deserialize)]
 pub struct ChooseForm {
     face: usize,
@@ -605,10 +613,12 @@ pub async fn choose(
     Form(f): Form<ChooseForm>,
 ) -> Response {
     let lang = lang_of(&headers, &LangQuery::default());
-    match search::choose_face(&state, &p, &id, f.face).await {
-        Ok(_) => Redirect::to(&format!("/ui/searches/{id}")).into_response(),
-        Err(e) => problem_page(lang, Some(&p), &e),
-    }
+    back_to_search(
+        lang,
+        &p,
+        &id,
+        search::choose_face(&state, &p, &id, f.face).await,
+    )
 }
 
 /// `POST /ui/searches/{id}/insufficient`.
@@ -619,10 +629,7 @@ pub async fn insufficient(
     Path(id): Path<String>,
 ) -> Response {
     let lang = lang_of(&headers, &LangQuery::default());
-    match search::stop_insufficient(&state, &p, &id) {
-        Ok(_) => Redirect::to(&format!("/ui/searches/{id}")).into_response(),
-        Err(e) => problem_page(lang, Some(&p), &e),
-    }
+    back_to_search(lang, &p, &id, search::stop_insufficient(&state, &p, &id))
 }
 
 #[derive(Deserialize)]
@@ -657,18 +664,11 @@ pub async fn proposal(
             }
         },
     };
-    match search::propose(
-        &state,
-        &p,
-        &id,
-        ProposalBody {
-            conclusion,
-            reasoning: f.reasoning,
-        },
-    ) {
-        Ok(_) => Redirect::to(&format!("/ui/searches/{id}")).into_response(),
-        Err(e) => problem_page(lang, Some(&p), &e),
-    }
+    let body = ProposalBody {
+        conclusion,
+        reasoning: f.reasoning,
+    };
+    back_to_search(lang, &p, &id, search::propose(&state, &p, &id, body))
 }
 
 #[derive(Deserialize)]
@@ -686,18 +686,16 @@ pub async fn verify(
     Form(f): Form<VerifyForm>,
 ) -> Response {
     let lang = lang_of(&headers, &LangQuery::default());
-    match search::record_verification(
-        &state,
+    let body = VerificationBody {
+        verdict: f.verdict,
+        reasons: f.reasons,
+    };
+    back_to_search(
+        lang,
         &p,
         &id,
-        VerificationBody {
-            verdict: f.verdict,
-            reasons: f.reasons,
-        },
-    ) {
-        Ok(_) => Redirect::to(&format!("/ui/searches/{id}")).into_response(),
-        Err(e) => problem_page(lang, Some(&p), &e),
-    }
+        search::record_verification(&state, &p, &id, body),
+    )
 }
 
 /// `GET /ui/ledger`: verification status, the latest checkpoint, the entries with proofs.
