@@ -161,6 +161,9 @@ try {
   for (const needle of ['"operation":"search"', '"operation":"proposal"', '"operation":"verification"', '"kind":"refusal"', '"action":"suspend"']) {
     assert.ok(ledger.includes(needle), `the ledger shows ${needle}`);
   }
+  const counters = au.page.locator('section:has(h2:text("Per deployment")) tbody tr:has-text("catch-demo/1") td');
+  assert.ok(Number(await counters.nth(1).textContent()) >= 2, 'searches counted from the ledger');
+  assert.ok(Number(await counters.nth(4).textContent()) >= 2, 'identifications counted from the ledger');
   await shot(au.page, '09-ledger', false);
   log('the ledger shows every step and the refusals, and verifies');
   console.log(`1..${step}`);

@@ -351,7 +351,29 @@ pub fn router(state: Arc<AppState>) -> Router {
     router
         .fallback(|| async { Problem::not_found("no such route; see /api/openapi.json") })
         .layer(DefaultBodyLimit::max(crate::MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(time_limit))
         .with_state(state)
+}
+
+/// Longest a request may take before it is answered with 503.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Answers 503 when a request takes longer than [`REQUEST_TIMEOUT`]. A write that was under
+/// way completes or fails as a whole (store transactions and ledger appends are atomic);
+/// only its answer is lost.
+async fn time_limit(req: Request, next: Next) -> Response {
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => Problem::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            format!(
+                "the request took longer than {} s; try again",
+                REQUEST_TIMEOUT.as_secs()
+            ),
+        )
+        .into_response(),
+    }
 }
 
 /// The access check of one route: session, role, CSRF on state-changing requests.

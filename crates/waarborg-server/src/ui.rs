@@ -730,13 +730,61 @@ pub async fn ledger(
             .unwrap_or_default();
         rows.push_str(&format!("<tr><td><a href=\"/api/ledger/entries/{i}\">{i}</a></td><td>{}</td><td><code>{}</code></td></tr>", esc(&kind), esc(&text)));
     }
+    // Per deployment revision, counted from the entries themselves.
+    let mut counts: std::collections::BTreeMap<String, [usize; 5]> = Default::default();
+    for i in 0..entries {
+        let Ok(bytes) = state.ledger.entry(i) else {
+            continue;
+        };
+        let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+            continue;
+        };
+        let e = &v["event"];
+        let Some(revision) = e["deployment_revision"].as_str() else {
+            continue;
+        };
+        let c = counts.entry(revision.to_string()).or_default();
+        let outcome = e["outcome"].as_str().unwrap_or("");
+        match (e["kind"].as_str(), e["operation"].as_str()) {
+            (Some("refusal"), _) => c[4] += 1,
+            (_, Some("search")) => c[0] += 1,
+            (_, Some("detect")) if outcome.starts_with("insufficient quality") => c[1] += 1,
+            (_, Some("proposal")) => c[2] += 1,
+            (_, Some("verification")) if outcome.contains("outcome Identification") => c[3] += 1,
+            _ => {}
+        }
+    }
+    let counters: String = counts
+        .iter()
+        .map(|(r, c)| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(r),
+                c[0],
+                c[1],
+                c[2],
+                c[3],
+                c[4]
+            )
+        })
+        .collect();
+    let counters = format!(
+        "<section><h2>{}</h2><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{counters}</tbody></table></section>",
+        t(lang, "counters"),
+        t(lang, "deployment"),
+        t(lang, "searches"),
+        t(lang, "insufficient_probes"),
+        t(lang, "proposal"),
+        t(lang, "identifications"),
+        t(lang, "refused")
+    );
     let status = if ok {
         format!("<span class=\"ok\">{}</span>", t(lang, "verified"))
     } else {
         format!("<span class=\"bad\">{}</span>", t(lang, "not_verified"))
     };
     let body = format!(
-        "<p>{}: {entries} · {status}</p><section><h2>{}</h2><pre>{}</pre></section><table><thead><tr><th scope=\"col\">#</th><th scope=\"col\">Kind</th><th scope=\"col\">{}</th></tr></thead><tbody>{rows}</tbody></table>",
+        "<p>{}: {entries} · {status}</p>{counters}<section><h2>{}</h2><pre>{}</pre></section><table><thead><tr><th scope=\"col\">#</th><th scope=\"col\">Kind</th><th scope=\"col\">{}</th></tr></thead><tbody>{rows}</tbody></table>",
         t(lang, "entries"),
         t(lang, "checkpoint"),
         esc(&cp),
