@@ -81,7 +81,11 @@ pub fn state(
     }))
 }
 
-/// Serves `state` on `bind` until Ctrl-C, printing the address first.
+/// How often the running service signs a checkpoint (when entries were added).
+pub const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Serves `state` on `bind` until Ctrl-C, printing the address first; signs a checkpoint
+/// every [`CHECKPOINT_EVERY`].
 pub fn run(state: Arc<AppState>, bind: SocketAddr) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -91,6 +95,18 @@ pub fn run(state: Arc<AppState>, bind: SocketAddr) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("listening on {bind}"))?;
         let addr = listener.local_addr()?;
+        // Signed checkpoints on a schedule (and on demand, `waarborg audit checkpoint`): a
+        // supervisor who keeps them can later prove any rewrite of history.
+        let ticker = state.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(CHECKPOINT_EVERY);
+            loop {
+                every.tick().await;
+                let ledger = ticker.clone();
+                // A failure is recorded in the ledger's state and refuses appends; retried next time.
+                let _ = tokio::task::spawn_blocking(move || ledger.ledger.checkpoint()).await;
+            }
+        });
         println!("listening on http://{addr}");
         use std::io::Write;
         std::io::stdout().flush()?;

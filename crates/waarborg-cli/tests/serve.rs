@@ -100,6 +100,25 @@ fn the_first_administrator_logs_in_over_http() {
         .unwrap_or_else(|| panic!("{line}"))
         .to_string();
 
+    // The service signs a checkpoint at start and on its schedule.
+    let checkpoints = data.join("ledger").join(waarborg_ledger::CHECKPOINTS_FILE);
+    for _ in 0..100 {
+        if std::fs::metadata(&checkpoints)
+            .map(|m| m.len())
+            .unwrap_or(0)
+            > 0
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(
+        std::fs::metadata(&checkpoints)
+            .map(|m| m.len())
+            .unwrap_or(0)
+            > 0,
+        "no checkpoint signed"
+    );
     let health = http(&addr, &request("GET", "/api/health", &[], ""));
     assert!(
         health.starts_with("HTTP/1.1 200") && health.contains("\"ok\""),
