@@ -52,6 +52,40 @@ pub enum PersonEvent {
     EndOfAlienStatus,
 }
 
+impl PersonEvent {
+    /// All events, for messages and forms.
+    pub const ALL: [PersonEvent; 4] = [
+        PersonEvent::Acquittal,
+        PersonEvent::Dismissal,
+        PersonEvent::Conviction,
+        PersonEvent::EndOfAlienStatus,
+    ];
+
+    /// The stable name (`acquittal`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PersonEvent::Acquittal => "acquittal",
+            PersonEvent::Dismissal => "dismissal",
+            PersonEvent::Conviction => "conviction",
+            PersonEvent::EndOfAlienStatus => "end_of_alien_status",
+        }
+    }
+
+    /// Parses a stable name; the error lists the events there are.
+    pub fn parse(name: &str) -> Result<PersonEvent, String> {
+        PersonEvent::ALL
+            .into_iter()
+            .find(|e| e.as_str() == name)
+            .ok_or_else(|| {
+                let known: Vec<&str> = PersonEvent::ALL.iter().map(|e| e.as_str()).collect();
+                format!(
+                    "unknown event {name:?}; the events are {}",
+                    known.join(", ")
+                )
+            })
+    }
+}
+
 /// What the retention engine needs to know about one reference image.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReferenceFacts {

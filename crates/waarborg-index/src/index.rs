@@ -666,6 +666,22 @@ impl Index {
         })
     }
 
+    /// The ids of every live template (for reconciliation with the records that own them).
+    pub fn live_ids(&self) -> Vec<u64> {
+        let st = self.read();
+        let mut ids: Vec<u64> = st.mem_ids.keys().copied().collect();
+        for s in &st.segments {
+            ids.extend(
+                s.ids()
+                    .iter()
+                    .enumerate()
+                    .filter(|&(row, _)| !s.is_deleted(row))
+                    .map(|(_, &id)| id),
+            );
+        }
+        ids
+    }
+
     /// Sizes.
     pub fn stats(&self) -> IndexStats {
         let st = self.read();

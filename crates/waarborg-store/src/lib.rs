@@ -22,6 +22,8 @@
 //! # Ok::<(), waarborg_store::StoreError>(())
 //! ```
 
+mod reference;
+
 use std::path::Path;
 use std::sync::{Mutex, PoisonError};
 
@@ -78,6 +80,8 @@ pub enum StoreError {
 }
 
 type Result<T> = std::result::Result<T, StoreError>;
+
+pub use crate::reference::{DuplicateFlag, ImportRow, ReferenceRecord, ReferenceStore, RowOutcome};
 
 /// A step run inside the save's transaction, before it commits.
 pub type BeforeCommit<'a> = &'a mut dyn FnMut() -> std::result::Result<(), String>;
@@ -256,7 +260,57 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (kind, id)
     );
     CREATE INDEX documents_by_owner ON documents (kind, owner);",
+    // 4: the reference database's records (images and templates live in the vault and index).
+    "CREATE TABLE persons (
+        person TEXT PRIMARY KEY,
+        other_open_case INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE person_events (
+        person TEXT NOT NULL REFERENCES persons (person),
+        event TEXT NOT NULL,
+        at INTEGER NOT NULL
+    );
+    CREATE INDEX person_events_by_person ON person_events (person);
+    CREATE TABLE reference_images (
+        id INTEGER PRIMARY KEY,
+        database TEXT NOT NULL,
+        person TEXT NOT NULL REFERENCES persons (person),
+        source_kind TEXT NOT NULL,
+        legal_basis TEXT NOT NULL,
+        offence TEXT NOT NULL,
+        max_sentence_years INTEGER NOT NULL,
+        sexual_offence INTEGER NOT NULL,
+        captured_at INTEGER NOT NULL,
+        capturing_unit TEXT NOT NULL,
+        image_sha256 TEXT NOT NULL,
+        enrolled_at INTEGER NOT NULL,
+        enrolled_by TEXT NOT NULL,
+        quality TEXT NOT NULL,
+        duplicate_of TEXT,
+        erasing TEXT
+    );
+    CREATE INDEX reference_images_by_person ON reference_images (person);
+    CREATE INDEX reference_images_by_sha256 ON reference_images (image_sha256);
+    CREATE INDEX reference_images_flagged ON reference_images (id) WHERE duplicate_of IS NOT NULL;
+    CREATE INDEX reference_images_erasing ON reference_images (id) WHERE erasing IS NOT NULL;
+    CREATE TABLE import_rows (
+        import TEXT NOT NULL,
+        row INTEGER NOT NULL,
+        file TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        reference INTEGER,
+        PRIMARY KEY (import, row)
+    );
+    CREATE INDEX import_rows_by_reference ON import_rows (reference) WHERE reference IS NOT NULL;
+    CREATE TABLE counters (
+        name TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+    );",
 ];
+
+/// The schema version this Waarborg writes (the number of migrations).
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 /// The SQLite store.
 pub struct SqliteStore {
@@ -303,6 +357,10 @@ impl SqliteStore {
             .map_err(db("setting synchronous"))?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(db("enabling foreign keys"))?;
+        // Erased records' bytes are overwritten with zeros in the file, not only unlinked
+        // from the b-tree (retention must erase, not hide).
+        conn.pragma_update(None, "secure_delete", "ON")
+            .map_err(db("enabling secure delete"))?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(db("setting the busy timeout"))?;
         let found: u32 = conn

@@ -91,7 +91,10 @@ fn aggregates_round_trip_through_a_reopened_file() {
     .unwrap();
     {
         let store = SqliteStore::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 3);
+        assert_eq!(
+            store.schema_version().unwrap(),
+            waarborg_store::SCHEMA_VERSION
+        );
         store.import_framework(&f).unwrap();
         store.import_framework(&f).unwrap(); // idempotent
         store.create_deployment(&d).unwrap();
@@ -102,7 +105,10 @@ fn aggregates_round_trip_through_a_reopened_file() {
         store.create_case(&c).unwrap();
     }
     let store = SqliteStore::open(&path).unwrap(); // migrations do not run twice
-    assert_eq!(store.schema_version().unwrap(), 3);
+    assert_eq!(
+        store.schema_version().unwrap(),
+        waarborg_store::SCHEMA_VERSION
+    );
     assert_eq!(store.framework(&f.id()).unwrap(), Some(f.clone()));
     assert_eq!(
         store.latest_framework("inzetkader-template").unwrap(),
@@ -149,7 +155,7 @@ fn a_database_from_a_newer_waarborg_is_refused() {
     match SqliteStore::open(&path) {
         Err(StoreError::TooNew {
             found: 99,
-            known: 3,
+            known: waarborg_store::SCHEMA_VERSION,
         }) => {}
         other => panic!("{:?}", other.err()),
     }
@@ -320,12 +326,16 @@ fn an_older_database_is_migrated_and_keeps_its_data() {
     // Make it look like a database written before migration 2 existed.
     let conn = rusqlite_connection(&path);
     conn.execute_batch(
-        "DROP TABLE documents; DROP TABLE sessions; DROP TABLE accounts; PRAGMA user_version = 1;",
+        "DROP TABLE counters; DROP TABLE import_rows; DROP TABLE reference_images; DROP TABLE person_events; DROP TABLE persons; \
+         DROP TABLE documents; DROP TABLE sessions; DROP TABLE accounts; PRAGMA user_version = 1;",
     )
     .unwrap();
     drop(conn);
     let store = SqliteStore::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 3);
+    assert_eq!(
+        store.schema_version().unwrap(),
+        waarborg_store::SCHEMA_VERSION
+    );
     assert_eq!(store.framework(&f.id()).unwrap(), Some(f));
     use waarborg_store::{Account, AccountStore};
     let account = Account {
