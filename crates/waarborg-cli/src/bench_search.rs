@@ -244,25 +244,7 @@ pub struct ScaleBenchArgs {
     json: bool,
 }
 
-/// Deterministic synthetic template number `i` (a random direction; not a face).
-fn synthetic(i: u64, out: &mut [f32]) {
-    let mut s = i.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    for x in out.iter_mut() {
-        s ^= s >> 12;
-        s ^= s << 25;
-        s ^= s >> 27;
-        let r = s.wrapping_mul(0x2545_F491_4F6C_DD1D);
-        // Sum of two uniforms: cheap, symmetric, enough spread for a search benchmark.
-        let (a, b) = ((r >> 40) as f32, ((r >> 16) & 0xFF_FFFF) as f32);
-        *x = (a + b) / (1u64 << 24) as f32 - 1.0;
-    }
-    let norm = out
-        .iter()
-        .map(|&x| f64::from(x).powi(2))
-        .sum::<f64>()
-        .sqrt() as f32;
-    out.iter_mut().for_each(|x| *x /= norm);
-}
+use waarborg_refdb::synthetic::template as synthetic;
 
 fn resident_bytes() -> u64 {
     std::fs::read_to_string("/proc/self/status")

@@ -29,16 +29,16 @@ pub const STORE_FILE: &str = "waarborg.sqlite";
 #[derive(Debug, Args)]
 pub struct Env {
     #[command(flatten)]
-    data: DataArgs,
+    pub data: DataArgs,
     #[command(flatten)]
-    key: KeyArgs,
+    pub key: KeyArgs,
     /// Act at this time (RFC 3339) instead of now — for rehearsals and tests.
     #[arg(long, value_name = "TIME")]
     at: Option<String>,
 }
 
 impl Env {
-    fn now(&self) -> anyhow::Result<Timestamp> {
+    pub fn now(&self) -> anyhow::Result<Timestamp> {
         match &self.at {
             Some(t) => Timestamp::parse(t).map_err(anyhow::Error::msg),
             None => Ok(Timestamp(
@@ -49,7 +49,7 @@ impl Env {
         }
     }
 
-    fn store(&self) -> anyhow::Result<SqliteStore> {
+    pub fn store(&self) -> anyhow::Result<SqliteStore> {
         let dir = self.data.dir();
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         let store = SqliteStore::open(&dir.join(STORE_FILE))?;
@@ -60,7 +60,7 @@ impl Env {
         Ok(store)
     }
 
-    fn ledger(&self) -> anyhow::Result<Ledger> {
+    pub fn ledger(&self) -> anyhow::Result<Ledger> {
         let signer = self.key.signer(&self.data.dir(), true)?;
         let (ledger, _) = Ledger::open(&self.data.ledger_dir(), signer)?;
         Ok(ledger)

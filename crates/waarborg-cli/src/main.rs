@@ -10,6 +10,7 @@ mod bench_search;
 mod demo_org;
 mod face;
 mod govern;
+mod refdb;
 mod serve;
 
 use std::process::ExitCode;
@@ -61,6 +62,16 @@ enum Command {
     Gate {
         #[command(subcommand)]
         command: govern::GateCommand,
+    },
+    /// The reference database: enrol, import, list, flags, person events, vault keys.
+    Refdb {
+        #[command(subcommand)]
+        command: refdb::RefdbCommand,
+    },
+    /// Retention: plan and apply the erasures the rules require.
+    Retention {
+        #[command(subcommand)]
+        command: refdb::RetentionCommand,
     },
     /// Run the web service.
     Serve(serve::ServeArgs),
@@ -121,6 +132,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Deployment { command } => govern::deployment(command),
         Command::Case { command } => govern::case(command),
         Command::Gate { command } => govern::gate(command),
+        Command::Refdb { command } => refdb::run(command),
+        Command::Retention { command } => refdb::retention(command),
         Command::Serve(args) => serve::serve(args),
         Command::Admin { command } => serve::admin(command),
         Command::Demo {

@@ -119,7 +119,7 @@ impl Provenance {
         }
         if self.captured_at > now {
             return Err(format!(
-                "captured_at {} is in the future (now is {now})",
+                "captured_at is in the future: {} (now is {now})",
                 self.captured_at
             ));
         }

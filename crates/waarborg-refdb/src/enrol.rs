@@ -41,6 +41,8 @@ pub struct EnrolSettings {
     pub limits: DecodeLimits,
     /// Images committed together.
     pub batch_rows: usize,
+    /// Retention rules: an image already due for erasure is not enrolled.
+    pub rules: waarborg_govern::retention::RetentionRules,
 }
 
 impl Default for EnrolSettings {
@@ -50,6 +52,7 @@ impl Default for EnrolSettings {
             dominant_area_ratio: 2.0,
             limits: DecodeLimits::default(),
             batch_rows: 32,
+            rules: Default::default(),
         }
     }
 }
@@ -124,7 +127,7 @@ pub fn analyse(
     if let Some(second) = faces.get(1) {
         if area(&face.bbox) < settings.dominant_area_ratio * area(&second.bbox) {
             return Ok(Err(format!(
-                "{n} faces of similar size; crop the image to the one person"
+                "several faces: {n} of similar size; crop the image to the one person"
             )));
         }
     }
@@ -174,7 +177,11 @@ impl ReferenceDb<'_> {
             .iter()
             .map(|a| match (&a.provenance, &a.analysis) {
                 (Err(r), _) | (_, Err(r)) => Some(r.clone()),
-                _ => None,
+                (Ok(p), Ok(_)) => who
+                    .settings
+                    .rules
+                    .due(&p.retention_facts(Vec::new(), false), who.now)
+                    .map(|due| format!("already due for erasure: {} ({})", due.reason, due.rule)),
             })
             .collect();
         let mut first_with: HashMap<&str, usize> = HashMap::new();
@@ -184,11 +191,11 @@ impl ReferenceDb<'_> {
             }
             if let Some(id) = self.store.reference_by_sha256(&a.image_sha256)? {
                 rejected[i] = Some(format!(
-                    "the same image is already enrolled as reference image {id}"
+                    "already enrolled: the same image is reference image {id}"
                 ));
             } else if let Some(&j) = first_with.get(a.image_sha256.as_str()) {
                 rejected[i] = Some(format!(
-                    "the same image as {}",
+                    "duplicate image: the same bytes as {}",
                     batch[j]
                         .row
                         .map_or(batch[j].file.clone(), |r| format!("row {r}"))
@@ -522,7 +529,7 @@ pub fn import(
             (Err(why), _) => early.push(unprocessed(r, why.clone())),
             (Ok(_), Some(first)) => early.push(unprocessed(
                 r,
-                format!("duplicate of row {first} (same file)"),
+                format!("duplicate row: the same file as row {first}"),
             )),
             (Ok(_), None) => work.push(r),
         }
@@ -644,7 +651,7 @@ fn read_and_analyse(
     }
     let image = match std::fs::read(&path) {
         Ok(b) => b,
-        Err(e) => return Ok(reject(format!("cannot read {}: {e}", row.file))),
+        Err(e) => return Ok(reject(format!("cannot read the file: {}: {e}", row.file))),
     };
     let analysis = analyse(engine, &image, settings)?;
     Ok(Analysed {
@@ -663,7 +670,7 @@ fn resolve(root: &Path, file: &str) -> std::result::Result<PathBuf, String> {
     let path = root
         .join(file)
         .canonicalize()
-        .map_err(|e| format!("cannot read {file}: {e}"))?;
+        .map_err(|e| format!("cannot read the file: {file}: {e}"))?;
     if !path.starts_with(root) {
         return Err(format!(
             "file {file:?} resolves outside the image directory"

@@ -151,3 +151,87 @@ pub fn generate(
     }
     Ok(total)
 }
+
+/// Writes an import set made from real photos: every sufficient face of each photo in
+/// `photos`, cropped with a margin (and, with `variants` > 1, mirrored and rescaled copies:
+/// the same person, other bytes) as JPEG files in `out`, and a `manifest.csv` giving each a
+/// pseudonymous person and a spread of provenance. Returns the number of images written.
+pub fn sample_set(
+    engine: &waarborg_face::FaceEngine,
+    photos: &[std::path::PathBuf],
+    out: &std::path::Path,
+    variants: usize,
+    now: Timestamp,
+) -> Result<usize> {
+    use std::fmt::Write as _;
+    let io =
+        |what: String| move |e: std::io::Error| crate::RefDbError::Rejected(format!("{what}: {e}"));
+    std::fs::create_dir_all(out).map_err(io(format!("creating {}", out.display())))?;
+    let mut manifest = String::from(
+        "file,person,source_kind,legal_basis,offence,max_sentence_years,captured_at,capturing_unit,sexual_offence\n",
+    );
+    let mut n = 0usize;
+    for (p, photo) in photos.iter().enumerate() {
+        let image = waarborg_face::decode::decode_file(photo, &Default::default())
+            .map_err(|e| crate::RefDbError::Rejected(format!("{}: {e}", photo.display())))?;
+        let faces = engine.analyze(&image, false)?;
+        for (f, face) in faces.iter().filter(|f| f.quality.sufficient).enumerate() {
+            let [x1, y1, x2, y2] = face.bbox;
+            let (w, h) = (x2 - x1, y2 - y1);
+            let (cx, cy) = ((x1 + x2) / 2.0, (y1 + y2) / 2.0);
+            let half = w.max(h) * 0.9;
+            let left = (cx - half).max(0.0) as u32;
+            let top = (cy - half).max(0.0) as u32;
+            let right = ((cx + half) as u32).min(image.width());
+            let bottom = ((cy + half) as u32).min(image.height());
+            let crop =
+                image::imageops::crop_imm(&image, left, top, right - left, bottom - top).to_image();
+            let person = format!("DEMO-{p}{f:02}");
+            let key = p as u64 * 100 + f as u64;
+            // Recent captures: an import set should not be due for erasure on arrival.
+            let prov = Provenance {
+                captured_at: now.plus(-((key % 15) as i64 * 365 + 30) * Timestamp::DAY),
+                ..provenance(key, now)
+            };
+            for v in 0..variants.max(1) {
+                let variant = match v % 3 {
+                    0 if v == 0 => crop.clone(),
+                    0 => image::imageops::resize(
+                        &crop,
+                        crop.width() * 9 / 10,
+                        crop.height() * 9 / 10,
+                        image::imageops::FilterType::Triangle,
+                    ),
+                    1 => image::imageops::flip_horizontal(&crop),
+                    _ => image::imageops::resize(
+                        &crop,
+                        crop.width() * 11 / 10,
+                        crop.height() * 11 / 10,
+                        image::imageops::FilterType::Triangle,
+                    ),
+                };
+                let file = format!("face-{p}-{f:02}-{v}.jpg");
+                let mut bytes = Vec::new();
+                image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 92 - (v % 5) as u8)
+                    .encode_image(&variant)
+                    .map_err(|e| crate::RefDbError::Rejected(format!("encoding {file}: {e}")))?;
+                std::fs::write(out.join(&file), &bytes).map_err(io(format!("writing {file}")))?;
+                let _ = writeln!(
+                    manifest,
+                    "{file},{person},{},{},{},{},{},{},{}",
+                    prov.source_kind.as_str(),
+                    prov.legal_basis,
+                    prov.offence,
+                    prov.max_sentence_years,
+                    prov.captured_at,
+                    prov.capturing_unit,
+                    prov.sexual_offence
+                );
+                n += 1;
+            }
+        }
+    }
+    std::fs::write(out.join("manifest.csv"), manifest)
+        .map_err(io("writing manifest.csv".into()))?;
+    Ok(n)
+}

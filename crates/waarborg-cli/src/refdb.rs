@@ -1,0 +1,647 @@
+//! `waarborg refdb …` (enrolment, bulk import, records, flags, events, vault keys, synthetic
+//! scale data) and `waarborg retention plan|apply`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use waarborg_govern::reference::{Provenance, SourceKind};
+use waarborg_govern::retention::{PersonEvent, RetentionRules};
+use waarborg_govern::Timestamp;
+use waarborg_index::{Index, IndexConfig};
+use waarborg_ledger::{Event, GovernanceDecision, Ledger};
+use waarborg_refdb::enrol::{self, EnrolSettings, Enrolment};
+use waarborg_refdb::vault::{Vault, VaultKey};
+use waarborg_refdb::{retention, ReferenceDb, ReferenceStore};
+use waarborg_store::SqliteStore;
+
+use crate::face::EngineArgs;
+use crate::govern::Env;
+
+/// The vault key file in the data directory.
+pub const VAULT_KEY_FILE: &str = "vault.key";
+/// The previous key during a rotation (removed when `refdb rekey` has finished).
+pub const PREVIOUS_VAULT_KEY_FILE: &str = "vault.key.previous";
+
+#[derive(Debug, Subcommand)]
+pub enum RefdbCommand {
+    /// Enrol one image with its provenance.
+    Enrol {
+        /// The image file.
+        image: PathBuf,
+        /// Pseudonymous person key.
+        #[arg(long)]
+        person: String,
+        /// custody_photo or alien_registration.
+        #[arg(long)]
+        source_kind: String,
+        #[arg(long)]
+        legal_basis: String,
+        #[arg(long)]
+        offence: String,
+        #[arg(long)]
+        max_sentence_years: u32,
+        #[arg(long)]
+        sexual_offence: bool,
+        /// When the image was captured (RFC 3339 or a date).
+        #[arg(long)]
+        captured_at: String,
+        #[arg(long)]
+        capturing_unit: String,
+        #[command(flatten)]
+        who: Who,
+        #[command(flatten)]
+        engine: EngineArgs,
+        #[command(flatten)]
+        env: Env,
+    },
+    /// Import a directory of images with a CSV or JSONL manifest (resumable: run the same
+    /// command again after an interruption).
+    Import {
+        /// The image directory.
+        dir: PathBuf,
+        /// The manifest (.csv, or .jsonl for JSON Lines).
+        #[arg(long)]
+        manifest: PathBuf,
+        /// Where to write every row's outcome as CSV (default: <manifest>.outcome.csv).
+        #[arg(long)]
+        summary: Option<PathBuf>,
+        #[command(flatten)]
+        who: Who,
+        #[command(flatten)]
+        engine: EngineArgs,
+        #[command(flatten)]
+        env: Env,
+    },
+    /// List reference images (provenance; never the images).
+    List {
+        /// Start after this id.
+        #[arg(long, default_value_t = 0)]
+        after: u64,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[command(flatten)]
+        env: Env,
+    },
+    /// Possible duplicate persons awaiting review; `--clear ID` after review.
+    Flags {
+        /// Clear the flag of this reference image (reviewed: different persons).
+        #[arg(long)]
+        clear: Option<u64>,
+        /// Why (required with --clear).
+        #[arg(long)]
+        reason: Option<String>,
+        #[command(flatten)]
+        who: Who,
+        #[command(flatten)]
+        env: Env,
+    },
+    /// Record an event about a person: acquittal, dismissal, conviction, end_of_alien_status.
+    Event {
+        person: String,
+        event: String,
+        /// When it happened (default: now).
+        #[arg(long)]
+        on: Option<String>,
+        #[command(flatten)]
+        who: Who,
+        #[command(flatten)]
+        env: Env,
+    },
+    /// Make a new vault key (the old one is kept until `refdb rekey` has re-encrypted every
+    /// image).
+    NewKey {
+        #[command(flatten)]
+        env: Env,
+    },
+    /// Re-encrypt every image under the current vault key, then retire the previous key.
+    Rekey {
+        #[command(flatten)]
+        env: Env,
+    },
+    /// Bring records, templates and images into agreement (also done before every import
+    /// and retention run).
+    Reconcile {
+        #[command(flatten)]
+        env: Env,
+    },
+    /// Write an import set (face crops and manifest.csv) made from the sample photos, or
+    /// from the photos given.
+    SampleSet {
+        /// Output directory.
+        out: PathBuf,
+        /// Photos to take faces from (default: the sample photos of the model cache).
+        photos: Vec<PathBuf>,
+        /// Images per face (mirrored and rescaled copies: same person, other bytes).
+        #[arg(long, default_value_t = 1)]
+        variants: usize,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
+    /// Add synthetic persons and templates (no images) for scale tests.
+    Synth {
+        #[arg(long)]
+        persons: u64,
+        #[arg(long, default_value_t = 2)]
+        per_person: u64,
+        #[command(flatten)]
+        env: Env,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// List what is due for erasure and why.
+    Plan {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Print at most this many items (the count is always complete).
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[command(flatten)]
+        env: Env,
+    },
+    /// Erase everything due: image, template, index entry and record, with a deletion
+    /// receipt in the ledger for each. Idempotent; crash-safe.
+    Apply {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        env: Env,
+    },
+}
+
+/// Who acts.
+#[derive(Debug, Args)]
+pub struct Who {
+    /// The acting user (pseudonymous id).
+    #[arg(long = "user", default_value = "refdb-manager")]
+    user: String,
+}
+
+/// The open parts of the reference database.
+pub struct Parts {
+    pub store: SqliteStore,
+    pub index: Index,
+    pub vault: Vault,
+    pub ledger: Ledger,
+}
+
+impl Parts {
+    pub fn db(&self) -> ReferenceDb<'_> {
+        ReferenceDb {
+            store: &self.store,
+            index: &self.index,
+            vault: &self.vault,
+            ledger: &self.ledger,
+        }
+    }
+}
+
+/// Opens the vault of data directory `data` with its key (created on first use).
+pub fn open_vault(data: &Path) -> anyhow::Result<Vault> {
+    std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
+    let current = VaultKey::from_env_or_file(&data.join(VAULT_KEY_FILE), true)?;
+    let previous_file = data.join(PREVIOUS_VAULT_KEY_FILE);
+    let previous = if previous_file.exists() {
+        vec![VaultKey::load(&previous_file)?]
+    } else {
+        Vec::new()
+    };
+    Ok(Vault::open(&data.join("images"), current, previous)?)
+}
+
+fn open(env: &Env) -> anyhow::Result<Parts> {
+    let store = env.store()?;
+    let ledger = env.ledger()?;
+    let dir = env.data.dir();
+    let (index, _) = Index::open(&dir.join("index"), IndexConfig::default())?;
+    Ok(Parts {
+        store,
+        index,
+        vault: open_vault(&dir)?,
+        ledger,
+    })
+}
+
+fn enrolment(engine: &waarborg_face::FaceEngine, who: &Who, now: Timestamp) -> Enrolment {
+    let fp = engine.fingerprint();
+    Enrolment {
+        user: who.user.clone(),
+        role: "reference_database_manager".into(),
+        models: vec![fp.detector_sha256.clone(), fp.recognizer_sha256.clone()],
+        now,
+        settings: EnrolSettings::default(),
+    }
+}
+
+/// A progress bar with rate and ETA on standard error (hidden when it is not a terminal).
+struct Bar(indicatif::ProgressBar);
+
+impl enrol::Progress for Bar {
+    fn start(&self, rows: u64) {
+        self.0.set_length(rows);
+        self.0.reset_eta();
+    }
+    fn advance(&self, n: u64) {
+        self.0.inc(n);
+    }
+}
+
+fn bar() -> Bar {
+    let bar = indicatif::ProgressBar::new(0);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} images  {per_sec}  ETA {eta}")
+    {
+        bar.set_style(style);
+    }
+    Bar(bar)
+}
+
+pub fn run(command: RefdbCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        RefdbCommand::Enrol {
+            image,
+            person,
+            source_kind,
+            legal_basis,
+            offence,
+            max_sentence_years,
+            sexual_offence,
+            captured_at,
+            capturing_unit,
+            who,
+            engine,
+            env,
+        } => {
+            let now = env.now()?;
+            let provenance = Provenance {
+                source_kind: SourceKind::parse(&source_kind).map_err(anyhow::Error::msg)?,
+                legal_basis,
+                person,
+                offence,
+                max_sentence_years,
+                sexual_offence,
+                captured_at: Timestamp::parse(&captured_at).map_err(anyhow::Error::msg)?,
+                capturing_unit,
+            };
+            let bytes =
+                std::fs::read(&image).with_context(|| format!("reading {}", image.display()))?;
+            let engine = engine.load(1)?;
+            let parts = open(&env)?;
+            parts.db().reconcile()?;
+            let outcome = parts.db().enrol_one(
+                &engine,
+                bytes,
+                &image.display().to_string(),
+                provenance,
+                &enrolment(&engine, &who, now),
+            )?;
+            match (outcome.reference, outcome.rejected) {
+                (Some(id), _) => {
+                    println!("enrolled as reference image {id}");
+                    if let Some(d) = outcome.duplicate {
+                        println!(
+                            "flagged: possible duplicate of person {} (reference image {}, score {:.3}); review with `waarborg refdb flags`",
+                            d.person, d.reference, d.score
+                        );
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                (None, why) => {
+                    eprintln!("not enrolled: {}", why.unwrap_or_default());
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        RefdbCommand::Import {
+            dir,
+            manifest,
+            summary,
+            who,
+            engine,
+            env,
+        } => {
+            let now = env.now()?;
+            let engine = engine.load(usize::MAX)?;
+            let workers = engine.config().workers;
+            let parts = open(&env)?;
+            let bar = bar();
+            let s = enrol::import(
+                &parts.db(),
+                &engine,
+                &dir,
+                &manifest,
+                workers,
+                &enrolment(&engine, &who, now),
+                &bar,
+            )?;
+            bar.0.finish_and_clear();
+            let out = summary.unwrap_or_else(|| {
+                let mut name = manifest.file_name().unwrap_or_default().to_os_string();
+                name.push(".outcome.csv");
+                manifest.with_file_name(name)
+            });
+            write_outcomes(&out, &s.outcomes)?;
+            println!(
+                "{} rows: {} accepted ({} flagged as possible duplicate persons), {} rejected; \
+                 {} done earlier; {} images analysed in {:.1} s ({:.1} images/s)",
+                s.rows,
+                s.accepted,
+                s.flagged,
+                s.rejected,
+                s.already_done,
+                s.analysed,
+                s.seconds,
+                s.analysed as f64 / s.seconds.max(1e-9)
+            );
+            for (reason, n) in &s.reasons {
+                println!("  rejected {n:>6}  {reason}");
+            }
+            println!("every row's outcome: {}", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        RefdbCommand::List { after, limit, env } => {
+            let store = env.store()?;
+            for r in store.references(after, limit)? {
+                let p = &r.provenance;
+                println!(
+                    "{:>8}  {:<9} {:<14} {:<20} {:<18} {:>2}y  captured {}  {}{}",
+                    r.id,
+                    r.database,
+                    p.person,
+                    p.source_kind.as_str(),
+                    p.offence,
+                    p.max_sentence_years,
+                    p.captured_at,
+                    r.quality,
+                    r.duplicate.map_or(String::new(), |d| format!(
+                        "  FLAG: like {} ({:.3})",
+                        d.person, d.score
+                    ))
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        RefdbCommand::Flags {
+            clear,
+            reason,
+            who,
+            env,
+        } => {
+            let store = env.store()?;
+            match clear {
+                None => {
+                    for r in store.flagged_duplicates()? {
+                        if let Some(d) = r.duplicate {
+                            println!(
+                                "reference image {} (person {}) resembles reference image {} (person {}), score {:.3}",
+                                r.id, r.provenance.person, d.reference, d.person, d.score
+                            );
+                        }
+                    }
+                }
+                Some(id) => {
+                    let reason = reason
+                        .filter(|r| !r.trim().is_empty())
+                        .context("--clear needs --reason (what the review found)")?;
+                    let ledger = env.ledger()?;
+                    store.clear_duplicate_flag(id, &mut || {
+                        ledger
+                            .append(decision(
+                                &who.user,
+                                "clear_duplicate_flag",
+                                &format!("reference-image:{id}"),
+                                &reason,
+                            ))
+                            .map(|_| ())
+                            .map_err(|e| e.to_string())
+                    })?;
+                    println!("flag on reference image {id} cleared");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        RefdbCommand::Event {
+            person,
+            event,
+            on,
+            who,
+            env,
+        } => {
+            let event = PersonEvent::parse(&event).map_err(anyhow::Error::msg)?;
+            let at = match on {
+                Some(t) => Timestamp::parse(&t).map_err(anyhow::Error::msg)?,
+                None => env.now()?,
+            };
+            let store = env.store()?;
+            let ledger = env.ledger()?;
+            store.record_person_event(&person, event, at, &mut || {
+                ledger
+                    .append(decision(
+                        &who.user,
+                        "record_person_event",
+                        &format!("person-event:{}", event.as_str()),
+                        &format!("{} on {at}", event.as_str()),
+                    ))
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            })?;
+            println!(
+                "recorded {} of {person} on {at}; see `waarborg retention plan`",
+                event.as_str()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        RefdbCommand::NewKey { env } => {
+            let dir = env.data.dir();
+            let (current, previous) = (dir.join(VAULT_KEY_FILE), dir.join(PREVIOUS_VAULT_KEY_FILE));
+            anyhow::ensure!(
+                !previous.exists(),
+                "a rotation is in progress ({} exists); run `waarborg refdb rekey` first",
+                previous.display()
+            );
+            anyhow::ensure!(current.exists(), "no vault key at {}", current.display());
+            std::fs::rename(&current, &previous)?;
+            let key = VaultKey::create(&current)?;
+            println!(
+                "new vault key {}; run `waarborg refdb rekey` to re-encrypt every image",
+                key.id_hex()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        RefdbCommand::Rekey { env } => {
+            let dir = env.data.dir();
+            let vault = open_vault(&dir)?;
+            let report = vault.rekey()?;
+            let previous = dir.join(PREVIOUS_VAULT_KEY_FILE);
+            if previous.exists() {
+                std::fs::remove_file(&previous)?;
+            }
+            println!(
+                "{} images re-encrypted, {} already under key {}; the previous key is retired",
+                report.reencrypted,
+                report.current,
+                vault.key_id()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        RefdbCommand::Reconcile { env } => {
+            let parts = open(&env)?;
+            let r = parts.db().reconcile()?;
+            println!(
+                "{} orphan templates and {} orphan images removed; {} erasures completed",
+                r.orphan_templates, r.orphan_images, r.completed_erasures
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        RefdbCommand::SampleSet {
+            out,
+            photos,
+            variants,
+            engine,
+        } => {
+            let photos = if photos.is_empty() {
+                let samples = waarborg_models::ModelCache::from_env().require()?.samples;
+                waarborg_models::SAMPLE_PHOTOS
+                    .iter()
+                    .map(|p| samples.join(p))
+                    .collect()
+            } else {
+                photos
+            };
+            let engine = engine.load(1)?;
+            let now = Timestamp(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() as i64),
+            );
+            let n = waarborg_refdb::synthetic::sample_set(&engine, &photos, &out, variants, now)?;
+            println!(
+                "{n} images and {} written",
+                out.join("manifest.csv").display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        RefdbCommand::Synth {
+            persons,
+            per_person,
+            env,
+        } => {
+            let now = env.now()?;
+            let parts = open(&env)?;
+            let started = std::time::Instant::now();
+            let bar = bar();
+            enrol::Progress::start(&bar, persons * per_person);
+            let mut last = 0;
+            let n = waarborg_refdb::synthetic::generate(
+                &parts.db(),
+                persons,
+                per_person,
+                now,
+                "synthetic",
+                &mut |done| {
+                    bar.0.inc(done - last);
+                    last = done;
+                },
+            )?;
+            parts.index.flush()?;
+            bar.0.finish_and_clear();
+            println!(
+                "{n} synthetic templates of {persons} persons in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn decision(user: &str, action: &str, subject: &str, reason: &str) -> Event {
+    Event::GovernanceDecision(GovernanceDecision {
+        actor: user.to_string(),
+        role: "reference_database_manager".into(),
+        action: action.into(),
+        subject: subject.into(),
+        reason: reason.into(),
+        framework_version: None,
+    })
+}
+
+fn write_outcomes(path: &Path, rows: &[waarborg_store::ImportRow]) -> anyhow::Result<()> {
+    let mut w =
+        csv::Writer::from_path(path).with_context(|| format!("writing {}", path.display()))?;
+    w.write_record(["row", "file", "outcome", "reason", "reference"])?;
+    for r in rows {
+        w.write_record([
+            r.row.to_string(),
+            r.file.clone(),
+            format!("{:?}", r.outcome).to_lowercase(),
+            r.reason.clone(),
+            r.reference.map_or(String::new(), |id| id.to_string()),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+pub fn retention(command: RetentionCommand) -> anyhow::Result<ExitCode> {
+    let rules = RetentionRules::default();
+    match command {
+        RetentionCommand::Plan { json, limit, env } => {
+            let now = env.now()?;
+            let parts = open(&env)?;
+            let started = std::time::Instant::now();
+            let plan = retention::plan(&parts.db(), &rules, now)?;
+            let seconds = started.elapsed().as_secs_f64();
+            if json {
+                let items: Vec<serde_json::Value> = plan
+                    .iter()
+                    .take(limit)
+                    .map(|i| serde_json::json!({"reference": i.id, "rule": i.due.rule, "reason": i.due.reason, "since": i.due.since}))
+                    .collect();
+                println!(
+                    "{}",
+                    serde_json::json!({"due": plan.len(), "seconds": seconds, "items": items, "at": now})
+                );
+            } else {
+                let mut out = std::io::stdout().lock();
+                for i in plan.iter().take(limit) {
+                    writeln!(
+                        out,
+                        "reference image {:>9}  {:<22} since {}  {}",
+                        i.id, i.due.rule, i.due.since, i.due.reason
+                    )?;
+                }
+                writeln!(
+                    out,
+                    "{} reference images due for erasure at {now} (planned in {seconds:.2} s)",
+                    plan.len()
+                )?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        RetentionCommand::Apply { json, env } => {
+            let now = env.now()?;
+            let parts = open(&env)?;
+            parts.db().reconcile()?;
+            let r = retention::apply(&parts.db(), &rules, now)?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"planned": r.planned, "erased": r.erased, "plan_seconds": r.plan_seconds, "erase_seconds": r.erase_seconds, "compact_seconds": r.compact_seconds})
+                );
+            } else {
+                println!(
+                    "{} reference images erased (image, template, index entry, record), each with a deletion receipt in the ledger; \
+                     plan {:.2} s, erase {:.2} s, compaction {:.2} s",
+                    r.erased, r.plan_seconds, r.erase_seconds, r.compact_seconds
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
