@@ -112,7 +112,7 @@ pub fn data_dir(explicit: Option<&Path>) -> PathBuf {
 }
 
 /// Where the signing key comes from.
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct KeyArgs {
     /// Signing key file, mode 0600 (default: $WAARBORG_LEDGER_KEY, else
     /// <data>/ledger-signing.key).

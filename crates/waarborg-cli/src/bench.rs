@@ -30,6 +30,22 @@ pub enum BenchCommand {
     IndexScale(crate::bench_search::ScaleBenchArgs),
     /// Concurrent clients against a running server: throughput and p99 per operation.
     Http(crate::bench_http::HttpBenchArgs),
+    /// Bulk import beside the bare face engine on the same images: images/s of each.
+    Enrol(EnrolBenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EnrolBenchArgs {
+    /// The image directory (with manifest.csv, e.g. from `waarborg refdb sample-set`).
+    dir: PathBuf,
+    /// Alternating rounds of engine and import.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
+    /// Print JSON lines, one per round.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    engine: EngineArgs,
 }
 
 #[derive(Debug, Args)]
@@ -89,7 +105,86 @@ pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
         BenchCommand::Search(args) => crate::bench_search::search(args),
         BenchCommand::IndexScale(args) => crate::bench_search::scale(args),
         BenchCommand::Http(args) => crate::bench_http::http(args),
+        BenchCommand::Enrol(args) => enrol(args),
     }
+}
+
+/// The bare engine (read, decode, detect, quality, templates of every image, in parallel
+/// over the engine's workers) and then a whole bulk import into a fresh data directory
+/// (the same, plus provenance checks, duplicate checks, encryption, index, records and
+/// ledger), alternating; one line per round with both rates and their ratio.
+fn enrol(args: EnrolBenchArgs) -> anyhow::Result<ExitCode> {
+    use waarborg_refdb::enrol::{import, EnrolSettings, Enrolment, Quiet};
+    let manifest = args.dir.join("manifest.csv");
+    let text =
+        std::fs::read(&manifest).with_context(|| format!("reading {}", manifest.display()))?;
+    let now = waarborg_govern::Timestamp(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64),
+    );
+    let rows = waarborg_refdb::manifest::parse(&text, false, now)?;
+    let images: Vec<PathBuf> = rows.iter().map(|r| args.dir.join(&r.file)).collect();
+    let engine = args.engine.load(usize::MAX)?;
+    let workers = engine.config().workers;
+    let fp = engine.fingerprint();
+    let who = Enrolment {
+        user: "bench".into(),
+        role: "reference_database_manager".into(),
+        models: vec![fp.detector_sha256.clone(), fp.recognizer_sha256.clone()],
+        now,
+        settings: EnrolSettings::default(),
+    };
+    analyze_all(&engine, &images[..images.len().min(4)], true); // warm-up
+    for round in 0..args.rounds {
+        let started = Instant::now();
+        let results = analyze_all(&engine, &images, true);
+        let engine_s = started.elapsed().as_secs_f64();
+        let faces: usize = results.iter().map(|r| r.faces()).sum();
+        let data = std::env::temp_dir().join(format!(
+            "waarborg-bench-enrol-{}-{round}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&data);
+        let parts = crate::refdb::open_parts(&data)?;
+        let started = Instant::now();
+        let summary = import(
+            &parts.db(),
+            &engine,
+            &args.dir,
+            &manifest,
+            workers,
+            &who,
+            &Quiet,
+        )?;
+        let import_s = started.elapsed().as_secs_f64();
+        drop(parts);
+        std::fs::remove_dir_all(&data).ok();
+        let engine_rate = images.len() as f64 / engine_s;
+        let import_rate = summary.analysed as f64 / import_s;
+        let report = serde_json::json!({
+            "round": round,
+            "images": images.len(),
+            "faces": faces,
+            "workers": workers,
+            "engine_images_per_s": engine_rate,
+            "import_images_per_s": import_rate,
+            "accepted": summary.accepted,
+            "rejected": summary.rejected,
+            "import_over_engine": import_rate / engine_rate,
+        });
+        if args.json {
+            println!("{report}");
+        } else {
+            println!(
+                "round {round}: engine {engine_rate:.1} images/s, import {import_rate:.1} images/s ({} accepted, {} rejected): import/engine {:.3}",
+                summary.accepted,
+                summary.rejected,
+                import_rate / engine_rate
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn face(args: FaceBenchArgs) -> anyhow::Result<ExitCode> {

@@ -103,6 +103,13 @@ pub struct ImageResult {
     pub error: Option<String>,
 }
 
+impl ImageResult {
+    /// Faces found.
+    pub fn faces(&self) -> usize {
+        self.faces.len()
+    }
+}
+
 /// Analyses images in parallel over the engine's workers; results in input order.
 pub fn analyze_all(engine: &FaceEngine, images: &[PathBuf], embed: bool) -> Vec<ImageResult> {
     let limits = DecodeLimits::default();

@@ -228,6 +228,21 @@ fn open(env: &Env) -> anyhow::Result<Parts> {
     })
 }
 
+/// Opens (creating) every part in data directory `data`, with a fresh signing key if none.
+pub fn open_parts(data: &Path) -> anyhow::Result<Parts> {
+    std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
+    let store = SqliteStore::open(&data.join(crate::govern::STORE_FILE))?;
+    let signer = crate::audit::KeyArgs::default().signer(data, true)?;
+    let (ledger, _) = Ledger::open(&data.join("ledger"), signer)?;
+    let (index, _) = Index::open(&data.join("index"), IndexConfig::default())?;
+    Ok(Parts {
+        store,
+        index,
+        vault: open_vault(data)?,
+        ledger,
+    })
+}
+
 fn enrolment(engine: &waarborg_face::FaceEngine, who: &Who, now: Timestamp) -> Enrolment {
     let fp = engine.fingerprint();
     Enrolment {
