@@ -34,6 +34,6 @@ rows = [json.loads(l) for l in open(sys.argv[1])]
 r = statistics.median(x["import_over_engine"] for x in rows)
 e = statistics.median(x["engine_images_per_s"] for x in rows)
 i = statistics.median(x["import_images_per_s"] for x in rows)
-print(f"median over {len(rows)} rounds: engine {e:.1} images/s, import {i:.1} images/s, "
+print(f"median over {len(rows)} rounds: engine {e:.1f} images/s, import {i:.1f} images/s, "
       f"import/engine {r:.3} (goal >= 0.90)")
 PY
