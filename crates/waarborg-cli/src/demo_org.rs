@@ -17,8 +17,8 @@ use waarborg_govern::case::{AuthorityKind, CaseAuthorisation};
 use waarborg_govern::framework::Framework;
 use waarborg_govern::revision::Deployment;
 use waarborg_govern::{Actor, Role, Timestamp};
-use waarborg_index::{Index, NewTemplate};
-use waarborg_ledger::{BiometricOperation, GovernanceDecision, Operation};
+use waarborg_index::Index;
+use waarborg_ledger::GovernanceDecision;
 use waarborg_server::{auth, AppState};
 use waarborg_store::{Account, AccountStore, Store};
 
@@ -165,54 +165,39 @@ pub fn set_up(state: &Arc<AppState>, data: &Path, samples: &Path) -> anyhow::Res
         }
         store.create_deployment(&d)?;
     }
-    // The reference database: every sufficient face of the sample photos.
+    // The reference database: face crops of the sample photos, enrolled through the real
+    // bulk import (provenance, quality, duplicate checks, encrypted images, ledger entries).
     if index.stats().templates == 0 {
-        for (i, photo) in waarborg_models::SAMPLE_PHOTOS.iter().enumerate() {
-            let path = samples.join(photo);
-            let image = waarborg_face::decode::decode_file(&path, &Default::default())?;
-            let started = waarborg_ledger::entry::now();
-            let faces = engine.analyze(&image, true)?;
-            let templates: Vec<Vec<f32>> = faces
-                .iter()
-                .filter(|f| f.quality.sufficient)
-                .filter_map(|f| f.embedding.clone())
-                .collect();
-            let new: Vec<NewTemplate> = templates
-                .iter()
-                .enumerate()
-                .map(|(j, t)| NewTemplate {
-                    id: (1000 * (i + 1) + j) as u64,
-                    owner: (1000 * (i + 1) + j) as u64,
-                    vector: t,
-                })
-                .collect();
-            let fp = engine.fingerprint();
-            state
-                .ledger
-                .append(waarborg_ledger::Event::BiometricOperation(
-                    BiometricOperation {
-                        operation: Operation::Enrol,
-                        started,
-                        ended: waarborg_ledger::entry::now(),
-                        user: "manager-1".into(),
-                        role: "reference_database_manager".into(),
-                        deployment_revision: Some(format!("{DEPLOYMENT}/1")),
-                        case_authorisation: None,
-                        reference_database: Some("criminal".into()),
-                        input_sha256: Some(waarborg_models::sha256_file(&path)?),
-                        verifiers: Vec::new(),
-                        model_sha256: vec![
-                            fp.detector_sha256.clone(),
-                            fp.recognizer_sha256.clone(),
-                        ],
-                        outcome: format!(
-                            "{} reference templates from the demo photo {photo}",
-                            new.len()
-                        ),
-                    },
-                ))?;
-            index.insert("criminal", &new)?;
-        }
+        let set = data.join("demo-reference-set");
+        let photos: Vec<std::path::PathBuf> = waarborg_models::SAMPLE_PHOTOS
+            .iter()
+            .map(|p| samples.join(p))
+            .collect();
+        waarborg_refdb::synthetic::sample_set(&engine, &photos, &set, 1, now)?;
+        let vault = crate::refdb::open_vault(data)?;
+        let db = waarborg_refdb::ReferenceDb {
+            store: &state.store,
+            index: &index,
+            vault: &vault,
+            ledger: &state.ledger,
+        };
+        let fp = engine.fingerprint();
+        let who = waarborg_refdb::enrol::Enrolment {
+            user: "manager-1".into(),
+            role: "reference_database_manager".into(),
+            models: vec![fp.detector_sha256.clone(), fp.recognizer_sha256.clone()],
+            now,
+            settings: Default::default(),
+        };
+        waarborg_refdb::enrol::import(
+            &db,
+            &engine,
+            &set,
+            &set.join("manifest.csv"),
+            engine.config().workers,
+            &who,
+            &waarborg_refdb::enrol::Quiet,
+        )?;
         index.flush()?;
     }
     // One worked case, through the service itself.

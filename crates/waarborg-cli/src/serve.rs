@@ -84,9 +84,40 @@ pub fn state(
 /// How often the running service signs a checkpoint (when entries were added).
 pub const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
 
+/// How often the running service applies the retention rules to the reference database.
+pub const RETENTION_EVERY: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// Brings the reference database into agreement (after a crash) and applies the retention
+/// rules; called at start and every [`RETENTION_EVERY`].
+fn retention_run(state: &AppState, vault: &waarborg_refdb::vault::Vault) -> anyhow::Result<()> {
+    let Some(index) = state.index.as_deref() else {
+        return Ok(());
+    };
+    let db = waarborg_refdb::ReferenceDb {
+        store: &state.store,
+        index,
+        vault,
+        ledger: &state.ledger,
+    };
+    db.reconcile()?;
+    let now = waarborg_govern::Timestamp(state.now());
+    let report = waarborg_refdb::retention::apply(&db, &Default::default(), now)?;
+    if report.erased > 0 {
+        eprintln!(
+            "retention: {} reference images erased, each with a deletion receipt",
+            report.erased
+        );
+    }
+    Ok(())
+}
+
 /// Serves `state` on `bind` until Ctrl-C, printing the address first; signs a checkpoint
-/// every [`CHECKPOINT_EVERY`].
-pub fn run(state: Arc<AppState>, bind: SocketAddr) -> anyhow::Result<()> {
+/// every [`CHECKPOINT_EVERY`]; reconciles the reference database and applies the retention
+/// rules at start and every [`RETENTION_EVERY`].
+pub fn run(state: Arc<AppState>, bind: SocketAddr, data: &std::path::Path) -> anyhow::Result<()> {
+    let vault = crate::refdb::open_vault(data)?;
+    retention_run(&state, &vault)?;
+    let vault_for_job = Arc::new(vault);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -105,6 +136,20 @@ pub fn run(state: Arc<AppState>, bind: SocketAddr) -> anyhow::Result<()> {
                 let ledger = ticker.clone();
                 // A failure is recorded in the ledger's state and refuses appends; retried next time.
                 let _ = tokio::task::spawn_blocking(move || ledger.ledger.checkpoint()).await;
+            }
+        });
+        let keeper = state.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(RETENTION_EVERY);
+            every.tick().await; // the first tick is now; the run at start was above
+            loop {
+                every.tick().await;
+                let (state, vault) = (keeper.clone(), vault_for_job.clone());
+                let result =
+                    tokio::task::spawn_blocking(move || retention_run(&state, &vault)).await;
+                if let Ok(Err(e)) = result {
+                    eprintln!("retention run failed (retried at the next run): {e:#}");
+                }
             }
         });
         println!("listening on http://{addr}");
@@ -129,7 +174,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     {
         eprintln!("no administrator yet: create one with `waarborg admin create --user NAME --role administrator --unit UNIT`");
     }
-    run(state, args.bind)?;
+    run(state, args.bind, &args.data.dir())?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -58,7 +58,19 @@ pub fn provenance(p: u64, now: Timestamp) -> Provenance {
         }
         .into(),
         person: format!("SYN-{p:08}"),
-        offence: if alien { "none" } else { "synthetic offence" }.into(),
+        offence: if alien {
+            "none"
+        } else {
+            match sentence {
+                1 => "shoplifting",
+                2 => "vandalism",
+                4 => "theft",
+                6 => "burglary",
+                8 => "robbery",
+                _ => "armed robbery",
+            }
+        }
+        .into(),
         max_sentence_years: if alien { 0 } else { sentence },
         sexual_offence: !alien && pick(p, 4, 50) == 0,
         captured_at: now
