@@ -114,7 +114,7 @@ pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
 /// (the same, plus provenance checks, duplicate checks, encryption, index, records and
 /// ledger), alternating; one line per round with both rates and their ratio.
 fn enrol(args: EnrolBenchArgs) -> anyhow::Result<ExitCode> {
-    use waarborg_refdb::enrol::{import, EnrolSettings, Enrolment, Quiet};
+    use waarborg_refdb::enrol::{import, Enrolment, Quiet};
     let manifest = args.dir.join("manifest.csv");
     let text =
         std::fs::read(&manifest).with_context(|| format!("reading {}", manifest.display()))?;
@@ -127,14 +127,7 @@ fn enrol(args: EnrolBenchArgs) -> anyhow::Result<ExitCode> {
     let images: Vec<PathBuf> = rows.iter().map(|r| args.dir.join(&r.file)).collect();
     let engine = args.engine.load(usize::MAX)?;
     let workers = engine.config().workers;
-    let fp = engine.fingerprint();
-    let who = Enrolment {
-        user: "bench".into(),
-        role: "reference_database_manager".into(),
-        models: vec![fp.detector_sha256.clone(), fp.recognizer_sha256.clone()],
-        now,
-        settings: EnrolSettings::default(),
-    };
+    let who = Enrolment::new("bench", &engine, now);
     analyze_all(&engine, &images[..images.len().min(4)], true); // warm-up
     for round in 0..args.rounds {
         let started = Instant::now();

@@ -337,12 +337,7 @@ pub fn scale(args: ScaleBenchArgs) -> anyhow::Result<ExitCode> {
             .zip(&noise)
             .map(|(a, b)| 0.8 * a + 0.6 * b)
             .collect();
-        let norm = probe
-            .iter()
-            .map(|&x| f64::from(x).powi(2))
-            .sum::<f64>()
-            .sqrt() as f32;
-        probe.iter_mut().for_each(|x| *x /= norm);
+        waarborg_refdb::synthetic::normalise(&mut probe);
         let t = Instant::now();
         let hits = index.search(&probe, &params)?;
         let ms = t.elapsed().as_secs_f64() * 1e3;

@@ -44,15 +44,9 @@ fn accounts(state: &AppState, data: &Path) -> anyhow::Result<()> {
             roles.push(Role::Verifier);
         }
         let account = Account {
-            user: user.to_string(),
-            display_name: user.to_string(),
-            roles,
-            unit: unit.to_string(),
             portfolio: (*role == Role::PortfolioHolder)
                 .then_some(waarborg_govern::Portfolio::Digitalisation),
-            disabled: false,
-            failed_logins: 0,
-            locked_until: 0,
+            ..Account::new(user, roles, unit)
         };
         auth::create_account(&state.store, &account, &password)
             .map_err(|p| anyhow::anyhow!(p.detail))?;
@@ -181,14 +175,7 @@ pub fn set_up(state: &Arc<AppState>, data: &Path, samples: &Path) -> anyhow::Res
             vault: &vault,
             ledger: &state.ledger,
         };
-        let fp = engine.fingerprint();
-        let who = waarborg_refdb::enrol::Enrolment {
-            user: "manager-1".into(),
-            role: "reference_database_manager".into(),
-            models: vec![fp.detector_sha256.clone(), fp.recognizer_sha256.clone()],
-            now,
-            settings: Default::default(),
-        };
+        let who = waarborg_refdb::enrol::Enrolment::new("manager-1", &engine, now);
         waarborg_refdb::enrol::import(
             &db,
             &engine,

@@ -116,9 +116,9 @@ fn save_logged(
     entries: Vec<waarborg_ledger::Event>,
 ) -> anyhow::Result<u64> {
     let mut log = || {
-        entries
-            .iter()
-            .try_for_each(|e| ledger.append(e.clone()).map(|_| ()))
+        ledger
+            .append_all(&entries)
+            .map(|_| ())
             .map_err(|e| e.to_string())
     };
     Ok(store.save_deployment(deployment, version, &mut log)?)

@@ -12,7 +12,7 @@ use waarborg_govern::retention::{PersonEvent, RetentionRules};
 use waarborg_govern::Timestamp;
 use waarborg_index::{Index, IndexConfig};
 use waarborg_ledger::{Event, GovernanceDecision, Ledger};
-use waarborg_refdb::enrol::{self, EnrolSettings, Enrolment};
+use waarborg_refdb::enrol::{self, Enrolment};
 use waarborg_refdb::vault::{Vault, VaultKey};
 use waarborg_refdb::{retention, ReferenceDb, ReferenceStore};
 use waarborg_store::SqliteStore;
@@ -216,16 +216,7 @@ pub fn open_vault(data: &Path) -> anyhow::Result<Vault> {
 }
 
 fn open(env: &Env) -> anyhow::Result<Parts> {
-    let store = env.store()?;
-    let ledger = env.ledger()?;
-    let dir = env.data.dir();
-    let (index, _) = Index::open(&dir.join("index"), IndexConfig::default())?;
-    Ok(Parts {
-        store,
-        index,
-        vault: open_vault(&dir)?,
-        ledger,
-    })
+    Parts::assemble(env.store()?, env.ledger()?, &env.data.dir())
 }
 
 /// Opens (creating) every part in data directory `data`, with a fresh signing key if none.
@@ -234,23 +225,19 @@ pub fn open_parts(data: &Path) -> anyhow::Result<Parts> {
     let store = SqliteStore::open(&data.join(crate::govern::STORE_FILE))?;
     let signer = crate::audit::KeyArgs::default().signer(data, true)?;
     let (ledger, _) = Ledger::open(&data.join("ledger"), signer)?;
-    let (index, _) = Index::open(&data.join("index"), IndexConfig::default())?;
-    Ok(Parts {
-        store,
-        index,
-        vault: open_vault(data)?,
-        ledger,
-    })
+    Parts::assemble(store, ledger, data)
 }
 
-fn enrolment(engine: &waarborg_face::FaceEngine, who: &Who, now: Timestamp) -> Enrolment {
-    let fp = engine.fingerprint();
-    Enrolment {
-        user: who.user.clone(),
-        role: "reference_database_manager".into(),
-        models: vec![fp.detector_sha256.clone(), fp.recognizer_sha256.clone()],
-        now,
-        settings: EnrolSettings::default(),
+impl Parts {
+    /// The index and the vault of `data`, beside a store and a ledger already open.
+    fn assemble(store: SqliteStore, ledger: Ledger, data: &Path) -> anyhow::Result<Parts> {
+        let (index, _) = Index::open(&data.join("index"), IndexConfig::default())?;
+        Ok(Parts {
+            store,
+            index,
+            vault: open_vault(data)?,
+            ledger,
+        })
     }
 }
 
@@ -308,13 +295,12 @@ pub fn run(command: RefdbCommand) -> anyhow::Result<ExitCode> {
                 std::fs::read(&image).with_context(|| format!("reading {}", image.display()))?;
             let engine = engine.load(1)?;
             let parts = open(&env)?;
-            parts.db().reconcile()?;
             let outcome = parts.db().enrol_one(
                 &engine,
                 bytes,
                 &image.display().to_string(),
                 provenance,
-                &enrolment(&engine, &who, now),
+                &Enrolment::new(&who.user, &engine, now),
             )?;
             match (outcome.reference, outcome.rejected) {
                 (Some(id), _) => {
@@ -352,7 +338,7 @@ pub fn run(command: RefdbCommand) -> anyhow::Result<ExitCode> {
                 &dir,
                 &manifest,
                 workers,
-                &enrolment(&engine, &who, now),
+                &Enrolment::new(&who.user, &engine, now),
                 &bar,
             )?;
             bar.0.finish_and_clear();
@@ -425,17 +411,16 @@ pub fn run(command: RefdbCommand) -> anyhow::Result<ExitCode> {
                         .filter(|r| !r.trim().is_empty())
                         .context("--clear needs --reason (what the review found)")?;
                     let ledger = env.ledger()?;
-                    store.clear_duplicate_flag(id, &mut || {
-                        ledger
-                            .append(decision(
-                                &who.user,
-                                "clear_duplicate_flag",
-                                &format!("reference-image:{id}"),
-                                &reason,
-                            ))
-                            .map(|_| ())
-                            .map_err(|e| e.to_string())
-                    })?;
+                    store.clear_duplicate_flag(
+                        id,
+                        &mut logged_decision(
+                            &ledger,
+                            &who.user,
+                            "clear_duplicate_flag",
+                            &format!("reference-image:{id}"),
+                            &reason,
+                        ),
+                    )?;
                     println!("flag on reference image {id} cleared");
                 }
             }
@@ -455,17 +440,18 @@ pub fn run(command: RefdbCommand) -> anyhow::Result<ExitCode> {
             };
             let store = env.store()?;
             let ledger = env.ledger()?;
-            store.record_person_event(&person, event, at, &mut || {
-                ledger
-                    .append(decision(
-                        &who.user,
-                        "record_person_event",
-                        &format!("person-event:{}", event.as_str()),
-                        &format!("{} on {at}", event.as_str()),
-                    ))
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
-            })?;
+            store.record_person_event(
+                &person,
+                event,
+                at,
+                &mut logged_decision(
+                    &ledger,
+                    &who.user,
+                    "record_person_event",
+                    &format!("person-event:{}", event.as_str()),
+                    &format!("{} on {at}", event.as_str()),
+                ),
+            )?;
             println!(
                 "recorded {} of {person} on {at}; see `waarborg retention plan`",
                 event.as_str()
@@ -575,15 +561,28 @@ pub fn run(command: RefdbCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn decision(user: &str, action: &str, subject: &str, reason: &str) -> Event {
-    Event::GovernanceDecision(GovernanceDecision {
+/// A store's before-commit step that appends a reference-database manager's decision.
+fn logged_decision<'a>(
+    ledger: &'a Ledger,
+    user: &str,
+    action: &str,
+    subject: &str,
+    reason: &str,
+) -> impl FnMut() -> Result<(), String> + 'a {
+    let event = Event::GovernanceDecision(GovernanceDecision {
         actor: user.to_string(),
         role: "reference_database_manager".into(),
         action: action.into(),
         subject: subject.into(),
         reason: reason.into(),
         framework_version: None,
-    })
+    });
+    move || {
+        ledger
+            .append(event.clone())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
 }
 
 fn write_outcomes(path: &Path, rows: &[waarborg_store::ImportRow]) -> anyhow::Result<()> {

@@ -229,14 +229,8 @@ pub fn admin(command: AdminCommand) -> anyhow::Result<ExitCode> {
                 auth::generate_password().map_err(|p| anyhow::anyhow!(p.detail))?
             };
             let account = Account {
-                user: user.clone(),
                 display_name: name.unwrap_or_else(|| user.clone()),
-                roles,
-                unit,
-                portfolio: None,
-                disabled: false,
-                failed_logins: 0,
-                locked_until: 0,
+                ..Account::new(&user, roles, &unit)
             };
             let store = open_store(&data)?;
             if let Err(p) = auth::create_account(&store, &account, &password) {

@@ -306,14 +306,28 @@ impl Ledger {
     /// share one fsync (group commit). If anything cannot be written, the call fails and
     /// the ledger refuses further appends until it is reopened.
     pub fn append(&self, event: Event) -> Result<Receipt, LedgerError> {
-        if matches!(event, Event::Genesis { .. } | Event::KeyRotation { .. }) {
-            return Err(InvalidEntry {
-                field: "kind",
-                problem: "genesis and key rotation entries are written by the ledger itself".into(),
-            }
-            .into());
-        }
+        refuse_own_kinds(&event)?;
         self.append_inner(event, None)
+    }
+
+    /// Appends several events and returns once all are durable, with one fsync for the
+    /// lot (a retention run's receipts, a batch of enrolments). All are validated before any
+    /// is written; a write failure fails the call and the ledger, as for [`append`](Self::append).
+    pub fn append_all(&self, events: &[Event]) -> Result<Vec<Receipt>, LedgerError> {
+        for event in events {
+            refuse_own_kinds(event)?;
+            event.validate()?;
+        }
+        let Some(last) = events.len().checked_sub(1) else {
+            return Ok(Vec::new());
+        };
+        let mut st = self.lock();
+        let mut receipts = Vec::with_capacity(events.len());
+        for event in events {
+            receipts.push(Self::write_locked(&mut st, event.clone(), None)?);
+        }
+        self.wait_durable(st, receipts[last].index)?;
+        Ok(receipts)
     }
 
     fn append_inner(
@@ -323,6 +337,17 @@ impl Ledger {
     ) -> Result<Receipt, LedgerError> {
         event.validate()?;
         let mut st = self.lock();
+        let receipt = Self::write_locked(&mut st, event, new_signer)?;
+        self.wait_durable(st, receipt.index)?;
+        Ok(receipt)
+    }
+
+    /// Writes one validated entry (not yet durable: see [`wait_durable`](Self::wait_durable)).
+    fn write_locked(
+        st: &mut State,
+        event: Event,
+        new_signer: Option<NoteSigner>,
+    ) -> Result<Receipt, LedgerError> {
         if let Some(why) = &st.failed {
             return Err(LedgerError::Failed(why.clone()));
         }
@@ -367,13 +392,11 @@ impl Ledger {
                 signer: Some(signer),
             });
         }
-        let receipt = Receipt {
+        Ok(Receipt {
             index,
             leaf_hash: leaf,
             time: entry.time,
-        };
-        self.wait_durable(st, index)?;
-        Ok(receipt)
+        })
     }
 
     /// Group commit: one caller fsyncs for everyone whose record was written before the
@@ -635,4 +658,16 @@ fn key_history(events: &[(u64, Vec<u8>)], origin: &str) -> Result<Vec<Epoch>, Le
         }
     }
     Ok(epochs)
+}
+
+/// Genesis and key-rotation entries are written by the ledger itself, never by callers.
+fn refuse_own_kinds(event: &Event) -> Result<(), LedgerError> {
+    if matches!(event, Event::Genesis { .. } | Event::KeyRotation { .. }) {
+        return Err(InvalidEntry {
+            field: "kind",
+            problem: "genesis and key rotation entries are written by the ledger itself".into(),
+        }
+        .into());
+    }
+    Ok(())
 }

@@ -428,3 +428,34 @@ fn scheduled_checkpoints_cover_new_entries_and_are_all_kept() {
     );
     assert_eq!(report.checkpoints, before_idle);
 }
+
+#[test]
+fn a_batch_is_appended_in_order_or_not_at_all_when_invalid() {
+    let d = dir("batch");
+    let (ledger, _) = Ledger::open(&d, key(1)).unwrap();
+    let batch: Vec<Event> = (0..5).map(decision).collect();
+    let receipts = ledger.append_all(&batch).unwrap();
+    assert_eq!(
+        receipts.iter().map(|r| r.index).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4, 5]
+    );
+    assert!(ledger.append_all(&[]).unwrap().is_empty());
+    // One invalid event refuses the whole batch before anything is written.
+    let mut bad = decision(9);
+    if let Event::GovernanceDecision(g) = &mut bad {
+        g.actor = "not an id".into();
+    }
+    assert!(ledger.append_all(&[decision(6), bad]).is_err());
+    assert!(ledger
+        .append_all(&[Event::Genesis {
+            origin: ORIGIN.into(),
+            key: key(2).verifier().to_string(),
+        }])
+        .is_err());
+    assert_eq!(ledger.size(), 6);
+    ledger.checkpoint().unwrap();
+    drop(ledger);
+    let report = verify(&d, Some(&key(1).verifier())).unwrap();
+    assert!(report.is_ok(), "{:?}", report.problems);
+    assert_eq!(report.entries, 6);
+}

@@ -72,6 +72,21 @@ pub struct Enrolment {
     pub settings: EnrolSettings,
 }
 
+impl Enrolment {
+    /// A reference-database manager enrolling with `engine` (its model hashes go into every
+    /// ledger entry) at `now`, with the default settings.
+    pub fn new(user: &str, engine: &FaceEngine, now: Timestamp) -> Enrolment {
+        let fp = engine.fingerprint();
+        Enrolment {
+            user: user.to_string(),
+            role: "reference_database_manager".into(),
+            models: vec![fp.detector_sha256.clone(), fp.recognizer_sha256.clone()],
+            now,
+            settings: EnrolSettings::default(),
+        }
+    }
+}
+
 /// What the engine made of an image.
 #[derive(Debug, Clone)]
 pub struct Analysis {
@@ -312,12 +327,11 @@ impl ReferenceDb<'_> {
                 enrol_entry(who, a, outcome)
             })
             .collect();
-        let ledger = self.ledger;
         self.store.add_references(&records, &rows, &mut || {
-            for e in &entries {
-                ledger.append(e.clone()).map_err(|e| e.to_string())?;
-            }
-            Ok(())
+            self.ledger
+                .append_all(&entries)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
         })?;
         Ok(outcomes)
     }
@@ -516,9 +530,10 @@ pub fn import(
         .iter()
         .map(|r| r.row)
         .collect();
-    let root = dir
-        .canonicalize()
-        .map_err(|e| RefDbError::Rejected(format!("image directory {}: {e}", dir.display())))?;
+    let root = dir.canonicalize().map_err(|source| RefDbError::Io {
+        context: format!("the image directory {}", dir.display()),
+        source,
+    })?;
     // Rows that need no engine: malformed ones and repeated file names.
     let mut first_row: HashMap<&str, u64> = HashMap::new();
     let mut early = Vec::new();

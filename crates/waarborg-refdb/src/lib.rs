@@ -58,6 +58,14 @@ pub enum RefDbError {
     /// The manifest cannot be used.
     #[error(transparent)]
     Manifest(#[from] manifest::ManifestError),
+    /// A file or directory could not be read or written.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The error.
+        source: std::io::Error,
+    },
     /// An image was not enrolled; the reason says why.
     #[error("not enrolled: {0}")]
     Rejected(String),

@@ -108,26 +108,11 @@ pub fn complete_erasures(db: &ReferenceDb) -> Result<usize> {
                 })
             })
             .collect();
-        let ledger = db.ledger;
         db.store.finish_erasure(&ids, &mut || {
-            // Several writers share the ledger's fsyncs (group commit).
-            let parts = receipts.chunks(receipts.len().div_ceil(8).max(1));
-            std::thread::scope(|s| {
-                let handles: Vec<_> = parts
-                    .map(|part| {
-                        s.spawn(move || -> std::result::Result<(), String> {
-                            for r in part {
-                                ledger.append(r.clone()).map_err(|e| e.to_string())?;
-                            }
-                            Ok(())
-                        })
-                    })
-                    .collect();
-                handles.into_iter().try_for_each(|h| {
-                    h.join()
-                        .map_err(|_| "a receipt writer panicked".to_string())?
-                })
-            })
+            db.ledger
+                .append_all(&receipts)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
         })?;
     }
     Ok(marked.len())

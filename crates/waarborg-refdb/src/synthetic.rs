@@ -23,12 +23,13 @@ pub fn template(i: u64, out: &mut [f32]) {
         let (a, b) = ((r >> 40) as f32, ((r >> 16) & 0xFF_FFFF) as f32);
         *x = (a + b) / (1u64 << 24) as f32 - 1.0;
     }
-    let norm = out
-        .iter()
-        .map(|&x| f64::from(x).powi(2))
-        .sum::<f64>()
-        .sqrt() as f32;
-    out.iter_mut().for_each(|x| *x /= norm);
+    normalise(out);
+}
+
+/// Scales `v` to unit length (as templates are).
+pub fn normalise(v: &mut [f32]) {
+    let norm = v.iter().map(|&x| f64::from(x).powi(2)).sum::<f64>().sqrt() as f32;
+    v.iter_mut().for_each(|x| *x /= norm);
 }
 
 /// A cheap deterministic number in `0..n` from `i` and a salt.
@@ -176,8 +177,7 @@ pub fn sample_set(
     now: Timestamp,
 ) -> Result<usize> {
     use std::fmt::Write as _;
-    let io =
-        |what: String| move |e: std::io::Error| crate::RefDbError::Rejected(format!("{what}: {e}"));
+    let io = |context: String| move |source| crate::RefDbError::Io { context, source };
     std::fs::create_dir_all(out).map_err(io(format!("creating {}", out.display())))?;
     let mut manifest = String::from(
         "file,person,source_kind,legal_basis,offence,max_sentence_years,captured_at,capturing_unit,sexual_offence\n",

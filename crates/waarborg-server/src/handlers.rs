@@ -25,7 +25,7 @@ use crate::AppState;
 type Result<T> = std::result::Result<T, Problem>;
 
 /// JSON bodies with a problem+json answer when malformed.
-fn body<T>(json: std::result::Result<Json<T>, JsonRejection>) -> Result<T> {
+pub(crate) fn body<T>(json: std::result::Result<Json<T>, JsonRejection>) -> Result<T> {
     json.map(|Json(v)| v).map_err(|e| {
         let status = e.status();
         let kind = if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
@@ -230,9 +230,9 @@ pub async fn decide(
     let entries: Vec<waarborg_ledger::Event> = events.iter().map(crate::governance_entry).collect();
     let ledger = &state.ledger;
     let mut log = || {
-        entries
-            .iter()
-            .try_for_each(|e| ledger.append(e.clone()).map(|_| ()))
+        ledger
+            .append_all(&entries)
+            .map(|_| ())
             .map_err(|e| e.to_string())
     };
     let version = state.store.save_deployment(&d, stored, &mut log)?;
@@ -324,14 +324,8 @@ pub async fn create_account(
 ) -> Result<Json<Value>> {
     let b = body(json)?;
     let account = Account {
-        user: b.user.clone(),
         display_name: b.display_name,
-        roles: b.roles,
-        unit: b.unit,
-        portfolio: None,
-        disabled: false,
-        failed_logins: 0,
-        locked_until: 0,
+        ..Account::new(&b.user, b.roles, &b.unit)
     };
     state
         .ledger

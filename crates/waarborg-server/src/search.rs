@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::{Extension, Json};
@@ -377,9 +378,9 @@ pub async fn choose(
     State(state): State<Arc<AppState>>,
     Extension(p): Extension<Principal>,
     Path(id): Path<String>,
-    body: std::result::Result<Json<ChooseBody>, axum::extract::rejection::JsonRejection>,
+    body: std::result::Result<Json<ChooseBody>, JsonRejection>,
 ) -> Result<Json<Value>> {
-    let Json(b) = body.map_err(|e| Problem::new(e.status(), "bad_request", e.body_text()))?;
+    let b = crate::handlers::body(body)?;
     Ok(Json(
         json!({"search": choose_face(&state, &p, &id, b.face).await?}),
     ))
@@ -558,9 +559,9 @@ pub async fn proposal(
     State(state): State<Arc<AppState>>,
     Extension(p): Extension<Principal>,
     Path(id): Path<String>,
-    body: std::result::Result<Json<ProposalBody>, axum::extract::rejection::JsonRejection>,
+    body: std::result::Result<Json<ProposalBody>, JsonRejection>,
 ) -> Result<Json<Value>> {
-    let Json(b) = body.map_err(|e| Problem::new(e.status(), "bad_request", e.body_text()))?;
+    let b = crate::handlers::body(body)?;
     Ok(Json(json!({"search": propose(&state, &p, &id, b)?})))
 }
 
@@ -607,9 +608,9 @@ pub async fn verify(
     State(state): State<Arc<AppState>>,
     Extension(p): Extension<Principal>,
     Path(id): Path<String>,
-    body: std::result::Result<Json<VerificationBody>, axum::extract::rejection::JsonRejection>,
+    body: std::result::Result<Json<VerificationBody>, JsonRejection>,
 ) -> Result<Json<Value>> {
-    let Json(b) = body.map_err(|e| Problem::new(e.status(), "bad_request", e.body_text()))?;
+    let b = crate::handlers::body(body)?;
     Ok(Json(
         json!({"outcome": record_verification(&state, &p, &id, b)?}),
     ))

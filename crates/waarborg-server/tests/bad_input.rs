@@ -1,6 +1,9 @@
 //! Bad input over HTTP: expired sessions, path traversal in ids and uploads, concurrent
 //! decisions on the same proposal — clear errors, nothing lost, nothing half-written.
 
+mod common;
+
+use common::call;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
@@ -41,16 +44,7 @@ fn state() -> Arc<AppState> {
         ("chief-2", Role::ChiefOfPolice),
         ("auditor-1", Role::Auditor),
     ] {
-        let a = Account {
-            user: user.into(),
-            display_name: user.into(),
-            roles: vec![role],
-            unit: "x".into(),
-            portfolio: None,
-            disabled: false,
-            failed_logins: 0,
-            locked_until: 0,
-        };
+        let a = Account::new(user, vec![role], "x");
         auth::create_account(&store, &a, PASSWORD).unwrap();
     }
     let (ledger, _) = Ledger::open(
@@ -67,34 +61,6 @@ fn state() -> Arc<AppState> {
         index: None,
         probes_dir: dir.join("probes"),
     })
-}
-
-async fn call(
-    app: &axum::Router,
-    method: &str,
-    path: &str,
-    s: Option<&(String, String)>,
-    body: &str,
-) -> (StatusCode, String) {
-    let mut req = Request::builder()
-        .method(method)
-        .uri(path)
-        .header(header::CONTENT_TYPE, "application/json");
-    if let Some((c, csrf)) = s {
-        req = req
-            .header(header::COOKIE, c.as_str())
-            .header(auth::CSRF_HEADER, csrf.as_str());
-    }
-    let res = app
-        .clone()
-        .oneshot(req.body(Body::from(body.to_string())).unwrap())
-        .await
-        .unwrap();
-    let status = res.status();
-    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    (status, String::from_utf8_lossy(&bytes).to_string())
 }
 
 async fn login(app: &axum::Router, user: &str, role: &str) -> (String, String) {

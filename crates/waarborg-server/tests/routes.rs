@@ -2,6 +2,9 @@
 //! who gets 401. The expectations are written here, by hand, apart from the route table:
 //! a route added without an entry below fails this test.
 
+mod common;
+
+use common::call;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -28,16 +31,7 @@ fn state(name: &str) -> Arc<AppState> {
     let signer = NoteSigner::generate("waarborg.test/ledger").unwrap();
     let (ledger, _) = Ledger::open(&dir.join("ledger"), signer).unwrap();
     for role in Role::ALL {
-        let account = Account {
-            user: role.as_str().into(),
-            display_name: role.as_str().into(),
-            roles: vec![role],
-            unit: "unit".into(),
-            portfolio: None,
-            disabled: false,
-            failed_logins: 0,
-            locked_until: 0,
-        };
+        let account = Account::new(role.as_str(), vec![role], "unit");
         auth::create_account(&store, &account, PASSWORD).unwrap();
     }
     Arc::new(AppState {
@@ -49,34 +43,6 @@ fn state(name: &str) -> Arc<AppState> {
         index: None,
         probes_dir: dir.join("probes"),
     })
-}
-
-async fn call(
-    app: &axum::Router,
-    method: &str,
-    path: &str,
-    session: Option<&(String, String)>,
-    body: &str,
-) -> (StatusCode, String) {
-    let mut req = Request::builder()
-        .method(method)
-        .uri(path)
-        .header(header::CONTENT_TYPE, "application/json");
-    if let Some((cookie, csrf)) = session {
-        req = req
-            .header(header::COOKIE, cookie.as_str())
-            .header(auth::CSRF_HEADER, csrf.as_str());
-    }
-    let res = app
-        .clone()
-        .oneshot(req.body(Body::from(body.to_string())).unwrap())
-        .await
-        .unwrap();
-    let status = res.status();
-    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    (status, String::from_utf8_lossy(&bytes).to_string())
 }
 
 async fn login(app: &axum::Router, role: Role) -> (String, String) {

@@ -121,16 +121,7 @@ fn world() -> World {
         ("auditor-1", vec![Role::Auditor]),
         ("chief-1", vec![Role::ChiefOfPolice]),
     ] {
-        let a = Account {
-            user: user.into(),
-            display_name: user.into(),
-            roles,
-            unit: "bc".into(),
-            portfolio: None,
-            disabled: false,
-            failed_logins: 0,
-            locked_until: 0,
-        };
+        let a = Account::new(user, roles, "bc");
         auth::create_account(&store, &a, PASSWORD).unwrap();
     }
     let signer = NoteSigner::generate("waarborg.test/ledger").unwrap();

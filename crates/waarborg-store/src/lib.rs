@@ -151,6 +151,22 @@ pub struct Account {
     pub locked_until: i64,
 }
 
+impl Account {
+    /// A new, enabled account named `user` (also its display name), never locked.
+    pub fn new(user: &str, roles: Vec<waarborg_govern::Role>, unit: &str) -> Account {
+        Account {
+            user: user.to_string(),
+            display_name: user.to_string(),
+            roles,
+            unit: unit.to_string(),
+            portfolio: None,
+            disabled: false,
+            failed_logins: 0,
+            locked_until: 0,
+        }
+    }
+}
+
 /// A logged-in session, as stored (the token itself is never stored, only its hash).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
@@ -395,6 +411,76 @@ impl SqliteStore {
             .map_err(db("reading the schema version"))
     }
 
+    /// Runs `f` in an immediate (write) transaction, then the caller's step, then commits:
+    /// the one shape of every change, so a change is committed only after it is logged.
+    fn write<T>(
+        &self,
+        context: &str,
+        before_commit: BeforeCommit,
+        f: impl FnOnce(&rusqlite::Transaction) -> Result<T>,
+    ) -> Result<T> {
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db(context))?;
+        let value = f(&tx)?;
+        before_commit().map_err(StoreError::BeforeCommit)?;
+        tx.commit().map_err(db(context))?;
+        Ok(value)
+    }
+
+    /// Inserts one new row; [`StoreError::Exists`] (`what`) when its key is taken.
+    fn insert_new(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        context: &str,
+        what: impl FnOnce() -> String,
+    ) -> Result<()> {
+        let inserted = self.conn().execute(sql, params).map_err(db(context))?;
+        if inserted == 0 {
+            return Err(StoreError::Exists(what()));
+        }
+        Ok(())
+    }
+
+    /// The decoded body and version of the one row `sql` selects (`body, version`).
+    fn versioned<T: DeserializeOwned>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        key: &str,
+        context: &str,
+    ) -> Result<Option<(T, u64)>> {
+        let row: Option<(String, u64)> = self
+            .conn()
+            .query_row(sql, params, |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+            .map_err(db(context))?;
+        row.map(|(b, v)| Ok((decode(key, &b)?, v))).transpose()
+    }
+
+    /// Every row `sql` selects (`key, body`), decoded.
+    fn bodies<T: DeserializeOwned>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        context: &str,
+    ) -> Result<Vec<T>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(sql).map_err(db(context))?;
+        let rows = stmt
+            .query_map(params, |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .map_err(db(context))?;
+        rows.map(|r| {
+            let (key, body) = r.map_err(db(context))?;
+            decode(&key, &body)
+        })
+        .collect()
+    }
+
     fn save(
         &self,
         table: &str,
@@ -404,38 +490,34 @@ impl SqliteStore {
         expected: u64,
         before_commit: BeforeCommit,
     ) -> Result<u64> {
-        let mut conn = self.conn();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(db("starting a save"))?;
-        let found: Option<u64> = tx
-            .query_row(
-                &format!("SELECT version FROM {table} WHERE {key_col} = ?1"),
-                [key],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(db("reading the version"))?;
-        let found = found.ok_or_else(|| StoreError::Conflict {
-            what: key.to_string(),
-            expected,
-            found: 0,
-        })?;
-        if found != expected {
-            return Err(StoreError::Conflict {
+        self.write("saving", before_commit, |tx| {
+            let found: Option<u64> = tx
+                .query_row(
+                    &format!("SELECT version FROM {table} WHERE {key_col} = ?1"),
+                    [key],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db("reading the version"))?;
+            let found = found.ok_or_else(|| StoreError::Conflict {
                 what: key.to_string(),
                 expected,
-                found,
-            });
-        }
-        tx.execute(
-            &format!("UPDATE {table} SET body = ?1, version = ?2 WHERE {key_col} = ?3"),
-            params![body, expected + 1, key],
-        )
-        .map_err(db("saving"))?;
-        before_commit().map_err(StoreError::BeforeCommit)?;
-        tx.commit().map_err(db("committing"))?;
-        Ok(expected + 1)
+                found: 0,
+            })?;
+            if found != expected {
+                return Err(StoreError::Conflict {
+                    what: key.to_string(),
+                    expected,
+                    found,
+                });
+            }
+            tx.execute(
+                &format!("UPDATE {table} SET body = ?1, version = ?2 WHERE {key_col} = ?3"),
+                params![body, expected + 1, key],
+            )
+            .map_err(db("saving"))?;
+            Ok(expected + 1)
+        })
     }
 }
 
@@ -448,52 +530,35 @@ impl DocumentStore for SqliteStore {
         body: &serde_json::Value,
         before_commit: BeforeCommit,
     ) -> Result<()> {
-        let mut conn = self.conn();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(db("starting an insert"))?;
-        let inserted = tx
-            .execute(
-                "INSERT OR IGNORE INTO documents (kind, id, owner, version, body) VALUES (?1, ?2, ?3, 1, ?4)",
-                params![kind, id, owner, body.to_string()],
-            )
-            .map_err(db("storing a document"))?;
-        if inserted == 0 {
-            return Err(StoreError::Exists(format!("{kind} {id}")));
-        }
-        before_commit().map_err(StoreError::BeforeCommit)?;
-        tx.commit().map_err(db("committing"))?;
-        Ok(())
+        self.write("storing a document", before_commit, |tx| {
+            let inserted = tx
+                .execute(
+                    "INSERT OR IGNORE INTO documents (kind, id, owner, version, body) VALUES (?1, ?2, ?3, 1, ?4)",
+                    params![kind, id, owner, body.to_string()],
+                )
+                .map_err(db("storing a document"))?;
+            if inserted == 0 {
+                return Err(StoreError::Exists(format!("{kind} {id}")));
+            }
+            Ok(())
+        })
     }
 
     fn document(&self, kind: &str, id: &str) -> Result<Option<(serde_json::Value, u64)>> {
-        let row: Option<(String, u64)> = self
-            .conn()
-            .query_row(
-                "SELECT body, version FROM documents WHERE kind = ?1 AND id = ?2",
-                params![kind, id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(db("reading a document"))?;
-        row.map(|(b, v)| Ok((decode(id, &b)?, v))).transpose()
+        self.versioned(
+            "SELECT body, version FROM documents WHERE kind = ?1 AND id = ?2",
+            params![kind, id],
+            id,
+            "reading a document",
+        )
     }
 
     fn documents(&self, kind: &str, owner: Option<&str>) -> Result<Vec<serde_json::Value>> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare("SELECT id, body FROM documents WHERE kind = ?1 AND (?2 IS NULL OR owner = ?2) ORDER BY rowid")
-            .map_err(db("listing documents"))?;
-        let rows = stmt
-            .query_map(params![kind, owner], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-            })
-            .map_err(db("listing documents"))?;
-        rows.map(|r| {
-            let (id, body) = r.map_err(db("listing documents"))?;
-            decode(&id, &body)
-        })
-        .collect()
+        self.bodies(
+            "SELECT id, body FROM documents WHERE kind = ?1 AND (?2 IS NULL OR owner = ?2) ORDER BY rowid",
+            params![kind, owner],
+            "listing documents",
+        )
     }
 
     fn save_document(
@@ -504,79 +569,59 @@ impl DocumentStore for SqliteStore {
         expected: u64,
         before_commit: BeforeCommit,
     ) -> Result<u64> {
-        let mut conn = self.conn();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(db("starting a save"))?;
-        let changed = tx
-            .execute(
-                "UPDATE documents SET body = ?1, version = ?2 WHERE kind = ?3 AND id = ?4 AND version = ?5",
-                params![body.to_string(), expected + 1, kind, id, expected],
-            )
-            .map_err(db("saving a document"))?;
-        if changed == 0 {
-            let found: u64 = tx
-                .query_row(
-                    "SELECT version FROM documents WHERE kind = ?1 AND id = ?2",
-                    params![kind, id],
-                    |r| r.get(0),
+        self.write("saving a document", before_commit, |tx| {
+            let changed = tx
+                .execute(
+                    "UPDATE documents SET body = ?1, version = ?2 WHERE kind = ?3 AND id = ?4 AND version = ?5",
+                    params![body.to_string(), expected + 1, kind, id, expected],
                 )
-                .optional()
-                .map_err(db("reading a version"))?
-                .unwrap_or(0);
-            return Err(StoreError::Conflict {
-                what: format!("{kind} {id}"),
-                expected,
-                found,
-            });
-        }
-        before_commit().map_err(StoreError::BeforeCommit)?;
-        tx.commit().map_err(db("committing"))?;
-        Ok(expected + 1)
+                .map_err(db("saving a document"))?;
+            if changed == 0 {
+                let found: u64 = tx
+                    .query_row(
+                        "SELECT version FROM documents WHERE kind = ?1 AND id = ?2",
+                        params![kind, id],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(db("reading a version"))?
+                    .unwrap_or(0);
+                return Err(StoreError::Conflict {
+                    what: format!("{kind} {id}"),
+                    expected,
+                    found,
+                });
+            }
+            Ok(expected + 1)
+        })
     }
 }
 
 impl AccountStore for SqliteStore {
     fn create_account(&self, account: &Account, password_hash: &str) -> Result<()> {
-        let inserted = self
-            .conn()
-            .execute(
-                "INSERT OR IGNORE INTO accounts (user, body, password_hash, version) VALUES (?1, ?2, ?3, 1)",
-                params![account.user, encode(account), password_hash],
-            )
-            .map_err(db("creating an account"))?;
-        if inserted == 0 {
-            return Err(StoreError::Exists(format!("account {}", account.user)));
-        }
-        Ok(())
+        self.insert_new(
+            "INSERT OR IGNORE INTO accounts (user, body, password_hash, version) VALUES (?1, ?2, ?3, 1)",
+            params![account.user, encode(account), password_hash],
+            "creating an account",
+            || format!("account {}", account.user),
+        )
     }
 
     fn account(&self, user: &str) -> Result<Option<(Account, u64)>> {
-        let row: Option<(String, u64)> = self
-            .conn()
-            .query_row(
-                "SELECT body, version FROM accounts WHERE user = ?1",
-                [user],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(db("reading an account"))?;
-        row.map(|(b, v)| Ok((decode(user, &b)?, v))).transpose()
+        self.versioned(
+            "SELECT body, version FROM accounts WHERE user = ?1",
+            [user],
+            user,
+            "reading an account",
+        )
     }
 
     fn accounts(&self) -> Result<Vec<Account>> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare("SELECT user, body FROM accounts ORDER BY user")
-            .map_err(db("listing accounts"))?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-            .map_err(db("listing accounts"))?;
-        rows.map(|r| {
-            let (user, body) = r.map_err(db("listing accounts"))?;
-            decode(&user, &body)
-        })
-        .collect()
+        self.bodies(
+            "SELECT user, body FROM accounts ORDER BY user",
+            [],
+            "listing accounts",
+        )
     }
 
     fn password_hash(&self, user: &str) -> Result<Option<String>> {
@@ -696,60 +741,37 @@ impl Store for SqliteStore {
     }
 
     fn frameworks(&self) -> Result<Vec<Framework>> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare("SELECT id, body FROM frameworks ORDER BY name, version")
-            .map_err(db("listing frameworks"))?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-            .map_err(db("listing frameworks"))?;
-        rows.map(|r| {
-            let (id, body) = r.map_err(db("listing frameworks"))?;
-            decode(&id, &body)
-        })
-        .collect()
+        self.bodies(
+            "SELECT id, body FROM frameworks ORDER BY name, version",
+            [],
+            "listing frameworks",
+        )
     }
 
     fn create_deployment(&self, deployment: &Deployment) -> Result<()> {
-        let inserted = self
-            .conn()
-            .execute(
-                "INSERT OR IGNORE INTO deployments (id, name, version, body) VALUES (?1, ?2, 1, ?3)",
-                params![deployment.id, deployment.name, encode(deployment)],
-            )
-            .map_err(db("registering a deployment"))?;
-        if inserted == 0 {
-            return Err(StoreError::Exists(format!("deployment {}", deployment.id)));
-        }
-        Ok(())
+        self.insert_new(
+            "INSERT OR IGNORE INTO deployments (id, name, version, body) VALUES (?1, ?2, 1, ?3)",
+            params![deployment.id, deployment.name, encode(deployment)],
+            "registering a deployment",
+            || format!("deployment {}", deployment.id),
+        )
     }
 
     fn deployment(&self, id: &str) -> Result<Option<(Deployment, u64)>> {
-        let row: Option<(String, u64)> = self
-            .conn()
-            .query_row(
-                "SELECT body, version FROM deployments WHERE id = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(db("reading a deployment"))?;
-        row.map(|(b, v)| Ok((decode(id, &b)?, v))).transpose()
+        self.versioned(
+            "SELECT body, version FROM deployments WHERE id = ?1",
+            [id],
+            id,
+            "reading a deployment",
+        )
     }
 
     fn deployments(&self) -> Result<Vec<Deployment>> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare("SELECT id, body FROM deployments ORDER BY id")
-            .map_err(db("listing deployments"))?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-            .map_err(db("listing deployments"))?;
-        rows.map(|r| {
-            let (id, body) = r.map_err(db("listing deployments"))?;
-            decode(&id, &body)
-        })
-        .collect()
+        self.bodies(
+            "SELECT id, body FROM deployments ORDER BY id",
+            [],
+            "listing deployments",
+        )
     }
 
     fn save_deployment(
@@ -769,31 +791,21 @@ impl Store for SqliteStore {
     }
 
     fn create_case(&self, case: &CaseAuthorisation) -> Result<()> {
-        let inserted = self
-            .conn()
-            .execute(
-                "INSERT OR IGNORE INTO cases (case_number, deployment, version, body) VALUES (?1, ?2, 1, ?3)",
-                params![case.case_number, case.deployment, encode(case)],
-            )
-            .map_err(db("recording a case"))?;
-        if inserted == 0 {
-            return Err(StoreError::Exists(format!("case {}", case.case_number)));
-        }
-        Ok(())
+        self.insert_new(
+            "INSERT OR IGNORE INTO cases (case_number, deployment, version, body) VALUES (?1, ?2, 1, ?3)",
+            params![case.case_number, case.deployment, encode(case)],
+            "recording a case",
+            || format!("case {}", case.case_number),
+        )
     }
 
     fn case(&self, case_number: &str) -> Result<Option<(CaseAuthorisation, u64)>> {
-        let row: Option<(String, u64)> = self
-            .conn()
-            .query_row(
-                "SELECT body, version FROM cases WHERE case_number = ?1",
-                [case_number],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(db("reading a case"))?;
-        row.map(|(b, v)| Ok((decode(case_number, &b)?, v)))
-            .transpose()
+        self.versioned(
+            "SELECT body, version FROM cases WHERE case_number = ?1",
+            [case_number],
+            case_number,
+            "reading a case",
+        )
     }
 
     fn save_case(

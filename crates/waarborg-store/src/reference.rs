@@ -8,7 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use waarborg_govern::reference::{Provenance, SourceKind};
 use waarborg_govern::retention::{DueForErasure, PersonEvent, ReferenceFacts};
@@ -251,28 +251,46 @@ fn insert_rows(tx: &rusqlite::Transaction, rows: &[ImportRow]) -> Result<()> {
     Ok(())
 }
 
+impl SqliteStore {
+    /// The records `SELECT … FROM reference_images {tail}` returns.
+    fn records(
+        &self,
+        tail: &str,
+        params: impl rusqlite::Params,
+        context: &str,
+    ) -> Result<Vec<ReferenceRecord>> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM reference_images {tail}"))
+            .map_err(db(context))?;
+        let raws = stmt
+            .query_map(params, record_from_row)
+            .map_err(db(context))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(db(context))?;
+        raws.into_iter().map(RawRecord::decode).collect()
+    }
+}
+
 impl ReferenceStore for SqliteStore {
     fn reserve_reference_ids(&self, n: u64) -> Result<u64> {
-        let mut conn = self.conn();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(db("reserving ids"))?;
-        let next: i64 = tx
-            .query_row(
-                "SELECT value FROM counters WHERE name = 'reference_id'",
-                [],
-                |r| r.get(0),
+        self.write("reserving ids", &mut || Ok(()), |tx| {
+            let next: i64 = tx
+                .query_row(
+                    "SELECT value FROM counters WHERE name = 'reference_id'",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db("reserving ids"))?
+                .unwrap_or(1);
+            tx.execute(
+                "INSERT OR REPLACE INTO counters (name, value) VALUES ('reference_id', ?1)",
+                [next + n as i64],
             )
-            .optional()
-            .map_err(db("reserving ids"))?
-            .unwrap_or(1);
-        tx.execute(
-            "INSERT OR REPLACE INTO counters (name, value) VALUES ('reference_id', ?1)",
-            [next + n as i64],
-        )
-        .map_err(db("reserving ids"))?;
-        tx.commit().map_err(db("reserving ids"))?;
-        Ok(next as u64)
+            .map_err(db("reserving ids"))?;
+            Ok(next as u64)
+        })
     }
 
     fn add_references(
@@ -281,69 +299,64 @@ impl ReferenceStore for SqliteStore {
         rows: &[ImportRow],
         before_commit: BeforeCommit,
     ) -> Result<()> {
-        let mut conn = self.conn();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(db("starting an enrolment"))?;
-        {
-            let mut person = tx
-                .prepare_cached("INSERT OR IGNORE INTO persons (person) VALUES (?1)")
-                .map_err(db("recording a person"))?;
-            let mut image = tx
-                .prepare_cached(&format!(
-                    "INSERT INTO reference_images ({COLUMNS}) VALUES
-                     (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
-                ))
-                .map_err(db("recording a reference image"))?;
-            for r in records {
-                let p = &r.provenance;
-                person
-                    .execute([&p.person])
+        self.write("recording an enrolment", before_commit, |tx| {
+            {
+                let mut person = tx
+                    .prepare_cached("INSERT OR IGNORE INTO persons (person) VALUES (?1)")
                     .map_err(db("recording a person"))?;
-                image
-                    .execute(params![
-                        r.id as i64,
-                        r.database,
-                        p.person,
-                        p.source_kind.as_str(),
-                        p.legal_basis,
-                        p.offence,
-                        p.max_sentence_years,
-                        p.sexual_offence,
-                        p.captured_at.0,
-                        p.capturing_unit,
-                        r.image_sha256,
-                        r.enrolled_at.0,
-                        r.enrolled_by,
-                        r.quality,
-                        r.duplicate.as_ref().map(encode),
-                        r.erasing.as_ref().map(encode),
-                    ])
-                    .map_err(|e| match e {
-                        rusqlite::Error::SqliteFailure(f, _)
-                            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-                        {
-                            StoreError::Exists(format!("reference image {}", r.id))
-                        }
-                        e => StoreError::Database {
-                            context: "recording a reference image".into(),
-                            source: e,
-                        },
-                    })?;
+                let mut image = tx
+                    .prepare_cached(&format!(
+                        "INSERT INTO reference_images ({COLUMNS}) VALUES
+                         (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+                    ))
+                    .map_err(db("recording a reference image"))?;
+                for r in records {
+                    let p = &r.provenance;
+                    person
+                        .execute([&p.person])
+                        .map_err(db("recording a person"))?;
+                    image
+                        .execute(params![
+                            r.id as i64,
+                            r.database,
+                            p.person,
+                            p.source_kind.as_str(),
+                            p.legal_basis,
+                            p.offence,
+                            p.max_sentence_years,
+                            p.sexual_offence,
+                            p.captured_at.0,
+                            p.capturing_unit,
+                            r.image_sha256,
+                            r.enrolled_at.0,
+                            r.enrolled_by,
+                            r.quality,
+                            r.duplicate.as_ref().map(encode),
+                            r.erasing.as_ref().map(encode),
+                        ])
+                        .map_err(|e| match e {
+                            rusqlite::Error::SqliteFailure(f, _)
+                                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                            {
+                                StoreError::Exists(format!("reference image {}", r.id))
+                            }
+                            e => StoreError::Database {
+                                context: "recording a reference image".into(),
+                                source: e,
+                            },
+                        })?;
+                }
             }
-        }
-        insert_rows(&tx, rows)?;
-        before_commit().map_err(StoreError::BeforeCommit)?;
-        tx.commit().map_err(db("committing an enrolment"))
+            insert_rows(tx, rows)?;
+            Ok(())
+        })
     }
 
     fn record_import_rows(&self, rows: &[ImportRow]) -> Result<()> {
-        let mut conn = self.conn();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(db("recording import rows"))?;
-        insert_rows(&tx, rows)?;
-        tx.commit().map_err(db("recording import rows"))
+        self.write("recording import rows", &mut || Ok(()), |tx| {
+            insert_rows(tx, rows)?;
+            Ok(())
+        })
     }
 
     fn import_rows(&self, import: &str) -> Result<Vec<ImportRow>> {
@@ -384,18 +397,11 @@ impl ReferenceStore for SqliteStore {
     }
 
     fn references(&self, after: u64, limit: usize) -> Result<Vec<ReferenceRecord>> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM reference_images WHERE id > ?1 ORDER BY id LIMIT ?2"
-            ))
-            .map_err(db("listing reference images"))?;
-        let raws = stmt
-            .query_map(params![after as i64, limit as i64], record_from_row)
-            .map_err(db("listing reference images"))?
-            .collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(db("listing reference images"))?;
-        raws.into_iter().map(RawRecord::decode).collect()
+        self.records(
+            "WHERE id > ?1 ORDER BY id LIMIT ?2",
+            params![after as i64, limit as i64],
+            "listing reference images",
+        )
     }
 
     fn reference_by_sha256(&self, sha256: &str) -> Result<Option<u64>> {
@@ -435,40 +441,30 @@ impl ReferenceStore for SqliteStore {
     }
 
     fn flagged_duplicates(&self) -> Result<Vec<ReferenceRecord>> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare(&format!(
-                "SELECT {COLUMNS} FROM reference_images WHERE duplicate_of IS NOT NULL ORDER BY id"
-            ))
-            .map_err(db("listing flags"))?;
-        let raws = stmt
-            .query_map([], record_from_row)
-            .map_err(db("listing flags"))?
-            .collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(db("listing flags"))?;
-        raws.into_iter().map(RawRecord::decode).collect()
+        self.records(
+            "WHERE duplicate_of IS NOT NULL ORDER BY id",
+            [],
+            "listing flags",
+        )
     }
 
     fn clear_duplicate_flag(&self, id: u64, before_commit: BeforeCommit) -> Result<()> {
-        let mut conn = self.conn();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(db("clearing a flag"))?;
-        let changed = tx
-            .execute(
-                "UPDATE reference_images SET duplicate_of = NULL WHERE id = ?1 AND duplicate_of IS NOT NULL",
-                [id as i64],
-            )
-            .map_err(db("clearing a flag"))?;
-        if changed == 0 {
-            return Err(StoreError::Conflict {
-                what: format!("the duplicate flag of reference image {id}"),
-                expected: 1,
-                found: 0,
-            });
-        }
-        before_commit().map_err(StoreError::BeforeCommit)?;
-        tx.commit().map_err(db("clearing a flag"))
+        self.write("clearing a flag", before_commit, |tx| {
+            let changed = tx
+                .execute(
+                    "UPDATE reference_images SET duplicate_of = NULL WHERE id = ?1 AND duplicate_of IS NOT NULL",
+                    [id as i64],
+                )
+                .map_err(db("clearing a flag"))?;
+            if changed == 0 {
+                return Err(StoreError::Conflict {
+                    what: format!("the duplicate flag of reference image {id}"),
+                    expected: 1,
+                    found: 0,
+                });
+            }
+            Ok(())
+        })
     }
 
     fn record_person_event(
@@ -478,30 +474,27 @@ impl ReferenceStore for SqliteStore {
         at: Timestamp,
         before_commit: BeforeCommit,
     ) -> Result<()> {
-        let mut conn = self.conn();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
+        self.write("recording an event", before_commit, |tx| {
+            let known: bool = tx
+                .query_row("SELECT 1 FROM persons WHERE person = ?1", [person], |_| {
+                    Ok(true)
+                })
+                .optional()
+                .map_err(db("recording an event"))?
+                .is_some();
+            if !known {
+                return Err(StoreError::Corrupt {
+                    what: format!("person {person}"),
+                    why: "no such person in the reference database".into(),
+                });
+            }
+            tx.execute(
+                "INSERT INTO person_events (person, event, at) VALUES (?1, ?2, ?3)",
+                params![person, event.as_str(), at.0],
+            )
             .map_err(db("recording an event"))?;
-        let known: bool = tx
-            .query_row("SELECT 1 FROM persons WHERE person = ?1", [person], |_| {
-                Ok(true)
-            })
-            .optional()
-            .map_err(db("recording an event"))?
-            .is_some();
-        if !known {
-            return Err(StoreError::Corrupt {
-                what: format!("person {person}"),
-                why: "no such person in the reference database".into(),
-            });
-        }
-        tx.execute(
-            "INSERT INTO person_events (person, event, at) VALUES (?1, ?2, ?3)",
-            params![person, event.as_str(), at.0],
-        )
-        .map_err(db("recording an event"))?;
-        before_commit().map_err(StoreError::BeforeCommit)?;
-        tx.commit().map_err(db("recording an event"))
+            Ok(())
+        })
     }
 
     fn set_other_open_case(&self, person: &str, open: bool) -> Result<()> {
@@ -577,22 +570,20 @@ impl ReferenceStore for SqliteStore {
     }
 
     fn begin_erasure(&self, items: &[(u64, DueForErasure)]) -> Result<()> {
-        let mut conn = self.conn();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(db("beginning an erasure"))?;
-        {
-            let mut stmt = tx
-                .prepare_cached(
-                    "UPDATE reference_images SET erasing = ?2 WHERE id = ?1 AND erasing IS NULL",
-                )
-                .map_err(db("beginning an erasure"))?;
-            for (id, due) in items {
-                stmt.execute(params![*id as i64, encode(due)])
+        self.write("beginning an erasure", &mut || Ok(()), |tx| {
+            {
+                let mut stmt = tx
+                    .prepare_cached(
+                        "UPDATE reference_images SET erasing = ?2 WHERE id = ?1 AND erasing IS NULL",
+                    )
                     .map_err(db("beginning an erasure"))?;
+                for (id, due) in items {
+                    stmt.execute(params![*id as i64, encode(due)])
+                        .map_err(db("beginning an erasure"))?;
+                }
             }
-        }
-        tx.commit().map_err(db("beginning an erasure"))
+            Ok(())
+        })
     }
 
     fn erasing(&self) -> Result<Vec<(u64, DueForErasure)>> {
@@ -623,60 +614,57 @@ impl ReferenceStore for SqliteStore {
     }
 
     fn finish_erasure(&self, ids: &[u64], before_commit: BeforeCommit) -> Result<()> {
-        let mut conn = self.conn();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(db("finishing an erasure"))?;
-        {
-            let mut person_of = tx
-                .prepare_cached("SELECT person FROM reference_images WHERE id = ?1")
-                .map_err(db("finishing an erasure"))?;
-            let mut delete = tx
-                .prepare_cached("DELETE FROM reference_images WHERE id = ?1")
-                .map_err(db("finishing an erasure"))?;
-            let mut rows = tx
-                .prepare_cached(
-                    "UPDATE import_rows SET outcome = 'erased', reason = 'erased by retention'
-                     WHERE reference = ?1",
-                )
-                .map_err(db("finishing an erasure"))?;
-            let mut orphan = tx
-                .prepare_cached(
-                    "SELECT NOT EXISTS (SELECT 1 FROM reference_images WHERE person = ?1)",
-                )
-                .map_err(db("finishing an erasure"))?;
-            let mut forget_events = tx
-                .prepare_cached("DELETE FROM person_events WHERE person = ?1")
-                .map_err(db("finishing an erasure"))?;
-            let mut forget = tx
-                .prepare_cached("DELETE FROM persons WHERE person = ?1")
-                .map_err(db("finishing an erasure"))?;
-            for &id in ids {
-                let person: Option<String> = person_of
-                    .query_row([id as i64], |r| r.get(0))
-                    .optional()
+        self.write("finishing an erasure", before_commit, |tx| {
+            {
+                let mut person_of = tx
+                    .prepare_cached("SELECT person FROM reference_images WHERE id = ?1")
                     .map_err(db("finishing an erasure"))?;
-                let Some(person) = person else { continue };
-                delete
-                    .execute([id as i64])
+                let mut delete = tx
+                    .prepare_cached("DELETE FROM reference_images WHERE id = ?1")
                     .map_err(db("finishing an erasure"))?;
-                rows.execute([id as i64])
+                let mut rows = tx
+                    .prepare_cached(
+                        "UPDATE import_rows SET outcome = 'erased', reason = 'erased by retention'
+                         WHERE reference = ?1",
+                    )
                     .map_err(db("finishing an erasure"))?;
-                // Data minimisation: a person without images is no longer needed here.
-                let gone: bool = orphan
-                    .query_row([&person], |r| r.get(0))
+                let mut orphan = tx
+                    .prepare_cached(
+                        "SELECT NOT EXISTS (SELECT 1 FROM reference_images WHERE person = ?1)",
+                    )
                     .map_err(db("finishing an erasure"))?;
-                if gone {
-                    forget_events
-                        .execute([&person])
+                let mut forget_events = tx
+                    .prepare_cached("DELETE FROM person_events WHERE person = ?1")
+                    .map_err(db("finishing an erasure"))?;
+                let mut forget = tx
+                    .prepare_cached("DELETE FROM persons WHERE person = ?1")
+                    .map_err(db("finishing an erasure"))?;
+                for &id in ids {
+                    let person: Option<String> = person_of
+                        .query_row([id as i64], |r| r.get(0))
+                        .optional()
                         .map_err(db("finishing an erasure"))?;
-                    forget
-                        .execute([&person])
+                    let Some(person) = person else { continue };
+                    delete
+                        .execute([id as i64])
                         .map_err(db("finishing an erasure"))?;
+                    rows.execute([id as i64])
+                        .map_err(db("finishing an erasure"))?;
+                    // Data minimisation: a person without images is no longer needed here.
+                    let gone: bool = orphan
+                        .query_row([&person], |r| r.get(0))
+                        .map_err(db("finishing an erasure"))?;
+                    if gone {
+                        forget_events
+                            .execute([&person])
+                            .map_err(db("finishing an erasure"))?;
+                        forget
+                            .execute([&person])
+                            .map_err(db("finishing an erasure"))?;
+                    }
                 }
             }
-        }
-        before_commit().map_err(StoreError::BeforeCommit)?;
-        tx.commit().map_err(db("finishing an erasure"))
+            Ok(())
+        })
     }
 }

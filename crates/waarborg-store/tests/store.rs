@@ -339,14 +339,8 @@ fn an_older_database_is_migrated_and_keeps_its_data() {
     assert_eq!(store.framework(&f.id()).unwrap(), Some(f));
     use waarborg_store::{Account, AccountStore};
     let account = Account {
-        user: "admin".into(),
         display_name: "Admin".into(),
-        roles: vec![Role::Administrator],
-        unit: "it".into(),
-        portfolio: None,
-        disabled: false,
-        failed_logins: 0,
-        locked_until: 0,
+        ..Account::new("admin", vec![Role::Administrator], "it")
     };
     store
         .create_account(&account, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA")
