@@ -186,6 +186,14 @@ pub fn set_up(state: &Arc<AppState>, data: &Path, samples: &Path) -> anyhow::Res
             &waarborg_refdb::enrol::Quiet,
         )?;
         index.flush()?;
+        // The plaintext crops were only the import's input: the enrolled images live
+        // encrypted in the vault. The manifest stays as the record of what was imported.
+        for entry in std::fs::read_dir(&set)? {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "jpg") {
+                std::fs::remove_file(&path)?;
+            }
+        }
     }
     // One worked case, through the service itself.
     if store.case("OM-DEMO-0001")?.is_none() {
