@@ -13,14 +13,16 @@ use waarborg_govern::Timestamp;
 use waarborg_index::{Index, IndexConfig};
 use waarborg_ledger::{Event, GovernanceDecision, Ledger};
 use waarborg_refdb::enrol::{self, Enrolment};
-use waarborg_refdb::vault::{Vault, VaultKey};
+use waarborg_refdb::vault::Vault;
 use waarborg_refdb::{retention, ReferenceDb, ReferenceStore};
+use waarborg_seal::{Key, Keyring};
 use waarborg_store::SqliteStore;
 
 use crate::face::EngineArgs;
 use crate::govern::Env;
 
-/// The vault key file in the data directory.
+/// The data key file in the data directory (it encrypts reference images, templates and
+/// probe images at rest).
 pub const VAULT_KEY_FILE: &str = "vault.key";
 /// The previous key during a rotation (removed when `refdb rekey` has finished).
 pub const PREVIOUS_VAULT_KEY_FILE: &str = "vault.key.previous";
@@ -202,17 +204,68 @@ impl Parts {
     }
 }
 
-/// Opens the vault of data directory `data` with its key (created on first use).
-pub fn open_vault(data: &Path) -> anyhow::Result<Vault> {
+/// The data keys of data directory `data`: the current key (created on first use) and,
+/// during a rotation, the previous one.
+pub fn keyring(data: &Path) -> anyhow::Result<Keyring> {
     std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
-    let current = VaultKey::from_env_or_file(&data.join(VAULT_KEY_FILE), true)?;
+    let current = Key::from_env_or_file(&data.join(VAULT_KEY_FILE), true)?;
     let previous_file = data.join(PREVIOUS_VAULT_KEY_FILE);
     let previous = if previous_file.exists() {
-        vec![VaultKey::load(&previous_file)?]
+        vec![Key::load(&previous_file)?]
     } else {
         Vec::new()
     };
-    Ok(Vault::open(&data.join("images"), current, previous)?)
+    Ok(Keyring::new(current, previous))
+}
+
+/// Opens the reference-image vault of data directory `data`.
+pub fn open_vault(data: &Path) -> anyhow::Result<Vault> {
+    Ok(Vault::open(&data.join("images"), keyring(data)?)?)
+}
+
+/// Opens the probe-image vault of data directory `data`. Probe images kept in the clear by
+/// an earlier version (files named by their SHA-256 beside the vault's shards) are
+/// encrypted into it and their plain files removed.
+pub fn open_probes(data: &Path) -> anyhow::Result<Vault> {
+    let dir = data.join("probes");
+    let vault = Vault::open(&dir, keyring(data)?)?;
+    for entry in std::fs::read_dir(&dir).with_context(|| format!("listing {}", dir.display()))? {
+        let path = entry?.path();
+        let is_plain_probe = path.is_file()
+            && path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.len() == 64 && n.bytes().all(|b| b.is_ascii_hexdigit()));
+        if is_plain_probe {
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            let bytes = std::fs::read(&path)?;
+            vault.put(&name.to_ascii_lowercase(), &bytes)?;
+            std::fs::remove_file(&path)?;
+        }
+    }
+    Ok(vault)
+}
+
+/// Opens the reference index of data directory `data`, its templates encrypted under the
+/// data key. Segments not yet under the current key (an index from before encryption, or
+/// a rotation) are resealed on the way.
+pub fn open_index(data: &Path) -> anyhow::Result<Index> {
+    let config = IndexConfig {
+        keys: Some(std::sync::Arc::new(keyring(data)?)),
+        ..IndexConfig::default()
+    };
+    let (index, report) = Index::open(&data.join("index"), config)?;
+    if report.stale_segments > 0 {
+        let r = index.compact()?;
+        eprintln!(
+            "index: {} segments re-encrypted under the current data key",
+            r.resealed
+        );
+    }
+    Ok(index)
 }
 
 fn open(env: &Env) -> anyhow::Result<Parts> {
@@ -231,10 +284,9 @@ pub fn open_parts(data: &Path) -> anyhow::Result<Parts> {
 impl Parts {
     /// The index and the vault of `data`, beside a store and a ledger already open.
     fn assemble(store: SqliteStore, ledger: Ledger, data: &Path) -> anyhow::Result<Parts> {
-        let (index, _) = Index::open(&data.join("index"), IndexConfig::default())?;
         Ok(Parts {
             store,
-            index,
+            index: open_index(data)?,
             vault: open_vault(data)?,
             ledger,
         })
@@ -468,9 +520,9 @@ pub fn run(command: RefdbCommand) -> anyhow::Result<ExitCode> {
             );
             anyhow::ensure!(current.exists(), "no vault key at {}", current.display());
             std::fs::rename(&current, &previous)?;
-            let key = VaultKey::create(&current)?;
+            let key = Key::create(&current)?;
             println!(
-                "new vault key {}; run `waarborg refdb rekey` to re-encrypt every image",
+                "new data key {}; run `waarborg refdb rekey` to re-encrypt every image and template",
                 key.id_hex()
             );
             Ok(ExitCode::SUCCESS)
@@ -478,15 +530,23 @@ pub fn run(command: RefdbCommand) -> anyhow::Result<ExitCode> {
         RefdbCommand::Rekey { env } => {
             let dir = env.data.dir();
             let vault = open_vault(&dir)?;
-            let report = vault.rekey()?;
+            let images = vault.rekey()?;
+            let probes = open_probes(&dir)?.rekey()?;
+            // Opening the index reseals every segment not under the current key; a flush
+            // moves logged templates into (sealed) segments and starts a fresh log.
+            let index = open_index(&dir)?;
+            index.flush()?;
             let previous = dir.join(PREVIOUS_VAULT_KEY_FILE);
             if previous.exists() {
                 std::fs::remove_file(&previous)?;
             }
             println!(
-                "{} images re-encrypted, {} already under key {}; the previous key is retired",
-                report.reencrypted,
-                report.current,
+                "{} reference images and {} probe images re-encrypted ({} and {} already current); \
+                 templates re-encrypted; everything is under key {}; the previous key is retired",
+                images.reencrypted,
+                probes.reencrypted,
+                images.current,
+                probes.current,
                 vault.key_id()
             );
             Ok(ExitCode::SUCCESS)
@@ -609,7 +669,7 @@ pub fn retention(command: RetentionCommand) -> anyhow::Result<ExitCode> {
             let now = env.now()?;
             let parts = open(&env)?;
             let started = std::time::Instant::now();
-            let plan = retention::plan(&parts.db(), &rules, now)?;
+            let plan = retention::plan(&parts.store, &rules, now)?;
             let seconds = started.elapsed().as_secs_f64();
             if json {
                 let items: Vec<serde_json::Value> = plan

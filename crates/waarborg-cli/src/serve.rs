@@ -64,10 +64,7 @@ pub fn state(
             None
         }
     };
-    let (index, _) = waarborg_index::Index::open(
-        &data.dir().join("index"),
-        waarborg_index::IndexConfig::default(),
-    )?;
+    let index = crate::refdb::open_index(&data.dir())?;
     let signer = key.signer(&data.dir(), true)?;
     let (ledger, _) = waarborg_ledger::Ledger::open(&data.ledger_dir(), signer)?;
     Ok(Arc::new(AppState {
@@ -77,7 +74,7 @@ pub fn state(
         clock: waarborg_server::system_clock,
         engine,
         index: Some(Arc::new(index)),
-        probes_dir: data.dir().join("probes"),
+        probes: crate::refdb::open_probes(&data.dir())?,
     }))
 }
 

@@ -168,3 +168,46 @@ fn kill_9_during_retention_apply_then_finish() {
     );
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+/// Data-key rotation through the CLI: before `rekey` the previous key is needed (take it
+/// away and the encrypted index does not open); after it, the new key alone opens
+/// everything and the previous key file is gone.
+#[test]
+fn data_key_rotation_reencrypts_templates_and_retires_the_old_key() {
+    let root = tempdir("rotation");
+    let data = root.join("data");
+    ok(waarborg()
+        .args([
+            "refdb",
+            "synth",
+            "--persons",
+            "300",
+            "--per-person",
+            "2",
+            "--data",
+        ])
+        .arg(&data));
+    let before = count(&data);
+    let text = ok(waarborg().args(["refdb", "new-key", "--data"]).arg(&data));
+    assert!(text.contains("new data key"), "{text}");
+    let previous = data.join("vault.key.previous");
+    let hidden = root.join("previous.key");
+    std::fs::rename(&previous, &hidden).unwrap();
+    let out = waarborg()
+        .args(["refdb", "reconcile", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("which was not given"),
+        "{err}"
+    );
+    std::fs::rename(&hidden, &previous).unwrap();
+    let text = ok(waarborg().args(["refdb", "rekey", "--data"]).arg(&data));
+    assert!(text.contains("the previous key is retired"), "{text}");
+    assert!(!previous.exists());
+    assert_eq!(count(&data), before);
+    reconcile_finds_nothing(&data);
+    std::fs::remove_dir_all(&root).ok();
+}

@@ -7,10 +7,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use serde::{Deserialize, Serialize};
+use waarborg_seal::Keyring;
 
 use crate::kernels::{dot_f32, scores_i8};
 use crate::quant::{quantise, validate, Query, DIM};
-use crate::segment::{self, Segment, SegmentRows};
+use crate::segment::{self, Sealing, Segment, SegmentRows};
 use crate::wal::{self, Record};
 use crate::IndexError;
 
@@ -28,6 +29,9 @@ pub struct IndexConfig {
     pub threads: usize,
     /// Logged templates kept in memory before they are written as a segment.
     pub flush_rows: usize,
+    /// The data keys: with them, segments and logged templates are encrypted at rest (and
+    /// segments are decrypted into memory when opened); without, they are plain files.
+    pub keys: Option<Arc<Keyring>>,
 }
 
 impl Default for IndexConfig {
@@ -35,6 +39,7 @@ impl Default for IndexConfig {
         IndexConfig {
             threads: 0,
             flush_rows: 65_536,
+            keys: None,
         }
     }
 }
@@ -107,6 +112,9 @@ pub struct OpenReport {
     pub torn_bytes: u64,
     /// Files left by an interrupted flush or compaction, removed.
     pub removed_leftovers: usize,
+    /// Segments not encrypted under the current data key (plain files from before keys
+    /// were given, or a rotation not yet finished); [`Index::compact`] rewrites them.
+    pub stale_segments: usize,
 }
 
 /// Outcome of a deletion.
@@ -127,6 +135,8 @@ pub struct CompactReport {
     pub erased: usize,
     /// Segment files removed.
     pub removed_files: usize,
+    /// Segments rewritten because they were not encrypted under the current data key.
+    pub resealed: usize,
 }
 
 /// Sizes, for operators.
@@ -248,6 +258,7 @@ pub struct Index {
     dir: PathBuf,
     threads: usize,
     flush_rows: usize,
+    keys: Option<Arc<Keyring>>,
     state: RwLock<State>,
     writer: Mutex<Writer>,
 }
@@ -299,7 +310,7 @@ impl Index {
         };
         let mut segments = Vec::with_capacity(manifest.segments.len());
         for s in &manifest.segments {
-            let seg = Segment::open(&dir.join(&s.file), threads)?;
+            let seg = Segment::open(&dir.join(&s.file), threads, config.keys.as_deref())?;
             for &row in &s.deleted {
                 if row as usize >= seg.count() {
                     return Err(IndexError::Corrupt {
@@ -316,8 +327,12 @@ impl Index {
             segments.push(Arc::new(seg));
         }
         report.segments = segments.len();
+        report.stale_segments = segments
+            .iter()
+            .filter(|s| is_stale(s, config.keys.is_some()))
+            .count();
         let wal_path = dir.join(&manifest.wal);
-        let (wal_file, records, torn) = wal::open(&wal_path)?;
+        let (wal_file, records, torn) = wal::open(&wal_path, config.keys.as_deref())?;
         report.torn_bytes = torn;
         report.replayed = records.len();
         let mut state = State {
@@ -358,6 +373,7 @@ impl Index {
             dir: dir.to_path_buf(),
             threads,
             flush_rows: config.flush_rows.max(1),
+            keys: config.keys,
             state: RwLock::new(state),
             writer: Mutex::new(Writer {
                 wal: wal_file,
@@ -425,10 +441,16 @@ impl Index {
             };
             return self.add_segments(&mut w, &[(database, rows)], None);
         }
-        let payloads: Vec<Vec<u8>> = templates
+        let payloads = templates
             .iter()
-            .map(|t| wal::encode_insert(t.id, t.owner, database, t.vector))
-            .collect();
+            .map(|t| {
+                let record = wal::encode_insert(t.id, t.owner, database, t.vector);
+                match &self.keys {
+                    Some(keys) => wal::seal(keys, &w.wal_name, &record),
+                    None => Ok(record),
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         self.log(&mut w, &payloads)?;
         {
             let mut st = self.write();
@@ -545,8 +567,8 @@ impl Index {
             let name = format!("seg-{next_segment:08}.wbs");
             next_segment += 1;
             let path = self.dir.join(&name);
-            self.guard(w, segment::write(&path, db, r))?;
-            new.push(Arc::new(self.guard(w, Segment::open(&path, self.threads))?));
+            self.guard(w, segment::write(&path, db, r, self.keys.as_deref()))?;
+            new.push(Arc::new(self.guard(w, self.open_segment(&path))?));
         }
         let generation = w.generation + 1;
         let (wal_name, new_wal) = if rotate_log.is_some() {
@@ -588,9 +610,14 @@ impl Index {
         r
     }
 
+    fn open_segment(&self, path: &Path) -> Result<Segment, IndexError> {
+        Segment::open(path, self.threads, self.keys.as_deref())
+    }
+
     /// Erases deleted templates from the files: flushes the log, rewrites every segment
-    /// that has deleted rows without them, and removes the old files. Searches go on
-    /// meanwhile; changes wait.
+    /// that has deleted rows without them (and every one not encrypted under the current
+    /// data key, after a rotation or when keys are first given), and removes the old files.
+    /// Searches go on meanwhile; changes wait.
     pub fn compact(&self) -> Result<CompactReport, IndexError> {
         let mut w = self.writer()?;
         self.flush_locked(&mut w)?;
@@ -600,11 +627,13 @@ impl Index {
         let mut segments = Vec::with_capacity(old.len());
         let mut retired = Vec::new();
         for seg in &old {
-            if seg.live() == seg.count() {
+            let stale = is_stale(seg, self.keys.is_some());
+            if seg.live() == seg.count() && !stale {
                 segments.push(seg.clone());
                 continue;
             }
             report.rewritten += 1;
+            report.resealed += usize::from(stale);
             report.erased += seg.count() - seg.live();
             retired.push(seg.path().to_path_buf());
             if seg.live() == 0 {
@@ -626,10 +655,11 @@ impl Index {
                 owners: &owners,
                 vectors: &vectors,
             };
-            self.guard(&mut w, segment::write(&path, seg.database(), &rows))?;
-            segments.push(Arc::new(
-                self.guard(&mut w, Segment::open(&path, self.threads))?,
-            ));
+            self.guard(
+                &mut w,
+                segment::write(&path, seg.database(), &rows, self.keys.as_deref()),
+            )?;
+            segments.push(Arc::new(self.guard(&mut w, self.open_segment(&path))?));
         }
         if report.rewritten == 0 {
             return Ok(report);
@@ -995,6 +1025,11 @@ fn rerank(
     });
     hits.truncate(params.k);
     Ok(hits)
+}
+
+/// Whether a segment should be rewritten to be encrypted under the current key.
+fn is_stale(segment: &Segment, have_keys: bool) -> bool {
+    have_keys && segment.sealing() != Sealing::Current
 }
 
 fn apply_delete(st: &mut State, id: u64) -> bool {

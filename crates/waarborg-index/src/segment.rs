@@ -18,18 +18,26 @@
 //! largest quantisation error and reconstruction norms (the search's bound), each section's
 //! offset, length and CRC-32, and its own CRC-32. Opening verifies everything except the
 //! f32 vectors, whose per-row CRC is checked whenever a row is read.
+//!
+//! **Sealed segments.** With a keyring, the whole file above is written through
+//! `waarborg-seal`'s stream (magic `WBS1`, 1 MiB authenticated chunks, the file's name as
+//! associated data) and decrypted into memory when opened: templates never reach the disk
+//! in the clear. Without one (tests, benchmarks) the plain file is memory-mapped.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use memmap2::Mmap;
+use waarborg_seal::Keyring;
 
 use crate::quant::{quantise, DIM};
 use crate::IndexError;
 
 const MAGIC: &[u8; 8] = b"WBIXSEG1";
+/// The magic of a sealed segment file.
+const SEALED: &[u8; 4] = b"WBS1";
 const VERSION: u32 = 1;
 const PAGE: u64 = 4096;
 const SECTIONS: usize = 7;
@@ -73,9 +81,29 @@ fn align(x: u64) -> u64 {
     x.div_ceil(PAGE) * PAGE
 }
 
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default()
+}
+
+fn sealing(path: &Path) -> impl Fn(waarborg_seal::SealError) -> IndexError {
+    let file = path.display().to_string();
+    move |e| IndexError::Corrupt {
+        file: file.clone(),
+        detail: e.to_string(),
+    }
+}
+
 /// Writes `rows` of `database` as a segment at `path` (via a temporary file, synced and
-/// renamed, so the segment either exists whole or not at all).
-pub fn write(path: &Path, database: &str, rows: &SegmentRows) -> Result<(), IndexError> {
+/// renamed, so the segment either exists whole or not at all), sealed under the keyring's
+/// current key when `keys` is given.
+pub fn write(
+    path: &Path,
+    database: &str,
+    rows: &SegmentRows,
+    keys: Option<&Keyring>,
+) -> Result<(), IndexError> {
     let n = rows.ids.len();
     assert!(rows.owners.len() == n && rows.vectors.len() == n * DIM);
     if n > u32::MAX as usize {
@@ -134,17 +162,19 @@ pub fn write(path: &Path, database: &str, rows: &SegmentRows) -> Result<(), Inde
 
     let tmp = path.with_extension("tmp");
     let file = File::create(&tmp).map_err(io(&tmp, "creating"))?;
-    let mut w = BufWriter::with_capacity(1 << 20, file);
-    let pad = [0u8; PAGE as usize];
-    let mut written = 0u64;
-    for part in std::iter::once(&header[..]).chain(sections.iter().copied()) {
-        w.write_all(part).map_err(io(&tmp, "writing"))?;
-        written += part.len() as u64;
-        let padding = (align(written) - written) as usize;
-        w.write_all(&pad[..padding]).map_err(io(&tmp, "writing"))?;
-        written += padding as u64;
+    let mut buffered = BufWriter::with_capacity(1 << 20, file);
+    let parts = std::iter::once(&header[..]).chain(sections.iter().copied());
+    match keys {
+        Some(keys) => {
+            let mut w = keys
+                .seal_writer(SEALED, &file_name(path), buffered)
+                .map_err(sealing(path))?;
+            write_padded(&mut w, parts).map_err(io(&tmp, "writing"))?;
+            buffered = w.finish().map_err(io(&tmp, "writing"))?;
+        }
+        None => write_padded(&mut buffered, parts).map_err(io(&tmp, "writing"))?,
     }
-    let file = w
+    let file = buffered
         .into_inner()
         .map_err(|e| io(&tmp, "writing")(e.into_error()))?;
     file.sync_all().map_err(io(&tmp, "syncing"))?;
@@ -154,11 +184,104 @@ pub fn write(path: &Path, database: &str, rows: &SegmentRows) -> Result<(), Inde
     Ok(())
 }
 
+/// Writes each part followed by zeros up to the next page boundary.
+fn write_padded<'a>(
+    w: &mut impl Write,
+    parts: impl Iterator<Item = &'a [u8]>,
+) -> std::io::Result<()> {
+    let pad = [0u8; PAGE as usize];
+    let mut written = 0u64;
+    for part in parts {
+        w.write_all(part)?;
+        written += part.len() as u64;
+        let padding = (align(written) - written) as usize;
+        w.write_all(&pad[..padding])?;
+        written += padding as u64;
+    }
+    Ok(())
+}
+
+/// A segment's bytes: the plain file mapped, or a sealed file decrypted into memory
+/// (8-byte aligned, so the id and template sections can be read in place).
+enum Bytes {
+    Mapped(Mmap),
+    Decrypted { words: Vec<u64>, len: usize },
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Mapped(map) => map,
+            Bytes::Decrypted { words, len } => &bytemuck::cast_slice(words)[..*len],
+        }
+    }
+}
+
+impl Bytes {
+    /// Reads the file at `path`: a sealed one needs `keys` (and says whether it is under
+    /// their current key); a plain one is mapped.
+    fn read(path: &Path, keys: Option<&Keyring>) -> Result<(Bytes, Sealing), IndexError> {
+        let mut file = File::open(path).map_err(io(path, "opening"))?;
+        let len = file.metadata().map_err(io(path, "reading"))?.len();
+        let mut magic = [0u8; 4];
+        let sealed = len >= 4 && {
+            file.read_exact(&mut magic).map_err(io(path, "reading"))?;
+            &magic == SEALED
+        };
+        if !sealed {
+            // SAFETY: segment files are immutable once renamed into place and only this
+            // index writes in its directory; a truncated file is refused before any access.
+            let map = unsafe { Mmap::map(&file) }.map_err(io(path, "mapping"))?;
+            return Ok((Bytes::Mapped(map), Sealing::Plain));
+        }
+        let keys = keys.ok_or_else(|| IndexError::Corrupt {
+            file: path.display().to_string(),
+            detail: "the segment is encrypted and no data key was given".into(),
+        })?;
+        let plain = waarborg_seal::stream_plaintext_len(len)
+            .and_then(|n| usize::try_from(n).ok())
+            .ok_or_else(|| IndexError::Corrupt {
+                file: path.display().to_string(),
+                detail: "truncated: its length is not a whole sealed file".into(),
+            })?;
+        let mut words = vec![0u64; plain.div_ceil(8)];
+        file.seek(SeekFrom::Start(0)).map_err(io(path, "reading"))?;
+        let current = keys
+            .open_stream(
+                SEALED,
+                &file_name(path),
+                std::io::BufReader::with_capacity(1 << 20, file),
+                len,
+                &mut bytemuck::cast_slice_mut(&mut words)[..plain],
+            )
+            .map_err(sealing(path))?;
+        let sealing = if current {
+            Sealing::Current
+        } else {
+            Sealing::PreviousKey
+        };
+        Ok((Bytes::Decrypted { words, len: plain }, sealing))
+    }
+}
+
+/// How a segment file is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sealing {
+    /// Encrypted under the keyring's current key.
+    Current,
+    /// Encrypted under a previous key (a rotation not yet finished).
+    PreviousKey,
+    /// Not encrypted.
+    Plain,
+}
+
 /// An open segment. Rows are deleted by marking them; the bytes go when compaction
 /// rewrites the segment without them.
 pub struct Segment {
     path: PathBuf,
-    map: Mmap,
+    map: Bytes,
+    sealing: Sealing,
     database: String,
     count: usize,
     /// Largest `‖e‖` and `‖x̂‖` over the rows (for the search's bound).
@@ -182,12 +305,14 @@ impl std::fmt::Debug for Segment {
 
 impl Segment {
     /// Opens and verifies the segment at `path` (every section but the f32 vectors, whose
-    /// rows are verified when read); `threads` share the checksum work.
-    pub fn open(path: &Path, threads: usize) -> Result<Segment, IndexError> {
-        let file = File::open(path).map_err(io(path, "opening"))?;
-        // SAFETY: segment files are immutable once renamed into place and only this index
-        // writes in its directory; a truncated file is refused below before any access.
-        let map = unsafe { Mmap::map(&file) }.map_err(io(path, "mapping"))?;
+    /// rows are verified when read); `threads` share the checksum work. A sealed segment
+    /// needs `keys`.
+    pub fn open(
+        path: &Path,
+        threads: usize,
+        keys: Option<&Keyring>,
+    ) -> Result<Segment, IndexError> {
+        let (map, sealing) = Bytes::read(path, keys)?;
         let corrupt = |detail: String| IndexError::Corrupt {
             file: path.display().to_string(),
             detail,
@@ -250,13 +375,16 @@ impl Segment {
         // Re-ranking reads a few rows of f32 templates at random: no readahead around them
         // (it would pull gigabytes of neighbours into memory); the scan reads the codes
         // front to back.
-        let (off, len) = sections[S_VECTORS];
-        let _ = map.advise_range(memmap2::Advice::Random, off, len);
-        let (off, len) = sections[S_CODES];
-        let _ = map.advise_range(memmap2::Advice::Sequential, off, len);
+        if let Bytes::Mapped(map) = &map {
+            let (off, len) = sections[S_VECTORS];
+            let _ = map.advise_range(memmap2::Advice::Random, off, len);
+            let (off, len) = sections[S_CODES];
+            let _ = map.advise_range(memmap2::Advice::Sequential, off, len);
+        }
         let segment = Segment {
             path: path.to_path_buf(),
             map,
+            sealing,
             database,
             count,
             err_max,
@@ -292,6 +420,11 @@ impl Segment {
     /// The file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// How the file is protected.
+    pub fn sealing(&self) -> Sealing {
+        self.sealing
     }
 
     /// The reference database.

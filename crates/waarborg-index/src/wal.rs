@@ -4,13 +4,21 @@
 //! One call's records are followed by a commit record; replay applies only committed
 //! groups, so a call interrupted by a crash (even one whose `write` was cut short between
 //! whole records) leaves nothing of itself behind.
+//!
+//! With data keys, each insert record (it holds a template) is sealed as a `WBW1` record
+//! named after the log file; deletions and commits hold ids only and stay plain.
 
 use std::fs::File;
 use std::io::Write;
 use std::path::Path;
 
+use waarborg_seal::Keyring;
+
 use crate::quant::DIM;
 use crate::IndexError;
+
+/// The magic of a sealed insert record.
+const SEALED: &[u8; 4] = b"WBW1";
 
 const INSERT: u8 = 1;
 const DELETE: u8 = 2;
@@ -61,6 +69,12 @@ pub fn encode_delete(id: u64) -> Vec<u8> {
     out
 }
 
+/// Seals an encoded record for the log named `log`.
+pub fn seal(keys: &Keyring, log: &str, record: &[u8]) -> Result<Vec<u8>, IndexError> {
+    keys.seal(SEALED, log, record)
+        .map_err(|e| IndexError::Failed(format!("sealing a log record: {e}")))
+}
+
 fn decode(p: &[u8]) -> Option<Record> {
     let u64_at = |at: usize| {
         p.get(at..at + 8)
@@ -94,27 +108,41 @@ fn decode(p: &[u8]) -> Option<Record> {
     }
 }
 
-/// Reads the log at `path` (a missing file is empty), opens it for appending with any torn
-/// tail and uncommitted group cut off, and returns the committed records (commit markers
-/// left out) and the number of bytes cut.
-pub fn open(path: &Path) -> Result<(File, Vec<Record>, u64), IndexError> {
+/// Reads the log at `path` (a missing file is empty; sealed records need `keys`), opens it
+/// for appending with any torn tail and uncommitted group cut off, and returns the
+/// committed records (commit markers left out) and the number of bytes cut.
+pub fn open(path: &Path, keys: Option<&Keyring>) -> Result<(File, Vec<Record>, u64), IndexError> {
     let corrupt = |detail: String| IndexError::Corrupt {
         file: path.display().to_string(),
         detail,
     };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     let mut records = Vec::new();
     let mut bad = None;
-    let scan = waarborg_frames::scan(path, |i, p| match decode(p) {
-        Some(r) => records.push(r),
-        None => {
-            bad.get_or_insert(i);
+    let scan = waarborg_frames::scan(path, |i, p| {
+        let decoded = if p.starts_with(SEALED) {
+            match keys.map(|k| k.open(SEALED, &name, p)) {
+                Some(Ok((plain, _))) => decode(&plain)
+                    .ok_or_else(|| "has a valid checksum but is not an index record".to_string()),
+                Some(Err(e)) => Err(e.to_string()),
+                None => Err("is encrypted and no data key was given".to_string()),
+            }
+        } else {
+            decode(p).ok_or_else(|| "has a valid checksum but is not an index record".to_string())
+        };
+        match decoded {
+            Ok(r) => records.push(r),
+            Err(why) => {
+                bad.get_or_insert((i, why));
+            }
         }
     })
     .map_err(|e| corrupt(e.to_string()))?;
-    if let Some(i) = bad {
-        return Err(corrupt(format!(
-            "record {i} has a valid checksum but is not an index record"
-        )));
+    if let Some((i, why)) = bad {
+        return Err(corrupt(format!("record {i} {why}")));
     }
     let mut committed = Vec::with_capacity(records.len());
     let mut group = Vec::new();

@@ -23,10 +23,16 @@ fn vector(id: u64) -> Vec<f32> {
 }
 
 fn config() -> IndexConfig {
-    // Flush often, so that kills land in flushes and compactions too.
+    // Flush often, so that kills land in flushes and compactions too; sealed, as the
+    // service runs it, so kills land in sealed writes.
+    let key = waarborg_seal::Key::from_hex(&"6".repeat(64)).expect("a valid key");
     IndexConfig {
         threads: 2,
         flush_rows: 48,
+        keys: Some(std::sync::Arc::new(waarborg_seal::Keyring::new(
+            key,
+            Vec::new(),
+        ))),
     }
 }
 

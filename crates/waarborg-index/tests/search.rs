@@ -82,6 +82,7 @@ fn random_data_across_databases_thresholds_memory_and_segments() {
         IndexConfig {
             threads: 2,
             flush_rows: 1000,
+            ..IndexConfig::default()
         },
     )
     .unwrap();
@@ -141,6 +142,7 @@ fn random_data_across_databases_thresholds_memory_and_segments() {
         IndexConfig {
             threads: 2,
             flush_rows: 1000,
+            ..IndexConfig::default()
         },
     )
     .unwrap();
@@ -189,6 +191,7 @@ fn adversarial_near_ties_equal_brute_force() {
         IndexConfig {
             threads: 2,
             flush_rows: 500,
+            ..IndexConfig::default()
         },
     )
     .unwrap();
@@ -218,6 +221,7 @@ fn concurrent_searches_agree_with_each_other() {
         IndexConfig {
             threads: 2,
             flush_rows: 1500,
+            ..IndexConfig::default()
         },
     )
     .unwrap();

@@ -14,6 +14,7 @@ fn config(flush_rows: usize) -> IndexConfig {
     IndexConfig {
         threads: 2,
         flush_rows,
+        ..IndexConfig::default()
     }
 }
 

@@ -14,7 +14,7 @@ use waarborg_govern::retention::{DueForErasure, RetentionRules};
 use waarborg_govern::Timestamp;
 use waarborg_ledger::{DeletionReceipt, Event};
 
-use crate::{vault_name, ReferenceDb, Result};
+use crate::{vault_name, ReferenceDb, ReferenceStore, Result};
 
 /// Records marked, removed and receipted together.
 const CHUNK: usize = 10_000;
@@ -29,9 +29,13 @@ pub struct PlanItem {
 }
 
 /// What is due at `now`, in id order.
-pub fn plan(db: &ReferenceDb, rules: &RetentionRules, now: Timestamp) -> Result<Vec<PlanItem>> {
+pub fn plan(
+    store: &dyn ReferenceStore,
+    rules: &RetentionRules,
+    now: Timestamp,
+) -> Result<Vec<PlanItem>> {
     let mut items = Vec::new();
-    db.store.retention_scan(&mut |id, facts| {
+    store.retention_scan(&mut |id, facts| {
         if let Some(due) = rules.due(&facts, now) {
             items.push(PlanItem { id, due });
         }
@@ -58,7 +62,7 @@ pub struct ApplyReport {
 /// Plans and erases everything due at `now`.
 pub fn apply(db: &ReferenceDb, rules: &RetentionRules, now: Timestamp) -> Result<ApplyReport> {
     let started = Instant::now();
-    let items = plan(db, rules, now)?;
+    let items = plan(db.store, rules, now)?;
     let mut report = ApplyReport {
         planned: items.len(),
         plan_seconds: started.elapsed().as_secs_f64(),

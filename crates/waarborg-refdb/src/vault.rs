@@ -8,9 +8,10 @@
 //! current key after a rotation (the old key stays readable until then).
 //!
 //! ```
-//! use waarborg_refdb::vault::{Vault, VaultKey};
+//! use waarborg_refdb::vault::Vault;
+//! use waarborg_seal::{Key, Keyring};
 //! # let dir = std::env::temp_dir().join(format!("vault-doc-{}", std::process::id()));
-//! let vault = Vault::open(&dir, VaultKey::generate()?, Vec::new())?;
+//! let vault = Vault::open(&dir, Keyring::new(Key::generate()?, Vec::new()))?;
 //! vault.put("00000000000000a1", b"jpeg bytes")?;
 //! assert_eq!(vault.get("00000000000000a1")?, b"jpeg bytes");
 //! assert!(vault.remove("00000000000000a1")?);
@@ -23,12 +24,9 @@ use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use sha2::{Digest, Sha256};
+use waarborg_seal::{Keyring, SealError};
 
 const MAGIC: &[u8; 4] = b"WBV1";
-const HEADER: usize = 4 + 8 + 24;
 const SUFFIX: &str = ".wbv";
 
 /// What can go wrong with the vault.
@@ -68,124 +66,14 @@ fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> VaultError {
     move |source| VaultError::Io { context, source }
 }
 
-/// A 256-bit vault key and its id (the first 8 bytes of a hash of it).
-pub struct VaultKey {
-    id: [u8; 8],
-    cipher: XChaCha20Poly1305,
-}
-
-impl std::fmt::Debug for VaultKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "VaultKey({})", self.id_hex())
-    }
-}
-
-impl VaultKey {
-    /// The environment variable that may hold the key (64 hex digits).
-    pub const ENV: &'static str = "WAARBORG_VAULT_KEY";
-
-    fn from_bytes(bytes: &[u8; 32]) -> VaultKey {
-        let digest = Sha256::new()
-            .chain_update(b"waarborg vault key id\0")
-            .chain_update(bytes)
-            .finalize();
-        let mut id = [0u8; 8];
-        id.copy_from_slice(&digest[..8]);
-        VaultKey {
-            id,
-            cipher: XChaCha20Poly1305::new(bytes.into()),
+impl From<SealError> for VaultError {
+    fn from(e: SealError) -> VaultError {
+        match e {
+            SealError::Io { context, source } => VaultError::Io { context, source },
+            SealError::Key(why) => VaultError::Key(why),
+            SealError::Undecryptable { name, why } => VaultError::Undecryptable { name, why },
         }
     }
-
-    /// A fresh random key.
-    pub fn generate() -> Result<VaultKey> {
-        Ok(VaultKey::from_bytes(&random::<32>()?))
-    }
-
-    /// A key from 64 hex digits (surrounding white space ignored).
-    pub fn from_hex(text: &str) -> Result<VaultKey> {
-        let text = text.trim();
-        let bad = || VaultKey::bad_hex();
-        if text.len() != 64 {
-            return Err(bad());
-        }
-        let mut bytes = [0u8; 32];
-        for (i, b) in bytes.iter_mut().enumerate() {
-            *b = u8::from_str_radix(text.get(2 * i..2 * i + 2).ok_or_else(bad)?, 16)
-                .map_err(|_| bad())?;
-        }
-        Ok(VaultKey::from_bytes(&bytes))
-    }
-
-    fn bad_hex() -> VaultError {
-        VaultError::Key("a vault key is 64 hexadecimal digits (256 bits)".into())
-    }
-
-    /// Loads a key file, refusing one that others can read (it must be mode 0600 or
-    /// stricter).
-    pub fn load(path: &Path) -> Result<VaultKey> {
-        let meta = fs::metadata(path).map_err(io(format!("reading {}", path.display())))?;
-        if meta.permissions().mode() & 0o077 != 0 {
-            return Err(VaultError::Key(format!(
-                "{} can be read by others (mode {:o}); run `chmod 600 {}`",
-                path.display(),
-                meta.permissions().mode() & 0o777,
-                path.display()
-            )));
-        }
-        let text = fs::read_to_string(path).map_err(io(format!("reading {}", path.display())))?;
-        VaultKey::from_hex(&text).map_err(|_| {
-            VaultError::Key(format!(
-                "{} does not hold a vault key (64 hexadecimal digits)",
-                path.display()
-            ))
-        })
-    }
-
-    /// Writes a new random key to `path` (mode 0600; an existing file is never
-    /// overwritten) and returns it.
-    pub fn create(path: &Path) -> Result<VaultKey> {
-        let bytes = random::<32>()?;
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(path)
-            .map_err(io(format!("creating {}", path.display())))?;
-        f.write_all(format!("{hex}\n").as_bytes())
-            .and_then(|_| f.sync_all())
-            .map_err(io(format!("writing {}", path.display())))?;
-        Ok(VaultKey::from_bytes(&bytes))
-    }
-
-    /// The key from `$WAARBORG_VAULT_KEY` if set, else from `path`, created there when
-    /// `create` and it does not exist.
-    pub fn from_env_or_file(path: &Path, create: bool) -> Result<VaultKey> {
-        if let Some(text) = std::env::var_os(Self::ENV).filter(|v| !v.is_empty()) {
-            return VaultKey::from_hex(&text.to_string_lossy()).map_err(|_| {
-                VaultError::Key(format!(
-                    "${} does not hold a vault key (64 hexadecimal digits)",
-                    Self::ENV
-                ))
-            });
-        }
-        if create && !path.exists() {
-            return VaultKey::create(path);
-        }
-        VaultKey::load(path)
-    }
-
-    /// The key's id, in hex (named in files and messages; reveals nothing of the key).
-    pub fn id_hex(&self) -> String {
-        self.id.iter().map(|b| format!("{b:02x}")).collect()
-    }
-}
-
-fn random<const N: usize>() -> Result<[u8; N]> {
-    let mut bytes = [0u8; N];
-    getrandom::fill(&mut bytes).map_err(|e| VaultError::Key(format!("no randomness: {e}")))?;
-    Ok(bytes)
 }
 
 /// What a re-encryption did.
@@ -201,8 +89,7 @@ pub struct RekeyReport {
 #[derive(Debug)]
 pub struct Vault {
     dir: PathBuf,
-    current: VaultKey,
-    previous: Vec<VaultKey>,
+    keys: Keyring,
 }
 
 fn check_name(name: &str) -> Result<()> {
@@ -217,25 +104,16 @@ fn check_name(name: &str) -> Result<()> {
     Ok(())
 }
 
-fn aad(key_id: &[u8], name: &str) -> Vec<u8> {
-    let mut aad = Vec::with_capacity(HEADER + name.len());
-    aad.extend_from_slice(MAGIC);
-    aad.extend_from_slice(key_id);
-    aad.extend_from_slice(name.as_bytes());
-    aad
-}
-
 impl Vault {
-    /// Opens (creating) a vault directory with the current key and any previous keys still
-    /// needed to read files not yet re-encrypted.
-    pub fn open(dir: &Path, current: VaultKey, previous: Vec<VaultKey>) -> Result<Vault> {
+    /// Opens (creating) a vault directory with a keyring: the current key and any previous
+    /// keys still needed to read files not yet re-encrypted.
+    pub fn open(dir: &Path, keys: Keyring) -> Result<Vault> {
         fs::create_dir_all(dir).map_err(io(format!("creating {}", dir.display())))?;
         fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
             .map_err(io(format!("restricting {}", dir.display())))?;
         Ok(Vault {
             dir: dir.to_path_buf(),
-            current,
-            previous,
+            keys,
         })
     }
 
@@ -246,7 +124,7 @@ impl Vault {
 
     /// The current key's id.
     pub fn key_id(&self) -> String {
-        self.current.id_hex()
+        self.keys.key_id()
     }
 
     fn shard(&self, name: &str) -> PathBuf {
@@ -283,25 +161,7 @@ impl Vault {
     }
 
     fn encrypt(&self, name: &str, image: &[u8]) -> Result<Vec<u8>> {
-        let nonce = random::<24>()?;
-        let aad = aad(&self.current.id, name);
-        let sealed = self
-            .current
-            .cipher
-            .encrypt(
-                XNonce::from_slice(&nonce),
-                Payload {
-                    msg: image,
-                    aad: &aad,
-                },
-            )
-            .map_err(|_| VaultError::Key("encryption failed".into()))?;
-        let mut file = Vec::with_capacity(HEADER + sealed.len());
-        file.extend_from_slice(MAGIC);
-        file.extend_from_slice(&self.current.id);
-        file.extend_from_slice(&nonce);
-        file.extend_from_slice(&sealed);
-        Ok(file)
+        Ok(self.keys.seal(MAGIC, name, image)?)
     }
 
     /// Decrypts the image stored under `name`.
@@ -320,39 +180,7 @@ impl Vault {
 
     /// Decrypts a file's bytes; also says whether it was under the current key.
     fn decrypt(&self, name: &str, file: &[u8]) -> Result<(Vec<u8>, bool)> {
-        let undecryptable = |why: &str| VaultError::Undecryptable {
-            name: name.to_string(),
-            why: why.to_string(),
-        };
-        if file.len() < HEADER + 16 || &file[..4] != MAGIC {
-            return Err(undecryptable(
-                "not a vault file (truncated or wrong format)",
-            ));
-        }
-        let key_id = &file[4..12];
-        let key = std::iter::once(&self.current)
-            .chain(&self.previous)
-            .find(|k| k.id == key_id)
-            .ok_or_else(|| {
-                undecryptable(&format!(
-                    "encrypted under key {}, which was not given",
-                    key_id
-                        .iter()
-                        .map(|b| format!("{b:02x}"))
-                        .collect::<String>()
-                ))
-            })?;
-        let image = key
-            .cipher
-            .decrypt(
-                XNonce::from_slice(&file[12..HEADER]),
-                Payload {
-                    msg: &file[HEADER..],
-                    aad: &aad(key_id, name),
-                },
-            )
-            .map_err(|_| undecryptable("authentication failed: the file was altered or moved"))?;
-        Ok((image, key.id == self.current.id))
+        Ok(self.keys.open(MAGIC, name, file)?)
     }
 
     /// Removes the image stored under `name`; `false` if there was none. Durable when this
@@ -425,6 +253,7 @@ fn sync_dir(dir: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use waarborg_seal::Key;
 
     fn tempdir(tag: &str) -> PathBuf {
         let d = std::env::temp_dir().join(format!("wb-vault-{tag}-{}", std::process::id()));
@@ -435,7 +264,7 @@ mod tests {
     #[test]
     fn plaintext_never_reaches_the_disk_and_tampering_is_refused() {
         let dir = tempdir("tamper");
-        let vault = Vault::open(&dir, VaultKey::generate().unwrap(), Vec::new()).unwrap();
+        let vault = Vault::open(&dir, Keyring::new(Key::generate().unwrap(), Vec::new())).unwrap();
         let image = b"a distinctive plaintext image body 0123456789".repeat(20);
         vault.put("1f", &image).unwrap();
         vault.put("2f", b"other").unwrap();
@@ -443,7 +272,7 @@ mod tests {
         assert!(!raw.windows(16).any(|w| image.windows(16).any(|x| x == w)));
         // One bit flipped: refused.
         let mut bad = raw.clone();
-        bad[HEADER + 3] ^= 1;
+        bad[waarborg_seal::RECORD_HEADER + 3] ^= 1;
         fs::write(vault.path("1f"), &bad).unwrap();
         assert!(matches!(
             vault.get("1f"),
@@ -474,20 +303,15 @@ mod tests {
         let dir = tempdir("rotate");
         let old_hex = "11".repeat(32);
         let new_hex = "22".repeat(32);
-        let old = Vault::open(&dir, VaultKey::from_hex(&old_hex).unwrap(), Vec::new()).unwrap();
+        let key = |hex: &str| Key::from_hex(hex).unwrap();
+        let old = Vault::open(&dir, Keyring::new(key(&old_hex), Vec::new())).unwrap();
         for name in ["a1", "b2", "c3"] {
             old.put(name, name.as_bytes()).unwrap();
         }
         // Without the old key the files cannot be read.
-        let new_only =
-            Vault::open(&dir, VaultKey::from_hex(&new_hex).unwrap(), Vec::new()).unwrap();
+        let new_only = Vault::open(&dir, Keyring::new(key(&new_hex), Vec::new())).unwrap();
         assert!(new_only.get("a1").is_err());
-        let both = Vault::open(
-            &dir,
-            VaultKey::from_hex(&new_hex).unwrap(),
-            vec![VaultKey::from_hex(&old_hex).unwrap()],
-        )
-        .unwrap();
+        let both = Vault::open(&dir, Keyring::new(key(&new_hex), vec![key(&old_hex)])).unwrap();
         assert_eq!(
             both.rekey().unwrap(),
             RekeyReport {
@@ -504,22 +328,6 @@ mod tests {
         );
         assert_eq!(new_only.get("b2").unwrap(), b"b2");
         assert_eq!(new_only.names().unwrap(), vec!["a1", "b2", "c3"]);
-        fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn key_files_must_be_private_and_well_formed() {
-        let dir = tempdir("keys");
-        fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("vault.key");
-        let key = VaultKey::create(&path).unwrap();
-        assert_eq!(VaultKey::load(&path).unwrap().id_hex(), key.id_hex());
-        assert!(VaultKey::create(&path).is_err(), "never overwritten");
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
-        let err = VaultKey::load(&path).unwrap_err().to_string();
-        assert!(err.contains("chmod 600"), "{err}");
-        assert!(VaultKey::from_hex("abc").is_err());
-        assert!(VaultKey::from_hex(&"zz".repeat(32)).is_err());
         fs::remove_dir_all(&dir).unwrap();
     }
 }

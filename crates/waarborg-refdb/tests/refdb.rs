@@ -12,8 +12,9 @@ use waarborg_govern::Timestamp;
 use waarborg_index::{Index, IndexConfig};
 use waarborg_ledger::{Ledger, NoteSigner};
 use waarborg_refdb::enrol::{self, EnrolSettings, Enrolment, Quiet};
-use waarborg_refdb::vault::{Vault, VaultKey};
+use waarborg_refdb::vault::Vault;
 use waarborg_refdb::{retention, vault_name, ReferenceDb, ReferenceStore};
+use waarborg_seal::{Key, Keyring};
 use waarborg_store::{RowOutcome, SqliteStore};
 
 fn engine() -> (FaceEngine, PathBuf) {
@@ -48,13 +49,15 @@ impl Parts {
         std::fs::create_dir_all(dir).unwrap();
         Parts {
             store: SqliteStore::open(&dir.join("waarborg.sqlite")).unwrap(),
+            // A plain index, so the erasure proof below can look for the template's bytes;
+            // the service's sealed index erases by the same compaction
+            // (waarborg-index/tests/sealed.rs shows sealed files hold no template bytes).
             index: Index::open(&dir.join("index"), IndexConfig::default())
                 .unwrap()
                 .0,
             vault: Vault::open(
                 &dir.join("images"),
-                VaultKey::from_hex(&"42".repeat(32)).unwrap(),
-                Vec::new(),
+                Keyring::new(Key::from_hex(&"42".repeat(32)).unwrap(), Vec::new()),
             )
             .unwrap(),
             ledger: Ledger::open(
@@ -272,7 +275,7 @@ fn import_gives_every_row_a_reason_resumes_and_retention_erases_provably() {
     let template_bytes: Vec<u8> = template.iter().flat_map(|x| x.to_le_bytes()).collect();
     let sealed = std::fs::read(vault_file(&parts.vault, their[0])).unwrap();
     let rules = RetentionRules::default();
-    assert!(retention::plan(&db, &rules, now())
+    assert!(retention::plan(db.store, &rules, now())
         .unwrap()
         .iter()
         .all(|i| !their.contains(&i.id)));
@@ -280,7 +283,7 @@ fn import_gives_every_row_a_reason_resumes_and_retention_erases_provably() {
         .store
         .record_person_event(&first_person, PersonEvent::Acquittal, now(), &mut || Ok(()))
         .unwrap();
-    let plan = retention::plan(&db, &rules, now()).unwrap();
+    let plan = retention::plan(db.store, &rules, now()).unwrap();
     let planned: Vec<u64> = plan.iter().map(|i| i.id).collect();
     assert_eq!(planned, their);
     assert!(plan.iter().all(|i| i.due.rule == "no_longer_suspect"));

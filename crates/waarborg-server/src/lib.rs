@@ -41,8 +41,8 @@ pub struct AppState {
     pub engine: Option<Arc<waarborg_face::FaceEngine>>,
     /// The reference index.
     pub index: Option<Arc<waarborg_index::Index>>,
-    /// Where probe images are kept (by SHA-256).
-    pub probes_dir: std::path::PathBuf,
+    /// Probe images, encrypted at rest, by SHA-256.
+    pub probes: waarborg_refdb::vault::Vault,
 }
 
 impl AppState {

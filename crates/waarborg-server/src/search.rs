@@ -269,14 +269,10 @@ pub async fn submit_probe(
     .map_err(|e| Problem::internal(e.to_string()))??;
     let (bytes, faces) = analysed;
     let sha = sha256_hex(&bytes);
-    let probe_path = state.probes_dir.join(&sha);
-    if !probe_path.exists() {
-        std::fs::create_dir_all(&state.probes_dir).map_err(|e| Problem::internal(e.to_string()))?;
-        let tmp = probe_path.with_extension("tmp");
-        std::fs::write(&tmp, &bytes)
-            .and_then(|()| std::fs::rename(&tmp, &probe_path))
-            .map_err(|e| Problem::internal(format!("storing the probe: {e}")))?;
-    }
+    state
+        .probes
+        .put(&sha, &bytes)
+        .map_err(|e| Problem::internal(format!("storing the probe: {e}")))?;
     let record = SearchRecord {
         id: random_id()?,
         examiner: p.account.user.clone(),
@@ -430,8 +426,7 @@ pub async fn choose_face(
         state.engine.clone().ok_or_else(engine_missing)?,
         state.index.clone().ok_or_else(engine_missing)?,
     );
-    let probe = std::fs::read(state.probes_dir.join(&s.probe_sha256))
-        .map_err(|e| Problem::internal(format!("the stored probe is missing: {e}")))?;
+    let probe = probe_bytes(state, &s)?;
     let face = b.face;
     let kps = s.faces[face].kps;
     let params = SearchParams {
@@ -725,6 +720,8 @@ pub fn searches_for(state: &AppState, p: &Principal) -> Result<Vec<SearchRecord>
 
 /// The stored probe image of search `s`.
 pub fn probe_bytes(state: &AppState, s: &SearchRecord) -> Result<Vec<u8>> {
-    std::fs::read(state.probes_dir.join(&s.probe_sha256))
-        .map_err(|e| Problem::internal(format!("the stored probe is missing: {e}")))
+    state
+        .probes
+        .get(&s.probe_sha256)
+        .map_err(|e| Problem::internal(format!("the stored probe cannot be read: {e}")))
 }

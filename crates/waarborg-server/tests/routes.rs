@@ -41,7 +41,11 @@ fn state(name: &str) -> Arc<AppState> {
         clock,
         engine: None,
         index: None,
-        probes_dir: dir.join("probes"),
+        probes: waarborg_refdb::vault::Vault::open(
+            &dir.join("probes"),
+            waarborg_seal::Keyring::new(waarborg_seal::Key::generate().unwrap(), Vec::new()),
+        )
+        .unwrap(),
     })
 }
 

@@ -133,7 +133,11 @@ fn world() -> World {
         clock,
         engine: Some(Arc::new(engine)),
         index: Some(Arc::new(index)),
-        probes_dir: dir.join("probes"),
+        probes: waarborg_refdb::vault::Vault::open(
+            &dir.join("probes"),
+            waarborg_seal::Keyring::new(waarborg_seal::Key::generate().unwrap(), Vec::new()),
+        )
+        .unwrap(),
     });
     World {
         app: app(state.clone()),
@@ -309,6 +313,32 @@ async fn probe_to_identification_and_every_forbidden_path() {
         "the same photo, enrolled as reference 200, comes first"
     );
     assert!(candidates[0]["score"].as_f64().unwrap() > 0.99);
+    // The probe is kept encrypted: no file under the probe vault holds its bytes, and the
+    // vault gives them back whole.
+    let probes = w.state.probes.dir().to_path_buf();
+    let needle = &probe[probe.len() / 2..probe.len() / 2 + 64];
+    let mut files = vec![probes.clone()];
+    let mut stored = 0;
+    while let Some(d) = files.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            if e.path().is_dir() {
+                files.push(e.path());
+            } else {
+                stored += 1;
+                let bytes = std::fs::read(e.path()).unwrap();
+                assert!(!bytes.windows(64).any(|x| x == needle), "{:?}", e.path());
+            }
+        }
+    }
+    assert_eq!(stored, 1);
+    assert_eq!(w.state.probes.names().unwrap().len(), 1);
+    assert_eq!(
+        w.state
+            .probes
+            .get(&w.state.probes.names().unwrap()[0])
+            .unwrap(),
+        probe
+    );
     let (status, _) = json(
         &w,
         "POST",
