@@ -11,7 +11,7 @@ use waarborg_govern::reference::{Provenance, SourceKind};
 use waarborg_govern::retention::{PersonEvent, RetentionRules};
 use waarborg_govern::Timestamp;
 use waarborg_index::{Index, IndexConfig};
-use waarborg_ledger::{Event, GovernanceDecision, Ledger};
+use waarborg_ledger::Ledger;
 use waarborg_refdb::enrol::{self, Enrolment};
 use waarborg_refdb::vault::Vault;
 use waarborg_refdb::{retention, ReferenceDb, ReferenceStore};
@@ -463,16 +463,7 @@ pub fn run(command: RefdbCommand) -> anyhow::Result<ExitCode> {
                         .filter(|r| !r.trim().is_empty())
                         .context("--clear needs --reason (what the review found)")?;
                     let ledger = env.ledger()?;
-                    store.clear_duplicate_flag(
-                        id,
-                        &mut logged_decision(
-                            &ledger,
-                            &who.user,
-                            "clear_duplicate_flag",
-                            &format!("reference-image:{id}"),
-                            &reason,
-                        ),
-                    )?;
+                    waarborg_refdb::clear_duplicate_flag(&store, &ledger, &who.user, id, &reason)?;
                     println!("flag on reference image {id} cleared");
                 }
             }
@@ -496,7 +487,7 @@ pub fn run(command: RefdbCommand) -> anyhow::Result<ExitCode> {
                 &person,
                 event,
                 at,
-                &mut logged_decision(
+                &mut waarborg_refdb::logged_decision(
                     &ledger,
                     &who.user,
                     "record_person_event",
@@ -618,30 +609,6 @@ pub fn run(command: RefdbCommand) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-    }
-}
-
-/// A store's before-commit step that appends a reference-database manager's decision.
-fn logged_decision<'a>(
-    ledger: &'a Ledger,
-    user: &str,
-    action: &str,
-    subject: &str,
-    reason: &str,
-) -> impl FnMut() -> Result<(), String> + 'a {
-    let event = Event::GovernanceDecision(GovernanceDecision {
-        actor: user.to_string(),
-        role: "reference_database_manager".into(),
-        action: action.into(),
-        subject: subject.into(),
-        reason: reason.into(),
-        framework_version: None,
-    });
-    move || {
-        ledger
-            .append(event.clone())
-            .map(|_| ())
-            .map_err(|e| e.to_string())
     }
 }
 

@@ -78,6 +78,60 @@ pub enum RefDbError {
 /// Result with [`RefDbError`].
 pub type Result<T> = std::result::Result<T, RefDbError>;
 
+/// A store's before-commit step that appends a reference-database manager's decision to
+/// the ledger, so the change and its entry are committed together or not at all.
+pub fn logged_decision<'a>(
+    ledger: &'a Ledger,
+    user: &str,
+    action: &str,
+    subject: &str,
+    reason: &str,
+) -> impl FnMut() -> std::result::Result<(), String> + 'a {
+    let event = waarborg_ledger::Event::GovernanceDecision(waarborg_ledger::GovernanceDecision {
+        actor: user.to_string(),
+        role: "reference_database_manager".into(),
+        action: action.into(),
+        subject: subject.into(),
+        reason: reason.into(),
+        framework_version: None,
+    });
+    move || {
+        ledger
+            .append(event.clone())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Clears the possible-duplicate flag of reference image `id` after a manager's review,
+/// with the review's finding in the ledger. A reason is required; an image without a flag
+/// is a conflict (someone else cleared it first).
+pub fn clear_duplicate_flag(
+    store: &dyn ReferenceStore,
+    ledger: &Ledger,
+    user: &str,
+    id: u64,
+    reason: &str,
+) -> Result<()> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(RefDbError::Rejected(
+            "clearing a flag needs a reason (what the review found)".into(),
+        ));
+    }
+    store.clear_duplicate_flag(
+        id,
+        &mut logged_decision(
+            ledger,
+            user,
+            "clear_duplicate_flag",
+            &format!("reference-image:{id}"),
+            reason,
+        ),
+    )?;
+    Ok(())
+}
+
 /// The reference database an image of this source kind belongs to (CATCH keeps criminal
 /// and alien-registration images apart; a deployment's scope names the databases it may
 /// search).

@@ -15,6 +15,7 @@ pub mod auth;
 mod handlers;
 pub mod i18n;
 pub mod problem;
+pub mod reference;
 pub mod routes;
 pub mod search;
 pub mod ui;

@@ -73,6 +73,10 @@ pub const OVERSIGHT_ROLES: &[Role] = &[
 /// Roles that read searches (each sees what is theirs to see).
 pub const SEARCH_READERS: &[Role] = &[Examiner, Verifier, Auditor, PrivacyOfficer];
 
+/// Roles that read the reference database's records, plan, flags and imports (only the
+/// manager changes anything).
+pub const REFDB_READERS: &[Role] = &[ReferenceDatabaseManager, PrivacyOfficer, Auditor];
+
 /// Every route of the service.
 pub const ROUTES: &[RouteSpec] = &[
     RouteSpec {
@@ -158,6 +162,18 @@ pub const ROUTES: &[RouteSpec] = &[
         path: "/ui/ledger",
         access: Access::Roles(OVERSIGHT_ROLES),
         summary: "Web: the ledger and its verification",
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/ui/refdb",
+        access: Access::Roles(REFDB_READERS),
+        summary: "Web: the reference database — size, retention plan, flags, imports, records",
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/ui/refdb/references/{id}/clear-flag",
+        access: Access::Roles(&[ReferenceDatabaseManager]),
+        summary: "Web: clear a possible-duplicate flag after review (form)",
     },
     RouteSpec {
         method: "GET",
@@ -275,6 +291,24 @@ pub const ROUTES: &[RouteSpec] = &[
     },
     RouteSpec {
         method: "GET",
+        path: "/api/refdb",
+        access: Access::Roles(REFDB_READERS),
+        summary: "The reference database: size, a page of the retention plan, flags, imports",
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/refdb/references",
+        access: Access::Roles(REFDB_READERS),
+        summary: "Reference image records with ids above `after`, `limit` at a time",
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/refdb/references/{id}/clear-flag",
+        access: Access::Roles(&[ReferenceDatabaseManager]),
+        summary: "Clear a possible-duplicate flag after review, with the finding",
+    },
+    RouteSpec {
+        method: "GET",
         path: "/api/admin/accounts",
         access: Access::Roles(&[Administrator]),
         summary: "Accounts",
@@ -303,6 +337,11 @@ fn handler(spec: &RouteSpec) -> MethodRouter<Arc<AppState>> {
         ("POST", "/ui/searches/{id}/proposal") => post(crate::ui::proposal),
         ("POST", "/ui/searches/{id}/verify") => post(crate::ui::verify),
         ("GET", "/ui/ledger") => get(crate::ui::ledger),
+        ("GET", "/ui/refdb") => get(crate::reference::view),
+        ("POST", "/ui/refdb/references/{id}/clear-flag") => post(crate::reference::clear_flag_form),
+        ("GET", "/api/refdb") => get(crate::reference::summary),
+        ("GET", "/api/refdb/references") => get(crate::reference::references),
+        ("POST", "/api/refdb/references/{id}/clear-flag") => post(crate::reference::clear_flag),
         ("GET", "/api/health") => get(handlers::health),
         ("GET", "/api/openapi.json") => get(handlers::openapi),
         ("POST", "/api/login") => post(handlers::login),

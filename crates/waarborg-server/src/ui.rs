@@ -30,12 +30,13 @@ pub fn esc(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
+/// The `?lang=` of a page.
 #[derive(Deserialize, Default)]
 pub struct LangQuery {
-    lang: Option<String>,
+    pub(crate) lang: Option<String>,
 }
 
-fn lang_of(headers: &HeaderMap, q: &LangQuery) -> Lang {
+pub(crate) fn lang_of(headers: &HeaderMap, q: &LangQuery) -> Lang {
     if let Some(l) = &q.lang {
         return Lang::parse(l);
     }
@@ -51,7 +52,7 @@ fn lang_of(headers: &HeaderMap, q: &LangQuery) -> Lang {
         .unwrap_or(Lang::En)
 }
 
-fn page(lang: Lang, title: &str, who: Option<&Principal>, body: &str) -> Response {
+pub(crate) fn page(lang: Lang, title: &str, who: Option<&Principal>, body: &str) -> Response {
     let other = match lang {
         Lang::En => "nl",
         Lang::Nl => "en",
@@ -76,6 +77,12 @@ fn page(lang: Lang, title: &str, who: Option<&Principal>, body: &str) -> Respons
             }
             if crate::routes::OVERSIGHT_ROLES.contains(&p.role) {
                 links.push(format!("<a href=\"/ui/ledger\">{}</a>", t(lang, "ledger")));
+            }
+            if crate::routes::REFDB_READERS.contains(&p.role) {
+                links.push(format!(
+                    "<a href=\"/ui/refdb\">{}</a>",
+                    t(lang, "reference_database")
+                ));
             }
             links.push(format!("<a href=\"/register\">{}</a>", t(lang, "register")));
             format!(
@@ -117,7 +124,7 @@ fn page(lang: Lang, title: &str, who: Option<&Principal>, body: &str) -> Respons
 
 const CSS: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#1b1b1b;background:#fafafa}header{background:#12355b;color:#fff;padding:.6rem 1rem;display:flex;flex-wrap:wrap;gap:1rem;align-items:center}header a{color:#fff}.brand{font-weight:700;font-size:1.2rem;text-decoration:none}.tag{opacity:.85}.lang{margin-left:auto}nav a{margin-right:.3rem}.who{margin:0}main{max-width:70rem;margin:1rem auto;padding:0 1rem}table{border-collapse:collapse;width:100%;background:#fff}th,td{border:1px solid #ccc;padding:.35rem .5rem;text-align:left;vertical-align:top}th{background:#eef2f7}form.card,section{background:#fff;border:1px solid #ccc;padding:1rem;margin:1rem 0}label{display:block;margin:.4rem 0 .1rem;font-weight:600}input,select,textarea{font:inherit;padding:.3rem;max-width:100%}textarea{width:100%;min-height:4rem}button{font:inherit;padding:.35rem .9rem;background:#12355b;color:#fff;border:0;border-radius:3px;cursor:pointer}.ok{color:#0a6b2d;font-weight:700}.bad{color:#a11;font-weight:700}.note{background:#fff7d6;border-left:4px solid #d9a400;padding:.5rem .8rem}.problem{background:#fde8e8;border-left:4px solid #a11;padding:.5rem .8rem}img.probe{max-width:100%;border:1px solid #ccc}.side{display:flex;gap:1rem;flex-wrap:wrap}code{word-break:break-all}";
 
-fn problem_page(lang: Lang, who: Option<&Principal>, p: &Problem) -> Response {
+pub(crate) fn problem_page(lang: Lang, who: Option<&Principal>, p: &Problem) -> Response {
     let mut r = page(lang, t(lang, "error"), who, &format!("<p class=\"problem\" role=\"alert\">{}</p><p><a href=\"javascript:history.back()\">{}</a></p>", esc(&p.detail), t(lang, "back")));
     *r.status_mut() = StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST);
     r
@@ -160,6 +167,7 @@ pub async fn home(
         Role::Examiner | Role::Verifier | Role::Auditor | Role::PrivacyOfficer => {
             Redirect::to("/ui/searches").into_response()
         }
+        Role::ReferenceDatabaseManager => Redirect::to("/ui/refdb").into_response(),
         _ => Redirect::to("/register").into_response(),
     }
 }

@@ -135,6 +135,26 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
                 Administrator,
             ]),
         ),
+        (
+            ("GET", "/ui/refdb"),
+            Some(vec![ReferenceDatabaseManager, PrivacyOfficer, Auditor]),
+        ),
+        (
+            ("POST", "/ui/refdb/references/{id}/clear-flag"),
+            Some(vec![ReferenceDatabaseManager]),
+        ),
+        (
+            ("GET", "/api/refdb"),
+            Some(vec![ReferenceDatabaseManager, PrivacyOfficer, Auditor]),
+        ),
+        (
+            ("GET", "/api/refdb/references"),
+            Some(vec![ReferenceDatabaseManager, PrivacyOfficer, Auditor]),
+        ),
+        (
+            ("POST", "/api/refdb/references/{id}/clear-flag"),
+            Some(vec![ReferenceDatabaseManager]),
+        ),
         (("GET", "/api/health"), None),
         (("GET", "/api/openapi.json"), None),
         (("POST", "/api/login"), None),
@@ -368,4 +388,128 @@ async fn the_openapi_document_lists_every_route() {
     let (status, body) = call(&app, "GET", "/api/nothing/here", None, "").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(body.contains("openapi.json"));
+}
+
+/// The reference-database manager's view over real records: size, the retention plan with
+/// the rule and reason, keyset paging, and flags cleared only by the manager, only with a
+/// reason, only once, each clearing in the ledger.
+#[tokio::test]
+async fn the_reference_database_view_pages_plans_and_clears_flags_with_a_reason() {
+    use waarborg_govern::retention::PersonEvent;
+    use waarborg_govern::Timestamp;
+    use waarborg_store::{DuplicateFlag, ReferenceRecord, ReferenceStore};
+
+    let state = state("refdb-view");
+    let now = Timestamp(clock());
+    let records: Vec<ReferenceRecord> = (0..120u64)
+        .map(|i| ReferenceRecord {
+            id: i + 1,
+            database: "criminal".into(),
+            provenance: waarborg_refdb::synthetic::provenance(i / 2, now),
+            image_sha256: String::new(),
+            enrolled_at: now,
+            enrolled_by: "manager".into(),
+            quality: "synthetic".into(),
+            duplicate: (i == 7).then(|| DuplicateFlag {
+                person: "SYN-00000001".into(),
+                reference: 3,
+                score: 0.71,
+            }),
+            erasing: None,
+        })
+        .collect();
+    state
+        .store
+        .add_references(&records, &[], &mut || Ok(()))
+        .unwrap();
+    // Person 30 (images 61 and 62) is acquitted: both become due, by the event rule.
+    state
+        .store
+        .record_person_event("SYN-00000030", PersonEvent::Acquittal, now, &mut || Ok(()))
+        .unwrap();
+    let app = app(state.clone());
+    let manager = login(&app, ReferenceDatabaseManager).await;
+    let auditor = login(&app, Auditor).await;
+
+    let (status, body) = call(&app, "GET", "/api/refdb?limit=1000", Some(&manager), "").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["references"], 120);
+    let due: Vec<u64> = v["retention_plan"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["reference"].as_u64().unwrap())
+        .collect();
+    assert!(due.contains(&61) && due.contains(&62), "{due:?}");
+    assert_eq!(
+        v["retention_plan"]["due"].as_u64().unwrap() as usize,
+        due.len()
+    );
+    assert_eq!(v["flags"].as_array().unwrap().len(), 1);
+
+    // Keyset paging: 50, 50, 20, then no next page.
+    let mut after = 0;
+    let mut seen = Vec::new();
+    loop {
+        let (status, body) = call(
+            &app,
+            "GET",
+            &format!("/api/refdb/references?after={after}&limit=50"),
+            Some(&auditor),
+            "",
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        seen.extend(
+            v["records"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].as_u64().unwrap()),
+        );
+        match v["next_after"].as_u64() {
+            Some(next) => after = next,
+            None => break,
+        }
+    }
+    assert_eq!(seen, (1..=120).collect::<Vec<u64>>());
+
+    // The page: the manager gets a clearing form, the auditor reads only.
+    let (status, html) = call(&app, "GET", "/ui/refdb", Some(&manager), "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Retention plan") && html.contains("/ui/refdb/references/8/clear-flag"));
+    let (_, html) = call(&app, "GET", "/ui/refdb?lang=nl", Some(&auditor), "").await;
+    assert!(html.contains("Bewaarplan") && !html.contains("clear-flag"));
+
+    let clear = "/api/refdb/references/8/clear-flag";
+    let reason = r#"{"reason":"different persons: checked the custody records"}"#;
+    let (status, _) = call(&app, "POST", clear, Some(&auditor), reason).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = call(&app, "POST", clear, Some(&manager), r#"{"reason":"  "}"#).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, body) = call(&app, "POST", clear, Some(&manager), reason).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = call(&app, "POST", clear, Some(&manager), reason).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let (status, _) = call(
+        &app,
+        "POST",
+        "/api/refdb/references/999/clear-flag",
+        Some(&manager),
+        reason,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let ledger = String::from_utf8_lossy(
+        &std::fs::read(state.ledger.dir().join(waarborg_ledger::ENTRIES_FILE)).unwrap(),
+    )
+    .to_string();
+    assert_eq!(
+        ledger.matches("clear_duplicate_flag").count(),
+        1,
+        "logged once"
+    );
+    assert!(ledger.contains("different persons"));
 }

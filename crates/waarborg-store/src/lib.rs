@@ -81,7 +81,9 @@ pub enum StoreError {
 
 type Result<T> = std::result::Result<T, StoreError>;
 
-pub use crate::reference::{DuplicateFlag, ImportRow, ReferenceRecord, ReferenceStore, RowOutcome};
+pub use crate::reference::{
+    DuplicateFlag, ImportRow, ImportSummary, ReferenceRecord, ReferenceStore, RowOutcome,
+};
 
 /// A step run inside the save's transaction, before it commits.
 pub type BeforeCommit<'a> = &'a mut dyn FnMut() -> std::result::Result<(), String>;

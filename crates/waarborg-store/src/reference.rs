@@ -98,6 +98,21 @@ pub struct ImportRow {
     pub reference: Option<u64>,
 }
 
+/// How one bulk import went, row by row, in counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportSummary {
+    /// The import (SHA-256 of the manifest).
+    pub import: String,
+    /// Rows with an outcome so far (an interrupted import has fewer than its manifest).
+    pub rows: u64,
+    /// Rows enrolled.
+    pub accepted: u64,
+    /// Rows rejected, each with its reason.
+    pub rejected: u64,
+    /// Rows enrolled and since erased by a retention rule.
+    pub erased: u64,
+}
+
 /// The reference database's records.
 pub trait ReferenceStore: Send + Sync {
     /// Reserves `n` fresh reference ids and returns the first. Reserved ids are never handed
@@ -115,6 +130,8 @@ pub trait ReferenceStore: Send + Sync {
     fn record_import_rows(&self, rows: &[ImportRow]) -> Result<()>;
     /// Every recorded row of an import, by row number.
     fn import_rows(&self, import: &str) -> Result<Vec<ImportRow>>;
+    /// Every import, in counts.
+    fn import_summaries(&self) -> Result<Vec<ImportSummary>>;
     /// One reference image's record.
     fn reference(&self, id: u64) -> Result<Option<ReferenceRecord>>;
     /// A page of records with ids above `after`, in id order.
@@ -381,6 +398,30 @@ impl ReferenceStore for SqliteStore {
             .map_err(db("reading import rows"))?;
         rows.collect::<rusqlite::Result<_>>()
             .map_err(db("reading import rows"))
+    }
+
+    fn import_summaries(&self) -> Result<Vec<ImportSummary>> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(
+                "SELECT import, count(*), sum(outcome = 'accepted'), sum(outcome = 'rejected'),
+                        sum(outcome = 'erased')
+                 FROM import_rows GROUP BY import ORDER BY import",
+            )
+            .map_err(db("summarising imports"))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(ImportSummary {
+                    import: r.get(0)?,
+                    rows: r.get::<_, i64>(1)? as u64,
+                    accepted: r.get::<_, i64>(2)? as u64,
+                    rejected: r.get::<_, i64>(3)? as u64,
+                    erased: r.get::<_, i64>(4)? as u64,
+                })
+            })
+            .map_err(db("summarising imports"))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(db("summarising imports"))
     }
 
     fn reference(&self, id: u64) -> Result<Option<ReferenceRecord>> {

@@ -1,0 +1,428 @@
+//! The reference-database manager's view, as JSON and as a page: the database's size, the
+//! retention plan (what is due for erasure, by which rule, since when), possible duplicate
+//! persons awaiting review (cleared with a reason, in the ledger), bulk imports in counts,
+//! and the records page by page (keyset paging: as quick on page 50,000 as on page 1).
+//!
+//! Auditors and the privacy officer read all of it; only the manager clears flags.
+
+use std::sync::Arc;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form, Json};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use waarborg_govern::retention::RetentionRules;
+use waarborg_govern::{Role, Timestamp};
+use waarborg_refdb::retention::{self, PlanItem};
+use waarborg_store::{ImportSummary, ReferenceRecord, ReferenceStore};
+
+use crate::auth::Principal;
+use crate::i18n::t;
+use crate::problem::Problem;
+use crate::ui::{esc, lang_of, page, problem_page, LangQuery};
+use crate::AppState;
+
+type Result<T> = std::result::Result<T, Problem>;
+
+/// Rows per page of the plan and of the records, unless asked otherwise.
+pub const PAGE_ROWS: usize = 50;
+/// The most rows one request may ask for.
+pub const MAX_PAGE_ROWS: usize = 1000;
+
+impl From<waarborg_refdb::RefDbError> for Problem {
+    fn from(e: waarborg_refdb::RefDbError) -> Problem {
+        match e {
+            waarborg_refdb::RefDbError::Store(e) => e.into(),
+            waarborg_refdb::RefDbError::Rejected(why) => Problem::bad_request(why),
+            other => Problem::internal(other.to_string()),
+        }
+    }
+}
+
+/// Which part of the plan and of the records to show.
+#[derive(Debug, Deserialize, Default)]
+pub struct Paging {
+    /// Plan rows to skip.
+    #[serde(default)]
+    pub plan_offset: usize,
+    /// Records with ids above this.
+    #[serde(default)]
+    pub after: u64,
+    /// Rows per page.
+    pub limit: Option<usize>,
+    /// The page's language.
+    pub lang: Option<String>,
+}
+
+impl Paging {
+    fn limit(&self) -> usize {
+        self.limit.unwrap_or(PAGE_ROWS).clamp(1, MAX_PAGE_ROWS)
+    }
+}
+
+/// Everything the view shows, read in one go.
+pub struct Overview {
+    /// Records.
+    pub references: u64,
+    /// Live templates per reference database.
+    pub databases: std::collections::BTreeMap<String, usize>,
+    /// Deleted templates whose bytes await compaction.
+    pub awaiting_compaction: usize,
+    /// Images due for erasure now, in all.
+    pub due: usize,
+    /// The requested page of the plan.
+    pub plan: Vec<PlanItem>,
+    /// Records flagged as a possible duplicate person.
+    pub flags: Vec<ReferenceRecord>,
+    /// Bulk imports, in counts.
+    pub imports: Vec<ImportSummary>,
+    /// The requested page of records.
+    pub records: Vec<ReferenceRecord>,
+}
+
+/// Reads the overview (the plan is a scan of every record: off the async threads).
+pub async fn overview(state: &Arc<AppState>, paging: &Paging) -> Result<Overview> {
+    let (state, limit) = (state.clone(), paging.limit());
+    let (plan_offset, after) = (paging.plan_offset, paging.after);
+    tokio::task::spawn_blocking(move || {
+        let now = Timestamp(state.now());
+        let plan = retention::plan(&state.store, &RetentionRules::default(), now)?;
+        let stats = state.index.as_ref().map(|i| i.stats()).unwrap_or_default();
+        Ok(Overview {
+            references: state.store.reference_count()?,
+            databases: stats.databases,
+            awaiting_compaction: stats.awaiting_compaction,
+            due: plan.len(),
+            plan: plan.into_iter().skip(plan_offset).take(limit).collect(),
+            flags: state.store.flagged_duplicates()?,
+            imports: state.store.import_summaries()?,
+            records: state.store.references(after, limit)?,
+        })
+    })
+    .await
+    .map_err(|e| Problem::internal(e.to_string()))?
+}
+
+fn plan_json(items: &[PlanItem]) -> Vec<Value> {
+    items
+        .iter()
+        .map(|i| json!({"reference": i.id, "rule": i.due.rule, "reason": i.due.reason, "since": i.due.since}))
+        .collect()
+}
+
+/// `GET /api/refdb`: size, plan (a page), flags, imports.
+pub async fn summary(
+    State(state): State<Arc<AppState>>,
+    Query(paging): Query<Paging>,
+) -> Result<Json<Value>> {
+    let o = overview(&state, &paging).await?;
+    Ok(Json(json!({
+        "references": o.references,
+        "databases": o.databases,
+        "awaiting_compaction": o.awaiting_compaction,
+        "retention_plan": {"due": o.due, "offset": paging.plan_offset, "items": plan_json(&o.plan)},
+        "flags": o.flags,
+        "imports": o.imports,
+    })))
+}
+
+/// `GET /api/refdb/references`: records with ids above `after`, `limit` at a time.
+pub async fn references(
+    State(state): State<Arc<AppState>>,
+    Query(paging): Query<Paging>,
+) -> Result<Json<Value>> {
+    let records = state.store.references(paging.after, paging.limit())?;
+    let next = (records.len() == paging.limit())
+        .then(|| records.last().map(|r| r.id))
+        .flatten();
+    Ok(Json(json!({"records": records, "next_after": next})))
+}
+
+/// A manager's review of a possible duplicate person.
+#[derive(Debug, Deserialize)]
+pub struct ClearFlag {
+    /// What the review found.
+    pub reason: String,
+}
+
+fn clear(state: &AppState, p: &Principal, id: &str, reason: &str) -> Result<()> {
+    let id: u64 = id
+        .parse()
+        .map_err(|_| Problem::not_found(format!("no reference image {id:?}")))?;
+    if state.store.reference(id)?.is_none() {
+        return Err(Problem::not_found(format!("no reference image {id}")));
+    }
+    waarborg_refdb::clear_duplicate_flag(&state.store, &state.ledger, &p.account.user, id, reason)?;
+    Ok(())
+}
+
+/// `POST /api/refdb/references/{id}/clear-flag`.
+pub async fn clear_flag(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+    json: std::result::Result<Json<ClearFlag>, JsonRejection>,
+) -> Result<Json<Value>> {
+    let b = crate::handlers::body(json)?;
+    clear(&state, &p, &id, &b.reason)?;
+    Ok(Json(json!({"cleared": id})))
+}
+
+/// `POST /ui/refdb/references/{id}/clear-flag` (form).
+pub async fn clear_flag_form(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<ClearFlag>,
+) -> Response {
+    let lang = lang_of(&headers, &LangQuery::default());
+    match clear(&state, &p, &id, &f.reason) {
+        Ok(()) => Redirect::to("/ui/refdb#flags").into_response(),
+        Err(problem) => problem_page(lang, Some(&p), &problem),
+    }
+}
+
+fn table(head: &[&str], rows: String) -> String {
+    let head: String = head
+        .iter()
+        .map(|h| format!("<th scope=\"col\">{h}</th>"))
+        .collect();
+    format!("<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+}
+
+/// `GET /ui/refdb`: the manager's page.
+pub async fn view(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Query(paging): Query<Paging>,
+) -> Response {
+    let lang = lang_of(
+        &headers,
+        &LangQuery {
+            lang: paging.lang.clone(),
+        },
+    );
+    let o = match overview(&state, &paging).await {
+        Ok(o) => o,
+        Err(problem) => return problem_page(lang, Some(&p), &problem),
+    };
+    let limit = paging.limit();
+    let databases: String = o
+        .databases
+        .iter()
+        .map(|(db, n)| format!("{}: {n}", esc(db)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let size = format!(
+        "<section><h2>{}</h2><dl><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd></dl></section>",
+        t(lang, "refdb_size"),
+        t(lang, "refdb_records"),
+        o.references,
+        t(lang, "refdb_templates"),
+        if databases.is_empty() { "—".to_string() } else { databases },
+        t(lang, "refdb_awaiting_compaction"),
+        o.awaiting_compaction
+    );
+    let plan_rows: String = o
+        .plan
+        .iter()
+        .map(|i| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                i.id,
+                esc(&i.due.rule),
+                esc(&i.due.reason),
+                esc(&i.due.since.to_string())
+            )
+        })
+        .collect();
+    let mut plan_nav = Vec::new();
+    if paging.plan_offset > 0 {
+        plan_nav.push(format!(
+            "<a href=\"/ui/refdb?plan_offset={}&amp;after={}\">{}</a>",
+            paging.plan_offset.saturating_sub(limit),
+            paging.after,
+            t(lang, "previous_page")
+        ));
+    }
+    if paging.plan_offset + o.plan.len() < o.due {
+        plan_nav.push(format!(
+            "<a href=\"/ui/refdb?plan_offset={}&amp;after={}\">{}</a>",
+            paging.plan_offset + limit,
+            paging.after,
+            t(lang, "next_page")
+        ));
+    }
+    let plan = format!(
+        "<section id=\"plan\"><h2>{}</h2><p>{}</p><p><strong>{}</strong>: {}{}</p>{}<p>{}</p></section>",
+        t(lang, "retention_plan"),
+        t(lang, "retention_plan_note"),
+        t(lang, "due_now"),
+        o.due,
+        if o.due > 0 {
+            format!(
+                " ({}–{})",
+                (paging.plan_offset + 1).min(o.due),
+                paging.plan_offset + o.plan.len()
+            )
+        } else {
+            String::new()
+        },
+        table(
+            &[
+                t(lang, "reference_image"),
+                t(lang, "rule"),
+                t(lang, "reason"),
+                t(lang, "due_since"),
+            ],
+            plan_rows
+        ),
+        plan_nav.join(" · ")
+    );
+    let can_clear = p.role == Role::ReferenceDatabaseManager;
+    let flag_rows: String = o
+        .flags
+        .iter()
+        .filter_map(|r| r.duplicate.as_ref().map(|d| (r, d)))
+        .map(|(r, d)| {
+            let form = if can_clear {
+                format!(
+                    "<form method=\"post\" action=\"/ui/refdb/references/{id}/clear-flag?csrf={csrf}\"><label for=\"reason-{id}\">{label}</label><input id=\"reason-{id}\" name=\"reason\" required><button>{clear}</button></form>",
+                    id = r.id,
+                    csrf = esc(&p.csrf),
+                    label = t(lang, "review_finding"),
+                    clear = t(lang, "clear_flag")
+                )
+            } else {
+                String::new()
+            };
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.3}</td><td>{form}</td></tr>",
+                r.id,
+                esc(&r.provenance.person),
+                d.reference,
+                esc(&d.person),
+                d.score
+            )
+        })
+        .collect();
+    let flags = format!(
+        "<section id=\"flags\"><h2>{}</h2><p>{}</p>{}</section>",
+        t(lang, "duplicate_flags"),
+        t(lang, "duplicate_flags_note"),
+        table(
+            &[
+                t(lang, "reference_image"),
+                t(lang, "person"),
+                t(lang, "similar_to"),
+                t(lang, "other_person"),
+                t(lang, "score"),
+                t(lang, "review"),
+            ],
+            flag_rows
+        )
+    );
+    let import_rows: String = o
+        .imports
+        .iter()
+        .map(|i| {
+            format!(
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&i.import[..i.import.len().min(16)]),
+                i.rows,
+                i.accepted,
+                i.rejected,
+                i.erased
+            )
+        })
+        .collect();
+    let imports = format!(
+        "<section id=\"imports\"><h2>{}</h2>{}</section>",
+        t(lang, "imports"),
+        table(
+            &[
+                t(lang, "manifest_sha256"),
+                t(lang, "rows"),
+                t(lang, "accepted"),
+                t(lang, "rejected"),
+                t(lang, "erased"),
+            ],
+            import_rows
+        )
+    );
+    let record_rows: String = o
+        .records
+        .iter()
+        .map(|r| {
+            let prov = &r.provenance;
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                r.id,
+                esc(&r.database),
+                esc(prov.source_kind.as_str()),
+                esc(&prov.person),
+                esc(&prov.offence),
+                esc(&prov.captured_at.to_string()),
+                esc(&prov.capturing_unit),
+                esc(&r.enrolled_at.to_string())
+            )
+        })
+        .collect();
+    let mut record_nav = Vec::new();
+    if paging.after > 0 {
+        record_nav.push(format!(
+            "<a href=\"/ui/refdb?plan_offset={}#records\">{}</a>",
+            paging.plan_offset,
+            t(lang, "first_page")
+        ));
+    }
+    if let (true, Some(last)) = (o.records.len() == limit, o.records.last()) {
+        record_nav.push(format!(
+            "<a href=\"/ui/refdb?plan_offset={}&amp;after={}#records\">{}</a>",
+            paging.plan_offset,
+            last.id,
+            t(lang, "next_page")
+        ));
+    }
+    let records = format!(
+        "<section id=\"records\"><h2>{}</h2>{}<p>{}</p></section>",
+        t(lang, "refdb_records"),
+        table(
+            &[
+                t(lang, "reference_image"),
+                t(lang, "database"),
+                t(lang, "source_kind"),
+                t(lang, "person"),
+                t(lang, "offence"),
+                t(lang, "captured"),
+                t(lang, "capturing_unit"),
+                t(lang, "enrolled"),
+            ],
+            record_rows
+        ),
+        record_nav.join(" · ")
+    );
+    let body = format!("{size}{plan}{flags}{imports}{records}");
+    page(lang, t(lang, "reference_database"), Some(&p), &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_sizes_are_bounded() {
+        let ask = |limit| Paging {
+            limit,
+            ..Paging::default()
+        };
+        assert_eq!(ask(None).limit(), PAGE_ROWS);
+        assert_eq!(ask(Some(0)).limit(), 1);
+        assert_eq!(ask(Some(1_000_000)).limit(), MAX_PAGE_ROWS);
+    }
+}
