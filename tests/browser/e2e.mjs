@@ -166,6 +166,20 @@ try {
   assert.ok(Number(await counters.nth(4).textContent()) >= 2, 'identifications counted from the ledger');
   await shot(au.page, '09-ledger', false);
   log('the ledger shows every step and the refusals, and verifies');
+  // The reference-database manager: size, the retention plan, flags, the demo's import.
+  {
+    const mg = await session('manager-1', 'reference_database_manager');
+    await mg.page.goto(base + '/ui/refdb');
+    assert.ok((await mg.page.textContent('h1')).includes('Reference database'));
+    const size = await mg.page.textContent('section:has(h2:text("Size")) dl');
+    assert.ok(/Reference images\s*[1-9]/.test(size), `records counted: ${size}`);
+    assert.ok(await mg.page.isVisible('#plan table'), 'the retention plan is shown');
+    const imported = mg.page.locator('#imports tbody tr').first().locator('td');
+    assert.ok(Number(await imported.nth(2).textContent()) >= 1, 'the demo import is listed with its accepted rows');
+    await shot(mg.page, '10-refdb-manager');
+    await mg.context.close();
+    log('the reference-database manager sees size, retention plan, flags and imports');
+  }
   console.log(`1..${step}`);
 } finally {
   await browser.close();

@@ -634,15 +634,16 @@ pub fn retention(command: RetentionCommand) -> anyhow::Result<ExitCode> {
     match command {
         RetentionCommand::Plan { json, limit, env } => {
             let now = env.now()?;
-            let parts = open(&env)?;
+            // The plan reads the records only: no index or vault to open.
+            let store = env.store()?;
             let started = std::time::Instant::now();
-            let plan = retention::plan(&parts.store, &rules, now)?;
+            let plan = retention::plan(&store, &rules, now)?;
             let seconds = started.elapsed().as_secs_f64();
             if json {
                 let items: Vec<serde_json::Value> = plan
                     .iter()
                     .take(limit)
-                    .map(|i| serde_json::json!({"reference": i.id, "rule": i.due.rule, "reason": i.due.reason, "since": i.due.since}))
+                    .map(retention::PlanItem::to_json)
                     .collect();
                 println!(
                     "{}",

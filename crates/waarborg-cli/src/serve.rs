@@ -75,6 +75,7 @@ pub fn state(
         engine,
         index: Some(Arc::new(index)),
         probes: crate::refdb::open_probes(&data.dir())?,
+        references: Some(crate::refdb::open_vault(&data.dir())?),
     }))
 }
 

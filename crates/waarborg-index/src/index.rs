@@ -308,9 +308,10 @@ impl Index {
                 m
             }
         };
+        let files: Vec<&str> = manifest.segments.iter().map(|s| s.file.as_str()).collect();
+        let opened = open_segments(dir, &files, threads, config.keys.as_deref())?;
         let mut segments = Vec::with_capacity(manifest.segments.len());
-        for s in &manifest.segments {
-            let seg = Segment::open(&dir.join(&s.file), threads, config.keys.as_deref())?;
+        for (s, seg) in manifest.segments.iter().zip(opened) {
             for &row in &s.deleted {
                 if row as usize >= seg.count() {
                     return Err(IndexError::Corrupt {
@@ -1025,6 +1026,52 @@ fn rerank(
     });
     hits.truncate(params.k);
     Ok(hits)
+}
+
+/// Opens the segment `files` of `dir`, several at once (decrypting a sealed segment is one
+/// sequential stream, so files, not chunks, are what threads share); in `files`' order.
+fn open_segments(
+    dir: &Path,
+    files: &[&str],
+    threads: usize,
+    keys: Option<&Keyring>,
+) -> Result<Vec<Segment>, IndexError> {
+    let workers = threads.clamp(1, files.len().max(1));
+    let per_segment = (threads / workers).max(1);
+    let next = AtomicUsize::new(0);
+    let mut opened: Vec<Option<Result<Segment, IndexError>>> =
+        std::iter::repeat_with(|| None).take(files.len()).collect();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(file) = files.get(i) else { break };
+                        out.push((i, Segment::open(&dir.join(file), per_segment, keys)));
+                    }
+                    out
+                })
+            })
+            .collect();
+        for handle in handles {
+            for (i, r) in handle.join().unwrap_or_default() {
+                opened[i] = Some(r);
+            }
+        }
+    });
+    opened
+        .into_iter()
+        .zip(files)
+        .map(|(r, file)| {
+            r.unwrap_or_else(|| {
+                Err(IndexError::Failed(format!(
+                    "opening segment {file} did not finish"
+                )))
+            })
+        })
+        .collect()
 }
 
 /// Whether a segment should be rewritten to be encrypted under the current key.

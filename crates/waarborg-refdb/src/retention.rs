@@ -28,6 +28,18 @@ pub struct PlanItem {
     pub due: DueForErasure,
 }
 
+impl PlanItem {
+    /// As JSON: the reference image, the rule, the reason, since when.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "reference": self.id,
+            "rule": self.due.rule,
+            "reason": self.due.reason,
+            "since": self.due.since,
+        })
+    }
+}
+
 /// What is due at `now`, in id order.
 pub fn plan(
     store: &dyn ReferenceStore,

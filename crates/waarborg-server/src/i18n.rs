@@ -134,6 +134,12 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("previous_page", "Previous page", "Vorige pagina"),
     ("next_page", "Next page", "Volgende pagina"),
     ("first_page", "First page", "Eerste pagina"),
+    ("probe_and_candidate", "Probe and candidate", "Zoekbeeld en kandidaat"),
+    ("provenance", "Provenance of the reference image", "Herkomst van het referentiebeeld"),
+    ("no_reference_image", "No image stored (synthetic record)", "Geen beeld opgeslagen (synthetisch record)"),
+    ("no_provenance", "No record of this reference image", "Geen record van dit referentiebeeld"),
+    ("years_maximum", "years maximum", "jaar maximaal"),
+    ("legal_basis", "Legal basis", "Wettelijke grondslag"),
 ];
 
 /// The string `key` in `lang`; the key itself if it is missing (a test forbids that).

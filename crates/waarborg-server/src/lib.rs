@@ -44,6 +44,9 @@ pub struct AppState {
     pub index: Option<Arc<waarborg_index::Index>>,
     /// Probe images, encrypted at rest, by SHA-256.
     pub probes: waarborg_refdb::vault::Vault,
+    /// The reference images, encrypted at rest (absent: candidates are shown without their
+    /// image).
+    pub references: Option<waarborg_refdb::vault::Vault>,
 }
 
 impl AppState {

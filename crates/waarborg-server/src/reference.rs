@@ -106,13 +106,6 @@ pub async fn overview(state: &Arc<AppState>, paging: &Paging) -> Result<Overview
     .map_err(|e| Problem::internal(e.to_string()))?
 }
 
-fn plan_json(items: &[PlanItem]) -> Vec<Value> {
-    items
-        .iter()
-        .map(|i| json!({"reference": i.id, "rule": i.due.rule, "reason": i.due.reason, "since": i.due.since}))
-        .collect()
-}
-
 /// `GET /api/refdb`: size, plan (a page), flags, imports.
 pub async fn summary(
     State(state): State<Arc<AppState>>,
@@ -123,7 +116,7 @@ pub async fn summary(
         "references": o.references,
         "databases": o.databases,
         "awaiting_compaction": o.awaiting_compaction,
-        "retention_plan": {"due": o.due, "offset": paging.plan_offset, "items": plan_json(&o.plan)},
+        "retention_plan": {"due": o.due, "offset": paging.plan_offset, "items": o.plan.iter().map(PlanItem::to_json).collect::<Vec<_>>()},
         "flags": o.flags,
         "imports": o.imports,
     })))

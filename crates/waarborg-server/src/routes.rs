@@ -134,6 +134,12 @@ pub const ROUTES: &[RouteSpec] = &[
         summary: "Web: the probe image",
     },
     RouteSpec {
+        method: "GET",
+        path: "/ui/searches/{id}/candidates/{reference}/image",
+        access: Access::Roles(SEARCH_READERS),
+        summary: "Web: a candidate's reference image (only a candidate of this search)",
+    },
+    RouteSpec {
         method: "POST",
         path: "/ui/searches/{id}/choose",
         access: Access::Roles(&[Examiner]),
@@ -332,6 +338,9 @@ fn handler(spec: &RouteSpec) -> MethodRouter<Arc<AppState>> {
         ("POST", "/ui/searches") => post(crate::ui::submit),
         ("GET", "/ui/searches/{id}") => get(crate::ui::show),
         ("GET", "/ui/searches/{id}/probe") => get(crate::ui::probe),
+        ("GET", "/ui/searches/{id}/candidates/{reference}/image") => {
+            get(crate::ui::candidate_image)
+        }
         ("POST", "/ui/searches/{id}/choose") => post(crate::ui::choose),
         ("POST", "/ui/searches/{id}/insufficient") => post(crate::ui::insufficient),
         ("POST", "/ui/searches/{id}/proposal") => post(crate::ui::proposal),

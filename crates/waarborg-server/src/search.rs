@@ -683,6 +683,38 @@ pub fn readable(state: &AppState, p: &Principal, id: &str) -> Result<(SearchReco
     Ok((s, version))
 }
 
+/// The stored image of reference `reference`, for a reader of search `id` in whose candidate
+/// list it is (no one browses the reference images through a search).
+pub fn candidate_image(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    reference: &str,
+) -> Result<Vec<u8>> {
+    let (s, _) = readable(state, p, id)?;
+    let reference = reference
+        .parse::<u64>()
+        .ok()
+        .filter(|r| s.candidates.iter().any(|c| c.reference == *r))
+        .ok_or_else(|| {
+            Problem::not_found(format!(
+                "reference {reference} is not a candidate of this search"
+            ))
+        })?;
+    let vault = state
+        .references
+        .as_ref()
+        .ok_or_else(|| Problem::not_found("no reference images are kept by this service"))?;
+    vault
+        .get(&waarborg_refdb::vault_name(reference))
+        .map_err(|e| match e {
+            waarborg_refdb::vault::VaultError::NotFound(_) => Problem::not_found(format!(
+                "no image is stored for reference {reference} (a synthetic record)"
+            )),
+            other => Problem::internal(format!("the reference image cannot be read: {other}")),
+        })
+}
+
 /// `GET /api/searches`: an examiner's own; a verifier's queue; everything for oversight.
 pub async fn list(
     State(state): State<Arc<AppState>>,

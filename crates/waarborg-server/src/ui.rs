@@ -392,6 +392,24 @@ pub async fn submit(
     }
 }
 
+/// An image answer: its type from its first bytes, never cached, never sniffed.
+fn image_response(bytes: Vec<u8>) -> Response {
+    let ctype = match bytes.as_slice() {
+        [0xFF, 0xD8, ..] => "image/jpeg",
+        [0x89, b'P', b'N', b'G', ..] => "image/png",
+        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => "image/webp",
+        [b'B', b'M', ..] => "image/bmp",
+        [b'I', b'I', ..] | [b'M', b'M', ..] => "image/tiff",
+        _ => "application/octet-stream",
+    };
+    let headers = [
+        (header::CONTENT_TYPE, ctype),
+        (header::CACHE_CONTROL, "no-store"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    ];
+    (headers, bytes).into_response()
+}
+
 /// `GET /ui/searches/{id}/probe`: the probe image, for those who may read the search.
 pub async fn probe(
     State(state): State<Arc<AppState>>,
@@ -399,24 +417,71 @@ pub async fn probe(
     Path(id): Path<String>,
 ) -> Response {
     match search::readable(&state, &p, &id).and_then(|(s, _)| search::probe_bytes(&state, &s)) {
-        Ok(bytes) => {
-            let ctype = match bytes.as_slice() {
-                [0xFF, 0xD8, ..] => "image/jpeg",
-                [0x89, b'P', b'N', b'G', ..] => "image/png",
-                [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => "image/webp",
-                [b'B', b'M', ..] => "image/bmp",
-                [b'I', b'I', ..] | [b'M', b'M', ..] => "image/tiff",
-                _ => "application/octet-stream",
-            };
-            let headers = [
-                (header::CONTENT_TYPE, ctype),
-                (header::CACHE_CONTROL, "no-store"),
-                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-            ];
-            (headers, bytes).into_response()
-        }
+        Ok(bytes) => image_response(bytes),
         Err(e) => e.into_response(),
     }
+}
+
+/// `GET /ui/searches/{id}/candidates/{reference}/image`: a candidate's reference image, for
+/// those who may read the search.
+pub async fn candidate_image(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    Path((id, reference)): Path<(String, String)>,
+) -> Response {
+    match search::candidate_image(&state, &p, &id, &reference) {
+        Ok(bytes) => image_response(bytes),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// One candidate: rank, the probe and the reference image side by side, the reference and
+/// its database, the score, and where the reference image came from.
+fn candidate_row(state: &AppState, lang: Lang, search: &str, c: &search::Candidate) -> String {
+    use waarborg_refdb::ReferenceStore;
+    let record = state.store.reference(c.reference).ok().flatten();
+    let has_image =
+        record.as_ref().is_some_and(|r| !r.image_sha256.is_empty()) && state.references.is_some();
+    let candidate = if has_image {
+        format!(
+            "<img src=\"/ui/searches/{s}/candidates/{r}/image\" alt=\"{alt} {r}\" width=\"160\">",
+            s = esc(search),
+            r = c.reference,
+            alt = t(lang, "reference_image")
+        )
+    } else {
+        format!("<p>{}</p>", t(lang, "no_reference_image"))
+    };
+    let provenance = match &record {
+        Some(r) => {
+            let p = &r.provenance;
+            format!(
+                "{}: {}<br>{}: {} ({} {})<br>{}: {}<br>{}: {}<br>{}: {}",
+                t(lang, "source_kind"),
+                esc(p.source_kind.as_str()),
+                t(lang, "offence"),
+                esc(&p.offence),
+                p.max_sentence_years,
+                t(lang, "years_maximum"),
+                t(lang, "captured"),
+                esc(&p.captured_at.to_string()),
+                t(lang, "capturing_unit"),
+                esc(&p.capturing_unit),
+                t(lang, "legal_basis"),
+                esc(&p.legal_basis)
+            )
+        }
+        None => t(lang, "no_provenance").to_string(),
+    };
+    format!(
+        "<tr><td>{rank}</td><td><div class=\"side\"><img src=\"/ui/searches/{s}/probe\" alt=\"{probe}\" width=\"160\">{candidate}</div></td><td>{r}<br><small>{db}</small></td><td>{score:.3}</td><td><small>{provenance}</small></td></tr>",
+        rank = c.rank,
+        s = esc(search),
+        probe = t(lang, "probe_image"),
+        r = c.reference,
+        db = esc(&c.database),
+        score = c.score
+    )
 }
 
 /// `GET /ui/searches/{id}`.
@@ -475,24 +540,17 @@ pub async fn show(
         let rows: String = s
             .candidates
             .iter()
-            .map(|c| {
-                format!(
-                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.3}</td></tr>",
-                    c.rank,
-                    c.reference,
-                    esc(&c.database),
-                    c.score
-                )
-            })
+            .map(|c| candidate_row(&state, lang, &s.id, c))
             .collect();
         body.push_str(&format!(
-            "<section><h2>{}</h2><p class=\"note\">{}</p><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{rows}</tbody></table></section>",
+            "<section><h2>{}</h2><p class=\"note\">{}</p><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{rows}</tbody></table></section>",
             t(lang, "candidates"),
             t(lang, "candidates_note"),
             t(lang, "rank"),
+            t(lang, "probe_and_candidate"),
             t(lang, "reference"),
-            t(lang, "database"),
-            t(lang, "score")
+            t(lang, "score"),
+            t(lang, "provenance")
         ));
     }
     if let Some(ident) = &s.identification {

@@ -64,6 +64,7 @@ fn state() -> Arc<AppState> {
             waarborg_seal::Keyring::new(waarborg_seal::Key::generate().unwrap(), Vec::new()),
         )
         .unwrap(),
+        references: None,
     })
 }
 

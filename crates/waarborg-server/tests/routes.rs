@@ -46,6 +46,7 @@ fn state(name: &str) -> Arc<AppState> {
             waarborg_seal::Keyring::new(waarborg_seal::Key::generate().unwrap(), Vec::new()),
         )
         .unwrap(),
+        references: None,
     })
 }
 
@@ -116,6 +117,10 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
         ),
         (
             ("GET", "/ui/searches/{id}/probe"),
+            Some(vec![Examiner, Verifier, Auditor, PrivacyOfficer]),
+        ),
+        (
+            ("GET", "/ui/searches/{id}/candidates/{reference}/image"),
             Some(vec![Examiner, Verifier, Auditor, PrivacyOfficer]),
         ),
         (("POST", "/ui/searches/{id}/choose"), Some(vec![Examiner])),

@@ -73,6 +73,35 @@ fn world() -> World {
         index.insert("criminal", &new).unwrap();
     }
     let store = SqliteStore::open(&dir.join("waarborg.sqlite")).unwrap();
+    // Reference 200 (the single face of the third sample photo) has its record and its
+    // image in the vault; the others are templates only.
+    let references = waarborg_refdb::vault::Vault::open(
+        &dir.join("images"),
+        waarborg_seal::Keyring::new(waarborg_seal::Key::generate().unwrap(), Vec::new()),
+    )
+    .unwrap();
+    let photo_200 = std::fs::read(paths.samples.join(waarborg_models::SAMPLE_PHOTOS[2])).unwrap();
+    references
+        .put(&waarborg_refdb::vault_name(200), &photo_200)
+        .unwrap();
+    {
+        use waarborg_store::ReferenceStore;
+        let now = waarborg_govern::Timestamp(clock());
+        let record = waarborg_store::ReferenceRecord {
+            id: 200,
+            database: "criminal".into(),
+            provenance: waarborg_refdb::synthetic::provenance(200, now),
+            image_sha256: "00".repeat(32),
+            enrolled_at: now,
+            enrolled_by: "manager".into(),
+            quality: "sufficient; 1 face".into(),
+            duplicate: None,
+            erasing: None,
+        };
+        store
+            .add_references(&[record], &[], &mut || Ok(()))
+            .unwrap();
+    }
     let f = Framework::default_template();
     store.import_framework(&f).unwrap();
     let fp = engine.fingerprint();
@@ -138,6 +167,7 @@ fn world() -> World {
             waarborg_seal::Keyring::new(waarborg_seal::Key::generate().unwrap(), Vec::new()),
         )
         .unwrap(),
+        references: Some(references),
     });
     World {
         app: app(state.clone()),
@@ -156,6 +186,21 @@ async fn send(
     ctype: &str,
     body: Vec<u8>,
 ) -> (StatusCode, Value) {
+    let (status, bytes) = send_raw(w, method, path, s, ctype, body).await;
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+async fn send_raw(
+    w: &World,
+    method: &str,
+    path: &str,
+    s: Option<&Session>,
+    ctype: &str,
+    body: Vec<u8>,
+) -> (StatusCode, Vec<u8>) {
     let mut req = Request::builder()
         .method(method)
         .uri(path)
@@ -175,10 +220,7 @@ async fn send(
     let bytes = axum::body::to_bytes(res.into_body(), 1 << 24)
         .await
         .unwrap();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    (status, bytes.to_vec())
 }
 
 async fn json(
@@ -339,6 +381,24 @@ async fn probe_to_identification_and_every_forbidden_path() {
             .unwrap(),
         probe
     );
+    // The candidate's reference image, beside the probe on the page, with its provenance;
+    // only a candidate of this search, and only for its readers.
+    let path = format!("/ui/searches/{id}");
+    let (status, page) = send_raw(&w, "GET", &path, Some(&examiner), "", Vec::new()).await;
+    assert_eq!(status, StatusCode::OK);
+    let page = String::from_utf8_lossy(&page).to_string();
+    let image = format!("/ui/searches/{id}/candidates/200/image");
+    assert!(page.contains(&image), "{page}");
+    assert!(
+        page.contains("Wet politiegegevens") || page.contains("Vreemdelingenwet"),
+        "provenance shown"
+    );
+    let (status, bytes) = send_raw(&w, "GET", &image, Some(&examiner), "", Vec::new()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(bytes, std::fs::read(w.samples.join("yaoming.jpg")).unwrap());
+    let other = format!("/ui/searches/{id}/candidates/999999/image");
+    let (status, _) = send_raw(&w, "GET", &other, Some(&examiner), "", Vec::new()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "not a candidate: not served");
     let (status, _) = json(
         &w,
         "POST",
