@@ -135,6 +135,7 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("next_page", "Next page", "Volgende pagina"),
     ("first_page", "First page", "Eerste pagina"),
     ("probe_and_candidate", "Probe and candidate", "Zoekbeeld en kandidaat"),
+    ("probe_face", "The face searched with", "Het gezicht waarmee is gezocht"),
     ("provenance", "Provenance of the reference image", "Herkomst van het referentiebeeld"),
     ("no_reference_image", "No image stored (synthetic record)", "Geen beeld opgeslagen (synthetisch record)"),
     ("no_provenance", "No record of this reference image", "Geen record van dit referentiebeeld"),

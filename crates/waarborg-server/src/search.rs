@@ -683,6 +683,40 @@ pub fn readable(state: &AppState, p: &Principal, id: &str) -> Result<(SearchReco
     Ok((s, version))
 }
 
+/// Face `face` of search `s`'s probe, cut out with a margin and encoded as PNG: what the
+/// examiner compares with a candidate's reference image.
+pub fn probe_face(state: &AppState, s: &SearchRecord, face: usize) -> Result<Vec<u8>> {
+    let f = s
+        .faces
+        .get(face)
+        .ok_or_else(|| Problem::not_found(format!("the probe has no face {face}")))?;
+    let image = waarborg_face::decode::decode(&probe_bytes(state, s)?, &DecodeLimits::default())
+        .map_err(|e| Problem::internal(format!("the stored probe cannot be decoded: {e}")))?;
+    let [x0, y0, x1, y1] = f.bbox;
+    let margin = 0.35 * (x1 - x0).max(y1 - y0);
+    let (w, h) = (image.width() as f32, image.height() as f32);
+    let (left, top) = (
+        (x0 - margin).clamp(0.0, w - 1.0),
+        (y0 - margin).clamp(0.0, h - 1.0),
+    );
+    let (right, bottom) = (
+        (x1 + margin).clamp(left + 1.0, w),
+        (y1 + margin).clamp(top + 1.0, h),
+    );
+    let crop = image::imageops::crop_imm(
+        &image,
+        left as u32,
+        top as u32,
+        (right - left) as u32,
+        (bottom - top) as u32,
+    )
+    .to_image();
+    let mut png = Vec::new();
+    crop.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .map_err(|e| Problem::internal(format!("encoding the face: {e}")))?;
+    Ok(png)
+}
+
 /// The stored image of reference `reference`, for a reader of search `id` in whose candidate
 /// list it is (no one browses the reference images through a search).
 pub fn candidate_image(

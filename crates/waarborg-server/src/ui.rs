@@ -410,13 +410,26 @@ fn image_response(bytes: Vec<u8>) -> Response {
     (headers, bytes).into_response()
 }
 
-/// `GET /ui/searches/{id}/probe`: the probe image, for those who may read the search.
+/// Which part of the probe to show.
+#[derive(Deserialize, Default)]
+pub struct ProbeQuery {
+    /// One detected face, cut out; the whole image when absent.
+    face: Option<usize>,
+}
+
+/// `GET /ui/searches/{id}/probe[?face=N]`: the probe image, or one face of it, for those
+/// who may read the search.
 pub async fn probe(
     State(state): State<Arc<AppState>>,
     Extension(p): Extension<Principal>,
     Path(id): Path<String>,
+    Query(q): Query<ProbeQuery>,
 ) -> Response {
-    match search::readable(&state, &p, &id).and_then(|(s, _)| search::probe_bytes(&state, &s)) {
+    let bytes = search::readable(&state, &p, &id).and_then(|(s, _)| match q.face {
+        Some(face) => search::probe_face(&state, &s, face),
+        None => search::probe_bytes(&state, &s),
+    });
+    match bytes {
         Ok(bytes) => image_response(bytes),
         Err(e) => e.into_response(),
     }
@@ -437,7 +450,13 @@ pub async fn candidate_image(
 
 /// One candidate: rank, the probe and the reference image side by side, the reference and
 /// its database, the score, and where the reference image came from.
-fn candidate_row(state: &AppState, lang: Lang, search: &str, c: &search::Candidate) -> String {
+fn candidate_row(
+    state: &AppState,
+    lang: Lang,
+    s: &search::SearchRecord,
+    c: &search::Candidate,
+) -> String {
+    let search = s.id.as_str();
     use waarborg_refdb::ReferenceStore;
     let record = state.store.reference(c.reference).ok().flatten();
     let has_image =
@@ -474,10 +493,11 @@ fn candidate_row(state: &AppState, lang: Lang, search: &str, c: &search::Candida
         None => t(lang, "no_provenance").to_string(),
     };
     format!(
-        "<tr><td>{rank}</td><td><div class=\"side\"><img src=\"/ui/searches/{s}/probe\" alt=\"{probe}\" width=\"160\">{candidate}</div></td><td>{r}<br><small>{db}</small></td><td>{score:.3}</td><td><small>{provenance}</small></td></tr>",
+        "<tr><td>{rank}</td><td><div class=\"side\"><img src=\"/ui/searches/{s}/probe?face={face}\" alt=\"{probe}\" width=\"160\">{candidate}</div></td><td>{r}<br><small>{db}</small></td><td>{score:.3}</td><td><small>{provenance}</small></td></tr>",
         rank = c.rank,
         s = esc(search),
-        probe = t(lang, "probe_image"),
+        face = s.chosen.unwrap_or_default(),
+        probe = t(lang, "probe_face"),
         r = c.reference,
         db = esc(&c.database),
         score = c.score
@@ -540,7 +560,7 @@ pub async fn show(
         let rows: String = s
             .candidates
             .iter()
-            .map(|c| candidate_row(&state, lang, &s.id, c))
+            .map(|c| candidate_row(&state, lang, &s, c))
             .collect();
         body.push_str(&format!(
             "<section><h2>{}</h2><p class=\"note\">{}</p><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{rows}</tbody></table></section>",

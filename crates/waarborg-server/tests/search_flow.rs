@@ -396,6 +396,24 @@ async fn probe_to_identification_and_every_forbidden_path() {
     let (status, bytes) = send_raw(&w, "GET", &image, Some(&examiner), "", Vec::new()).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(bytes, std::fs::read(w.samples.join("yaoming.jpg")).unwrap());
+    // The face searched with, cut out of the probe for the comparison.
+    let face = format!("/ui/searches/{id}/probe?face=0");
+    assert!(page.contains(&face));
+    let (status, png) = send_raw(&w, "GET", &face, Some(&examiner), "", Vec::new()).await;
+    assert_eq!(status, StatusCode::OK);
+    let crop = image::load_from_memory(&png).unwrap();
+    let whole = image::load_from_memory(&probe).unwrap();
+    assert!(crop.width() < whole.width() && crop.height() < whole.height());
+    let (status, _) = send_raw(
+        &w,
+        "GET",
+        &format!("/ui/searches/{id}/probe?face=99"),
+        Some(&examiner),
+        "",
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     let other = format!("/ui/searches/{id}/candidates/999999/image");
     let (status, _) = send_raw(&w, "GET", &other, Some(&examiner), "", Vec::new()).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "not a candidate: not served");
