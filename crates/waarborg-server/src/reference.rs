@@ -179,7 +179,13 @@ pub async fn clear_flag_form(
     }
 }
 
-fn table(head: &[&str], rows: String) -> String {
+/// A table; with no rows, one row that says `empty`.
+fn table(head: &[&str], rows: String, empty: &str) -> String {
+    let rows = if rows.is_empty() {
+        format!("<tr><td colspan=\"{}\">{empty}</td></tr>", head.len())
+    } else {
+        rows
+    };
     let head: String = head
         .iter()
         .map(|h| format!("<th scope=\"col\">{h}</th>"))
@@ -273,7 +279,8 @@ pub async fn view(
                 t(lang, "reason"),
                 t(lang, "due_since"),
             ],
-            plan_rows
+            plan_rows,
+            t(lang, "nothing_due")
         ),
         plan_nav.join(" · ")
     );
@@ -317,7 +324,8 @@ pub async fn view(
                 t(lang, "score"),
                 t(lang, "review"),
             ],
-            flag_rows
+            flag_rows,
+            t(lang, "no_flags")
         )
     );
     let import_rows: String = o
@@ -345,7 +353,8 @@ pub async fn view(
                 t(lang, "rejected"),
                 t(lang, "erased"),
             ],
-            import_rows
+            import_rows,
+            t(lang, "no_imports")
         )
     );
     let record_rows: String = o
@@ -396,7 +405,8 @@ pub async fn view(
                 t(lang, "capturing_unit"),
                 t(lang, "enrolled"),
             ],
-            record_rows
+            record_rows,
+            t(lang, "no_records")
         ),
         record_nav.join(" · ")
     );
