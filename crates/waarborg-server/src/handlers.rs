@@ -11,7 +11,6 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use waarborg_govern::framework::Framework;
 use waarborg_govern::revision::Command;
 use waarborg_govern::{Role, Timestamp};
 use waarborg_ledger::GovernanceDecision;
@@ -200,42 +199,8 @@ pub async fn decide(
     json: std::result::Result<Json<DecisionBody>, JsonRejection>,
 ) -> Result<Json<Value>> {
     let b = body(json)?;
-    let (mut d, stored) = state
-        .store
-        .deployment(&id)?
-        .ok_or_else(|| Problem::not_found(format!("no deployment {id}")))?;
-    if let Some(v) = b.version.filter(|v| *v != stored) {
-        return Err(Problem::conflict(format!(
-            "deployment {id} is at version {stored}, not {v}; reload and decide again"
-        )));
-    }
-    let number = b
-        .revision
-        .unwrap_or_else(|| d.revisions.last().map_or(1, |r| r.number));
-    let framework = match d.revision(number)?.framework.clone() {
-        Some(fid) => state.store.framework(&fid)?,
-        None => state
-            .store
-            .latest_framework(&Framework::default_template().name)?,
-    }
-    .ok_or_else(|| Problem::internal("no framework in the store"))?;
-    let events = d.apply(
-        number,
-        &p.actor(),
-        b.command,
-        &b.reason,
-        &framework,
-        Timestamp(state.now()),
-    )?;
-    let entries: Vec<waarborg_ledger::Event> = events.iter().map(crate::governance_entry).collect();
-    let ledger = &state.ledger;
-    let mut log = || {
-        ledger
-            .append_all(&entries)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    };
-    let version = state.store.save_deployment(&d, stored, &mut log)?;
+    let (version, events) =
+        crate::governance::decide(&state, &p, &id, b.version, b.revision, b.command, &b.reason)?;
     Ok(Json(json!({"version": version, "events": events})))
 }
 

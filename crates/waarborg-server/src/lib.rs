@@ -12,6 +12,7 @@
 //! re-implemented in a handler.
 
 pub mod auth;
+pub mod governance;
 mod handlers;
 pub mod i18n;
 pub mod problem;

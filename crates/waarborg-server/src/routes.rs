@@ -171,6 +171,19 @@ pub const ROUTES: &[RouteSpec] = &[
     },
     RouteSpec {
         method: "GET",
+        path: "/ui/deployments/{id}",
+        access: Access::AnyRole,
+        summary:
+            "Web: one deployment — revision, framework assessments, history, reviews due, your step",
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/ui/deployments/{id}/decisions",
+        access: Access::Roles(GOVERNANCE_ROLES),
+        summary: "Web: a step in the review chain, or a committee member's assessment (form)",
+    },
+    RouteSpec {
+        method: "GET",
         path: "/ui/refdb",
         access: Access::Roles(REFDB_READERS),
         summary: "Web: the reference database — size, retention plan, flags, imports, records",
@@ -346,6 +359,8 @@ fn handler(spec: &RouteSpec) -> MethodRouter<Arc<AppState>> {
         ("POST", "/ui/searches/{id}/proposal") => post(crate::ui::proposal),
         ("POST", "/ui/searches/{id}/verify") => post(crate::ui::verify),
         ("GET", "/ui/ledger") => get(crate::ui::ledger),
+        ("GET", "/ui/deployments/{id}") => get(crate::governance::view),
+        ("POST", "/ui/deployments/{id}/decisions") => post(crate::governance::decide_form),
         ("GET", "/ui/refdb") => get(crate::reference::view),
         ("POST", "/ui/refdb/references/{id}/clear-flag") => post(crate::reference::clear_flag_form),
         ("GET", "/api/refdb") => get(crate::reference::summary),

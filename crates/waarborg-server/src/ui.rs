@@ -240,9 +240,14 @@ pub async fn register(
         .iter()
         .filter_map(|d| {
             let r = d.revisions.last()?;
+            let name = if who.is_some() {
+                format!("<a href=\"/ui/deployments/{0}\">{1}</a>", esc(&d.id), esc(&d.name))
+            } else {
+                esc(&d.name)
+            };
             Some(format!(
                 "<tr><td>{}<br><small>{}</small></td><td>{}</td><td>{:?}</td><td>{}</td><td>{} – {}</td><td>{}</td></tr>",
-                esc(&d.name),
+                name,
                 esc(&d.id),
                 esc(&r.content.system),
                 r.content.mode,

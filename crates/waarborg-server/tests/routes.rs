@@ -51,8 +51,12 @@ fn state(name: &str) -> Arc<AppState> {
 }
 
 async fn login(app: &axum::Router, role: Role) -> (String, String) {
+    login_as(app, role.as_str(), role).await
+}
+
+async fn login_as(app: &axum::Router, user: &str, role: Role) -> (String, String) {
     let body = format!(
-        r#"{{"user":"{0}","password":"{PASSWORD}","role":"{0}"}}"#,
+        r#"{{"user":"{user}","password":"{PASSWORD}","role":"{}"}}"#,
         role.as_str()
     );
     let req = Request::builder()
@@ -139,6 +143,11 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
                 ChiefOfPolice,
                 Administrator,
             ]),
+        ),
+        (("GET", "/ui/deployments/{id}"), Some(all.clone())),
+        (
+            ("POST", "/ui/deployments/{id}/decisions"),
+            Some(governance.clone()),
         ),
         (
             ("GET", "/ui/refdb"),
@@ -517,4 +526,197 @@ async fn the_reference_database_view_pages_plans_and_clears_flags_with_a_reason(
         "logged once"
     );
     assert!(ledger.contains("different persons"));
+}
+
+/// Posts a web form (urlencoded, the CSRF token in the action URL as the pages do).
+async fn form(
+    app: &axum::Router,
+    path: &str,
+    session: &(String, String),
+    fields: &[(String, String)],
+) -> (StatusCode, String) {
+    let body: String = fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let req = Request::builder()
+        .method("POST")
+        .uri(format!("{path}?csrf={}", session.1))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, session.0.as_str())
+        .body(Body::from(body))
+        .unwrap();
+    let res = app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 22)
+        .await
+        .unwrap();
+    (status, String::from_utf8_lossy(&bytes).to_string())
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The governance page drives a deployment from draft to active, every step by its role
+/// through the page's own forms: submission, three members' assessments of every factor and
+/// precondition, attestations, advice, ratification, the competent authority's approval,
+/// activation. A step outside one's role, a stale form, and an auditor are refused.
+#[tokio::test]
+async fn the_governance_page_takes_a_deployment_from_draft_to_active() {
+    use waarborg_govern::framework::{Establishment, Framework};
+    use waarborg_govern::revision::Deployment;
+    use waarborg_govern::Timestamp;
+    use waarborg_store::Store;
+
+    let state = state("governance-page");
+    let framework = Framework::default_template();
+    state.store.import_framework(&framework).unwrap();
+    let content = waarborg_govern::demo::catch_like_content(
+        vec!["a".repeat(64), "b".repeat(64)],
+        Timestamp(clock() - 86_400),
+    );
+    let d = Deployment::new("catch-web", "CATCH-like, decided on the web", content).unwrap();
+    state.store.create_deployment(&d).unwrap();
+    for (user, role) in [
+        ("member-2", ReviewCommitteeMember),
+        ("member-3", ReviewCommitteeMember),
+        ("applicant-1", Applicant),
+    ] {
+        let account = Account::new(user, vec![role], "unit");
+        auth::create_account(&state.store, &account, PASSWORD).unwrap();
+    }
+    let app = app(state.clone());
+    let page = "/ui/deployments/catch-web";
+    let decide = "/ui/deployments/catch-web/decisions";
+    let version = || {
+        state
+            .store
+            .deployment("catch-web")
+            .unwrap()
+            .unwrap()
+            .1
+            .to_string()
+    };
+    let step = |step: &str, reason: &str, version: String| {
+        vec![
+            ("step".to_string(), step.to_string()),
+            ("reason".to_string(), reason.to_string()),
+            ("version".to_string(), version),
+            ("revision".to_string(), "1".to_string()),
+        ]
+    };
+    // The revision's own applicant (the content names applicant-1).
+    let applicant = login_as(&app, "applicant-1", Applicant).await;
+    let (status, html) = call(&app, "GET", page, Some(&applicant), "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("draft") && html.contains("value=\"submit\""),
+        "{html}"
+    );
+    // A step outside the role: refused, nothing changes.
+    let (status, _) = form(&app, decide, &applicant, &step("ratify", "", version())).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let stale = version();
+    let (status, html) = form(&app, decide, &applicant, &step("submit", "", version())).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    // The same form again, shown before the submission: a conflict, not a second step.
+    let (status, html) = form(&app, decide, &applicant, &step("withdraw", "oops", stale)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{html}");
+
+    let members = [
+        login(&app, ReviewCommitteeMember).await,
+        login_as(&app, "member-2", ReviewCommitteeMember).await,
+        login_as(&app, "member-3", ReviewCommitteeMember).await,
+    ];
+    for member in &members {
+        let (_, html) = call(&app, "GET", page, Some(member), "").await;
+        assert!(
+            html.contains("id=\"assess\""),
+            "the assessment form is offered"
+        );
+        let mut fields = step("assess", "", version());
+        for key in framework
+            .factors
+            .iter()
+            .map(|f| &f.key)
+            .chain(framework.preconditions.iter().map(|p| &p.key))
+        {
+            assert!(
+                html.contains(&format!("name=\"weigh:{key}\"")),
+                "{key} on the form"
+            );
+            fields.push((format!("weigh:{key}"), "favourable".into()));
+            fields.push((format!("why:{key}"), format!("{key}: considered, met")));
+        }
+        let (status, html) = form(&app, decide, member, &fields).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    }
+    for p in &framework.preconditions {
+        if let Establishment::Attested { role } = p.established {
+            let who = login(&app, role).await;
+            let (_, html) = call(&app, "GET", page, Some(&who), "").await;
+            let option = format!("attest:{}", p.key);
+            assert!(
+                html.contains(&option),
+                "{} may attest {}",
+                role.as_str(),
+                p.key
+            );
+            let (status, html) = form(&app, decide, &who, &step(&option, "", version())).await;
+            assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+        }
+    }
+    for (role, s, why) in [
+        (
+            ReviewCommitteeMember,
+            "advise_positive",
+            "all factors favourable",
+        ),
+        (ChiefOfPolice, "ratify", "ratified on positive advice"),
+        (CompetentAuthority, "authority_approve", "no objection"),
+        (Applicant, "activate", ""),
+    ] {
+        let who = if role == Applicant {
+            applicant.clone()
+        } else {
+            login(&app, role).await
+        };
+        let (status, html) = form(&app, decide, &who, &step(s, why, version())).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{s}: {html}");
+    }
+    let (_, html) = call(&app, "GET", page, Some(&applicant), "").await;
+    assert!(html.contains("<strong>active</strong>"), "{html}");
+    for action in [
+        "submit",
+        "assess",
+        "attest",
+        "advise",
+        "ratify",
+        "authority_approve",
+        "activate",
+    ] {
+        assert!(
+            html.contains(&format!("<td>{action}</td>")),
+            "history shows {action}"
+        );
+    }
+    assert!(
+        html.contains("considered, met"),
+        "judgements shown with their reasons"
+    );
+    let auditor = login(&app, Auditor).await;
+    let (status, _) = form(&app, decide, &auditor, &step("suspend", "no", version())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let ledger = String::from_utf8_lossy(
+        &std::fs::read(state.ledger.dir().join(waarborg_ledger::ENTRIES_FILE)).unwrap(),
+    )
+    .to_string();
+    assert!(ledger.contains("\"action\":\"ratify\"") && ledger.contains("\"action\":\"activate\""));
 }
