@@ -130,16 +130,22 @@ try {
   assert.equal(write.status(), 403);
   log('auditor refused a write');
 
-  // The chief suspends the deployment (API); the next search is refused.
-  const chief = await browser.newContext();
-  const login = await chief.request.post(base + '/api/login', { data: { user: 'chief-1', password: passwords['chief-1'], role: 'chief_of_police' } });
-  assert.equal(login.status(), 200);
-  const { csrf } = await login.json();
-  const suspend = await chief.request.post(base + '/api/deployments/catch-demo/decisions', {
-    headers: { 'x-csrf-token': csrf },
-    data: { command: { action: 'suspend' }, reason: 'Browser test: complaint under investigation' },
-  });
-  assert.equal(suspend.status(), 200, await suspend.text());
+  // The chief suspends the deployment on its governance page; the next search is refused.
+  const chief = await session('chief-1', 'chief_of_police');
+  await chief.page.goto(base + '/register');
+  await Promise.all([chief.page.waitForNavigation(), chief.page.click('a[href="/ui/deployments/catch-demo"]')]);
+  const governance = await chief.page.content();
+  assert.ok(governance.includes('<strong>active</strong>'), 'the deployment is active');
+  for (const needle of ['Weighing factors', 'Preconditions', 'Next review due', 'ratify', 'authority_approve']) {
+    assert.ok(governance.includes(needle), `the governance page shows ${needle}`);
+  }
+  await shot(chief.page, '11-governance-deployment');
+  await chief.page.selectOption('#step', 'suspend');
+  await chief.page.fill('#reason', 'Browser test: complaint under investigation');
+  await Promise.all([chief.page.waitForNavigation(), chief.page.click('#decide button')]);
+  assert.ok((await chief.page.content()).includes('<strong>suspended</strong>'), 'suspended on the page');
+  await chief.context.close();
+  log('the chief suspends the deployment on its governance page');
   await ex.page.goto(base + '/ui/searches/new');
   await ex.page.fill('#case', 'OM-DEMO-0001');
   await ex.page.setInputFiles('#probe', probe);
