@@ -698,25 +698,6 @@ pub enum CaseCommand {
     },
 }
 
-fn case_entry(
-    actor: &Actor,
-    action: &str,
-    c: &CaseAuthorisation,
-    reason: &str,
-) -> waarborg_ledger::Event {
-    waarborg_ledger::Event::GovernanceDecision(GovernanceDecision {
-        actor: actor.user.clone(),
-        role: actor.role.as_str().into(),
-        action: action.into(),
-        subject: format!("case {} under deployment {}", c.case_number, c.deployment),
-        reason: reason
-            .chars()
-            .take(waarborg_ledger::entry::MAX_TEXT)
-            .collect(),
-        framework_version: None,
-    })
-}
-
 pub fn case(command: CaseCommand) -> anyhow::Result<ExitCode> {
     match command {
         CaseCommand::Request {
@@ -750,7 +731,7 @@ pub fn case(command: CaseCommand) -> anyhow::Result<ExitCode> {
                 urgent,
                 env.now()?,
             )?;
-            env.ledger()?.append(case_entry(
+            env.ledger()?.append(waarborg_server::case_entry(
                 &actor,
                 "request_case_authorisation",
                 &c,
@@ -780,7 +761,7 @@ pub fn case(command: CaseCommand) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("no case {case_number}"))?;
             c.decide(&actor, grant, &reason, env.now()?)?;
             let ledger = env.ledger()?;
-            let entry = case_entry(
+            let entry = waarborg_server::case_entry(
                 &actor,
                 if grant {
                     "grant_case_authorisation"

@@ -12,6 +12,7 @@
 //! re-implemented in a handler.
 
 pub mod auth;
+pub mod cases;
 pub mod governance;
 mod handlers;
 pub mod i18n;
@@ -78,6 +79,26 @@ pub fn governance_entry(e: &waarborg_govern::revision::Event) -> waarborg_ledger
             .take(waarborg_ledger::entry::MAX_TEXT)
             .collect(),
         framework_version: e.decision.framework.clone(),
+    })
+}
+
+/// The ledger entry for a step on a case authorisation (request, grant, refusal).
+pub fn case_entry(
+    actor: &waarborg_govern::Actor,
+    action: &str,
+    c: &waarborg_govern::case::CaseAuthorisation,
+    reason: &str,
+) -> waarborg_ledger::Event {
+    waarborg_ledger::Event::GovernanceDecision(waarborg_ledger::GovernanceDecision {
+        actor: actor.user.clone(),
+        role: actor.role.as_str().into(),
+        action: action.into(),
+        subject: format!("case {} under deployment {}", c.case_number, c.deployment),
+        reason: reason
+            .chars()
+            .take(waarborg_ledger::entry::MAX_TEXT)
+            .collect(),
+        framework_version: None,
     })
 }
 

@@ -171,6 +171,24 @@ pub const ROUTES: &[RouteSpec] = &[
     },
     RouteSpec {
         method: "GET",
+        path: "/ui/cases",
+        access: Access::Roles(&[Requester, CompetentAuthority]),
+        summary: "Web: case authorisations — a requester's own with their outcomes; all for the competent authority",
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/ui/cases",
+        access: Access::Roles(&[Requester]),
+        summary: "Web: request a search for a case (form)",
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/ui/cases/{number}/decision",
+        access: Access::Roles(&[CompetentAuthority]),
+        summary: "Web: grant or refuse a case authorisation with reasons (form)",
+    },
+    RouteSpec {
+        method: "GET",
         path: "/ui/deployments/{id}",
         access: Access::AnyRole,
         summary:
@@ -359,6 +377,9 @@ fn handler(spec: &RouteSpec) -> MethodRouter<Arc<AppState>> {
         ("POST", "/ui/searches/{id}/proposal") => post(crate::ui::proposal),
         ("POST", "/ui/searches/{id}/verify") => post(crate::ui::verify),
         ("GET", "/ui/ledger") => get(crate::ui::ledger),
+        ("GET", "/ui/cases") => get(crate::cases::view),
+        ("POST", "/ui/cases") => post(crate::cases::request_form),
+        ("POST", "/ui/cases/{number}/decision") => post(crate::cases::decide_form),
         ("GET", "/ui/deployments/{id}") => get(crate::governance::view),
         ("POST", "/ui/deployments/{id}/decisions") => post(crate::governance::decide_form),
         ("GET", "/ui/refdb") => get(crate::reference::view),

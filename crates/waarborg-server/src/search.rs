@@ -764,24 +764,31 @@ pub async fn list(
 /// The searches `p` works on: an examiner's own, a verifier's queue, all for oversight.
 pub fn searches_for(state: &AppState, p: &Principal) -> Result<Vec<SearchRecord>> {
     let owner = (p.role == Role::Examiner).then_some(p.account.user.as_str());
-    let mut out = Vec::new();
-    for doc in state.store.documents(KIND, owner)? {
-        let Ok(s) = serde_json::from_value::<SearchRecord>(doc) else {
-            continue;
-        };
-        if p.role == Role::Verifier {
-            let waiting = s.identification.as_ref().is_some_and(|i| {
+    let mut out = stored_searches(state, owner)?;
+    if p.role == Role::Verifier {
+        out.retain(|s| {
+            s.identification.as_ref().is_some_and(|i| {
                 i.stage == waarborg_govern::identification::Stage::Proposed
                     && i.examiner != p.account.user
                     && !i.verifications.iter().any(|v| v.verifier == p.account.user)
-            });
-            if !waiting {
-                continue;
-            }
-        }
-        out.push(s);
+            })
+        });
     }
     Ok(out)
+}
+
+/// Every search (for the case pages: a requester sees the outcomes of their own cases).
+pub fn all_searches(state: &AppState) -> Result<Vec<SearchRecord>> {
+    stored_searches(state, None)
+}
+
+fn stored_searches(state: &AppState, owner: Option<&str>) -> Result<Vec<SearchRecord>> {
+    Ok(state
+        .store
+        .documents(KIND, owner)?
+        .into_iter()
+        .filter_map(|doc| serde_json::from_value::<SearchRecord>(doc).ok())
+        .collect())
 }
 
 /// The stored probe image of search `s`.

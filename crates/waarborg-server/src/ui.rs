@@ -78,6 +78,9 @@ pub(crate) fn page(lang: Lang, title: &str, who: Option<&Principal>, body: &str)
             if crate::routes::OVERSIGHT_ROLES.contains(&p.role) {
                 links.push(format!("<a href=\"/ui/ledger\">{}</a>", t(lang, "ledger")));
             }
+            if matches!(p.role, Role::Requester | Role::CompetentAuthority) {
+                links.push(format!("<a href=\"/ui/cases\">{}</a>", t(lang, "cases")));
+            }
             if crate::routes::REFDB_READERS.contains(&p.role) {
                 links.push(format!(
                     "<a href=\"/ui/refdb\">{}</a>",
@@ -168,6 +171,7 @@ pub async fn home(
             Redirect::to("/ui/searches").into_response()
         }
         Role::ReferenceDatabaseManager => Redirect::to("/ui/refdb").into_response(),
+        Role::Requester | Role::CompetentAuthority => Redirect::to("/ui/cases").into_response(),
         _ => Redirect::to("/register").into_response(),
     }
 }
@@ -509,6 +513,18 @@ fn candidate_row(
     )
 }
 
+/// An identification's outcome in words.
+pub(crate) fn outcome_text(lang: Lang, outcome: Option<&Outcome>) -> String {
+    match outcome {
+        Some(Outcome::Identification { reference }) => {
+            format!("{} {reference}", t(lang, "outcome_identification"))
+        }
+        Some(Outcome::NotConfirmed) => t(lang, "outcome_not_confirmed").to_string(),
+        Some(Outcome::NoIdentification) => t(lang, "no_identification").to_string(),
+        Some(Outcome::Inconclusive) | None => t(lang, "inconclusive").to_string(),
+    }
+}
+
 /// `GET /ui/searches/{id}`.
 pub async fn show(
     State(state): State<Arc<AppState>>,
@@ -644,13 +660,7 @@ pub async fn show(
             body.push_str(&format!(
                 "<p>{}: <strong>{}</strong></p>",
                 t(lang, "outcome"),
-                esc(&match &ident.outcome {
-                    Some(Outcome::Identification { reference }) =>
-                        format!("{} {reference}", t(lang, "outcome_identification")),
-                    Some(Outcome::NotConfirmed) => t(lang, "outcome_not_confirmed").to_string(),
-                    Some(Outcome::NoIdentification) => t(lang, "no_identification").to_string(),
-                    Some(Outcome::Inconclusive) | None => t(lang, "inconclusive").to_string(),
-                })
+                esc(&outcome_text(lang, ident.outcome.as_ref()))
             ));
         }
         if p.role == Role::Verifier

@@ -144,6 +144,15 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
                 Administrator,
             ]),
         ),
+        (
+            ("GET", "/ui/cases"),
+            Some(vec![Requester, CompetentAuthority]),
+        ),
+        (("POST", "/ui/cases"), Some(vec![Requester])),
+        (
+            ("POST", "/ui/cases/{number}/decision"),
+            Some(vec![CompetentAuthority]),
+        ),
         (("GET", "/ui/deployments/{id}"), Some(all.clone())),
         (
             ("POST", "/ui/deployments/{id}/decisions"),
@@ -719,4 +728,123 @@ async fn the_governance_page_takes_a_deployment_from_draft_to_active() {
     )
     .to_string();
     assert!(ledger.contains("\"action\":\"ratify\"") && ledger.contains("\"action\":\"activate\""));
+}
+
+/// Case authorisations on the web: the requester asks under an active deployment; the
+/// competent authority grants with reasons (never without, never twice); another requester
+/// does not see the case; every step is in the ledger.
+#[tokio::test]
+async fn a_requester_asks_and_the_competent_authority_decides_on_the_case_page() {
+    use waarborg_govern::framework::Framework;
+    use waarborg_govern::revision::Deployment;
+    use waarborg_govern::Timestamp;
+    use waarborg_store::Store;
+
+    let state = state("cases-page");
+    let framework = Framework::default_template();
+    state.store.import_framework(&framework).unwrap();
+    let content = waarborg_govern::demo::catch_like_content(
+        vec!["a".repeat(64), "b".repeat(64)],
+        Timestamp(clock() - 86_400),
+    );
+    let mut d = Deployment::new("catch-cases", "CATCH-like", content).unwrap();
+    waarborg_govern::demo::approve_through_chain(&mut d, 1, &framework, Timestamp(clock() - 3600))
+        .unwrap();
+    state.store.create_deployment(&d).unwrap();
+    let other = Account::new("requester-2", vec![Requester], "unit");
+    auth::create_account(&state.store, &other, PASSWORD).unwrap();
+    let app = app(state.clone());
+    let requester = login(&app, Requester).await;
+    let (status, html) = call(&app, "GET", "/ui/cases", Some(&requester), "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("value=\"catch-cases\""),
+        "the active deployment is offered"
+    );
+    let fields = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let ask = fields(&[
+        ("case_number", "OM-2026-77"),
+        ("deployment", "catch-cases"),
+        ("offence", "armed robbery of a jeweller"),
+        ("offence_category", "robbery"),
+        ("max_sentence_years", "12"),
+        ("authority", "public_prosecutor"),
+    ]);
+    let (status, html) = form(&app, "/ui/cases", &requester, &ask).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    let (status, _) = form(&app, "/ui/cases", &requester, &ask).await;
+    assert_eq!(status, StatusCode::CONFLICT, "one request per case");
+    let (_, html) = call(&app, "GET", "/ui/cases", Some(&requester), "").await;
+    assert!(
+        html.contains("OM-2026-77") && html.contains("awaiting the decision"),
+        "{html}"
+    );
+    let stranger = login_as(&app, "requester-2", Requester).await;
+    let (_, html) = call(&app, "GET", "/ui/cases", Some(&stranger), "").await;
+    assert!(
+        !html.contains("OM-2026-77"),
+        "another requester's case is not shown"
+    );
+
+    let decision = "/ui/cases/OM-2026-77/decision";
+    let (status, _) = form(
+        &app,
+        decision,
+        &requester,
+        &fields(&[("decision", "grant"), ("reason", "mine")]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let authority = login(&app, CompetentAuthority).await;
+    let (_, html) = call(&app, "GET", "/ui/cases", Some(&authority), "").await;
+    assert!(
+        html.contains(&format!("action=\"{decision}?csrf=")),
+        "{html}"
+    );
+    let (status, _) = form(
+        &app,
+        decision,
+        &authority,
+        &fields(&[("decision", "grant"), ("reason", " ")]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "reasons are required");
+    let grant = fields(&[
+        ("decision", "grant"),
+        ("reason", "proportionate: serious violent offence"),
+    ]);
+    let (status, html) = form(&app, decision, &authority, &grant).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    let (status, _) = form(
+        &app,
+        decision,
+        &authority,
+        &fields(&[("decision", "refuse"), ("reason", "changed my mind")]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "decided once");
+    let (_, html) = call(&app, "GET", "/ui/cases", Some(&requester), "").await;
+    assert!(
+        html.contains("authorised") && html.contains("proportionate"),
+        "{html}"
+    );
+    let (case, _) = state.store.case("OM-2026-77").unwrap().unwrap();
+    assert!(case.decision.unwrap().granted);
+    let ledger = String::from_utf8_lossy(
+        &std::fs::read(state.ledger.dir().join(waarborg_ledger::ENTRIES_FILE)).unwrap(),
+    )
+    .to_string();
+    assert!(
+        ledger.contains("request_case_authorisation")
+            && ledger.contains("grant_case_authorisation")
+    );
+    assert!(
+        !ledger.contains("changed my mind"),
+        "a refused step leaves no entry"
+    );
 }

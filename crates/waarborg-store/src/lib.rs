@@ -118,6 +118,8 @@ pub trait Store: Send + Sync {
     fn create_case(&self, case: &CaseAuthorisation) -> Result<()>;
     /// A case and its stored version.
     fn case(&self, case_number: &str) -> Result<Option<(CaseAuthorisation, u64)>>;
+    /// Every case authorisation, by case number.
+    fn cases(&self) -> Result<Vec<CaseAuthorisation>>;
     /// Saves a changed case if it is still at `expected`; returns the new version.
     fn save_case(
         &self,
@@ -807,6 +809,14 @@ impl Store for SqliteStore {
             [case_number],
             case_number,
             "reading a case",
+        )
+    }
+
+    fn cases(&self) -> Result<Vec<CaseAuthorisation>> {
+        self.bodies(
+            "SELECT case_number, body FROM cases ORDER BY case_number",
+            [],
+            "listing cases",
         )
     }
 

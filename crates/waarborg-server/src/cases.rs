@@ -1,0 +1,291 @@
+//! Case authorisations in the web interface. The requester (investigating officer) asks
+//! for a search for a case under an active deployment and sees where the request stands and
+//! what came of it — the outcome only, never the candidate list; the competent authority
+//! sees every request and grants or refuses it with reasons (never their own). Each step is
+//! a ledger entry, written before the change is kept.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use serde::Deserialize;
+use waarborg_govern::case::{AuthorityKind, CaseAuthorisation, CaseStatus};
+use waarborg_govern::revision::State as RevisionState;
+use waarborg_govern::{Role, Timestamp};
+use waarborg_store::Store;
+
+use crate::auth::Principal;
+use crate::i18n::{t, Lang};
+use crate::problem::Problem;
+use crate::ui::{esc, lang_of, outcome_text, page, problem_page, LangQuery};
+use crate::AppState;
+
+type Result<T> = std::result::Result<T, Problem>;
+
+/// A requester's request, as the form sends it.
+#[derive(Debug, Deserialize)]
+pub struct CaseRequest {
+    case_number: String,
+    deployment: String,
+    offence: String,
+    offence_category: String,
+    max_sentence_years: u32,
+    authority: String,
+    /// Present (`on`) when urgent use is asked for.
+    urgent: Option<String>,
+}
+
+/// Records a requester's request for a case authorisation.
+pub fn request(state: &AppState, p: &Principal, r: &CaseRequest) -> Result<()> {
+    let (d, _) = state
+        .store
+        .deployment(&r.deployment)?
+        .ok_or_else(|| Problem::bad_request(format!("no deployment {:?}", r.deployment)))?;
+    let authority = match r.authority.as_str() {
+        "investigating_judge" => AuthorityKind::InvestigatingJudge,
+        _ => AuthorityKind::PublicProsecutor,
+    };
+    if state.store.case(r.case_number.trim())?.is_some() {
+        return Err(Problem::conflict(format!(
+            "case {} already has a request",
+            r.case_number.trim()
+        )));
+    }
+    let actor = p.actor();
+    let c = CaseAuthorisation::request(
+        &actor,
+        r.case_number.trim(),
+        &d.id,
+        r.offence.trim(),
+        r.offence_category.trim(),
+        r.max_sentence_years,
+        authority,
+        r.urgent.is_some(),
+        Timestamp(state.now()),
+    )?;
+    state
+        .ledger
+        .append(crate::case_entry(
+            &actor,
+            "request_case_authorisation",
+            &c,
+            &c.offence,
+        ))
+        .map_err(|e| Problem::internal(e.to_string()))?;
+    state.store.create_case(&c)?;
+    Ok(())
+}
+
+/// The competent authority's decision, as the form sends it.
+#[derive(Debug, Deserialize)]
+pub struct CaseDecision {
+    /// `grant` or `refuse`.
+    decision: String,
+    reason: String,
+}
+
+/// Records the competent authority's decision on case `number`.
+pub fn decide(state: &AppState, p: &Principal, number: &str, d: &CaseDecision) -> Result<()> {
+    let granted = match d.decision.as_str() {
+        "grant" => true,
+        "refuse" => false,
+        other => {
+            return Err(Problem::bad_request(format!(
+                "{other:?} is neither grant nor refuse"
+            )))
+        }
+    };
+    if d.reason.trim().is_empty() {
+        return Err(Problem::bad_request(
+            "a decision on a case needs its reasons",
+        ));
+    }
+    let (mut c, version) = state
+        .store
+        .case(number)?
+        .ok_or_else(|| Problem::not_found(format!("no case {number}")))?;
+    let actor = p.actor();
+    c.decide(&actor, granted, d.reason.trim(), Timestamp(state.now()))?;
+    let entry = crate::case_entry(
+        &actor,
+        if granted {
+            "grant_case_authorisation"
+        } else {
+            "refuse_case_authorisation"
+        },
+        &c,
+        d.reason.trim(),
+    );
+    let ledger = &state.ledger;
+    let mut log = || {
+        ledger
+            .append(entry.clone())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    state.store.save_case(&c, version, &mut log)?;
+    Ok(())
+}
+
+fn status_text(lang: Lang, status: CaseStatus) -> String {
+    match status {
+        CaseStatus::Authorised => {
+            format!("<span class=\"ok\">{}</span>", t(lang, "case_authorised"))
+        }
+        CaseStatus::UrgentPending { deadline } => {
+            format!("{} {deadline}", t(lang, "case_urgent_until"))
+        }
+        CaseStatus::Pending => t(lang, "case_pending").to_string(),
+        CaseStatus::Refused => format!("<span class=\"bad\">{}</span>", t(lang, "case_refused")),
+        CaseStatus::Late => format!("<span class=\"bad\">{}</span>", t(lang, "case_late")),
+    }
+}
+
+/// `GET /ui/cases`: a requester's own requests with their outcomes and the request form;
+/// for the competent authority, every request with a decision form where one is due.
+pub async fn view(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    match render(&state, &p, lang) {
+        Ok(body) => page(lang, t(lang, "cases"), Some(&p), &body),
+        Err(problem) => problem_page(lang, Some(&p), &problem),
+    }
+}
+
+fn render(state: &AppState, p: &Principal, lang: Lang) -> Result<String> {
+    let now = Timestamp(state.now());
+    let deployments = state.store.deployments()?;
+    let urgent_allowed = |id: &str| {
+        deployments
+            .iter()
+            .find(|d| d.id == id)
+            .and_then(|d| d.revisions.last())
+            .is_some_and(|r| r.content.urgent_use_allowed)
+    };
+    let searches = crate::search::all_searches(state)?;
+    let csrf = esc(&p.csrf);
+    let cases: Vec<CaseAuthorisation> = state
+        .store
+        .cases()?
+        .into_iter()
+        .filter(|c| p.role == Role::CompetentAuthority || c.requested_by == p.account.user)
+        .collect();
+    let rows: String = cases
+        .iter()
+        .map(|c| {
+            let outcomes: Vec<String> = searches
+                .iter()
+                .filter(|s| s.case_number == c.case_number)
+                .map(|s| match &s.identification {
+                    Some(i) if i.outcome.is_some() => esc(&outcome_text(lang, i.outcome.as_ref())),
+                    _ => format!("{} ({})", t(lang, "search_in_progress"), esc(&s.stage)),
+                })
+                .collect();
+            let decision = match &c.decision {
+                Some(d) => format!("{} — {}", esc(&d.by), esc(&d.reason)),
+                None if p.role == Role::CompetentAuthority && c.requested_by != p.account.user => format!(
+                    "<form method=\"post\" action=\"/ui/cases/{n}/decision?csrf={csrf}\"><label for=\"reason-{n}\">{reasons}</label><input id=\"reason-{n}\" name=\"reason\" required><button name=\"decision\" value=\"grant\">{grant}</button> <button name=\"decision\" value=\"refuse\">{refuse}</button></form>",
+                    n = esc(&c.case_number),
+                    reasons = t(lang, "reasons"),
+                    grant = t(lang, "grant"),
+                    refuse = t(lang, "refuse"),
+                ),
+                None => "—".to_string(),
+            };
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}<br><small>{} · {} {}</small></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&c.case_number),
+                esc(&c.deployment),
+                esc(&c.offence),
+                esc(&c.offence_category),
+                c.max_sentence_years,
+                t(lang, "years_maximum"),
+                status_text(lang, c.status(urgent_allowed(&c.deployment), now)),
+                decision,
+                if outcomes.is_empty() { "—".to_string() } else { outcomes.join("<br>") }
+            )
+        })
+        .collect();
+    let rows = if rows.is_empty() {
+        format!("<tr><td colspan=\"6\">{}</td></tr>", t(lang, "no_cases"))
+    } else {
+        rows
+    };
+    let mut body = format!(
+        "<p class=\"note\">{}</p><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{rows}</tbody></table>",
+        t(lang, "cases_note"),
+        t(lang, "case"),
+        t(lang, "deployment"),
+        t(lang, "offence"),
+        t(lang, "state"),
+        t(lang, "authority_decision"),
+        t(lang, "outcome"),
+    );
+    if p.role == Role::Requester {
+        let options: String = deployments
+            .iter()
+            .filter(|d| {
+                d.revisions
+                    .last()
+                    .is_some_and(|r| r.effective_state(now) == RevisionState::Active)
+            })
+            .map(|d| {
+                format!(
+                    "<option value=\"{0}\">{1} ({0})</option>",
+                    esc(&d.id),
+                    esc(&d.name)
+                )
+            })
+            .collect();
+        body.push_str(&format!(
+            "<form class=\"card\" id=\"request\" method=\"post\" action=\"/ui/cases?csrf={csrf}\"><h2>{title}</h2><label for=\"case_number\">{case}</label><input id=\"case_number\" name=\"case_number\" required><label for=\"deployment\">{deployment}</label><select id=\"deployment\" name=\"deployment\">{options}</select><label for=\"offence\">{offence}</label><input id=\"offence\" name=\"offence\" required><label for=\"offence_category\">{category}</label><input id=\"offence_category\" name=\"offence_category\" required><label for=\"max_sentence_years\">{sentence}</label><input id=\"max_sentence_years\" name=\"max_sentence_years\" type=\"number\" min=\"0\" max=\"99\" required><label for=\"authority\">{authority}</label><select id=\"authority\" name=\"authority\"><option value=\"public_prosecutor\">{prosecutor}</option><option value=\"investigating_judge\">{judge}</option></select><p><input id=\"urgent\" name=\"urgent\" type=\"checkbox\"> <label for=\"urgent\" style=\"display:inline\">{urgent}</label></p><p><button>{submit}</button></p></form>",
+            title = t(lang, "request_search"),
+            case = t(lang, "case"),
+            deployment = t(lang, "deployment"),
+            offence = t(lang, "offence"),
+            category = t(lang, "offence_category"),
+            sentence = t(lang, "max_sentence"),
+            authority = t(lang, "competent_authority"),
+            prosecutor = t(lang, "public_prosecutor"),
+            judge = t(lang, "investigating_judge"),
+            urgent = t(lang, "urgent_use"),
+            submit = t(lang, "request"),
+        ));
+    }
+    Ok(body)
+}
+
+/// `POST /ui/cases` (form): a requester's request.
+pub async fn request_form(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Form(r): Form<CaseRequest>,
+) -> Response {
+    let lang = lang_of(&headers, &LangQuery::default());
+    match request(&state, &p, &r) {
+        Ok(()) => Redirect::to("/ui/cases").into_response(),
+        Err(problem) => problem_page(lang, Some(&p), &problem),
+    }
+}
+
+/// `POST /ui/cases/{number}/decision` (form): the competent authority's decision.
+pub async fn decide_form(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+    Form(d): Form<CaseDecision>,
+) -> Response {
+    let lang = lang_of(&headers, &LangQuery::default());
+    match decide(&state, &p, &number, &d) {
+        Ok(()) => Redirect::to("/ui/cases").into_response(),
+        Err(problem) => problem_page(lang, Some(&p), &problem),
+    }
+}
