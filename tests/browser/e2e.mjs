@@ -130,6 +130,31 @@ try {
   assert.equal(write.status(), 403);
   log('auditor refused a write');
 
+  // The requester asks for a search for a new case and sees the worked case's outcome; the
+  // prosecutor grants the new request with reasons.
+  {
+    const officer = await session('officer-1', 'requester');
+    await officer.page.goto(base + '/ui/cases');
+    const worked = officer.page.locator('tr:has-text("OM-DEMO-0001")');
+    assert.ok((await worked.textContent()).includes('Identification'), 'the worked case shows its outcome');
+    await officer.page.fill('#case_number', 'OM-E2E-0002');
+    await officer.page.fill('#offence', 'robbery of a petrol station');
+    await officer.page.fill('#offence_category', 'robbery');
+    await officer.page.fill('#max_sentence_years', '12');
+    await Promise.all([officer.page.waitForNavigation(), officer.page.click('#request button')]);
+    assert.ok((await officer.page.textContent('tr:has-text("OM-E2E-0002")')).includes('awaiting the decision'));
+    await shot(officer.page, '12-requester-cases');
+    const prosecutor = await session('prosecutor-1', 'competent_authority');
+    await prosecutor.page.goto(base + '/ui/cases');
+    const row = prosecutor.page.locator('tr:has-text("OM-E2E-0002")');
+    await row.locator('input[name="reason"]').fill('Proportionate: armed robbery, no lighter means left');
+    await Promise.all([prosecutor.page.waitForNavigation(), row.locator('button[value="grant"]').click()]);
+    await officer.page.reload();
+    assert.ok((await officer.page.textContent('tr:has-text("OM-E2E-0002")')).includes('authorised'));
+    await officer.context.close();
+    await prosecutor.context.close();
+    log('the requester asks for a search; the prosecutor grants it with reasons');
+  }
   // The chief suspends the deployment on its governance page; the next search is refused.
   const chief = await session('chief-1', 'chief_of_police');
   await chief.page.goto(base + '/register');
