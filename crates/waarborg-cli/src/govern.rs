@@ -419,31 +419,15 @@ pub fn deployment(command: DeploymentCommand) -> anyhow::Result<ExitCode> {
                 bail!("a deployment is proposed by an applicant (--as USER:applicant:UNIT)");
             }
             let content: RevisionContent = read_json(&content)?;
-            if content.applicant != actor.user {
-                bail!(
-                    "the content names applicant {:?}, but {} proposes it",
-                    content.applicant,
-                    actor.user
-                );
-            }
-            let d = Deployment::new(&id, &name, content)?;
-            let store = env.store()?;
-            let ledger = env.ledger()?;
-            // Log first: the registration is in the ledger before it is in the register.
-            ledger.append(waarborg_ledger::Event::GovernanceDecision(
-                GovernanceDecision {
-                    actor: actor.user.clone(),
-                    role: actor.role.as_str().into(),
-                    action: "propose".into(),
-                    subject: format!("deployment {id} revision 1: draft"),
-                    reason: name
-                        .chars()
-                        .take(waarborg_ledger::entry::MAX_TEXT)
-                        .collect(),
-                    framework_version: None,
-                },
-            ))?;
-            store.create_deployment(&d)?;
+            waarborg_server::governance::propose(
+                &env.store()?,
+                &env.ledger()?,
+                &actor,
+                &id,
+                &name,
+                content,
+            )
+            .map_err(|p| anyhow::anyhow!(p.detail))?;
             println!("registered {id} with revision 1 as a draft");
             Ok(ExitCode::SUCCESS)
         }
@@ -584,52 +568,12 @@ pub fn deployment(command: DeploymentCommand) -> anyhow::Result<ExitCode> {
 
 /// A filled-in example of revision content, for operators to adapt.
 fn template_content() -> RevisionContent {
-    use waarborg_govern::revision::*;
-    let fingerprint = waarborg_models::PINNED_MODELS
-        .iter()
-        .map(|m| m.sha256.to_string())
-        .collect();
-    RevisionContent {
-        purpose: "Identify suspects of serious offences from recorded images in criminal investigations".into(),
-        domain: Domain::CriminalInvestigation,
-        mode: Mode::Retrospective,
-        system: "waarborg".into(),
-        scope: Scope {
-            reference_databases: vec!["criminal".into()],
-            probe_sources: vec!["crime_scene_cctv".into(), "seized_material".into(), "bystander_photo".into()],
-            offence_categories: vec![],
-            min_max_sentence_years: 4,
-            area: "national".into(),
-            valid_from: Timestamp::parse("2027-01-01").unwrap_or(Timestamp(0)),
-            valid_until: Timestamp::parse("2028-01-01").unwrap_or(Timestamp(0)),
-        },
-        technology: Technology {
-            model_sha256: fingerprint,
-            detector_settings: "scrfd_500m_bnkps det_size=640x640 score>=0.5 nms=0.4".into(),
-            score_threshold: 0.3,
-            candidate_list_length: 50,
-        },
-        oversight: Oversight {
-            verifiers_required: 2,
-            examiners: vec!["examiner-1".into()],
-        },
-        retention: Retention {
-            probe_days: 365,
-            result_days: 3650,
-        },
-        reporting_duties: "Half-yearly to the review committee; yearly to the market surveillance and data protection authorities".into(),
-        dpia: Dpia {
-            reference: "DPIA-2026-001".into(),
-            approved: true,
-        },
-        algorithm_register_text: "Retrospectieve gezichtsherkenning op opgenomen beelden bij misdrijven met een strafmaximum van vier jaar of meer.".into(),
-        review_interval_days: 90,
-        urgent_use_allowed: true,
-        experiment: false,
-        corrects_defect: false,
-        applicant: "applicant-1".into(),
-        deploying_unit: "biometrics-centre".into(),
-    }
+    RevisionContent::template(
+        waarborg_models::PINNED_MODELS
+            .iter()
+            .map(|m| m.sha256.to_string())
+            .collect(),
+    )
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -142,6 +142,53 @@ pub struct RevisionContent {
 }
 
 impl RevisionContent {
+    /// A starting point for a proposal: a retrospective criminal-investigation use with the
+    /// framework's usual settings, the given model hashes, valid through 2027. Every field
+    /// is the applicant's to change.
+    pub fn template(model_sha256: Vec<String>) -> RevisionContent {
+        RevisionContent {
+        purpose: "Identify suspects of serious offences from recorded images in criminal investigations".into(),
+        domain: Domain::CriminalInvestigation,
+        mode: Mode::Retrospective,
+        system: "waarborg".into(),
+        scope: Scope {
+            reference_databases: vec!["criminal".into()],
+            probe_sources: vec!["crime_scene_cctv".into(), "seized_material".into(), "bystander_photo".into()],
+            offence_categories: vec![],
+            min_max_sentence_years: 4,
+            area: "national".into(),
+            valid_from: Timestamp::parse("2027-01-01").unwrap_or(Timestamp(0)),
+            valid_until: Timestamp::parse("2028-01-01").unwrap_or(Timestamp(0)),
+        },
+        technology: Technology {
+            model_sha256,
+            detector_settings: "scrfd_500m_bnkps det_size=640x640 score>=0.5 nms=0.4".into(),
+            score_threshold: 0.3,
+            candidate_list_length: 50,
+        },
+        oversight: Oversight {
+            verifiers_required: 2,
+            examiners: vec!["examiner-1".into()],
+        },
+        retention: Retention {
+            probe_days: 365,
+            result_days: 3650,
+        },
+        reporting_duties: "Half-yearly to the review committee; yearly to the market surveillance and data protection authorities".into(),
+        dpia: Dpia {
+            reference: "DPIA-2026-001".into(),
+            approved: true,
+        },
+        algorithm_register_text: "Retrospectieve gezichtsherkenning op opgenomen beelden bij misdrijven met een strafmaximum van vier jaar of meer.".into(),
+        review_interval_days: 90,
+        urgent_use_allowed: true,
+        experiment: false,
+        corrects_defect: false,
+        applicant: "applicant-1".into(),
+        deploying_unit: "biometrics-centre".into(),
+    }
+    }
+
     /// Whether Waarborg itself runs this use.
     pub fn runs_in_waarborg(&self) -> bool {
         self.system == "waarborg"

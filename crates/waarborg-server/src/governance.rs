@@ -13,7 +13,9 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use waarborg_govern::framework::{Establishment, Framework};
-use waarborg_govern::revision::{AdviceOutcome, Command, Deployment, Judgement, Weighing};
+use waarborg_govern::revision::{
+    AdviceOutcome, Command, Deployment, Domain, Judgement, Mode, RevisionContent, Weighing,
+};
 use waarborg_govern::{Role, Timestamp};
 use waarborg_store::Store;
 
@@ -78,6 +80,51 @@ pub fn decide(
     };
     let version = state.store.save_deployment(&d, stored, &mut log)?;
     Ok((version, events))
+}
+
+/// Registers deployment `id` with its first revision, `content`, as a draft proposed by
+/// `actor` — an applicant who is the content's applicant. The proposal is in the ledger
+/// before it is in the register.
+pub fn propose(
+    store: &waarborg_store::SqliteStore,
+    ledger: &waarborg_ledger::Ledger,
+    actor: &waarborg_govern::Actor,
+    id: &str,
+    name: &str,
+    content: RevisionContent,
+) -> Result<()> {
+    if actor.role != Role::Applicant {
+        return Err(Problem::forbidden(
+            "a deployment is proposed by an applicant",
+        ));
+    }
+    if content.applicant != actor.user {
+        return Err(Problem::bad_request(format!(
+            "the content names applicant {:?}, but {} proposes it",
+            content.applicant, actor.user
+        )));
+    }
+    if store.deployment(id)?.is_some() {
+        return Err(Problem::conflict(format!("deployment {id} already exists")));
+    }
+    let d = Deployment::new(id, name, content)?;
+    ledger
+        .append(waarborg_ledger::Event::GovernanceDecision(
+            waarborg_ledger::GovernanceDecision {
+                actor: actor.user.clone(),
+                role: actor.role.as_str().into(),
+                action: "propose".into(),
+                subject: format!("deployment {id} revision 1: draft"),
+                reason: name
+                    .chars()
+                    .take(waarborg_ledger::entry::MAX_TEXT)
+                    .collect(),
+                framework_version: None,
+            },
+        ))
+        .map_err(|e| Problem::internal(e.to_string()))?;
+    store.create_deployment(&d)?;
+    Ok(())
 }
 
 /// The steps a role may offer on the page (the domain still decides whether each is
@@ -408,6 +455,337 @@ pub async fn decide_form(
     let reason = field("reason").unwrap_or_default();
     match decide(&state, &p, &id, version, revision, command, reason) {
         Ok(_) => Redirect::to(&format!("/ui/deployments/{id}#history")).into_response(),
+        Err(problem) => problem_page(lang, Some(&p), &problem),
+    }
+}
+
+fn list(items: &[String]) -> String {
+    items.join(", ")
+}
+
+fn date(t: Timestamp) -> String {
+    t.to_string().chars().take(10).collect()
+}
+
+/// The proposal form's fields: (name, label key, value, kind).
+fn proposal_fields(c: &RevisionContent) -> Vec<(&'static str, &'static str, String, &'static str)> {
+    let on = |b: bool| if b { "on".to_string() } else { String::new() };
+    vec![
+        ("id", "deployment_id", String::new(), "text"),
+        ("name", "deployment_name", String::new(), "text"),
+        ("purpose", "purpose", c.purpose.clone(), "textarea"),
+        ("system", "system", c.system.clone(), "text"),
+        (
+            "reference_databases",
+            "reference_database",
+            list(&c.scope.reference_databases),
+            "text",
+        ),
+        (
+            "probe_sources",
+            "probe_sources",
+            list(&c.scope.probe_sources),
+            "text",
+        ),
+        (
+            "offence_categories",
+            "offence_categories",
+            list(&c.scope.offence_categories),
+            "text",
+        ),
+        (
+            "min_max_sentence_years",
+            "min_max_sentence",
+            c.scope.min_max_sentence_years.to_string(),
+            "number",
+        ),
+        ("area", "area", c.scope.area.clone(), "text"),
+        ("valid_from", "valid_from", date(c.scope.valid_from), "date"),
+        (
+            "valid_until",
+            "valid_until",
+            date(c.scope.valid_until),
+            "date",
+        ),
+        (
+            "model_sha256",
+            "model_sha256",
+            list(&c.technology.model_sha256),
+            "textarea",
+        ),
+        (
+            "detector_settings",
+            "detector_settings",
+            c.technology.detector_settings.clone(),
+            "text",
+        ),
+        (
+            "score_threshold",
+            "score_threshold",
+            c.technology.score_threshold.to_string(),
+            "text",
+        ),
+        (
+            "candidate_list_length",
+            "candidate_list_length",
+            c.technology.candidate_list_length.to_string(),
+            "number",
+        ),
+        (
+            "verifiers_required",
+            "verifiers_required",
+            c.oversight.verifiers_required.to_string(),
+            "number",
+        ),
+        (
+            "examiners",
+            "examiners",
+            list(&c.oversight.examiners),
+            "text",
+        ),
+        (
+            "probe_days",
+            "probe_days",
+            c.retention.probe_days.to_string(),
+            "number",
+        ),
+        (
+            "result_days",
+            "result_days",
+            c.retention.result_days.to_string(),
+            "number",
+        ),
+        (
+            "reporting_duties",
+            "reporting_duties",
+            c.reporting_duties.clone(),
+            "textarea",
+        ),
+        (
+            "dpia_reference",
+            "dpia_reference",
+            c.dpia.reference.clone(),
+            "text",
+        ),
+        (
+            "dpia_approved",
+            "dpia_approved",
+            on(c.dpia.approved),
+            "checkbox",
+        ),
+        (
+            "algorithm_register_text",
+            "algorithm_register_text",
+            c.algorithm_register_text.clone(),
+            "textarea",
+        ),
+        (
+            "review_interval_days",
+            "review_interval_days",
+            c.review_interval_days.to_string(),
+            "number",
+        ),
+        (
+            "urgent_use_allowed",
+            "urgent_use_allowed",
+            on(c.urgent_use_allowed),
+            "checkbox",
+        ),
+        ("experiment", "experiment", on(c.experiment), "checkbox"),
+        (
+            "deploying_unit",
+            "deploying_unit",
+            c.deploying_unit.clone(),
+            "text",
+        ),
+    ]
+}
+
+/// `GET /ui/deployments/new`: the applicant's proposal form, with the framework's factors
+/// and preconditions beside it (what the committee will weigh, what must hold).
+pub async fn new_form(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let hashes = match &state.engine {
+        Some(engine) => {
+            let fp = engine.fingerprint();
+            vec![fp.detector_sha256.clone(), fp.recognizer_sha256.clone()]
+        }
+        None => Vec::new(),
+    };
+    let content = RevisionContent::template(hashes);
+    let framework = match state
+        .store
+        .latest_framework(&Framework::default_template().name)
+    {
+        Ok(Some(f)) => f,
+        Ok(None) => Framework::default_template(),
+        Err(e) => return problem_page(lang, Some(&p), &e.into()),
+    };
+    let fields: String = proposal_fields(&content)
+        .into_iter()
+        .map(|(name, label, value, kind)| {
+            let label = t(lang, label);
+            match kind {
+                "textarea" => format!("<label for=\"{name}\">{label}</label><textarea id=\"{name}\" name=\"{name}\" required>{}</textarea>", esc(&value)),
+                "checkbox" => format!("<p><input id=\"{name}\" name=\"{name}\" type=\"checkbox\"{}> <label for=\"{name}\" style=\"display:inline\">{label}</label></p>", if value.is_empty() { "" } else { " checked" }),
+                kind => format!("<label for=\"{name}\">{label}</label><input id=\"{name}\" name=\"{name}\" type=\"{kind}\" value=\"{}\" required>", esc(&value)),
+            }
+        })
+        .collect();
+    let factors: String = framework
+        .factors
+        .iter()
+        .map(|f| {
+            format!(
+                "<li><strong>{}</strong>: {}</li>",
+                esc(&f.title),
+                esc(&f.question)
+            )
+        })
+        .collect();
+    let preconditions: String = framework
+        .preconditions
+        .iter()
+        .map(|pc| {
+            let how = match &pc.established {
+                Establishment::Machine { check } => match check.evaluate(&content) {
+                    Ok(()) => format!("<span class=\"ok\">{}</span>", t(lang, "met_by_template")),
+                    Err(why) => format!("<span class=\"bad\">{}</span>", esc(&why)),
+                },
+                Establishment::Attested { role } => {
+                    format!("{} {}", t(lang, "attested_by"), role.as_str())
+                }
+            };
+            format!("<li>{} — <small>{how}</small></li>", esc(&pc.text))
+        })
+        .collect();
+    let body = format!(
+        "<p class=\"note\">{intro}</p><div class=\"side\"><form class=\"card\" id=\"proposal\" method=\"post\" action=\"/ui/deployments?csrf={csrf}\" style=\"flex:2\">{fields}<p><button>{submit}</button></p></form><aside style=\"flex:1\"><section><h2>{factors_h}</h2><ul>{factors}</ul></section><section><h2>{pre_h}</h2><ul>{preconditions}</ul></section></aside></div>",
+        intro = t(lang, "proposal_intro"),
+        csrf = esc(&p.csrf),
+        submit = t(lang, "propose_draft"),
+        factors_h = t(lang, "factors"),
+        pre_h = t(lang, "preconditions"),
+    );
+    page(lang, t(lang, "new_deployment"), Some(&p), &body)
+}
+
+/// The content of a proposal form; every field that does not parse is named.
+fn content_from(fields: &[(String, String)], applicant: &str) -> Result<RevisionContent> {
+    let get = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+            .trim()
+            .to_string()
+    };
+    let items = |name: &str| -> Vec<String> {
+        get(name)
+            .split([',', '\n'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let mut bad = Vec::new();
+    let mut number = |name: &str| -> u32 {
+        get(name).parse().unwrap_or_else(|_| {
+            bad.push(format!("{name}: a whole number is needed"));
+            0
+        })
+    };
+    let min_sentence = number("min_max_sentence_years");
+    let list_length = number("candidate_list_length");
+    let verifiers = number("verifiers_required");
+    let probe_days = number("probe_days");
+    let result_days = number("result_days");
+    let review_days = number("review_interval_days");
+    let score_threshold: f32 = get("score_threshold").parse().unwrap_or_else(|_| {
+        bad.push("score_threshold: a number such as 0.3 is needed".into());
+        0.0
+    });
+    let mut day = |name: &str| {
+        Timestamp::parse(&get(name)).unwrap_or_else(|_| {
+            bad.push(format!("{name}: a date (YYYY-MM-DD) is needed"));
+            Timestamp(0)
+        })
+    };
+    let (valid_from, valid_until) = (day("valid_from"), day("valid_until"));
+    if !bad.is_empty() {
+        return Err(Problem::bad_request(format!(
+            "the proposal cannot be read: {}",
+            bad.join("; ")
+        )));
+    }
+    let checked = |name: &str| !get(name).is_empty();
+    Ok(RevisionContent {
+        purpose: get("purpose"),
+        domain: Domain::CriminalInvestigation,
+        mode: Mode::Retrospective,
+        system: get("system"),
+        scope: waarborg_govern::revision::Scope {
+            reference_databases: items("reference_databases"),
+            probe_sources: items("probe_sources"),
+            offence_categories: items("offence_categories"),
+            min_max_sentence_years: min_sentence,
+            area: get("area"),
+            valid_from,
+            valid_until,
+        },
+        technology: waarborg_govern::revision::Technology {
+            model_sha256: items("model_sha256"),
+            detector_settings: get("detector_settings"),
+            score_threshold,
+            candidate_list_length: list_length,
+        },
+        oversight: waarborg_govern::revision::Oversight {
+            verifiers_required: verifiers,
+            examiners: items("examiners"),
+        },
+        retention: waarborg_govern::revision::Retention {
+            probe_days,
+            result_days,
+        },
+        reporting_duties: get("reporting_duties"),
+        dpia: waarborg_govern::revision::Dpia {
+            reference: get("dpia_reference"),
+            approved: checked("dpia_approved"),
+        },
+        algorithm_register_text: get("algorithm_register_text"),
+        review_interval_days: review_days,
+        urgent_use_allowed: checked("urgent_use_allowed"),
+        experiment: checked("experiment"),
+        corrects_defect: false,
+        applicant: applicant.to_string(),
+        deploying_unit: get("deploying_unit"),
+    })
+}
+
+/// `POST /ui/deployments` (form): register the proposal as a draft.
+pub async fn propose_form(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let lang = lang_of(&headers, &LangQuery::default());
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or(String::new(), |(_, v)| v.trim().to_string())
+    };
+    let (id, name) = (field("id"), field("name"));
+    let done = content_from(&fields, &p.account.user)
+        .and_then(|content| propose(&state.store, &state.ledger, &p.actor(), &id, &name, content));
+    match done {
+        Ok(()) => Redirect::to(&format!("/ui/deployments/{id}")).into_response(),
         Err(problem) => problem_page(lang, Some(&p), &problem),
     }
 }

@@ -189,6 +189,18 @@ pub const ROUTES: &[RouteSpec] = &[
     },
     RouteSpec {
         method: "GET",
+        path: "/ui/deployments/new",
+        access: Access::Roles(&[Applicant]),
+        summary: "Web: propose a deployment — the form, with the framework's factors and preconditions",
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/ui/deployments",
+        access: Access::Roles(&[Applicant]),
+        summary: "Web: register a proposed deployment as a draft (form)",
+    },
+    RouteSpec {
+        method: "GET",
         path: "/ui/deployments/{id}",
         access: Access::AnyRole,
         summary:
@@ -380,6 +392,8 @@ fn handler(spec: &RouteSpec) -> MethodRouter<Arc<AppState>> {
         ("GET", "/ui/cases") => get(crate::cases::view),
         ("POST", "/ui/cases") => post(crate::cases::request_form),
         ("POST", "/ui/cases/{number}/decision") => post(crate::cases::decide_form),
+        ("GET", "/ui/deployments/new") => get(crate::governance::new_form),
+        ("POST", "/ui/deployments") => post(crate::governance::propose_form),
         ("GET", "/ui/deployments/{id}") => get(crate::governance::view),
         ("POST", "/ui/deployments/{id}/decisions") => post(crate::governance::decide_form),
         ("GET", "/ui/refdb") => get(crate::reference::view),

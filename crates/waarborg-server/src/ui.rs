@@ -78,6 +78,12 @@ pub(crate) fn page(lang: Lang, title: &str, who: Option<&Principal>, body: &str)
             if crate::routes::OVERSIGHT_ROLES.contains(&p.role) {
                 links.push(format!("<a href=\"/ui/ledger\">{}</a>", t(lang, "ledger")));
             }
+            if p.role == Role::Applicant {
+                links.push(format!(
+                    "<a href=\"/ui/deployments/new\">{}</a>",
+                    t(lang, "new_deployment")
+                ));
+            }
             if matches!(p.role, Role::Requester | Role::CompetentAuthority) {
                 links.push(format!("<a href=\"/ui/cases\">{}</a>", t(lang, "cases")));
             }

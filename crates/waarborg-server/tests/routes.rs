@@ -153,6 +153,8 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
             ("POST", "/ui/cases/{number}/decision"),
             Some(vec![CompetentAuthority]),
         ),
+        (("GET", "/ui/deployments/new"), Some(vec![Applicant])),
+        (("POST", "/ui/deployments"), Some(vec![Applicant])),
         (("GET", "/ui/deployments/{id}"), Some(all.clone())),
         (
             ("POST", "/ui/deployments/{id}/decisions"),
@@ -846,5 +848,101 @@ async fn a_requester_asks_and_the_competent_authority_decides_on_the_case_page()
     assert!(
         !ledger.contains("changed my mind"),
         "a refused step leaves no entry"
+    );
+}
+
+/// The applicant proposes a deployment with the form (prefilled from the template, the
+/// framework's factors and preconditions beside it): a field that does not parse is named
+/// and nothing is registered; a good proposal is a draft with its ledger entry; the same
+/// key twice is a conflict.
+#[tokio::test]
+async fn the_applicant_proposes_a_deployment_with_the_form() {
+    use waarborg_govern::framework::Framework;
+    use waarborg_store::Store;
+
+    let state = state("proposal-form");
+    let framework = Framework::default_template();
+    state.store.import_framework(&framework).unwrap();
+    let app = app(state.clone());
+    let applicant = login(&app, Applicant).await;
+    let (status, html) = call(&app, "GET", "/ui/deployments/new", Some(&applicant), "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(&framework.factors[0].question.replace('\'', "&#39;")),
+        "factors shown"
+    );
+    // The form's own fields, as prefilled, plus a key and a name.
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for cap in html.split("<input id=\"").skip(1) {
+        let name = cap.split('"').next().unwrap().to_string();
+        let value = cap
+            .split("value=\"")
+            .nth(1)
+            .map(|v| v.split('"').next().unwrap().to_string());
+        if cap.contains("type=\"checkbox\"") {
+            if cap.split('>').next().unwrap().contains("checked") {
+                fields.push((name, "on".into()));
+            }
+        } else if let Some(v) = value {
+            fields.push((name, v.replace("&#39;", "'").replace("&amp;", "&")));
+        }
+    }
+    for cap in html.split("<textarea id=\"").skip(1) {
+        let name = cap.split('"').next().unwrap().to_string();
+        let value = cap
+            .split('>')
+            .nth(1)
+            .unwrap()
+            .split("</textarea")
+            .next()
+            .unwrap();
+        fields.push((name, value.replace("&#39;", "'").replace("&amp;", "&")));
+    }
+    let set = |fields: &mut Vec<(String, String)>, k: &str, v: &str| {
+        fields.retain(|(name, _)| name != k);
+        fields.push((k.to_string(), v.to_string()));
+    };
+    set(&mut fields, "id", "retro-west");
+    set(&mut fields, "name", "Retrospective search, unit West");
+    set(&mut fields, "offence_categories", "robbery, burglary");
+    let mut broken = fields.clone();
+    set(&mut broken, "probe_days", "a year");
+    set(&mut broken, "valid_until", "soon");
+    let (status, html) = form(&app, "/ui/deployments", &applicant, &broken).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        html.contains("probe_days") && html.contains("valid_until"),
+        "{html}"
+    );
+    assert!(state.store.deployment("retro-west").unwrap().is_none());
+    let (status, html) = form(&app, "/ui/deployments", &applicant, &fields).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    let (d, _) = state.store.deployment("retro-west").unwrap().unwrap();
+    let content = &d.revisions[0].content;
+    assert_eq!(
+        content.scope.offence_categories,
+        vec!["robbery", "burglary"]
+    );
+    assert_eq!(content.applicant, "applicant");
+    let (status, _) = form(&app, "/ui/deployments", &applicant, &fields).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (_, html) = call(
+        &app,
+        "GET",
+        "/ui/deployments/retro-west",
+        Some(&applicant),
+        "",
+    )
+    .await;
+    assert!(html.contains("<strong>draft</strong>") && html.contains("value=\"submit\""));
+    let ledger = String::from_utf8_lossy(
+        &std::fs::read(state.ledger.dir().join(waarborg_ledger::ENTRIES_FILE)).unwrap(),
+    )
+    .to_string();
+    assert_eq!(
+        ledger
+            .matches("deployment retro-west revision 1: draft")
+            .count(),
+        1
     );
 }
