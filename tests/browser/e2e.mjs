@@ -155,6 +155,21 @@ try {
     await prosecutor.context.close();
     log('the requester asks for a search; the prosecutor grants it with reasons');
   }
+  // The applicant proposes a new deployment with the form; it is registered as a draft.
+  {
+    const applicant = await session('applicant-1', 'applicant');
+    await applicant.page.goto(base + '/ui/deployments/new');
+    assert.ok((await applicant.page.content()).includes('Weighing factors'), 'the framework is beside the form');
+    await applicant.page.fill('#id', 'retro-west');
+    await applicant.page.fill('#name', 'Retrospective search, unit West');
+    await applicant.page.fill('#offence_categories', 'robbery, burglary');
+    await shot(applicant.page, '13-applicant-proposal');
+    await Promise.all([applicant.page.waitForNavigation(), applicant.page.click('#proposal button')]);
+    const draft = await applicant.page.content();
+    assert.ok(draft.includes('<strong>draft</strong>') && draft.includes('value="submit"'), 'registered as a draft');
+    await applicant.context.close();
+    log('the applicant proposes a deployment; it is a draft');
+  }
   // The chief suspends the deployment on its governance page; the next search is refused.
   const chief = await session('chief-1', 'chief_of_police');
   await chief.page.goto(base + '/register');
