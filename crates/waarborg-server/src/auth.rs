@@ -12,7 +12,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 use waarborg_govern::{Actor, Role};
-use waarborg_store::{Account, AccountStore, Session};
+use waarborg_store::{Account, AccountStore, SecondFactor, Session};
 
 use crate::problem::Problem;
 
@@ -94,11 +94,70 @@ pub fn generate_password() -> Result<String, Problem> {
     Ok(random_token()?.chars().take(24).collect())
 }
 
-/// Checks the password and starts a session in `role`; returns the token and the session.
+/// The one-time-code generator for a base32 secret (RFC 6238: SHA-1, 6 digits, 30 s, one
+/// step of clock skew either way).
+fn totp(secret_base32: &str) -> Result<totp_rs::Totp, Problem> {
+    let secret = totp_rs::Secret::try_from_base32(secret_base32)
+        .map_err(|e| Problem::internal(format!("a stored second factor is damaged: {e:?}")))?;
+    totp_rs::Builder::new()
+        .with_secret(secret)
+        .build()
+        .map_err(|e| Problem::internal(format!("a stored second factor is unusable: {e:?}")))
+}
+
+/// A fresh, unconfirmed second factor (a random 160-bit secret).
+pub fn new_second_factor() -> Result<SecondFactor, Problem> {
+    let mut secret = [0u8; 20];
+    getrandom::fill(&mut secret).map_err(|e| Problem::internal(format!("no randomness: {e}")))?;
+    Ok(SecondFactor {
+        secret_base32: totp_rs::Secret::from(secret).to_base32(),
+        confirmed: false,
+        last_step: 0,
+    })
+}
+
+/// The `otpauth://` URI an authenticator app reads (typed in, or as a QR code made
+/// elsewhere): issuer Waarborg, the user's name, the secret.
+pub fn otpauth_uri(user: &str, factor: &SecondFactor) -> String {
+    let user: String = user
+        .bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    format!(
+        "otpauth://totp/Waarborg:{user}?secret={}&issuer=Waarborg&algorithm=SHA1&digits=6&period=30",
+        factor.secret_base32
+    )
+}
+
+/// Whether `code` is the account's current code, not used before; a good code is used up.
+pub fn accept_code(
+    store: &dyn AccountStore,
+    user: &str,
+    factor: &SecondFactor,
+    code: &str,
+    now: i64,
+) -> Result<bool, Problem> {
+    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(false);
+    }
+    let Some(step) = totp(&factor.secret_base32)?.check(&code, now.max(0) as u64) else {
+        return Ok(false);
+    };
+    // The step is stored one higher, so that step 0 counts as used too.
+    Ok(store.use_second_factor_step(user, step + 1)?)
+}
+
+/// Checks the password (and, where the account has a second factor, the one-time `code`)
+/// and starts a session in `role`; returns the token and the session.
 pub fn login(
     store: &dyn AccountStore,
     user: &str,
     password: &str,
+    code: Option<&str>,
     role: Role,
     now: i64,
 ) -> Result<(String, Session), Problem> {
@@ -106,7 +165,7 @@ pub fn login(
         Problem::new(
             axum::http::StatusCode::UNAUTHORIZED,
             "login_failed",
-            "wrong user name or password",
+            "wrong user name, password or one-time code",
         )
     };
     let Some((mut account, version)) = store.account(user)? else {
@@ -121,7 +180,15 @@ pub fn login(
         )));
     }
     let hash = store.password_hash(user)?.unwrap_or_default();
-    if account.disabled || !verify_password(password, &hash) {
+    let password_ok = !account.disabled && verify_password(password, &hash);
+    // The code is checked (and used up) only after the password passed.
+    let second_ok = password_ok
+        && match (store.second_factor(user)?.filter(|f| f.confirmed), code) {
+            (None, _) => true,
+            (Some(f), Some(code)) => accept_code(store, user, &f, code, now)?,
+            (Some(_), None) => false,
+        };
+    if !second_ok {
         account.failed_logins += 1;
         if account.failed_logins >= FREE_ATTEMPTS {
             let exponent = (account.failed_logins - FREE_ATTEMPTS).min(4);

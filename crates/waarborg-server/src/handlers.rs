@@ -96,6 +96,9 @@ pub struct LoginBody {
     user: String,
     password: String,
     role: String,
+    /// The one-time code, for accounts with a second factor.
+    #[serde(default)]
+    code: Option<String>,
 }
 
 pub async fn login(
@@ -105,7 +108,14 @@ pub async fn login(
     let b = body(json)?;
     let role = Role::parse(&b.role)
         .ok_or_else(|| Problem::bad_request(format!("unknown role {:?}", b.role)))?;
-    let (token, session) = auth::login(&state.store, &b.user, &b.password, role, state.now())?;
+    let (token, session) = auth::login(
+        &state.store,
+        &b.user,
+        &b.password,
+        b.code.as_deref(),
+        role,
+        state.now(),
+    )?;
     let cookie = auth::cookie(&token, state.secure_cookies);
     Ok((
         [(header::SET_COOKIE, cookie)],

@@ -237,6 +237,15 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("urgent_use_allowed", "Urgent use allowed (search before the authority's decision, 48 hours)", "Spoedeisend gebruik toegestaan (zoeken vóór de beslissing van het bevoegd gezag, 48 uur)"),
     ("experiment", "An experiment (both portfolio holders approve)", "Een experiment (beide portefeuillehouders keuren goed)"),
     ("deploying_unit", "Deploying unit", "Inzettende eenheid"),
+    ("account", "Your account", "Uw account"),
+    ("one_time_code", "One-time code (if your account has a second factor)", "Eenmalige code (als uw account een tweede factor heeft)"),
+    ("second_factor", "Second factor (one-time codes)", "Tweede factor (eenmalige codes)"),
+    ("second_factor_off", "Your account has no second factor. With one, every login also needs the six-digit code from an authenticator app.", "Uw account heeft geen tweede factor. Daarmee vraagt elke login ook de zescijferige code uit een authenticator-app."),
+    ("second_factor_start", "Set up a second factor", "Een tweede factor instellen"),
+    ("second_factor_pending", "Enter this secret in your authenticator app (or the otpauth address below), then confirm with the code it shows. Until you confirm, logins need no code.", "Voer dit geheim in uw authenticator-app in (of het otpauth-adres hieronder) en bevestig met de code die de app toont. Tot de bevestiging vraagt inloggen geen code."),
+    ("second_factor_confirm", "Confirm", "Bevestigen"),
+    ("second_factor_on", "A second factor is on: every login needs a one-time code.", "Een tweede factor staat aan: elke login vraagt een eenmalige code."),
+    ("second_factor_remove", "Remove the second factor", "De tweede factor verwijderen"),
 ];
 
 /// The string `key` in `lang`; the key itself if it is missing (a test forbids that).

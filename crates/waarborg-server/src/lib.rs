@@ -11,6 +11,7 @@
 //! (no self-verification, conflicts, the gate) live in `waarborg-govern` and are never
 //! re-implemented in a handler.
 
+pub mod account;
 pub mod auth;
 pub mod cases;
 pub mod governance;

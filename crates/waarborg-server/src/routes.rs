@@ -171,6 +171,18 @@ pub const ROUTES: &[RouteSpec] = &[
     },
     RouteSpec {
         method: "GET",
+        path: "/ui/account",
+        access: Access::AnyRole,
+        summary: "Web: your account — the optional second factor",
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/ui/account/second-factor",
+        access: Access::AnyRole,
+        summary: "Web: set up, confirm or remove your second factor (form)",
+    },
+    RouteSpec {
+        method: "GET",
         path: "/ui/cases",
         access: Access::Roles(&[Requester, CompetentAuthority]),
         summary: "Web: case authorisations — a requester's own with their outcomes; all for the competent authority",
@@ -389,6 +401,8 @@ fn handler(spec: &RouteSpec) -> MethodRouter<Arc<AppState>> {
         ("POST", "/ui/searches/{id}/proposal") => post(crate::ui::proposal),
         ("POST", "/ui/searches/{id}/verify") => post(crate::ui::verify),
         ("GET", "/ui/ledger") => get(crate::ui::ledger),
+        ("GET", "/ui/account") => get(crate::account::view),
+        ("POST", "/ui/account/second-factor") => post(crate::account::second_factor),
         ("GET", "/ui/cases") => get(crate::cases::view),
         ("POST", "/ui/cases") => post(crate::cases::request_form),
         ("POST", "/ui/cases/{number}/decision") => post(crate::cases::decide_form),

@@ -94,6 +94,10 @@ pub(crate) fn page(lang: Lang, title: &str, who: Option<&Principal>, body: &str)
                 ));
             }
             links.push(format!("<a href=\"/register\">{}</a>", t(lang, "register")));
+            links.push(format!(
+                "<a href=\"/ui/account\">{}</a>",
+                t(lang, "account")
+            ));
             format!(
                 "<nav aria-label=\"main\">{}</nav><form class=\"who\" method=\"post\" action=\"/logout?csrf={}\">{} <strong>{}</strong> ({}) <button>{}</button></form>",
                 links.join(" · "),
@@ -164,10 +168,11 @@ pub async fn home(
             .map(|r| format!("<option value=\"{0}\">{0}</option>", r.as_str()))
             .collect();
         let body = format!(
-            "<form class=\"card\" method=\"post\" action=\"/login\"><label for=\"user\">{}</label><input id=\"user\" name=\"user\" autocomplete=\"username\" required><label for=\"password\">{}</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required><label for=\"role\">{}</label><select id=\"role\" name=\"role\">{roles}</select><p><button>{}</button></p></form>",
+            "<form class=\"card\" method=\"post\" action=\"/login\"><label for=\"user\">{}</label><input id=\"user\" name=\"user\" autocomplete=\"username\" required><label for=\"password\">{}</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required><label for=\"role\">{}</label><select id=\"role\" name=\"role\">{roles}</select><label for=\"code\">{}</label><input id=\"code\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" pattern=\"[0-9 ]*\"><p><button>{}</button></p></form>",
             t(lang, "user"),
             t(lang, "password"),
             t(lang, "role"),
+            t(lang, "one_time_code"),
             t(lang, "login")
         );
         return page(lang, t(lang, "login"), None, &body);
@@ -187,6 +192,8 @@ pub struct LoginForm {
     user: String,
     password: String,
     role: String,
+    #[serde(default)]
+    code: Option<String>,
 }
 
 /// `POST /login` (form).
@@ -203,7 +210,8 @@ pub async fn login(
             &Problem::bad_request(format!("unknown role {:?}", f.role)),
         );
     };
-    match auth::login(&state.store, &f.user, &f.password, role, state.now()) {
+    let code = f.code.as_deref().filter(|c| !c.trim().is_empty());
+    match auth::login(&state.store, &f.user, &f.password, code, role, state.now()) {
         Ok((token, _)) => (
             [(
                 header::SET_COOKIE,

@@ -144,6 +144,8 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
                 Administrator,
             ]),
         ),
+        (("GET", "/ui/account"), Some(all.clone())),
+        (("POST", "/ui/account/second-factor"), Some(all.clone())),
         (
             ("GET", "/ui/cases"),
             Some(vec![Requester, CompetentAuthority]),
@@ -945,4 +947,117 @@ async fn the_applicant_proposes_a_deployment_with_the_form() {
             .count(),
         1
     );
+}
+
+/// The optional second factor: set up (secret shown), confirmed with a first code; from
+/// then on a login needs the password and a current code, each code is accepted once, and
+/// the factor is removed only with a current code. Both changes are in the ledger.
+#[tokio::test]
+async fn a_second_factor_is_set_up_confirmed_required_and_not_replayable() {
+    let state = state("second-factor");
+    let app = app(state.clone());
+    let code_at = |secret: &str, t: i64| {
+        totp_rs::Builder::new()
+            .with_secret(totp_rs::Secret::try_from_base32(secret).unwrap())
+            .build()
+            .unwrap()
+            .generate(t as u64)
+            .to_string()
+    };
+    let login_with = |code: Option<String>| {
+        let app = app.clone();
+        async move {
+            let body = match code {
+                Some(c) => format!(
+                    r#"{{"user":"auditor","password":"{PASSWORD}","role":"auditor","code":"{c}"}}"#
+                ),
+                None => format!(r#"{{"user":"auditor","password":"{PASSWORD}","role":"auditor"}}"#),
+            };
+            call(&app, "POST", "/api/login", None, &body).await.0
+        }
+    };
+    let session = login(&app, Auditor).await;
+    let start = vec![("action".to_string(), "start".to_string())];
+    let (status, _) = form(&app, "/ui/account/second-factor", &session, &start).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html) = call(&app, "GET", "/ui/account", Some(&session), "").await;
+    let secret = html
+        .split("<code id=\"secret\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap()
+        .to_string();
+    assert!(html.contains("otpauth://totp/Waarborg:auditor?secret="));
+    // Not yet confirmed: logins need no code.
+    assert_eq!(login_with(None).await, StatusCode::OK);
+    let confirm = |code: String| {
+        vec![
+            ("action".to_string(), "confirm".to_string()),
+            ("code".to_string(), code),
+        ]
+    };
+    let (status, _) = form(
+        &app,
+        "/ui/account/second-factor",
+        &session,
+        &confirm("000000".into()),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "a wrong first code confirms nothing"
+    );
+    // The test clock stands still: step the codes through the skew window (previous,
+    // current, next) so each is a fresh step.
+    let now = clock();
+    let (status, html) = form(
+        &app,
+        "/ui/account/second-factor",
+        &session,
+        &confirm(code_at(&secret, now - 30)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    assert_eq!(
+        login_with(None).await,
+        StatusCode::UNAUTHORIZED,
+        "a code is needed now"
+    );
+    assert_eq!(
+        login_with(Some("123456".into())).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        login_with(Some(code_at(&secret, now))).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        login_with(Some(code_at(&secret, now))).await,
+        StatusCode::UNAUTHORIZED,
+        "a code is accepted once"
+    );
+    let remove = vec![
+        ("action".to_string(), "remove".to_string()),
+        ("code".to_string(), code_at(&secret, now)),
+    ];
+    let (status, _) = form(&app, "/ui/account/second-factor", &session, &remove).await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "a used code removes nothing"
+    );
+    let remove = vec![
+        ("action".to_string(), "remove".to_string()),
+        ("code".to_string(), code_at(&secret, now + 30)),
+    ];
+    let (status, _) = form(&app, "/ui/account/second-factor", &session, &remove).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(login_with(None).await, StatusCode::OK);
+    let ledger = String::from_utf8_lossy(
+        &std::fs::read(state.ledger.dir().join(waarborg_ledger::ENTRIES_FILE)).unwrap(),
+    )
+    .to_string();
+    assert!(ledger.contains("enable_second_factor") && ledger.contains("remove_second_factor"));
+    assert!(!ledger.contains(&secret), "the secret is never logged");
 }

@@ -29,7 +29,7 @@ use std::sync::{Mutex, PoisonError};
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use waarborg_govern::case::CaseAuthorisation;
 use waarborg_govern::framework::Framework;
 use waarborg_govern::revision::Deployment;
@@ -184,8 +184,26 @@ pub struct Session {
     pub expires: i64,
 }
 
+/// An account's time-based one-time-password secret (RFC 6238).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecondFactor {
+    /// The shared secret, base32.
+    pub secret_base32: String,
+    /// Confirmed with a first code: from then on every login needs a code.
+    pub confirmed: bool,
+    /// The last time step whose code was accepted (a code is accepted once).
+    pub last_step: u64,
+}
+
 /// Accounts and sessions.
 pub trait AccountStore: Send + Sync {
+    /// The account's second factor, if one is set up.
+    fn second_factor(&self, user: &str) -> Result<Option<SecondFactor>>;
+    /// Sets up (or, with `None`, removes) the account's second factor.
+    fn set_second_factor(&self, user: &str, factor: Option<&SecondFactor>) -> Result<()>;
+    /// Records that the code of time step `step` was used; `false` if that step (or a later
+    /// one) was already used — a replayed code.
+    fn use_second_factor_step(&self, user: &str, step: u64) -> Result<bool>;
     /// Creates an account with a password hash (PHC string).
     fn create_account(&self, account: &Account, password_hash: &str) -> Result<()>;
     /// An account and its version.
@@ -327,6 +345,9 @@ const MIGRATIONS: &[&str] = &[
         name TEXT PRIMARY KEY,
         value INTEGER NOT NULL
     );",
+    // 5: an optional second factor (TOTP) per account, kept apart from the account's body,
+    // which is shown to administrators.
+    "ALTER TABLE accounts ADD COLUMN second_factor TEXT;",
 ];
 
 /// The schema version this Waarborg writes (the number of migrations).
@@ -637,6 +658,51 @@ impl AccountStore for SqliteStore {
             )
             .optional()
             .map_err(db("reading a password hash"))
+    }
+
+    fn second_factor(&self, user: &str) -> Result<Option<SecondFactor>> {
+        let text: Option<Option<String>> = self
+            .conn()
+            .query_row(
+                "SELECT second_factor FROM accounts WHERE user = ?1",
+                [user],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db("reading a second factor"))?;
+        text.flatten().map(|t| decode(user, &t)).transpose()
+    }
+
+    fn set_second_factor(&self, user: &str, factor: Option<&SecondFactor>) -> Result<()> {
+        let changed = self
+            .conn()
+            .execute(
+                "UPDATE accounts SET second_factor = ?2 WHERE user = ?1",
+                params![user, factor.map(encode)],
+            )
+            .map_err(db("setting a second factor"))?;
+        if changed == 0 {
+            return Err(StoreError::Conflict {
+                what: format!("account {user}"),
+                expected: 1,
+                found: 0,
+            });
+        }
+        Ok(())
+    }
+
+    fn use_second_factor_step(&self, user: &str, step: u64) -> Result<bool> {
+        // One statement: two logins racing with the same code cannot both pass.
+        let changed = self
+            .conn()
+            .execute(
+                "UPDATE accounts SET second_factor = json_set(second_factor, '$.last_step', ?2)
+                 WHERE user = ?1 AND second_factor IS NOT NULL
+                   AND json_extract(second_factor, '$.last_step') < ?2",
+                params![user, step as i64],
+            )
+            .map_err(db("using a second factor"))?;
+        Ok(changed == 1)
     }
 
     fn save_account(&self, account: &Account, expected: u64) -> Result<u64> {

@@ -1,0 +1,143 @@
+//! One's own account: the optional second factor (a time-based one-time code, RFC 6238).
+//! Set up in two steps — a secret is shown once, then confirmed with a first code — so a
+//! mistyped secret never locks anyone out; removed only with a current code. Both changes
+//! are in the ledger.
+
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use serde::Deserialize;
+use waarborg_store::AccountStore;
+
+use crate::auth::{self, Principal};
+use crate::i18n::t;
+use crate::problem::Problem;
+use crate::ui::{esc, lang_of, page, problem_page, LangQuery};
+use crate::AppState;
+
+type Result<T> = std::result::Result<T, Problem>;
+
+/// `GET /ui/account`.
+pub async fn view(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let factor = match state.store.second_factor(&p.account.user) {
+        Ok(f) => f,
+        Err(e) => return problem_page(lang, Some(&p), &e.into()),
+    };
+    let action = format!("/ui/account/second-factor?csrf={}", esc(&p.csrf));
+    let code_field = format!(
+        "<label for=\"code\">{}</label><input id=\"code\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" required>",
+        t(lang, "one_time_code")
+    );
+    let section = match factor {
+        Some(f) if f.confirmed => format!(
+            "<p class=\"ok\">{}</p><form class=\"card\" method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"action\" value=\"remove\">{code_field}<p><button>{}</button></p></form>",
+            t(lang, "second_factor_on"),
+            t(lang, "second_factor_remove")
+        ),
+        Some(f) => format!(
+            "<p>{}</p><p><code id=\"secret\">{}</code></p><p><code id=\"otpauth\">{}</code></p><form class=\"card\" method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"action\" value=\"confirm\">{code_field}<p><button>{}</button></p></form>",
+            t(lang, "second_factor_pending"),
+            esc(&f.secret_base32),
+            esc(&auth::otpauth_uri(&p.account.user, &f)),
+            t(lang, "second_factor_confirm")
+        ),
+        None => format!(
+            "<p>{}</p><form method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"action\" value=\"start\"><button>{}</button></form>",
+            t(lang, "second_factor_off"),
+            t(lang, "second_factor_start")
+        ),
+    };
+    let body = format!(
+        "<section><h2>{}</h2>{section}</section>",
+        t(lang, "second_factor")
+    );
+    page(lang, t(lang, "account"), Some(&p), &body)
+}
+
+/// What the second-factor form sends.
+#[derive(Debug, Deserialize)]
+pub struct SecondFactorForm {
+    /// `start`, `confirm` or `remove`.
+    action: String,
+    #[serde(default)]
+    code: String,
+}
+
+fn log(state: &AppState, p: &Principal, action: &str) -> Result<()> {
+    state
+        .ledger
+        .append(waarborg_ledger::Event::GovernanceDecision(
+            waarborg_ledger::GovernanceDecision {
+                actor: p.account.user.clone(),
+                role: p.role.as_str().into(),
+                action: action.into(),
+                subject: format!("account:{}", p.account.user),
+                reason: String::new(),
+                framework_version: None,
+            },
+        ))
+        .map(|_| ())
+        .map_err(|e| Problem::internal(e.to_string()))
+}
+
+fn change(state: &AppState, p: &Principal, f: &SecondFactorForm) -> Result<()> {
+    let user = p.account.user.as_str();
+    let now = state.now();
+    let current = state.store.second_factor(user)?;
+    let wrong = || Problem::bad_request("that code is not the current one (or was used already)");
+    match (f.action.as_str(), current) {
+        ("start", Some(c)) if c.confirmed => Err(Problem::conflict(
+            "a second factor is on already; remove it first",
+        )),
+        ("start", _) => Ok(state
+            .store
+            .set_second_factor(user, Some(&auth::new_second_factor()?))?),
+        ("confirm", Some(c)) if !c.confirmed => {
+            if !auth::accept_code(&state.store, user, &c, &f.code, now)? {
+                return Err(wrong());
+            }
+            log(state, p, "enable_second_factor")?;
+            let used = state.store.second_factor(user)?.unwrap_or(c);
+            Ok(state.store.set_second_factor(
+                user,
+                Some(&waarborg_store::SecondFactor {
+                    confirmed: true,
+                    ..used
+                }),
+            )?)
+        }
+        ("remove", Some(c)) if c.confirmed => {
+            if !auth::accept_code(&state.store, user, &c, &f.code, now)? {
+                return Err(wrong());
+            }
+            log(state, p, "remove_second_factor")?;
+            Ok(state.store.set_second_factor(user, None)?)
+        }
+        (action, _) => Err(Problem::bad_request(format!(
+            "{action:?} does not apply to the second factor as it stands"
+        ))),
+    }
+}
+
+/// `POST /ui/account/second-factor` (form).
+pub async fn second_factor(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Form(f): Form<SecondFactorForm>,
+) -> Response {
+    let lang = lang_of(&headers, &LangQuery::default());
+    match change(&state, &p, &f) {
+        Ok(()) => Redirect::to("/ui/account").into_response(),
+        Err(problem) => problem_page(lang, Some(&p), &problem),
+    }
+}
