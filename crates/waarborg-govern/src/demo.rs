@@ -50,33 +50,18 @@ fn actor(user: &str) -> Actor {
 /// A retrospective search deployment like CATCH's, pinned to `model_sha256`, valid for a
 /// year from `from`.
 pub fn catch_like_content(model_sha256: Vec<String>, from: Timestamp) -> RevisionContent {
+    let template = RevisionContent::template(model_sha256);
     RevisionContent {
         purpose: "Identify suspects of offences with a maximum sentence of four years or more from recorded images".into(),
-        domain: Domain::CriminalInvestigation,
-        mode: Mode::Retrospective,
-        system: "waarborg".into(),
         scope: Scope {
-            reference_databases: vec!["criminal".into()],
-            probe_sources: vec!["crime_scene_cctv".into(), "seized_material".into(), "bystander_photo".into()],
-            offence_categories: vec![],
-            min_max_sentence_years: 4,
-            area: "national".into(),
             valid_from: from,
             valid_until: from.plus(366 * Timestamp::DAY),
+            ..template.scope
         },
         technology: Technology {
-            model_sha256,
-            detector_settings: "scrfd_500m_bnkps det_size=640x640 score>=0.5 nms=0.4".into(),
             score_threshold: 0.2,
             candidate_list_length: 20,
-        },
-        oversight: Oversight {
-            verifiers_required: 2,
-            examiners: vec!["examiner-1".into()],
-        },
-        retention: Retention {
-            probe_days: 365,
-            result_days: 3650,
+            ..template.technology
         },
         reporting_duties: "Half-yearly to the review committee; yearly to the supervisory authorities".into(),
         dpia: Dpia {
@@ -84,12 +69,7 @@ pub fn catch_like_content(model_sha256: Vec<String>, from: Timestamp) -> Revisio
             approved: true,
         },
         algorithm_register_text: "Retrospectieve gezichtsherkenning op opgenomen beelden bij misdrijven met een strafmaximum van vier jaar of meer (demo).".into(),
-        review_interval_days: 90,
-        urgent_use_allowed: true,
-        experiment: false,
-        corrects_defect: false,
-        applicant: "applicant-1".into(),
-        deploying_unit: "biometrics-centre".into(),
+        ..template
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::{Extension, Form};
 use serde::Deserialize;
 use waarborg_store::AccountStore;
@@ -15,7 +15,7 @@ use waarborg_store::AccountStore;
 use crate::auth::{self, Principal};
 use crate::i18n::t;
 use crate::problem::Problem;
-use crate::ui::{esc, lang_of, page, problem_page, LangQuery};
+use crate::ui::{esc, form_answer, lang_of, page, problem_page, LangQuery};
 use crate::AppState;
 
 type Result<T> = std::result::Result<T, Problem>;
@@ -135,9 +135,5 @@ pub async fn second_factor(
     headers: HeaderMap,
     Form(f): Form<SecondFactorForm>,
 ) -> Response {
-    let lang = lang_of(&headers, &LangQuery::default());
-    match change(&state, &p, &f) {
-        Ok(()) => Redirect::to("/ui/account").into_response(),
-        Err(problem) => problem_page(lang, Some(&p), &problem),
-    }
+    form_answer(&headers, &p, change(&state, &p, &f), "/ui/account")
 }

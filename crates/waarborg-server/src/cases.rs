@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::{Extension, Form};
 use serde::Deserialize;
 use waarborg_govern::case::{AuthorityKind, CaseAuthorisation, CaseStatus};
@@ -19,7 +19,7 @@ use waarborg_store::Store;
 use crate::auth::Principal;
 use crate::i18n::{t, Lang};
 use crate::problem::Problem;
-use crate::ui::{esc, lang_of, outcome_text, page, problem_page, LangQuery};
+use crate::ui::{esc, form_answer, lang_of, outcome_text, page, problem_page, LangQuery};
 use crate::AppState;
 
 type Result<T> = std::result::Result<T, Problem>;
@@ -268,11 +268,7 @@ pub async fn request_form(
     headers: HeaderMap,
     Form(r): Form<CaseRequest>,
 ) -> Response {
-    let lang = lang_of(&headers, &LangQuery::default());
-    match request(&state, &p, &r) {
-        Ok(()) => Redirect::to("/ui/cases").into_response(),
-        Err(problem) => problem_page(lang, Some(&p), &problem),
-    }
+    form_answer(&headers, &p, request(&state, &p, &r), "/ui/cases")
 }
 
 /// `POST /ui/cases/{number}/decision` (form): the competent authority's decision.
@@ -283,9 +279,5 @@ pub async fn decide_form(
     Path(number): Path<String>,
     Form(d): Form<CaseDecision>,
 ) -> Response {
-    let lang = lang_of(&headers, &LangQuery::default());
-    match decide(&state, &p, &number, &d) {
-        Ok(()) => Redirect::to("/ui/cases").into_response(),
-        Err(problem) => problem_page(lang, Some(&p), &problem),
-    }
+    form_answer(&headers, &p, decide(&state, &p, &number, &d), "/ui/cases")
 }

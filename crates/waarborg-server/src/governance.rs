@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::{Extension, Form};
 use waarborg_govern::framework::{Establishment, Framework};
 use waarborg_govern::revision::{
@@ -22,7 +22,7 @@ use waarborg_store::Store;
 use crate::auth::Principal;
 use crate::i18n::{t, Lang};
 use crate::problem::Problem;
-use crate::ui::{esc, lang_of, page, problem_page, LangQuery};
+use crate::ui::{esc, form_answer, lang_of, page, problem_page, LangQuery};
 use crate::AppState;
 
 type Result<T> = std::result::Result<T, Problem>;
@@ -453,10 +453,8 @@ pub async fn decide_form(
     let version = field("version").and_then(|v| v.parse().ok());
     let revision = field("revision").and_then(|v| v.parse().ok());
     let reason = field("reason").unwrap_or_default();
-    match decide(&state, &p, &id, version, revision, command, reason) {
-        Ok(_) => Redirect::to(&format!("/ui/deployments/{id}#history")).into_response(),
-        Err(problem) => problem_page(lang, Some(&p), &problem),
-    }
+    let done = decide(&state, &p, &id, version, revision, command, reason).map(|_| ());
+    form_answer(&headers, &p, done, &format!("/ui/deployments/{id}#history"))
 }
 
 fn list(items: &[String]) -> String {
@@ -467,137 +465,69 @@ fn date(t: Timestamp) -> String {
     t.to_string().chars().take(10).collect()
 }
 
-/// The proposal form's fields: (name, label key, value, kind).
-fn proposal_fields(c: &RevisionContent) -> Vec<(&'static str, &'static str, String, &'static str)> {
+/// One field of the proposal form: its name (also its label's key), value and input type.
+type ProposalField = (&'static str, String, &'static str);
+
+/// The proposal form's fields, filled from `c`.
+fn proposal_fields(c: &RevisionContent) -> Vec<ProposalField> {
     let on = |b: bool| if b { "on".to_string() } else { String::new() };
+    let (scope, tech) = (&c.scope, &c.technology);
     vec![
-        ("id", "deployment_id", String::new(), "text"),
-        ("name", "deployment_name", String::new(), "text"),
-        ("purpose", "purpose", c.purpose.clone(), "textarea"),
-        ("system", "system", c.system.clone(), "text"),
+        ("id", String::new(), "text"),
+        ("name", String::new(), "text"),
+        ("purpose", c.purpose.clone(), "textarea"),
+        ("system", c.system.clone(), "text"),
         (
             "reference_databases",
-            "reference_database",
-            list(&c.scope.reference_databases),
+            list(&scope.reference_databases),
             "text",
         ),
-        (
-            "probe_sources",
-            "probe_sources",
-            list(&c.scope.probe_sources),
-            "text",
-        ),
+        ("probe_sources", list(&scope.probe_sources), "text"),
         (
             "offence_categories",
-            "offence_categories",
-            list(&c.scope.offence_categories),
+            list(&scope.offence_categories),
             "text",
         ),
         (
             "min_max_sentence_years",
-            "min_max_sentence",
-            c.scope.min_max_sentence_years.to_string(),
+            scope.min_max_sentence_years.to_string(),
             "number",
         ),
-        ("area", "area", c.scope.area.clone(), "text"),
-        ("valid_from", "valid_from", date(c.scope.valid_from), "date"),
-        (
-            "valid_until",
-            "valid_until",
-            date(c.scope.valid_until),
-            "date",
-        ),
-        (
-            "model_sha256",
-            "model_sha256",
-            list(&c.technology.model_sha256),
-            "textarea",
-        ),
-        (
-            "detector_settings",
-            "detector_settings",
-            c.technology.detector_settings.clone(),
-            "text",
-        ),
-        (
-            "score_threshold",
-            "score_threshold",
-            c.technology.score_threshold.to_string(),
-            "text",
-        ),
+        ("area", scope.area.clone(), "text"),
+        ("valid_from", date(scope.valid_from), "date"),
+        ("valid_until", date(scope.valid_until), "date"),
+        ("model_sha256", list(&tech.model_sha256), "textarea"),
+        ("detector_settings", tech.detector_settings.clone(), "text"),
+        ("score_threshold", tech.score_threshold.to_string(), "text"),
         (
             "candidate_list_length",
-            "candidate_list_length",
-            c.technology.candidate_list_length.to_string(),
+            tech.candidate_list_length.to_string(),
             "number",
         ),
         (
-            "verifiers_required",
             "verifiers_required",
             c.oversight.verifiers_required.to_string(),
             "number",
         ),
+        ("examiners", list(&c.oversight.examiners), "text"),
+        ("probe_days", c.retention.probe_days.to_string(), "number"),
+        ("result_days", c.retention.result_days.to_string(), "number"),
+        ("reporting_duties", c.reporting_duties.clone(), "textarea"),
+        ("dpia_reference", c.dpia.reference.clone(), "text"),
+        ("dpia_approved", on(c.dpia.approved), "checkbox"),
         (
-            "examiners",
-            "examiners",
-            list(&c.oversight.examiners),
-            "text",
-        ),
-        (
-            "probe_days",
-            "probe_days",
-            c.retention.probe_days.to_string(),
-            "number",
-        ),
-        (
-            "result_days",
-            "result_days",
-            c.retention.result_days.to_string(),
-            "number",
-        ),
-        (
-            "reporting_duties",
-            "reporting_duties",
-            c.reporting_duties.clone(),
-            "textarea",
-        ),
-        (
-            "dpia_reference",
-            "dpia_reference",
-            c.dpia.reference.clone(),
-            "text",
-        ),
-        (
-            "dpia_approved",
-            "dpia_approved",
-            on(c.dpia.approved),
-            "checkbox",
-        ),
-        (
-            "algorithm_register_text",
             "algorithm_register_text",
             c.algorithm_register_text.clone(),
             "textarea",
         ),
         (
             "review_interval_days",
-            "review_interval_days",
             c.review_interval_days.to_string(),
             "number",
         ),
-        (
-            "urgent_use_allowed",
-            "urgent_use_allowed",
-            on(c.urgent_use_allowed),
-            "checkbox",
-        ),
-        ("experiment", "experiment", on(c.experiment), "checkbox"),
-        (
-            "deploying_unit",
-            "deploying_unit",
-            c.deploying_unit.clone(),
-            "text",
-        ),
+        ("urgent_use_allowed", on(c.urgent_use_allowed), "checkbox"),
+        ("experiment", on(c.experiment), "checkbox"),
+        ("deploying_unit", c.deploying_unit.clone(), "text"),
     ]
 }
 
@@ -628,8 +558,8 @@ pub async fn new_form(
     };
     let fields: String = proposal_fields(&content)
         .into_iter()
-        .map(|(name, label, value, kind)| {
-            let label = t(lang, label);
+        .map(|(name, value, kind)| {
+            let label = t(lang, &format!("field_{name}"));
             match kind {
                 "textarea" => format!("<label for=\"{name}\">{label}</label><textarea id=\"{name}\" name=\"{name}\" required>{}</textarea>", esc(&value)),
                 "checkbox" => format!("<p><input id=\"{name}\" name=\"{name}\" type=\"checkbox\"{}> <label for=\"{name}\" style=\"display:inline\">{label}</label></p>", if value.is_empty() { "" } else { " checked" }),
@@ -774,7 +704,6 @@ pub async fn propose_form(
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let lang = lang_of(&headers, &LangQuery::default());
     let field = |name: &str| {
         fields
             .iter()
@@ -784,8 +713,5 @@ pub async fn propose_form(
     let (id, name) = (field("id"), field("name"));
     let done = content_from(&fields, &p.account.user)
         .and_then(|content| propose(&state.store, &state.ledger, &p.actor(), &id, &name, content));
-    match done {
-        Ok(()) => Redirect::to(&format!("/ui/deployments/{id}")).into_response(),
-        Err(problem) => problem_page(lang, Some(&p), &problem),
-    }
+    form_answer(&headers, &p, done, &format!("/ui/deployments/{id}"))
 }

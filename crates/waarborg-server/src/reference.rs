@@ -10,7 +10,7 @@ use std::sync::Arc;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::{Extension, Form, Json};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -22,7 +22,7 @@ use waarborg_store::{ImportSummary, ReferenceRecord, ReferenceStore};
 use crate::auth::Principal;
 use crate::i18n::t;
 use crate::problem::Problem;
-use crate::ui::{esc, lang_of, page, problem_page, LangQuery};
+use crate::ui::{esc, form_answer, lang_of, page, problem_page, LangQuery};
 use crate::AppState;
 
 type Result<T> = std::result::Result<T, Problem>;
@@ -172,11 +172,12 @@ pub async fn clear_flag_form(
     Path(id): Path<String>,
     Form(f): Form<ClearFlag>,
 ) -> Response {
-    let lang = lang_of(&headers, &LangQuery::default());
-    match clear(&state, &p, &id, &f.reason) {
-        Ok(()) => Redirect::to("/ui/refdb#flags").into_response(),
-        Err(problem) => problem_page(lang, Some(&p), &problem),
-    }
+    form_answer(
+        &headers,
+        &p,
+        clear(&state, &p, &id, &f.reason),
+        "/ui/refdb#flags",
+    )
 }
 
 /// A table; with no rows, one row that says `empty`.

@@ -143,6 +143,20 @@ pub(crate) fn problem_page(lang: Lang, who: Option<&Principal>, p: &Problem) -> 
     r
 }
 
+/// The answer to a web form: on success, on to `to`; otherwise the problem, as a page in
+/// the requester's language.
+pub(crate) fn form_answer(
+    headers: &HeaderMap,
+    p: &Principal,
+    done: Result<(), Problem>,
+    to: &str,
+) -> Response {
+    match done {
+        Ok(()) => Redirect::to(to).into_response(),
+        Err(problem) => problem_page(lang_of(headers, &LangQuery::default()), Some(p), &problem),
+    }
+}
+
 /// The principal of the request's session, if any (for pages that anyone may see).
 fn optional_principal(state: &AppState, headers: &HeaderMap) -> Option<Principal> {
     let token = headers
