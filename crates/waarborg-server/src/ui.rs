@@ -277,8 +277,15 @@ pub async fn register(
             } else {
                 esc(&d.name)
             };
+            let review = match r.review_due() {
+                Some(due) if now > due => {
+                    format!("{due} <span class=\"bad\">{}</span>", t(lang, "overdue"))
+                }
+                Some(due) => due.to_string(),
+                None => "—".to_string(),
+            };
             Some(format!(
-                "<tr><td>{}<br><small>{}</small></td><td>{}</td><td>{:?}</td><td>{}</td><td>{} – {}</td><td>{}</td></tr>",
+                "<tr><td>{}<br><small>{}</small></td><td>{}</td><td>{:?}</td><td>{}</td><td>{} – {}</td><td>{review}</td><td>{}</td></tr>",
                 name,
                 esc(&d.id),
                 esc(&r.content.system),
@@ -291,14 +298,15 @@ pub async fn register(
         })
         .collect();
     let body = format!(
-        "<p>{}</p><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">Mode</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{}</tbody></table>",
+        "<p>{}</p><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">Mode</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{}</tbody></table>",
         t(lang, "register_public_intro"),
         t(lang, "deployment"),
         t(lang, "system"),
         t(lang, "state"),
         t(lang, "valid"),
+        t(lang, "review_due"),
         t(lang, "purpose"),
-        if rows.is_empty() { format!("<tr><td colspan=\"6\">{}</td></tr>", t(lang, "nothing")) } else { rows }
+        if rows.is_empty() { format!("<tr><td colspan=\"7\">{}</td></tr>", t(lang, "nothing")) } else { rows }
     );
     page(lang, t(lang, "register"), who.as_ref(), &body)
 }
