@@ -11,6 +11,7 @@ mod demo_org;
 mod face;
 mod govern;
 mod refdb;
+mod report;
 mod serve;
 
 use std::process::ExitCode;
@@ -73,6 +74,11 @@ enum Command {
         #[command(subcommand)]
         command: refdb::RetentionCommand,
     },
+    /// Reports whose every figure is computed from the verified ledger, and their check.
+    Report {
+        #[command(subcommand)]
+        command: report::ReportCommand,
+    },
     /// Run the web service.
     Serve(serve::ServeArgs),
     /// Accounts: create the first administrator, list accounts.
@@ -134,6 +140,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Gate { command } => govern::gate(command),
         Command::Refdb { command } => refdb::run(command),
         Command::Retention { command } => refdb::retention(command),
+        Command::Report { command } => report::run(command),
         Command::Serve(args) => serve::serve(args),
         Command::Admin { command } => serve::admin(command),
         Command::Demo {

@@ -867,41 +867,34 @@ pub async fn ledger(
             .unwrap_or_default();
         rows.push_str(&format!("<tr><td><a href=\"/api/ledger/entries/{i}\">{i}</a></td><td>{}</td><td><code>{}</code></td></tr>", esc(&kind), esc(&text)));
     }
-    // Per deployment revision, counted from the entries themselves.
-    let mut counts: std::collections::BTreeMap<String, [usize; 5]> = Default::default();
+    // Per deployment revision, counted from the entries themselves (as the reports count).
+    let mut counts: std::collections::BTreeMap<String, waarborg_report::Figures> =
+        Default::default();
     for i in 0..entries {
         let Ok(bytes) = state.ledger.entry(i) else {
             continue;
         };
-        let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        let Ok(entry) = serde_json::from_slice::<waarborg_ledger::Entry>(&bytes) else {
             continue;
         };
-        let e = &v["event"];
-        let Some(revision) = e["deployment_revision"].as_str() else {
-            continue;
-        };
-        let c = counts.entry(revision.to_string()).or_default();
-        let outcome = e["outcome"].as_str().unwrap_or("");
-        match (e["kind"].as_str(), e["operation"].as_str()) {
-            (Some("refusal"), _) => c[4] += 1,
-            (_, Some("search")) => c[0] += 1,
-            (_, Some("detect")) if outcome.starts_with("insufficient quality") => c[1] += 1,
-            (_, Some("proposal")) => c[2] += 1,
-            (_, Some("verification")) if outcome.contains("outcome Identification") => c[3] += 1,
-            _ => {}
+        if let Some(revision) = waarborg_report::revision_of(&entry.event) {
+            counts
+                .entry(revision.to_string())
+                .or_default()
+                .count(&entry.event);
         }
     }
     let counters: String = counts
         .iter()
-        .map(|(r, c)| {
+        .map(|(r, f)| {
             format!(
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(r),
-                c[0],
-                c[1],
-                c[2],
-                c[3],
-                c[4]
+                f.searches,
+                f.insufficient_quality,
+                f.proposals,
+                f.identifications,
+                f.refusals.values().sum::<u64>()
             )
         })
         .collect();

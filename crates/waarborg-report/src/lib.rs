@@ -1,0 +1,309 @@
+//! Reports from the ledger: every figure is computed from the ledger's own entries up to a
+//! stated size (and the root hash at that size is printed with it), never from separate
+//! counters — so a supervisor with a copy of the ledger recomputes the report and sees
+//! whether every number matches ([`verify`]).
+//!
+//! * [`figures`]: the figures of one period, overall and per deployment revision, from a
+//!   [`Snapshot`](waarborg_ledger::Snapshot) of a ledger that verified.
+//! * [`verify`]: recomputes a report from a ledger copy; the root at the report's size must
+//!   be the report's root, and every figure must match.
+//!
+//! The figures follow the police's yearly CATCH figures (probes submitted, of sufficient
+//! quality, identifications) and the AI Act's yearly report on post-remote biometric
+//! identification (refusals, authorisations).
+
+use std::collections::BTreeMap;
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use waarborg_ledger::entry::{Entry, Event, Operation};
+use waarborg_ledger::Snapshot;
+
+/// What can go wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The ledger could not be read.
+    #[error(transparent)]
+    Ledger(#[from] waarborg_ledger::LedgerError),
+    /// The ledger does not verify: no figure is computed from it.
+    #[error("the ledger does not verify, so no report is made from it: {0}")]
+    Unverified(String),
+    /// A period that is not one.
+    #[error("the period {from} – {to} is empty or reversed (dates as YYYY-MM-DD, `to` exclusive)")]
+    BadPeriod {
+        /// Start.
+        from: String,
+        /// End (exclusive).
+        to: String,
+    },
+    /// The report asks for more entries than the ledger holds.
+    #[error("the report covers {wanted} entries; this ledger holds {have}")]
+    TooShort {
+        /// Entries the report covers.
+        wanted: u64,
+        /// Entries in the ledger.
+        have: u64,
+    },
+    /// An entry that does not parse.
+    #[error("ledger entry {0} is not a valid entry: {1}")]
+    BadEntry(u64, String),
+}
+
+/// A period: entries whose time is on or after `from` and before `to` (dates, UTC).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Period {
+    /// First day, `YYYY-MM-DD`.
+    pub from: String,
+    /// Day after the last, `YYYY-MM-DD`.
+    pub to: String,
+}
+
+impl Period {
+    /// A period from two dates, checked.
+    pub fn new(from: &str, to: &str) -> Result<Period, ReportError> {
+        let is_date = |d: &str| {
+            d.len() == 10
+                && d.bytes().enumerate().all(|(i, b)| {
+                    if i == 4 || i == 7 {
+                        b == b'-'
+                    } else {
+                        b.is_ascii_digit()
+                    }
+                })
+        };
+        if !is_date(from) || !is_date(to) || from >= to {
+            return Err(ReportError::BadPeriod {
+                from: from.into(),
+                to: to.into(),
+            });
+        }
+        Ok(Period {
+            from: from.into(),
+            to: to.into(),
+        })
+    }
+
+    /// Whether an entry written at `time` (RFC 3339, UTC) falls in the period.
+    fn contains(&self, time: &str) -> bool {
+        let day = time.get(..10).unwrap_or_default();
+        day >= self.from.as_str() && day < self.to.as_str()
+    }
+}
+
+/// The figures of one deployment revision, or of all together.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Figures {
+    /// Probe images submitted (each analysed for faces and quality).
+    pub probes_submitted: u64,
+    /// Probes the examiner judged of insufficient quality (no search).
+    pub insufficient_quality: u64,
+    /// Searches of a reference database.
+    pub searches: u64,
+    /// Examiners' proposals.
+    pub proposals: u64,
+    /// Identifications confirmed by independent verification (leads, never proof).
+    pub identifications: u64,
+    /// Proposals the verifiers did not all confirm (verification disagreements).
+    pub not_confirmed: u64,
+    /// Confirmed: none of the candidates.
+    pub no_identification: u64,
+    /// Confirmed inconclusive.
+    pub inconclusive: u64,
+    /// Attempts the gate refused, by reason.
+    pub refusals: BTreeMap<String, u64>,
+    /// Reference images enrolled.
+    pub enrolments: u64,
+    /// Records erased, by retention rule.
+    pub erasures: BTreeMap<String, u64>,
+}
+
+/// Where a report stands in the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerPoint {
+    /// Entries covered (the tree size).
+    pub size: u64,
+    /// Base64 RFC 9162 root hash over those entries.
+    pub root: String,
+}
+
+/// A report: the period, the ledger point, and the figures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    /// The period.
+    pub period: Period,
+    /// The ledger entries it is computed from.
+    pub ledger: LedgerPoint,
+    /// All deployments together.
+    pub overall: Figures,
+    /// Per deployment revision (`deployment/revision`).
+    pub per_deployment: BTreeMap<String, Figures>,
+}
+
+/// Where an entry's outcome text says how an identification ended.
+fn verification_outcome(outcome: &str) -> Option<&'static str> {
+    let tail = outcome.split("outcome ").nth(1)?;
+    [
+        ("Identification", "identification"),
+        ("NotConfirmed", "not_confirmed"),
+        ("NoIdentification", "no_identification"),
+        ("Inconclusive", "inconclusive"),
+    ]
+    .into_iter()
+    .find(|(prefix, _)| tail.starts_with(prefix))
+    .map(|(_, name)| name)
+}
+
+impl Figures {
+    /// Counts one entry's event.
+    pub fn count(&mut self, event: &Event) {
+        match event {
+            Event::BiometricOperation(op) => match op.operation {
+                Operation::Detect if op.outcome.starts_with("insufficient quality") => {
+                    self.insufficient_quality += 1
+                }
+                Operation::Detect => self.probes_submitted += 1,
+                Operation::Search => self.searches += 1,
+                Operation::Proposal => self.proposals += 1,
+                Operation::Enrol if op.outcome.starts_with("enrolled") => self.enrolments += 1,
+                Operation::Verification => match verification_outcome(&op.outcome) {
+                    Some("identification") => self.identifications += 1,
+                    Some("not_confirmed") => self.not_confirmed += 1,
+                    Some("no_identification") => self.no_identification += 1,
+                    Some("inconclusive") => self.inconclusive += 1,
+                    _ => {}
+                },
+                _ => {}
+            },
+            Event::Refusal(r) => {
+                let reason = r.reason.split(':').next().unwrap_or_default().trim();
+                *self.refusals.entry(reason.to_string()).or_default() += 1;
+            }
+            Event::DeletionReceipt(d) => *self.erasures.entry(d.rule.clone()).or_default() += 1,
+            _ => {}
+        }
+    }
+}
+
+/// The deployment revision an event belongs to, if any.
+pub fn revision_of(event: &Event) -> Option<&str> {
+    match event {
+        Event::BiometricOperation(op) => op.deployment_revision.as_deref(),
+        Event::Refusal(r) => r.deployment_revision.as_deref(),
+        _ => None,
+    }
+}
+
+/// The figures of `period` from the first `size` entries of `ledger` (which the caller has
+/// verified: see [`figures_of_verified`]).
+pub fn figures(ledger: &Snapshot, size: u64, period: &Period) -> Result<Report, ReportError> {
+    if size > ledger.size() {
+        return Err(ReportError::TooShort {
+            wanted: size,
+            have: ledger.size(),
+        });
+    }
+    let mut report = Report {
+        period: period.clone(),
+        ledger: LedgerPoint {
+            size,
+            root: B64.encode(ledger.root(size)?),
+        },
+        overall: Figures::default(),
+        per_deployment: BTreeMap::new(),
+    };
+    for index in 0..size {
+        let bytes = ledger.entry(index).ok_or(ReportError::TooShort {
+            wanted: size,
+            have: index,
+        })?;
+        let entry: Entry = serde_json::from_slice(bytes)
+            .map_err(|e| ReportError::BadEntry(index, e.to_string()))?;
+        if !period.contains(&entry.time) {
+            continue;
+        }
+        report.overall.count(&entry.event);
+        if let Some(revision) = revision_of(&entry.event) {
+            report
+                .per_deployment
+                .entry(revision.to_string())
+                .or_default()
+                .count(&entry.event);
+        }
+    }
+    Ok(report)
+}
+
+/// Verifies the ledger in `dir` and computes the figures of `period` over all its entries.
+/// A ledger that does not verify gives no report, and the error says why.
+pub fn figures_of_verified(dir: &std::path::Path, period: &Period) -> Result<Report, ReportError> {
+    let check = waarborg_ledger::verify(dir, None)?;
+    if let Some(problem) = check.problems.first() {
+        return Err(ReportError::Unverified(format!(
+            "{} problem(s), the first at {:?}: {}",
+            check.problems.len(),
+            problem.place,
+            problem.message
+        )));
+    }
+    let snapshot = Snapshot::read(dir)?;
+    figures(&snapshot, check.entries, period)
+}
+
+/// One figure of a report that the ledger does not give.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Mismatch {
+    /// Which figure (`overall.searches`, `catch/1.identifications`, `ledger.root`, …).
+    pub figure: String,
+    /// What the report says.
+    pub reported: String,
+    /// What the ledger gives.
+    pub recomputed: String,
+}
+
+fn flatten(prefix: &str, v: &serde_json::Value, out: &mut BTreeMap<String, String>) {
+    match v {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&key, v, out);
+            }
+        }
+        other => {
+            out.insert(prefix.to_string(), other.to_string());
+        }
+    }
+}
+
+/// Recomputes `report` from `ledger` (at the report's size) and lists every figure that
+/// differs — including the root, which differs when the ledger is not the one the report
+/// was made from. An empty list: every figure matches.
+pub fn verify(report: &Report, ledger: &Snapshot) -> Result<Vec<Mismatch>, ReportError> {
+    let again = figures(ledger, report.ledger.size, &report.period)?;
+    let (mut reported, mut recomputed) = (BTreeMap::new(), BTreeMap::new());
+    flatten(
+        "",
+        &serde_json::to_value(report).unwrap_or_default(),
+        &mut reported,
+    );
+    flatten(
+        "",
+        &serde_json::to_value(&again).unwrap_or_default(),
+        &mut recomputed,
+    );
+    let keys: std::collections::BTreeSet<&String> =
+        reported.keys().chain(recomputed.keys()).collect();
+    Ok(keys
+        .into_iter()
+        .filter(|k| reported.get(*k) != recomputed.get(*k))
+        .map(|k| Mismatch {
+            figure: k.clone(),
+            reported: reported.get(k).cloned().unwrap_or_else(|| "—".into()),
+            recomputed: recomputed.get(k).cloned().unwrap_or_else(|| "—".into()),
+        })
+        .collect())
+}
