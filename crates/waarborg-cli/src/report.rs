@@ -24,6 +24,12 @@ pub enum ReportCommand {
         /// Write the report (JSON) here instead of standard output.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Also write it as an HTML page (with a chart per month) here.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+        /// The HTML page's language: en or nl.
+        #[arg(long, default_value = "en")]
+        lang: String,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -46,10 +52,21 @@ pub fn run(command: ReportCommand) -> anyhow::Result<ExitCode> {
             from,
             to,
             out,
+            html,
+            lang,
             data,
         } => {
             let period = Period::new(&from, &to)?;
+            let lang = match lang.as_str() {
+                "en" => waarborg_report::html::Lang::En,
+                "nl" => waarborg_report::html::Lang::Nl,
+                other => anyhow::bail!("--lang {other:?}: en or nl"),
+            };
             let report = waarborg_report::figures_of_verified(&data.ledger_dir(), &period)?;
+            if let Some(file) = html {
+                std::fs::write(&file, waarborg_report::html::render(&report, lang))
+                    .with_context(|| format!("writing {}", file.display()))?;
+            }
             let json = serde_json::to_string_pretty(&report)?;
             match out {
                 Some(file) => {

@@ -138,6 +138,8 @@ pub struct Report {
     pub overall: Figures,
     /// Per deployment revision (`deployment/revision`).
     pub per_deployment: BTreeMap<String, Figures>,
+    /// Per month (`YYYY-MM`) of the period, all deployments together.
+    pub per_month: BTreeMap<String, Figures>,
 }
 
 /// Where an entry's outcome text says how an identification ended.
@@ -211,6 +213,7 @@ pub fn figures(ledger: &Snapshot, size: u64, period: &Period) -> Result<Report, 
         },
         overall: Figures::default(),
         per_deployment: BTreeMap::new(),
+        per_month: BTreeMap::new(),
     };
     for index in 0..size {
         let bytes = ledger.entry(index).ok_or(ReportError::TooShort {
@@ -223,6 +226,13 @@ pub fn figures(ledger: &Snapshot, size: u64, period: &Period) -> Result<Report, 
             continue;
         }
         report.overall.count(&entry.event);
+        if let Some(month) = entry.time.get(..7) {
+            report
+                .per_month
+                .entry(month.to_string())
+                .or_default()
+                .count(&entry.event);
+        }
         if let Some(revision) = revision_of(&entry.event) {
             report
                 .per_deployment
@@ -249,6 +259,8 @@ pub fn figures_of_verified(dir: &std::path::Path, period: &Period) -> Result<Rep
     let snapshot = Snapshot::read(dir)?;
     figures(&snapshot, check.entries, period)
 }
+
+pub mod html;
 
 /// One figure of a report that the ledger does not give.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
