@@ -46,7 +46,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::decode::{DecodeError, DecodeLimits};
 pub use crate::detect::{Detection, DetectorConfig};
 pub use crate::embed::{similarity, Template, TEMPLATE_DIM};
-pub use crate::quality::{QualityReport, QualityThresholds};
+pub use crate::quality::{QualityCheck, QualityReport, QualityThresholds};
 use crate::runtime::{ModelBytes, SessionPool};
 
 /// What can go wrong in the engine itself (decoding has its own [`DecodeError`]).

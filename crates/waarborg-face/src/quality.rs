@@ -48,6 +48,45 @@ impl Default for QualityThresholds {
     }
 }
 
+/// A quality threshold a face can fail (a stable key for counting: reports give the
+/// reasons why probes were judged insufficient).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QualityCheck {
+    /// The detector is not confident enough that this is a face.
+    DetectorScore,
+    /// The face is too small (eyes too close together in pixels).
+    EyeDistance,
+    /// The head is turned too far.
+    Yaw,
+    /// The head is tilted too far.
+    Roll,
+    /// Too blurred.
+    Sharpness,
+    /// Too dark.
+    TooDark,
+    /// Too bright.
+    TooBright,
+    /// Too little contrast.
+    Contrast,
+}
+
+impl QualityCheck {
+    /// The key, as in JSON and the ledger.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QualityCheck::DetectorScore => "detector_score",
+            QualityCheck::EyeDistance => "eye_distance",
+            QualityCheck::Yaw => "yaw",
+            QualityCheck::Roll => "roll",
+            QualityCheck::Sharpness => "sharpness",
+            QualityCheck::TooDark => "too_dark",
+            QualityCheck::TooBright => "too_bright",
+            QualityCheck::Contrast => "contrast",
+        }
+    }
+}
+
 /// Measurements of one face and the verdict on them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QualityReport {
@@ -73,6 +112,9 @@ pub struct QualityReport {
     pub sufficient: bool,
     /// One sentence per violated threshold; empty when sufficient.
     pub reasons: Vec<String>,
+    /// The violated thresholds, one per reason, in the same order.
+    #[serde(default)]
+    pub failed: Vec<QualityCheck>,
 }
 
 /// Measures a face and judges it against `thresholds`.
@@ -101,17 +143,20 @@ pub fn assess(
 
     let t = thresholds;
     let mut reasons = Vec::new();
+    let mut failed = Vec::new();
     if det.score < t.min_det_score {
         reasons.push(format!(
             "detector score {:.2} is below {:.2}",
             det.score, t.min_det_score
         ));
+        failed.push(QualityCheck::DetectorScore);
     }
     if interocular_px < t.min_interocular_px {
         reasons.push(format!(
             "eyes are {interocular_px:.1} px apart; at least {:.0} px needed",
             t.min_interocular_px
         ));
+        failed.push(QualityCheck::EyeDistance);
     }
     if yaw_deg.abs() > t.max_abs_yaw_deg {
         reasons.push(format!(
@@ -119,6 +164,7 @@ pub fn assess(
             yaw_deg.abs(),
             t.max_abs_yaw_deg
         ));
+        failed.push(QualityCheck::Yaw);
     }
     if roll_deg.abs() > t.max_abs_roll_deg {
         reasons.push(format!(
@@ -126,30 +172,35 @@ pub fn assess(
             roll_deg.abs(),
             t.max_abs_roll_deg
         ));
+        failed.push(QualityCheck::Roll);
     }
     if sharpness < t.min_sharpness {
         reasons.push(format!(
             "too blurred (sharpness {sharpness:.1}, at least {:.1})",
             t.min_sharpness
         ));
+        failed.push(QualityCheck::Sharpness);
     }
     if brightness < t.min_brightness {
         reasons.push(format!(
             "too dark (mean level {brightness:.0}, at least {:.0})",
             t.min_brightness
         ));
+        failed.push(QualityCheck::TooDark);
     }
     if brightness > t.max_brightness {
         reasons.push(format!(
             "too bright (mean level {brightness:.0}, at most {:.0})",
             t.max_brightness
         ));
+        failed.push(QualityCheck::TooBright);
     }
     if contrast < t.min_contrast {
         reasons.push(format!(
             "too little contrast ({contrast:.1}, at least {:.1})",
             t.min_contrast
         ));
+        failed.push(QualityCheck::Contrast);
     }
     QualityReport {
         det_score: det.score,
@@ -163,6 +214,7 @@ pub fn assess(
         contrast,
         sufficient: reasons.is_empty(),
         reasons,
+        failed,
     }
 }
 

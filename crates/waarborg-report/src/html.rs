@@ -136,6 +136,14 @@ fn rows(lang: Lang, f: &Figures) -> String {
             t(lang, key)
         );
     }
+    for (reason, n) in &f.insufficient_reasons {
+        let _ = write!(
+            out,
+            "<tr><th scope=\"row\">— {} <code>{}</code></th><td>{n}</td></tr>",
+            t(lang, "insufficient_quality"),
+            esc(reason)
+        );
+    }
     for (reason, n) in &f.refusals {
         let _ = write!(
             out,

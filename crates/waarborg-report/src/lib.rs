@@ -98,6 +98,9 @@ pub struct Figures {
     pub probes_submitted: u64,
     /// Probes the examiner judged of insufficient quality (no search).
     pub insufficient_quality: u64,
+    /// Why, by failed quality threshold (a probe can fail several).
+    #[serde(default)]
+    pub insufficient_reasons: BTreeMap<String, u64>,
     /// Searches of a reference database.
     pub searches: u64,
     /// Examiners' proposals.
@@ -162,7 +165,14 @@ impl Figures {
         match event {
             Event::BiometricOperation(op) => match op.operation {
                 Operation::Detect if op.outcome.starts_with("insufficient quality") => {
-                    self.insufficient_quality += 1
+                    self.insufficient_quality += 1;
+                    let reasons = op.outcome.split_once("; ").map_or("", |(_, r)| r);
+                    for reason in reasons.split(',').filter(|r| !r.trim().is_empty()) {
+                        *self
+                            .insufficient_reasons
+                            .entry(reason.trim().to_string())
+                            .or_default() += 1;
+                    }
                 }
                 Operation::Detect => self.probes_submitted += 1,
                 Operation::Search => self.searches += 1,

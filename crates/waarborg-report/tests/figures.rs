@@ -77,7 +77,7 @@ fn figures_are_counted_from_the_entries_and_recomputed_by_anyone() {
         op(
             Operation::Detect,
             "catch/1",
-            "insufficient quality: no search",
+            "insufficient quality: no search; sharpness,too_dark",
         ),
         op(
             Operation::Detect,
@@ -120,6 +120,8 @@ fn figures_are_counted_from_the_entries_and_recomputed_by_anyone() {
         (1, 1, 1)
     );
     assert_eq!(all.refusals.get("suspended"), Some(&2));
+    assert_eq!(all.insufficient_reasons.get("too_dark"), Some(&1));
+    assert_eq!(all.insufficient_reasons.len(), 2);
     assert_eq!(all.refusals.get("no_case_authorisation"), Some(&1));
     assert_eq!(all.erasures.get("acquittal"), Some(&1));
     let catch = &report.per_deployment["catch/1"];

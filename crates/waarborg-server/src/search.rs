@@ -527,13 +527,29 @@ pub fn stop_insufficient(state: &AppState, p: &Principal, id: &str) -> Result<Se
         )));
     }
     s.stage = "insufficient_quality".into();
+    // Why, as the thresholds the faces failed (stable keys the reports count); a face that
+    // passed every threshold and was still judged insufficient is the examiner's judgement.
+    let mut why: std::collections::BTreeSet<&str> = s
+        .faces
+        .iter()
+        .flat_map(|f| f.quality.failed.iter().map(|c| c.as_str()))
+        .collect();
+    if s.faces.is_empty() {
+        why.insert("no_face");
+    }
+    if s.faces.iter().any(|f| f.quality.sufficient) {
+        why.insert("examiner_judgement");
+    }
     let entry = operation(
         p,
         Operation::Detect,
         &s,
         now_rfc3339(),
         vec![],
-        "insufficient quality: no search".into(),
+        format!(
+            "insufficient quality: no search; {}",
+            why.into_iter().collect::<Vec<_>>().join(",")
+        ),
         vec![],
     );
     save(state, &s, version, entry)?;

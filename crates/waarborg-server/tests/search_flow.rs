@@ -417,6 +417,32 @@ async fn probe_to_identification_and_every_forbidden_path() {
     let other = format!("/ui/searches/{id}/candidates/999999/image");
     let (status, _) = send_raw(&w, "GET", &other, Some(&examiner), "", Vec::new()).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "not a candidate: not served");
+    // Another probe, stopped for insufficient quality: the ledger says why, as the
+    // thresholds its faces failed (what the yearly figures count).
+    let group = std::fs::read(w.samples.join("players.jpg")).unwrap();
+    let (status, body) = send(
+        &w,
+        "POST",
+        "/api/searches?deployment=catch-demo&case=OM-1&probe_source=crime_scene_cctv",
+        Some(&examiner),
+        "image/jpeg",
+        group,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let second = body["search"]["id"].as_str().unwrap().to_string();
+    let path = format!("/api/searches/{second}/insufficient");
+    let (status, body) = json(&w, "POST", &path, Some(&examiner), "").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let log = ledger_text(&w);
+    let stopped = log
+        .split("insufficient quality: no search; ")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_string();
+    assert!(stopped.contains("eye_distance"), "{stopped}");
+    assert!(stopped.contains("examiner_judgement"), "{stopped}");
     let (status, _) = json(
         &w,
         "POST",
