@@ -168,11 +168,14 @@ pub fn set_up(state: &Arc<AppState>, data: &Path, samples: &Path) -> anyhow::Res
             .map(|p| samples.join(p))
             .collect();
         waarborg_refdb::synthetic::sample_set(&engine, &photos, &set, 1, now)?;
-        let vault = crate::refdb::open_vault(data)?;
+        let vault = state
+            .references
+            .as_ref()
+            .context("the service state has no reference vault")?;
         let db = waarborg_refdb::ReferenceDb {
             store: &state.store,
             index: &index,
-            vault: &vault,
+            vault,
             ledger: &state.ledger,
         };
         let who = waarborg_refdb::enrol::Enrolment::new("manager-1", &engine, now);

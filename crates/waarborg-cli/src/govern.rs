@@ -361,30 +361,21 @@ pub enum DeploymentCommand {
 
 fn act(a: Act, command: Command) -> anyhow::Result<ExitCode> {
     let actor = parse_actor(&a.actor)?;
-    let now = a.env.now()?;
-    let store = a.env.store()?;
-    let (mut d, version) = store
-        .deployment(&a.id)?
-        .with_context(|| format!("no deployment {}; see `waarborg deployment list`", a.id))?;
-    let number = match a.revision {
-        Some(n) => n,
-        None => d.revisions.last().map_or(1, |r| r.number),
+    let step = waarborg_server::governance::Step {
+        deployment: &a.id,
+        version: None,
+        revision: a.revision,
+        command,
+        reason: &a.reason,
     };
-    // The review applies the framework version recorded at submission; a draft is
-    // submitted under the latest version of the framework it will be reviewed under.
-    let framework = framework_or_latest(&store, d.revision(number)?.framework.clone())?;
-    let events = d.apply(number, &actor, command, &a.reason, &framework, now)?;
-    let ledger = a.env.ledger()?;
-    save_logged(
-        &store,
-        &ledger,
-        &d,
-        version,
-        events
-            .iter()
-            .map(waarborg_server::governance_entry)
-            .collect(),
-    )?;
+    let (_, events) = waarborg_server::governance::apply_step(
+        &a.env.store()?,
+        &a.env.ledger()?,
+        &actor,
+        step,
+        a.env.now()?,
+    )
+    .map_err(|p| anyhow::anyhow!(p.detail))?;
     for e in &events {
         println!(
             "{} revision {}: {} by {} ({}) — {} -> {}",
@@ -656,10 +647,6 @@ pub fn case(command: CaseCommand) -> anyhow::Result<ExitCode> {
             env,
         } => {
             let actor = parse_actor(&actor)?;
-            let store = env.store()?;
-            store
-                .deployment(&deployment)?
-                .with_context(|| format!("no deployment {deployment}"))?;
             let authority = match authority {
                 AuthorityArg::PublicProsecutor => AuthorityKind::PublicProsecutor,
                 AuthorityArg::InvestigatingJudge => AuthorityKind::InvestigatingJudge,
@@ -675,13 +662,8 @@ pub fn case(command: CaseCommand) -> anyhow::Result<ExitCode> {
                 urgent,
                 env.now()?,
             )?;
-            env.ledger()?.append(waarborg_server::case_entry(
-                &actor,
-                "request_case_authorisation",
-                &c,
-                &offence,
-            ))?;
-            store.create_case(&c)?;
+            waarborg_server::cases::record_request(&env.store()?, &env.ledger()?, &actor, &c)
+                .map_err(|p| anyhow::anyhow!(p.detail))?;
             println!(
                 "case {case_number}: authorisation requested{}",
                 if urgent { " (urgent use)" } else { "" }
@@ -699,29 +681,16 @@ pub fn case(command: CaseCommand) -> anyhow::Result<ExitCode> {
                 bail!("give exactly one of --grant and --refuse");
             }
             let actor = parse_actor(&actor)?;
-            let store = env.store()?;
-            let (mut c, version) = store
-                .case(&case_number)?
-                .with_context(|| format!("no case {case_number}"))?;
-            c.decide(&actor, grant, &reason, env.now()?)?;
-            let ledger = env.ledger()?;
-            let entry = waarborg_server::case_entry(
+            waarborg_server::cases::record_decision(
+                &env.store()?,
+                &env.ledger()?,
                 &actor,
-                if grant {
-                    "grant_case_authorisation"
-                } else {
-                    "refuse_case_authorisation"
-                },
-                &c,
+                &case_number,
+                grant,
                 &reason,
-            );
-            let mut log = || {
-                ledger
-                    .append(entry.clone())
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
-            };
-            store.save_case(&c, version, &mut log)?;
+                env.now()?,
+            )
+            .map_err(|p| anyhow::anyhow!(p.detail))?;
             println!(
                 "case {case_number}: {}",
                 if grant { "authorised" } else { "refused" }

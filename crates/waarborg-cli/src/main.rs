@@ -162,7 +162,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(code);
             }
             println!("Log in with one of these accounts (POST /api/login); public register: /api/public/register; API: /api/openapi.json");
-            serve::run(state, bind, &data.dir())?;
+            serve::run(state, bind)?;
             Ok(code)
         }
     }

@@ -218,17 +218,18 @@ pub fn keyring(data: &Path) -> anyhow::Result<Keyring> {
     Ok(Keyring::new(current, previous))
 }
 
-/// Opens the reference-image vault of data directory `data`.
-pub fn open_vault(data: &Path) -> anyhow::Result<Vault> {
-    Ok(Vault::open(&data.join("images"), keyring(data)?)?)
+/// Opens the reference-image vault of data directory `data` with its data keys (from
+/// [`keyring`], loaded once per process).
+pub fn open_vault(data: &Path, keys: &Keyring) -> anyhow::Result<Vault> {
+    Ok(Vault::open(&data.join("images"), keys.clone())?)
 }
 
 /// Opens the probe-image vault of data directory `data`. Probe images kept in the clear by
 /// an earlier version (files named by their SHA-256 beside the vault's shards) are
 /// encrypted into it and their plain files removed.
-pub fn open_probes(data: &Path) -> anyhow::Result<Vault> {
+pub fn open_probes(data: &Path, keys: &Keyring) -> anyhow::Result<Vault> {
     let dir = data.join("probes");
-    let vault = Vault::open(&dir, keyring(data)?)?;
+    let vault = Vault::open(&dir, keys.clone())?;
     for entry in std::fs::read_dir(&dir).with_context(|| format!("listing {}", dir.display()))? {
         let path = entry?.path();
         let is_plain_probe = path.is_file()
@@ -252,9 +253,9 @@ pub fn open_probes(data: &Path) -> anyhow::Result<Vault> {
 /// Opens the reference index of data directory `data`, its templates encrypted under the
 /// data key. Segments not yet under the current key (an index from before encryption, or
 /// a rotation) are resealed on the way.
-pub fn open_index(data: &Path) -> anyhow::Result<Index> {
+pub fn open_index(data: &Path, keys: &Keyring) -> anyhow::Result<Index> {
     let config = IndexConfig {
-        keys: Some(std::sync::Arc::new(keyring(data)?)),
+        keys: Some(std::sync::Arc::new(keys.clone())),
         ..IndexConfig::default()
     };
     let (index, report) = Index::open(&data.join("index"), config)?;
@@ -284,10 +285,11 @@ pub fn open_parts(data: &Path) -> anyhow::Result<Parts> {
 impl Parts {
     /// The index and the vault of `data`, beside a store and a ledger already open.
     fn assemble(store: SqliteStore, ledger: Ledger, data: &Path) -> anyhow::Result<Parts> {
+        let keys = keyring(data)?;
         Ok(Parts {
             store,
-            index: open_index(data)?,
-            vault: open_vault(data)?,
+            index: open_index(data, &keys)?,
+            vault: open_vault(data, &keys)?,
             ledger,
         })
     }
@@ -520,12 +522,13 @@ pub fn run(command: RefdbCommand) -> anyhow::Result<ExitCode> {
         }
         RefdbCommand::Rekey { env } => {
             let dir = env.data.dir();
-            let vault = open_vault(&dir)?;
+            let keys = keyring(&dir)?;
+            let vault = open_vault(&dir, &keys)?;
             let images = vault.rekey()?;
-            let probes = open_probes(&dir)?.rekey()?;
+            let probes = open_probes(&dir, &keys)?.rekey()?;
             // Opening the index reseals every segment not under the current key; a flush
             // moves logged templates into (sealed) segments and starts a fresh log.
-            let index = open_index(&dir)?;
+            let index = open_index(&dir, &keys)?;
             index.flush()?;
             let previous = dir.join(PREVIOUS_VAULT_KEY_FILE);
             if previous.exists() {

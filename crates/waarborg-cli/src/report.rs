@@ -93,14 +93,7 @@ pub fn run(command: ReportCommand) -> anyhow::Result<ExitCode> {
             let report: Report = serde_json::from_str(&text)
                 .with_context(|| format!("{} is not a Waarborg report", report.display()))?;
             let dir = ledger.unwrap_or_else(|| data.ledger_dir());
-            let check = waarborg_ledger::verify(&dir, None)?;
-            anyhow::ensure!(
-                check.problems.is_empty(),
-                "the ledger at {} does not verify ({} problems); nothing is recomputed from it",
-                dir.display(),
-                check.problems.len()
-            );
-            let snapshot = waarborg_ledger::Snapshot::read(&dir)?;
+            let (snapshot, _) = waarborg_report::verified_snapshot(&dir)?;
             let mismatches = waarborg_report::verify(&report, &snapshot)?;
             if mismatches.is_empty() {
                 println!(

@@ -64,7 +64,8 @@ pub fn state(
             None
         }
     };
-    let index = crate::refdb::open_index(&data.dir())?;
+    let keys = crate::refdb::keyring(&data.dir())?;
+    let index = crate::refdb::open_index(&data.dir(), &keys)?;
     let signer = key.signer(&data.dir(), true)?;
     let (ledger, _) = waarborg_ledger::Ledger::open(&data.ledger_dir(), signer)?;
     Ok(Arc::new(AppState {
@@ -74,8 +75,8 @@ pub fn state(
         clock: waarborg_server::system_clock,
         engine,
         index: Some(Arc::new(index)),
-        probes: crate::refdb::open_probes(&data.dir())?,
-        references: Some(crate::refdb::open_vault(&data.dir())?),
+        probes: crate::refdb::open_probes(&data.dir(), &keys)?,
+        references: Some(crate::refdb::open_vault(&data.dir(), &keys)?),
     }))
 }
 
@@ -87,8 +88,8 @@ pub const RETENTION_EVERY: std::time::Duration = std::time::Duration::from_secs(
 
 /// Brings the reference database into agreement (after a crash) and applies the retention
 /// rules; called at start and every [`RETENTION_EVERY`].
-fn retention_run(state: &AppState, vault: &waarborg_refdb::vault::Vault) -> anyhow::Result<()> {
-    let Some(index) = state.index.as_deref() else {
+fn retention_run(state: &AppState) -> anyhow::Result<()> {
+    let (Some(index), Some(vault)) = (state.index.as_deref(), state.references.as_ref()) else {
         return Ok(());
     };
     let db = waarborg_refdb::ReferenceDb {
@@ -112,10 +113,8 @@ fn retention_run(state: &AppState, vault: &waarborg_refdb::vault::Vault) -> anyh
 /// Serves `state` on `bind` until Ctrl-C, printing the address first; signs a checkpoint
 /// every [`CHECKPOINT_EVERY`]; reconciles the reference database and applies the retention
 /// rules at start and every [`RETENTION_EVERY`].
-pub fn run(state: Arc<AppState>, bind: SocketAddr, data: &std::path::Path) -> anyhow::Result<()> {
-    let vault = crate::refdb::open_vault(data)?;
-    retention_run(&state, &vault)?;
-    let vault_for_job = Arc::new(vault);
+pub fn run(state: Arc<AppState>, bind: SocketAddr) -> anyhow::Result<()> {
+    retention_run(&state)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -142,9 +141,8 @@ pub fn run(state: Arc<AppState>, bind: SocketAddr, data: &std::path::Path) -> an
             every.tick().await; // the first tick is now; the run at start was above
             loop {
                 every.tick().await;
-                let (state, vault) = (keeper.clone(), vault_for_job.clone());
-                let result =
-                    tokio::task::spawn_blocking(move || retention_run(&state, &vault)).await;
+                let state = keeper.clone();
+                let result = tokio::task::spawn_blocking(move || retention_run(&state)).await;
                 if let Ok(Err(e)) = result {
                     eprintln!("retention run failed (retried at the next run): {e:#}");
                 }
@@ -172,7 +170,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     {
         eprintln!("no administrator yet: create one with `waarborg admin create --user NAME --role administrator --unit UNIT`");
     }
-    run(state, args.bind, &args.data.dir())?;
+    run(state, args.bind)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -254,9 +254,9 @@ pub fn figures(ledger: &Snapshot, size: u64, period: &Period) -> Result<Report, 
     Ok(report)
 }
 
-/// Verifies the ledger in `dir` and computes the figures of `period` over all its entries.
-/// A ledger that does not verify gives no report, and the error says why.
-pub fn figures_of_verified(dir: &std::path::Path, period: &Period) -> Result<Report, ReportError> {
+/// The ledger in `dir` as a snapshot, if it verifies (with the number of entries that did);
+/// a ledger that does not verify is refused, and the error says why.
+pub fn verified_snapshot(dir: &std::path::Path) -> Result<(Snapshot, u64), ReportError> {
     let check = waarborg_ledger::verify(dir, None)?;
     if let Some(problem) = check.problems.first() {
         return Err(ReportError::Unverified(format!(
@@ -266,8 +266,14 @@ pub fn figures_of_verified(dir: &std::path::Path, period: &Period) -> Result<Rep
             problem.message
         )));
     }
-    let snapshot = Snapshot::read(dir)?;
-    figures(&snapshot, check.entries, period)
+    Ok((Snapshot::read(dir)?, check.entries))
+}
+
+/// Verifies the ledger in `dir` and computes the figures of `period` over all its entries.
+/// A ledger that does not verify gives no report, and the error says why.
+pub fn figures_of_verified(dir: &std::path::Path, period: &Period) -> Result<Report, ReportError> {
+    let (snapshot, entries) = verified_snapshot(dir)?;
+    figures(&snapshot, entries, period)
 }
 
 pub mod html;

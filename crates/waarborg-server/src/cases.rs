@@ -37,27 +37,16 @@ pub struct CaseRequest {
     urgent: Option<String>,
 }
 
-/// Records a requester's request for a case authorisation.
+/// Records a requester's request for a case authorisation from the form.
 pub fn request(state: &AppState, p: &Principal, r: &CaseRequest) -> Result<()> {
-    let (d, _) = state
-        .store
-        .deployment(&r.deployment)?
-        .ok_or_else(|| Problem::bad_request(format!("no deployment {:?}", r.deployment)))?;
     let authority = match r.authority.as_str() {
         "investigating_judge" => AuthorityKind::InvestigatingJudge,
         _ => AuthorityKind::PublicProsecutor,
     };
-    if state.store.case(r.case_number.trim())?.is_some() {
-        return Err(Problem::conflict(format!(
-            "case {} already has a request",
-            r.case_number.trim()
-        )));
-    }
-    let actor = p.actor();
     let c = CaseAuthorisation::request(
-        &actor,
+        &p.actor(),
         r.case_number.trim(),
-        &d.id,
+        r.deployment.trim(),
         r.offence.trim(),
         r.offence_category.trim(),
         r.max_sentence_years,
@@ -65,16 +54,39 @@ pub fn request(state: &AppState, p: &Principal, r: &CaseRequest) -> Result<()> {
         r.urgent.is_some(),
         Timestamp(state.now()),
     )?;
-    state
-        .ledger
+    record_request(&state.store, &state.ledger, &p.actor(), &c)
+}
+
+/// Records request `c` (made by `actor` with [`CaseAuthorisation::request`]) — the one path
+/// for the web and the CLI: the deployment must exist and the case have no request yet;
+/// the request is in the ledger before it is kept.
+pub fn record_request(
+    store: &dyn Store,
+    ledger: &waarborg_ledger::Ledger,
+    actor: &waarborg_govern::Actor,
+    c: &CaseAuthorisation,
+) -> Result<()> {
+    if store.deployment(&c.deployment)?.is_none() {
+        return Err(Problem::bad_request(format!(
+            "no deployment {:?} in the register",
+            c.deployment
+        )));
+    }
+    if store.case(&c.case_number)?.is_some() {
+        return Err(Problem::conflict(format!(
+            "case {} already has a request",
+            c.case_number
+        )));
+    }
+    ledger
         .append(crate::case_entry(
-            &actor,
+            actor,
             "request_case_authorisation",
-            &c,
+            c,
             &c.offence,
         ))
         .map_err(|e| Problem::internal(e.to_string()))?;
-    state.store.create_case(&c)?;
+    store.create_case(c)?;
     Ok(())
 }
 
@@ -86,7 +98,8 @@ pub struct CaseDecision {
     reason: String,
 }
 
-/// Records the competent authority's decision on case `number`.
+/// Records the competent authority's decision on case `number` from the form (reasons
+/// required).
 pub fn decide(state: &AppState, p: &Principal, number: &str, d: &CaseDecision) -> Result<()> {
     let granted = match d.decision.as_str() {
         "grant" => true,
@@ -102,30 +115,51 @@ pub fn decide(state: &AppState, p: &Principal, number: &str, d: &CaseDecision) -
             "a decision on a case needs its reasons",
         ));
     }
-    let (mut c, version) = state
-        .store
+    let now = Timestamp(state.now());
+    record_decision(
+        &state.store,
+        &state.ledger,
+        &p.actor(),
+        number,
+        granted,
+        d.reason.trim(),
+        now,
+    )
+}
+
+/// Records `actor`'s decision on case `number` — the one path for the web and the CLI: the
+/// domain decides (competent authority only, once, never on their own request), the ledger
+/// records it, the store keeps it if no one decided meanwhile.
+pub fn record_decision(
+    store: &dyn Store,
+    ledger: &waarborg_ledger::Ledger,
+    actor: &waarborg_govern::Actor,
+    number: &str,
+    granted: bool,
+    reason: &str,
+    now: Timestamp,
+) -> Result<()> {
+    let (mut c, version) = store
         .case(number)?
         .ok_or_else(|| Problem::not_found(format!("no case {number}")))?;
-    let actor = p.actor();
-    c.decide(&actor, granted, d.reason.trim(), Timestamp(state.now()))?;
+    c.decide(actor, granted, reason, now)?;
     let entry = crate::case_entry(
-        &actor,
+        actor,
         if granted {
             "grant_case_authorisation"
         } else {
             "refuse_case_authorisation"
         },
         &c,
-        d.reason.trim(),
+        reason,
     );
-    let ledger = &state.ledger;
     let mut log = || {
         ledger
             .append(entry.clone())
             .map(|_| ())
             .map_err(|e| e.to_string())
     };
-    state.store.save_case(&c, version, &mut log)?;
+    store.save_case(&c, version, &mut log)?;
     Ok(())
 }
 

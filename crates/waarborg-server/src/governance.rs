@@ -28,20 +28,18 @@ use crate::AppState;
 type Result<T> = std::result::Result<T, Problem>;
 
 /// The framework a revision is reviewed under (the latest default before submission).
-fn framework_of(state: &AppState, d: &Deployment, number: u32) -> Result<Framework> {
+fn framework_of(store: &dyn Store, d: &Deployment, number: u32) -> Result<Framework> {
     match d.revision(number)?.framework.clone() {
-        Some(id) => state.store.framework(&id)?,
-        None => state
-            .store
-            .latest_framework(&Framework::default_template().name)?,
+        Some(id) => store.framework(&id)?,
+        None => store.latest_framework(&Framework::default_template().name)?,
     }
-    .ok_or_else(|| Problem::internal("no framework in the store"))
+    .ok_or_else(|| {
+        Problem::internal("no framework in the store; import one with `waarborg framework import`")
+    })
 }
 
-/// Applies one step by `p` to revision `revision` (default: the latest) of deployment `id`:
-/// the domain decides, the events are appended to the ledger, and the store keeps the
-/// result only if the deployment is still at `version` (when given). Returns the new
-/// version and the events.
+/// Applies one step by `p` to revision `revision` (default: the latest) of deployment `id`
+/// (see [`apply_step`]).
 pub fn decide(
     state: &AppState,
     p: &Principal,
@@ -51,34 +49,70 @@ pub fn decide(
     command: Command,
     reason: &str,
 ) -> Result<(u64, Vec<waarborg_govern::revision::Event>)> {
-    let (mut d, stored) = state
-        .store
+    apply_step(
+        &state.store,
+        &state.ledger,
+        &p.actor(),
+        Step {
+            deployment: id,
+            version,
+            revision,
+            command,
+            reason,
+        },
+        Timestamp(state.now()),
+    )
+}
+
+/// One step on a deployment's revision.
+pub struct Step<'a> {
+    /// The deployment.
+    pub deployment: &'a str,
+    /// The version the step is based on (optimistic concurrency); `None`: the current one.
+    pub version: Option<u64>,
+    /// The revision (default: the latest).
+    pub revision: Option<u32>,
+    /// What is done.
+    pub command: Command,
+    /// Why.
+    pub reason: &'a str,
+}
+
+/// Applies `step` by `actor` at `now` — the one path for the web, the API and the CLI: the
+/// domain decides under the revision's framework, the events are appended to the ledger,
+/// and the store keeps the result only if the deployment is still at `step.version`.
+/// Returns the new version and the events.
+pub fn apply_step(
+    store: &dyn Store,
+    ledger: &waarborg_ledger::Ledger,
+    actor: &waarborg_govern::Actor,
+    step: Step,
+    now: Timestamp,
+) -> Result<(u64, Vec<waarborg_govern::revision::Event>)> {
+    let id = step.deployment;
+    let (mut d, stored) = store
         .deployment(id)?
-        .ok_or_else(|| Problem::not_found(format!("no deployment {id}")))?;
-    if let Some(v) = version.filter(|v| *v != stored) {
+        .ok_or_else(|| Problem::not_found(format!("no deployment {id} in the register")))?;
+    if let Some(v) = step.version.filter(|v| *v != stored) {
         return Err(Problem::conflict(format!(
             "deployment {id} is at version {stored}, not {v}: someone decided meanwhile; reload and decide again"
         )));
     }
-    let number = revision.unwrap_or_else(|| d.revisions.last().map_or(1, |r| r.number));
-    let framework = framework_of(state, &d, number)?;
-    let events = d.apply(
-        number,
-        &p.actor(),
-        command,
-        reason,
-        &framework,
-        Timestamp(state.now()),
-    )?;
+    let number = step
+        .revision
+        .unwrap_or_else(|| d.revisions.last().map_or(1, |r| r.number));
+    // The review applies the framework version recorded at submission; a draft is
+    // submitted under the latest version of the framework it will be reviewed under.
+    let framework = framework_of(store, &d, number)?;
+    let events = d.apply(number, actor, step.command, step.reason, &framework, now)?;
     let entries: Vec<waarborg_ledger::Event> = events.iter().map(crate::governance_entry).collect();
-    let ledger = &state.ledger;
     let mut log = || {
         ledger
             .append_all(&entries)
             .map(|_| ())
             .map_err(|e| e.to_string())
     };
-    let version = state.store.save_deployment(&d, stored, &mut log)?;
+    let version = store.save_deployment(&d, stored, &mut log)?;
     Ok((version, events))
 }
 
@@ -217,7 +251,7 @@ fn render(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Result<Respo
         .revisions
         .last()
         .ok_or_else(|| Problem::not_found(format!("deployment {id} has no revision")))?;
-    let framework = framework_of(state, &d, r.number)?;
+    let framework = framework_of(&state.store, &d, r.number)?;
     let now = Timestamp(state.now());
     let c = &r.content;
     let review_due = r
