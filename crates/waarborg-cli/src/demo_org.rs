@@ -155,7 +155,9 @@ pub fn set_up(state: &Arc<AppState>, data: &Path, samples: &Path) -> anyhow::Res
         )?;
         let events = waarborg_govern::demo::approve_through_chain(&mut d, 1, &framework, now)?;
         for e in &events {
-            state.ledger.append(waarborg_server::governance_entry(e))?;
+            state
+                .ledger
+                .append(waarborg_server::governance_entry(&d, e))?;
         }
         store.create_deployment(&d)?;
     }
@@ -233,6 +235,7 @@ pub fn set_up(state: &Arc<AppState>, data: &Path, samples: &Path) -> anyhow::Res
                     subject: format!("case OM-DEMO-0001 under deployment {DEPLOYMENT}"),
                     reason: "Serious offence; a targeted search is proportionate".into(),
                     framework_version: None,
+                    about: None,
                 },
             ))?;
         store.create_case(&case)?;

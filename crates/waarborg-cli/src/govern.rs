@@ -211,6 +211,7 @@ pub fn framework(command: FrameworkCommand) -> anyhow::Result<ExitCode> {
                             .take(waarborg_ledger::entry::MAX_TEXT)
                             .collect(),
                         framework_version: Some(f.id()),
+                        about: None,
                     },
                 ))?;
             println!("imported {}", f.id());
@@ -441,6 +442,13 @@ pub fn deployment(command: DeploymentCommand) -> anyhow::Result<ExitCode> {
                 subject: format!("deployment {id} revision {number}: draft"),
                 reason: "a change of technology or scope".into(),
                 framework_version: None,
+                about: Some(waarborg_ledger::About::Revision {
+                    deployment: id.clone(),
+                    revision: number,
+                    from: "none".into(),
+                    to: "draft".into(),
+                    review_interval_days: None,
+                }),
             });
             save_logged(&store, &env.ledger()?, &d, version, vec![entry])?;
             println!("{id}: revision {number} drafted");
@@ -681,9 +689,11 @@ pub fn case(command: CaseCommand) -> anyhow::Result<ExitCode> {
                 bail!("give exactly one of --grant and --refuse");
             }
             let actor = parse_actor(&actor)?;
+            let keys = crate::refdb::keyring(&env.data.dir())?;
             waarborg_server::cases::record_decision(
                 &env.store()?,
                 &env.ledger()?,
+                &crate::refdb::open_probes(&env.data.dir(), &keys)?,
                 &actor,
                 &case_number,
                 grant,

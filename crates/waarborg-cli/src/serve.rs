@@ -110,11 +110,29 @@ fn retention_run(state: &AppState) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Erases the results of searches no case authorisation covers any more (refused, or an
+/// urgent use past its 48 hours): at start and every [`CHECKPOINT_EVERY`].
+fn erase_uncovered(state: &AppState) -> anyhow::Result<()> {
+    let erased = waarborg_server::cases::erase_uncovered_searches(
+        &state.store,
+        &state.ledger,
+        &state.probes,
+        waarborg_govern::Timestamp(state.now()),
+    )
+    .map_err(|p| anyhow::anyhow!(p.detail))?;
+    if erased > 0 {
+        eprintln!("erased the results of {erased} searches no authorisation covers, each with a deletion receipt");
+    }
+    Ok(())
+}
+
 /// Serves `state` on `bind` until Ctrl-C, printing the address first; signs a checkpoint
-/// every [`CHECKPOINT_EVERY`]; reconciles the reference database and applies the retention
+/// every [`CHECKPOINT_EVERY`] (and erases the results of searches no authorisation covers
+/// any more); reconciles the reference database and applies the retention
 /// rules at start and every [`RETENTION_EVERY`].
 pub fn run(state: Arc<AppState>, bind: SocketAddr) -> anyhow::Result<()> {
     retention_run(&state)?;
+    erase_uncovered(&state)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -130,9 +148,17 @@ pub fn run(state: Arc<AppState>, bind: SocketAddr) -> anyhow::Result<()> {
             let mut every = tokio::time::interval(CHECKPOINT_EVERY);
             loop {
                 every.tick().await;
-                let ledger = ticker.clone();
+                let state = ticker.clone();
                 // A failure is recorded in the ledger's state and refuses appends; retried next time.
-                let _ = tokio::task::spawn_blocking(move || ledger.ledger.checkpoint()).await;
+                let result = tokio::task::spawn_blocking(move || {
+                    let erased = erase_uncovered(&state);
+                    let _ = state.ledger.checkpoint();
+                    erased
+                })
+                .await;
+                if let Ok(Err(e)) = result {
+                    eprintln!("erasing uncovered searches failed (retried in {CHECKPOINT_EVERY:?}): {e:#}");
+                }
             }
         });
         let keeper = state.clone();

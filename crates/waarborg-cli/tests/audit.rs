@@ -44,6 +44,7 @@ fn decision(n: u64) -> Event {
         subject: format!("deployment-{n}"),
         reason: "advice of the review committee followed".into(),
         framework_version: Some("inzetkader-template-1".into()),
+        about: None,
     })
 }
 

@@ -139,6 +139,42 @@ pub struct GovernanceDecision {
     /// The framework version the decision applied, when it applied one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub framework_version: Option<String>,
+    /// What the decision is about, as data reports count by (the subject says it in words).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub about: Option<About>,
+}
+
+/// What a governance decision is about, typed, so that reports count from the ledger alone
+/// without reading the words of `subject`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "on", rename_all = "snake_case", deny_unknown_fields)]
+pub enum About {
+    /// A step on a deployment revision.
+    Revision {
+        /// The deployment.
+        deployment: String,
+        /// The revision number.
+        revision: u32,
+        /// The state before.
+        from: String,
+        /// The state after.
+        to: String,
+        /// Days between reviews while in use (on steps into use), so that overdue reviews
+        /// are computed from the ledger.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        review_interval_days: Option<u32>,
+    },
+    /// A step on a case authorisation.
+    Case {
+        /// The case number.
+        case_number: String,
+        /// The deployment it was requested under.
+        deployment: String,
+        /// The offence category, as the revision's scope names it.
+        offence_category: String,
+        /// Whether urgent use (searching before the decision) was asked for.
+        urgent: bool,
+    },
 }
 
 /// An attempt that was refused, and why.
@@ -293,7 +329,30 @@ impl Event {
                 id("action", &d.action)?;
                 text("subject", &d.subject)?;
                 text("reason", &d.reason)?;
-                opt("framework_version", &d.framework_version, id)
+                opt("framework_version", &d.framework_version, id)?;
+                match &d.about {
+                    None => Ok(()),
+                    Some(About::Revision {
+                        deployment,
+                        from,
+                        to,
+                        ..
+                    }) => {
+                        id("about.deployment", deployment)?;
+                        id("about.from", from)?;
+                        id("about.to", to)
+                    }
+                    Some(About::Case {
+                        case_number,
+                        deployment,
+                        offence_category,
+                        ..
+                    }) => {
+                        id("about.case_number", case_number)?;
+                        id("about.deployment", deployment)?;
+                        text("about.offence_category", offence_category)
+                    }
+                }
             }
             Event::Refusal(r) => {
                 id("user", &r.user)?;

@@ -146,6 +146,7 @@ impl State {
 ///     subject: "deployment catch revision 3".into(),
 ///     reason: "positive committee advice, preconditions met".into(),
 ///     framework_version: Some("inzetkader-2024.1".into()),
+///     about: None,
 /// }))?;
 /// let signed = ledger.checkpoint()?; // covers the entry above
 /// assert!(signed.checkpoint.size > receipt.index);

@@ -25,6 +25,7 @@ fn event(thread: usize, seq: usize) -> Event {
         subject: format!("{thread}/{seq}"),
         reason: "durability test".into(),
         framework_version: None,
+        about: None,
     })
 }
 

@@ -30,6 +30,7 @@ fn decision(n: usize) -> Event {
         subject: format!("deployment proposal {n}"),
         reason: "proportionate; preconditions met".into(),
         framework_version: Some("inzetkader-2024.1".into()),
+        about: None,
     })
 }
 

@@ -94,6 +94,7 @@ pub fn logged_decision<'a>(
         subject: subject.into(),
         reason: reason.into(),
         framework_version: None,
+        about: None,
     });
     move || {
         ledger

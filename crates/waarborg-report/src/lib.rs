@@ -143,6 +143,80 @@ pub struct Report {
     pub per_deployment: BTreeMap<String, Figures>,
     /// Per month (`YYYY-MM`) of the period, all deployments together.
     pub per_month: BTreeMap<String, Figures>,
+    /// Per offence category of the case a use ran for (the category the case request
+    /// recorded in the ledger; `not recorded` where none did).
+    #[serde(default)]
+    pub per_offence_category: BTreeMap<String, Figures>,
+    /// Case authorisations: requests, decisions, urgent uses, and the erasures that
+    /// followed a refused or late authorisation.
+    #[serde(default)]
+    pub authorisations: Authorisations,
+    /// Reference images held per reference database at the end of the period (enrolled
+    /// minus erased, from the start of the ledger).
+    #[serde(default)]
+    pub reference_databases: BTreeMap<String, u64>,
+    /// The deployment framework's working: proposals, advice, decisions, reviews.
+    #[serde(default)]
+    pub framework: FrameworkFigures,
+}
+
+/// Case authorisations in a period (AI Act Art. 26(10): each use authorised before, or in
+/// urgent cases within 48 hours after; refused or late: the use stops and its results are
+/// erased).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Authorisations {
+    /// Requests made.
+    pub requested: u64,
+    /// Of which urgent (searching before the decision).
+    pub urgent_requested: u64,
+    /// Authorisations granted.
+    pub granted: u64,
+    /// Authorisations refused.
+    pub refused: u64,
+    /// Urgent uses whose authorisation came after the 48 hours.
+    pub urgent_late: u64,
+    /// Urgent uses with no decision once the 48 hours had passed.
+    pub urgent_without_decision: u64,
+    /// Searches whose results were erased because their authorisation was refused or
+    /// late, by rule.
+    pub searches_erased: BTreeMap<String, u64>,
+}
+
+/// The deployment framework's working in a period — the material for the ministry's
+/// half-yearly report to Parliament.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FrameworkFigures {
+    /// Revisions drafted (new deployments and changes).
+    pub drafted: u64,
+    /// Revisions submitted to the review committee.
+    pub submitted: u64,
+    /// The committee's advice, by outcome (`Positive`, `PositiveWithConditions`,
+    /// `Negative`).
+    pub advice: BTreeMap<String, u64>,
+    /// Ratified by the chief of police.
+    pub ratified: u64,
+    /// Ratification refused.
+    pub ratification_refused: u64,
+    /// Approved by the competent authority.
+    pub authority_approved: u64,
+    /// Declined by the competent authority.
+    pub authority_declined: u64,
+    /// Taken into use.
+    pub activated: u64,
+    /// Reviews during use.
+    pub reviews: u64,
+    /// Suspensions (by a review, the chief of police or the privacy officer).
+    pub suspended: u64,
+    /// Uses ended.
+    pub ended: u64,
+    /// Evaluations after use.
+    pub evaluations: u64,
+    /// Withdrawn by the applicant.
+    pub withdrawn: u64,
+    /// Revisions in use at the end of the period.
+    pub active_at_end: u64,
+    /// Of those, revisions whose review was overdue at the end of the period.
+    pub reviews_overdue_at_end: u64,
 }
 
 /// Where an entry's outcome text says how an identification ended.
@@ -215,16 +289,7 @@ pub fn figures(ledger: &Snapshot, size: u64, period: &Period) -> Result<Report, 
             have: ledger.size(),
         });
     }
-    let mut report = Report {
-        period: period.clone(),
-        ledger: LedgerPoint {
-            size,
-            root: B64.encode(ledger.root(size)?),
-        },
-        overall: Figures::default(),
-        per_deployment: BTreeMap::new(),
-        per_month: BTreeMap::new(),
-    };
+    let mut tally = tally::Tally::new(period);
     for index in 0..size {
         let bytes = ledger.entry(index).ok_or(ReportError::TooShort {
             wanted: size,
@@ -232,26 +297,12 @@ pub fn figures(ledger: &Snapshot, size: u64, period: &Period) -> Result<Report, 
         })?;
         let entry: Entry = serde_json::from_slice(bytes)
             .map_err(|e| ReportError::BadEntry(index, e.to_string()))?;
-        if !period.contains(&entry.time) {
-            continue;
-        }
-        report.overall.count(&entry.event);
-        if let Some(month) = entry.time.get(..7) {
-            report
-                .per_month
-                .entry(month.to_string())
-                .or_default()
-                .count(&entry.event);
-        }
-        if let Some(revision) = revision_of(&entry.event) {
-            report
-                .per_deployment
-                .entry(revision.to_string())
-                .or_default()
-                .count(&entry.event);
-        }
+        tally.add(&entry);
     }
-    Ok(report)
+    Ok(tally.finish(LedgerPoint {
+        size,
+        root: B64.encode(ledger.root(size)?),
+    }))
 }
 
 /// The ledger in `dir` as a snapshot, if it verifies (with the number of entries that did);
@@ -277,6 +328,7 @@ pub fn figures_of_verified(dir: &std::path::Path, period: &Period) -> Result<Rep
 }
 
 pub mod html;
+mod tally;
 
 /// One figure of a report that the ledger does not give.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

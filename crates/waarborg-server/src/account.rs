@@ -83,6 +83,7 @@ fn log(state: &AppState, p: &Principal, action: &str) -> Result<()> {
                 subject: format!("account:{}", p.account.user),
                 reason: String::new(),
                 framework_version: None,
+                about: None,
             },
         ))
         .map(|_| ())

@@ -14,7 +14,8 @@ use serde::Deserialize;
 use waarborg_govern::case::{AuthorityKind, CaseAuthorisation, CaseStatus};
 use waarborg_govern::revision::State as RevisionState;
 use waarborg_govern::{Role, Timestamp};
-use waarborg_store::Store;
+use waarborg_refdb::vault::Vault;
+use waarborg_store::{SqliteStore, Store};
 
 use crate::auth::Principal;
 use crate::i18n::{t, Lang};
@@ -119,6 +120,7 @@ pub fn decide(state: &AppState, p: &Principal, number: &str, d: &CaseDecision) -
     record_decision(
         &state.store,
         &state.ledger,
+        &state.probes,
         &p.actor(),
         number,
         granted,
@@ -129,10 +131,13 @@ pub fn decide(state: &AppState, p: &Principal, number: &str, d: &CaseDecision) -
 
 /// Records `actor`'s decision on case `number` — the one path for the web and the CLI: the
 /// domain decides (competent authority only, once, never on their own request), the ledger
-/// records it, the store keeps it if no one decided meanwhile.
+/// records it, the store keeps it if no one decided meanwhile; a refusal (or a late
+/// authorisation of an urgent use) erases the results of the searches it does not cover.
+#[allow(clippy::too_many_arguments)]
 pub fn record_decision(
-    store: &dyn Store,
+    store: &SqliteStore,
     ledger: &waarborg_ledger::Ledger,
+    probes: &Vault,
     actor: &waarborg_govern::Actor,
     number: &str,
     granted: bool,
@@ -160,7 +165,46 @@ pub fn record_decision(
             .map_err(|e| e.to_string())
     };
     store.save_case(&c, version, &mut log)?;
+    let urgent = urgent_use_allowed(store, &c.deployment)?;
+    crate::search::erase_unauthorised(store, ledger, probes, &[(c, urgent)], now)?;
     Ok(())
+}
+
+fn urgent_use_allowed(store: &dyn Store, deployment: &str) -> Result<bool> {
+    Ok(store
+        .deployment(deployment)?
+        .is_some_and(|(d, _)| allows_urgent_use(&d)))
+}
+
+/// Whether deployment `d` (its latest revision) allows urgent use.
+fn allows_urgent_use(d: &waarborg_govern::revision::Deployment) -> bool {
+    d.revisions
+        .last()
+        .is_some_and(|r| r.content.urgent_use_allowed)
+}
+
+/// Erases the results of searches that no authorisation covers any more: those of refused
+/// cases, and of urgent uses whose 48 hours passed without an authorisation. The service
+/// runs this at start and every few minutes; returns how many searches were erased.
+pub fn erase_uncovered_searches(
+    store: &SqliteStore,
+    ledger: &waarborg_ledger::Ledger,
+    probes: &Vault,
+    now: Timestamp,
+) -> Result<usize> {
+    let deployments = store.deployments()?;
+    let cases: Vec<(CaseAuthorisation, bool)> = store
+        .cases()?
+        .into_iter()
+        .map(|c| {
+            let urgent = deployments
+                .iter()
+                .find(|d| d.id == c.deployment)
+                .is_some_and(allows_urgent_use);
+            (c, urgent)
+        })
+        .collect();
+    crate::search::erase_unauthorised(store, ledger, probes, &cases, now)
 }
 
 fn status_text(lang: Lang, status: CaseStatus) -> String {
@@ -199,8 +243,7 @@ fn render(state: &AppState, p: &Principal, lang: Lang) -> Result<String> {
         deployments
             .iter()
             .find(|d| d.id == id)
-            .and_then(|d| d.revisions.last())
-            .is_some_and(|r| r.content.urgent_use_allowed)
+            .is_some_and(allows_urgent_use)
     };
     let searches = crate::search::all_searches(state)?;
     let csrf = esc(&p.csrf);

@@ -105,7 +105,10 @@ pub fn apply_step(
     // submitted under the latest version of the framework it will be reviewed under.
     let framework = framework_of(store, &d, number)?;
     let events = d.apply(number, actor, step.command, step.reason, &framework, now)?;
-    let entries: Vec<waarborg_ledger::Event> = events.iter().map(crate::governance_entry).collect();
+    let entries: Vec<waarborg_ledger::Event> = events
+        .iter()
+        .map(|e| crate::governance_entry(&d, e))
+        .collect();
     let mut log = || {
         ledger
             .append_all(&entries)
@@ -154,6 +157,13 @@ pub fn propose(
                     .take(waarborg_ledger::entry::MAX_TEXT)
                     .collect(),
                 framework_version: None,
+                about: Some(waarborg_ledger::About::Revision {
+                    deployment: id.into(),
+                    revision: 1,
+                    from: "none".into(),
+                    to: "draft".into(),
+                    review_interval_days: None,
+                }),
             },
         ))
         .map_err(|e| Problem::internal(e.to_string()))?;

@@ -320,6 +320,7 @@ pub async fn create_account(
                         .join(", ")
                 ),
                 framework_version: None,
+                about: None,
             },
         ))
         .map_err(|e| Problem::internal(e.to_string()))?;

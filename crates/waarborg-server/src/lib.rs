@@ -59,9 +59,21 @@ impl AppState {
     }
 }
 
-/// The ledger entry for a governance event: who did what to which revision, why, under
-/// which framework version (reasons longer than the ledger allows are cut).
-pub fn governance_entry(e: &waarborg_govern::revision::Event) -> waarborg_ledger::Event {
+/// The ledger entry for a governance event on deployment `d`: who did what to which
+/// revision, why, under which framework version (reasons longer than the ledger allows are
+/// cut), with the step as data ([`waarborg_ledger::About::Revision`]; a step into use
+/// carries the review interval so that overdue reviews are computed from the ledger).
+pub fn governance_entry(
+    d: &waarborg_govern::revision::Deployment,
+    e: &waarborg_govern::revision::Event,
+) -> waarborg_ledger::Event {
+    use waarborg_govern::revision::State;
+    let review_interval_days = d
+        .revisions
+        .iter()
+        .find(|r| r.number == e.revision)
+        .filter(|_| e.decision.to == State::Active)
+        .map(|r| r.content.review_interval_days);
     waarborg_ledger::Event::GovernanceDecision(waarborg_ledger::GovernanceDecision {
         actor: e.decision.actor.clone(),
         role: e.decision.role.as_str().into(),
@@ -80,10 +92,18 @@ pub fn governance_entry(e: &waarborg_govern::revision::Event) -> waarborg_ledger
             .take(waarborg_ledger::entry::MAX_TEXT)
             .collect(),
         framework_version: e.decision.framework.clone(),
+        about: Some(waarborg_ledger::About::Revision {
+            deployment: e.deployment.clone(),
+            revision: e.revision,
+            from: e.decision.from.as_str().into(),
+            to: e.decision.to.as_str().into(),
+            review_interval_days,
+        }),
     })
 }
 
-/// The ledger entry for a step on a case authorisation (request, grant, refusal).
+/// The ledger entry for a step on a case authorisation (request, grant, refusal), with the
+/// case's facts as data ([`waarborg_ledger::About::Case`]).
 pub fn case_entry(
     actor: &waarborg_govern::Actor,
     action: &str,
@@ -100,6 +120,16 @@ pub fn case_entry(
             .take(waarborg_ledger::entry::MAX_TEXT)
             .collect(),
         framework_version: None,
+        about: Some(waarborg_ledger::About::Case {
+            case_number: c.case_number.clone(),
+            deployment: c.deployment.clone(),
+            offence_category: c
+                .offence_category
+                .chars()
+                .take(waarborg_ledger::entry::MAX_TEXT)
+                .collect(),
+            urgent: c.urgent,
+        }),
     })
 }
 

@@ -814,3 +814,97 @@ pub fn probe_bytes(state: &AppState, s: &SearchRecord) -> Result<Vec<u8>> {
         .get(&s.probe_sha256)
         .map_err(|e| Problem::internal(format!("the stored probe cannot be read: {e}")))
 }
+
+/// Why a search's results were erased after the fact: its case authorisation was refused,
+/// or (urgent use) did not come within 48 hours. The deletion receipt's rule.
+fn erasure_rule(status: waarborg_govern::case::CaseStatus) -> &'static str {
+    match status {
+        waarborg_govern::case::CaseStatus::Refused => "authorisation_refused",
+        _ => "authorisation_late",
+    }
+}
+
+/// Erases the results of every search for case `c` that its authorisation no longer covers
+/// (AI Act Art. 26(10): a refused authorisation stops the use and its results are deleted;
+/// so are those of an urgent use whose authorisation came late or not at all): the probe
+/// image, the faces found, the candidate list and the examiner's proposal. What remains is
+/// the record that there was a search, marked `erased`, and a deletion receipt in the
+/// ledger for each. Returns how many searches were erased now. Safe to repeat (an
+/// interrupted erasure is finished by the next call).
+pub fn erase_unauthorised(
+    store: &dyn waarborg_store::DocumentStore,
+    ledger: &waarborg_ledger::Ledger,
+    probes: &waarborg_refdb::vault::Vault,
+    cases: &[(waarborg_govern::case::CaseAuthorisation, bool)],
+    now: Timestamp,
+) -> Result<usize> {
+    use waarborg_govern::case::CaseStatus;
+    let cases: Vec<_> = cases
+        .iter()
+        .filter(|(c, urgent)| {
+            matches!(
+                c.status(*urgent, now),
+                CaseStatus::Refused | CaseStatus::Late
+            )
+        })
+        .collect();
+    if cases.is_empty() {
+        return Ok(0);
+    }
+    let searches: Vec<SearchRecord> = store
+        .documents(KIND, None)?
+        .into_iter()
+        .filter_map(|doc| serde_json::from_value::<SearchRecord>(doc).ok())
+        .collect();
+    let mut erased = 0;
+    for (c, urgent) in cases {
+        let of_case: Vec<&SearchRecord> = searches
+            .iter()
+            .filter(|s| s.case_number == c.case_number)
+            .collect();
+        let times: Vec<Timestamp> = of_case.iter().map(|s| s.created).collect();
+        let rule = erasure_rule(c.status(*urgent, now));
+        for i in c.searches_to_delete(*urgent, &times, now) {
+            let s = of_case[i];
+            if s.stage == "erased" {
+                continue;
+            }
+            // The probe goes first: if the process stops here, the record still shows the
+            // search unerased and the next call finishes it. A probe another live search
+            // still uses stays.
+            let shared = searches
+                .iter()
+                .any(|o| o.id != s.id && o.probe_sha256 == s.probe_sha256 && o.stage != "erased");
+            if !shared {
+                probes
+                    .remove(&s.probe_sha256)
+                    .map_err(|e| Problem::internal(format!("erasing the probe: {e}")))?;
+            }
+            let Some((_, version)) = store.document(KIND, &s.id)? else {
+                continue;
+            };
+            let mut kept = s.clone();
+            kept.stage = "erased".into();
+            kept.faces.clear();
+            kept.chosen = None;
+            kept.candidates.clear();
+            kept.identification = None;
+            let doc = serde_json::to_value(&kept).map_err(|e| Problem::internal(e.to_string()))?;
+            let receipt =
+                waarborg_ledger::Event::DeletionReceipt(waarborg_ledger::DeletionReceipt {
+                    record_kind: "search".into(),
+                    record: format!("search:{}", s.id),
+                    rule: rule.into(),
+                });
+            let mut log = || {
+                ledger
+                    .append(receipt.clone())
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            };
+            store.save_document(KIND, &s.id, &doc, version, &mut log)?;
+            erased += 1;
+        }
+    }
+    Ok(erased)
+}

@@ -31,7 +31,12 @@ struct World {
 }
 
 fn world() -> World {
-    let dir = std::env::temp_dir().join(format!("waarborg-server-flow-{}", std::process::id()));
+    world_named("flow")
+}
+
+/// A world of its own for each test (tests of one binary run side by side).
+fn world_named(name: &str) -> World {
+    let dir = std::env::temp_dir().join(format!("waarborg-server-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let paths = waarborg_models::ModelCache::from_env()
@@ -583,4 +588,150 @@ async fn probe_to_identification_and_every_forbidden_path() {
     let (status, verified) = json(&w, "GET", "/api/ledger/verify", Some(&auditor), "").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(verified["ok"], true, "{verified}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn urgent_uses_refused_or_late_have_their_search_results_erased() {
+    let w = world_named("urgent");
+    let officer = Actor::new("officer-1", Role::Requester, "investigation");
+    for (number, category) in [("OM-U1", "robbery"), ("OM-U2", "murder")] {
+        let c = CaseAuthorisation::request(
+            &officer,
+            number,
+            "catch-demo",
+            "armed robbery",
+            category,
+            12,
+            AuthorityKind::PublicProsecutor,
+            true,
+            Timestamp(NOW - 600),
+        )
+        .unwrap();
+        waarborg_server::cases::record_request(&w.state.store, &w.state.ledger, &officer, &c)
+            .unwrap();
+    }
+    // Urgent use: the examiner searches for both before any decision.
+    let examiner = login(&w, "examiner-1", "examiner").await;
+    let mut ids = Vec::new();
+    for (case, photo) in [("OM-U1", "yaoming.jpg"), ("OM-U2", "gdp.jpg")] {
+        let (status, body) = send(
+            &w,
+            "POST",
+            &format!(
+                "/api/searches?deployment=catch-demo&case={case}&probe_source=crime_scene_cctv"
+            ),
+            Some(&examiner),
+            "image/jpeg",
+            std::fs::read(w.samples.join(photo)).unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body["urgent_until"].is_string(), "{body}");
+        let id = body["search"]["id"].as_str().unwrap().to_string();
+        let (status, body) = json(
+            &w,
+            "POST",
+            &format!("/api/searches/{id}/choose"),
+            Some(&examiner),
+            r#"{"face":0}"#,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(!body["search"]["candidates"].as_array().unwrap().is_empty());
+        ids.push(id);
+    }
+    assert_eq!(w.state.probes.names().unwrap().len(), 2);
+
+    // The prosecutor refuses OM-U1: its search's results are erased at once.
+    let prosecutor = Actor::new("prosecutor-1", Role::CompetentAuthority, "om");
+    waarborg_server::cases::record_decision(
+        &w.state.store,
+        &w.state.ledger,
+        &w.state.probes,
+        &prosecutor,
+        "OM-U1",
+        false,
+        "not proportionate",
+        Timestamp(NOW),
+    )
+    .unwrap();
+    let (status, body) = json(
+        &w,
+        "GET",
+        &format!("/api/searches/{}", ids[0]),
+        Some(&examiner),
+        "",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["search"]["stage"], "erased", "{body}");
+    assert!(body["search"]["candidates"].as_array().unwrap().is_empty());
+    assert!(body["search"]["faces"].as_array().unwrap().is_empty());
+    assert_eq!(
+        w.state.probes.names().unwrap().len(),
+        1,
+        "the probe is gone"
+    );
+    let (status, body) = json(
+        &w,
+        "POST",
+        &format!("/api/searches/{}/choose", ids[0]),
+        Some(&examiner),
+        r#"{"face":0}"#,
+    )
+    .await;
+    assert!(
+        status.is_client_error(),
+        "an erased search cannot go on: {body}"
+    );
+    // OM-U2 is still within its 48 hours: untouched.
+    let (_, body) = json(
+        &w,
+        "GET",
+        &format!("/api/searches/{}", ids[1]),
+        Some(&examiner),
+        "",
+    )
+    .await;
+    assert_eq!(body["search"]["stage"], "searched");
+
+    // 49 hours on, OM-U2 has no decision: the service's sweep erases it; once.
+    let later = Timestamp(NOW + 49 * 3600);
+    let sweep = || {
+        waarborg_server::cases::erase_uncovered_searches(
+            &w.state.store,
+            &w.state.ledger,
+            &w.state.probes,
+            later,
+        )
+        .unwrap()
+    };
+    assert_eq!(sweep(), 1);
+    assert_eq!(sweep(), 0, "already erased");
+    assert!(w.state.probes.names().unwrap().is_empty());
+    let (_, body) = json(
+        &w,
+        "GET",
+        &format!("/api/searches/{}", ids[1]),
+        Some(&examiner),
+        "",
+    )
+    .await;
+    assert_eq!(body["search"]["stage"], "erased");
+
+    // The report counts it all from the ledger.
+    let today = &waarborg_ledger::entry::now()[..10];
+    let year: i32 = today[..4].parse().unwrap();
+    let period = waarborg_report::Period::new(
+        &format!("{}-01-01", year - 1),
+        &format!("{}-01-01", year + 1),
+    )
+    .unwrap();
+    let report = waarborg_report::figures_of_verified(w.state.ledger.dir(), &period).unwrap();
+    let a = &report.authorisations;
+    assert_eq!((a.requested, a.urgent_requested, a.refused), (2, 2, 1));
+    assert_eq!(a.searches_erased.get("authorisation_refused"), Some(&1));
+    assert_eq!(a.searches_erased.get("authorisation_late"), Some(&1));
+    assert_eq!(report.per_offence_category["robbery"].searches, 1);
+    assert_eq!(report.per_offence_category["murder"].searches, 1);
 }
