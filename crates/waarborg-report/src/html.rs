@@ -4,6 +4,7 @@
 
 use std::fmt::Write;
 
+use crate::annual::AnnualReport;
 use crate::{Figures, Report};
 
 /// The language of a page.
@@ -106,6 +107,113 @@ const TEXT: &[(&str, &str, &str)] = &[
         "chart",
         "Searches and confirmed identifications per month",
         "Zoekacties en bevestigde identificaties per maand",
+    ),
+    ("per_category", "Per offence category", "Per delictcategorie"),
+    ("category", "Offence category", "Delictcategorie"),
+    (
+        "outcomes_chart",
+        "Outcomes of verification per deployment",
+        "Uitkomsten van de verificatie per inzet",
+    ),
+    (
+        "authorisations",
+        "Case authorisations",
+        "Machtigingen per zaak",
+    ),
+    ("requested", "Requested", "Aangevraagd"),
+    (
+        "urgent_requested",
+        "of which urgent (search before the decision)",
+        "waarvan spoedeisend (zoeken vóór de beslissing)",
+    ),
+    ("granted", "Granted", "Verleend"),
+    ("refused", "Refused", "Geweigerd"),
+    (
+        "urgent_late",
+        "Urgent uses authorised after 48 hours",
+        "Spoedeisend gebruik na 48 uur gemachtigd",
+    ),
+    (
+        "urgent_without_decision",
+        "Urgent uses without a decision after 48 hours",
+        "Spoedeisend gebruik zonder beslissing na 48 uur",
+    ),
+    (
+        "searches_erased",
+        "Search results erased because the authorisation was refused or late",
+        "Zoekresultaten gewist omdat de machtiging geweigerd of te laat was",
+    ),
+    (
+        "reference_databases",
+        "Reference databases at the end of the period (images held)",
+        "Referentiedatabanken aan het eind van de periode (aantal beelden)",
+    ),
+    ("database", "Database", "Databank"),
+    (
+        "framework",
+        "The deployment framework at work",
+        "De werking van het inzetkader",
+    ),
+    ("drafted", "Revisions drafted", "Opgestelde versies"),
+    (
+        "submitted",
+        "Submitted to the review committee",
+        "Voorgelegd aan de toetsingscommissie",
+    ),
+    ("advice", "Committee advice", "Advies van de commissie"),
+    ("ratified", "Ratified by the chief of police", "Bekrachtigd door de korpschef"),
+    (
+        "ratification_refused",
+        "Ratification refused",
+        "Bekrachtiging geweigerd",
+    ),
+    (
+        "authority_approved",
+        "Approved by the competent authority",
+        "Goedgekeurd door het bevoegd gezag",
+    ),
+    (
+        "authority_declined",
+        "Declined by the competent authority",
+        "Afgewezen door het bevoegd gezag",
+    ),
+    ("activated", "Taken into use", "In gebruik genomen"),
+    ("reviews", "Reviews during use", "Toetsingen tijdens gebruik"),
+    ("suspended", "Suspensions", "Opschortingen"),
+    ("ended", "Uses ended", "Beëindigd gebruik"),
+    ("evaluations", "Evaluations", "Evaluaties"),
+    ("withdrawn", "Withdrawn", "Ingetrokken"),
+    (
+        "active_at_end",
+        "In use at the end of the period",
+        "In gebruik aan het eind van de periode",
+    ),
+    (
+        "reviews_overdue_at_end",
+        "of which with a review overdue",
+        "waarvan met een achterstallige toetsing",
+    ),
+    (
+        "annual_title",
+        "Yearly report on the use of post-remote biometric identification (AI Act, Article 26(10))",
+        "Jaarverslag over het gebruik van biometrische identificatie achteraf (AI-verordening, artikel 26, lid 10)",
+    ),
+    ("to", "To", "Aan"),
+    ("deployer", "Deployer", "Gebruiksverantwoordelijke"),
+    ("year", "Year", "Jaar"),
+    ("deployments", "Deployments", "Inzetten"),
+    ("name", "Name", "Naam"),
+    ("system", "System", "Systeem"),
+    ("status", "Status", "Status"),
+    (
+        "no_operational",
+        "This report holds figures only: no case numbers, offences, persons, images or reference records (no sensitive operational data).",
+        "Dit verslag bevat alleen aantallen: geen zaaknummers, delicten, personen, beelden of referentierecords (geen gevoelige operationele gegevens).",
+    ),
+    (
+        "half_year_title",
+        "The deployment framework at work: overview for the half-yearly report to Parliament",
+        "De werking van het inzetkader: overzicht voor de halfjaarlijkse rapportage aan de Tweede Kamer",
     ),
 ];
 
@@ -220,12 +328,133 @@ fn chart(lang: Lang, report: &Report) -> String {
     )
 }
 
-/// The report as one HTML page.
-pub fn render(report: &Report, lang: Lang) -> String {
-    let code = if lang == Lang::En { "en" } else { "nl" };
-    let mut body = format!(
-        "<h1>{}</h1><p>{}: {} – {}</p><p class=\"ledger\">{} ({}: <code>{}</code>). {} <code>waarborg report verify</code>.</p>",
-        t(lang, "title"),
+fn table(lang: Lang, rows: &[(&str, u64)]) -> String {
+    let body: String = rows
+        .iter()
+        .map(|(key, n)| {
+            let label = if key.starts_with('—') {
+                format!("— <code>{}</code>", esc(key.trim_start_matches('—').trim()))
+            } else {
+                t(lang, key).to_string()
+            };
+            format!("<tr><th scope=\"row\">{label}</th><td>{n}</td></tr>")
+        })
+        .collect();
+    format!(
+        "<table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{body}</tbody></table>",
+        t(lang, "figure"),
+        t(lang, "count")
+    )
+}
+
+/// Horizontal stacked bars: each deployment's verification outcomes.
+fn outcomes_chart(lang: Lang, report: &Report) -> String {
+    let rows: Vec<(&String, &Figures)> = report
+        .per_deployment
+        .iter()
+        .filter(|(_, f)| {
+            f.identifications + f.not_confirmed + f.no_identification + f.inconclusive > 0
+        })
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    let parts = |f: &Figures| {
+        [
+            (f.identifications, "#0a6b2d", "identifications"),
+            (f.not_confirmed, "#a11", "not_confirmed"),
+            (f.no_identification, "#6b6b6b", "no_identification"),
+            (f.inconclusive, "#d9a400", "inconclusive"),
+        ]
+    };
+    let max = rows
+        .iter()
+        .map(|(_, f)| parts(f).iter().map(|p| p.0).sum::<u64>())
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let (label_w, bar_w, row_h) = (160u64, 400u64, 26u64);
+    let height = rows.len() as u64 * row_h + 10;
+    let mut svg = format!(
+        "<svg role=\"img\" aria-label=\"{}\" viewBox=\"0 0 {w} {height}\" width=\"{w}\" height=\"{height}\">",
+        t(lang, "outcomes_chart"),
+        w = label_w + bar_w + 20
+    );
+    for (i, (revision, f)) in rows.iter().enumerate() {
+        let y = 5 + i as u64 * row_h;
+        let _ = write!(
+            svg,
+            "<text x=\"0\" y=\"{}\" font-size=\"12\">{}</text>",
+            y + 15,
+            esc(revision)
+        );
+        let mut x = label_w;
+        for (n, colour, key) in parts(f) {
+            let w = n * bar_w / max;
+            if w > 0 {
+                let _ = write!(
+                    svg,
+                    "<rect x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{}\" fill=\"{colour}\"><title>{}: {n}</title></rect>",
+                    row_h - 6,
+                    t(lang, key)
+                );
+                x += w;
+            }
+        }
+    }
+    svg.push_str("</svg>");
+    let legend: String = parts(&Figures::default())
+        .iter()
+        .map(|(_, colour, key)| {
+            format!("<span style=\"color:{colour}\">■</span> {} ", t(lang, key))
+        })
+        .collect();
+    format!(
+        "<section><h2>{}</h2><p>{legend}</p>{svg}</section>",
+        t(lang, "outcomes_chart")
+    )
+}
+
+fn framework_table(lang: Lang, report: &Report) -> String {
+    let f = &report.framework;
+    let mut rows: Vec<(String, u64)> = [
+        ("drafted", f.drafted),
+        ("submitted", f.submitted),
+        ("advice", f.advice.values().sum()),
+    ]
+    .iter()
+    .map(|(k, n)| (k.to_string(), *n))
+    .collect();
+    rows.extend(f.advice.iter().map(|(k, n)| (format!("— {k}"), *n)));
+    rows.extend(
+        [
+            ("ratified", f.ratified),
+            ("ratification_refused", f.ratification_refused),
+            ("authority_approved", f.authority_approved),
+            ("authority_declined", f.authority_declined),
+            ("activated", f.activated),
+            ("reviews", f.reviews),
+            ("suspended", f.suspended),
+            ("ended", f.ended),
+            ("evaluations", f.evaluations),
+            ("withdrawn", f.withdrawn),
+            ("active_at_end", f.active_at_end),
+            ("reviews_overdue_at_end", f.reviews_overdue_at_end),
+        ]
+        .iter()
+        .map(|(k, n)| (k.to_string(), *n)),
+    );
+    let rows: Vec<(&str, u64)> = rows.iter().map(|(k, n)| (k.as_str(), *n)).collect();
+    format!(
+        "<section><h2>{}</h2>{}</section>",
+        t(lang, "framework"),
+        table(lang, &rows)
+    )
+}
+
+fn ledger_point(lang: Lang, report: &Report) -> String {
+    format!(
+        "<p>{}: {} – {}</p><p class=\"ledger\">{} ({}: <code>{}</code>). {} <code>waarborg report verify</code>.</p>",
         t(lang, "period"),
         esc(&report.period.from),
         esc(&report.period.to),
@@ -233,7 +462,12 @@ pub fn render(report: &Report, lang: Lang) -> String {
         t(lang, "root"),
         esc(&report.ledger.root),
         t(lang, "recompute"),
-    );
+    )
+}
+
+/// Everything a figures report says, as HTML sections.
+fn body(report: &Report, lang: Lang) -> String {
+    let mut body = ledger_point(lang, report);
     if report.per_month.is_empty() {
         let _ = write!(body, "<p>{}</p>", t(lang, "none"));
     }
@@ -244,6 +478,72 @@ pub fn render(report: &Report, lang: Lang) -> String {
         rows(lang, &report.overall)
     );
     body.push_str(&chart(lang, report));
+    body.push_str(&outcomes_chart(lang, report));
+    let a = &report.authorisations;
+    let mut auth: Vec<(String, u64)> = vec![
+        ("requested".into(), a.requested),
+        ("urgent_requested".into(), a.urgent_requested),
+        ("granted".into(), a.granted),
+        ("refused".into(), a.refused),
+        ("urgent_late".into(), a.urgent_late),
+        ("urgent_without_decision".into(), a.urgent_without_decision),
+        ("searches_erased".into(), a.searches_erased.values().sum()),
+    ];
+    auth.extend(
+        a.searches_erased
+            .iter()
+            .map(|(k, n)| (format!("— {k}"), *n)),
+    );
+    let auth: Vec<(&str, u64)> = auth.iter().map(|(k, n)| (k.as_str(), *n)).collect();
+    let _ = write!(
+        body,
+        "<section><h2>{}</h2>{}</section>",
+        t(lang, "authorisations"),
+        table(lang, &auth)
+    );
+    if !report.per_offence_category.is_empty() {
+        let rows: String = report
+            .per_offence_category
+            .iter()
+            .map(|(c, f)| {
+                format!(
+                    "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    esc(c),
+                    f.searches,
+                    f.proposals,
+                    f.identifications,
+                    f.not_confirmed,
+                    f.refusals.values().sum::<u64>()
+                )
+            })
+            .collect();
+        let _ = write!(
+            body,
+            "<section><h2>{}</h2><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{rows}</tbody></table></section>",
+            t(lang, "per_category"),
+            t(lang, "category"),
+            t(lang, "searches"),
+            t(lang, "proposals"),
+            t(lang, "identifications"),
+            t(lang, "not_confirmed"),
+            t(lang, "refusals"),
+        );
+    }
+    let dbs: Vec<(String, u64)> = report
+        .reference_databases
+        .iter()
+        .map(|(k, n)| (format!("— {k}"), *n))
+        .collect();
+    if !dbs.is_empty() {
+        let dbs: Vec<(&str, u64)> = dbs.iter().map(|(k, n)| (k.as_str(), *n)).collect();
+        let _ = write!(
+            body,
+            "<section><h2>{}</h2>{}</section>",
+            t(lang, "reference_databases"),
+            table(lang, &dbs)
+        );
+    }
+    body.push_str(&framework_table(lang, report));
     if !report.per_deployment.is_empty() {
         let _ = write!(body, "<h2>{}</h2>", t(lang, "per_deployment"));
         for (revision, f) in &report.per_deployment {
@@ -255,9 +555,67 @@ pub fn render(report: &Report, lang: Lang) -> String {
             );
         }
     }
+    body
+}
+
+fn document(lang: Lang, title: &str, body: &str) -> String {
+    let code = if lang == Lang::En { "en" } else { "nl" };
     format!(
-        "<!doctype html><html lang=\"{code}\"><head><meta charset=\"utf-8\"><title>{}</title><style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}}table{{border-collapse:collapse;margin:.5rem 0}}th,td{{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}}td{{text-align:right}}.ledger{{background:#eef2f7;padding:.5rem}}code{{word-break:break-all}}</style></head><body>{body}</body></html>",
-        t(lang, "title")
+        "<!doctype html><html lang=\"{code}\"><head><meta charset=\"utf-8\"><title>{title}</title><style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}}table{{border-collapse:collapse;margin:.5rem 0}}th,td{{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}}td{{text-align:right}}.ledger{{background:#eef2f7;padding:.5rem}}code{{word-break:break-all}}section{{break-inside:avoid}}@page{{size:A4;margin:15mm}}</style></head><body><h1>{title}</h1>{body}</body></html>"
+    )
+}
+
+/// The report as one HTML page.
+pub fn render(report: &Report, lang: Lang) -> String {
+    document(lang, t(lang, "title"), &body(report, lang))
+}
+
+/// The half-yearly overview of the deployment framework's working (the figures of
+/// [`Report::framework`] for the period).
+pub fn render_framework(report: &Report, lang: Lang) -> String {
+    let body = format!(
+        "{}{}",
+        ledger_point(lang, report),
+        framework_table(lang, report)
+    );
+    document(lang, t(lang, "half_year_title"), &body)
+}
+
+/// The AI Act yearly report as one HTML page.
+pub fn render_annual(report: &AnnualReport, lang: Lang) -> String {
+    let deployments: String = report
+        .deployments
+        .iter()
+        .map(|d| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&d.id),
+                esc(&d.name),
+                esc(&d.system),
+                esc(&d.status)
+            )
+        })
+        .collect();
+    let head = format!(
+        "<p><strong>{}:</strong> {}</p><p><strong>{}:</strong> {} — {} — {}</p><p><strong>{}:</strong> {}</p><p class=\"ledger\">{}</p><section><h2>{}</h2><table><thead><tr><th scope=\"col\">Id</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{deployments}</tbody></table></section>",
+        t(lang, "to"),
+        esc(&report.recipients.join("; ")),
+        t(lang, "deployer"),
+        esc(&report.deployer.name),
+        esc(&report.deployer.address),
+        esc(&report.deployer.contact),
+        t(lang, "year"),
+        report.year,
+        t(lang, "no_operational"),
+        t(lang, "deployments"),
+        t(lang, "name"),
+        t(lang, "system"),
+        t(lang, "status"),
+    );
+    document(
+        lang,
+        t(lang, "annual_title"),
+        &format!("{head}{}", body(&report.figures, lang)),
     )
 }
 

@@ -30,7 +30,7 @@ pub enum ReportError {
     #[error("the ledger does not verify, so no report is made from it: {0}")]
     Unverified(String),
     /// A period that is not one.
-    #[error("the period {from} – {to} is empty or reversed (dates as YYYY-MM-DD, `to` exclusive)")]
+    #[error("the period {from:?} – {to:?} is not one: give two real dates as YYYY-MM-DD, the second after the first (it is not included)")]
     BadPeriod {
         /// Start.
         from: String,
@@ -71,6 +71,7 @@ impl Period {
                         b.is_ascii_digit()
                     }
                 })
+                && humantime::parse_rfc3339(&format!("{d}T00:00:00Z")).is_ok()
         };
         if !is_date(from) || !is_date(to) || from >= to {
             return Err(ReportError::BadPeriod {
@@ -327,7 +328,9 @@ pub fn figures_of_verified(dir: &std::path::Path, period: &Period) -> Result<Rep
     figures(&snapshot, entries, period)
 }
 
+pub mod annual;
 pub mod html;
+pub mod register;
 mod tally;
 
 /// One figure of a report that the ledger does not give.

@@ -168,6 +168,7 @@ pub async fn public_register(State(state): State<Arc<AppState>>) -> Result<Json<
                 "state": r.effective_state(now).as_str(), "revision": r.number,
                 "valid_from": r.content.scope.valid_from, "valid_until": r.content.scope.valid_until,
                 "algorithm_register_text": r.content.algorithm_register_text,
+                "register": crate::publication::publication(&state.store, &d.id).ok().map(|(p, _)| p.register),
             }))
         })
         .collect();

@@ -18,6 +18,7 @@ pub mod governance;
 mod handlers;
 pub mod i18n;
 pub mod problem;
+pub mod publication;
 pub mod reference;
 pub mod routes;
 pub mod search;

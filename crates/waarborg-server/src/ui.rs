@@ -77,6 +77,10 @@ pub(crate) fn page(lang: Lang, title: &str, who: Option<&Principal>, body: &str)
             }
             if crate::routes::OVERSIGHT_ROLES.contains(&p.role) {
                 links.push(format!("<a href=\"/ui/ledger\">{}</a>", t(lang, "ledger")));
+                links.push(format!(
+                    "<a href=\"/ui/reports\">{}</a>",
+                    t(lang, "reports")
+                ));
             }
             if p.role == Role::Applicant {
                 links.push(format!(
@@ -308,7 +312,85 @@ pub async fn register(
         t(lang, "purpose"),
         if rows.is_empty() { format!("<tr><td colspan=\"7\">{}</td></tr>", t(lang, "nothing")) } else { rows }
     );
+    let body = body + &published(&state, &deployments, lang, now);
     page(lang, t(lang, "register"), who.as_ref(), &body)
+}
+
+/// Each use's published register text and its latest yearly figures (the last full year,
+/// or this year so far where the last full year has none), computed from the ledger.
+fn published(
+    state: &AppState,
+    deployments: &[waarborg_govern::revision::Deployment],
+    lang: Lang,
+    now: Timestamp,
+) -> String {
+    let this_year: i32 = now
+        .to_string()
+        .get(..4)
+        .and_then(|y| y.parse().ok())
+        .unwrap_or(2026);
+    let last = crate::publication::yearly_for_public(state, this_year - 1);
+    let current = crate::publication::yearly_for_public(state, this_year);
+    let mut out = String::new();
+    for d in deployments {
+        let Ok((text, _)) = crate::publication::publication(&state.store, &d.id) else {
+            continue;
+        };
+        let r = &text.register;
+        let field = |title: &str, value: &str| {
+            if value.trim().is_empty() {
+                String::new()
+            } else {
+                format!("<dt>{}</dt><dd>{}</dd>", esc(title), esc(value))
+            }
+        };
+        let texts = [
+            field("Korte omschrijving", &r.description_short),
+            field("Organisatie", &r.organization),
+            field("Doel en impact", &r.goal),
+            field("Afwegingen", &r.proportionality),
+            field("Menselijke tussenkomst", &r.human_intervention),
+            field("Risicobeheer", &r.risks),
+            field("Wettelijke basis", &r.lawful_basis),
+            field("Contactgegevens", &r.contact_email),
+        ]
+        .concat();
+        let with_figures = |report: &Result<std::sync::Arc<waarborg_report::Report>, String>,
+                            year: i32| {
+            report.as_ref().ok().and_then(|rep| {
+                crate::publication::deployment_figures(rep, &d.id).map(|f| (year, rep.clone(), f))
+            })
+        };
+        let unavailable = last.as_ref().err().or(current.as_ref().err());
+        let figures = match with_figures(&last, this_year - 1).or_else(|| with_figures(&current, this_year)) {
+            _ if unavailable.is_some() => format!(
+                "<h3>{}</h3><p class=\"problem\">{} {}</p>",
+                t(lang, "yearly_figures"),
+                t(lang, "figures_unavailable"),
+                esc(unavailable.map(String::as_str).unwrap_or_default())
+            ),
+            Some((year, rep, f)) => format!(
+                "<h3>{} {year}</h3><p><small>{} (<code>{}</code>)</small></p><table><tbody><tr><th scope=\"row\">{}</th><td>{}</td></tr><tr><th scope=\"row\">{}</th><td>{}</td></tr><tr><th scope=\"row\">{}</th><td>{}</td></tr><tr><th scope=\"row\">{}</th><td>{}</td></tr><tr><th scope=\"row\">{}</th><td>{}</td></tr></tbody></table>",
+                t(lang, "yearly_figures"),
+                t(lang, "figures_point").replace("{n}", &rep.ledger.size.to_string()),
+                esc(&rep.ledger.root),
+                t(lang, "probes_submitted"), f.probes_submitted,
+                t(lang, "insufficient"), f.insufficient_quality,
+                t(lang, "searches_done"), f.searches,
+                t(lang, "identifications"), f.identifications,
+                t(lang, "not_confirmed"), f.not_confirmed,
+            ),
+            None => format!("<h3>{}</h3><p>{}</p>", t(lang, "yearly_figures"), t(lang, "no_figures")),
+        };
+        out.push_str(&format!(
+            "<section lang=\"nl\"><h2>{}</h2><p><small>{}: {}</small></p><dl>{texts}</dl><div lang=\"{}\">{figures}</div></section>",
+            esc(if r.name.is_empty() { &d.name } else { &r.name }),
+            t(lang, "register_text"),
+            esc(&d.id),
+            lang.code(),
+        ));
+    }
+    out
 }
 
 /// `GET /ui/searches`.

@@ -194,12 +194,12 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
             ("POST", "/api/deployments/{id}/decisions"),
             Some(governance),
         ),
-        (("GET", "/api/ledger/checkpoint"), Some(all)),
+        (("GET", "/api/ledger/checkpoint"), Some(all.clone())),
         (
             ("GET", "/api/ledger/entries/{index}"),
             Some(oversight.clone()),
         ),
-        (("GET", "/api/ledger/verify"), Some(oversight)),
+        (("GET", "/api/ledger/verify"), Some(oversight.clone())),
         (("POST", "/api/searches"), Some(vec![Examiner])),
         (
             ("GET", "/api/searches"),
@@ -221,6 +221,23 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
         (
             ("POST", "/api/searches/{id}/verifications"),
             Some(vec![Verifier]),
+        ),
+        (("GET", "/ui/reports"), Some(oversight.clone())),
+        (("GET", "/ui/reports/{kind}"), Some(oversight.clone())),
+        (("POST", "/ui/reports/verify"), Some(oversight.clone())),
+        (("POST", "/api/reports/verify"), Some(oversight.clone())),
+        (
+            ("GET", "/api/deployments/{id}/publication"),
+            Some(all.clone()),
+        ),
+        (
+            ("POST", "/api/deployments/{id}/publication"),
+            Some(vec![Applicant, PrivacyOfficer]),
+        ),
+        (("GET", "/api/organisation"), Some(all.clone())),
+        (
+            ("POST", "/api/organisation"),
+            Some(vec![PrivacyOfficer, Administrator]),
         ),
         (("GET", "/api/admin/accounts"), Some(vec![Administrator])),
         (("POST", "/api/admin/accounts"), Some(vec![Administrator])),
@@ -1060,4 +1077,341 @@ async fn a_second_factor_is_set_up_confirmed_required_and_not_replayable() {
     .to_string();
     assert!(ledger.contains("enable_second_factor") && ledger.contains("remove_second_factor"));
     assert!(!ledger.contains(&secret), "the secret is never logged");
+}
+
+/// The oversight pages make figures, the half-yearly overview and the yearly report from
+/// the verified ledger; a report is verified against the ledger and a changed figure named;
+/// the register and EU exports refuse incomplete texts, naming each field, and export
+/// complete ones; the public register shows the texts and the figures — and no figures
+/// from a ledger that does not verify.
+#[tokio::test]
+async fn reports_are_made_verified_and_published_from_the_ledger() {
+    use waarborg_govern::framework::Framework;
+    use waarborg_govern::revision::Deployment;
+    use waarborg_govern::Timestamp;
+    use waarborg_store::Store;
+
+    let state = state("reports");
+    let framework = Framework::default_template();
+    state.store.import_framework(&framework).unwrap();
+    let content = waarborg_govern::demo::catch_like_content(
+        vec!["a".repeat(64), "b".repeat(64)],
+        Timestamp(clock() - 86_400),
+    );
+    let mut d = Deployment::new("catch-web", "CATCH-like (reports)", content).unwrap();
+    let events = waarborg_govern::demo::approve_through_chain(
+        &mut d,
+        1,
+        &framework,
+        Timestamp(clock() - 3600),
+    )
+    .unwrap();
+    for e in &events {
+        state
+            .ledger
+            .append(waarborg_server::governance_entry(&d, e))
+            .unwrap();
+    }
+    state.store.create_deployment(&d).unwrap();
+    let now = waarborg_ledger::entry::now();
+    state
+        .ledger
+        .append(waarborg_ledger::Event::BiometricOperation(
+            waarborg_ledger::BiometricOperation {
+                operation: waarborg_ledger::Operation::Search,
+                started: now.clone(),
+                ended: now.clone(),
+                user: "examiner".into(),
+                role: "examiner".into(),
+                deployment_revision: Some("catch-web/1".into()),
+                case_authorisation: Some("OM-1".into()),
+                reference_database: Some("criminal".into()),
+                input_sha256: None,
+                verifiers: vec![],
+                model_sha256: vec![],
+                outcome: "20 candidates".into(),
+            },
+        ))
+        .unwrap();
+    let app = app(state.clone());
+    let officer = login(&app, PrivacyOfficer).await;
+
+    // Incomplete texts: nothing exported, every missing field named.
+    let (status, page) = call(&app, "GET", "/ui/reports", Some(&officer), "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("contact_email (Contactgegevens): required, and empty"),
+        "{page}"
+    );
+    let (status, body) = call(
+        &app,
+        "GET",
+        "/ui/reports/register?format=csv",
+        Some(&officer),
+        "",
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body.contains("catch-web: contact_email (Contactgegevens): required, and empty"),
+        "{body}"
+    );
+    let (status, body) = call(
+        &app,
+        "GET",
+        "/ui/reports/eu-registration?format=json",
+        Some(&officer),
+        "",
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("deployer.address"), "{body}");
+
+    // Too long a text is refused at export too, with the limit.
+    let mut publication: serde_json::Value = serde_json::from_str(
+        &call(
+            &app,
+            "GET",
+            "/api/deployments/catch-web/publication",
+            Some(&officer),
+            "",
+        )
+        .await
+        .1,
+    )
+    .unwrap();
+    assert_eq!(publication["version"], 0, "prefilled from the revision");
+    let mut text = publication["publication"].take();
+    text["register"]["organization"] = "Politie".into();
+    text["register"]["contact_email"] = "algoritmes@politie.example".into();
+    text["register"]["description_short"] = "x".repeat(351).into();
+    text["eu"] = serde_json::json!({
+        "provider_entry_url": "https://eu-database.example/entry/1",
+        "fria_summary": "Grondrechten afgewogen; zie de toetsing.",
+        "dpia_summary": "DPIA goedgekeurd door de privacy officer."
+    });
+    let (status, body) = call(
+        &app,
+        "POST",
+        "/api/deployments/catch-web/publication",
+        Some(&officer),
+        &serde_json::json!({"version": 0, "publication": text}).to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = call(
+        &app,
+        "GET",
+        "/ui/reports/register?format=json",
+        Some(&officer),
+        "",
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body.contains("351 characters; the standard allows at most 350"),
+        "{body}"
+    );
+    // A stale write is refused; the auditor writes nothing.
+    let (status, _) = call(
+        &app,
+        "POST",
+        "/api/deployments/catch-web/publication",
+        Some(&officer),
+        &serde_json::json!({"version": 0, "publication": text}).to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let auditor = login(&app, Auditor).await;
+    let (status, _) = call(
+        &app,
+        "POST",
+        "/api/deployments/catch-web/publication",
+        Some(&auditor),
+        &serde_json::json!({"version": 1, "publication": text}).to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    text["register"]["description_short"] =
+        "Een examinator vergelijkt een beeld van een onbekende verdachte met foto's uit de strafrechtelijke databank.".into();
+    let (status, body) = call(
+        &app,
+        "POST",
+        "/api/deployments/catch-web/publication",
+        Some(&officer),
+        &serde_json::json!({"version": 1, "publication": text}).to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let party = serde_json::json!({"name": "Politie", "address": "Postbus 1, Den Haag", "contact": "privacy@politie.example"});
+    let (status, body) = call(
+        &app,
+        "POST",
+        "/api/organisation",
+        Some(&officer),
+        &serde_json::json!({"version": 0, "organisation": {"deployer": party, "submitter": party}})
+            .to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // Complete: exported, as the standard's CSV and JSON, and the EU registration.
+    let (status, csv) = call(
+        &app,
+        "GET",
+        "/ui/reports/register?format=csv",
+        Some(&officer),
+        "",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{csv}");
+    assert!(
+        csv.starts_with("name,organization,description_short,category,status"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("In gebruik") && csv.contains("1.0.0") && csv.contains("catch-web"),
+        "{csv}"
+    );
+    let (status, body) = call(
+        &app,
+        "GET",
+        "/ui/reports/eu-registration?format=json",
+        Some(&officer),
+        "",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        body.contains("non-public") && body.contains("Postbus 1"),
+        "{body}"
+    );
+
+    // Figures from the ledger; verified; a changed figure named.
+    let (status, report) = call(
+        &app,
+        "GET",
+        "/ui/reports/figures?from=2000-01-01&to=2100-01-01&format=json",
+        Some(&auditor),
+        "",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let mut value: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(value["framework"]["activated"], 1, "{report}");
+    assert_eq!(value["framework"]["active_at_end"], 1, "{report}");
+    assert_eq!(value["overall"]["searches"], 1);
+    let (status, body) = call(&app, "POST", "/api/reports/verify", Some(&auditor), &report).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("\"matches\":true"), "{body}");
+    value["framework"]["activated"] = 2.into();
+    let (_, body) = call(
+        &app,
+        "POST",
+        "/api/reports/verify",
+        Some(&auditor),
+        &value.to_string(),
+    )
+    .await;
+    assert!(
+        body.contains("\"matches\":false") && body.contains("framework.activated"),
+        "{body}"
+    );
+    let (status, page) = form(
+        &app,
+        "/ui/reports/verify",
+        &auditor,
+        &[("report".into(), value.to_string())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("framework.activated"), "{page}");
+    let (status, _) = call(
+        &app,
+        "POST",
+        "/api/reports/verify",
+        Some(&auditor),
+        "not json",
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    for bad in [
+        "from=2026-13-01&to=2027-01-01",
+        "from=2027-01-01&to=2026-01-01",
+        "from=&to=",
+    ] {
+        let (status, _) = call(
+            &app,
+            "GET",
+            &format!("/ui/reports/figures?{bad}&format=json"),
+            Some(&auditor),
+            "",
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+    let (status, empty) = call(
+        &app,
+        "GET",
+        "/ui/reports/figures?from=1990-01-01&to=1991-01-01&format=json",
+        Some(&auditor),
+        "",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        empty.contains("\"searches\": 0"),
+        "an empty period is all zeros: {empty}"
+    );
+    let (status, html) = call(
+        &app,
+        "GET",
+        "/ui/reports/annual?year=2026&format=html&lang=en",
+        Some(&auditor),
+        "",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Article 26(10)") && html.contains("Postbus 1"),
+        "{html}"
+    );
+    let (status, html) = call(
+        &app,
+        "GET",
+        "/ui/reports/framework?from=2026-01-01&to=2027-07-01&lang=nl",
+        Some(&auditor),
+        "",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("De werking van het inzetkader"), "{html}");
+
+    // The public register: the texts, and the figures of the year.
+    let (status, public) = call(&app, "GET", "/register?lang=en", None, "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(public.contains("strafrechtelijke databank"), "{public}");
+    let year: i32 = now[..4].parse().unwrap();
+    if (2026..=2027).contains(&year) {
+        assert!(public.contains("Probe images submitted"), "{public}");
+    }
+
+    // A damaged ledger gives no figures and says why.
+    let entries = state.ledger.dir().join(waarborg_ledger::ENTRIES_FILE);
+    let mut bytes = std::fs::read(&entries).unwrap();
+    let at = bytes.windows(8).position(|w| w == b"\"reason\"").unwrap() + 11;
+    bytes[at] ^= 0x01;
+    std::fs::write(&entries, bytes).unwrap();
+    let (status, body) = call(
+        &app,
+        "GET",
+        "/ui/reports/figures?from=2000-01-01&to=2100-01-01&format=json",
+        Some(&auditor),
+        "",
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body.contains("does not verify"), "{body}");
+    let (_, public) = call(&app, "GET", "/register?lang=en", None, "").await;
+    assert!(public.contains("No figures are shown"), "{public}");
 }

@@ -1,0 +1,769 @@
+//! Publication and accountability: the texts an organisation publishes about each use (the
+//! algorithm register's fields and the EU database registration, in Dutch, kept with the
+//! deployment), the organisation's own details, and the reports made from the ledger —
+//! figures for any period, the AI Act's yearly report, the register export and the EU
+//! registration data. One set of functions serves the JSON API, the oversight pages and the
+//! CLI.
+
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Form, Json};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use waarborg_govern::revision::{Deployment, State as RevisionState};
+use waarborg_govern::{Role, Timestamp};
+use waarborg_report::annual::{
+    AnnualReport, DeploymentLine, EuRegistration, EuRegistrationText, Organisation,
+};
+use waarborg_report::register::{FieldProblem, RegisterText, Registration, UseFacts, UseStatus};
+use waarborg_report::{Period, Report};
+use waarborg_store::{DocumentStore, SqliteStore, Store};
+
+use crate::auth::Principal;
+use crate::i18n::{t, Lang};
+use crate::problem::Problem;
+use crate::ui::{esc, lang_of, page, problem_page, LangQuery};
+use crate::AppState;
+
+type Result<T> = std::result::Result<T, Problem>;
+
+const PUBLICATION: &str = "publication";
+const ORGANISATION: &str = "organisation";
+const ORGANISATION_ID: &str = "self";
+
+/// What an organisation publishes about one deployment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Publication {
+    /// The algorithm register's texts.
+    pub register: RegisterText,
+    /// The EU database registration's texts.
+    pub eu: EuRegistrationText,
+}
+
+/// Roles that write a deployment's published texts.
+pub const PUBLICATION_WRITERS: &[Role] = &[Role::Applicant, Role::PrivacyOfficer];
+/// Roles that keep the organisation's details.
+pub const ORGANISATION_WRITERS: &[Role] = &[Role::PrivacyOfficer, Role::Administrator];
+
+fn decode<T: serde::de::DeserializeOwned>(what: &str, v: Value) -> Result<T> {
+    serde_json::from_value(v)
+        .map_err(|e| Problem::internal(format!("stored {what} does not decode: {e}")))
+}
+
+/// A starting text from what the revision already says, for a deployment with none yet.
+fn prefilled(d: &Deployment) -> Publication {
+    let mut p = Publication::default();
+    p.register.name = d.name.chars().take(100).collect();
+    if let Some(r) = d.revisions.last() {
+        p.register.description_short = r.content.algorithm_register_text.clone();
+        p.register.goal = r.content.purpose.clone();
+        p.register.publication_category = "Hoog-risico AI-systeem".into();
+        p.register.category = vec!["Openbare orde en veiligheid".into()];
+        p.register.human_intervention = format!(
+            "Een examinator beoordeelt de kandidatenlijst; een identificatie bestaat pas na {} onafhankelijke verificaties. De uitkomst is een opsporingsindicatie, nooit bewijs.",
+            r.content.oversight.verifiers_required
+        );
+    }
+    p
+}
+
+/// Deployment `id`'s published texts and their version (0: none written yet; the texts
+/// are then prefilled from the revision).
+pub fn publication(store: &SqliteStore, id: &str) -> Result<(Publication, u64)> {
+    if let Some((doc, version)) = store.document(PUBLICATION, id)? {
+        return Ok((decode("publication", doc)?, version));
+    }
+    let (d, _) = store
+        .deployment(id)?
+        .ok_or_else(|| Problem::not_found(format!("no deployment {id} in the register")))?;
+    Ok((prefilled(&d), 0))
+}
+
+/// Saves deployment `id`'s published texts by `actor` (an applicant or the privacy
+/// officer) if still at `expected` (0: none yet); the change is in the ledger first.
+pub fn save_publication(
+    store: &SqliteStore,
+    ledger: &waarborg_ledger::Ledger,
+    actor: &waarborg_govern::Actor,
+    id: &str,
+    text: &Publication,
+    expected: u64,
+) -> Result<u64> {
+    if !PUBLICATION_WRITERS.contains(&actor.role) {
+        return Err(Problem::forbidden(
+            "only an applicant or the privacy officer writes a deployment's published texts",
+        ));
+    }
+    if store.deployment(id)?.is_none() {
+        return Err(Problem::not_found(format!(
+            "no deployment {id} in the register"
+        )));
+    }
+    let entry = text_entry(actor, "publication_text", &format!("deployment {id}"));
+    save_document(store, ledger, PUBLICATION, id, text, expected, entry)
+}
+
+fn text_entry(
+    actor: &waarborg_govern::Actor,
+    action: &str,
+    subject: &str,
+) -> waarborg_ledger::Event {
+    waarborg_ledger::Event::GovernanceDecision(waarborg_ledger::GovernanceDecision {
+        actor: actor.user.clone(),
+        role: actor.role.as_str().into(),
+        action: action.into(),
+        subject: subject.into(),
+        reason: "published texts changed".into(),
+        framework_version: None,
+        about: None,
+    })
+}
+
+fn save_document<T: Serialize>(
+    store: &SqliteStore,
+    ledger: &waarborg_ledger::Ledger,
+    kind: &str,
+    id: &str,
+    body: &T,
+    expected: u64,
+    entry: waarborg_ledger::Event,
+) -> Result<u64> {
+    let doc = serde_json::to_value(body).map_err(|e| Problem::internal(e.to_string()))?;
+    let mut log = || {
+        ledger
+            .append(entry.clone())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    match (expected, store.document(kind, id)?) {
+        (0, None) => {
+            store.create_document(kind, id, "", &doc, &mut log)?;
+            Ok(1)
+        }
+        (0, Some((_, v))) => Err(Problem::conflict(format!(
+            "someone wrote these texts meanwhile (now at version {v}); reload and write again"
+        ))),
+        (v, _) => Ok(store.save_document(kind, id, &doc, v, &mut log)?),
+    }
+}
+
+/// The organisation's details (empty until written) and their version.
+pub fn organisation(store: &SqliteStore) -> Result<(Organisation, u64)> {
+    match store.document(ORGANISATION, ORGANISATION_ID)? {
+        Some((doc, version)) => Ok((decode("organisation", doc)?, version)),
+        None => Ok((Organisation::default(), 0)),
+    }
+}
+
+/// Saves the organisation's details by `actor` (the privacy officer or an administrator).
+pub fn save_organisation(
+    store: &SqliteStore,
+    ledger: &waarborg_ledger::Ledger,
+    actor: &waarborg_govern::Actor,
+    org: &Organisation,
+    expected: u64,
+) -> Result<u64> {
+    if !ORGANISATION_WRITERS.contains(&actor.role) {
+        return Err(Problem::forbidden(
+            "only the privacy officer or an administrator keeps the organisation's details",
+        ));
+    }
+    let entry = text_entry(actor, "organisation_details", "the organisation");
+    save_document(
+        store,
+        ledger,
+        ORGANISATION,
+        ORGANISATION_ID,
+        org,
+        expected,
+        entry,
+    )
+}
+
+fn month(t: Timestamp) -> String {
+    t.to_string().chars().take(7).collect()
+}
+
+/// What the system knows of deployment `d` at `now`: where it stands in the register's
+/// words, the month of first use and of the end.
+pub fn use_facts(d: &Deployment, now: Timestamp) -> UseFacts {
+    let steps = || d.revisions.iter().flat_map(|r| r.history.iter());
+    let began = steps()
+        .filter(|s| s.to == RevisionState::Active)
+        .map(|s| s.at)
+        .min();
+    let state = d.revisions.last().map(|r| r.effective_state(now));
+    let status = match state {
+        Some(RevisionState::Active | RevisionState::Suspended) => UseStatus::InUse,
+        Some(
+            RevisionState::Ended
+            | RevisionState::Evaluated
+            | RevisionState::Superseded
+            | RevisionState::Withdrawn
+            | RevisionState::RatificationRefused
+            | RevisionState::AuthorityDeclined,
+        ) => UseStatus::OutOfUse,
+        _ => UseStatus::InDevelopment,
+    };
+    let ended = match status {
+        UseStatus::OutOfUse if began.is_some() => steps()
+            .filter(|s| s.to == RevisionState::Ended)
+            .map(|s| s.at)
+            .max()
+            .or_else(|| d.revisions.last().map(|r| r.content.scope.valid_until)),
+        _ => None,
+    };
+    UseFacts {
+        deployment: d.id.clone(),
+        status,
+        begin_date: began.map(month),
+        end_date: ended.map(month),
+    }
+}
+
+/// Each deployment's register entry, or every field the register would refuse.
+pub type Checked<T> = Vec<(String, std::result::Result<T, Vec<FieldProblem>>)>;
+
+/// Every deployment's algorithm-register registration, checked against the standard.
+pub fn registrations(store: &SqliteStore, now: Timestamp) -> Result<Checked<Registration>> {
+    store
+        .deployments()?
+        .iter()
+        .map(|d| {
+            let (text, _) = publication(store, &d.id)?;
+            Ok((
+                d.id.clone(),
+                waarborg_report::register::registration(&text.register, &use_facts(d, now)),
+            ))
+        })
+        .collect()
+}
+
+/// Every deployment's EU database registration data, checked.
+pub fn eu_registrations(store: &SqliteStore, now: Timestamp) -> Result<Checked<EuRegistration>> {
+    let (org, _) = organisation(store)?;
+    store
+        .deployments()?
+        .iter()
+        .map(|d| {
+            let (text, _) = publication(store, &d.id)?;
+            let system = d
+                .revisions
+                .last()
+                .map(|r| r.content.system.clone())
+                .unwrap_or_default();
+            Ok((
+                d.id.clone(),
+                waarborg_report::annual::eu_registration(
+                    &org,
+                    &text.eu,
+                    &use_facts(d, now),
+                    &system,
+                ),
+            ))
+        })
+        .collect()
+}
+
+/// The checked entries, or a 422 naming every problem of every deployment.
+pub fn all_valid<T>(checked: Checked<T>) -> Result<Vec<T>> {
+    let mut problems = Vec::new();
+    let mut valid = Vec::new();
+    for (id, c) in checked {
+        match c {
+            Ok(v) => valid.push(v),
+            Err(ps) => problems.extend(ps.into_iter().map(|p| format!("{id}: {p}"))),
+        }
+    }
+    if problems.is_empty() {
+        Ok(valid)
+    } else {
+        Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_publication",
+            format!(
+                "nothing exported; fix these fields first: {}",
+                problems.join("; ")
+            ),
+        ))
+    }
+}
+
+/// The figures of `period` from the verified ledger (the ledger must verify).
+pub fn figures(ledger: &waarborg_ledger::Ledger, period: &Period) -> Result<Report> {
+    waarborg_report::figures_of_verified(ledger.dir(), period).map_err(report_problem)
+}
+
+fn report_problem(e: waarborg_report::ReportError) -> Problem {
+    match e {
+        waarborg_report::ReportError::BadPeriod { .. } => Problem::bad_request(e.to_string()),
+        waarborg_report::ReportError::Unverified(_) => {
+            Problem::new(StatusCode::CONFLICT, "ledger_unverified", e.to_string())
+        }
+        other => Problem::internal(other.to_string()),
+    }
+}
+
+/// The AI Act Art. 26(10) yearly report for `year`.
+pub fn annual(
+    store: &SqliteStore,
+    ledger: &waarborg_ledger::Ledger,
+    year: i32,
+    now: Timestamp,
+) -> Result<AnnualReport> {
+    let period = Period::new(
+        &format!("{year:04}-01-01"),
+        &format!("{:04}-01-01", year + 1),
+    )
+    .map_err(report_problem)?;
+    let figures = figures(ledger, &period)?;
+    let (org, _) = organisation(store)?;
+    let deployments = store
+        .deployments()?
+        .iter()
+        .map(|d| DeploymentLine {
+            id: d.id.clone(),
+            name: d.name.clone(),
+            system: d
+                .revisions
+                .last()
+                .map(|r| r.content.system.clone())
+                .unwrap_or_default(),
+            status: use_facts(d, now).status.as_dutch().into(),
+        })
+        .collect();
+    Ok(AnnualReport::new(year, org.deployer, deployments, figures))
+}
+
+/// A year's figures per deployment for the public register, computed once per ledger size
+/// (the public page must not re-read the whole ledger on each view).
+pub fn yearly_for_public(state: &AppState, year: i32) -> std::result::Result<Arc<Report>, String> {
+    type Cached = (std::path::PathBuf, u64, i32, Arc<Report>);
+    static CACHE: Mutex<Option<Cached>> = Mutex::new(None);
+    let dir = state.ledger.dir().to_path_buf();
+    let size = state.ledger.size();
+    if let Ok(cache) = CACHE.lock() {
+        if let Some((d, s, y, r)) = cache.as_ref() {
+            if *d == dir && *s == size && *y == year {
+                return Ok(r.clone());
+            }
+        }
+    }
+    let period = Period::new(
+        &format!("{year:04}-01-01"),
+        &format!("{:04}-01-01", year + 1),
+    )
+    .map_err(|e| e.to_string())?;
+    let report = Arc::new(figures(&state.ledger, &period).map_err(|p| p.detail)?);
+    if let Ok(mut cache) = CACHE.lock() {
+        *cache = Some((dir, size, year, report.clone()));
+    }
+    Ok(report)
+}
+
+/// A deployment's figures: its revisions' added up.
+pub fn deployment_figures(report: &Report, id: &str) -> Option<waarborg_report::Figures> {
+    let prefix = format!("{id}/");
+    let mut sum: Option<Value> = None;
+    for (_, f) in report
+        .per_deployment
+        .iter()
+        .filter(|(k, _)| k.starts_with(&prefix))
+    {
+        let v = serde_json::to_value(f).ok()?;
+        sum = Some(match sum {
+            None => v,
+            Some(s) => add(s, v),
+        });
+    }
+    sum.and_then(|v| serde_json::from_value(v).ok())
+}
+
+fn add(a: Value, b: Value) -> Value {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            json!(x.as_u64().unwrap_or(0) + y.as_u64().unwrap_or(0))
+        }
+        (Value::Object(mut x), Value::Object(y)) => {
+            for (k, v) in y {
+                let merged = match x.remove(&k) {
+                    Some(old) => add(old, v),
+                    None => v,
+                };
+                x.insert(k, merged);
+            }
+            Value::Object(x)
+        }
+        (a, _) => a,
+    }
+}
+
+// ---- HTTP ----
+
+/// `GET /api/deployments/{id}/publication`.
+pub async fn get_publication(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>> {
+    let (text, version) = publication(&state.store, &id)?;
+    Ok(Json(json!({"version": version, "publication": text})))
+}
+
+/// The body of a publication or organisation change.
+#[derive(Debug, Deserialize)]
+pub struct Versioned<T> {
+    /// The version the writer read (0: none yet).
+    #[serde(default)]
+    version: u64,
+    #[serde(flatten)]
+    body: T,
+}
+
+/// `POST /api/deployments/{id}/publication`: `{"version": N, "publication": {...}}`.
+pub async fn post_publication(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+    body: std::result::Result<
+        Json<Versioned<PublicationBody>>,
+        axum::extract::rejection::JsonRejection,
+    >,
+) -> Result<Json<Value>> {
+    let Json(b) = body.map_err(|e| Problem::bad_request(e.body_text()))?;
+    let version = save_publication(
+        &state.store,
+        &state.ledger,
+        &p.actor(),
+        &id,
+        &b.body.publication,
+        b.version,
+    )?;
+    Ok(Json(json!({"version": version})))
+}
+
+/// `{"publication": {...}}`.
+#[derive(Debug, Deserialize)]
+pub struct PublicationBody {
+    #[serde(default)]
+    publication: Publication,
+}
+
+/// `{"organisation": {...}}`.
+#[derive(Debug, Deserialize)]
+pub struct OrganisationBody {
+    #[serde(default)]
+    organisation: Organisation,
+}
+
+/// `GET /api/organisation`.
+pub async fn get_organisation(State(state): State<Arc<AppState>>) -> Result<Json<Value>> {
+    let (org, version) = organisation(&state.store)?;
+    Ok(Json(json!({"version": version, "organisation": org})))
+}
+
+/// `POST /api/organisation`.
+pub async fn post_organisation(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    body: std::result::Result<
+        Json<Versioned<OrganisationBody>>,
+        axum::extract::rejection::JsonRejection,
+    >,
+) -> Result<Json<Value>> {
+    let Json(b) = body.map_err(|e| Problem::bad_request(e.body_text()))?;
+    let version = save_organisation(
+        &state.store,
+        &state.ledger,
+        &p.actor(),
+        &b.body.organisation,
+        b.version,
+    )?;
+    Ok(Json(json!({"version": version})))
+}
+
+/// What a report download asks for.
+#[derive(Debug, Default, Deserialize)]
+pub struct ReportQuery {
+    from: Option<String>,
+    to: Option<String>,
+    year: Option<i32>,
+    format: Option<String>,
+    lang: Option<String>,
+}
+
+fn attachment(ctype: &str, name: &str, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, ctype.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn html_inline(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+}
+
+fn to_json<T: Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string_pretty(v).map_err(|e| Problem::internal(e.to_string()))
+}
+
+fn report_lang(lang: Lang) -> waarborg_report::html::Lang {
+    match lang {
+        Lang::En => waarborg_report::html::Lang::En,
+        Lang::Nl => waarborg_report::html::Lang::Nl,
+    }
+}
+
+/// Makes report `kind` (`figures`, `annual`, `register`, `eu-registration`) as asked.
+pub fn make_report(state: &AppState, kind: &str, q: &ReportQuery, lang: Lang) -> Result<Response> {
+    let now = Timestamp(state.now());
+    let format = q.format.as_deref().unwrap_or("html");
+    let this_year: i32 = now
+        .to_string()
+        .get(..4)
+        .and_then(|y| y.parse().ok())
+        .unwrap_or(2026);
+    match (kind, format) {
+        ("figures", f @ ("html" | "json")) => {
+            let period = Period::new(
+                q.from.as_deref().unwrap_or_default(),
+                q.to.as_deref().unwrap_or_default(),
+            )
+            .map_err(report_problem)?;
+            let report = figures(&state.ledger, &period)?;
+            let name = format!("figures-{}-{}", period.from, period.to);
+            Ok(if f == "json" {
+                attachment("application/json", &format!("{name}.json"), to_json(&report)?)
+            } else {
+                html_inline(waarborg_report::html::render(&report, report_lang(lang)))
+            })
+        }
+        ("framework", f @ ("html" | "json")) => {
+            let period = Period::new(
+                q.from.as_deref().unwrap_or_default(),
+                q.to.as_deref().unwrap_or_default(),
+            )
+            .map_err(report_problem)?;
+            let report = figures(&state.ledger, &period)?;
+            Ok(if f == "json" {
+                let name = format!("framework-{}-{}.json", period.from, period.to);
+                attachment("application/json", &name, to_json(&report)?)
+            } else {
+                html_inline(waarborg_report::html::render_framework(&report, report_lang(lang)))
+            })
+        }
+        ("annual", f @ ("html" | "json")) => {
+            let year = q.year.unwrap_or(this_year - 1);
+            let report = annual(&state.store, &state.ledger, year, now)?;
+            Ok(if f == "json" {
+                attachment("application/json", &format!("ai-act-yearly-report-{year}.json"), to_json(&report)?)
+            } else {
+                html_inline(waarborg_report::html::render_annual(&report, report_lang(lang)))
+            })
+        }
+        ("register", f @ ("json" | "csv")) => {
+            let regs = all_valid(registrations(&state.store, now)?)?;
+            Ok(if f == "json" {
+                attachment("application/json", "algoritmeregister.json", to_json(&regs)?)
+            } else {
+                let csv = waarborg_report::register::to_csv(&regs).map_err(|e| Problem::internal(e.to_string()))?;
+                attachment("text/csv; charset=utf-8", "algoritmeregister.csv", csv)
+            })
+        }
+        ("eu-registration", "json") => {
+            let regs = all_valid(eu_registrations(&state.store, now)?)?;
+            Ok(attachment("application/json", "eu-database-registration.json", to_json(&regs)?))
+        }
+        _ => Err(Problem::bad_request(format!(
+            "no report {kind:?} as {format:?}: figures (html, json), framework (html, json), annual (html, json), register (json, csv), eu-registration (json)"
+        ))),
+    }
+}
+
+/// `GET /ui/reports/{kind}`: a report, made now from the verified ledger, to read or
+/// download.
+pub async fn download(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Path(kind): Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    let lang = lang_of(
+        &headers,
+        &LangQuery {
+            lang: q.lang.clone(),
+        },
+    );
+    match make_report(&state, &kind, &q, lang) {
+        Ok(r) => r,
+        Err(problem) => problem_page(lang, Some(&p), &problem),
+    }
+}
+
+/// Recomputes `report` (a figures report or a yearly report, as JSON) from the ledger.
+pub fn verify_report(
+    ledger: &waarborg_ledger::Ledger,
+    text: &str,
+) -> Result<Vec<waarborg_report::Mismatch>> {
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| Problem::bad_request(format!("the report is not JSON: {e}")))?;
+    let report: Report = match value.get("figures") {
+        Some(inner) if value.get("kind").is_some() => serde_json::from_value(inner.clone()),
+        _ => serde_json::from_value(value),
+    }
+    .map_err(|e| Problem::bad_request(format!("not a Waarborg report: {e}")))?;
+    let (snapshot, _) = waarborg_report::verified_snapshot(ledger.dir()).map_err(report_problem)?;
+    waarborg_report::verify(&report, &snapshot).map_err(report_problem)
+}
+
+/// `POST /api/reports/verify` (the report as the body).
+pub async fn verify_api(State(state): State<Arc<AppState>>, body: String) -> Result<Json<Value>> {
+    let mismatches = verify_report(&state.ledger, &body)?;
+    Ok(Json(
+        json!({"matches": mismatches.is_empty(), "mismatches": mismatches}),
+    ))
+}
+
+/// The verify form.
+#[derive(Debug, Deserialize)]
+pub struct VerifyForm {
+    report: String,
+}
+
+/// `POST /ui/reports/verify`.
+pub async fn verify_form(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Form(f): Form<VerifyForm>,
+) -> Response {
+    let lang = lang_of(&headers, &LangQuery::default());
+    match verify_report(&state.ledger, &f.report) {
+        Ok(m) if m.is_empty() => page(
+            lang,
+            t(lang, "reports"),
+            Some(&p),
+            &format!(
+                "<p class=\"ok\" role=\"status\">{}</p><p><a href=\"/ui/reports\">{}</a></p>",
+                t(lang, "report_matches"),
+                t(lang, "back")
+            ),
+        ),
+        Ok(m) => {
+            let rows: String = m
+                .iter()
+                .map(|x| {
+                    format!(
+                        "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                        esc(&x.figure),
+                        esc(&x.reported),
+                        esc(&x.recomputed)
+                    )
+                })
+                .collect();
+            let mut r = page(
+                lang,
+                t(lang, "reports"),
+                Some(&p),
+                &format!(
+                    "<p class=\"problem\" role=\"alert\">{}</p><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{rows}</tbody></table><p><a href=\"/ui/reports\">{}</a></p>",
+                    t(lang, "report_differs"), t(lang, "figure"), t(lang, "report_says"), t(lang, "ledger_gives"), t(lang, "back")
+                ),
+            );
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            r
+        }
+        Err(problem) => problem_page(lang, Some(&p), &problem),
+    }
+}
+
+/// `GET /ui/reports`: the oversight page — make figures for a period, the yearly report,
+/// the register export and the EU registration data; verify a report against the ledger;
+/// and which published texts the register would still refuse.
+pub async fn view(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    match render(&state, &p, lang) {
+        Ok(body) => page(lang, t(lang, "reports"), Some(&p), &body),
+        Err(problem) => problem_page(lang, Some(&p), &problem),
+    }
+}
+
+fn render(state: &AppState, p: &Principal, lang: Lang) -> Result<String> {
+    let now = Timestamp(state.now());
+    let year: i32 = now
+        .to_string()
+        .get(..4)
+        .and_then(|y| y.parse().ok())
+        .unwrap_or(2026);
+    let mut checks = String::new();
+    for (id, c) in registrations(&state.store, now)? {
+        let eu = eu_registrations(&state.store, now)?
+            .into_iter()
+            .find(|(d, _)| *d == id)
+            .map(|(_, c)| c);
+        let mut problems: Vec<String> = Vec::new();
+        if let Err(ps) = &c {
+            problems.extend(ps.iter().map(|p| format!("{} {}", t(lang, "register"), p)));
+        }
+        if let Some(Err(ps)) = &eu {
+            problems.extend(ps.iter().map(|p| format!("EU: {p}")));
+        }
+        let cell = if problems.is_empty() {
+            format!("<span class=\"ok\">{}</span>", t(lang, "ready_for_export"))
+        } else {
+            format!(
+                "<ul>{}</ul>",
+                problems
+                    .iter()
+                    .map(|p| format!("<li>{}</li>", esc(p)))
+                    .collect::<String>()
+            )
+        };
+        checks.push_str(&format!("<tr><td>{}</td><td>{cell}</td></tr>", esc(&id)));
+    }
+    Ok(format!(
+        "<p>{intro}</p>\
+<form class=\"card\" method=\"get\" action=\"/ui/reports/figures\"><h2>{figures}</h2><label for=\"from\">{from}</label><input id=\"from\" name=\"from\" type=\"date\" value=\"{year}-01-01\" required><label for=\"to\">{to}</label><input id=\"to\" name=\"to\" type=\"date\" value=\"{next}-01-01\" required><label for=\"format\">{format}</label><select id=\"format\" name=\"format\"><option value=\"html\">HTML</option><option value=\"json\">JSON</option></select><label for=\"lang-f\">{language}</label><select id=\"lang-f\" name=\"lang\"><option value=\"nl\">Nederlands</option><option value=\"en\">English</option></select><p><button>{make}</button></p></form>\
+<form class=\"card\" method=\"get\" action=\"/ui/reports/framework\"><h2>{framework}</h2><label for=\"from-h\">{from}</label><input id=\"from-h\" name=\"from\" type=\"date\" value=\"{year}-01-01\" required><label for=\"to-h\">{to}</label><input id=\"to-h\" name=\"to\" type=\"date\" value=\"{year}-07-01\" required><label for=\"lang-h\">{language}</label><select id=\"lang-h\" name=\"lang\"><option value=\"nl\">Nederlands</option><option value=\"en\">English</option></select><p><button>{make}</button></p></form>\
+<form class=\"card\" method=\"get\" action=\"/ui/reports/annual\"><h2>{annual}</h2><p>{annual_note}</p><label for=\"year\">{year_label}</label><input id=\"year\" name=\"year\" type=\"number\" min=\"2000\" max=\"9999\" value=\"{year}\" required><label for=\"format-a\">{format}</label><select id=\"format-a\" name=\"format\"><option value=\"html\">HTML</option><option value=\"json\">JSON</option></select><label for=\"lang-a\">{language}</label><select id=\"lang-a\" name=\"lang\"><option value=\"nl\">Nederlands</option><option value=\"en\">English</option></select><p><button>{make}</button></p></form>\
+<section><h2>{publish}</h2><p>{publish_note}</p><p><a href=\"/ui/reports/register?format=json\">algoritmeregister.json</a> · <a href=\"/ui/reports/register?format=csv\">algoritmeregister.csv</a> · <a href=\"/ui/reports/eu-registration?format=json\">eu-database-registration.json</a></p><table><thead><tr><th scope=\"col\">{deployment}</th><th scope=\"col\">{check}</th></tr></thead><tbody>{checks}</tbody></table></section>\
+<form class=\"card\" method=\"post\" action=\"/ui/reports/verify?csrf={csrf}\"><h2>{verify}</h2><p>{verify_note}</p><label for=\"report\">{report_json}</label><textarea id=\"report\" name=\"report\" required></textarea><p><button>{verify_button}</button></p></form>",
+        intro = t(lang, "reports_intro"),
+        figures = t(lang, "report_figures"),
+        from = t(lang, "from"),
+        to = t(lang, "to_exclusive"),
+        format = t(lang, "format"),
+        language = t(lang, "language_of_report"),
+        make = t(lang, "make_report"),
+        annual = t(lang, "report_annual"),
+        framework = t(lang, "report_framework"),
+        annual_note = t(lang, "report_annual_note"),
+        year_label = t(lang, "year"),
+        next = year + 1,
+        publish = t(lang, "report_publish"),
+        publish_note = t(lang, "report_publish_note"),
+        deployment = t(lang, "deployment"),
+        check = t(lang, "check"),
+        verify = t(lang, "report_verify"),
+        verify_note = t(lang, "report_verify_note"),
+        report_json = t(lang, "report_json"),
+        verify_button = t(lang, "verify_report"),
+        csrf = esc(&p.csrf),
+    ))
+}
