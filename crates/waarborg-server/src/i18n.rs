@@ -280,9 +280,9 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("no_figures", "No uses recorded in this year.", "Geen gebruik vastgelegd in dit jaar."),
     ("figures_point", "computed from the first {n} entries of the audit ledger", "berekend uit de eerste {n} regels van het auditlogboek"),
     ("probes_submitted", "Probe images submitted", "Ingediende zoekbeelden"),
-    ("insufficient", "Of insufficient quality", "Van onvoldoende kwaliteit"),
+    ("public_insufficient", "Of insufficient quality", "Van onvoldoende kwaliteit"),
     ("searches_done", "Searches", "Zoekacties"),
-    ("identifications", "Identifications confirmed", "Bevestigde identificaties"),
+    ("public_identifications", "Identifications confirmed", "Bevestigde identificaties"),
     ("not_confirmed", "Not confirmed", "Niet bevestigd"),
 ];
 
