@@ -10,11 +10,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 shots=${1:-}
 W=${WAARBORG:-${CARGO_TARGET_DIR:-target}/release/waarborg}
-if ! command -v chromium >/dev/null 2>&1; then
-  echo "browser tests: installing chromium with apt-get" >&2
+if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then
+  echo "browser tests: installing chromium and poppler-utils with apt-get" >&2
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core poppler-utils >/dev/null
 fi
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 data=$(mktemp -d)
@@ -29,3 +29,28 @@ for _ in $(seq 100); do grep -q "listening on" "$out" && break; sleep 0.1; done
 url=$(sed -n 's/^listening on //p' "$out")
 [ -n "$url" ] || { echo "the server did not start" >&2; exit 1; }
 node tests/browser/e2e.mjs "$url" "$data/demo-accounts.txt" "$samples/gdp.jpg" $shots
+
+# Reports as PDF, printed by chromium and rendered back to PNG pages: each report prints,
+# its pages are real images, and its JSON verifies against the ledger it came from.
+pdfs=$(mktemp -d)
+trap 'kill $server 2>/dev/null; rm -rf "$data" "$out" "$pdfs"' EXIT
+year=$(date -u +%Y)
+"$W" report figures --from "$year-01-01" --to "$((year + 1))-01-01" --data "$data" --lang nl \
+  --out "$pdfs/figures.json" --pdf "$pdfs/figures-nl.pdf" 2>/dev/null
+"$W" report annual --year "$year" --data "$data" --lang en \
+  --out "$pdfs/annual.json" --pdf "$pdfs/annual-en.pdf" 2>/dev/null
+"$W" report framework --from "$year-01-01" --to "$((year + 1))-01-01" --data "$data" --lang nl \
+  --out "$pdfs/framework.json" --pdf "$pdfs/framework-nl.pdf" 2>/dev/null
+for report in figures-nl annual-en framework-nl; do
+  pdftoppm -png -r 60 "$pdfs/$report.pdf" "$pdfs/$report"
+  pages=$(ls "$pdfs/$report"-*.png | wc -l)
+  first=$(ls "$pdfs/$report"-*.png | head -1)
+  size=$(stat -c %s "$first")
+  [ "$pages" -ge 1 ] && [ "$size" -gt 8000 ] || { echo "report $report: PDF rendered to $pages page(s), first $size bytes" >&2; exit 1; }
+  echo "ok report $report.pdf: $pages page(s) rendered to PNG"
+  [ -n "$shots" ] && cp "$pdfs/$report"-*.png "$shots/"
+done
+for json in figures annual framework; do
+  "$W" report verify "$pdfs/$json.json" --data "$data" >/dev/null || { echo "report $json does not verify" >&2; exit 1; }
+done
+echo "ok reports verify against the ledger"

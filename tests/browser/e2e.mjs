@@ -245,6 +245,44 @@ try {
     await mg.context.close();
     log('the reference-database manager sees size, retention plan, flags and imports');
   }
+  // The oversight role's reports: made from the ledger, downloaded, verified; a changed
+  // figure named. The public register shows the published text and the year's figures.
+  {
+    await au.page.goto(base + '/ui/reports');
+    assert.ok((await au.page.content()).includes('ready for export'), 'the demo texts pass the register standard');
+    await shot(au.page, '15-reports');
+    const year = new Date().getUTCFullYear();
+    const made = await au.page.request.get(`${base}/ui/reports/figures?from=${year}-01-01&to=${year + 1}-01-01&format=json`);
+    assert.equal(made.status(), 200);
+    const report = await made.json();
+    assert.ok(report.overall.searches >= 2 && report.per_offence_category.robbery.searches >= 1, 'figures per offence category');
+    await au.page.fill('#report', JSON.stringify(report));
+    await Promise.all([au.page.waitForNavigation(), au.page.click('form[action^="/ui/reports/verify"] button')]);
+    assert.ok((await au.page.content()).includes('Every figure matches the ledger'), 'the report verifies');
+    report.overall.identifications += 1;
+    await au.page.goto(base + '/ui/reports');
+    await au.page.fill('#report', JSON.stringify(report));
+    await Promise.all([au.page.waitForNavigation(), au.page.click('form[action^="/ui/reports/verify"] button')]);
+    assert.ok((await au.page.content()).includes('overall.identifications'), 'the changed figure is named');
+    await au.page.goto(`${base}/ui/reports/annual?year=${year}&format=html&lang=en`);
+    assert.ok((await au.page.content()).includes('Article 26(10)'));
+    await shot(au.page, '16-yearly-report');
+    // The applicant's new draft has no register texts yet: nothing is exported, and the
+    // missing fields are named (the demo deployment's texts are complete).
+    const csv = await au.page.request.get(`${base}/ui/reports/register?format=csv`);
+    assert.equal(csv.status(), 422);
+    const why = await csv.text();
+    assert.ok(why.includes('retro-west: contact_email (Contactgegevens): required, and empty') && !why.includes('catch-demo:'), why);
+    log('the auditor makes, downloads and verifies reports; a changed figure is named');
+    const pub = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await pub.newPage();
+    await page.goto(base + '/register?lang=nl');
+    const text = await page.content();
+    assert.ok(text.includes('strafrechtelijke fotodatabank') && text.includes('Ingediende zoekbeelden'), 'published text and figures');
+    await shot(page, '17-public-register-figures');
+    await pub.close();
+    log('the public register shows the published text and the year\'s figures');
+  }
   // One's own account: the second factor can be set up (not done here: the demo accounts
   // log in with passwords only).
   {

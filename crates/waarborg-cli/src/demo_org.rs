@@ -18,7 +18,6 @@ use waarborg_govern::framework::Framework;
 use waarborg_govern::revision::Deployment;
 use waarborg_govern::{Actor, Role, Timestamp};
 use waarborg_index::Index;
-use waarborg_ledger::GovernanceDecision;
 use waarborg_server::{auth, AppState};
 use waarborg_store::{Account, AccountStore, Store};
 
@@ -161,6 +160,7 @@ pub fn set_up(state: &Arc<AppState>, data: &Path, samples: &Path) -> anyhow::Res
         }
         store.create_deployment(&d)?;
     }
+    publish(state)?;
     // The reference database: face crops of the sample photos, enrolled through the real
     // bulk import (provenance, quality, duplicate checks, encrypted images, ledger entries).
     if index.stats().templates == 0 {
@@ -208,7 +208,7 @@ pub fn set_up(state: &Arc<AppState>, data: &Path, samples: &Path) -> anyhow::Res
             Role::CompetentAuthority,
             "public-prosecution",
         );
-        let mut case = CaseAuthorisation::request(
+        let case = CaseAuthorisation::request(
             &officer,
             "OM-DEMO-0001",
             DEPLOYMENT,
@@ -219,26 +219,19 @@ pub fn set_up(state: &Arc<AppState>, data: &Path, samples: &Path) -> anyhow::Res
             false,
             now,
         )?;
-        case.decide(
+        waarborg_server::cases::record_request(store, &state.ledger, &officer, &case)
+            .map_err(|p| anyhow::anyhow!(p.detail))?;
+        waarborg_server::cases::record_decision(
+            store,
+            &state.ledger,
+            &state.probes,
             &prosecutor,
+            "OM-DEMO-0001",
             true,
             "Serious offence; a targeted search is proportionate",
             now,
-        )?;
-        state
-            .ledger
-            .append(waarborg_ledger::Event::GovernanceDecision(
-                GovernanceDecision {
-                    actor: "prosecutor-1".into(),
-                    role: "competent_authority".into(),
-                    action: "grant_case_authorisation".into(),
-                    subject: format!("case OM-DEMO-0001 under deployment {DEPLOYMENT}"),
-                    reason: "Serious offence; a targeted search is proportionate".into(),
-                    framework_version: None,
-                    about: None,
-                },
-            ))?;
-        store.create_case(&case)?;
+        )
+        .map_err(|p| anyhow::anyhow!(p.detail))?;
         let app = waarborg_server::app(state.clone());
         let probe = std::fs::read(samples.join("yaoming.jpg"))?;
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -261,5 +254,59 @@ pub fn set_up(state: &Arc<AppState>, data: &Path, samples: &Path) -> anyhow::Res
         })?;
     }
     state.ledger.checkpoint()?;
+    Ok(())
+}
+
+/// The demo organisation's published texts (Dutch, as the register wants them) and its
+/// details for the EU database, written once through the same path as the API's.
+fn publish(state: &AppState) -> anyhow::Result<()> {
+    use waarborg_report::annual::{EuRegistrationText, Organisation, Party};
+    use waarborg_report::register::Link;
+    use waarborg_server::publication;
+    let privacy = Actor::new("privacy-1", Role::PrivacyOfficer, "privacy");
+    let (mut text, version) = publication::publication(&state.store, DEPLOYMENT)
+        .map_err(|p| anyhow::anyhow!(p.detail))?;
+    if version == 0 {
+        let r = &mut text.register;
+        r.name = "Gezichtsherkenning achteraf in de strafrechtelijke fotodatabank (demo)".into();
+        r.organization = "Politie (demo-organisatie)".into();
+        r.contact_email = "algoritmes@politie.example".into();
+        r.category = vec!["Openbare orde en veiligheid".into(), "Recht".into()];
+        r.proportionality = "Alleen bij misdrijven met een strafmaximum van vier jaar of meer, per zaak gemachtigd door de officier van justitie. Een gerichte zoekactie in een beperkte databank weegt op tegen de inbreuk op de privacy; zonder deze vergelijking blijven zaken met beeldmateriaal vaker onopgelost.".into();
+        r.risks = "Verkeerde overeenkomsten: de uitkomst is een opsporingsindicatie, nooit bewijs, en pas een identificatie na twee onafhankelijke verificaties. Elke stap staat in een onveranderbaar auditlogboek; toezichthouders rekenen de cijfers na.".into();
+        r.lawful_basis = "Wet politiegegevens en Wetboek van Strafvordering; machtiging per zaak door het bevoegd gezag (AI-verordening, artikel 26, lid 10).".into();
+        r.lawful_basis_grouping = vec![Link {
+            title: "Wet politiegegevens".into(),
+            link: "https://wetten.overheid.nl/BWBR0022463".into(),
+        }];
+        r.source_data = "Foto's van verdachten uit de strafrechtelijke fotodatabank (met herkomst en bewaartermijn) en het zoekbeeld uit de zaak.".into();
+        r.methods_and_models = "Gezichtsdetectie (SCRFD) en een gezichtsherkenningsmodel (ArcFace) maken van elk gezicht een sjabloon; de zoekactie geeft een kandidatenlijst op volgorde van overeenkomst. Niet zelflerend.".into();
+        r.provider = "Intern ontwikkeld (Waarborg)".into();
+        text.eu = EuRegistrationText {
+            provider_entry_url: "https://eu-ai-database.example/systems/waarborg-demo".into(),
+            fria_summary: "Grondrechtentoets: risico op onterechte verdenking beperkt door menselijke verificatie, drempel voor delicten en machtiging per zaak.".into(),
+            dpia_summary: "DPIA DPIA-DEMO-2026 goedgekeurd: versleutelde opslag, bewaartermijnen, logging van elke handeling.".into(),
+        };
+        publication::save_publication(&state.store, &state.ledger, &privacy, DEPLOYMENT, &text, 0)
+            .map_err(|p| anyhow::anyhow!(p.detail))?;
+    }
+    let (_, version) =
+        publication::organisation(&state.store).map_err(|p| anyhow::anyhow!(p.detail))?;
+    if version == 0 {
+        let party = Party {
+            name: "Politie (demo-organisatie)".into(),
+            address: "Postbus 1, 2500 AA Den Haag".into(),
+            contact: "privacy@politie.example".into(),
+        };
+        let org = Organisation {
+            deployer: party.clone(),
+            submitter: Party {
+                name: "Privacy officer (demo)".into(),
+                ..party
+            },
+        };
+        publication::save_organisation(&state.store, &state.ledger, &privacy, &org, 0)
+            .map_err(|p| anyhow::anyhow!(p.detail))?;
+    }
     Ok(())
 }

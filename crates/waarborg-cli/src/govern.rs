@@ -68,7 +68,7 @@ impl Env {
 }
 
 /// `--as USER:ROLE:UNIT[:PORTFOLIO]`.
-fn parse_actor(spec: &str) -> anyhow::Result<Actor> {
+pub fn parse_actor(spec: &str) -> anyhow::Result<Actor> {
     let parts: Vec<&str> = spec.split(':').collect();
     let (user, role, unit) = match parts[..] {
         [u, r, n] | [u, r, n, _] => (u, r, n),

@@ -75,7 +75,7 @@ fn a_report_is_made_from_the_ledger_and_a_changed_figure_is_caught() {
 
     let (code, text) = run(&["report", "figures", "--from", &to, "--to", &from]);
     assert_ne!(code, Some(0));
-    assert!(text.contains("empty or reversed"), "{text}");
+    assert!(text.contains("the second after the first"), "{text}");
     std::fs::remove_dir_all(&root).ok();
 }
 

@@ -561,7 +561,7 @@ fn body(report: &Report, lang: Lang) -> String {
 fn document(lang: Lang, title: &str, body: &str) -> String {
     let code = if lang == Lang::En { "en" } else { "nl" };
     format!(
-        "<!doctype html><html lang=\"{code}\"><head><meta charset=\"utf-8\"><title>{title}</title><style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}}table{{border-collapse:collapse;margin:.5rem 0}}th,td{{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}}td{{text-align:right}}.ledger{{background:#eef2f7;padding:.5rem}}code{{word-break:break-all}}section{{break-inside:avoid}}@page{{size:A4;margin:15mm}}</style></head><body><h1>{title}</h1>{body}</body></html>"
+        "<!doctype html><html lang=\"{code}\"><head><meta charset=\"utf-8\"><title>{title}</title><style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}}table{{border-collapse:collapse;margin:.5rem 0}}th,td{{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}}td{{text-align:right}}.ledger{{background:#eef2f7;padding:.5rem}}code{{word-break:break-all}}section{{break-inside:avoid}}h2,h3{{break-after:avoid}}@page{{size:A4;margin:15mm}}</style></head><body><h1>{title}</h1>{body}</body></html>"
     )
 }
 

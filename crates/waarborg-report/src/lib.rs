@@ -45,6 +45,12 @@ pub enum ReportError {
         /// Entries in the ledger.
         have: u64,
     },
+    /// The PDF could not be printed.
+    #[error("{0}")]
+    Pdf(String),
+    /// Text that is not a report.
+    #[error("not a Waarborg report: {0}")]
+    NotAReport(String),
     /// An entry that does not parse.
     #[error("ledger entry {0} is not a valid entry: {1}")]
     BadEntry(u64, String),
@@ -330,8 +336,23 @@ pub fn figures_of_verified(dir: &std::path::Path, period: &Period) -> Result<Rep
 
 pub mod annual;
 pub mod html;
+pub mod pdf;
 pub mod register;
 mod tally;
+
+impl Report {
+    /// Reads a report as JSON: a figures report, or a document that carries one (the
+    /// yearly report's `figures`).
+    pub fn from_json(text: &str) -> Result<Report, ReportError> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| ReportError::NotAReport(e.to_string()))?;
+        let inner = match value.get("figures") {
+            Some(figures) if value.get("kind").is_some() => figures.clone(),
+            _ => value,
+        };
+        serde_json::from_value(inner).map_err(|e| ReportError::NotAReport(e.to_string()))
+    }
+}
 
 /// One figure of a report that the ledger does not give.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -294,11 +294,12 @@ pub fn all_valid<T>(checked: Checked<T>) -> Result<Vec<T>> {
 }
 
 /// The figures of `period` from the verified ledger (the ledger must verify).
-pub fn figures(ledger: &waarborg_ledger::Ledger, period: &Period) -> Result<Report> {
-    waarborg_report::figures_of_verified(ledger.dir(), period).map_err(report_problem)
+pub fn figures(ledger: &std::path::Path, period: &Period) -> Result<Report> {
+    waarborg_report::figures_of_verified(ledger, period).map_err(report_problem)
 }
 
-fn report_problem(e: waarborg_report::ReportError) -> Problem {
+/// A report error as the HTTP answer it deserves.
+pub fn report_problem(e: waarborg_report::ReportError) -> Problem {
     match e {
         waarborg_report::ReportError::BadPeriod { .. } => Problem::bad_request(e.to_string()),
         waarborg_report::ReportError::Unverified(_) => {
@@ -311,7 +312,7 @@ fn report_problem(e: waarborg_report::ReportError) -> Problem {
 /// The AI Act Art. 26(10) yearly report for `year`.
 pub fn annual(
     store: &SqliteStore,
-    ledger: &waarborg_ledger::Ledger,
+    ledger: &std::path::Path,
     year: i32,
     now: Timestamp,
 ) -> Result<AnnualReport> {
@@ -358,7 +359,7 @@ pub fn yearly_for_public(state: &AppState, year: i32) -> std::result::Result<Arc
         &format!("{:04}-01-01", year + 1),
     )
     .map_err(|e| e.to_string())?;
-    let report = Arc::new(figures(&state.ledger, &period).map_err(|p| p.detail)?);
+    let report = Arc::new(figures(state.ledger.dir(), &period).map_err(|p| p.detail)?);
     if let Ok(mut cache) = CACHE.lock() {
         *cache = Some((dir, size, year, report.clone()));
     }
@@ -540,7 +541,7 @@ pub fn make_report(state: &AppState, kind: &str, q: &ReportQuery, lang: Lang) ->
                 q.to.as_deref().unwrap_or_default(),
             )
             .map_err(report_problem)?;
-            let report = figures(&state.ledger, &period)?;
+            let report = figures(state.ledger.dir(), &period)?;
             let name = format!("figures-{}-{}", period.from, period.to);
             Ok(if f == "json" {
                 attachment("application/json", &format!("{name}.json"), to_json(&report)?)
@@ -554,7 +555,7 @@ pub fn make_report(state: &AppState, kind: &str, q: &ReportQuery, lang: Lang) ->
                 q.to.as_deref().unwrap_or_default(),
             )
             .map_err(report_problem)?;
-            let report = figures(&state.ledger, &period)?;
+            let report = figures(state.ledger.dir(), &period)?;
             Ok(if f == "json" {
                 let name = format!("framework-{}-{}.json", period.from, period.to);
                 attachment("application/json", &name, to_json(&report)?)
@@ -564,7 +565,7 @@ pub fn make_report(state: &AppState, kind: &str, q: &ReportQuery, lang: Lang) ->
         }
         ("annual", f @ ("html" | "json")) => {
             let year = q.year.unwrap_or(this_year - 1);
-            let report = annual(&state.store, &state.ledger, year, now)?;
+            let report = annual(&state.store, state.ledger.dir(), year, now)?;
             Ok(if f == "json" {
                 attachment("application/json", &format!("ai-act-yearly-report-{year}.json"), to_json(&report)?)
             } else {
@@ -613,23 +614,17 @@ pub async fn download(
 
 /// Recomputes `report` (a figures report or a yearly report, as JSON) from the ledger.
 pub fn verify_report(
-    ledger: &waarborg_ledger::Ledger,
+    ledger: &std::path::Path,
     text: &str,
 ) -> Result<Vec<waarborg_report::Mismatch>> {
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| Problem::bad_request(format!("the report is not JSON: {e}")))?;
-    let report: Report = match value.get("figures") {
-        Some(inner) if value.get("kind").is_some() => serde_json::from_value(inner.clone()),
-        _ => serde_json::from_value(value),
-    }
-    .map_err(|e| Problem::bad_request(format!("not a Waarborg report: {e}")))?;
-    let (snapshot, _) = waarborg_report::verified_snapshot(ledger.dir()).map_err(report_problem)?;
+    let report = Report::from_json(text).map_err(|e| Problem::bad_request(e.to_string()))?;
+    let (snapshot, _) = waarborg_report::verified_snapshot(ledger).map_err(report_problem)?;
     waarborg_report::verify(&report, &snapshot).map_err(report_problem)
 }
 
 /// `POST /api/reports/verify` (the report as the body).
 pub async fn verify_api(State(state): State<Arc<AppState>>, body: String) -> Result<Json<Value>> {
-    let mismatches = verify_report(&state.ledger, &body)?;
+    let mismatches = verify_report(state.ledger.dir(), &body)?;
     Ok(Json(
         json!({"matches": mismatches.is_empty(), "mismatches": mismatches}),
     ))
@@ -649,7 +644,7 @@ pub async fn verify_form(
     Form(f): Form<VerifyForm>,
 ) -> Response {
     let lang = lang_of(&headers, &LangQuery::default());
-    match verify_report(&state.ledger, &f.report) {
+    match verify_report(state.ledger.dir(), &f.report) {
         Ok(m) if m.is_empty() => page(
             lang,
             t(lang, "reports"),
@@ -719,7 +714,7 @@ fn render(state: &AppState, p: &Principal, lang: Lang) -> Result<String> {
             .map(|(_, c)| c);
         let mut problems: Vec<String> = Vec::new();
         if let Err(ps) = &c {
-            problems.extend(ps.iter().map(|p| format!("{} {}", t(lang, "register"), p)));
+            problems.extend(ps.iter().map(|p| format!("Algoritmeregister: {p}")));
         }
         if let Some(Err(ps)) = &eu {
             problems.extend(ps.iter().map(|p| format!("EU: {p}")));
