@@ -514,6 +514,37 @@ fn html_inline(body: String) -> Response {
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
 }
 
+/// The page itself, or (`format=pdf`) the page printed by headless Chromium; without a
+/// Chromium on the server, a 503 that says what to install.
+fn page_or_pdf(html: String, format: &str, name: &str) -> Result<Response> {
+    if format != "pdf" {
+        return Ok(html_inline(html));
+    }
+    let file = std::env::temp_dir().join(format!("waarborg-{}-{name}", std::process::id()));
+    let printed = waarborg_report::pdf::print(&html, &file).and_then(|()| {
+        std::fs::read(&file).map_err(|e| waarborg_report::ReportError::Pdf(e.to_string()))
+    });
+    let _ = std::fs::remove_file(&file);
+    let bytes = printed.map_err(|e| {
+        Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "pdf_unavailable",
+            e.to_string(),
+        )
+    })?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 fn to_json<T: Serialize>(v: &T) -> Result<String> {
     serde_json::to_string_pretty(v).map_err(|e| Problem::internal(e.to_string()))
 }
@@ -535,7 +566,7 @@ pub fn make_report(state: &AppState, kind: &str, q: &ReportQuery, lang: Lang) ->
         .and_then(|y| y.parse().ok())
         .unwrap_or(2026);
     match (kind, format) {
-        ("figures", f @ ("html" | "json")) => {
+        ("figures", f @ ("html" | "json" | "pdf")) => {
             let period = Period::new(
                 q.from.as_deref().unwrap_or_default(),
                 q.to.as_deref().unwrap_or_default(),
@@ -543,34 +574,32 @@ pub fn make_report(state: &AppState, kind: &str, q: &ReportQuery, lang: Lang) ->
             .map_err(report_problem)?;
             let report = figures(state.ledger.dir(), &period)?;
             let name = format!("figures-{}-{}", period.from, period.to);
-            Ok(if f == "json" {
-                attachment("application/json", &format!("{name}.json"), to_json(&report)?)
-            } else {
-                html_inline(waarborg_report::html::render(&report, report_lang(lang)))
-            })
+            if f == "json" {
+                return Ok(attachment("application/json", &format!("{name}.json"), to_json(&report)?));
+            }
+            page_or_pdf(waarborg_report::html::render(&report, report_lang(lang)), f, &format!("{name}.pdf"))
         }
-        ("framework", f @ ("html" | "json")) => {
+        ("framework", f @ ("html" | "json" | "pdf")) => {
             let period = Period::new(
                 q.from.as_deref().unwrap_or_default(),
                 q.to.as_deref().unwrap_or_default(),
             )
             .map_err(report_problem)?;
             let report = figures(state.ledger.dir(), &period)?;
-            Ok(if f == "json" {
-                let name = format!("framework-{}-{}.json", period.from, period.to);
-                attachment("application/json", &name, to_json(&report)?)
-            } else {
-                html_inline(waarborg_report::html::render_framework(&report, report_lang(lang)))
-            })
+            let name = format!("framework-{}-{}", period.from, period.to);
+            if f == "json" {
+                return Ok(attachment("application/json", &format!("{name}.json"), to_json(&report)?));
+            }
+            page_or_pdf(waarborg_report::html::render_framework(&report, report_lang(lang)), f, &format!("{name}.pdf"))
         }
-        ("annual", f @ ("html" | "json")) => {
+        ("annual", f @ ("html" | "json" | "pdf")) => {
             let year = q.year.unwrap_or(this_year - 1);
             let report = annual(&state.store, state.ledger.dir(), year, now)?;
-            Ok(if f == "json" {
-                attachment("application/json", &format!("ai-act-yearly-report-{year}.json"), to_json(&report)?)
-            } else {
-                html_inline(waarborg_report::html::render_annual(&report, report_lang(lang)))
-            })
+            let name = format!("ai-act-yearly-report-{year}");
+            if f == "json" {
+                return Ok(attachment("application/json", &format!("{name}.json"), to_json(&report)?));
+            }
+            page_or_pdf(waarborg_report::html::render_annual(&report, report_lang(lang)), f, &format!("{name}.pdf"))
         }
         ("register", f @ ("json" | "csv")) => {
             let regs = all_valid(registrations(&state.store, now)?)?;
@@ -586,7 +615,7 @@ pub fn make_report(state: &AppState, kind: &str, q: &ReportQuery, lang: Lang) ->
             Ok(attachment("application/json", "eu-database-registration.json", to_json(&regs)?))
         }
         _ => Err(Problem::bad_request(format!(
-            "no report {kind:?} as {format:?}: figures (html, json), framework (html, json), annual (html, json), register (json, csv), eu-registration (json)"
+            "no report {kind:?} as {format:?}: figures, framework, annual (html, json, pdf), register (json, csv), eu-registration (json)"
         ))),
     }
 }
@@ -734,9 +763,9 @@ fn render(state: &AppState, p: &Principal, lang: Lang) -> Result<String> {
     }
     Ok(format!(
         "<p>{intro}</p>\
-<form class=\"card\" method=\"get\" action=\"/ui/reports/figures\"><h2>{figures}</h2><label for=\"from\">{from}</label><input id=\"from\" name=\"from\" type=\"date\" value=\"{year}-01-01\" required><label for=\"to\">{to}</label><input id=\"to\" name=\"to\" type=\"date\" value=\"{next}-01-01\" required><label for=\"format\">{format}</label><select id=\"format\" name=\"format\"><option value=\"html\">HTML</option><option value=\"json\">JSON</option></select><label for=\"lang-f\">{language}</label><select id=\"lang-f\" name=\"lang\"><option value=\"nl\">Nederlands</option><option value=\"en\">English</option></select><p><button>{make}</button></p></form>\
+<form class=\"card\" method=\"get\" action=\"/ui/reports/figures\"><h2>{figures}</h2><label for=\"from\">{from}</label><input id=\"from\" name=\"from\" type=\"date\" value=\"{year}-01-01\" required><label for=\"to\">{to}</label><input id=\"to\" name=\"to\" type=\"date\" value=\"{next}-01-01\" required><label for=\"format\">{format}</label><select id=\"format\" name=\"format\"><option value=\"html\">HTML</option><option value=\"pdf\">PDF</option><option value=\"json\">JSON</option></select><label for=\"lang-f\">{language}</label><select id=\"lang-f\" name=\"lang\"><option value=\"nl\">Nederlands</option><option value=\"en\">English</option></select><p><button>{make}</button></p></form>\
 <form class=\"card\" method=\"get\" action=\"/ui/reports/framework\"><h2>{framework}</h2><label for=\"from-h\">{from}</label><input id=\"from-h\" name=\"from\" type=\"date\" value=\"{year}-01-01\" required><label for=\"to-h\">{to}</label><input id=\"to-h\" name=\"to\" type=\"date\" value=\"{year}-07-01\" required><label for=\"lang-h\">{language}</label><select id=\"lang-h\" name=\"lang\"><option value=\"nl\">Nederlands</option><option value=\"en\">English</option></select><p><button>{make}</button></p></form>\
-<form class=\"card\" method=\"get\" action=\"/ui/reports/annual\"><h2>{annual}</h2><p>{annual_note}</p><label for=\"year\">{year_label}</label><input id=\"year\" name=\"year\" type=\"number\" min=\"2000\" max=\"9999\" value=\"{year}\" required><label for=\"format-a\">{format}</label><select id=\"format-a\" name=\"format\"><option value=\"html\">HTML</option><option value=\"json\">JSON</option></select><label for=\"lang-a\">{language}</label><select id=\"lang-a\" name=\"lang\"><option value=\"nl\">Nederlands</option><option value=\"en\">English</option></select><p><button>{make}</button></p></form>\
+<form class=\"card\" method=\"get\" action=\"/ui/reports/annual\"><h2>{annual}</h2><p>{annual_note}</p><label for=\"year\">{year_label}</label><input id=\"year\" name=\"year\" type=\"number\" min=\"2000\" max=\"9999\" value=\"{year}\" required><label for=\"format-a\">{format}</label><select id=\"format-a\" name=\"format\"><option value=\"html\">HTML</option><option value=\"pdf\">PDF</option><option value=\"json\">JSON</option></select><label for=\"lang-a\">{language}</label><select id=\"lang-a\" name=\"lang\"><option value=\"nl\">Nederlands</option><option value=\"en\">English</option></select><p><button>{make}</button></p></form>\
 <section><h2>{publish}</h2><p>{publish_note}</p><p><a href=\"/ui/reports/register?format=json\">algoritmeregister.json</a> · <a href=\"/ui/reports/register?format=csv\">algoritmeregister.csv</a> · <a href=\"/ui/reports/eu-registration?format=json\">eu-database-registration.json</a></p><table><thead><tr><th scope=\"col\">{deployment}</th><th scope=\"col\">{check}</th></tr></thead><tbody>{checks}</tbody></table></section>\
 <form class=\"card\" method=\"post\" action=\"/ui/reports/verify?csrf={csrf}\"><h2>{verify}</h2><p>{verify_note}</p><label for=\"report\">{report_json}</label><textarea id=\"report\" name=\"report\" required></textarea><p><button>{verify_button}</button></p></form>",
         intro = t(lang, "reports_intro"),
