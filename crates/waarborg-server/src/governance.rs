@@ -444,6 +444,7 @@ fn render(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Result<Respo
         t(lang, "state"),
         t(lang, "reasons"),
     ));
+    body.push_str(&crate::publication::texts_section(state, p, lang, &d.id)?);
     Ok(page(lang, &d.name, Some(p), &body))
 }
 

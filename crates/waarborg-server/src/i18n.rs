@@ -276,6 +276,8 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("ledger_gives", "The ledger gives", "Het logboek geeft"),
     ("register_text", "Published text", "Gepubliceerde tekst"),
     ("yearly_figures", "Figures", "Cijfers"),
+    ("save_texts", "Save the texts", "Teksten opslaan"),
+    ("texts_note", "What the organisation publishes about this use, in Dutch: the algorithm register's fields (publication standard 1.0.0) and the EU database registration. Nothing is exported while the register would refuse a field.", "Wat de organisatie over deze toepassing publiceert: de velden van het algoritmeregister (publicatiestandaard 1.0.0) en de registratie in de EU-databank. Er wordt niets geëxporteerd zolang het register een veld zou weigeren."),
     ("figures_unavailable", "No figures are shown: they would come from a ledger that does not verify.", "Er worden geen cijfers getoond: ze zouden komen uit een logboek dat niet klopt."),
     ("no_figures", "No uses recorded in this year.", "Geen gebruik vastgelegd in dit jaar."),
     ("figures_point", "computed from the first {n} entries of the audit ledger", "berekend uit de eerste {n} regels van het auditlogboek"),

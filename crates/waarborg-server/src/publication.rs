@@ -403,6 +403,211 @@ fn add(a: Value, b: Value) -> Value {
     }
 }
 
+/// The published texts' fields as the web form shows them: (form name, label, long text).
+const TEXT_FIELDS: &[(&str, &str, bool)] = &[
+    ("name", "Naam", false),
+    ("description_short", "Korte omschrijving", true),
+    ("organization", "Organisatie", false),
+    ("category", "Thema (kommagescheiden)", false),
+    ("contact_email", "Contactgegevens", false),
+    ("website", "Link naar publiekspagina", false),
+    ("publication_category", "Publicatiecategorie", false),
+    ("url", "Link naar bronregistratie", false),
+    ("goal", "Doel en impact", true),
+    ("proportionality", "Afwegingen", true),
+    ("human_intervention", "Menselijke tussenkomst", true),
+    ("risks", "Risicobeheer", true),
+    ("lawful_basis", "Wettelijke basis", true),
+    (
+        "lawful_basis_grouping",
+        "Verwijzingen wettelijke basis (per regel: titel | link)",
+        true,
+    ),
+    ("process_index_url", "Link naar verwerkingsregister", false),
+    (
+        "impacttoetsen_grouping",
+        "Verwijzingen impacttoetsen (per regel: titel | link)",
+        true,
+    ),
+    ("impacttoetsen", "Toelichting op impacttoetsen", true),
+    ("source_data", "Gegevens", true),
+    (
+        "source_data_grouping",
+        "Verwijzingen gegevensbronnen (per regel: titel | link)",
+        true,
+    ),
+    ("methods_and_models", "Technische werking", true),
+    ("provider", "Leverancier", false),
+    ("publiccode", "Link naar broncode", false),
+    ("tags", "Zoektermen", false),
+    (
+        "eu_provider_entry_url",
+        "EU-databank: link naar de registratie van de aanbieder (bijlage VIII C.3)",
+        false,
+    ),
+    (
+        "eu_fria_summary",
+        "EU-databank: samenvatting grondrechtentoets (C.4)",
+        true,
+    ),
+    (
+        "eu_dpia_summary",
+        "EU-databank: samenvatting DPIA (C.5)",
+        true,
+    ),
+];
+
+/// The texts as form values, and back: JSON keys map one to one, lists are written one
+/// item per line (themes comma-separated), links as `title | link`.
+fn form_values(p: &Publication) -> Vec<(&'static str, String)> {
+    let register = serde_json::to_value(&p.register).unwrap_or_default();
+    let links = |v: &Value| {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|l| {
+                        format!(
+                            "{} | {}",
+                            l["title"].as_str().unwrap_or(""),
+                            l["link"].as_str().unwrap_or("")
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+            .unwrap_or_default()
+    };
+    TEXT_FIELDS
+        .iter()
+        .map(|(key, _, _)| {
+            let value = match *key {
+                "category" => p.register.category.join(", "),
+                "eu_provider_entry_url" => p.eu.provider_entry_url.clone(),
+                "eu_fria_summary" => p.eu.fria_summary.clone(),
+                "eu_dpia_summary" => p.eu.dpia_summary.clone(),
+                k if k.ends_with("_grouping") => links(&register[k]),
+                k => register[k].as_str().unwrap_or_default().to_string(),
+            };
+            (*key, value)
+        })
+        .collect()
+}
+
+fn from_form(fields: &[(String, String)]) -> Result<Publication> {
+    let get = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+            .trim()
+            .to_string()
+    };
+    let mut register = serde_json::Map::new();
+    for (key, label, _) in TEXT_FIELDS.iter().filter(|(k, _, _)| !k.starts_with("eu_")) {
+        let value = get(key);
+        let json = match *key {
+            "category" => json!(value
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()),
+            k if k.ends_with("_grouping") => {
+                let mut links = Vec::new();
+                for line in value.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                    let (title, link) = line.split_once('|').ok_or_else(|| {
+                        Problem::bad_request(format!(
+                            "{label}: write each as `title | link`, not {line:?}"
+                        ))
+                    })?;
+                    links.push(json!({"title": title.trim(), "link": link.trim()}));
+                }
+                json!(links)
+            }
+            _ => json!(value),
+        };
+        register.insert(key.to_string(), json);
+    }
+    Ok(Publication {
+        register: serde_json::from_value(Value::Object(register))
+            .map_err(|e| Problem::bad_request(e.to_string()))?,
+        eu: EuRegistrationText {
+            provider_entry_url: get("eu_provider_entry_url"),
+            fria_summary: get("eu_fria_summary"),
+            dpia_summary: get("eu_dpia_summary"),
+        },
+    })
+}
+
+/// The deployment page's section on its published texts: what the register and the EU
+/// database would still refuse, and (for an applicant or the privacy officer) the form.
+pub fn texts_section(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Result<String> {
+    let (text, version) = publication(&state.store, id)?;
+    let Some((d, _)) = state.store.deployment(id)? else {
+        return Ok(String::new());
+    };
+    let facts = use_facts(&d, Timestamp(state.now()));
+    let mut problems: Vec<String> = Vec::new();
+    if let Err(ps) = waarborg_report::register::registration(&text.register, &facts) {
+        problems.extend(ps.iter().map(|p| format!("Algoritmeregister: {p}")));
+    }
+    let status = if problems.is_empty() {
+        format!("<p class=\"ok\">{}</p>", t(lang, "ready_for_export"))
+    } else {
+        format!(
+            "<ul class=\"problem\">{}</ul>",
+            problems
+                .iter()
+                .map(|p| format!("<li>{}</li>", esc(p)))
+                .collect::<String>()
+        )
+    };
+    let form = if PUBLICATION_WRITERS.contains(&p.role) {
+        let fields: String = form_values(&text)
+            .iter()
+            .zip(TEXT_FIELDS)
+            .map(|((key, value), (_, label, long))| {
+                if *long {
+                    format!("<label for=\"pub-{key}\">{label}</label><textarea id=\"pub-{key}\" name=\"{key}\">{}</textarea>", esc(value))
+                } else {
+                    format!("<label for=\"pub-{key}\">{label}</label><input id=\"pub-{key}\" name=\"{key}\" value=\"{}\">", esc(value))
+                }
+            })
+            .collect();
+        format!(
+            "<form class=\"card\" id=\"publication\" method=\"post\" action=\"/ui/deployments/{}/publication?csrf={}\" lang=\"nl\"><input type=\"hidden\" name=\"version\" value=\"{version}\">{fields}<p><button>{}</button></p></form>",
+            esc(id),
+            esc(&p.csrf),
+            t(lang, "save_texts")
+        )
+    } else {
+        String::new()
+    };
+    Ok(format!(
+        "<section id=\"texts\"><h2>{}</h2><p>{}</p>{status}{form}</section>",
+        t(lang, "register_text"),
+        t(lang, "texts_note")
+    ))
+}
+
+/// `POST /ui/deployments/{id}/publication` (form).
+pub async fn texts_form(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let version = fields
+        .iter()
+        .find(|(k, _)| k == "version")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let done = from_form(&fields).and_then(|text| {
+        save_publication(&state.store, &state.ledger, &p.actor(), &id, &text, version).map(|_| ())
+    });
+    crate::ui::form_answer(&headers, &p, done, &format!("/ui/deployments/{id}#texts"))
+}
+
 // ---- HTTP ----
 
 /// `GET /api/deployments/{id}/publication`.

@@ -369,6 +369,12 @@ pub const ROUTES: &[RouteSpec] = &[
         summary: "Clear a possible-duplicate flag after review, with the finding",
     },
     RouteSpec {
+        method: "POST",
+        path: "/ui/deployments/{id}/publication",
+        access: Access::Roles(crate::publication::PUBLICATION_WRITERS),
+        summary: "Write a deployment's published texts (form)",
+    },
+    RouteSpec {
         method: "GET",
         path: "/ui/reports",
         access: Access::Roles(OVERSIGHT_ROLES),
@@ -482,6 +488,7 @@ fn handler(spec: &RouteSpec) -> MethodRouter<Arc<AppState>> {
         ("POST", "/api/searches/{id}/insufficient") => post(crate::search::insufficient),
         ("POST", "/api/searches/{id}/proposal") => post(crate::search::proposal),
         ("POST", "/api/searches/{id}/verifications") => post(crate::search::verify),
+        ("POST", "/ui/deployments/{id}/publication") => post(crate::publication::texts_form),
         ("GET", "/ui/reports") => get(crate::publication::view),
         ("GET", "/ui/reports/{kind}") => get(crate::publication::download),
         ("POST", "/ui/reports/verify") => post(crate::publication::verify_form),

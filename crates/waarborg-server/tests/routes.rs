@@ -222,6 +222,10 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
             ("POST", "/api/searches/{id}/verifications"),
             Some(vec![Verifier]),
         ),
+        (
+            ("POST", "/ui/deployments/{id}/publication"),
+            Some(vec![Applicant, PrivacyOfficer]),
+        ),
         (("GET", "/ui/reports"), Some(oversight.clone())),
         (("GET", "/ui/reports/{kind}"), Some(oversight.clone())),
         (("POST", "/ui/reports/verify"), Some(oversight.clone())),
@@ -1254,6 +1258,59 @@ async fn reports_are_made_verified_and_published_from_the_ledger() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
+
+    // The same texts through the deployment page's form: a link line without `|` is
+    // refused and named; a complete form is saved and the page says it is ready.
+    let (status, page) = form(
+        &app,
+        "/ui/deployments/catch-web/publication",
+        &officer,
+        &[
+            ("version".into(), "2".into()),
+            ("lawful_basis_grouping".into(), "Wet politiegegevens".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{page}");
+    assert!(page.contains("title | link"), "{page}");
+    let fields: Vec<(String, String)> = [
+        ("version", "2"),
+        ("name", "Gezichten vergelijken (web)"),
+        ("description_short", "Een examinator vergelijkt een beeld van een onbekende verdachte met foto's uit de strafrechtelijke databank."),
+        ("organization", "Politie"),
+        ("category", "Openbare orde en veiligheid, Recht"),
+        ("contact_email", "algoritmes@politie.example"),
+        ("publication_category", "Hoog-risico AI-systeem"),
+        ("lawful_basis_grouping", "Wet politiegegevens | https://wetten.example/BWBR0022463"),
+        ("eu_provider_entry_url", "https://eu-database.example/entry/1"),
+        ("eu_fria_summary", "Grondrechten afgewogen; zie de toetsing."),
+        ("eu_dpia_summary", "DPIA goedgekeurd door de privacy officer."),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let (status, page) = form(
+        &app,
+        "/ui/deployments/catch-web/publication",
+        &officer,
+        &fields,
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let (_, page) = call(&app, "GET", "/ui/deployments/catch-web", Some(&officer), "").await;
+    assert!(
+        page.contains("ready for export") && page.contains("id=\"publication\""),
+        "{page}"
+    );
+    assert!(
+        page.contains("Wet politiegegevens | https://wetten.example/BWBR0022463"),
+        "the links shown as written"
+    );
+    let (_, page) = call(&app, "GET", "/ui/deployments/catch-web", Some(&auditor), "").await;
+    assert!(
+        !page.contains("id=\"publication\""),
+        "no form for the auditor"
+    );
 
     // Complete: exported, as the standard's CSV and JSON, and the EU registration.
     let (status, csv) = call(
