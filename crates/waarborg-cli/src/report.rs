@@ -195,6 +195,27 @@ fn point(report: &Report) -> String {
     )
 }
 
+/// The figures of a period from the verified ledger, written as `output` asks, the page
+/// made by `render`.
+fn period_report(
+    from: &str,
+    to: &str,
+    output: &Output,
+    data: &DataArgs,
+    render: fn(&Report, waarborg_report::html::Lang) -> String,
+    what: &str,
+) -> anyhow::Result<ExitCode> {
+    let page_lang = lang(&output.lang)?;
+    let report = waarborg_report::figures_of_verified(&data.ledger_dir(), &Period::new(from, to)?)?;
+    emit(
+        output,
+        serde_json::to_string_pretty(&report)?,
+        || render(&report, page_lang),
+        &format!("{what} for {from} – {to} {}", point(&report)),
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn run(command: ReportCommand) -> anyhow::Result<ExitCode> {
     match command {
         ReportCommand::Figures {
@@ -202,39 +223,27 @@ pub fn run(command: ReportCommand) -> anyhow::Result<ExitCode> {
             to,
             output,
             data,
-        } => {
-            let page_lang = lang(&output.lang)?;
-            let report = waarborg_report::figures_of_verified(
-                &data.ledger_dir(),
-                &Period::new(&from, &to)?,
-            )?;
-            emit(
-                &output,
-                serde_json::to_string_pretty(&report)?,
-                || waarborg_report::html::render(&report, page_lang),
-                &format!("report for {from} – {to} {}", point(&report)),
-            )?;
-            Ok(ExitCode::SUCCESS)
-        }
+        } => period_report(
+            &from,
+            &to,
+            &output,
+            &data,
+            waarborg_report::html::render,
+            "report",
+        ),
         ReportCommand::Framework {
             from,
             to,
             output,
             data,
-        } => {
-            let page_lang = lang(&output.lang)?;
-            let report = waarborg_report::figures_of_verified(
-                &data.ledger_dir(),
-                &Period::new(&from, &to)?,
-            )?;
-            emit(
-                &output,
-                serde_json::to_string_pretty(&report)?,
-                || waarborg_report::html::render_framework(&report, page_lang),
-                &format!("framework overview for {from} – {to} {}", point(&report)),
-            )?;
-            Ok(ExitCode::SUCCESS)
-        }
+        } => period_report(
+            &from,
+            &to,
+            &output,
+            &data,
+            waarborg_report::html::render_framework,
+            "framework overview",
+        ),
         ReportCommand::Annual { year, output, data } => {
             let page_lang = lang(&output.lang)?;
             let report = publication::annual(&store(&data)?, &data.ledger_dir(), year, now())

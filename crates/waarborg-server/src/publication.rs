@@ -771,31 +771,23 @@ pub fn make_report(state: &AppState, kind: &str, q: &ReportQuery, lang: Lang) ->
         .and_then(|y| y.parse().ok())
         .unwrap_or(2026);
     match (kind, format) {
-        ("figures", f @ ("html" | "json" | "pdf")) => {
+        (k @ ("figures" | "framework"), f @ ("html" | "json" | "pdf")) => {
             let period = Period::new(
                 q.from.as_deref().unwrap_or_default(),
                 q.to.as_deref().unwrap_or_default(),
             )
             .map_err(report_problem)?;
             let report = figures(state.ledger.dir(), &period)?;
-            let name = format!("figures-{}-{}", period.from, period.to);
+            let name = format!("{k}-{}-{}", period.from, period.to);
             if f == "json" {
                 return Ok(attachment("application/json", &format!("{name}.json"), to_json(&report)?));
             }
-            page_or_pdf(waarborg_report::html::render(&report, report_lang(lang)), f, &format!("{name}.pdf"))
-        }
-        ("framework", f @ ("html" | "json" | "pdf")) => {
-            let period = Period::new(
-                q.from.as_deref().unwrap_or_default(),
-                q.to.as_deref().unwrap_or_default(),
-            )
-            .map_err(report_problem)?;
-            let report = figures(state.ledger.dir(), &period)?;
-            let name = format!("framework-{}-{}", period.from, period.to);
-            if f == "json" {
-                return Ok(attachment("application/json", &format!("{name}.json"), to_json(&report)?));
-            }
-            page_or_pdf(waarborg_report::html::render_framework(&report, report_lang(lang)), f, &format!("{name}.pdf"))
+            let render = if k == "figures" {
+                waarborg_report::html::render
+            } else {
+                waarborg_report::html::render_framework
+            };
+            page_or_pdf(render(&report, report_lang(lang)), f, &format!("{name}.pdf"))
         }
         ("annual", f @ ("html" | "json" | "pdf")) => {
             let year = q.year.unwrap_or(this_year - 1);
