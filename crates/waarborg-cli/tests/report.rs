@@ -60,6 +60,11 @@ fn a_report_is_made_from_the_ledger_and_a_changed_figure_is_caught() {
         receipts, erased,
         "one deletion receipt per erased image, counted from the ledger"
     );
+    assert_eq!(
+        report["reference_databases"]["not recorded"].as_u64(),
+        Some(1000 - erased),
+        "the database's size at the period's end: synthesised minus erased"
+    );
     let (code, text) = run(&["report", "verify", file.to_str().unwrap()]);
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("every figure matches"), "{text}");
@@ -76,6 +81,43 @@ fn a_report_is_made_from_the_ledger_and_a_changed_figure_is_caught() {
     let (code, text) = run(&["report", "figures", "--from", &to, "--to", &from]);
     assert_ne!(code, Some(0));
     assert!(text.contains("the second after the first"), "{text}");
+
+    // The organisation's details: written by the privacy officer, refused to an examiner,
+    // read back; texts of a deployment that does not exist are refused.
+    let org = root.join("org.json");
+    std::fs::write(
+        &org,
+        r#"{"deployer": {"name": "Politie", "address": "Postbus 1", "contact": "privacy@politie.example"}}"#,
+    )
+    .unwrap();
+    let (code, text) = run(&[
+        "report",
+        "organisation",
+        "--file",
+        org.to_str().unwrap(),
+        "--as",
+        "ex-1:examiner:unit",
+    ]);
+    assert_ne!(code, Some(0), "{text}");
+    assert!(
+        text.contains("only the privacy officer or an administrator"),
+        "{text}"
+    );
+    let (code, text) = run(&[
+        "report",
+        "organisation",
+        "--file",
+        org.to_str().unwrap(),
+        "--as",
+        "po-1:privacy_officer:unit",
+    ]);
+    assert_eq!(code, Some(0), "{text}");
+    let (code, text) = run(&["report", "organisation"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("Postbus 1"), "{text}");
+    let (code, text) = run(&["report", "publication", "nowhere"]);
+    assert_ne!(code, Some(0));
+    assert!(text.contains("no deployment nowhere"), "{text}");
     std::fs::remove_dir_all(&root).ok();
 }
 
