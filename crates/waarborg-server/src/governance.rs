@@ -273,7 +273,7 @@ fn render(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Result<Respo
         rev = t(lang, "revision"),
         n = r.number,
         state_l = t(lang, "state"),
-        state = esc(r.effective_state(now).as_str()),
+        state = crate::i18n::state_name(lang, r.effective_state(now)),
         fw_l = t(lang, "framework"),
         fw = esc(&r.framework.clone().unwrap_or_else(|| format!("{} ({})", framework.id(), t(lang, "not_yet_submitted")))),
         system_l = t(lang, "system"),

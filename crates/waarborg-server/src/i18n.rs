@@ -276,6 +276,7 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("ledger_gives", "The ledger gives", "Het logboek geeft"),
     ("register_text", "Published text", "Gepubliceerde tekst"),
     ("yearly_figures", "Figures", "Cijfers"),
+    ("mode", "Mode", "Modus"),
     ("save_texts", "Save the texts", "Teksten opslaan"),
     ("texts_note", "What the organisation publishes about this use, in Dutch: the algorithm register's fields (publication standard 1.0.0) and the EU database registration. Nothing is exported while the register would refuse a field.", "Wat de organisatie over deze toepassing publiceert: de velden van het algoritmeregister (publicatiestandaard 1.0.0) en de registratie in de EU-databank. Er wordt niets geëxporteerd zolang het register een veld zou weigeren."),
     ("figures_unavailable", "No figures are shown: they would come from a ledger that does not verify.", "Er worden geen cijfers getoond: ze zouden komen uit een logboek dat niet klopt."),
@@ -287,6 +288,42 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("public_identifications", "Identifications confirmed", "Bevestigde identificaties"),
     ("not_confirmed", "Not confirmed", "Niet bevestigd"),
 ];
+
+/// A revision's state in words (English as the domain names it, Dutch as the framework does).
+pub fn state_name(lang: Lang, state: waarborg_govern::revision::State) -> &'static str {
+    use waarborg_govern::revision::State::*;
+    let (en, nl) = match state {
+        Draft => ("draft", "concept"),
+        Submitted => ("submitted", "ingediend"),
+        InReview => ("in review", "in toetsing"),
+        Advised => ("advised", "geadviseerd"),
+        Ratified => ("ratified", "bekrachtigd"),
+        AuthorityApproved => ("approved by the authority", "goedgekeurd door het gezag"),
+        Active => ("active", "in gebruik"),
+        Suspended => ("suspended", "opgeschort"),
+        Ended => ("ended", "beëindigd"),
+        Evaluated => ("evaluated", "geëvalueerd"),
+        RatificationRefused => ("ratification refused", "bekrachtiging geweigerd"),
+        AuthorityDeclined => ("declined by the authority", "afgewezen door het gezag"),
+        Withdrawn => ("withdrawn", "ingetrokken"),
+        Superseded => ("superseded", "vervangen"),
+    };
+    match lang {
+        Lang::En => en,
+        Lang::Nl => nl,
+    }
+}
+
+/// A deployment's mode in words.
+pub fn mode_name(lang: Lang, mode: waarborg_govern::revision::Mode) -> &'static str {
+    use waarborg_govern::revision::Mode::*;
+    match (mode, lang) {
+        (Retrospective, Lang::En) => "retrospective",
+        (Retrospective, Lang::Nl) => "achteraf",
+        (RealTime, Lang::En) => "real time",
+        (RealTime, Lang::Nl) => "realtime",
+    }
+}
 
 /// The string `key` in `lang`; the key itself if it is missing (a test forbids that).
 pub fn t(lang: Lang, key: &str) -> &'static str {

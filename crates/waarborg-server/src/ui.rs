@@ -289,12 +289,12 @@ pub async fn register(
                 None => "—".to_string(),
             };
             Some(format!(
-                "<tr><td>{}<br><small>{}</small></td><td>{}</td><td>{:?}</td><td>{}</td><td>{} – {}</td><td>{review}</td><td>{}</td></tr>",
+                "<tr><td>{}<br><small>{}</small></td><td>{}</td><td>{}</td><td>{}</td><td>{} – {}</td><td>{review}</td><td>{}</td></tr>",
                 name,
                 esc(&d.id),
                 esc(&r.content.system),
-                r.content.mode,
-                esc(r.effective_state(now).as_str()),
+                crate::i18n::mode_name(lang, r.content.mode),
+                crate::i18n::state_name(lang, r.effective_state(now)),
                 r.content.scope.valid_from,
                 r.content.scope.valid_until,
                 esc(&r.content.purpose)
@@ -302,10 +302,11 @@ pub async fn register(
         })
         .collect();
     let body = format!(
-        "<p>{}</p><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">Mode</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{}</tbody></table>",
+        "<p>{}</p><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{}</tbody></table>",
         t(lang, "register_public_intro"),
         t(lang, "deployment"),
         t(lang, "system"),
+        t(lang, "mode"),
         t(lang, "state"),
         t(lang, "valid"),
         t(lang, "review_due"),
