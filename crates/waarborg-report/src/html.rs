@@ -206,6 +206,11 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("system", "System", "Systeem"),
     ("status", "Status", "Status"),
     (
+        "no_use",
+        "no use recorded this year",
+        "geen gebruik vastgelegd dit jaar",
+    ),
+    (
         "no_operational",
         "This report holds figures only: no case numbers, offences, persons, images or reference records (no sensitive operational data).",
         "Dit verslag bevat alleen aantallen: geen zaaknummers, delicten, personen, beelden of referentierecords (geen gevoelige operationele gegevens).",
@@ -587,8 +592,12 @@ pub fn render_annual(report: &AnnualReport, lang: Lang) -> String {
         .deployments
         .iter()
         .map(|d| {
+            let used = match report.figures.deployment(&d.id) {
+                Some(f) => f.searches.to_string(),
+                None => t(lang, "no_use").to_string(),
+            };
             format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{used}</td></tr>",
                 esc(&d.id),
                 esc(&d.name),
                 esc(&d.system),
@@ -597,7 +606,7 @@ pub fn render_annual(report: &AnnualReport, lang: Lang) -> String {
         })
         .collect();
     let head = format!(
-        "<p><strong>{}:</strong> {}</p><p><strong>{}:</strong> {} — {} — {}</p><p><strong>{}:</strong> {}</p><p class=\"ledger\">{}</p><section><h2>{}</h2><table><thead><tr><th scope=\"col\">Id</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{deployments}</tbody></table></section>",
+        "<p><strong>{}:</strong> {}</p><p><strong>{}:</strong> {} — {} — {}</p><p><strong>{}:</strong> {}</p><p class=\"ledger\">{}</p><section><h2>{}</h2><table><thead><tr><th scope=\"col\">Id</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{deployments}</tbody></table></section>",
         t(lang, "to"),
         esc(&report.recipients.join("; ")),
         t(lang, "deployer"),
@@ -611,6 +620,7 @@ pub fn render_annual(report: &AnnualReport, lang: Lang) -> String {
         t(lang, "name"),
         t(lang, "system"),
         t(lang, "status"),
+        t(lang, "searches"),
     );
     document(
         lang,

@@ -241,6 +241,27 @@ fn verification_outcome(outcome: &str) -> Option<&'static str> {
 }
 
 impl Figures {
+    /// Adds `other`'s figures to these.
+    pub fn add(&mut self, other: &Figures) {
+        let add_map = |to: &mut BTreeMap<String, u64>, from: &BTreeMap<String, u64>| {
+            for (k, n) in from {
+                *to.entry(k.clone()).or_default() += n;
+            }
+        };
+        self.probes_submitted += other.probes_submitted;
+        self.insufficient_quality += other.insufficient_quality;
+        add_map(&mut self.insufficient_reasons, &other.insufficient_reasons);
+        self.searches += other.searches;
+        self.proposals += other.proposals;
+        self.identifications += other.identifications;
+        self.not_confirmed += other.not_confirmed;
+        self.no_identification += other.no_identification;
+        self.inconclusive += other.inconclusive;
+        add_map(&mut self.refusals, &other.refusals);
+        self.enrolments += other.enrolments;
+        add_map(&mut self.erasures, &other.erasures);
+    }
+
     /// Counts one entry's event.
     pub fn count(&mut self, event: &Event) {
         match event {
@@ -341,6 +362,21 @@ pub mod register;
 mod tally;
 
 impl Report {
+    /// Deployment `id`'s figures: its revisions' added up; `None` where it has none in the
+    /// period.
+    pub fn deployment(&self, id: &str) -> Option<Figures> {
+        let prefix = format!("{id}/");
+        self.per_deployment
+            .iter()
+            .filter(|(k, _)| k.starts_with(&prefix))
+            .map(|(_, f)| f)
+            .fold(None, |sum: Option<Figures>, f| {
+                let mut sum = sum.unwrap_or_default();
+                sum.add(f);
+                Some(sum)
+            })
+    }
+
     /// Reads a report as JSON: a figures report, or a document that carries one (the
     /// yearly report's `figures`).
     pub fn from_json(text: &str) -> Result<Report, ReportError> {

@@ -577,6 +577,16 @@ mod tests {
         );
         assert_eq!(r.per_offence_category[NOT_RECORDED].searches, 1);
         assert_eq!(
+            r.deployment("catch").map(|f| f.searches),
+            Some(3),
+            "its revisions added up"
+        );
+        assert_eq!(
+            r.deployment("cat"),
+            None,
+            "a deployment without figures has none, not zeros"
+        );
+        assert_eq!(
             r.reference_databases.get("criminal"),
             Some(&1),
             "2 enrolled, 1 erased; 3 came after"

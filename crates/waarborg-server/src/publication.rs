@@ -340,17 +340,34 @@ pub fn annual(
     Ok(AnnualReport::new(year, org.deployer, deployments, figures))
 }
 
-/// A year's figures per deployment for the public register, computed once per ledger size
-/// (the public page must not re-read the whole ledger on each view).
+/// How long the public register reuses a year's figures while the ledger only grows.
+const PUBLIC_FIGURES_FRESH: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// A year's figures for the public register. Reading and verifying the whole ledger on
+/// each view would let anyone keep the server busy, so a year's report is kept and reused
+/// for [`PUBLIC_FIGURES_FRESH`] while the ledger only grows (the report states the point it
+/// was made at); a ledger changed in place (same size, other bytes) is verified again at
+/// once, and one that does not verify gives no figures.
 pub fn yearly_for_public(state: &AppState, year: i32) -> std::result::Result<Arc<Report>, String> {
-    type Cached = (std::path::PathBuf, u64, i32, Arc<Report>);
-    static CACHE: Mutex<Option<Cached>> = Mutex::new(None);
+    struct Cached {
+        made: std::time::Instant,
+        size: u64,
+        modified: Option<std::time::SystemTime>,
+        report: Arc<Report>,
+    }
+    type Key = (std::path::PathBuf, i32);
+    static CACHE: Mutex<Option<std::collections::HashMap<Key, Cached>>> = Mutex::new(None);
     let dir = state.ledger.dir().to_path_buf();
     let size = state.ledger.size();
-    if let Ok(cache) = CACHE.lock() {
-        if let Some((d, s, y, r)) = cache.as_ref() {
-            if *d == dir && *s == size && *y == year {
-                return Ok(r.clone());
+    let modified = std::fs::metadata(dir.join(waarborg_ledger::ENTRIES_FILE))
+        .and_then(|m| m.modified())
+        .ok();
+    let key = (dir.clone(), year);
+    if let Ok(mut cache) = CACHE.lock() {
+        if let Some(c) = cache.get_or_insert_with(Default::default).get(&key) {
+            let only_grew = size > c.size || (size == c.size && modified == c.modified);
+            if only_grew && c.made.elapsed() < PUBLIC_FIGURES_FRESH {
+                return Ok(c.report.clone());
             }
         }
     }
@@ -359,48 +376,27 @@ pub fn yearly_for_public(state: &AppState, year: i32) -> std::result::Result<Arc
         &format!("{:04}-01-01", year + 1),
     )
     .map_err(|e| e.to_string())?;
-    let report = Arc::new(figures(state.ledger.dir(), &period).map_err(|p| p.detail)?);
+    let made = figures(&dir, &period).map_err(|p| p.detail);
     if let Ok(mut cache) = CACHE.lock() {
-        *cache = Some((dir, size, year, report.clone()));
-    }
-    Ok(report)
-}
-
-/// A deployment's figures: its revisions' added up.
-pub fn deployment_figures(report: &Report, id: &str) -> Option<waarborg_report::Figures> {
-    let prefix = format!("{id}/");
-    let mut sum: Option<Value> = None;
-    for (_, f) in report
-        .per_deployment
-        .iter()
-        .filter(|(k, _)| k.starts_with(&prefix))
-    {
-        let v = serde_json::to_value(f).ok()?;
-        sum = Some(match sum {
-            None => v,
-            Some(s) => add(s, v),
-        });
-    }
-    sum.and_then(|v| serde_json::from_value(v).ok())
-}
-
-fn add(a: Value, b: Value) -> Value {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => {
-            json!(x.as_u64().unwrap_or(0) + y.as_u64().unwrap_or(0))
-        }
-        (Value::Object(mut x), Value::Object(y)) => {
-            for (k, v) in y {
-                let merged = match x.remove(&k) {
-                    Some(old) => add(old, v),
-                    None => v,
-                };
-                x.insert(k, merged);
+        let cache = cache.get_or_insert_with(Default::default);
+        match &made {
+            Ok(report) => {
+                cache.insert(
+                    key,
+                    Cached {
+                        made: std::time::Instant::now(),
+                        size,
+                        modified,
+                        report: Arc::new(report.clone()),
+                    },
+                );
             }
-            Value::Object(x)
+            Err(_) => {
+                cache.remove(&key);
+            }
         }
-        (a, _) => a,
     }
+    made.map(Arc::new)
 }
 
 /// The published texts' fields as the web form shows them: (form name, label, long text).

@@ -358,9 +358,10 @@ fn published(
         .concat();
         let with_figures = |report: &Result<std::sync::Arc<waarborg_report::Report>, String>,
                             year: i32| {
-            report.as_ref().ok().and_then(|rep| {
-                crate::publication::deployment_figures(rep, &d.id).map(|f| (year, rep.clone(), f))
-            })
+            report
+                .as_ref()
+                .ok()
+                .and_then(|rep| rep.deployment(&d.id).map(|f| (year, rep.clone(), f)))
         };
         let unavailable = last.as_ref().err().or(current.as_ref().err());
         let figures = match with_figures(&last, this_year - 1).or_else(|| with_figures(&current, this_year)) {
