@@ -20,7 +20,7 @@ use waarborg_store::{SqliteStore, Store};
 use crate::auth::Principal;
 use crate::i18n::{t, Lang};
 use crate::problem::Problem;
-use crate::ui::{esc, form_answer, lang_of, outcome_text, page, problem_page, LangQuery};
+use crate::ui::{esc, form_answer, lang_of, outcome_text, LangQuery};
 use crate::AppState;
 
 type Result<T> = std::result::Result<T, Problem>;
@@ -230,10 +230,7 @@ pub async fn view(
     Query(q): Query<LangQuery>,
 ) -> Response {
     let lang = lang_of(&headers, &q);
-    match render(&state, &p, lang) {
-        Ok(body) => page(lang, t(lang, "cases"), Some(&p), &body),
-        Err(problem) => problem_page(lang, Some(&p), &problem),
-    }
+    crate::ui::page_or_problem(lang, t(lang, "cases"), &p, render(&state, &p, lang))
 }
 
 fn render(state: &AppState, p: &Principal, lang: Lang) -> Result<String> {

@@ -915,10 +915,7 @@ pub async fn view(
     Query(q): Query<LangQuery>,
 ) -> Response {
     let lang = lang_of(&headers, &q);
-    match render(&state, &p, lang) {
-        Ok(body) => page(lang, t(lang, "reports"), Some(&p), &body),
-        Err(problem) => problem_page(lang, Some(&p), &problem),
-    }
+    crate::ui::page_or_problem(lang, t(lang, "reports"), &p, render(&state, &p, lang))
 }
 
 fn render(state: &AppState, p: &Principal, lang: Lang) -> Result<String> {

@@ -147,6 +147,19 @@ pub(crate) fn problem_page(lang: Lang, who: Option<&Principal>, p: &Problem) -> 
     r
 }
 
+/// A page with `title` and the body `made`, or the problem that stopped it, as a page.
+pub(crate) fn page_or_problem(
+    lang: Lang,
+    title: &str,
+    p: &Principal,
+    made: Result<String, Problem>,
+) -> Response {
+    match made {
+        Ok(body) => page(lang, title, Some(p), &body),
+        Err(problem) => problem_page(lang, Some(p), &problem),
+    }
+}
+
 /// The answer to a web form: on success, on to `to`; otherwise the problem, as a page in
 /// the requester's language.
 pub(crate) fn form_answer(
