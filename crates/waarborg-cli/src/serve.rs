@@ -111,13 +111,16 @@ fn retention_run(state: &AppState) -> anyhow::Result<()> {
 }
 
 /// Erases the results of searches no case authorisation covers any more (refused, or an
-/// urgent use past its 48 hours): at start and every [`CHECKPOINT_EVERY`].
-fn erase_uncovered(state: &AppState) -> anyhow::Result<()> {
+/// urgent use past its 48 hours): every case at start (`all`), then every
+/// [`CHECKPOINT_EVERY`] the urgent uses whose deadline passed in the last day.
+fn erase_uncovered(state: &AppState, all: bool) -> anyhow::Result<()> {
+    let now = waarborg_govern::Timestamp(state.now());
     let erased = waarborg_server::cases::erase_uncovered_searches(
         &state.store,
         &state.ledger,
         &state.probes,
-        waarborg_govern::Timestamp(state.now()),
+        now,
+        (!all).then(|| now.plus(-waarborg_govern::Timestamp::DAY)),
     )
     .map_err(|p| anyhow::anyhow!(p.detail))?;
     if erased > 0 {
@@ -132,7 +135,7 @@ fn erase_uncovered(state: &AppState) -> anyhow::Result<()> {
 /// rules at start and every [`RETENTION_EVERY`].
 pub fn run(state: Arc<AppState>, bind: SocketAddr) -> anyhow::Result<()> {
     retention_run(&state)?;
-    erase_uncovered(&state)?;
+    erase_uncovered(&state, true)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -151,7 +154,7 @@ pub fn run(state: Arc<AppState>, bind: SocketAddr) -> anyhow::Result<()> {
                 let state = ticker.clone();
                 // A failure is recorded in the ledger's state and refuses appends; retried next time.
                 let result = tokio::task::spawn_blocking(move || {
-                    let erased = erase_uncovered(&state);
+                    let erased = erase_uncovered(&state, false);
                     let _ = state.ledger.checkpoint();
                     erased
                 })

@@ -2,6 +2,7 @@
 //! computed from (and how to recompute it), the figures overall and per deployment, and a
 //! bar chart per month (inline SVG, no scripts, printable to PDF by any browser).
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use crate::annual::AnnualReport;
@@ -228,9 +229,49 @@ fn t(lang: Lang, key: &str) -> &'static str {
         .map_or("??", |(_, en, nl)| if lang == Lang::En { en } else { nl })
 }
 
+/// One row of a figures table.
+enum Row<'a> {
+    /// A figure, named by its text key.
+    Figure(&'static str, u64),
+    /// A part of the figure above (a reason, rule, outcome or database, as recorded),
+    /// after the figure's name where one is given.
+    Part(Option<&'static str>, &'a str, u64),
+}
+
+/// The parts of a figure: one row per recorded name.
+fn parts<'a>(
+    of: Option<&'static str>,
+    counts: &'a BTreeMap<String, u64>,
+) -> impl Iterator<Item = Row<'a>> + 'a {
+    counts.iter().map(move |(name, n)| Row::Part(of, name, *n))
+}
+
+fn table(lang: Lang, rows: &[Row]) -> String {
+    let body: String = rows
+        .iter()
+        .map(|row| {
+            let (label, n) = match row {
+                Row::Figure(key, n) => (t(lang, key).to_string(), n),
+                Row::Part(of, name, n) => (
+                    match of {
+                        Some(key) => format!("— {} <code>{}</code>", t(lang, key), esc(name)),
+                        None => format!("— <code>{}</code>", esc(name)),
+                    },
+                    n,
+                ),
+            };
+            format!("<tr><th scope=\"row\">{label}</th><td>{n}</td></tr>")
+        })
+        .collect();
+    format!(
+        "<table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{body}</tbody></table>",
+        t(lang, "figure"),
+        t(lang, "count")
+    )
+}
+
 fn rows(lang: Lang, f: &Figures) -> String {
-    let mut out = String::new();
-    for (key, n) in [
+    let mut rows: Vec<Row> = [
         ("probes_submitted", f.probes_submitted),
         ("insufficient_quality", f.insufficient_quality),
         ("searches", f.searches),
@@ -242,42 +283,14 @@ fn rows(lang: Lang, f: &Figures) -> String {
         ("refusals", f.refusals.values().sum()),
         ("enrolments", f.enrolments),
         ("erasures", f.erasures.values().sum()),
-    ] {
-        let _ = write!(
-            out,
-            "<tr><th scope=\"row\">{}</th><td>{n}</td></tr>",
-            t(lang, key)
-        );
-    }
-    for (reason, n) in &f.insufficient_reasons {
-        let _ = write!(
-            out,
-            "<tr><th scope=\"row\">— {} <code>{}</code></th><td>{n}</td></tr>",
-            t(lang, "insufficient_quality"),
-            esc(reason)
-        );
-    }
-    for (reason, n) in &f.refusals {
-        let _ = write!(
-            out,
-            "<tr><th scope=\"row\">— {} <code>{}</code></th><td>{n}</td></tr>",
-            t(lang, "refusals"),
-            esc(reason)
-        );
-    }
-    for (rule, n) in &f.erasures {
-        let _ = write!(
-            out,
-            "<tr><th scope=\"row\">— {} <code>{}</code></th><td>{n}</td></tr>",
-            t(lang, "erasures"),
-            esc(rule)
-        );
-    }
-    format!(
-        "<table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{out}</tbody></table>",
-        t(lang, "figure"),
-        t(lang, "count")
-    )
+    ]
+    .into_iter()
+    .map(|(key, n)| Row::Figure(key, n))
+    .collect();
+    rows.extend(parts(Some("insufficient_quality"), &f.insufficient_reasons));
+    rows.extend(parts(Some("refusals"), &f.refusals));
+    rows.extend(parts(Some("erasures"), &f.erasures));
+    table(lang, &rows)
 }
 
 /// Bars of searches and identifications per month, scaled to the largest month.
@@ -330,25 +343,6 @@ fn chart(lang: Lang, report: &Report) -> String {
         t(lang, "per_month"),
         t(lang, "searches"),
         t(lang, "identifications")
-    )
-}
-
-fn table(lang: Lang, rows: &[(&str, u64)]) -> String {
-    let body: String = rows
-        .iter()
-        .map(|(key, n)| {
-            let label = if key.starts_with('—') {
-                format!("— <code>{}</code>", esc(key.trim_start_matches('—').trim()))
-            } else {
-                t(lang, key).to_string()
-            };
-            format!("<tr><th scope=\"row\">{label}</th><td>{n}</td></tr>")
-        })
-        .collect();
-    format!(
-        "<table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{body}</tbody></table>",
-        t(lang, "figure"),
-        t(lang, "count")
     )
 }
 
@@ -422,15 +416,12 @@ fn outcomes_chart(lang: Lang, report: &Report) -> String {
 
 fn framework_table(lang: Lang, report: &Report) -> String {
     let f = &report.framework;
-    let mut rows: Vec<(String, u64)> = [
-        ("drafted", f.drafted),
-        ("submitted", f.submitted),
-        ("advice", f.advice.values().sum()),
-    ]
-    .iter()
-    .map(|(k, n)| (k.to_string(), *n))
-    .collect();
-    rows.extend(f.advice.iter().map(|(k, n)| (format!("— {k}"), *n)));
+    let mut rows = vec![
+        Row::Figure("drafted", f.drafted),
+        Row::Figure("submitted", f.submitted),
+        Row::Figure("advice", f.advice.values().sum()),
+    ];
+    rows.extend(parts(None, &f.advice));
     rows.extend(
         [
             ("ratified", f.ratified),
@@ -446,10 +437,9 @@ fn framework_table(lang: Lang, report: &Report) -> String {
             ("active_at_end", f.active_at_end),
             ("reviews_overdue_at_end", f.reviews_overdue_at_end),
         ]
-        .iter()
-        .map(|(k, n)| (k.to_string(), *n)),
+        .into_iter()
+        .map(|(key, n)| Row::Figure(key, n)),
     );
-    let rows: Vec<(&str, u64)> = rows.iter().map(|(k, n)| (k.as_str(), *n)).collect();
     format!(
         "<section><h2>{}</h2>{}</section>",
         t(lang, "framework"),
@@ -485,21 +475,19 @@ fn body(report: &Report, lang: Lang) -> String {
     body.push_str(&chart(lang, report));
     body.push_str(&outcomes_chart(lang, report));
     let a = &report.authorisations;
-    let mut auth: Vec<(String, u64)> = vec![
-        ("requested".into(), a.requested),
-        ("urgent_requested".into(), a.urgent_requested),
-        ("granted".into(), a.granted),
-        ("refused".into(), a.refused),
-        ("urgent_late".into(), a.urgent_late),
-        ("urgent_without_decision".into(), a.urgent_without_decision),
-        ("searches_erased".into(), a.searches_erased.values().sum()),
-    ];
-    auth.extend(
-        a.searches_erased
-            .iter()
-            .map(|(k, n)| (format!("— {k}"), *n)),
-    );
-    let auth: Vec<(&str, u64)> = auth.iter().map(|(k, n)| (k.as_str(), *n)).collect();
+    let mut auth: Vec<Row> = [
+        ("requested", a.requested),
+        ("urgent_requested", a.urgent_requested),
+        ("granted", a.granted),
+        ("refused", a.refused),
+        ("urgent_late", a.urgent_late),
+        ("urgent_without_decision", a.urgent_without_decision),
+        ("searches_erased", a.searches_erased.values().sum()),
+    ]
+    .into_iter()
+    .map(|(key, n)| Row::Figure(key, n))
+    .collect();
+    auth.extend(parts(None, &a.searches_erased));
     let _ = write!(
         body,
         "<section><h2>{}</h2>{}</section>",
@@ -534,13 +522,8 @@ fn body(report: &Report, lang: Lang) -> String {
             t(lang, "refusals"),
         );
     }
-    let dbs: Vec<(String, u64)> = report
-        .reference_databases
-        .iter()
-        .map(|(k, n)| (format!("— {k}"), *n))
-        .collect();
-    if !dbs.is_empty() {
-        let dbs: Vec<(&str, u64)> = dbs.iter().map(|(k, n)| (k.as_str(), *n)).collect();
+    if !report.reference_databases.is_empty() {
+        let dbs: Vec<Row> = parts(None, &report.reference_databases).collect();
         let _ = write!(
             body,
             "<section><h2>{}</h2>{}</section>",

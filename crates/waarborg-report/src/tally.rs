@@ -37,7 +37,8 @@ struct RevisionState {
 pub(crate) struct Tally {
     period: Period,
     end: Option<i64>,
-    last_time: Option<i64>,
+    /// The time of the last entry read (parsed once, at the end).
+    last_time: String,
     overall: Figures,
     per_deployment: BTreeMap<String, Figures>,
     per_month: BTreeMap<String, Figures>,
@@ -81,7 +82,7 @@ impl Tally {
         Tally {
             period: period.clone(),
             end: seconds(&format!("{}T00:00:00Z", period.to)),
-            last_time: None,
+            last_time: String::new(),
             overall: Figures::default(),
             per_deployment: BTreeMap::new(),
             per_month: BTreeMap::new(),
@@ -97,8 +98,9 @@ impl Tally {
 
     /// Counts one entry (entries come in ledger order).
     pub(crate) fn add(&mut self, entry: &Entry) {
-        let at = seconds(&entry.time);
-        self.last_time = at.or(self.last_time);
+        // Times are parsed only for the few entries that need one (cases, steps into use).
+        let at = entry.time.as_str();
+        self.last_time.clone_from(&entry.time);
         let in_period = self.period.contains(&entry.time);
         let before_end = entry.time.get(..10).unwrap_or_default() < self.period.to.as_str();
         if before_end {
@@ -151,7 +153,7 @@ impl Tally {
     }
 
     /// Cases: their facts from the request (whenever it was), decisions in the period.
-    fn track_cases(&mut self, event: &Event, at: Option<i64>, in_period: bool) {
+    fn track_cases(&mut self, event: &Event, at: &str, in_period: bool) {
         let Event::GovernanceDecision(d) = event else {
             return;
         };
@@ -172,7 +174,7 @@ impl Tally {
                         category: offence_category.clone(),
                         urgent: *urgent,
                         in_period,
-                        requested_at: at,
+                        requested_at: seconds(at),
                         decided_at: None,
                     },
                 );
@@ -185,7 +187,7 @@ impl Tally {
             }
             "grant_case_authorisation" | "refuse_case_authorisation" => {
                 if let Some(case) = self.cases.get_mut(case_number) {
-                    case.decided_at = at;
+                    case.decided_at = seconds(at);
                 }
                 if in_period {
                     if d.action.starts_with("grant") {
@@ -201,7 +203,7 @@ impl Tally {
 
     /// What holds at the end of the period: reference images per database, revisions'
     /// states.
-    fn track_state(&mut self, event: &Event, at: Option<i64>) {
+    fn track_state(&mut self, event: &Event, at: &str) {
         match event {
             Event::BiometricOperation(op) if op.operation == Operation::Enrol => {
                 if let Some((first, last)) = enrolled_ids(&op.outcome) {
@@ -248,7 +250,7 @@ impl Tally {
                             review_interval_days: None,
                         });
                     if to == "active" {
-                        state.since = at;
+                        state.since = seconds(at);
                         state.review_interval_days =
                             review_interval_days.or(state.review_interval_days);
                     }
@@ -285,7 +287,7 @@ impl Tally {
     pub(crate) fn finish(mut self, ledger: LedgerPoint) -> Report {
         // The moment the report looks from: the period's end, or the last entry read if
         // that came earlier (a report on the current year).
-        let cutoff = match (self.end, self.last_time) {
+        let cutoff = match (self.end, seconds(&self.last_time)) {
             (Some(end), Some(last)) => Some(end.min(last)),
             (end, last) => end.or(last),
         };

@@ -184,18 +184,28 @@ fn allows_urgent_use(d: &waarborg_govern::revision::Deployment) -> bool {
 }
 
 /// Erases the results of searches that no authorisation covers any more: those of refused
-/// cases, and of urgent uses whose 48 hours passed without an authorisation. The service
-/// runs this at start and every few minutes; returns how many searches were erased.
+/// cases, and of urgent uses whose 48 hours passed without an authorisation. Returns how
+/// many searches were erased.
+///
+/// `deadlines_after: None` looks at every case (the service's run at start, which also
+/// finishes an erasure a crash interrupted). `Some(t)` looks only at undecided urgent uses
+/// whose deadline came after `t` — the service's run every few minutes, which so does not
+/// read every search again for cases settled long ago (a decision erases at once).
 pub fn erase_uncovered_searches(
     store: &SqliteStore,
     ledger: &waarborg_ledger::Ledger,
     probes: &Vault,
     now: Timestamp,
+    deadlines_after: Option<Timestamp>,
 ) -> Result<usize> {
     let deployments = store.deployments()?;
+    let recent = |c: &CaseAuthorisation| {
+        deadlines_after.is_none_or(|t| c.urgent && c.decision.is_none() && c.deadline() > t)
+    };
     let cases: Vec<(CaseAuthorisation, bool)> = store
         .cases()?
         .into_iter()
+        .filter(recent)
         .map(|c| {
             let urgent = deployments
                 .iter()

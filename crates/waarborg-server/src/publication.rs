@@ -269,6 +269,30 @@ pub fn eu_registrations(store: &SqliteStore, now: Timestamp) -> Result<Checked<E
         .collect()
 }
 
+/// What the register (and, where given, the EU database) would refuse of a use's texts,
+/// one line each; empty when it is ready for export.
+fn refused<R, E>(
+    register: &std::result::Result<R, Vec<FieldProblem>>,
+    eu: Option<&std::result::Result<E, Vec<FieldProblem>>>,
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Err(ps) = register {
+        lines.extend(ps.iter().map(|p| format!("Algoritmeregister: {p}")));
+    }
+    if let Some(Err(ps)) = eu {
+        lines.extend(ps.iter().map(|p| format!("EU: {p}")));
+    }
+    lines
+}
+
+/// The calendar year of `t`.
+pub fn year_of(t: Timestamp) -> i32 {
+    t.to_string()
+        .get(..4)
+        .and_then(|y| y.parse().ok())
+        .unwrap_or(1970)
+}
+
 /// The checked entries, or a 422 naming every problem of every deployment.
 pub fn all_valid<T>(checked: Checked<T>) -> Result<Vec<T>> {
     let mut problems = Vec::new();
@@ -542,10 +566,10 @@ pub fn texts_section(state: &AppState, p: &Principal, lang: Lang, id: &str) -> R
         return Ok(String::new());
     };
     let facts = use_facts(&d, Timestamp(state.now()));
-    let mut problems: Vec<String> = Vec::new();
-    if let Err(ps) = waarborg_report::register::registration(&text.register, &facts) {
-        problems.extend(ps.iter().map(|p| format!("Algoritmeregister: {p}")));
-    }
+    let problems = refused(
+        &waarborg_report::register::registration(&text.register, &facts),
+        None::<&std::result::Result<EuRegistration, _>>,
+    );
     let status = if problems.is_empty() {
         format!("<p class=\"ok\">{}</p>", t(lang, "ready_for_export"))
     } else {
@@ -761,11 +785,7 @@ fn report_lang(lang: Lang) -> waarborg_report::html::Lang {
 pub fn make_report(state: &AppState, kind: &str, q: &ReportQuery, lang: Lang) -> Result<Response> {
     let now = Timestamp(state.now());
     let format = q.format.as_deref().unwrap_or("html");
-    let this_year: i32 = now
-        .to_string()
-        .get(..4)
-        .and_then(|y| y.parse().ok())
-        .unwrap_or(2026);
+    let this_year: i32 = year_of(now);
     match (kind, format) {
         (k @ ("figures" | "framework"), f @ ("html" | "json" | "pdf")) => {
             let period = Period::new(
@@ -920,24 +940,12 @@ pub async fn view(
 
 fn render(state: &AppState, p: &Principal, lang: Lang) -> Result<String> {
     let now = Timestamp(state.now());
-    let year: i32 = now
-        .to_string()
-        .get(..4)
-        .and_then(|y| y.parse().ok())
-        .unwrap_or(2026);
+    let year: i32 = year_of(now);
     let mut checks = String::new();
+    let eu = eu_registrations(&state.store, now)?;
     for (id, c) in registrations(&state.store, now)? {
-        let eu = eu_registrations(&state.store, now)?
-            .into_iter()
-            .find(|(d, _)| *d == id)
-            .map(|(_, c)| c);
-        let mut problems: Vec<String> = Vec::new();
-        if let Err(ps) = &c {
-            problems.extend(ps.iter().map(|p| format!("Algoritmeregister: {p}")));
-        }
-        if let Some(Err(ps)) = &eu {
-            problems.extend(ps.iter().map(|p| format!("EU: {p}")));
-        }
+        let eu = eu.iter().find(|(d, _)| *d == id).map(|(_, c)| c);
+        let problems = refused(&c, eu);
         let cell = if problems.is_empty() {
             format!("<span class=\"ok\">{}</span>", t(lang, "ready_for_export"))
         } else {

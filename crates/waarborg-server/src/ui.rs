@@ -338,13 +338,12 @@ fn published(
     lang: Lang,
     now: Timestamp,
 ) -> String {
-    let this_year: i32 = now
-        .to_string()
-        .get(..4)
-        .and_then(|y| y.parse().ok())
-        .unwrap_or(2026);
+    let this_year: i32 = crate::publication::year_of(now);
     let last = crate::publication::yearly_for_public(state, this_year - 1);
-    let current = crate::publication::yearly_for_public(state, this_year);
+    // This year's figures are made only if some use has none in the last full year.
+    let current_year = std::cell::OnceCell::new();
+    let current =
+        || current_year.get_or_init(|| crate::publication::yearly_for_public(state, this_year));
     let mut out = String::new();
     for d in deployments {
         let Ok((text, _)) = crate::publication::publication(&state.store, &d.id) else {
@@ -369,22 +368,25 @@ fn published(
             field("Contactgegevens", &r.contact_email),
         ]
         .concat();
-        let with_figures = |report: &Result<std::sync::Arc<waarborg_report::Report>, String>,
-                            year: i32| {
+        let of_year = |report: &Result<std::sync::Arc<waarborg_report::Report>, String>,
+                       year: i32| {
             report
                 .as_ref()
-                .ok()
-                .and_then(|rep| rep.deployment(&d.id).map(|f| (year, rep.clone(), f)))
+                .map_err(String::clone)
+                .map(|rep| rep.deployment(&d.id).map(|f| (year, rep.clone(), f)))
         };
-        let unavailable = last.as_ref().err().or(current.as_ref().err());
-        let figures = match with_figures(&last, this_year - 1).or_else(|| with_figures(&current, this_year)) {
-            _ if unavailable.is_some() => format!(
+        let chosen = match of_year(&last, this_year - 1) {
+            Ok(None) => of_year(current(), this_year),
+            other => other,
+        };
+        let figures = match chosen {
+            Err(why) => format!(
                 "<h3>{}</h3><p class=\"problem\">{} {}</p>",
                 t(lang, "yearly_figures"),
                 t(lang, "figures_unavailable"),
-                esc(unavailable.map(String::as_str).unwrap_or_default())
+                esc(&why)
             ),
-            Some((year, rep, f)) => format!(
+            Ok(Some((year, rep, f))) => format!(
                 "<h3>{} {year}</h3><p><small>{} (<code>{}</code>)</small></p><table><tbody><tr><th scope=\"row\">{}</th><td>{}</td></tr><tr><th scope=\"row\">{}</th><td>{}</td></tr><tr><th scope=\"row\">{}</th><td>{}</td></tr><tr><th scope=\"row\">{}</th><td>{}</td></tr><tr><th scope=\"row\">{}</th><td>{}</td></tr></tbody></table>",
                 t(lang, "yearly_figures"),
                 t(lang, "figures_point").replace("{n}", &rep.ledger.size.to_string()),
@@ -395,7 +397,7 @@ fn published(
                 t(lang, "public_identifications"), f.identifications,
                 t(lang, "not_confirmed"), f.not_confirmed,
             ),
-            None => format!("<h3>{}</h3><p>{}</p>", t(lang, "yearly_figures"), t(lang, "no_figures")),
+            Ok(None) => format!("<h3>{}</h3><p>{}</p>", t(lang, "yearly_figures"), t(lang, "no_figures")),
         };
         out.push_str(&format!(
             "<section lang=\"nl\"><h2>{}</h2><p><small>{}: {}</small></p><dl>{texts}</dl><div lang=\"{}\">{figures}</div></section>",

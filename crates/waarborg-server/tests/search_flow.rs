@@ -697,17 +697,20 @@ async fn urgent_uses_refused_or_late_have_their_search_results_erased() {
 
     // 49 hours on, OM-U2 has no decision: the service's sweep erases it; once.
     let later = Timestamp(NOW + 49 * 3600);
-    let sweep = || {
+    // The service's run every few minutes looks at deadlines of the last day; its run at
+    // start at every case.
+    let sweep = |deadlines_after| {
         waarborg_server::cases::erase_uncovered_searches(
             &w.state.store,
             &w.state.ledger,
             &w.state.probes,
             later,
+            deadlines_after,
         )
         .unwrap()
     };
-    assert_eq!(sweep(), 1);
-    assert_eq!(sweep(), 0, "already erased");
+    assert_eq!(sweep(Some(Timestamp(later.0 - 86_400))), 1);
+    assert_eq!(sweep(None), 0, "already erased");
     assert!(w.state.probes.names().unwrap().is_empty());
     let (_, body) = json(
         &w,
