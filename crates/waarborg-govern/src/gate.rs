@@ -59,10 +59,13 @@ pub struct Request<'a> {
     pub actor: &'a Actor,
     /// What.
     pub action: Action,
-    /// Under which deployment.
-    pub deployment: &'a Deployment,
-    /// For which case (search actions).
-    pub case: Option<&'a CaseAuthorisation>,
+    /// Under which deployment: the register's record, or the id asked for when the register
+    /// holds none by that id (refused here like every other reason, so that the refusal is
+    /// logged the same way).
+    pub deployment: Result<&'a Deployment, &'a str>,
+    /// For which case (search actions): its authorisation, or the number asked for when no
+    /// authorisation was ever requested under it; `None` when no case was named.
+    pub case: Option<Result<&'a CaseAuthorisation, &'a str>>,
     /// The reference databases the operation touches.
     pub reference_databases: &'a [String],
     /// The probe's source kind (search actions).
@@ -92,6 +95,12 @@ pub struct Permit {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(rename_all = "snake_case", tag = "reason")]
 pub enum Refusal {
+    /// The register holds no deployment by this id.
+    #[error("no deployment {0} in the register")]
+    UnknownDeployment(String),
+    /// No case authorisation was requested under this number.
+    #[error("no case authorisation was requested for case {0}")]
+    UnknownCase(String),
     /// No revision of the deployment is active.
     #[error("no active revision of deployment {deployment} (latest is {state})")]
     NotActive {
@@ -161,6 +170,8 @@ impl Refusal {
     /// A short code for figures and the ledger (e.g. `not_active`).
     pub fn code(&self) -> &'static str {
         match self {
+            Refusal::UnknownDeployment(_) => "unknown_deployment",
+            Refusal::UnknownCase(_) => "unknown_case",
             Refusal::NotActive { .. } => "not_active",
             Refusal::Suspended => "suspended",
             Refusal::ReviewOverdue(_) => "review_overdue",
@@ -183,7 +194,9 @@ impl Refusal {
 
 /// Decides whether the operation may run.
 pub fn check(req: &Request) -> Result<Permit, Refusal> {
-    let dep = req.deployment;
+    let dep = req
+        .deployment
+        .map_err(|id| Refusal::UnknownDeployment(id.into()))?;
     let Some(rev) = dep.active_revision(req.now) else {
         let latest = dep.revisions.last();
         if let Some(r) = latest.filter(|r| r.effective_state(req.now) == State::Suspended) {
@@ -217,7 +230,12 @@ pub fn check(req: &Request) -> Result<Permit, Refusal> {
     }
     let mut urgent_until = None;
     if req.action.needs_case() {
-        let case = req.case.ok_or(Refusal::NoCase)?;
+        let case = match req.case {
+            None => return Err(Refusal::NoCase),
+            Some(Err(number)) if number.trim().is_empty() => return Err(Refusal::NoCase),
+            Some(Err(number)) => return Err(Refusal::UnknownCase(number.into())),
+            Some(Ok(case)) => case,
+        };
         if case.deployment != dep.id {
             return Err(Refusal::WrongDeployment(case.case_number.clone()));
         }

@@ -37,6 +37,10 @@ fn case(urgent: bool, granted: Option<bool>, decided_at: Timestamp) -> CaseAutho
 struct Row {
     name: &'static str,
     deployment: Deployment,
+    /// Ask under a deployment id the register does not hold.
+    unknown_deployment: bool,
+    /// Ask for a case number no authorisation was requested under.
+    unknown_case: bool,
     actor: Actor,
     action: Action,
     case: Option<CaseAuthorisation>,
@@ -50,6 +54,8 @@ fn ok_row() -> Row {
     Row {
         name: "permitted",
         deployment: active_deployment(),
+        unknown_deployment: false,
+        unknown_case: false,
         actor: examiner(),
         action: Action::Search,
         case: Some(case(false, Some(true), T0)),
@@ -64,8 +70,16 @@ fn run(r: &Row) -> Result<waarborg_govern::gate::Permit, Refusal> {
     check(&Request {
         actor: &r.actor,
         action: r.action,
-        deployment: &r.deployment,
-        case: r.case.as_ref(),
+        deployment: if r.unknown_deployment {
+            Err("no-such-deployment")
+        } else {
+            Ok(&r.deployment)
+        },
+        case: if r.unknown_case {
+            Some(Err("OM-NO-SUCH-CASE"))
+        } else {
+            r.case.as_ref().map(Ok)
+        },
         reference_databases: &r.databases,
         probe_source: r.probe_source,
         model_sha256: &r.models,
@@ -103,6 +117,22 @@ fn every_refusal_reason_has_a_row() {
         .unwrap();
     let draft = Deployment::new("retro-search", "x", content()).unwrap();
     let rows: Vec<(Row, &str)> = vec![
+        (
+            Row {
+                name: "unknown deployment",
+                unknown_deployment: true,
+                ..ok_row()
+            },
+            "unknown_deployment",
+        ),
+        (
+            Row {
+                name: "unknown case",
+                unknown_case: true,
+                ..ok_row()
+            },
+            "unknown_case",
+        ),
         (
             Row {
                 name: "draft",
@@ -326,7 +356,7 @@ fn every_refusal_reason_has_a_row() {
         }
     }
     // Every variant of Refusal appears in the table.
-    assert_eq!(seen.len(), 16, "{seen:?}");
+    assert_eq!(seen.len(), 18, "{seen:?}");
 }
 
 #[test]

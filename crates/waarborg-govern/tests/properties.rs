@@ -245,8 +245,8 @@ fn no_search_runs_with_other_technology() {
         let result = check(&Request {
             actor: &examiner(),
             action: Action::Search,
-            deployment: &d,
-            case: Some(&c),
+            deployment: Ok(&d),
+            case: Some(Ok(&c)),
             reference_databases: &["criminal".to_string()],
             probe_source: Some("seized_material"),
             model_sha256: &presented,

@@ -101,7 +101,16 @@ pub trait Store: Send + Sync {
     fn frameworks(&self) -> Result<Vec<Framework>>;
 
     /// Registers a new deployment (version 1).
-    fn create_deployment(&self, deployment: &Deployment) -> Result<()>;
+    fn create_deployment(&self, deployment: &Deployment) -> Result<()> {
+        self.create_deployment_logged(deployment, &mut || Ok(()))
+    }
+    /// Registers a new deployment (version 1), running `before_commit` (the ledger append)
+    /// once the id is known to be free.
+    fn create_deployment_logged(
+        &self,
+        deployment: &Deployment,
+        before_commit: BeforeCommit,
+    ) -> Result<()>;
     /// A deployment and its stored version.
     fn deployment(&self, id: &str) -> Result<Option<(Deployment, u64)>>;
     /// Every deployment, by id.
@@ -115,7 +124,16 @@ pub trait Store: Send + Sync {
     ) -> Result<u64>;
 
     /// Records a new case authorisation request (version 1).
-    fn create_case(&self, case: &CaseAuthorisation) -> Result<()>;
+    fn create_case(&self, case: &CaseAuthorisation) -> Result<()> {
+        self.create_case_logged(case, &mut || Ok(()))
+    }
+    /// Records a new case authorisation request (version 1), running `before_commit` (the
+    /// ledger append) once the case number is known to be free.
+    fn create_case_logged(
+        &self,
+        case: &CaseAuthorisation,
+        before_commit: BeforeCommit,
+    ) -> Result<()>;
     /// A case and its stored version.
     fn case(&self, case_number: &str) -> Result<Option<(CaseAuthorisation, u64)>>;
     /// Every case authorisation, by case number.
@@ -205,7 +223,17 @@ pub trait AccountStore: Send + Sync {
     /// one) was already used — a replayed code.
     fn use_second_factor_step(&self, user: &str, step: u64) -> Result<bool>;
     /// Creates an account with a password hash (PHC string).
-    fn create_account(&self, account: &Account, password_hash: &str) -> Result<()>;
+    fn create_account(&self, account: &Account, password_hash: &str) -> Result<()> {
+        self.create_account_logged(account, password_hash, &mut || Ok(()))
+    }
+    /// Creates an account, running `before_commit` (the ledger append) once the name is
+    /// known to be free.
+    fn create_account_logged(
+        &self,
+        account: &Account,
+        password_hash: &str,
+        before_commit: BeforeCommit,
+    ) -> Result<()>;
     /// An account and its version.
     fn account(&self, user: &str) -> Result<Option<(Account, u64)>>;
     /// Every account.
@@ -455,18 +483,23 @@ impl SqliteStore {
     }
 
     /// Inserts one new row; [`StoreError::Exists`] (`what`) when its key is taken.
+    /// The caller's step runs only once the row is in, so a duplicate is refused before
+    /// anything is logged.
     fn insert_new(
         &self,
         sql: &str,
         params: impl rusqlite::Params,
         context: &str,
         what: impl FnOnce() -> String,
+        before_commit: BeforeCommit,
     ) -> Result<()> {
-        let inserted = self.conn().execute(sql, params).map_err(db(context))?;
-        if inserted == 0 {
-            return Err(StoreError::Exists(what()));
-        }
-        Ok(())
+        self.write(context, before_commit, |tx| {
+            let inserted = tx.execute(sql, params).map_err(db(context))?;
+            if inserted == 0 {
+                return Err(StoreError::Exists(what()));
+            }
+            Ok(())
+        })
     }
 
     /// The decoded body and version of the one row `sql` selects (`body, version`).
@@ -623,12 +656,18 @@ impl DocumentStore for SqliteStore {
 }
 
 impl AccountStore for SqliteStore {
-    fn create_account(&self, account: &Account, password_hash: &str) -> Result<()> {
+    fn create_account_logged(
+        &self,
+        account: &Account,
+        password_hash: &str,
+        before_commit: BeforeCommit,
+    ) -> Result<()> {
         self.insert_new(
             "INSERT OR IGNORE INTO accounts (user, body, password_hash, version) VALUES (?1, ?2, ?3, 1)",
             params![account.user, encode(account), password_hash],
             "creating an account",
             || format!("account {}", account.user),
+            before_commit,
         )
     }
 
@@ -818,12 +857,17 @@ impl Store for SqliteStore {
         )
     }
 
-    fn create_deployment(&self, deployment: &Deployment) -> Result<()> {
+    fn create_deployment_logged(
+        &self,
+        deployment: &Deployment,
+        before_commit: BeforeCommit,
+    ) -> Result<()> {
         self.insert_new(
             "INSERT OR IGNORE INTO deployments (id, name, version, body) VALUES (?1, ?2, 1, ?3)",
             params![deployment.id, deployment.name, encode(deployment)],
             "registering a deployment",
             || format!("deployment {}", deployment.id),
+            before_commit,
         )
     }
 
@@ -860,12 +904,17 @@ impl Store for SqliteStore {
         )
     }
 
-    fn create_case(&self, case: &CaseAuthorisation) -> Result<()> {
+    fn create_case_logged(
+        &self,
+        case: &CaseAuthorisation,
+        before_commit: BeforeCommit,
+    ) -> Result<()> {
         self.insert_new(
             "INSERT OR IGNORE INTO cases (case_number, deployment, version, body) VALUES (?1, ?2, 1, ?3)",
             params![case.case_number, case.deployment, encode(case)],
             "recording a case",
             || format!("case {}", case.case_number),
+            before_commit,
         )
     }
 
