@@ -9,16 +9,13 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::{bail, Context};
-use axum::body::Body;
-use axum::http::{header, Request};
-use tower::ServiceExt;
+use anyhow::Context;
+use waarborg_app::{account, cases, publication, search, App};
 use waarborg_govern::case::{AuthorityKind, CaseAuthorisation};
 use waarborg_govern::framework::Framework;
 use waarborg_govern::revision::Deployment;
 use waarborg_govern::{Actor, Role, Timestamp};
 use waarborg_index::Index;
-use waarborg_server::{auth, AppState};
 use waarborg_store::{Account, AccountStore, Store};
 
 /// The demo deployment's id.
@@ -27,15 +24,15 @@ pub const DEPLOYMENT: &str = "catch-demo";
 pub const PASSWORDS_FILE: &str = "demo-accounts.txt";
 
 /// Accounts for every person of the demo, with generated passwords kept in a 0600 file.
-fn accounts(state: &AppState, data: &Path) -> anyhow::Result<()> {
+fn accounts(app: &App, data: &Path) -> anyhow::Result<()> {
     let file = data.join(PASSWORDS_FILE);
-    if state.store.account("examiner-1")?.is_some() {
+    if app.store.account("examiner-1")?.is_some() {
         return Ok(());
     }
     let mut lines =
         String::from("# Demo accounts (generated; this file is readable only by you)\n");
     for (user, role, unit) in waarborg_govern::demo::PEOPLE {
-        let password = auth::generate_password().map_err(|p| anyhow::anyhow!(p.detail))?;
+        let password = account::generate_password()?;
         // Examiners at a biometrics centre also verify each other's proposals (never their
         // own: the domain refuses that).
         let mut roles = vec![*role];
@@ -47,8 +44,7 @@ fn accounts(state: &AppState, data: &Path) -> anyhow::Result<()> {
                 .then_some(waarborg_govern::Portfolio::Digitalisation),
             ..Account::new(user, roles, unit)
         };
-        auth::create_account(&state.store, &account, &password)
-            .map_err(|p| anyhow::anyhow!(p.detail))?;
+        account::create_account(&app.store, &account, &password)?;
         lines.push_str(&format!("{user:<14} {:<28} {password}\n", role.as_str()));
     }
     let mut f = std::fs::OpenOptions::new()
@@ -61,86 +57,18 @@ fn accounts(state: &AppState, data: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn call(
-    app: &axum::Router,
-    method: &str,
-    path: &str,
-    session: Option<&(String, String)>,
-    ctype: &str,
-    body: Vec<u8>,
-) -> anyhow::Result<serde_json::Value> {
-    let mut req = Request::builder()
-        .method(method)
-        .uri(path)
-        .header(header::CONTENT_TYPE, ctype);
-    if let Some((cookie, csrf)) = session {
-        req = req
-            .header(header::COOKIE, cookie.as_str())
-            .header(auth::CSRF_HEADER, csrf.as_str());
-    }
-    let res = app.clone().oneshot(req.body(Body::from(body))?).await?;
-    let status = res.status();
-    let cookie = res
-        .headers()
-        .get(header::SET_COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .map(|c| c.split(';').next().unwrap_or("").to_string());
-    let bytes = axum::body::to_bytes(res.into_body(), 1 << 24).await?;
-    let mut v: serde_json::Value =
-        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
-    if !status.is_success() {
-        bail!("{method} {path}: {status} {v}");
-    }
-    if let Some(c) = cookie {
-        v["cookie"] = serde_json::Value::String(c);
-    }
-    Ok(v)
-}
-
-async fn login(
-    app: &axum::Router,
-    data: &Path,
-    user: &str,
-    role: Role,
-) -> anyhow::Result<(String, String)> {
-    let text = std::fs::read_to_string(data.join(PASSWORDS_FILE))?;
-    let password = text
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix(user)
-                .filter(|rest| rest.starts_with(' '))
-                .and_then(|rest| rest.split_whitespace().nth(1))
-        })
-        .with_context(|| format!("no demo password for {user}"))?;
-    let body =
-        serde_json::json!({"user": user, "password": password, "role": role.as_str()}).to_string();
-    let v = call(
-        app,
-        "POST",
-        "/api/login",
-        None,
-        "application/json",
-        body.into_bytes(),
-    )
-    .await?;
-    Ok((
-        v["cookie"].as_str().unwrap_or("").to_string(),
-        v["csrf"].as_str().unwrap_or("").to_string(),
-    ))
-}
-
-/// Sets up (or finds) the demo organisation in `state`.
-pub fn set_up(state: &Arc<AppState>, data: &Path, samples: &Path) -> anyhow::Result<()> {
-    accounts(state, data)?;
-    let now = Timestamp(state.now());
-    let store = &state.store;
+/// Sets up (or finds) the demo organisation in `app`.
+pub fn set_up(app: &App, data: &Path, samples: &Path) -> anyhow::Result<()> {
+    accounts(app, data)?;
+    let now = app.now();
+    let store = &app.store;
     let framework = Framework::default_template();
     store.import_framework(&framework)?;
-    let engine = state
+    let engine = app
         .engine
         .clone()
         .context("the demo needs the face engine: run `waarborg models install`")?;
-    let index: Arc<Index> = state.index.clone().context("no reference index")?;
+    let index: Arc<Index> = app.index.clone().context("no reference index")?;
     if store.deployment(DEPLOYMENT)?.is_none() {
         let fp = engine.fingerprint();
         let content = waarborg_govern::demo::catch_like_content(
@@ -153,14 +81,13 @@ pub fn set_up(state: &Arc<AppState>, data: &Path, samples: &Path) -> anyhow::Res
             content,
         )?;
         let events = waarborg_govern::demo::approve_through_chain(&mut d, 1, &framework, now)?;
-        for e in &events {
-            state
-                .ledger
-                .append(waarborg_server::governance_entry(&d, e))?;
-        }
-        store.create_deployment(&d)?;
+        let entries: Vec<_> = events
+            .iter()
+            .map(|e| waarborg_app::entries::governance_entry(&d, e))
+            .collect();
+        app.commit(&entries, |log| store.create_deployment_logged(&d, log))?;
     }
-    publish(state)?;
+    publish(app)?;
     // The reference database: face crops of the sample photos, enrolled through the real
     // bulk import (provenance, quality, duplicate checks, encrypted images, ledger entries).
     if index.stats().templates == 0 {
@@ -170,15 +97,15 @@ pub fn set_up(state: &Arc<AppState>, data: &Path, samples: &Path) -> anyhow::Res
             .map(|p| samples.join(p))
             .collect();
         waarborg_refdb::synthetic::sample_set(&engine, &photos, &set, 1, now)?;
-        let vault = state
+        let vault = app
             .references
             .as_ref()
             .context("the service state has no reference vault")?;
         let db = waarborg_refdb::ReferenceDb {
-            store: &state.store,
+            store: &app.store,
             index: &index,
             vault,
-            ledger: &state.ledger,
+            ledger: &app.ledger,
         };
         let who = waarborg_refdb::enrol::Enrolment::new("manager-1", &engine, now);
         waarborg_refdb::enrol::import(
@@ -219,53 +146,57 @@ pub fn set_up(state: &Arc<AppState>, data: &Path, samples: &Path) -> anyhow::Res
             false,
             now,
         )?;
-        waarborg_server::cases::record_request(store, &state.ledger, &officer, &case)
-            .map_err(|p| anyhow::anyhow!(p.detail))?;
-        waarborg_server::cases::record_decision(
-            store,
-            &state.ledger,
-            &state.probes,
+        cases::record_request(app, &officer, &case)?;
+        cases::record_decision(
+            app,
             &prosecutor,
             "OM-DEMO-0001",
             true,
             "Serious offence; a targeted search is proportionate",
-            now,
-        )
-        .map_err(|p| anyhow::anyhow!(p.detail))?;
-        let app = waarborg_server::app(state.clone());
+        )?;
+        // The examiner's and the verifiers' steps, through the same use cases as the
+        // service's.
+        let person = |user: &str, role: Role| {
+            let unit = waarborg_govern::demo::PEOPLE
+                .iter()
+                .find(|(u, _, _)| *u == user)
+                .map_or("biometrics-centre", |(_, _, unit)| *unit);
+            Actor::new(user, role, unit)
+        };
+        let examiner = person("examiner-1", Role::Examiner);
         let probe = std::fs::read(samples.join("yaoming.jpg"))?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
-        runtime.block_on(async {
-            let examiner = login(&app, data, "examiner-1", Role::Examiner).await?;
-            let s = call(&app, "POST", &format!("/api/searches?deployment={DEPLOYMENT}&case=OM-DEMO-0001&probe_source=crime_scene_cctv"), Some(&examiner), "image/jpeg", probe).await?;
-            let id = s["search"]["id"].as_str().context("no search id")?.to_string();
-            let s = call(&app, "POST", &format!("/api/searches/{id}/choose"), Some(&examiner), "application/json", br#"{"face":0}"#.to_vec()).await?;
-            let top = s["search"]["candidates"][0]["reference"].as_u64().context("no candidates")?;
-            let proposal = serde_json::json!({"conclusion": {"conclusion": "candidate", "reference": top}, "reasoning": "Face shape, ears and hairline agree with the reference image"});
-            call(&app, "POST", &format!("/api/searches/{id}/proposal"), Some(&examiner), "application/json", proposal.to_string().into_bytes()).await?;
-            for v in ["verifier-1", "verifier-2"] {
-                let s = login(&app, data, v, Role::Verifier).await?;
-                let body = serde_json::json!({"verdict": "agree", "reasons": format!("{v}: compared independently; features agree")});
-                call(&app, "POST", &format!("/api/searches/{id}/verifications"), Some(&s), "application/json", body.to_string().into_bytes()).await?;
-            }
-            anyhow::Ok(())
-        })?;
+        let asked = search::SubmitQuery {
+            deployment: DEPLOYMENT.into(),
+            case: "OM-DEMO-0001".into(),
+            probe_source: "crime_scene_cctv".into(),
+        };
+        let (s, _) = search::submit_probe(app, &examiner, &asked, "image/jpeg", probe)?;
+        let s = search::choose_face(app, &examiner, &s.id, 0)?;
+        let top = s.candidates.first().context("no candidates")?.reference;
+        let proposal = search::ProposalBody {
+            conclusion: waarborg_govern::identification::Conclusion::Candidate { reference: top },
+            reasoning: "Face shape, ears and hairline agree with the reference image".into(),
+        };
+        search::propose(app, &examiner, &s.id, proposal)?;
+        for v in ["verifier-1", "verifier-2"] {
+            let judgement = search::VerificationBody {
+                verdict: waarborg_govern::identification::Verdict::Agree,
+                reasons: format!("{v}: compared independently; features agree"),
+            };
+            search::record_verification(app, &person(v, Role::Verifier), &s.id, judgement)?;
+        }
     }
-    state.ledger.checkpoint()?;
+    app.ledger.checkpoint()?;
     Ok(())
 }
 
 /// The demo organisation's published texts (Dutch, as the register wants them) and its
 /// details for the EU database, written once through the same path as the API's.
-fn publish(state: &AppState) -> anyhow::Result<()> {
+fn publish(app: &App) -> anyhow::Result<()> {
     use waarborg_report::annual::{EuRegistrationText, Organisation, Party};
     use waarborg_report::register::Link;
-    use waarborg_server::publication;
     let privacy = Actor::new("privacy-1", Role::PrivacyOfficer, "privacy");
-    let (mut text, version) = publication::publication(&state.store, DEPLOYMENT)
-        .map_err(|p| anyhow::anyhow!(p.detail))?;
+    let (mut text, version) = publication::publication(&app.store, DEPLOYMENT)?;
     if version == 0 {
         let r = &mut text.register;
         r.name = "Gezichtsherkenning achteraf in de strafrechtelijke fotodatabank (demo)".into();
@@ -287,11 +218,9 @@ fn publish(state: &AppState) -> anyhow::Result<()> {
             fria_summary: "Grondrechtentoets: risico op onterechte verdenking beperkt door menselijke verificatie, drempel voor delicten en machtiging per zaak.".into(),
             dpia_summary: "DPIA DPIA-DEMO-2026 goedgekeurd: versleutelde opslag, bewaartermijnen, logging van elke handeling.".into(),
         };
-        publication::save_publication(&state.store, &state.ledger, &privacy, DEPLOYMENT, &text, 0)
-            .map_err(|p| anyhow::anyhow!(p.detail))?;
+        publication::save_publication(app, &privacy, DEPLOYMENT, &text, 0)?;
     }
-    let (_, version) =
-        publication::organisation(&state.store).map_err(|p| anyhow::anyhow!(p.detail))?;
+    let (_, version) = publication::organisation(&app.store)?;
     if version == 0 {
         let party = Party {
             name: "Politie (demo-organisatie)".into(),
@@ -305,8 +234,7 @@ fn publish(state: &AppState) -> anyhow::Result<()> {
                 ..party
             },
         };
-        publication::save_organisation(&state.store, &state.ledger, &privacy, &org, 0)
-            .map_err(|p| anyhow::anyhow!(p.detail))?;
+        publication::save_organisation(app, &privacy, &org, 0)?;
     }
     Ok(())
 }

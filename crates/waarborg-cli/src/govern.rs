@@ -10,14 +10,15 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand, ValueEnum};
+use waarborg_app::{cases, governance, App, AppError};
 use waarborg_govern::case::{AuthorityKind, CaseAuthorisation};
 use waarborg_govern::framework::Framework;
-use waarborg_govern::gate::{self, Action};
+use waarborg_govern::gate::Action;
 use waarborg_govern::revision::{
     AdviceOutcome, Command, Deployment, Judgement, RevisionContent, Weighing,
 };
 use waarborg_govern::{Actor, Portfolio, Role, Timestamp};
-use waarborg_ledger::{GovernanceDecision, Ledger, Refusal};
+use waarborg_ledger::{GovernanceDecision, Ledger};
 use waarborg_store::{SqliteStore, Store};
 
 use crate::audit::{DataArgs, KeyArgs};
@@ -64,6 +65,37 @@ impl Env {
         let signer = self.key.signer(&self.data.dir(), true)?;
         let (ledger, _) = Ledger::open(&self.data.ledger_dir(), signer)?;
         Ok(ledger)
+    }
+
+    /// The application for a governance command: store, ledger and probe vault (no engine,
+    /// no index), at `--at` or now.
+    pub fn app(&self) -> anyhow::Result<App> {
+        let keys = crate::refdb::keyring(&self.data.dir())?;
+        let clock = match &self.at {
+            Some(_) => waarborg_app::fixed_clock(self.now()?),
+            None => waarborg_app::system_clock(),
+        };
+        Ok(App {
+            store: self.store()?,
+            ledger: self.ledger()?,
+            clock,
+            engine: None,
+            index: None,
+            probes: crate::refdb::open_probes(&self.data.dir(), &keys)?,
+            references: None,
+            caches: Default::default(),
+        })
+    }
+}
+
+/// An application error at the command line's edge: a refusal by the rules is exit code 3
+/// (after its message), anything else an error.
+pub fn refused_or_error(e: AppError) -> anyhow::Result<ExitCode> {
+    if e.is_refusal() {
+        eprintln!("error: {e}");
+        Ok(ExitCode::from(3))
+    } else {
+        Err(e.into())
     }
 }
 
@@ -362,21 +394,17 @@ pub enum DeploymentCommand {
 
 fn act(a: Act, command: Command) -> anyhow::Result<ExitCode> {
     let actor = parse_actor(&a.actor)?;
-    let step = waarborg_server::governance::Step {
+    let step = governance::Step {
         deployment: &a.id,
         version: None,
         revision: a.revision,
         command,
         reason: &a.reason,
     };
-    let (_, events) = waarborg_server::governance::apply_step(
-        &a.env.store()?,
-        &a.env.ledger()?,
-        &actor,
-        step,
-        a.env.now()?,
-    )
-    .map_err(|p| anyhow::anyhow!(p.detail))?;
+    let events = match governance::apply_step(&a.env.app()?, &actor, step) {
+        Ok((_, events)) => events,
+        Err(e) => return refused_or_error(e),
+    };
     for e in &events {
         println!(
             "{} revision {}: {} by {} ({}) — {} -> {}",
@@ -411,15 +439,7 @@ pub fn deployment(command: DeploymentCommand) -> anyhow::Result<ExitCode> {
                 bail!("a deployment is proposed by an applicant (--as USER:applicant:UNIT)");
             }
             let content: RevisionContent = read_json(&content)?;
-            waarborg_server::governance::propose(
-                &env.store()?,
-                &env.ledger()?,
-                &actor,
-                &id,
-                &name,
-                content,
-            )
-            .map_err(|p| anyhow::anyhow!(p.detail))?;
+            governance::propose(&env.app()?, &actor, &id, &name, content)?;
             println!("registered {id} with revision 1 as a draft");
             Ok(ExitCode::SUCCESS)
         }
@@ -670,8 +690,7 @@ pub fn case(command: CaseCommand) -> anyhow::Result<ExitCode> {
                 urgent,
                 env.now()?,
             )?;
-            waarborg_server::cases::record_request(&env.store()?, &env.ledger()?, &actor, &c)
-                .map_err(|p| anyhow::anyhow!(p.detail))?;
+            cases::record_request(&env.app()?, &actor, &c)?;
             println!(
                 "case {case_number}: authorisation requested{}",
                 if urgent { " (urgent use)" } else { "" }
@@ -689,18 +708,11 @@ pub fn case(command: CaseCommand) -> anyhow::Result<ExitCode> {
                 bail!("give exactly one of --grant and --refuse");
             }
             let actor = parse_actor(&actor)?;
-            let keys = crate::refdb::keyring(&env.data.dir())?;
-            waarborg_server::cases::record_decision(
-                &env.store()?,
-                &env.ledger()?,
-                &crate::refdb::open_probes(&env.data.dir(), &keys)?,
-                &actor,
-                &case_number,
-                grant,
-                &reason,
-                env.now()?,
-            )
-            .map_err(|p| anyhow::anyhow!(p.detail))?;
+            if let Err(e) =
+                cases::record_decision(&env.app()?, &actor, &case_number, grant, &reason)
+            {
+                return refused_or_error(e);
+            }
             println!(
                 "case {case_number}: {}",
                 if grant { "authorised" } else { "refused" }
@@ -769,14 +781,6 @@ pub fn gate(command: GateCommand) -> anyhow::Result<ExitCode> {
         env,
     } = command;
     let actor = parse_actor(&actor)?;
-    let store = env.store()?;
-    let (d, _) = store
-        .deployment(&deployment)?
-        .with_context(|| format!("no deployment {deployment}"))?;
-    let case = match &case_number {
-        Some(n) => Some(store.case(n)?.with_context(|| format!("no case {n}"))?.0),
-        None => None,
-    };
     let models = models.unwrap_or_else(|| {
         waarborg_models::PINNED_MODELS
             .iter()
@@ -789,18 +793,19 @@ pub fn gate(command: GateCommand) -> anyhow::Result<ExitCode> {
         ActionArg::Search => Action::Search,
         ActionArg::Enrol => Action::Enrol,
     };
-    let now = env.now()?;
-    let result = gate::check(&gate::Request {
-        actor: &actor,
-        action,
-        deployment: &d,
-        case: case.as_ref(),
-        reference_databases: &databases,
-        probe_source: probe_source.as_deref(),
-        model_sha256: &models,
-        now,
-    });
-    match result {
+    let answer = waarborg_app::gate::check(
+        &env.app()?,
+        &actor,
+        &waarborg_app::gate::Ask {
+            action,
+            deployment: &deployment,
+            case_number: case_number.as_deref(),
+            databases: Some(databases),
+            probe_source: probe_source.as_deref(),
+            models: &models,
+        },
+    )?;
+    match answer.decision {
         Ok(permit) => {
             println!(
                 "PERMIT {} {} by {}: threshold {}, at most {} candidates, {} verifications{}",
@@ -818,21 +823,6 @@ pub fn gate(command: GateCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Err(refusal) => {
-            let active = d
-                .active_revision(now)
-                .map(|r| format!("{}/{}", d.id, r.number));
-            env.ledger()?
-                .append(waarborg_ledger::Event::Refusal(Refusal {
-                    user: actor.user.clone(),
-                    role: actor.role.as_str().into(),
-                    attempted: format!("{} under {}", action.as_str(), d.id),
-                    reason: format!("{}: {refusal}", refusal.code())
-                        .chars()
-                        .take(waarborg_ledger::entry::MAX_TEXT)
-                        .collect(),
-                    deployment_revision: active,
-                    case_authorisation: case_number,
-                }))?;
             println!("REFUSED ({}): {refusal}", refusal.code());
             Ok(ExitCode::from(3))
         }

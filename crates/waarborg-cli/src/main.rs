@@ -119,6 +119,7 @@ enum ModelsCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    logs();
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -126,6 +127,23 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Operational logs on standard error: `WAARBORG_LOG` filters them (`info` by default, e.g.
+/// `waarborg_server=debug` for every answered request), `WAARBORG_LOG_FORMAT=json` writes one
+/// JSON object per line for a log collector. Never biometric data: the code logs codes,
+/// counts and route patterns only.
+fn logs() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("WAARBORG_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if std::env::var("WAARBORG_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().try_init()
+    } else {
+        builder.with_ansi(false).try_init()
+    };
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -152,17 +170,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             ModelCache::from_env().install(&mut |line| eprintln!("{line}"))?;
             let code = face::demo(&engine, &data, &key)?;
-            let state = serve::state(&data, &key, false)?;
+            let app = serve::open_app(&data, &key)?;
             let samples = ModelCache::from_env().require()?.samples;
-            demo_org::set_up(&state, &data.dir(), &samples)?;
+            demo_org::set_up(&app, &data.dir(), &samples)?;
             let accounts = std::fs::read_to_string(data.dir().join(demo_org::PASSWORDS_FILE))?;
-            println!("\nThe demo organisation is ready: deployment {} is active, the reference database holds {} templates, case OM-DEMO-0001 went from probe to identification.", demo_org::DEPLOYMENT, state.index.as_ref().map_or(0, |i| i.stats().templates));
+            println!("\nThe demo organisation is ready: deployment {} is active, the reference database holds {} templates, case OM-DEMO-0001 went from probe to identification.", demo_org::DEPLOYMENT, app.index.as_ref().map_or(0, |i| i.stats().templates));
             println!("{accounts}");
             if no_serve {
                 return Ok(code);
             }
             println!("Log in with one of these accounts (POST /api/login); public register: /api/public/register; API: /api/openapi.json");
-            serve::run(state, bind)?;
+            serve::run(app, bind, false)?;
             Ok(code)
         }
     }

@@ -8,9 +8,9 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
+use waarborg_app::publication;
 use waarborg_govern::Timestamp;
 use waarborg_report::{Period, Report};
-use waarborg_server::publication;
 
 use crate::audit::DataArgs;
 use crate::govern::Env;
@@ -172,10 +172,6 @@ fn emit(
     Ok(())
 }
 
-fn problem(p: waarborg_server::problem::Problem) -> anyhow::Error {
-    anyhow::anyhow!(p.detail)
-}
-
 fn store(data: &DataArgs) -> anyhow::Result<waarborg_store::SqliteStore> {
     let file = data.dir().join(crate::govern::STORE_FILE);
     if !file.exists() {
@@ -185,7 +181,7 @@ fn store(data: &DataArgs) -> anyhow::Result<waarborg_store::SqliteStore> {
 }
 
 fn now() -> Timestamp {
-    Timestamp(waarborg_server::system_clock())
+    Timestamp((waarborg_app::system_clock())())
 }
 
 fn point(report: &Report) -> String {
@@ -246,8 +242,7 @@ pub fn run(command: ReportCommand) -> anyhow::Result<ExitCode> {
         ),
         ReportCommand::Annual { year, output, data } => {
             let page_lang = lang(&output.lang)?;
-            let report = publication::annual(&store(&data)?, &data.ledger_dir(), year, now())
-                .map_err(problem)?;
+            let report = publication::annual(&store(&data)?, &data.ledger_dir(), year, now())?;
             emit(
                 &output,
                 serde_json::to_string_pretty(&report)?,
@@ -257,8 +252,8 @@ pub fn run(command: ReportCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         ReportCommand::Register { json, csv, data } => {
-            let checked = publication::registrations(&store(&data)?, now()).map_err(problem)?;
-            let regs = publication::all_valid(checked).map_err(problem)?;
+            let checked = publication::registrations(&store(&data)?, now())?;
+            let regs = publication::all_valid(checked)?;
             if json.is_none() && csv.is_none() {
                 println!("{}", serde_json::to_string_pretty(&regs)?);
             }
@@ -272,8 +267,8 @@ pub fn run(command: ReportCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         ReportCommand::EuRegistration { out, data } => {
-            let checked = publication::eu_registrations(&store(&data)?, now()).map_err(problem)?;
-            let regs = publication::all_valid(checked).map_err(problem)?;
+            let checked = publication::eu_registrations(&store(&data)?, now())?;
+            let regs = publication::all_valid(checked)?;
             let json = serde_json::to_string_pretty(&regs)?;
             match out {
                 Some(file) => write(&file, &json)?,
@@ -287,9 +282,8 @@ pub fn run(command: ReportCommand) -> anyhow::Result<ExitCode> {
             actor,
             env,
         } => {
-            let store = env.store()?;
-            let (current, version) =
-                publication::publication(&store, &deployment).map_err(problem)?;
+            let app = env.app()?;
+            let (current, version) = publication::publication(&app.store, &deployment)?;
             let Some(file) = file else {
                 println!("{}", serde_json::to_string_pretty(&current)?);
                 return Ok(ExitCode::SUCCESS);
@@ -300,21 +294,13 @@ pub fn run(command: ReportCommand) -> anyhow::Result<ExitCode> {
                     .as_deref()
                     .context("--as USER:ROLE:UNIT is needed to write")?,
             )?;
-            let version = publication::save_publication(
-                &store,
-                &env.ledger()?,
-                &actor,
-                &deployment,
-                &text,
-                version,
-            )
-            .map_err(problem)?;
+            let version = publication::save_publication(&app, &actor, &deployment, &text, version)?;
             println!("{deployment}: published texts written (version {version})");
             Ok(ExitCode::SUCCESS)
         }
         ReportCommand::Organisation { file, actor, env } => {
-            let store = env.store()?;
-            let (current, version) = publication::organisation(&store).map_err(problem)?;
+            let app = env.app()?;
+            let (current, version) = publication::organisation(&app.store)?;
             let Some(file) = file else {
                 println!("{}", serde_json::to_string_pretty(&current)?);
                 return Ok(ExitCode::SUCCESS);
@@ -325,9 +311,7 @@ pub fn run(command: ReportCommand) -> anyhow::Result<ExitCode> {
                     .as_deref()
                     .context("--as USER:ROLE:UNIT is needed to write")?,
             )?;
-            let version =
-                publication::save_organisation(&store, &env.ledger()?, &actor, &org, version)
-                    .map_err(problem)?;
+            let version = publication::save_organisation(&app, &actor, &org, version)?;
             println!("organisation details written (version {version})");
             Ok(ExitCode::SUCCESS)
         }

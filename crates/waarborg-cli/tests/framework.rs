@@ -166,3 +166,46 @@ fn unknown_roles_and_malformed_actors_are_explained() {
     );
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// `gate check` takes the service's path: a deployment or case the register does not hold
+/// is a refusal with exit code 3, and in the ledger, never an error that leaves no trace.
+#[test]
+fn the_gate_refuses_and_logs_an_unknown_deployment_or_case() {
+    let data = std::env::temp_dir().join(format!("waarborg-gate-unknown-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let check = |deployment: &str, case: &str| {
+        waarborg(
+            &data,
+            &[
+                "gate",
+                "check",
+                "--deployment",
+                deployment,
+                "--case",
+                case,
+                "--probe-source",
+                "crime_scene_cctv",
+                "--as",
+                "examiner-1:examiner:biometrics-centre",
+            ],
+        )
+    };
+    let out = check("nowhere", "OM-1");
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("REFUSED (unknown_deployment)"),
+        "{}",
+        stdout(&out)
+    );
+    let out = check("nowhere", "");
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let entries = String::from_utf8_lossy(&std::fs::read(data.join("ledger/entries.log")).unwrap())
+        .to_string();
+    assert_eq!(
+        entries.matches("\"kind\":\"refusal\"").count(),
+        2,
+        "{entries}"
+    );
+    assert!(entries.contains("unknown_deployment: no deployment nowhere in the register"));
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -34,7 +34,8 @@ fn the_documented_walkthrough_runs_and_the_gate_decides_as_it_says() {
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }
-    // Every refusal is itself in the ledger.
+    // Every refusal is itself in the ledger: the gate's four and the two refused
+    // governance steps.
     let entries = std::fs::read(data.join("ledger/entries.log")).unwrap();
     let count = |needle: &[u8]| {
         entries
@@ -42,7 +43,7 @@ fn the_documented_walkthrough_runs_and_the_gate_decides_as_it_says() {
             .filter(|w| *w == needle)
             .count()
     };
-    assert_eq!(count(b"\"kind\":\"refusal\""), 4, "{text}");
+    assert_eq!(count(b"\"kind\":\"refusal\""), 6, "{text}");
     let decisions = count(b"\"kind\":\"governance_decision\"");
     assert!(decisions >= 14, "{decisions} decisions logged");
     let _ = std::fs::remove_dir_all(&data);

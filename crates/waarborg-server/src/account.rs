@@ -9,16 +9,13 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::{Extension, Form};
-use serde::Deserialize;
+
 use waarborg_store::AccountStore;
 
 use crate::auth::{self, Principal};
 use crate::i18n::t;
-use crate::problem::Problem;
 use crate::ui::{esc, form_answer, lang_of, page, problem_page, LangQuery};
 use crate::AppState;
-
-type Result<T> = std::result::Result<T, Problem>;
 
 /// `GET /ui/account`.
 pub async fn view(
@@ -63,78 +60,17 @@ pub async fn view(
     page(lang, t(lang, "account"), Some(&p), &body)
 }
 
-/// What the second-factor form sends.
-#[derive(Debug, Deserialize)]
-pub struct SecondFactorForm {
-    /// `start`, `confirm` or `remove`.
-    action: String,
-    #[serde(default)]
-    code: String,
-}
-
-fn log(state: &AppState, p: &Principal, action: &str) -> Result<()> {
-    state
-        .ledger
-        .append(waarborg_ledger::Event::GovernanceDecision(
-            waarborg_ledger::GovernanceDecision {
-                actor: p.account.user.clone(),
-                role: p.role.as_str().into(),
-                action: action.into(),
-                subject: format!("account:{}", p.account.user),
-                reason: String::new(),
-                framework_version: None,
-                about: None,
-            },
-        ))
-        .map(|_| ())
-        .map_err(|e| Problem::internal(e.to_string()))
-}
-
-fn change(state: &AppState, p: &Principal, f: &SecondFactorForm) -> Result<()> {
-    let user = p.account.user.as_str();
-    let now = state.now();
-    let current = state.store.second_factor(user)?;
-    let wrong = || Problem::bad_request("that code is not the current one (or was used already)");
-    match (f.action.as_str(), current) {
-        ("start", Some(c)) if c.confirmed => Err(Problem::conflict(
-            "a second factor is on already; remove it first",
-        )),
-        ("start", _) => Ok(state
-            .store
-            .set_second_factor(user, Some(&auth::new_second_factor()?))?),
-        ("confirm", Some(c)) if !c.confirmed => {
-            if !auth::accept_code(&state.store, user, &c, &f.code, now)? {
-                return Err(wrong());
-            }
-            log(state, p, "enable_second_factor")?;
-            let used = state.store.second_factor(user)?.unwrap_or(c);
-            Ok(state.store.set_second_factor(
-                user,
-                Some(&waarborg_store::SecondFactor {
-                    confirmed: true,
-                    ..used
-                }),
-            )?)
-        }
-        ("remove", Some(c)) if c.confirmed => {
-            if !auth::accept_code(&state.store, user, &c, &f.code, now)? {
-                return Err(wrong());
-            }
-            log(state, p, "remove_second_factor")?;
-            Ok(state.store.set_second_factor(user, None)?)
-        }
-        (action, _) => Err(Problem::bad_request(format!(
-            "{action:?} does not apply to the second factor as it stands"
-        ))),
-    }
-}
-
 /// `POST /ui/account/second-factor` (form).
 pub async fn second_factor(
     State(state): State<Arc<AppState>>,
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
-    Form(f): Form<SecondFactorForm>,
+    Form(f): Form<waarborg_app::account::SecondFactorForm>,
 ) -> Response {
-    form_answer(&headers, &p, change(&state, &p, &f), "/ui/account")
+    let actor = p.actor();
+    let done = crate::blocking(&state, move |app| {
+        waarborg_app::account::change_second_factor(app, &actor, &f)
+    })
+    .await;
+    form_answer(&headers, &p, done, "/ui/account")
 }

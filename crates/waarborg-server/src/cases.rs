@@ -10,12 +10,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::{Extension, Form};
-use serde::Deserialize;
-use waarborg_govern::case::{AuthorityKind, CaseAuthorisation, CaseStatus};
+use waarborg_govern::case::{CaseAuthorisation, CaseStatus};
 use waarborg_govern::revision::State as RevisionState;
-use waarborg_govern::{Role, Timestamp};
-use waarborg_refdb::vault::Vault;
-use waarborg_store::{SqliteStore, Store};
+use waarborg_govern::Role;
+use waarborg_store::Store;
+
+pub use waarborg_app::cases::*;
 
 use crate::auth::Principal;
 use crate::i18n::{t, Lang};
@@ -24,198 +24,6 @@ use crate::ui::{esc, form_answer, lang_of, outcome_text, LangQuery};
 use crate::AppState;
 
 type Result<T> = std::result::Result<T, Problem>;
-
-/// A requester's request, as the form sends it.
-#[derive(Debug, Deserialize)]
-pub struct CaseRequest {
-    case_number: String,
-    deployment: String,
-    offence: String,
-    offence_category: String,
-    max_sentence_years: u32,
-    authority: String,
-    /// Present (`on`) when urgent use is asked for.
-    urgent: Option<String>,
-}
-
-/// Records a requester's request for a case authorisation from the form.
-pub fn request(state: &AppState, p: &Principal, r: &CaseRequest) -> Result<()> {
-    let authority = match r.authority.as_str() {
-        "investigating_judge" => AuthorityKind::InvestigatingJudge,
-        _ => AuthorityKind::PublicProsecutor,
-    };
-    let c = CaseAuthorisation::request(
-        &p.actor(),
-        r.case_number.trim(),
-        r.deployment.trim(),
-        r.offence.trim(),
-        r.offence_category.trim(),
-        r.max_sentence_years,
-        authority,
-        r.urgent.is_some(),
-        Timestamp(state.now()),
-    )?;
-    record_request(&state.store, &state.ledger, &p.actor(), &c)
-}
-
-/// Records request `c` (made by `actor` with [`CaseAuthorisation::request`]) — the one path
-/// for the web and the CLI: the deployment must exist and the case have no request yet;
-/// the request is in the ledger before it is kept.
-pub fn record_request(
-    store: &dyn Store,
-    ledger: &waarborg_ledger::Ledger,
-    actor: &waarborg_govern::Actor,
-    c: &CaseAuthorisation,
-) -> Result<()> {
-    if store.deployment(&c.deployment)?.is_none() {
-        return Err(Problem::bad_request(format!(
-            "no deployment {:?} in the register",
-            c.deployment
-        )));
-    }
-    if store.case(&c.case_number)?.is_some() {
-        return Err(Problem::conflict(format!(
-            "case {} already has a request",
-            c.case_number
-        )));
-    }
-    ledger
-        .append(crate::case_entry(
-            actor,
-            "request_case_authorisation",
-            c,
-            &c.offence,
-        ))
-        .map_err(|e| Problem::internal(e.to_string()))?;
-    store.create_case(c)?;
-    Ok(())
-}
-
-/// The competent authority's decision, as the form sends it.
-#[derive(Debug, Deserialize)]
-pub struct CaseDecision {
-    /// `grant` or `refuse`.
-    decision: String,
-    reason: String,
-}
-
-/// Records the competent authority's decision on case `number` from the form (reasons
-/// required).
-pub fn decide(state: &AppState, p: &Principal, number: &str, d: &CaseDecision) -> Result<()> {
-    let granted = match d.decision.as_str() {
-        "grant" => true,
-        "refuse" => false,
-        other => {
-            return Err(Problem::bad_request(format!(
-                "{other:?} is neither grant nor refuse"
-            )))
-        }
-    };
-    if d.reason.trim().is_empty() {
-        return Err(Problem::bad_request(
-            "a decision on a case needs its reasons",
-        ));
-    }
-    let now = Timestamp(state.now());
-    record_decision(
-        &state.store,
-        &state.ledger,
-        &state.probes,
-        &p.actor(),
-        number,
-        granted,
-        d.reason.trim(),
-        now,
-    )
-}
-
-/// Records `actor`'s decision on case `number` — the one path for the web and the CLI: the
-/// domain decides (competent authority only, once, never on their own request), the ledger
-/// records it, the store keeps it if no one decided meanwhile; a refusal (or a late
-/// authorisation of an urgent use) erases the results of the searches it does not cover.
-#[allow(clippy::too_many_arguments)]
-pub fn record_decision(
-    store: &SqliteStore,
-    ledger: &waarborg_ledger::Ledger,
-    probes: &Vault,
-    actor: &waarborg_govern::Actor,
-    number: &str,
-    granted: bool,
-    reason: &str,
-    now: Timestamp,
-) -> Result<()> {
-    let (mut c, version) = store
-        .case(number)?
-        .ok_or_else(|| Problem::not_found(format!("no case {number}")))?;
-    c.decide(actor, granted, reason, now)?;
-    let entry = crate::case_entry(
-        actor,
-        if granted {
-            "grant_case_authorisation"
-        } else {
-            "refuse_case_authorisation"
-        },
-        &c,
-        reason,
-    );
-    let mut log = || {
-        ledger
-            .append(entry.clone())
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    };
-    store.save_case(&c, version, &mut log)?;
-    let urgent = urgent_use_allowed(store, &c.deployment)?;
-    crate::search::erase_unauthorised(store, ledger, probes, &[(c, urgent)], now)?;
-    Ok(())
-}
-
-fn urgent_use_allowed(store: &dyn Store, deployment: &str) -> Result<bool> {
-    Ok(store
-        .deployment(deployment)?
-        .is_some_and(|(d, _)| allows_urgent_use(&d)))
-}
-
-/// Whether deployment `d` (its latest revision) allows urgent use.
-fn allows_urgent_use(d: &waarborg_govern::revision::Deployment) -> bool {
-    d.revisions
-        .last()
-        .is_some_and(|r| r.content.urgent_use_allowed)
-}
-
-/// Erases the results of searches that no authorisation covers any more: those of refused
-/// cases, and of urgent uses whose 48 hours passed without an authorisation. Returns how
-/// many searches were erased.
-///
-/// `deadlines_after: None` looks at every case (the service's run at start, which also
-/// finishes an erasure a crash interrupted). `Some(t)` looks only at undecided urgent uses
-/// whose deadline came after `t` — the service's run every few minutes, which so does not
-/// read every search again for cases settled long ago (a decision erases at once).
-pub fn erase_uncovered_searches(
-    store: &SqliteStore,
-    ledger: &waarborg_ledger::Ledger,
-    probes: &Vault,
-    now: Timestamp,
-    deadlines_after: Option<Timestamp>,
-) -> Result<usize> {
-    let deployments = store.deployments()?;
-    let recent = |c: &CaseAuthorisation| {
-        deadlines_after.is_none_or(|t| c.urgent && c.decision.is_none() && c.deadline() > t)
-    };
-    let cases: Vec<(CaseAuthorisation, bool)> = store
-        .cases()?
-        .into_iter()
-        .filter(recent)
-        .map(|c| {
-            let urgent = deployments
-                .iter()
-                .find(|d| d.id == c.deployment)
-                .is_some_and(allows_urgent_use);
-            (c, urgent)
-        })
-        .collect();
-    crate::search::erase_unauthorised(store, ledger, probes, &cases, now)
-}
 
 fn status_text(lang: Lang, status: CaseStatus) -> String {
     match status {
@@ -244,7 +52,7 @@ pub async fn view(
 }
 
 fn render(state: &AppState, p: &Principal, lang: Lang) -> Result<String> {
-    let now = Timestamp(state.now());
+    let now = state.now();
     let deployments = state.store.deployments()?;
     let urgent_allowed = |id: &str| {
         deployments
@@ -352,7 +160,9 @@ pub async fn request_form(
     headers: HeaderMap,
     Form(r): Form<CaseRequest>,
 ) -> Response {
-    form_answer(&headers, &p, request(&state, &p, &r), "/ui/cases")
+    let actor = p.actor();
+    let done = crate::blocking(&state, move |app| request(app, &actor, &r)).await;
+    form_answer(&headers, &p, done, "/ui/cases")
 }
 
 /// `POST /ui/cases/{number}/decision` (form): the competent authority's decision.
@@ -363,5 +173,7 @@ pub async fn decide_form(
     Path(number): Path<String>,
     Form(d): Form<CaseDecision>,
 ) -> Response {
-    form_answer(&headers, &p, decide(&state, &p, &number, &d), "/ui/cases")
+    let actor = p.actor();
+    let done = crate::blocking(&state, move |app| decide(app, &actor, &number, &d)).await;
+    form_answer(&headers, &p, done, "/ui/cases")
 }

@@ -13,11 +13,11 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::{Extension, Form};
 use waarborg_govern::framework::{Establishment, Framework};
-use waarborg_govern::revision::{
-    AdviceOutcome, Command, Deployment, Domain, Judgement, Mode, RevisionContent, Weighing,
-};
+use waarborg_govern::revision::{Domain, Mode, RevisionContent, Weighing};
 use waarborg_govern::{Role, Timestamp};
 use waarborg_store::Store;
+
+pub use waarborg_app::governance::*;
 
 use crate::auth::Principal;
 use crate::i18n::{t, Lang};
@@ -26,208 +26,6 @@ use crate::ui::{esc, form_answer, lang_of, page, problem_page, LangQuery};
 use crate::AppState;
 
 type Result<T> = std::result::Result<T, Problem>;
-
-/// The framework a revision is reviewed under (the latest default before submission).
-fn framework_of(store: &dyn Store, d: &Deployment, number: u32) -> Result<Framework> {
-    match d.revision(number)?.framework.clone() {
-        Some(id) => store.framework(&id)?,
-        None => store.latest_framework(&Framework::default_template().name)?,
-    }
-    .ok_or_else(|| {
-        Problem::internal("no framework in the store; import one with `waarborg framework import`")
-    })
-}
-
-/// Applies one step by `p` to revision `revision` (default: the latest) of deployment `id`
-/// (see [`apply_step`]).
-pub fn decide(
-    state: &AppState,
-    p: &Principal,
-    id: &str,
-    version: Option<u64>,
-    revision: Option<u32>,
-    command: Command,
-    reason: &str,
-) -> Result<(u64, Vec<waarborg_govern::revision::Event>)> {
-    apply_step(
-        &state.store,
-        &state.ledger,
-        &p.actor(),
-        Step {
-            deployment: id,
-            version,
-            revision,
-            command,
-            reason,
-        },
-        Timestamp(state.now()),
-    )
-}
-
-/// One step on a deployment's revision.
-pub struct Step<'a> {
-    /// The deployment.
-    pub deployment: &'a str,
-    /// The version the step is based on (optimistic concurrency); `None`: the current one.
-    pub version: Option<u64>,
-    /// The revision (default: the latest).
-    pub revision: Option<u32>,
-    /// What is done.
-    pub command: Command,
-    /// Why.
-    pub reason: &'a str,
-}
-
-/// Applies `step` by `actor` at `now` — the one path for the web, the API and the CLI: the
-/// domain decides under the revision's framework, the events are appended to the ledger,
-/// and the store keeps the result only if the deployment is still at `step.version`.
-/// Returns the new version and the events.
-pub fn apply_step(
-    store: &dyn Store,
-    ledger: &waarborg_ledger::Ledger,
-    actor: &waarborg_govern::Actor,
-    step: Step,
-    now: Timestamp,
-) -> Result<(u64, Vec<waarborg_govern::revision::Event>)> {
-    let id = step.deployment;
-    let (mut d, stored) = store
-        .deployment(id)?
-        .ok_or_else(|| Problem::not_found(format!("no deployment {id} in the register")))?;
-    if let Some(v) = step.version.filter(|v| *v != stored) {
-        return Err(Problem::conflict(format!(
-            "deployment {id} is at version {stored}, not {v}: someone decided meanwhile; reload and decide again"
-        )));
-    }
-    let number = step
-        .revision
-        .unwrap_or_else(|| d.revisions.last().map_or(1, |r| r.number));
-    // The review applies the framework version recorded at submission; a draft is
-    // submitted under the latest version of the framework it will be reviewed under.
-    let framework = framework_of(store, &d, number)?;
-    let events = d.apply(number, actor, step.command, step.reason, &framework, now)?;
-    let entries: Vec<waarborg_ledger::Event> = events
-        .iter()
-        .map(|e| crate::governance_entry(&d, e))
-        .collect();
-    let mut log = || {
-        ledger
-            .append_all(&entries)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    };
-    let version = store.save_deployment(&d, stored, &mut log)?;
-    Ok((version, events))
-}
-
-/// Registers deployment `id` with its first revision, `content`, as a draft proposed by
-/// `actor` — an applicant who is the content's applicant. The proposal is in the ledger
-/// before it is in the register.
-pub fn propose(
-    store: &waarborg_store::SqliteStore,
-    ledger: &waarborg_ledger::Ledger,
-    actor: &waarborg_govern::Actor,
-    id: &str,
-    name: &str,
-    content: RevisionContent,
-) -> Result<()> {
-    if actor.role != Role::Applicant {
-        return Err(Problem::forbidden(
-            "a deployment is proposed by an applicant",
-        ));
-    }
-    if content.applicant != actor.user {
-        return Err(Problem::bad_request(format!(
-            "the content names applicant {:?}, but {} proposes it",
-            content.applicant, actor.user
-        )));
-    }
-    if store.deployment(id)?.is_some() {
-        return Err(Problem::conflict(format!("deployment {id} already exists")));
-    }
-    let d = Deployment::new(id, name, content)?;
-    ledger
-        .append(waarborg_ledger::Event::GovernanceDecision(
-            waarborg_ledger::GovernanceDecision {
-                actor: actor.user.clone(),
-                role: actor.role.as_str().into(),
-                action: "propose".into(),
-                subject: format!("deployment {id} revision 1: draft"),
-                reason: name
-                    .chars()
-                    .take(waarborg_ledger::entry::MAX_TEXT)
-                    .collect(),
-                framework_version: None,
-                about: Some(waarborg_ledger::About::Revision {
-                    deployment: id.into(),
-                    revision: 1,
-                    from: "none".into(),
-                    to: "draft".into(),
-                    review_interval_days: None,
-                }),
-            },
-        ))
-        .map_err(|e| Problem::internal(e.to_string()))?;
-    store.create_deployment(&d)?;
-    Ok(())
-}
-
-/// The steps a role may offer on the page (the domain still decides whether each is
-/// allowed now).
-fn steps_for(role: Role) -> &'static [&'static str] {
-    match role {
-        Role::Applicant => &["submit", "activate", "end", "withdraw"],
-        Role::ReviewCommitteeMember => &[
-            "declare_conflict",
-            "advise_positive",
-            "advise_positive_with_conditions",
-            "advise_negative",
-            "review_continue",
-            "review_suspend",
-            "evaluate",
-        ],
-        Role::ChiefOfPolice => &["ratify", "refuse_ratification", "suspend", "end"],
-        Role::PortfolioHolder => &["approve_experiment"],
-        Role::CompetentAuthority => &["authority_approve", "authority_decline"],
-        Role::PrivacyOfficer => &["suspend"],
-        _ => &[],
-    }
-}
-
-fn command_of(step: &str) -> Option<Command> {
-    Some(match step {
-        "submit" => Command::Submit,
-        "activate" => Command::Activate,
-        "end" => Command::End,
-        "withdraw" => Command::Withdraw,
-        "declare_conflict" => Command::DeclareConflict,
-        "advise_positive" => Command::Advise {
-            outcome: AdviceOutcome::Positive,
-        },
-        "advise_positive_with_conditions" => Command::Advise {
-            outcome: AdviceOutcome::PositiveWithConditions,
-        },
-        "advise_negative" => Command::Advise {
-            outcome: AdviceOutcome::Negative,
-        },
-        "review_continue" => Command::Review { continue_use: true },
-        "review_suspend" => Command::Review {
-            continue_use: false,
-        },
-        "evaluate" => Command::Evaluate,
-        "ratify" => Command::Ratify,
-        "refuse_ratification" => Command::RefuseRatification,
-        "suspend" => Command::Suspend,
-        "approve_experiment" => Command::ApproveExperiment,
-        "authority_approve" => Command::AuthorityDecision { approve: true },
-        "authority_decline" => Command::AuthorityDecision { approve: false },
-        _ => {
-            let key = step.strip_prefix("attest:")?;
-            Command::Attest {
-                precondition: key.to_string(),
-            }
-        }
-    })
-}
 
 fn weighing_name(lang: Lang, w: Weighing) -> &'static str {
     match w {
@@ -262,7 +60,7 @@ fn render(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Result<Respo
         .last()
         .ok_or_else(|| Problem::not_found(format!("deployment {id} has no revision")))?;
     let framework = framework_of(&state.store, &d, r.number)?;
-    let now = Timestamp(state.now());
+    let now = state.now();
     let c = &r.content;
     let review_due = r
         .review_due()
@@ -463,43 +261,26 @@ pub async fn decide_form(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
-    let step = field("step").unwrap_or_default();
-    let command = if step == "assess" {
-        let judgements = fields
-            .iter()
-            .filter_map(|(k, v)| {
-                let key = k.strip_prefix("weigh:")?;
-                let weighing = match v.as_str() {
-                    "favourable" => Weighing::Favourable,
-                    "concerns" => Weighing::Concerns,
-                    _ => Weighing::Unfavourable,
-                };
-                let reasons = field(&format!("why:{key}")).unwrap_or_default().to_string();
-                Some(Judgement {
-                    key: key.to_string(),
-                    weighing,
-                    reasons,
-                })
-            })
-            .collect();
-        Some(Command::Assess { judgements })
-    } else if steps_for(p.role).contains(&step) || step.starts_with("attest:") {
-        command_of(step)
-    } else {
-        None
-    };
-    let Some(command) = command else {
-        let problem = Problem::bad_request(format!(
-            "{step:?} is not a step the role {} may take here",
-            p.role.as_str()
-        ));
-        return problem_page(lang, Some(&p), &problem);
+    let command = match command_from_form(p.role, &fields) {
+        Ok(command) => command,
+        Err(e) => return problem_page(lang, Some(&p), &e.into()),
     };
     let version = field("version").and_then(|v| v.parse().ok());
     let revision = field("revision").and_then(|v| v.parse().ok());
-    let reason = field("reason").unwrap_or_default();
-    let done = decide(&state, &p, &id, version, revision, command, reason).map(|_| ());
-    form_answer(&headers, &p, done, &format!("/ui/deployments/{id}#history"))
+    let reason = field("reason").unwrap_or_default().to_string();
+    let (actor, to) = (p.actor(), format!("/ui/deployments/{id}#history"));
+    let done = crate::blocking(&state, move |app| {
+        let step = Step {
+            deployment: &id,
+            version,
+            revision,
+            command,
+            reason: &reason,
+        };
+        apply_step(app, &actor, step).map(|_| ())
+    })
+    .await;
+    form_answer(&headers, &p, done, &to)
 }
 
 fn list(items: &[String]) -> String {
@@ -756,7 +537,13 @@ pub async fn propose_form(
             .map_or(String::new(), |(_, v)| v.trim().to_string())
     };
     let (id, name) = (field("id"), field("name"));
-    let done = content_from(&fields, &p.account.user)
-        .and_then(|content| propose(&state.store, &state.ledger, &p.actor(), &id, &name, content));
-    form_answer(&headers, &p, done, &format!("/ui/deployments/{id}"))
+    let to = format!("/ui/deployments/{id}");
+    let done = match content_from(&fields, &p.account.user) {
+        Ok(content) => {
+            let actor = p.actor();
+            crate::blocking(&state, move |app| propose(app, &actor, &id, &name, content)).await
+        }
+        Err(problem) => Err(problem),
+    };
+    form_answer(&headers, &p, done, &to)
 }

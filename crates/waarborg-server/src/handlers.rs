@@ -13,8 +13,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use waarborg_govern::revision::Command;
 use waarborg_govern::{Role, Timestamp};
-use waarborg_ledger::GovernanceDecision;
-use waarborg_store::{Account, AccountStore, Store};
+use waarborg_store::{AccountStore, Store};
 
 use crate::auth::{self, Principal};
 use crate::problem::Problem;
@@ -108,14 +107,18 @@ pub async fn login(
     let b = body(json)?;
     let role = Role::parse(&b.role)
         .ok_or_else(|| Problem::bad_request(format!("unknown role {:?}", b.role)))?;
-    let (token, session) = auth::login(
-        &state.store,
-        &b.user,
-        &b.password,
-        b.code.as_deref(),
-        role,
-        state.now(),
-    )?;
+    let now = state.now().0;
+    let (token, session) = crate::blocking(&state, move |app| {
+        auth::login(
+            &app.store,
+            &b.user,
+            &b.password,
+            b.code.as_deref(),
+            role,
+            now,
+        )
+    })
+    .await?;
     let cookie = auth::cookie(&token, state.secure_cookies);
     Ok((
         [(header::SET_COOKIE, cookie)],
@@ -155,7 +158,7 @@ pub async fn me(Extension(p): Extension<Principal>) -> Json<Value> {
 }
 
 pub async fn public_register(State(state): State<Arc<AppState>>) -> Result<Json<Value>> {
-    let now = Timestamp(state.now());
+    let now = state.now();
     let uses: Vec<Value> = state
         .store
         .deployments()?
@@ -210,8 +213,18 @@ pub async fn decide(
     json: std::result::Result<Json<DecisionBody>, JsonRejection>,
 ) -> Result<Json<Value>> {
     let b = body(json)?;
-    let (version, events) =
-        crate::governance::decide(&state, &p, &id, b.version, b.revision, b.command, &b.reason)?;
+    let actor = p.actor();
+    let (version, events) = crate::blocking(&state, move |app| {
+        let step = crate::governance::Step {
+            deployment: &id,
+            version: b.version,
+            revision: b.revision,
+            command: b.command,
+            reason: &b.reason,
+        };
+        crate::governance::apply_step(app, &actor, step)
+    })
+    .await?;
     Ok(Json(json!({"version": version, "events": events})))
 }
 
@@ -284,47 +297,17 @@ pub async fn accounts(State(state): State<Arc<AppState>>) -> Result<Json<Value>>
     Ok(Json(json!({"accounts": state.store.accounts()?})))
 }
 
-#[derive(Deserialize)]
-pub struct NewAccount {
-    user: String,
-    display_name: String,
-    roles: Vec<Role>,
-    unit: String,
-    password: String,
-}
-
+/// `POST /api/admin/accounts`.
 pub async fn create_account(
     State(state): State<Arc<AppState>>,
     Extension(p): Extension<Principal>,
-    json: std::result::Result<Json<NewAccount>, JsonRejection>,
+    json: std::result::Result<Json<waarborg_app::account::NewAccount>, JsonRejection>,
 ) -> Result<Json<Value>> {
     let b = body(json)?;
-    let account = Account {
-        display_name: b.display_name,
-        ..Account::new(&b.user, b.roles, &b.unit)
-    };
-    state
-        .ledger
-        .append(waarborg_ledger::Event::GovernanceDecision(
-            GovernanceDecision {
-                actor: p.account.user.clone(),
-                role: p.role.as_str().into(),
-                action: "create_account".into(),
-                subject: format!("account {}", account.user),
-                reason: format!(
-                    "roles {}",
-                    account
-                        .roles
-                        .iter()
-                        .map(|r| r.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                framework_version: None,
-                about: None,
-            },
-        ))
-        .map_err(|e| Problem::internal(e.to_string()))?;
-    auth::create_account(&state.store, &account, &b.password)?;
-    Ok(Json(json!({"created": account.user})))
+    let actor = p.actor();
+    let created = crate::blocking(&state, move |app| {
+        waarborg_app::account::create_account_by(app, &actor, b)
+    })
+    .await?;
+    Ok(Json(json!({"created": created})))
 }

@@ -1,15 +1,17 @@
-//! The Waarborg service: the engines and the governance domain behind one HTTP API.
+//! The Waarborg service: the application layer (`waarborg-app`) over HTTP.
 //!
 //! * [`routes::ROUTES`] is the one table of routes: method, path and who may call it. The
 //!   router is built from it, and the authorisation test walks it with every role — a route
 //!   without an entry in the test's expectations fails the build.
-//! * [`auth`]: argon2id passwords, sessions (token hashes only), CSRF, throttling.
-//! * Handlers are thin: they parse, call the domain or the store, append to the ledger
-//!   before answering, and map errors to `application/problem+json` ([`problem`]).
+//! * [`auth`]: the session cookie and the CSRF header (accounts and sessions themselves are
+//!   `waarborg_app::account`).
+//! * Handlers only translate: they parse, call one use case of `waarborg-app` (through
+//!   [`blocking`] when it touches the disk, the engine or the ledger), and answer — errors
+//!   as `application/problem+json` by one `From<AppError>` ([`problem`]).
 //!
 //! Architecture invariant: only the route table grants access by role; object-level rules
-//! (no self-verification, conflicts, the gate) live in `waarborg-govern` and are never
-//! re-implemented in a handler.
+//! (no self-verification, conflicts, the gate) live in `waarborg-govern` and are applied by
+//! `waarborg-app`; a handler never holds a rule.
 
 pub mod account;
 pub mod auth;
@@ -26,119 +28,40 @@ pub mod ui;
 
 use std::sync::Arc;
 
-use waarborg_ledger::Ledger;
-use waarborg_store::SqliteStore;
+pub use waarborg_app::App;
 
 /// Largest request body accepted (probe uploads are the largest legitimate bodies).
 pub const MAX_BODY_BYTES: usize = 20 * 1024 * 1024;
 
-/// What every handler can reach.
+/// What every handler can reach: the application, and how cookies are sent.
 pub struct AppState {
-    /// The governance store (accounts too).
-    pub store: SqliteStore,
-    /// The audit ledger.
-    pub ledger: Ledger,
+    /// The application layer: every use case goes through it.
+    pub app: Arc<App>,
     /// Whether cookies get `Secure` (served behind TLS).
     pub secure_cookies: bool,
-    /// The clock, in seconds since 1970 (tests replace it).
-    pub clock: fn() -> i64,
-    /// The face engine (absent: biometric routes answer 503).
-    pub engine: Option<Arc<waarborg_face::FaceEngine>>,
-    /// The reference index.
-    pub index: Option<Arc<waarborg_index::Index>>,
-    /// Probe images, encrypted at rest, by SHA-256.
-    pub probes: waarborg_refdb::vault::Vault,
-    /// The reference images, encrypted at rest (absent: candidates are shown without their
-    /// image).
-    pub references: Option<waarborg_refdb::vault::Vault>,
 }
 
-impl AppState {
-    /// Now, by the state's clock.
-    pub fn now(&self) -> i64 {
-        (self.clock)()
+impl std::ops::Deref for AppState {
+    type Target = App;
+
+    fn deref(&self) -> &App {
+        &self.app
     }
 }
 
-/// The ledger entry for a governance event on deployment `d`: who did what to which
-/// revision, why, under which framework version (reasons longer than the ledger allows are
-/// cut), with the step as data ([`waarborg_ledger::About::Revision`]; a step into use
-/// carries the review interval so that overdue reviews are computed from the ledger).
-pub fn governance_entry(
-    d: &waarborg_govern::revision::Deployment,
-    e: &waarborg_govern::revision::Event,
-) -> waarborg_ledger::Event {
-    use waarborg_govern::revision::State;
-    let review_interval_days = d
-        .revisions
-        .iter()
-        .find(|r| r.number == e.revision)
-        .filter(|_| e.decision.to == State::Active)
-        .map(|r| r.content.review_interval_days);
-    waarborg_ledger::Event::GovernanceDecision(waarborg_ledger::GovernanceDecision {
-        actor: e.decision.actor.clone(),
-        role: e.decision.role.as_str().into(),
-        action: e.decision.action.clone(),
-        subject: format!(
-            "deployment {} revision {}: {} -> {}",
-            e.deployment,
-            e.revision,
-            e.decision.from.as_str(),
-            e.decision.to.as_str()
-        ),
-        reason: e
-            .decision
-            .reason
-            .chars()
-            .take(waarborg_ledger::entry::MAX_TEXT)
-            .collect(),
-        framework_version: e.decision.framework.clone(),
-        about: Some(waarborg_ledger::About::Revision {
-            deployment: e.deployment.clone(),
-            revision: e.revision,
-            from: e.decision.from.as_str().into(),
-            to: e.decision.to.as_str().into(),
-            review_interval_days,
-        }),
-    })
-}
-
-/// The ledger entry for a step on a case authorisation (request, grant, refusal), with the
-/// case's facts as data ([`waarborg_ledger::About::Case`]).
-pub fn case_entry(
-    actor: &waarborg_govern::Actor,
-    action: &str,
-    c: &waarborg_govern::case::CaseAuthorisation,
-    reason: &str,
-) -> waarborg_ledger::Event {
-    waarborg_ledger::Event::GovernanceDecision(waarborg_ledger::GovernanceDecision {
-        actor: actor.user.clone(),
-        role: actor.role.as_str().into(),
-        action: action.into(),
-        subject: format!("case {} under deployment {}", c.case_number, c.deployment),
-        reason: reason
-            .chars()
-            .take(waarborg_ledger::entry::MAX_TEXT)
-            .collect(),
-        framework_version: None,
-        about: Some(waarborg_ledger::About::Case {
-            case_number: c.case_number.clone(),
-            deployment: c.deployment.clone(),
-            offence_category: c
-                .offence_category
-                .chars()
-                .take(waarborg_ledger::entry::MAX_TEXT)
-                .collect(),
-            urgent: c.urgent,
-        }),
-    })
-}
-
-/// The system clock.
-pub fn system_clock() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+/// Runs use case `f` on the blocking pool — the one way a handler calls the application
+/// layer for anything that touches the disk, the engine or the ledger, so that no async
+/// worker waits on them.
+pub async fn blocking<T, F>(state: &AppState, f: F) -> Result<T, problem::Problem>
+where
+    T: Send + 'static,
+    F: FnOnce(&App) -> waarborg_app::Result<T> + Send + 'static,
+{
+    let app = state.app.clone();
+    tokio::task::spawn_blocking(move || f(&app))
+        .await
+        .map_err(|e| problem::Problem::internal(format!("a use case stopped: {e}")))?
+        .map_err(problem::Problem::from)
 }
 
 /// The application, ready to serve.
@@ -146,12 +69,57 @@ pub fn app(state: Arc<AppState>) -> axum::Router {
     routes::router(state)
 }
 
-/// Serves `app` on `addr` until Ctrl-C.
-pub async fn serve(state: Arc<AppState>, addr: std::net::SocketAddr) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+/// Serves `app` on `listener` until Ctrl-C or SIGTERM, with the scheduled duties
+/// (`waarborg_app::jobs`) running beside it. On shutdown the requests under way are
+/// finished, the duties stop, and a final checkpoint is signed, so that the ledger's last
+/// entries are covered by a signature when the service is down.
+pub fn run(
+    app: Arc<App>,
+    listener: std::net::TcpListener,
+    secure_cookies: bool,
+) -> std::io::Result<()> {
+    listener.set_nonblocking(true)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let jobs = waarborg_app::jobs::Jobs::start(app.clone())?;
+    let state = Arc::new(AppState {
+        app: app.clone(),
+        secure_cookies,
+    });
+    let served = runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::from_std(listener)?;
+        axum::serve(listener, routes::router(state))
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+    });
+    jobs.stop();
+    match app.ledger.checkpoint() {
+        Ok(cp) => tracing::info!(size = cp.checkpoint.size, "final checkpoint signed"),
+        Err(e) => tracing::error!(error = %e, "the final checkpoint could not be signed"),
+    }
+    served
+}
+
+/// Ctrl-C, or SIGTERM (how a service manager stops the service).
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: finishing the requests under way");
 }

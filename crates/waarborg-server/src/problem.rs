@@ -87,23 +87,47 @@ impl IntoResponse for Problem {
     }
 }
 
+impl From<waarborg_app::AppError> for Problem {
+    /// The one mapping of the application layer's errors to HTTP. A 5xx is logged here,
+    /// with its cause, so that no internal failure leaves the server without a record.
+    fn from(e: waarborg_app::AppError) -> Problem {
+        use waarborg_app::AppError as E;
+        let status = match &e {
+            E::Refused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            E::Forbidden { .. } => StatusCode::FORBIDDEN,
+            E::NotFound(_) => StatusCode::NOT_FOUND,
+            E::Conflict { .. } => StatusCode::CONFLICT,
+            E::Invalid {
+                code: "unsupported_media_type",
+                ..
+            } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            E::Invalid { .. } => StatusCode::BAD_REQUEST,
+            E::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
+            E::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+            E::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            E::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        if status.is_server_error() {
+            tracing::error!(code = e.code(), error = %e, "request failed");
+        }
+        Problem::new(status, e.code(), e.to_string())
+    }
+}
+
 impl From<waarborg_store::StoreError> for Problem {
     fn from(e: waarborg_store::StoreError) -> Problem {
-        match e {
-            waarborg_store::StoreError::Conflict { .. } => Problem::conflict(e.to_string()),
-            waarborg_store::StoreError::Exists(_) => Problem::conflict(e.to_string()),
-            waarborg_store::StoreError::BeforeCommit(_) => Problem::internal(e.to_string()),
-            other => Problem::internal(other.to_string()),
-        }
+        waarborg_app::AppError::from(e).into()
     }
 }
 
 impl From<waarborg_govern::GovernError> for Problem {
     fn from(e: waarborg_govern::GovernError) -> Problem {
-        match e {
-            waarborg_govern::GovernError::NotFound(_) => Problem::not_found(e.to_string()),
-            waarborg_govern::GovernError::Refused(_) => Problem::refused(e.to_string()),
-            _ => Problem::bad_request(e.to_string()),
-        }
+        waarborg_app::AppError::from(e).into()
+    }
+}
+
+impl From<waarborg_refdb::RefDbError> for Problem {
+    fn from(e: waarborg_refdb::RefDbError) -> Problem {
+        waarborg_app::AppError::from(e).into()
     }
 }

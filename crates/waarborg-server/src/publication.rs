@@ -5,7 +5,7 @@
 //! registration data. One set of functions serves the JSON API, the oversight pages and the
 //! CLI.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -13,14 +13,11 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use waarborg_govern::revision::{Deployment, State as RevisionState};
-use waarborg_govern::{Role, Timestamp};
-use waarborg_report::annual::{
-    AnnualReport, DeploymentLine, EuRegistration, EuRegistrationText, Organisation,
-};
-use waarborg_report::register::{FieldProblem, RegisterText, Registration, UseFacts, UseStatus};
+use waarborg_report::annual::{EuRegistration, EuRegistrationText, Organisation};
 use waarborg_report::{Period, Report};
-use waarborg_store::{DocumentStore, SqliteStore, Store};
+use waarborg_store::Store;
+
+pub use waarborg_app::publication::*;
 
 use crate::auth::Principal;
 use crate::i18n::{t, Lang};
@@ -29,399 +26,6 @@ use crate::ui::{esc, lang_of, page, problem_page, LangQuery};
 use crate::AppState;
 
 type Result<T> = std::result::Result<T, Problem>;
-
-const PUBLICATION: &str = "publication";
-const ORGANISATION: &str = "organisation";
-const ORGANISATION_ID: &str = "self";
-
-/// What an organisation publishes about one deployment.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Publication {
-    /// The algorithm register's texts.
-    pub register: RegisterText,
-    /// The EU database registration's texts.
-    pub eu: EuRegistrationText,
-}
-
-/// Roles that write a deployment's published texts.
-pub const PUBLICATION_WRITERS: &[Role] = &[Role::Applicant, Role::PrivacyOfficer];
-/// Roles that keep the organisation's details.
-pub const ORGANISATION_WRITERS: &[Role] = &[Role::PrivacyOfficer, Role::Administrator];
-
-fn decode<T: serde::de::DeserializeOwned>(what: &str, v: Value) -> Result<T> {
-    serde_json::from_value(v)
-        .map_err(|e| Problem::internal(format!("stored {what} does not decode: {e}")))
-}
-
-/// A starting text from what the revision already says, for a deployment with none yet.
-fn prefilled(d: &Deployment) -> Publication {
-    let mut p = Publication::default();
-    p.register.name = d.name.chars().take(100).collect();
-    if let Some(r) = d.revisions.last() {
-        p.register.description_short = r.content.algorithm_register_text.clone();
-        p.register.goal = r.content.purpose.clone();
-        p.register.publication_category = "Hoog-risico AI-systeem".into();
-        p.register.category = vec!["Openbare orde en veiligheid".into()];
-        p.register.human_intervention = format!(
-            "Een examinator beoordeelt de kandidatenlijst; een identificatie bestaat pas na {} onafhankelijke verificaties. De uitkomst is een opsporingsindicatie, nooit bewijs.",
-            r.content.oversight.verifiers_required
-        );
-    }
-    p
-}
-
-/// Deployment `id`'s published texts and their version (0: none written yet; the texts
-/// are then prefilled from the revision).
-pub fn publication(store: &SqliteStore, id: &str) -> Result<(Publication, u64)> {
-    if let Some((doc, version)) = store.document(PUBLICATION, id)? {
-        return Ok((decode("publication", doc)?, version));
-    }
-    let (d, _) = store
-        .deployment(id)?
-        .ok_or_else(|| Problem::not_found(format!("no deployment {id} in the register")))?;
-    Ok((prefilled(&d), 0))
-}
-
-/// Saves deployment `id`'s published texts by `actor` (an applicant or the privacy
-/// officer) if still at `expected` (0: none yet); the change is in the ledger first.
-pub fn save_publication(
-    store: &SqliteStore,
-    ledger: &waarborg_ledger::Ledger,
-    actor: &waarborg_govern::Actor,
-    id: &str,
-    text: &Publication,
-    expected: u64,
-) -> Result<u64> {
-    if !PUBLICATION_WRITERS.contains(&actor.role) {
-        return Err(Problem::forbidden(
-            "only an applicant or the privacy officer writes a deployment's published texts",
-        ));
-    }
-    if store.deployment(id)?.is_none() {
-        return Err(Problem::not_found(format!(
-            "no deployment {id} in the register"
-        )));
-    }
-    let entry = text_entry(actor, "publication_text", &format!("deployment {id}"));
-    save_document(store, ledger, PUBLICATION, id, text, expected, entry)
-}
-
-fn text_entry(
-    actor: &waarborg_govern::Actor,
-    action: &str,
-    subject: &str,
-) -> waarborg_ledger::Event {
-    waarborg_ledger::Event::GovernanceDecision(waarborg_ledger::GovernanceDecision {
-        actor: actor.user.clone(),
-        role: actor.role.as_str().into(),
-        action: action.into(),
-        subject: subject.into(),
-        reason: "published texts changed".into(),
-        framework_version: None,
-        about: None,
-    })
-}
-
-fn save_document<T: Serialize>(
-    store: &SqliteStore,
-    ledger: &waarborg_ledger::Ledger,
-    kind: &str,
-    id: &str,
-    body: &T,
-    expected: u64,
-    entry: waarborg_ledger::Event,
-) -> Result<u64> {
-    let doc = serde_json::to_value(body).map_err(|e| Problem::internal(e.to_string()))?;
-    let mut log = || {
-        ledger
-            .append(entry.clone())
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    };
-    match (expected, store.document(kind, id)?) {
-        (0, None) => {
-            store.create_document(kind, id, "", &doc, &mut log)?;
-            Ok(1)
-        }
-        (0, Some((_, v))) => Err(Problem::conflict(format!(
-            "someone wrote these texts meanwhile (now at version {v}); reload and write again"
-        ))),
-        (v, _) => Ok(store.save_document(kind, id, &doc, v, &mut log)?),
-    }
-}
-
-/// The organisation's details (empty until written) and their version.
-pub fn organisation(store: &SqliteStore) -> Result<(Organisation, u64)> {
-    match store.document(ORGANISATION, ORGANISATION_ID)? {
-        Some((doc, version)) => Ok((decode("organisation", doc)?, version)),
-        None => Ok((Organisation::default(), 0)),
-    }
-}
-
-/// Saves the organisation's details by `actor` (the privacy officer or an administrator).
-pub fn save_organisation(
-    store: &SqliteStore,
-    ledger: &waarborg_ledger::Ledger,
-    actor: &waarborg_govern::Actor,
-    org: &Organisation,
-    expected: u64,
-) -> Result<u64> {
-    if !ORGANISATION_WRITERS.contains(&actor.role) {
-        return Err(Problem::forbidden(
-            "only the privacy officer or an administrator keeps the organisation's details",
-        ));
-    }
-    let entry = text_entry(actor, "organisation_details", "the organisation");
-    save_document(
-        store,
-        ledger,
-        ORGANISATION,
-        ORGANISATION_ID,
-        org,
-        expected,
-        entry,
-    )
-}
-
-fn month(t: Timestamp) -> String {
-    t.to_string().chars().take(7).collect()
-}
-
-/// What the system knows of deployment `d` at `now`: where it stands in the register's
-/// words, the month of first use and of the end.
-pub fn use_facts(d: &Deployment, now: Timestamp) -> UseFacts {
-    let steps = || d.revisions.iter().flat_map(|r| r.history.iter());
-    let began = steps()
-        .filter(|s| s.to == RevisionState::Active)
-        .map(|s| s.at)
-        .min();
-    let state = d.revisions.last().map(|r| r.effective_state(now));
-    let status = match state {
-        Some(RevisionState::Active | RevisionState::Suspended) => UseStatus::InUse,
-        Some(
-            RevisionState::Ended
-            | RevisionState::Evaluated
-            | RevisionState::Superseded
-            | RevisionState::Withdrawn
-            | RevisionState::RatificationRefused
-            | RevisionState::AuthorityDeclined,
-        ) => UseStatus::OutOfUse,
-        _ => UseStatus::InDevelopment,
-    };
-    let ended = match status {
-        UseStatus::OutOfUse if began.is_some() => steps()
-            .filter(|s| s.to == RevisionState::Ended)
-            .map(|s| s.at)
-            .max()
-            .or_else(|| d.revisions.last().map(|r| r.content.scope.valid_until)),
-        _ => None,
-    };
-    UseFacts {
-        deployment: d.id.clone(),
-        status,
-        begin_date: began.map(month),
-        end_date: ended.map(month),
-    }
-}
-
-/// Each deployment's register entry, or every field the register would refuse.
-pub type Checked<T> = Vec<(String, std::result::Result<T, Vec<FieldProblem>>)>;
-
-/// Every deployment's algorithm-register registration, checked against the standard.
-pub fn registrations(store: &SqliteStore, now: Timestamp) -> Result<Checked<Registration>> {
-    store
-        .deployments()?
-        .iter()
-        .map(|d| {
-            let (text, _) = publication(store, &d.id)?;
-            Ok((
-                d.id.clone(),
-                waarborg_report::register::registration(&text.register, &use_facts(d, now)),
-            ))
-        })
-        .collect()
-}
-
-/// Every deployment's EU database registration data, checked.
-pub fn eu_registrations(store: &SqliteStore, now: Timestamp) -> Result<Checked<EuRegistration>> {
-    let (org, _) = organisation(store)?;
-    store
-        .deployments()?
-        .iter()
-        .map(|d| {
-            let (text, _) = publication(store, &d.id)?;
-            let system = d
-                .revisions
-                .last()
-                .map(|r| r.content.system.clone())
-                .unwrap_or_default();
-            Ok((
-                d.id.clone(),
-                waarborg_report::annual::eu_registration(
-                    &org,
-                    &text.eu,
-                    &use_facts(d, now),
-                    &system,
-                ),
-            ))
-        })
-        .collect()
-}
-
-/// What the register (and, where given, the EU database) would refuse of a use's texts,
-/// one line each; empty when it is ready for export.
-fn refused<R, E>(
-    register: &std::result::Result<R, Vec<FieldProblem>>,
-    eu: Option<&std::result::Result<E, Vec<FieldProblem>>>,
-) -> Vec<String> {
-    let mut lines = Vec::new();
-    if let Err(ps) = register {
-        lines.extend(ps.iter().map(|p| format!("Algoritmeregister: {p}")));
-    }
-    if let Some(Err(ps)) = eu {
-        lines.extend(ps.iter().map(|p| format!("EU: {p}")));
-    }
-    lines
-}
-
-/// The calendar year of `t`.
-pub fn year_of(t: Timestamp) -> i32 {
-    t.to_string()
-        .get(..4)
-        .and_then(|y| y.parse().ok())
-        .unwrap_or(1970)
-}
-
-/// The checked entries, or a 422 naming every problem of every deployment.
-pub fn all_valid<T>(checked: Checked<T>) -> Result<Vec<T>> {
-    let mut problems = Vec::new();
-    let mut valid = Vec::new();
-    for (id, c) in checked {
-        match c {
-            Ok(v) => valid.push(v),
-            Err(ps) => problems.extend(ps.into_iter().map(|p| format!("{id}: {p}"))),
-        }
-    }
-    if problems.is_empty() {
-        Ok(valid)
-    } else {
-        Err(Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_publication",
-            format!(
-                "nothing exported; fix these fields first: {}",
-                problems.join("; ")
-            ),
-        ))
-    }
-}
-
-/// The figures of `period` from the verified ledger (the ledger must verify).
-pub fn figures(ledger: &std::path::Path, period: &Period) -> Result<Report> {
-    waarborg_report::figures_of_verified(ledger, period).map_err(report_problem)
-}
-
-/// A report error as the HTTP answer it deserves.
-pub fn report_problem(e: waarborg_report::ReportError) -> Problem {
-    match e {
-        waarborg_report::ReportError::BadPeriod { .. } => Problem::bad_request(e.to_string()),
-        waarborg_report::ReportError::Unverified(_) => {
-            Problem::new(StatusCode::CONFLICT, "ledger_unverified", e.to_string())
-        }
-        other => Problem::internal(other.to_string()),
-    }
-}
-
-/// The AI Act Art. 26(10) yearly report for `year`.
-pub fn annual(
-    store: &SqliteStore,
-    ledger: &std::path::Path,
-    year: i32,
-    now: Timestamp,
-) -> Result<AnnualReport> {
-    let period = Period::new(
-        &format!("{year:04}-01-01"),
-        &format!("{:04}-01-01", year + 1),
-    )
-    .map_err(report_problem)?;
-    let figures = figures(ledger, &period)?;
-    let (org, _) = organisation(store)?;
-    let deployments = store
-        .deployments()?
-        .iter()
-        .map(|d| DeploymentLine {
-            id: d.id.clone(),
-            name: d.name.clone(),
-            system: d
-                .revisions
-                .last()
-                .map(|r| r.content.system.clone())
-                .unwrap_or_default(),
-            status: use_facts(d, now).status.as_dutch().into(),
-        })
-        .collect();
-    Ok(AnnualReport::new(year, org.deployer, deployments, figures))
-}
-
-/// How long the public register reuses a year's figures while the ledger only grows.
-const PUBLIC_FIGURES_FRESH: std::time::Duration = std::time::Duration::from_secs(300);
-
-/// A year's figures for the public register. Reading and verifying the whole ledger on
-/// each view would let anyone keep the server busy, so a year's report is kept and reused
-/// for [`PUBLIC_FIGURES_FRESH`] while the ledger only grows (the report states the point it
-/// was made at); a ledger changed in place (same size, other bytes) is verified again at
-/// once, and one that does not verify gives no figures.
-pub fn yearly_for_public(state: &AppState, year: i32) -> std::result::Result<Arc<Report>, String> {
-    struct Cached {
-        made: std::time::Instant,
-        size: u64,
-        modified: Option<std::time::SystemTime>,
-        report: Arc<Report>,
-    }
-    type Key = (std::path::PathBuf, i32);
-    static CACHE: Mutex<Option<std::collections::HashMap<Key, Cached>>> = Mutex::new(None);
-    let dir = state.ledger.dir().to_path_buf();
-    let size = state.ledger.size();
-    let modified = std::fs::metadata(dir.join(waarborg_ledger::ENTRIES_FILE))
-        .and_then(|m| m.modified())
-        .ok();
-    let key = (dir.clone(), year);
-    if let Ok(mut cache) = CACHE.lock() {
-        if let Some(c) = cache.get_or_insert_with(Default::default).get(&key) {
-            let only_grew = size > c.size || (size == c.size && modified == c.modified);
-            if only_grew && c.made.elapsed() < PUBLIC_FIGURES_FRESH {
-                return Ok(c.report.clone());
-            }
-        }
-    }
-    let period = Period::new(
-        &format!("{year:04}-01-01"),
-        &format!("{:04}-01-01", year + 1),
-    )
-    .map_err(|e| e.to_string())?;
-    let made = figures(&dir, &period).map_err(|p| p.detail);
-    if let Ok(mut cache) = CACHE.lock() {
-        let cache = cache.get_or_insert_with(Default::default);
-        match &made {
-            Ok(report) => {
-                cache.insert(
-                    key,
-                    Cached {
-                        made: std::time::Instant::now(),
-                        size,
-                        modified,
-                        report: Arc::new(report.clone()),
-                    },
-                );
-            }
-            Err(_) => {
-                cache.remove(&key);
-            }
-        }
-    }
-    made.map(Arc::new)
-}
 
 /// The published texts' fields as the web form shows them: (form name, label, long text).
 const TEXT_FIELDS: &[(&str, &str, bool)] = &[
@@ -565,7 +169,7 @@ pub fn texts_section(state: &AppState, p: &Principal, lang: Lang, id: &str) -> R
     let Some((d, _)) = state.store.deployment(id)? else {
         return Ok(String::new());
     };
-    let facts = use_facts(&d, Timestamp(state.now()));
+    let facts = use_facts(&d, state.now());
     let problems = refused(
         &waarborg_report::register::registration(&text.register, &facts),
         None::<&std::result::Result<EuRegistration, _>>,
@@ -622,10 +226,18 @@ pub async fn texts_form(
         .find(|(k, _)| k == "version")
         .and_then(|(_, v)| v.parse().ok())
         .unwrap_or(0);
-    let done = from_form(&fields).and_then(|text| {
-        save_publication(&state.store, &state.ledger, &p.actor(), &id, &text, version).map(|_| ())
-    });
-    crate::ui::form_answer(&headers, &p, done, &format!("/ui/deployments/{id}#texts"))
+    let to = format!("/ui/deployments/{id}#texts");
+    let done = match from_form(&fields) {
+        Ok(text) => {
+            let actor = p.actor();
+            crate::blocking(&state, move |app| {
+                save_publication(app, &actor, &id, &text, version).map(|_| ())
+            })
+            .await
+        }
+        Err(problem) => Err(problem),
+    };
+    crate::ui::form_answer(&headers, &p, done, &to)
 }
 
 // ---- HTTP ----
@@ -660,14 +272,11 @@ pub async fn post_publication(
     >,
 ) -> Result<Json<Value>> {
     let Json(b) = body.map_err(|e| Problem::bad_request(e.body_text()))?;
-    let version = save_publication(
-        &state.store,
-        &state.ledger,
-        &p.actor(),
-        &id,
-        &b.body.publication,
-        b.version,
-    )?;
+    let actor = p.actor();
+    let version = crate::blocking(&state, move |app| {
+        save_publication(app, &actor, &id, &b.body.publication, b.version)
+    })
+    .await?;
     Ok(Json(json!({"version": version})))
 }
 
@@ -701,13 +310,11 @@ pub async fn post_organisation(
     >,
 ) -> Result<Json<Value>> {
     let Json(b) = body.map_err(|e| Problem::bad_request(e.body_text()))?;
-    let version = save_organisation(
-        &state.store,
-        &state.ledger,
-        &p.actor(),
-        &b.body.organisation,
-        b.version,
-    )?;
+    let actor = p.actor();
+    let version = crate::blocking(&state, move |app| {
+        save_organisation(app, &actor, &b.body.organisation, b.version)
+    })
+    .await?;
     Ok(Json(json!({"version": version})))
 }
 
@@ -783,7 +390,7 @@ fn report_lang(lang: Lang) -> waarborg_report::html::Lang {
 
 /// Makes report `kind` (`figures`, `annual`, `register`, `eu-registration`) as asked.
 pub fn make_report(state: &AppState, kind: &str, q: &ReportQuery, lang: Lang) -> Result<Response> {
-    let now = Timestamp(state.now());
+    let now = state.now();
     let format = q.format.as_deref().unwrap_or("html");
     let this_year: i32 = year_of(now);
     match (kind, format) {
@@ -861,7 +468,7 @@ pub fn verify_report(
 ) -> Result<Vec<waarborg_report::Mismatch>> {
     let report = Report::from_json(text).map_err(|e| Problem::bad_request(e.to_string()))?;
     let (snapshot, _) = waarborg_report::verified_snapshot(ledger).map_err(report_problem)?;
-    waarborg_report::verify(&report, &snapshot).map_err(report_problem)
+    waarborg_report::verify(&report, &snapshot).map_err(|e| report_problem(e).into())
 }
 
 /// `POST /api/reports/verify` (the report as the body).
@@ -939,7 +546,7 @@ pub async fn view(
 }
 
 fn render(state: &AppState, p: &Principal, lang: Lang) -> Result<String> {
-    let now = Timestamp(state.now());
+    let now = state.now();
     let year: i32 = year_of(now);
     let mut checks = String::new();
     let eu = eu_registrations(&state.store, now)?;

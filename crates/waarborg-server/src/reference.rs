@@ -12,12 +12,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::{Extension, Form, Json};
-use serde::Deserialize;
 use serde_json::{json, Value};
-use waarborg_govern::retention::RetentionRules;
-use waarborg_govern::{Role, Timestamp};
-use waarborg_refdb::retention::{self, PlanItem};
-use waarborg_store::{ImportSummary, ReferenceRecord, ReferenceStore};
+use waarborg_app::reference::{self, ClearFlag, Paging};
+use waarborg_govern::Role;
+use waarborg_refdb::retention::PlanItem;
 
 use crate::auth::Principal;
 use crate::i18n::t;
@@ -27,91 +25,13 @@ use crate::AppState;
 
 type Result<T> = std::result::Result<T, Problem>;
 
-/// Rows per page of the plan and of the records, unless asked otherwise.
-pub const PAGE_ROWS: usize = 50;
-/// The most rows one request may ask for.
-pub const MAX_PAGE_ROWS: usize = 1000;
-
-impl From<waarborg_refdb::RefDbError> for Problem {
-    fn from(e: waarborg_refdb::RefDbError) -> Problem {
-        match e {
-            waarborg_refdb::RefDbError::Store(e) => e.into(),
-            waarborg_refdb::RefDbError::Rejected(why) => Problem::bad_request(why),
-            other => Problem::internal(other.to_string()),
-        }
-    }
-}
-
-/// Which part of the plan and of the records to show.
-#[derive(Debug, Deserialize, Default)]
-pub struct Paging {
-    /// Plan rows to skip.
-    #[serde(default)]
-    pub plan_offset: usize,
-    /// Records with ids above this.
-    #[serde(default)]
-    pub after: u64,
-    /// Rows per page.
-    pub limit: Option<usize>,
-    /// The page's language.
-    pub lang: Option<String>,
-}
-
-impl Paging {
-    fn limit(&self) -> usize {
-        self.limit.unwrap_or(PAGE_ROWS).clamp(1, MAX_PAGE_ROWS)
-    }
-}
-
-/// Everything the view shows, read in one go.
-pub struct Overview {
-    /// Records.
-    pub references: u64,
-    /// Live templates per reference database.
-    pub databases: std::collections::BTreeMap<String, usize>,
-    /// Deleted templates whose bytes await compaction.
-    pub awaiting_compaction: usize,
-    /// Images due for erasure now, in all.
-    pub due: usize,
-    /// The requested page of the plan.
-    pub plan: Vec<PlanItem>,
-    /// Records flagged as a possible duplicate person.
-    pub flags: Vec<ReferenceRecord>,
-    /// Bulk imports, in counts.
-    pub imports: Vec<ImportSummary>,
-    /// The requested page of records.
-    pub records: Vec<ReferenceRecord>,
-}
-
-/// Reads the overview (the plan is a scan of every record: off the async threads).
-pub async fn overview(state: &Arc<AppState>, paging: &Paging) -> Result<Overview> {
-    let (state, limit) = (state.clone(), paging.limit());
-    let (plan_offset, after) = (paging.plan_offset, paging.after);
-    tokio::task::spawn_blocking(move || {
-        let now = Timestamp(state.now());
-        let plan = retention::plan(&state.store, &RetentionRules::default(), now)?;
-        let stats = state.index.as_ref().map(|i| i.stats()).unwrap_or_default();
-        Ok(Overview {
-            references: state.store.reference_count()?,
-            databases: stats.databases,
-            awaiting_compaction: stats.awaiting_compaction,
-            due: plan.len(),
-            plan: plan.into_iter().skip(plan_offset).take(limit).collect(),
-            flags: state.store.flagged_duplicates()?,
-            imports: state.store.import_summaries()?,
-            records: state.store.references(after, limit)?,
-        })
-    })
-    .await
-    .map_err(|e| Problem::internal(e.to_string()))?
-}
-
 /// `GET /api/refdb`: size, plan (a page), flags, imports.
 pub async fn summary(
     State(state): State<Arc<AppState>>,
     Query(paging): Query<Paging>,
 ) -> Result<Json<Value>> {
-    let o = overview(&state, &paging).await?;
+    let asked = paging.clone();
+    let o = crate::blocking(&state, move |app| reference::overview(app, &asked)).await?;
     Ok(Json(json!({
         "references": o.references,
         "databases": o.databases,
@@ -127,29 +47,9 @@ pub async fn references(
     State(state): State<Arc<AppState>>,
     Query(paging): Query<Paging>,
 ) -> Result<Json<Value>> {
-    let records = state.store.references(paging.after, paging.limit())?;
-    let next = (records.len() == paging.limit())
-        .then(|| records.last().map(|r| r.id))
-        .flatten();
+    let (records, next) =
+        crate::blocking(&state, move |app| reference::records(app, &paging)).await?;
     Ok(Json(json!({"records": records, "next_after": next})))
-}
-
-/// A manager's review of a possible duplicate person.
-#[derive(Debug, Deserialize)]
-pub struct ClearFlag {
-    /// What the review found.
-    pub reason: String,
-}
-
-fn clear(state: &AppState, p: &Principal, id: &str, reason: &str) -> Result<()> {
-    let id: u64 = id
-        .parse()
-        .map_err(|_| Problem::not_found(format!("no reference image {id:?}")))?;
-    if state.store.reference(id)?.is_none() {
-        return Err(Problem::not_found(format!("no reference image {id}")));
-    }
-    waarborg_refdb::clear_duplicate_flag(&state.store, &state.ledger, &p.account.user, id, reason)?;
-    Ok(())
 }
 
 /// `POST /api/refdb/references/{id}/clear-flag`.
@@ -160,8 +60,13 @@ pub async fn clear_flag(
     json: std::result::Result<Json<ClearFlag>, JsonRejection>,
 ) -> Result<Json<Value>> {
     let b = crate::handlers::body(json)?;
-    clear(&state, &p, &id, &b.reason)?;
-    Ok(Json(json!({"cleared": id})))
+    let actor = p.actor();
+    let cleared = id.clone();
+    crate::blocking(&state, move |app| {
+        reference::clear_flag(app, &actor, &id, &b.reason)
+    })
+    .await?;
+    Ok(Json(json!({"cleared": cleared})))
 }
 
 /// `POST /ui/refdb/references/{id}/clear-flag` (form).
@@ -175,7 +80,7 @@ pub async fn clear_flag_form(
     form_answer(
         &headers,
         &p,
-        clear(&state, &p, &id, &f.reason),
+        reference::clear_flag(&state, &p.actor(), &id, &f.reason),
         "/ui/refdb#flags",
     )
 }
@@ -207,7 +112,8 @@ pub async fn view(
             lang: paging.lang.clone(),
         },
     );
-    let o = match overview(&state, &paging).await {
+    let asked = paging.clone();
+    let o = match crate::blocking(&state, move |app| reference::overview(app, &asked)).await {
         Ok(o) => o,
         Err(problem) => return problem_page(lang, Some(&p), &problem),
     };
@@ -413,20 +319,4 @@ pub async fn view(
     );
     let body = format!("{size}{plan}{flags}{imports}{records}");
     page(lang, t(lang, "reference_database"), Some(&p), &body)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn page_sizes_are_bounded() {
-        let ask = |limit| Paging {
-            limit,
-            ..Paging::default()
-        };
-        assert_eq!(ask(None).limit(), PAGE_ROWS);
-        assert_eq!(ask(Some(0)).limit(), 1);
-        assert_eq!(ask(Some(1_000_000)).limit(), MAX_PAGE_ROWS);
-    }
 }

@@ -8,6 +8,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::trace::TraceLayer;
 use waarborg_govern::Role;
 
 use crate::auth::{self, CSRF_HEADER};
@@ -527,7 +531,61 @@ pub fn router(state: Arc<AppState>) -> Router {
         .fallback(|| async { Problem::not_found("no such route; see /api/openapi.json") })
         .layer(DefaultBodyLimit::max(crate::MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(time_limit))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_failure(())
+                .on_response(log_answer),
+        )
+        .layer(SetRequestIdLayer::new(
+            REQUEST_ID.clone(),
+            Counter::default(),
+        ))
         .with_state(state)
+}
+
+/// The request id header: set on every request (a number per process, unless a proxy sent
+/// one) and returned on its answer, so that a client's report finds the server's log line.
+static REQUEST_ID: axum::http::HeaderName = axum::http::HeaderName::from_static("x-request-id");
+
+#[derive(Clone, Default)]
+struct Counter(Arc<std::sync::atomic::AtomicU64>);
+
+impl MakeRequestId for Counter {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        let n = self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        axum::http::HeaderValue::from_str(&format!("{n:016x}"))
+            .ok()
+            .map(RequestId::new)
+    }
+}
+
+/// One span per request: its id, method and route pattern — never the path's values, a
+/// query string, a body or a header value (those may hold personal data).
+fn request_span(req: &Request) -> tracing::Span {
+    let id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("(no route)", |p| p.as_str());
+    tracing::info_span!("request", id, method = %req.method(), route)
+}
+
+/// The answer's status and latency; a 5xx as an error.
+fn log_answer(res: &Response, latency: std::time::Duration, _: &tracing::Span) {
+    let status = res.status().as_u16();
+    let ms = latency.as_millis() as u64;
+    if res.status().is_server_error() {
+        tracing::error!(status, ms, "answered");
+    } else {
+        tracing::debug!(status, ms, "answered");
+    }
 }
 
 /// Longest a request may take before it is answered with 503.
@@ -567,9 +625,9 @@ async fn authorize(
         .and_then(|v| v.to_str().ok())
         .and_then(auth::token_from_cookies)
         .map(str::to_string);
-    let principal = match token.map(|t| auth::principal(&state.store, &t, state.now())) {
+    let principal = match token.map(|t| auth::principal(&state.store, &t, state.now().0)) {
         Some(Ok(Some(p))) => p,
-        Some(Err(problem)) => return problem.into_response(),
+        Some(Err(problem)) => return Problem::from(problem).into_response(),
         _ => return Problem::unauthenticated().into_response(),
     };
     if !access.allows(principal.role) {

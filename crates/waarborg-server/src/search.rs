@@ -1,6 +1,6 @@
 //! The search loop over HTTP: probe → faces with quality → chosen face → candidates →
-//! proposal → independent verifications. Every biometric step asks the gate first and is in
-//! the ledger before its result is answered; a refusal is itself a ledger entry.
+//! proposal → independent verifications. Each handler translates one use case of
+//! `waarborg_app::search` (the gate, the ledger and the rules are there).
 
 use std::sync::Arc;
 
@@ -9,211 +9,15 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::{Extension, Json};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{json, Value};
-use waarborg_face::{DecodeLimits, QualityReport};
-use waarborg_govern::gate::{self, Action, Permit};
-use waarborg_govern::identification::{Conclusion, Identification, Outcome, Verdict};
-use waarborg_govern::{Role, Timestamp};
-use waarborg_index::SearchParams;
-use waarborg_ledger::{BiometricOperation, Operation};
-use waarborg_store::{DocumentStore, Store};
+pub use waarborg_app::search::*;
 
 use crate::auth::Principal;
 use crate::problem::Problem;
-use crate::AppState;
+use crate::{blocking, AppState};
 
 type Result<T> = std::result::Result<T, Problem>;
-
-const KIND: &str = "search";
-
-/// One face found in a probe.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct FaceSummary {
-    /// `[x1, y1, x2, y2]` in the upright probe.
-    pub bbox: [f32; 4],
-    /// The five key points (to align the chosen face again without detecting).
-    #[serde(default)]
-    pub kps: Option<[[f32; 2]; 5]>,
-    /// Quality measurements and verdict.
-    pub quality: QualityReport,
-}
-
-/// One candidate: a reference image, never an identification.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Candidate {
-    /// 1 = most similar.
-    pub rank: usize,
-    /// The template.
-    pub template: u64,
-    /// The reference image (template owner).
-    pub reference: u64,
-    /// Its reference database.
-    pub database: String,
-    /// Similarity (dot product of templates).
-    pub score: f32,
-}
-
-/// A search and everything that followed from it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SearchRecord {
-    /// Id.
-    pub id: String,
-    /// The examiner.
-    pub examiner: String,
-    /// The case.
-    pub case_number: String,
-    /// The deployment.
-    pub deployment: String,
-    /// `deployment/revision` the gate permitted.
-    pub revision: String,
-    /// SHA-256 of the probe.
-    pub probe_sha256: String,
-    /// The probe's source kind.
-    pub probe_source: String,
-    /// Faces found.
-    pub faces: Vec<FaceSummary>,
-    /// `detected`, `insufficient_quality` or `searched`.
-    pub stage: String,
-    /// The face searched with.
-    pub chosen: Option<usize>,
-    /// The candidate list.
-    pub candidates: Vec<Candidate>,
-    /// The path to an identification.
-    pub identification: Option<Identification>,
-    /// When the probe was submitted.
-    pub created: Timestamp,
-}
-
-fn engine_missing() -> Problem {
-    Problem::new(
-        axum::http::StatusCode::SERVICE_UNAVAILABLE,
-        "engine_unavailable",
-        "the face engine or the reference index is not loaded; install the models with `waarborg models install` and restart",
-    )
-}
-
-fn now_rfc3339() -> String {
-    waarborg_ledger::entry::now()
-}
-
-/// Where a probe is submitted: deployment, case and the probe's source kind.
-#[derive(Debug, Deserialize)]
-pub struct SubmitQuery {
-    /// The deployment.
-    pub deployment: String,
-    /// The case number.
-    pub case: String,
-    /// The probe's source kind.
-    pub probe_source: String,
-}
-
-/// Asks the gate; a refusal is logged and answered with 403.
-fn gate_check(
-    state: &AppState,
-    p: &Principal,
-    action: Action,
-    deployment: &str,
-    case_number: &str,
-    probe_source: &str,
-) -> Result<(Permit, Vec<String>)> {
-    let (d, _) = state
-        .store
-        .deployment(deployment)?
-        .ok_or_else(|| Problem::not_found(format!("no deployment {deployment}")))?;
-    let case = state.store.case(case_number)?.map(|(c, _)| c);
-    let engine = state.engine.as_ref().ok_or_else(engine_missing)?;
-    let fp = engine.fingerprint();
-    let models = vec![fp.detector_sha256.clone(), fp.recognizer_sha256.clone()];
-    let now = Timestamp(state.now());
-    let databases = d
-        .active_revision(now)
-        .map(|r| r.content.scope.reference_databases.clone())
-        .unwrap_or_default();
-    let result = gate::check(&gate::Request {
-        actor: &p.actor(),
-        action,
-        deployment: &d,
-        case: case.as_ref(),
-        reference_databases: &databases,
-        probe_source: Some(probe_source),
-        model_sha256: &models,
-        now,
-    });
-    match result {
-        Ok(permit) => Ok((permit, databases)),
-        Err(refusal) => {
-            let entry = waarborg_ledger::Event::Refusal(waarborg_ledger::Refusal {
-                user: p.account.user.clone(),
-                role: p.role.as_str().into(),
-                attempted: format!("{} under {deployment}", action.as_str()),
-                reason: format!("{}: {refusal}", refusal.code())
-                    .chars()
-                    .take(waarborg_ledger::entry::MAX_TEXT)
-                    .collect(),
-                deployment_revision: d
-                    .active_revision(now)
-                    .map(|r| format!("{}/{}", d.id, r.number)),
-                case_authorisation: Some(case_number.to_string())
-                    .filter(|c| !c.is_empty() && c.len() <= 128),
-            });
-            state
-                .ledger
-                .append(entry)
-                .map_err(|e| Problem::internal(e.to_string()))?;
-            Err(Problem::new(
-                axum::http::StatusCode::FORBIDDEN,
-                "gate_refused",
-                format!("{}: {refusal}", refusal.code()),
-            ))
-        }
-    }
-}
-
-fn operation(
-    p: &Principal,
-    op: Operation,
-    s: &SearchRecord,
-    started: String,
-    models: Vec<String>,
-    outcome: String,
-    verifiers: Vec<String>,
-) -> waarborg_ledger::Event {
-    waarborg_ledger::Event::BiometricOperation(BiometricOperation {
-        operation: op,
-        started,
-        ended: now_rfc3339(),
-        user: p.account.user.clone(),
-        role: p.role.as_str().into(),
-        deployment_revision: Some(s.revision.clone()),
-        case_authorisation: Some(s.case_number.clone()),
-        reference_database: Some("criminal".into()).filter(|_| op == Operation::Search),
-        input_sha256: Some(s.probe_sha256.clone()),
-        verifiers,
-        model_sha256: models,
-        outcome: outcome
-            .chars()
-            .take(waarborg_ledger::entry::MAX_TEXT)
-            .collect(),
-    })
-}
-
-fn random_id() -> Result<String> {
-    let mut b = [0u8; 8];
-    getrandom::fill(&mut b).map_err(|e| Problem::internal(e.to_string()))?;
-    Ok(format!(
-        "S-{}",
-        b.iter().map(|x| format!("{x:02x}")).collect::<String>()
-    ))
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 /// `POST /api/searches?deployment=&case=&probe_source=` with the probe image as the body.
 pub async fn submit(
@@ -226,142 +30,16 @@ pub async fn submit(
     let ctype = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let (record, urgent_until) = submit_probe(&state, &p, &q, ctype, body.to_vec()).await?;
+        .unwrap_or("")
+        .to_string();
+    let actor = p.actor();
+    let (record, urgent_until) = blocking(&state, move |app| {
+        submit_probe(app, &actor, &q, &ctype, body.to_vec())
+    })
+    .await?;
     Ok(Json(
         json!({"search": record, "urgent_until": urgent_until}),
     ))
-}
-
-/// Submits a probe: gate, faces with their quality, stored probe, ledger entry.
-pub async fn submit_probe(
-    state: &Arc<AppState>,
-    p: &Principal,
-    q: &SubmitQuery,
-    ctype: &str,
-    bytes: Vec<u8>,
-) -> Result<(SearchRecord, Option<Timestamp>)> {
-    if !matches!(
-        ctype,
-        "image/jpeg" | "image/png" | "image/webp" | "image/bmp" | "image/tiff"
-    ) {
-        return Err(Problem::new(axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", format!("send the probe as image/jpeg, image/png, image/webp, image/bmp or image/tiff, not {ctype:?}")));
-    }
-    let started = now_rfc3339();
-    let (permit, _) = gate_check(
-        state,
-        p,
-        Action::DetectForSearch,
-        &q.deployment,
-        &q.case,
-        &q.probe_source,
-    )?;
-    let engine = state.engine.clone().ok_or_else(engine_missing)?;
-    let analysed = tokio::task::spawn_blocking(move || {
-        let image = waarborg_face::decode::decode(&bytes, &DecodeLimits::default())
-            .map_err(|e| Problem::bad_request(format!("the probe cannot be used: {e}")))?;
-        let faces = engine
-            .analyze(&image, false)
-            .map_err(|e| Problem::internal(e.to_string()))?;
-        Ok::<_, Problem>((bytes, faces))
-    })
-    .await
-    .map_err(|e| Problem::internal(e.to_string()))??;
-    let (bytes, faces) = analysed;
-    let sha = sha256_hex(&bytes);
-    state
-        .probes
-        .put(&sha, &bytes)
-        .map_err(|e| Problem::internal(format!("storing the probe: {e}")))?;
-    let record = SearchRecord {
-        id: random_id()?,
-        examiner: p.account.user.clone(),
-        case_number: q.case.clone(),
-        deployment: q.deployment.clone(),
-        revision: permit.revision.clone(),
-        probe_sha256: sha,
-        probe_source: q.probe_source.clone(),
-        faces: faces
-            .iter()
-            .map(|f| FaceSummary {
-                bbox: f.bbox,
-                kps: Some(f.kps),
-                quality: f.quality.clone(),
-            })
-            .collect(),
-        stage: "detected".into(),
-        chosen: None,
-        candidates: Vec::new(),
-        identification: None,
-        created: Timestamp(state.now()),
-    };
-    let sufficient = faces.iter().filter(|f| f.quality.sufficient).count();
-    let fp = state
-        .engine
-        .as_ref()
-        .map(|e| vec![e.fingerprint().detector_sha256.clone()])
-        .unwrap_or_default();
-    let entry = operation(
-        p,
-        Operation::Detect,
-        &record,
-        started,
-        fp,
-        format!("{} faces, {sufficient} of sufficient quality", faces.len()),
-        vec![],
-    );
-    let doc = serde_json::to_value(&record).map_err(|e| Problem::internal(e.to_string()))?;
-    let mut log = || {
-        state
-            .ledger
-            .append(entry.clone())
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    };
-    state
-        .store
-        .create_document(KIND, &record.id, &record.examiner, &doc, &mut log)?;
-    Ok((record, permit.urgent_until))
-}
-
-fn load(state: &AppState, id: &str) -> Result<(SearchRecord, u64)> {
-    let (doc, version) = state
-        .store
-        .document(KIND, id)?
-        .ok_or_else(|| Problem::not_found(format!("no search {id}")))?;
-    let record = serde_json::from_value(doc)
-        .map_err(|e| Problem::internal(format!("stored search {id} does not decode: {e}")))?;
-    Ok((record, version))
-}
-
-fn save(
-    state: &AppState,
-    record: &SearchRecord,
-    version: u64,
-    entry: waarborg_ledger::Event,
-) -> Result<()> {
-    let doc = serde_json::to_value(record).map_err(|e| Problem::internal(e.to_string()))?;
-    let mut log = || {
-        state
-            .ledger
-            .append(entry.clone())
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    };
-    state
-        .store
-        .save_document(KIND, &record.id, &doc, version, &mut log)?;
-    Ok(())
-}
-
-fn own(p: &Principal, s: &SearchRecord) -> Result<()> {
-    if p.account.user != s.examiner {
-        return Err(Problem::forbidden(format!(
-            "search {} belongs to another examiner",
-            s.id
-        )));
-    }
-    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -377,134 +55,9 @@ pub async fn choose(
     body: std::result::Result<Json<ChooseBody>, JsonRejection>,
 ) -> Result<Json<Value>> {
     let b = crate::handlers::body(body)?;
-    Ok(Json(
-        json!({"search": choose_face(&state, &p, &id, b.face).await?}),
-    ))
-}
-
-/// Searches the reference database with face `face` of search `id`: gate, template,
-/// index, ledger.
-pub async fn choose_face(
-    state: &Arc<AppState>,
-    p: &Principal,
-    id: &str,
-    face: usize,
-) -> Result<SearchRecord> {
-    let b = ChooseBody { face };
-    let (mut s, version) = load(state, id)?;
-    own(p, &s)?;
-    if s.stage != "detected" {
-        return Err(Problem::refused(format!(
-            "search {id} is already {}",
-            s.stage
-        )));
-    }
-    if b.face >= s.faces.len() {
-        return Err(Problem::bad_request(format!(
-            "face {} does not exist; the probe has {} faces",
-            b.face,
-            s.faces.len()
-        )));
-    }
-    if !s.faces[b.face].quality.sufficient {
-        return Err(Problem::refused(format!(
-            "face {} is of insufficient quality: {}",
-            b.face,
-            s.faces[b.face].quality.reasons.join("; ")
-        )));
-    }
-    let started = now_rfc3339();
-    let (permit, databases) = gate_check(
-        state,
-        p,
-        Action::Search,
-        &s.deployment,
-        &s.case_number,
-        &s.probe_source,
-    )?;
-    let (engine, index) = (
-        state.engine.clone().ok_or_else(engine_missing)?,
-        state.index.clone().ok_or_else(engine_missing)?,
-    );
-    let probe = probe_bytes(state, &s)?;
-    let face = b.face;
-    let kps = s.faces[face].kps;
-    let params = SearchParams {
-        k: permit.candidate_list_length as usize,
-        min_score: Some(permit.score_threshold),
-        databases: Some(databases),
-        threads: 0,
-    };
-    let hits = tokio::task::spawn_blocking(move || {
-        let image = waarborg_face::decode::decode(&probe, &DecodeLimits::default())
-            .map_err(|e| Problem::internal(e.to_string()))?;
-        // Align the chosen face again from its stored key points: no second detection,
-        // one template.
-        let template = match kps {
-            Some(kps) => {
-                let crop = waarborg_face::align::align_face(&image, &kps)
-                    .ok_or_else(|| Problem::internal("the chosen face cannot be aligned"))?;
-                engine
-                    .embed_aligned(&[&crop])
-                    .map_err(|e| Problem::internal(e.to_string()))?
-                    .pop()
-            }
-            None => engine
-                .analyze(&image, true)
-                .map_err(|e| Problem::internal(e.to_string()))?
-                .get(face)
-                .and_then(|f| f.embedding.clone()),
-        }
-        .ok_or_else(|| Problem::internal("the chosen face was not found again"))?;
-        index
-            .search(&template, &params)
-            .map_err(|e| Problem::internal(e.to_string()))
-    })
-    .await
-    .map_err(|e| Problem::internal(e.to_string()))??;
-    s.candidates = hits
-        .iter()
-        .enumerate()
-        .map(|(i, h)| Candidate {
-            rank: i + 1,
-            template: h.template,
-            reference: h.owner,
-            database: h.database.clone(),
-            score: h.score,
-        })
-        .collect();
-    s.chosen = Some(face);
-    s.stage = "searched".into();
-    s.identification = Some(Identification::searched(
-        &s.id,
-        &s.case_number,
-        &s.examiner,
-        permit.verifiers_required,
-    ));
-    let models = state
-        .engine
-        .as_ref()
-        .map(|e| {
-            vec![
-                e.fingerprint().detector_sha256.clone(),
-                e.fingerprint().recognizer_sha256.clone(),
-            ]
-        })
-        .unwrap_or_default();
-    let entry = operation(
-        p,
-        Operation::Search,
-        &s,
-        started,
-        models,
-        format!(
-            "{} candidates (never an identification)",
-            s.candidates.len()
-        ),
-        vec![],
-    );
-    save(state, &s, version, entry)?;
-    Ok(s)
+    let actor = p.actor();
+    let s = blocking(&state, move |app| choose_face(app, &actor, &id, b.face)).await?;
+    Ok(Json(json!({"search": s})))
 }
 
 /// `POST /api/searches/{id}/insufficient`: stop, the probe's quality does not allow a search.
@@ -513,56 +66,9 @@ pub async fn insufficient(
     Extension(p): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>> {
-    Ok(Json(json!({"search": stop_insufficient(&state, &p, &id)?})))
-}
-
-/// Closes search `id` without searching: the probe's quality is insufficient.
-pub fn stop_insufficient(state: &AppState, p: &Principal, id: &str) -> Result<SearchRecord> {
-    let (mut s, version) = load(state, id)?;
-    own(p, &s)?;
-    if s.stage != "detected" {
-        return Err(Problem::refused(format!(
-            "search {id} is already {}",
-            s.stage
-        )));
-    }
-    s.stage = "insufficient_quality".into();
-    // Why, as the thresholds the faces failed (stable keys the reports count); a face that
-    // passed every threshold and was still judged insufficient is the examiner's judgement.
-    let mut why: std::collections::BTreeSet<&str> = s
-        .faces
-        .iter()
-        .flat_map(|f| f.quality.failed.iter().map(|c| c.as_str()))
-        .collect();
-    if s.faces.is_empty() {
-        why.insert("no_face");
-    }
-    if s.faces.iter().any(|f| f.quality.sufficient) {
-        why.insert("examiner_judgement");
-    }
-    let entry = operation(
-        p,
-        Operation::Detect,
-        &s,
-        now_rfc3339(),
-        vec![],
-        format!(
-            "insufficient quality: no search; {}",
-            why.into_iter().collect::<Vec<_>>().join(",")
-        ),
-        vec![],
-    );
-    save(state, &s, version, entry)?;
-    Ok(s)
-}
-
-/// The examiner's proposal.
-#[derive(Debug, Deserialize)]
-pub struct ProposalBody {
-    /// Candidate X, no identification, or inconclusive.
-    pub conclusion: Conclusion,
-    /// Why.
-    pub reasoning: String,
+    let actor = p.actor();
+    let s = blocking(&state, move |app| stop_insufficient(app, &actor, &id)).await?;
+    Ok(Json(json!({"search": s})))
 }
 
 /// `POST /api/searches/{id}/proposal`.
@@ -573,45 +79,9 @@ pub async fn proposal(
     body: std::result::Result<Json<ProposalBody>, JsonRejection>,
 ) -> Result<Json<Value>> {
     let b = crate::handlers::body(body)?;
-    Ok(Json(json!({"search": propose(&state, &p, &id, b)?})))
-}
-
-/// Records the examiner's proposal on search `id`.
-pub fn propose(state: &AppState, p: &Principal, id: &str, b: ProposalBody) -> Result<SearchRecord> {
-    let (mut s, version) = load(state, id)?;
-    own(p, &s)?;
-    if let Conclusion::Candidate { reference } = b.conclusion {
-        if !s.candidates.iter().any(|c| c.reference == reference) {
-            return Err(Problem::refused(format!(
-                "reference {reference} is not on the candidate list"
-            )));
-        }
-    }
-    let identification = s
-        .identification
-        .as_mut()
-        .ok_or_else(|| Problem::refused("there is no candidate list to propose on"))?;
-    identification.propose(&p.actor(), b.conclusion.clone(), &b.reasoning)?;
-    let entry = operation(
-        p,
-        Operation::Proposal,
-        &s,
-        now_rfc3339(),
-        vec![],
-        format!("proposal: {:?}", b.conclusion),
-        vec![],
-    );
-    save(state, &s, version, entry)?;
-    Ok(s)
-}
-
-/// A verifier's judgement.
-#[derive(Debug, Deserialize)]
-pub struct VerificationBody {
-    /// Agree, disagree or inconclusive.
-    pub verdict: Verdict,
-    /// Why.
-    pub reasons: String,
+    let actor = p.actor();
+    let s = blocking(&state, move |app| propose(app, &actor, &id, b)).await?;
+    Ok(Json(json!({"search": s})))
 }
 
 /// `POST /api/searches/{id}/verifications`.
@@ -622,62 +92,9 @@ pub async fn verify(
     body: std::result::Result<Json<VerificationBody>, JsonRejection>,
 ) -> Result<Json<Value>> {
     let b = crate::handlers::body(body)?;
-    Ok(Json(
-        json!({"outcome": record_verification(&state, &p, &id, b)?}),
-    ))
-}
-
-/// Records an independent verification of search `id`'s proposal; returns the outcome
-/// once every required verification is in.
-pub fn record_verification(
-    state: &AppState,
-    p: &Principal,
-    id: &str,
-    b: VerificationBody,
-) -> Result<Option<Outcome>> {
-    let (mut s, version) = load(state, id)?;
-    let identification = s
-        .identification
-        .as_mut()
-        .ok_or_else(|| Problem::refused("there is no proposal to verify"))?;
-    let outcome =
-        identification.verify(&p.actor(), b.verdict, &b.reasons, Timestamp(state.now()))?;
-    let verifiers: Vec<String> = identification
-        .verifications
-        .iter()
-        .map(|v| v.verifier.clone())
-        .collect();
-    let text = match &outcome {
-        Some(o) => format!("verification {:?}; outcome {o:?}", b.verdict),
-        None => format!("verification {:?}", b.verdict),
-    };
-    let entry = operation(
-        p,
-        Operation::Verification,
-        &s,
-        now_rfc3339(),
-        vec![],
-        text,
-        verifiers,
-    );
-    save(state, &s, version, entry)?;
-    Ok(outcome)
-}
-
-/// What `p` may see of a search: verifiers see the others' judgements only after recording
-/// their own.
-pub fn view(p: &Principal, s: &SearchRecord) -> Value {
-    let mut v = serde_json::to_value(s).unwrap_or(Value::Null);
-    if let Some(id) = &s.identification {
-        let visible = id.visible_verifications(&p.actor()).len() == id.verifications.len();
-        if !visible && matches!(p.role, Role::Verifier | Role::Examiner) {
-            v["identification"]["verifications"] = json!([]);
-            v["identification"]["outcome"] = Value::Null;
-            v["identification"]["hidden"] =
-                json!("the other judgements are shown once your own is recorded");
-        }
-    }
-    v
+    let actor = p.actor();
+    let outcome = blocking(&state, move |app| record_verification(app, &actor, &id, b)).await?;
+    Ok(Json(json!({"outcome": outcome})))
 }
 
 /// `GET /api/searches/{id}`.
@@ -686,83 +103,11 @@ pub async fn show(
     Extension(p): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>> {
-    let (s, version) = readable(&state, &p, &id)?;
-    Ok(Json(json!({"version": version, "search": view(&p, &s)})))
-}
-
-/// Search `id` if `p` may read it (an examiner only their own).
-pub fn readable(state: &AppState, p: &Principal, id: &str) -> Result<(SearchRecord, u64)> {
-    let (s, version) = load(state, id)?;
-    if p.role == Role::Examiner {
-        own(p, &s)?;
-    }
-    Ok((s, version))
-}
-
-/// Face `face` of search `s`'s probe, cut out with a margin and encoded as PNG: what the
-/// examiner compares with a candidate's reference image.
-pub fn probe_face(state: &AppState, s: &SearchRecord, face: usize) -> Result<Vec<u8>> {
-    let f = s
-        .faces
-        .get(face)
-        .ok_or_else(|| Problem::not_found(format!("the probe has no face {face}")))?;
-    let image = waarborg_face::decode::decode(&probe_bytes(state, s)?, &DecodeLimits::default())
-        .map_err(|e| Problem::internal(format!("the stored probe cannot be decoded: {e}")))?;
-    let [x0, y0, x1, y1] = f.bbox;
-    let margin = 0.35 * (x1 - x0).max(y1 - y0);
-    let (w, h) = (image.width() as f32, image.height() as f32);
-    let (left, top) = (
-        (x0 - margin).clamp(0.0, w - 1.0),
-        (y0 - margin).clamp(0.0, h - 1.0),
-    );
-    let (right, bottom) = (
-        (x1 + margin).clamp(left + 1.0, w),
-        (y1 + margin).clamp(top + 1.0, h),
-    );
-    let crop = image::imageops::crop_imm(
-        &image,
-        left as u32,
-        top as u32,
-        (right - left) as u32,
-        (bottom - top) as u32,
-    )
-    .to_image();
-    let mut png = Vec::new();
-    crop.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-        .map_err(|e| Problem::internal(format!("encoding the face: {e}")))?;
-    Ok(png)
-}
-
-/// The stored image of reference `reference`, for a reader of search `id` in whose candidate
-/// list it is (no one browses the reference images through a search).
-pub fn candidate_image(
-    state: &AppState,
-    p: &Principal,
-    id: &str,
-    reference: &str,
-) -> Result<Vec<u8>> {
-    let (s, _) = readable(state, p, id)?;
-    let reference = reference
-        .parse::<u64>()
-        .ok()
-        .filter(|r| s.candidates.iter().any(|c| c.reference == *r))
-        .ok_or_else(|| {
-            Problem::not_found(format!(
-                "reference {reference} is not a candidate of this search"
-            ))
-        })?;
-    let vault = state
-        .references
-        .as_ref()
-        .ok_or_else(|| Problem::not_found("no reference images are kept by this service"))?;
-    vault
-        .get(&waarborg_refdb::vault_name(reference))
-        .map_err(|e| match e {
-            waarborg_refdb::vault::VaultError::NotFound(_) => Problem::not_found(format!(
-                "no image is stored for reference {reference} (a synthetic record)"
-            )),
-            other => Problem::internal(format!("the reference image cannot be read: {other}")),
-        })
+    let actor = p.actor();
+    let (s, version) = blocking(&state, move |app| readable(app, &actor, &id)).await?;
+    Ok(Json(
+        json!({"version": version, "search": view(&p.actor(), &s)}),
+    ))
 }
 
 /// `GET /api/searches`: an examiner's own; a verifier's queue; everything for oversight.
@@ -770,141 +115,11 @@ pub async fn list(
     State(state): State<Arc<AppState>>,
     Extension(p): Extension<Principal>,
 ) -> Result<Json<Value>> {
-    let out: Vec<Value> = searches_for(&state, &p)?
+    let actor = p.actor();
+    let out: Vec<Value> = blocking(&state, move |app| searches_for(app, &actor))
+        .await?
         .iter()
-        .map(|s| view(&p, s))
+        .map(|s| view(&p.actor(), s))
         .collect();
     Ok(Json(json!({"searches": out})))
-}
-
-/// The searches `p` works on: an examiner's own, a verifier's queue, all for oversight.
-pub fn searches_for(state: &AppState, p: &Principal) -> Result<Vec<SearchRecord>> {
-    let owner = (p.role == Role::Examiner).then_some(p.account.user.as_str());
-    let mut out = stored_searches(state, owner)?;
-    if p.role == Role::Verifier {
-        out.retain(|s| {
-            s.identification.as_ref().is_some_and(|i| {
-                i.stage == waarborg_govern::identification::Stage::Proposed
-                    && i.examiner != p.account.user
-                    && !i.verifications.iter().any(|v| v.verifier == p.account.user)
-            })
-        });
-    }
-    Ok(out)
-}
-
-/// Every search (for the case pages: a requester sees the outcomes of their own cases).
-pub fn all_searches(state: &AppState) -> Result<Vec<SearchRecord>> {
-    stored_searches(state, None)
-}
-
-fn stored_searches(state: &AppState, owner: Option<&str>) -> Result<Vec<SearchRecord>> {
-    Ok(state
-        .store
-        .documents(KIND, owner)?
-        .into_iter()
-        .filter_map(|doc| serde_json::from_value::<SearchRecord>(doc).ok())
-        .collect())
-}
-
-/// The stored probe image of search `s`.
-pub fn probe_bytes(state: &AppState, s: &SearchRecord) -> Result<Vec<u8>> {
-    state
-        .probes
-        .get(&s.probe_sha256)
-        .map_err(|e| Problem::internal(format!("the stored probe cannot be read: {e}")))
-}
-
-/// Why a search's results were erased after the fact: its case authorisation was refused,
-/// or (urgent use) did not come within 48 hours. The deletion receipt's rule.
-fn erasure_rule(status: waarborg_govern::case::CaseStatus) -> &'static str {
-    match status {
-        waarborg_govern::case::CaseStatus::Refused => "authorisation_refused",
-        _ => "authorisation_late",
-    }
-}
-
-/// Erases the results of every search for case `c` that its authorisation no longer covers
-/// (AI Act Art. 26(10): a refused authorisation stops the use and its results are deleted;
-/// so are those of an urgent use whose authorisation came late or not at all): the probe
-/// image, the faces found, the candidate list and the examiner's proposal. What remains is
-/// the record that there was a search, marked `erased`, and a deletion receipt in the
-/// ledger for each. Returns how many searches were erased now. Safe to repeat (an
-/// interrupted erasure is finished by the next call).
-pub fn erase_unauthorised(
-    store: &dyn waarborg_store::DocumentStore,
-    ledger: &waarborg_ledger::Ledger,
-    probes: &waarborg_refdb::vault::Vault,
-    cases: &[(waarborg_govern::case::CaseAuthorisation, bool)],
-    now: Timestamp,
-) -> Result<usize> {
-    use waarborg_govern::case::CaseStatus;
-    let cases: Vec<_> = cases
-        .iter()
-        .filter(|(c, urgent)| {
-            matches!(
-                c.status(*urgent, now),
-                CaseStatus::Refused | CaseStatus::Late
-            )
-        })
-        .collect();
-    if cases.is_empty() {
-        return Ok(0);
-    }
-    let searches: Vec<SearchRecord> = store
-        .documents(KIND, None)?
-        .into_iter()
-        .filter_map(|doc| serde_json::from_value::<SearchRecord>(doc).ok())
-        .collect();
-    let mut erased = 0;
-    for (c, urgent) in cases {
-        let of_case: Vec<&SearchRecord> = searches
-            .iter()
-            .filter(|s| s.case_number == c.case_number)
-            .collect();
-        let times: Vec<Timestamp> = of_case.iter().map(|s| s.created).collect();
-        let rule = erasure_rule(c.status(*urgent, now));
-        for i in c.searches_to_delete(*urgent, &times, now) {
-            let s = of_case[i];
-            if s.stage == "erased" {
-                continue;
-            }
-            // The probe goes first: if the process stops here, the record still shows the
-            // search unerased and the next call finishes it. A probe another live search
-            // still uses stays.
-            let shared = searches
-                .iter()
-                .any(|o| o.id != s.id && o.probe_sha256 == s.probe_sha256 && o.stage != "erased");
-            if !shared {
-                probes
-                    .remove(&s.probe_sha256)
-                    .map_err(|e| Problem::internal(format!("erasing the probe: {e}")))?;
-            }
-            let Some((_, version)) = store.document(KIND, &s.id)? else {
-                continue;
-            };
-            let mut kept = s.clone();
-            kept.stage = "erased".into();
-            kept.faces.clear();
-            kept.chosen = None;
-            kept.candidates.clear();
-            kept.identification = None;
-            let doc = serde_json::to_value(&kept).map_err(|e| Problem::internal(e.to_string()))?;
-            let receipt =
-                waarborg_ledger::Event::DeletionReceipt(waarborg_ledger::DeletionReceipt {
-                    record_kind: "search".into(),
-                    record: format!("search:{}", s.id),
-                    rule: rule.into(),
-                });
-            let mut log = || {
-                ledger
-                    .append(receipt.clone())
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
-            };
-            store.save_document(KIND, &s.id, &doc, version, &mut log)?;
-            erased += 1;
-        }
-    }
-    Ok(erased)
 }

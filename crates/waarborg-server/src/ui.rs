@@ -148,29 +148,33 @@ pub(crate) fn problem_page(lang: Lang, who: Option<&Principal>, p: &Problem) -> 
 }
 
 /// A page with `title` and the body `made`, or the problem that stopped it, as a page.
-pub(crate) fn page_or_problem(
+pub(crate) fn page_or_problem<E: Into<Problem>>(
     lang: Lang,
     title: &str,
     p: &Principal,
-    made: Result<String, Problem>,
+    made: Result<String, E>,
 ) -> Response {
     match made {
         Ok(body) => page(lang, title, Some(p), &body),
-        Err(problem) => problem_page(lang, Some(p), &problem),
+        Err(problem) => problem_page(lang, Some(p), &problem.into()),
     }
 }
 
 /// The answer to a web form: on success, on to `to`; otherwise the problem, as a page in
 /// the requester's language.
-pub(crate) fn form_answer(
+pub(crate) fn form_answer<E: Into<Problem>>(
     headers: &HeaderMap,
     p: &Principal,
-    done: Result<(), Problem>,
+    done: Result<(), E>,
     to: &str,
 ) -> Response {
     match done {
         Ok(()) => Redirect::to(to).into_response(),
-        Err(problem) => problem_page(lang_of(headers, &LangQuery::default()), Some(p), &problem),
+        Err(problem) => problem_page(
+            lang_of(headers, &LangQuery::default()),
+            Some(p),
+            &problem.into(),
+        ),
     }
 }
 
@@ -181,7 +185,7 @@ fn optional_principal(state: &AppState, headers: &HeaderMap) -> Option<Principal
         .to_str()
         .ok()
         .and_then(auth::token_from_cookies)?;
-    auth::principal(&state.store, token, state.now())
+    auth::principal(&state.store, token, state.now().0)
         .ok()
         .flatten()
 }
@@ -242,7 +246,14 @@ pub async fn login(
         );
     };
     let code = f.code.as_deref().filter(|c| !c.trim().is_empty());
-    match auth::login(&state.store, &f.user, &f.password, code, role, state.now()) {
+    match auth::login(
+        &state.store,
+        &f.user,
+        &f.password,
+        code,
+        role,
+        state.now().0,
+    ) {
         Ok((token, _)) => (
             [(
                 header::SET_COOKIE,
@@ -251,7 +262,7 @@ pub async fn login(
             Redirect::to("/"),
         )
             .into_response(),
-        Err(p) => problem_page(lang, None, &p),
+        Err(p) => problem_page(lang, None, &p.into()),
     }
 }
 
@@ -280,7 +291,7 @@ pub async fn register(
 ) -> Response {
     let lang = lang_of(&headers, &q);
     let who = optional_principal(&state, &headers);
-    let now = Timestamp(state.now());
+    let now = state.now();
     let deployments = match state.store.deployments() {
         Ok(d) => d,
         Err(e) => return problem_page(lang, who.as_ref(), &e.into()),
@@ -418,9 +429,9 @@ pub async fn searches(
     Query(q): Query<LangQuery>,
 ) -> Response {
     let lang = lang_of(&headers, &q);
-    let list = match search::searches_for(&state, &p) {
+    let list = match search::searches_for(&state, &p.actor()) {
         Ok(l) => l,
-        Err(e) => return problem_page(lang, Some(&p), &e),
+        Err(e) => return problem_page(lang, Some(&p), &e.into()),
     };
     let rows: String = list
         .iter()
@@ -452,7 +463,7 @@ pub async fn new_search(
     Query(q): Query<LangQuery>,
 ) -> Response {
     let lang = lang_of(&headers, &q);
-    let now = Timestamp(state.now());
+    let now = state.now();
     let deployments: String = state
         .store
         .deployments()
@@ -530,7 +541,12 @@ pub async fn submit(
         case: fields.remove("case").unwrap_or_default(),
         probe_source: fields.remove("probe_source").unwrap_or_default(),
     };
-    match search::submit_probe(&state, &p, &q, &ctype, bytes).await {
+    let actor = p.actor();
+    let submitted = crate::blocking(&state, move |app| {
+        search::submit_probe(app, &actor, &q, &ctype, bytes)
+    })
+    .await;
+    match submitted {
         Ok((s, _)) => Redirect::to(&format!("/ui/searches/{}", s.id)).into_response(),
         Err(e) => problem_page(lang, Some(&p), &e),
     }
@@ -569,10 +585,15 @@ pub async fn probe(
     Path(id): Path<String>,
     Query(q): Query<ProbeQuery>,
 ) -> Response {
-    let bytes = search::readable(&state, &p, &id).and_then(|(s, _)| match q.face {
-        Some(face) => search::probe_face(&state, &s, face),
-        None => search::probe_bytes(&state, &s),
-    });
+    let actor = p.actor();
+    let bytes = crate::blocking(&state, move |app| {
+        let (s, _) = search::readable(app, &actor, &id)?;
+        match q.face {
+            Some(face) => search::probe_face(app, &s, face),
+            None => search::probe_bytes(app, &s),
+        }
+    })
+    .await;
     match bytes {
         Ok(bytes) => image_response(bytes),
         Err(e) => e.into_response(),
@@ -586,7 +607,12 @@ pub async fn candidate_image(
     Extension(p): Extension<Principal>,
     Path((id, reference)): Path<(String, String)>,
 ) -> Response {
-    match search::candidate_image(&state, &p, &id, &reference) {
+    let actor = p.actor();
+    let image = crate::blocking(&state, move |app| {
+        search::candidate_image(app, &actor, &id, &reference)
+    })
+    .await;
+    match image {
         Ok(bytes) => image_response(bytes),
         Err(e) => e.into_response(),
     }
@@ -669,11 +695,11 @@ pub async fn show(
     Query(q): Query<LangQuery>,
 ) -> Response {
     let lang = lang_of(&headers, &q);
-    let (s, _) = match search::readable(&state, &p, &id) {
+    let (s, _) = match search::readable(&state, &p.actor(), &id) {
         Ok(x) => x,
-        Err(e) => return problem_page(lang, Some(&p), &e),
+        Err(e) => return problem_page(lang, Some(&p), &e.into()),
     };
-    let view = search::view(&p, &s);
+    let view = search::view(&p.actor(), &s);
     let csrf = esc(&p.csrf);
     let mut body = format!(
         "<p>{}: <strong>{}</strong> · {}: {} · {}: <code>{}</code></p><div class=\"side\"><figure><img class=\"probe\" src=\"/ui/searches/{id}/probe\" alt=\"{}\" width=\"420\"><figcaption>{}</figcaption></figure></div>",
@@ -828,10 +854,15 @@ pub async fn show(
 }
 
 /// After a form: back to the search's page, or the problem explained.
-fn back_to_search<T>(lang: Lang, p: &Principal, id: &str, result: Result<T, Problem>) -> Response {
+fn back_to_search<T, E: Into<Problem>>(
+    lang: Lang,
+    p: &Principal,
+    id: &str,
+    result: Result<T, E>,
+) -> Response {
     match result {
         Ok(_) => Redirect::to(&format!("/ui/searches/{id}")).into_response(),
-        Err(e) => problem_page(lang, Some(p), &e),
+        Err(e) => problem_page(lang, Some(p), &e.into()),
     }
 }
 
@@ -849,12 +880,12 @@ pub async fn choose(
     Form(f): Form<ChooseForm>,
 ) -> Response {
     let lang = lang_of(&headers, &LangQuery::default());
-    back_to_search(
-        lang,
-        &p,
-        &id,
-        search::choose_face(&state, &p, &id, f.face).await,
-    )
+    let (actor, searched) = (p.actor(), id.clone());
+    let done = crate::blocking(&state, move |app| {
+        search::choose_face(app, &actor, &searched, f.face)
+    })
+    .await;
+    back_to_search(lang, &p, &id, done)
 }
 
 /// `POST /ui/searches/{id}/insufficient`.
@@ -865,7 +896,12 @@ pub async fn insufficient(
     Path(id): Path<String>,
 ) -> Response {
     let lang = lang_of(&headers, &LangQuery::default());
-    back_to_search(lang, &p, &id, search::stop_insufficient(&state, &p, &id))
+    let (actor, stopped) = (p.actor(), id.clone());
+    let done = crate::blocking(&state, move |app| {
+        search::stop_insufficient(app, &actor, &stopped)
+    })
+    .await;
+    back_to_search(lang, &p, &id, done)
 }
 
 #[derive(Deserialize)]
@@ -904,7 +940,12 @@ pub async fn proposal(
         conclusion,
         reasoning: f.reasoning,
     };
-    back_to_search(lang, &p, &id, search::propose(&state, &p, &id, body))
+    let (actor, proposed) = (p.actor(), id.clone());
+    let done = crate::blocking(&state, move |app| {
+        search::propose(app, &actor, &proposed, body)
+    })
+    .await;
+    back_to_search(lang, &p, &id, done)
 }
 
 #[derive(Deserialize)]
@@ -926,12 +967,12 @@ pub async fn verify(
         verdict: f.verdict,
         reasons: f.reasons,
     };
-    back_to_search(
-        lang,
-        &p,
-        &id,
-        search::record_verification(&state, &p, &id, body),
-    )
+    let (actor, verified) = (p.actor(), id.clone());
+    let done = crate::blocking(&state, move |app| {
+        search::record_verification(app, &actor, &verified, body)
+    })
+    .await;
+    back_to_search(lang, &p, &id, done)
 }
 
 /// `GET /ui/ledger`: verification status, the latest checkpoint, the entries with proofs.

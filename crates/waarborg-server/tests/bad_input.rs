@@ -53,18 +53,21 @@ fn state() -> Arc<AppState> {
     )
     .unwrap();
     Arc::new(AppState {
-        store,
-        ledger,
+        app: Arc::new(waarborg_server::App {
+            store,
+            ledger,
+            clock: Arc::new(clock),
+            engine: None,
+            index: None,
+            probes: waarborg_refdb::vault::Vault::open(
+                &dir.join("probes"),
+                waarborg_seal::Keyring::new(waarborg_seal::Key::generate().unwrap(), Vec::new()),
+            )
+            .unwrap(),
+            references: None,
+            caches: Default::default(),
+        }),
         secure_cookies: true,
-        clock,
-        engine: None,
-        index: None,
-        probes: waarborg_refdb::vault::Vault::open(
-            &dir.join("probes"),
-            waarborg_seal::Keyring::new(waarborg_seal::Key::generate().unwrap(), Vec::new()),
-        )
-        .unwrap(),
-        references: None,
     })
 }
 

@@ -35,18 +35,21 @@ fn state(name: &str) -> Arc<AppState> {
         auth::create_account(&store, &account, PASSWORD).unwrap();
     }
     Arc::new(AppState {
-        store,
-        ledger,
+        app: Arc::new(waarborg_server::App {
+            store,
+            ledger,
+            clock: Arc::new(clock),
+            engine: None,
+            index: None,
+            probes: waarborg_refdb::vault::Vault::open(
+                &dir.join("probes"),
+                waarborg_seal::Keyring::new(waarborg_seal::Key::generate().unwrap(), Vec::new()),
+            )
+            .unwrap(),
+            references: None,
+            caches: Default::default(),
+        }),
         secure_cookies: false,
-        clock,
-        engine: None,
-        index: None,
-        probes: waarborg_refdb::vault::Vault::open(
-            &dir.join("probes"),
-            waarborg_seal::Keyring::new(waarborg_seal::Key::generate().unwrap(), Vec::new()),
-        )
-        .unwrap(),
-        references: None,
     })
 }
 
@@ -1113,7 +1116,7 @@ async fn reports_are_made_verified_and_published_from_the_ledger() {
     for e in &events {
         state
             .ledger
-            .append(waarborg_server::governance_entry(&d, e))
+            .append(waarborg_app::entries::governance_entry(&d, e))
             .unwrap();
     }
     state.store.create_deployment(&d).unwrap();

@@ -161,18 +161,21 @@ fn world_named(name: &str) -> World {
     let signer = NoteSigner::generate("waarborg.test/ledger").unwrap();
     let (ledger, _) = Ledger::open(&dir.join("ledger"), signer).unwrap();
     let state = Arc::new(AppState {
-        store,
-        ledger,
+        app: Arc::new(waarborg_server::App {
+            store,
+            ledger,
+            clock: Arc::new(clock),
+            engine: Some(Arc::new(engine)),
+            index: Some(Arc::new(index)),
+            probes: waarborg_refdb::vault::Vault::open(
+                &dir.join("probes"),
+                waarborg_seal::Keyring::new(waarborg_seal::Key::generate().unwrap(), Vec::new()),
+            )
+            .unwrap(),
+            references: Some(references),
+            caches: Default::default(),
+        }),
         secure_cookies: false,
-        clock,
-        engine: Some(Arc::new(engine)),
-        index: Some(Arc::new(index)),
-        probes: waarborg_refdb::vault::Vault::open(
-            &dir.join("probes"),
-            waarborg_seal::Keyring::new(waarborg_seal::Key::generate().unwrap(), Vec::new()),
-        )
-        .unwrap(),
-        references: Some(references),
     });
     World {
         app: app(state.clone()),
@@ -607,8 +610,7 @@ async fn urgent_uses_refused_or_late_have_their_search_results_erased() {
             Timestamp(NOW - 600),
         )
         .unwrap();
-        waarborg_server::cases::record_request(&w.state.store, &w.state.ledger, &officer, &c)
-            .unwrap();
+        waarborg_server::cases::record_request(&w.state, &officer, &c).unwrap();
     }
     // Urgent use: the examiner searches for both before any decision.
     let examiner = login(&w, "examiner-1", "examiner").await;
@@ -644,15 +646,13 @@ async fn urgent_uses_refused_or_late_have_their_search_results_erased() {
 
     // The prosecutor refuses OM-U1: its search's results are erased at once.
     let prosecutor = Actor::new("prosecutor-1", Role::CompetentAuthority, "om");
+    // (at NOW, the service's clock)
     waarborg_server::cases::record_decision(
-        &w.state.store,
-        &w.state.ledger,
-        &w.state.probes,
+        &w.state,
         &prosecutor,
         "OM-U1",
         false,
         "not proportionate",
-        Timestamp(NOW),
     )
     .unwrap();
     let (status, body) = json(
@@ -700,14 +700,7 @@ async fn urgent_uses_refused_or_late_have_their_search_results_erased() {
     // The service's run every few minutes looks at deadlines of the last day; its run at
     // start at every case.
     let sweep = |deadlines_after| {
-        waarborg_server::cases::erase_uncovered_searches(
-            &w.state.store,
-            &w.state.ledger,
-            &w.state.probes,
-            later,
-            deadlines_after,
-        )
-        .unwrap()
+        waarborg_server::cases::erase_uncovered_searches(&w.state, later, deadlines_after).unwrap()
     };
     assert_eq!(sweep(Some(Timestamp(later.0 - 86_400))), 1);
     assert_eq!(sweep(None), 0, "already erased");

@@ -1,0 +1,365 @@
+//! Accounts, passwords, sessions, the second factor and login throttling.
+//!
+//! Passwords are hashed with argon2id (the `argon2` crate's defaults, RFC 9106's second
+//! recommended profile). A session is a random 256-bit token in an `HttpOnly`,
+//! `SameSite=Strict` cookie (`Secure` behind TLS); the store keeps only its SHA-256. Every
+//! state-changing request carries the session's CSRF token in `X-CSRF-Token`. After five
+//! failed logins an account is locked for a minute, doubling up to fifteen minutes.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use waarborg_govern::{Actor, Role};
+use waarborg_ledger::{Event, GovernanceDecision};
+use waarborg_store::{Account, AccountStore, SecondFactor, Session};
+
+use crate::{App, AppError, Result};
+
+/// Session lifetime, seconds.
+pub const SESSION_SECONDS: i64 = 8 * 3600;
+/// Failed logins before the account is locked for a while.
+pub const FREE_ATTEMPTS: u32 = 5;
+
+/// Who is calling, for the handlers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The account.
+    pub account: Account,
+    /// The role chosen for this session.
+    pub role: Role,
+    /// The session's CSRF token.
+    pub csrf: String,
+}
+
+impl Principal {
+    /// The governance domain's view of this person.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            portfolio: self.account.portfolio,
+            ..Actor::new(&self.account.user, self.role, &self.account.unit)
+        }
+    }
+}
+
+fn random_token() -> Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| AppError::internal(format!("no randomness: {e}")))?;
+    Ok(B64.encode(bytes))
+}
+
+/// The stored form of a session token.
+pub fn token_hash(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Hashes a password with argon2id and a random salt.
+pub fn hash_password(password: &str) -> Result<String> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| AppError::internal(format!("no randomness: {e}")))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| AppError::internal(e.to_string()))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::internal(e.to_string()))
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A password policy users can follow: long rather than complicated.
+pub fn check_password_policy(password: &str) -> Result<()> {
+    if password.chars().count() < 12 {
+        return Err(AppError::invalid("passwords have at least 12 characters"));
+    }
+    Ok(())
+}
+
+/// A generated password (24 characters of base64url) for accounts created from the CLI.
+pub fn generate_password() -> Result<String> {
+    Ok(random_token()?.chars().take(24).collect())
+}
+
+/// The one-time-code generator for a base32 secret (RFC 6238: SHA-1, 6 digits, 30 s, one
+/// step of clock skew either way).
+fn totp(secret_base32: &str) -> Result<totp_rs::Totp> {
+    let secret = totp_rs::Secret::try_from_base32(secret_base32)
+        .map_err(|e| AppError::internal(format!("a stored second factor is damaged: {e:?}")))?;
+    totp_rs::Builder::new()
+        .with_secret(secret)
+        .build()
+        .map_err(|e| AppError::internal(format!("a stored second factor is unusable: {e:?}")))
+}
+
+/// A fresh, unconfirmed second factor (a random 160-bit secret).
+pub fn new_second_factor() -> Result<SecondFactor> {
+    let mut secret = [0u8; 20];
+    getrandom::fill(&mut secret).map_err(|e| AppError::internal(format!("no randomness: {e}")))?;
+    Ok(SecondFactor {
+        secret_base32: totp_rs::Secret::from(secret).to_base32(),
+        confirmed: false,
+        last_step: 0,
+    })
+}
+
+/// The `otpauth://` URI an authenticator app reads (typed in, or as a QR code made
+/// elsewhere): issuer Waarborg, the user's name, the secret.
+pub fn otpauth_uri(user: &str, factor: &SecondFactor) -> String {
+    let user: String = user
+        .bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    format!(
+        "otpauth://totp/Waarborg:{user}?secret={}&issuer=Waarborg&algorithm=SHA1&digits=6&period=30",
+        factor.secret_base32
+    )
+}
+
+/// Whether `code` is the account's current code, not used before; a good code is used up.
+pub fn accept_code(
+    store: &dyn AccountStore,
+    user: &str,
+    factor: &SecondFactor,
+    code: &str,
+    now: i64,
+) -> Result<bool> {
+    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(false);
+    }
+    let Some(step) = totp(&factor.secret_base32)?.check(&code, now.max(0) as u64) else {
+        return Ok(false);
+    };
+    // The step is stored one higher, so that step 0 counts as used too.
+    Ok(store.use_second_factor_step(user, step + 1)?)
+}
+
+/// Checks the password (and, where the account has a second factor, the one-time `code`)
+/// and starts a session in `role`; returns the token and the session.
+pub fn login(
+    store: &dyn AccountStore,
+    user: &str,
+    password: &str,
+    code: Option<&str>,
+    role: Role,
+    now: i64,
+) -> Result<(String, Session)> {
+    let wrong = || AppError::Unauthenticated {
+        code: "login_failed",
+        detail: "wrong user name, password or one-time code".into(),
+    };
+    let Some((mut account, version)) = store.account(user)? else {
+        // Spend the same effort as for a real account, so timing does not reveal names.
+        let _ = verify_password(password, "$argon2id$v=19$m=19456,t=2,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+        return Err(wrong());
+    };
+    if account.locked_until > now {
+        return Err(AppError::TooMany(format!(
+            "too many failed logins; try again in {} seconds",
+            account.locked_until - now
+        )));
+    }
+    let hash = store.password_hash(user)?.unwrap_or_default();
+    let password_ok = !account.disabled && verify_password(password, &hash);
+    // The code is checked (and used up) only after the password passed.
+    let second_ok = password_ok
+        && match (store.second_factor(user)?.filter(|f| f.confirmed), code) {
+            (None, _) => true,
+            (Some(f), Some(code)) => accept_code(store, user, &f, code, now)?,
+            (Some(_), None) => false,
+        };
+    if !second_ok {
+        account.failed_logins += 1;
+        if account.failed_logins >= FREE_ATTEMPTS {
+            let exponent = (account.failed_logins - FREE_ATTEMPTS).min(4);
+            account.locked_until = now + 60 * (1 << exponent);
+        }
+        // A concurrent login changed the account: its count stands; ours is lost, harmlessly.
+        let _ = store.save_account(&account, version);
+        return Err(wrong());
+    }
+    if !account.roles.contains(&role) {
+        return Err(AppError::forbidden(format!(
+            "{user} does not hold the role {}",
+            role.as_str()
+        )));
+    }
+    if account.failed_logins > 0 || account.locked_until > 0 {
+        account.failed_logins = 0;
+        account.locked_until = 0;
+        let _ = store.save_account(&account, version);
+    }
+    let token = random_token()?;
+    let session = Session {
+        user: user.to_string(),
+        role,
+        csrf: random_token()?,
+        expires: now + SESSION_SECONDS,
+    };
+    store.create_session(&token_hash(&token), &session)?;
+    Ok((token, session))
+}
+
+/// The principal for a session token, if the session is live and the account enabled.
+pub fn principal(store: &dyn AccountStore, token: &str, now: i64) -> Result<Option<Principal>> {
+    let Some(session) = store.session(&token_hash(token), now)? else {
+        return Ok(None);
+    };
+    let Some((account, _)) = store.account(&session.user)? else {
+        return Ok(None);
+    };
+    if account.disabled || !account.roles.contains(&session.role) {
+        return Ok(None);
+    }
+    Ok(Some(Principal {
+        account,
+        role: session.role,
+        csrf: session.csrf,
+    }))
+}
+
+/// What the second-factor form sends.
+#[derive(Debug, serde::Deserialize)]
+pub struct SecondFactorForm {
+    /// `start`, `confirm` or `remove`.
+    pub action: String,
+    /// The current one-time code (to confirm or remove).
+    #[serde(default)]
+    pub code: String,
+}
+
+fn account_entry(actor: &Actor, action: &str, user: &str, reason: String) -> Event {
+    Event::GovernanceDecision(GovernanceDecision {
+        actor: actor.user.clone(),
+        role: actor.role.as_str().into(),
+        action: action.into(),
+        subject: format!("account:{user}"),
+        reason,
+        framework_version: None,
+        about: None,
+    })
+}
+
+/// Starts, confirms or removes `actor`'s own second factor. Turning it on or off is in the
+/// ledger before it takes effect; a new, unconfirmed secret is not (it protects nothing
+/// yet).
+pub fn change_second_factor(app: &App, actor: &Actor, f: &SecondFactorForm) -> Result<()> {
+    let user = actor.user.as_str();
+    let now = app.now().0;
+    let current = app.store.second_factor(user)?;
+    let wrong = || AppError::invalid("that code is not the current one (or was used already)");
+    match (f.action.as_str(), current) {
+        ("start", Some(c)) if c.confirmed => Err(AppError::conflict(
+            "a second factor is on already; remove it first",
+        )),
+        ("start", _) => Ok(app
+            .store
+            .set_second_factor(user, Some(&new_second_factor()?))?),
+        ("confirm", Some(c)) if !c.confirmed => {
+            if !accept_code(&app.store, user, &c, &f.code, now)? {
+                return Err(wrong());
+            }
+            app.log(account_entry(
+                actor,
+                "enable_second_factor",
+                user,
+                String::new(),
+            ))?;
+            let used = app.store.second_factor(user)?.unwrap_or(c);
+            Ok(app.store.set_second_factor(
+                user,
+                Some(&SecondFactor {
+                    confirmed: true,
+                    ..used
+                }),
+            )?)
+        }
+        ("remove", Some(c)) if c.confirmed => {
+            if !accept_code(&app.store, user, &c, &f.code, now)? {
+                return Err(wrong());
+            }
+            app.log(account_entry(
+                actor,
+                "remove_second_factor",
+                user,
+                String::new(),
+            ))?;
+            Ok(app.store.set_second_factor(user, None)?)
+        }
+        (action, _) => Err(AppError::invalid(format!(
+            "{action:?} does not apply to the second factor as it stands"
+        ))),
+    }
+}
+
+/// An administrator's new account.
+#[derive(Debug, serde::Deserialize)]
+pub struct NewAccount {
+    /// The user name (pseudonymous id).
+    pub user: String,
+    /// The name shown.
+    pub display_name: String,
+    /// The roles the account may take.
+    pub roles: Vec<Role>,
+    /// The organisational unit.
+    pub unit: String,
+    /// The first password.
+    pub password: String,
+}
+
+/// Creates account `b` by `actor` (an administrator): checked first, then in the ledger,
+/// then kept — a refused account (short password, no roles, a name taken) leaves no entry.
+pub fn create_account_by(app: &App, actor: &Actor, b: NewAccount) -> Result<String> {
+    let account = Account {
+        display_name: b.display_name,
+        ..Account::new(&b.user, b.roles, &b.unit)
+    };
+    check_new_account(&account, &b.password)?;
+    let hash = hash_password(&b.password)?;
+    let roles = account
+        .roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let entry = Event::GovernanceDecision(GovernanceDecision {
+        actor: actor.user.clone(),
+        role: actor.role.as_str().into(),
+        action: "create_account".into(),
+        subject: format!("account {}", account.user),
+        reason: format!("roles {roles}"),
+        framework_version: None,
+        about: None,
+    });
+    app.commit(&[entry], |log| {
+        app.store.create_account_logged(&account, &hash, log)
+    })?;
+    Ok(account.user)
+}
+
+fn check_new_account(account: &Account, password: &str) -> Result<()> {
+    check_password_policy(password)?;
+    if account.roles.is_empty() {
+        return Err(AppError::invalid("an account needs at least one role"));
+    }
+    Ok(())
+}
+
+/// Creates an account with a hashed password (CLI, demo, tests).
+pub fn create_account(store: &dyn AccountStore, account: &Account, password: &str) -> Result<()> {
+    check_new_account(account, password)?;
+    store.create_account(account, &hash_password(password)?)?;
+    Ok(())
+}

@@ -1,0 +1,182 @@
+//! Case authorisations: the requester (investigating officer) asks for a search for a case
+//! under a deployment; the competent authority grants or refuses it with reasons (never
+//! their own request). Each step is a ledger entry, written before the change is kept; a
+//! refusal, or an urgent use whose authorisation came late, erases the results of the
+//! searches it does not cover.
+
+use serde::Deserialize;
+use waarborg_govern::case::{AuthorityKind, CaseAuthorisation};
+use waarborg_govern::{Actor, Timestamp};
+use waarborg_store::Store;
+
+use crate::{entries, App, AppError, Result};
+
+/// A requester's request, as the form sends it.
+#[derive(Debug, Deserialize)]
+pub struct CaseRequest {
+    /// The case number.
+    pub case_number: String,
+    /// The deployment it is asked under.
+    pub deployment: String,
+    /// The offence, in words.
+    pub offence: String,
+    /// The offence's category (the deployment's scope names the categories it covers).
+    pub offence_category: String,
+    /// The offence's maximum sentence, in years.
+    pub max_sentence_years: u32,
+    /// `public_prosecutor` or `investigating_judge`.
+    pub authority: String,
+    /// Present (`on`) when urgent use is asked for.
+    pub urgent: Option<String>,
+}
+
+/// Records a requester's request for a case authorisation from the form.
+pub fn request(app: &App, actor: &Actor, r: &CaseRequest) -> Result<()> {
+    let authority = match r.authority.as_str() {
+        "investigating_judge" => AuthorityKind::InvestigatingJudge,
+        "public_prosecutor" => AuthorityKind::PublicProsecutor,
+        other => {
+            return Err(AppError::invalid(format!(
+                "{other:?} is no competent authority; public_prosecutor or investigating_judge"
+            )))
+        }
+    };
+    let c = CaseAuthorisation::request(
+        actor,
+        r.case_number.trim(),
+        r.deployment.trim(),
+        r.offence.trim(),
+        r.offence_category.trim(),
+        r.max_sentence_years,
+        authority,
+        r.urgent.is_some(),
+        app.now(),
+    )?;
+    record_request(app, actor, &c)
+}
+
+/// Records request `c` (made by `actor` with [`CaseAuthorisation::request`]) — the one path
+/// for the web and the CLI: the deployment must exist and the case have no request yet;
+/// the request is in the ledger before it is kept.
+pub fn record_request(app: &App, actor: &Actor, c: &CaseAuthorisation) -> Result<()> {
+    if app.store.deployment(&c.deployment)?.is_none() {
+        return Err(AppError::invalid(format!(
+            "no deployment {:?} in the register",
+            c.deployment
+        )));
+    }
+    if app.store.case(&c.case_number)?.is_some() {
+        return Err(AppError::conflict(format!(
+            "case {} already has a request",
+            c.case_number
+        )));
+    }
+    let entry = entries::case_entry(actor, "request_case_authorisation", c, &c.offence);
+    app.commit(&[entry], |log| app.store.create_case_logged(c, log))
+}
+
+/// The competent authority's decision, as the form sends it.
+#[derive(Debug, Deserialize)]
+pub struct CaseDecision {
+    /// `grant` or `refuse`.
+    pub decision: String,
+    /// Why (required).
+    pub reason: String,
+}
+
+/// Records the competent authority's decision on case `number` from the form (reasons
+/// required).
+pub fn decide(app: &App, actor: &Actor, number: &str, d: &CaseDecision) -> Result<()> {
+    let granted = match d.decision.as_str() {
+        "grant" => true,
+        "refuse" => false,
+        other => {
+            return Err(AppError::invalid(format!(
+                "{other:?} is neither grant nor refuse"
+            )))
+        }
+    };
+    if d.reason.trim().is_empty() {
+        return Err(AppError::invalid("a decision on a case needs its reasons"));
+    }
+    record_decision(app, actor, number, granted, d.reason.trim())
+}
+
+/// Records `actor`'s decision on case `number` — the one path for the web and the CLI: the
+/// domain decides (competent authority only, once, never on their own request), the ledger
+/// records it, the store keeps it if no one decided meanwhile; a refusal (or a late
+/// authorisation of an urgent use) erases the results of the searches it does not cover.
+pub fn record_decision(
+    app: &App,
+    actor: &Actor,
+    number: &str,
+    granted: bool,
+    reason: &str,
+) -> Result<()> {
+    let now = app.now();
+    let (mut c, version) = app
+        .store
+        .case(number)?
+        .ok_or_else(|| AppError::not_found(format!("no case {number}")))?;
+    c.decide(actor, granted, reason, now)?;
+    let entry = entries::case_entry(
+        actor,
+        if granted {
+            "grant_case_authorisation"
+        } else {
+            "refuse_case_authorisation"
+        },
+        &c,
+        reason,
+    );
+    app.commit(&[entry], |log| app.store.save_case(&c, version, log))?;
+    let urgent = urgent_use_allowed(&app.store, &c.deployment)?;
+    crate::search::erase_unauthorised(app, &[(c, urgent)], now)?;
+    Ok(())
+}
+
+fn urgent_use_allowed(store: &dyn Store, deployment: &str) -> Result<bool> {
+    Ok(store
+        .deployment(deployment)?
+        .is_some_and(|(d, _)| allows_urgent_use(&d)))
+}
+
+/// Whether deployment `d` (its latest revision) allows urgent use.
+pub fn allows_urgent_use(d: &waarborg_govern::revision::Deployment) -> bool {
+    d.revisions
+        .last()
+        .is_some_and(|r| r.content.urgent_use_allowed)
+}
+
+/// Erases the results of searches that no authorisation covers any more: those of refused
+/// cases, and of urgent uses whose 48 hours passed without an authorisation. Returns how
+/// many searches were erased.
+///
+/// `deadlines_after: None` looks at every case (the service's run at start, which also
+/// finishes an erasure a crash interrupted). `Some(t)` looks only at undecided urgent uses
+/// whose deadline came after `t` — the service's run every few minutes, which so does not
+/// read every search again for cases settled long ago (a decision erases at once).
+pub fn erase_uncovered_searches(
+    app: &App,
+    now: Timestamp,
+    deadlines_after: Option<Timestamp>,
+) -> Result<usize> {
+    let deployments = app.store.deployments()?;
+    let recent = |c: &CaseAuthorisation| {
+        deadlines_after.is_none_or(|t| c.urgent && c.decision.is_none() && c.deadline() > t)
+    };
+    let cases: Vec<(CaseAuthorisation, bool)> = app
+        .store
+        .cases()?
+        .into_iter()
+        .filter(recent)
+        .map(|c| {
+            let urgent = deployments
+                .iter()
+                .find(|d| d.id == c.deployment)
+                .is_some_and(allows_urgent_use);
+            (c, urgent)
+        })
+        .collect();
+    crate::search::erase_unauthorised(app, &cases, now)
+}

@@ -1,0 +1,88 @@
+//! The ledger entries the use cases write, built in one place each so that the web, the API
+//! and the command line record the same step the same way.
+
+use crate::short;
+
+/// The ledger entry for a governance event on deployment `d`: who did what to which
+/// revision, why, under which framework version (reasons longer than the ledger allows are
+/// cut), with the step as data ([`waarborg_ledger::About::Revision`]; a step into use
+/// carries the review interval so that overdue reviews are computed from the ledger).
+pub fn governance_entry(
+    d: &waarborg_govern::revision::Deployment,
+    e: &waarborg_govern::revision::Event,
+) -> waarborg_ledger::Event {
+    use waarborg_govern::revision::State;
+    let review_interval_days = d
+        .revisions
+        .iter()
+        .find(|r| r.number == e.revision)
+        .filter(|_| e.decision.to == State::Active)
+        .map(|r| r.content.review_interval_days);
+    waarborg_ledger::Event::GovernanceDecision(waarborg_ledger::GovernanceDecision {
+        actor: e.decision.actor.clone(),
+        role: e.decision.role.as_str().into(),
+        action: e.decision.action.clone(),
+        subject: format!(
+            "deployment {} revision {}: {} -> {}",
+            e.deployment,
+            e.revision,
+            e.decision.from.as_str(),
+            e.decision.to.as_str()
+        ),
+        reason: short(&e.decision.reason),
+        framework_version: e.decision.framework.clone(),
+        about: Some(waarborg_ledger::About::Revision {
+            deployment: e.deployment.clone(),
+            revision: e.revision,
+            from: e.decision.from.as_str().into(),
+            to: e.decision.to.as_str().into(),
+            review_interval_days,
+        }),
+    })
+}
+
+/// The ledger entry for a step on a case authorisation (request, grant, refusal), with the
+/// case's facts as data ([`waarborg_ledger::About::Case`]).
+pub fn case_entry(
+    actor: &waarborg_govern::Actor,
+    action: &str,
+    c: &waarborg_govern::case::CaseAuthorisation,
+    reason: &str,
+) -> waarborg_ledger::Event {
+    waarborg_ledger::Event::GovernanceDecision(waarborg_ledger::GovernanceDecision {
+        actor: actor.user.clone(),
+        role: actor.role.as_str().into(),
+        action: action.into(),
+        subject: format!("case {} under deployment {}", c.case_number, c.deployment),
+        reason: short(reason),
+        framework_version: None,
+        about: Some(waarborg_ledger::About::Case {
+            case_number: c.case_number.clone(),
+            deployment: c.deployment.clone(),
+            offence_category: short(&c.offence_category),
+            urgent: c.urgent,
+        }),
+    })
+}
+
+/// The ledger entry for a refusal by the gate: who tried what under which deployment and
+/// case, and the refusal's code and words.
+pub fn gate_refusal(
+    actor: &waarborg_govern::Actor,
+    action: waarborg_govern::gate::Action,
+    deployment: &str,
+    active_revision: Option<String>,
+    case_number: Option<&str>,
+    refusal: &waarborg_govern::gate::Refusal,
+) -> waarborg_ledger::Event {
+    waarborg_ledger::Event::Refusal(waarborg_ledger::Refusal {
+        user: actor.user.clone(),
+        role: actor.role.as_str().into(),
+        attempted: short(&format!("{} under {deployment}", action.as_str())),
+        reason: short(&format!("{}: {refusal}", refusal.code())),
+        deployment_revision: active_revision,
+        case_authorisation: case_number
+            .filter(|c| !c.is_empty() && c.len() <= 128)
+            .map(str::to_string),
+    })
+}

@@ -1,0 +1,260 @@
+//! Governance of a deployment: registering a proposal, and every step of the review chain
+//! (submission, conflicts, assessment, advice, ratification, the authority's decision,
+//! activation, reviews, suspension, end, evaluation) through one path — the domain decides
+//! under the revision's framework, the events are in the ledger before the store keeps the
+//! result, and a refused step is itself in the ledger.
+
+use waarborg_govern::framework::Framework;
+use waarborg_govern::revision::{
+    AdviceOutcome, Command, Deployment, Judgement, RevisionContent, Weighing,
+};
+use waarborg_govern::{Actor, GovernError, Role};
+use waarborg_store::Store;
+
+use crate::{entries, short, App, AppError, Result};
+
+/// The framework a revision is reviewed under (the latest default before submission).
+pub fn framework_of(store: &dyn Store, d: &Deployment, number: u32) -> Result<Framework> {
+    match d.revision(number)?.framework.clone() {
+        Some(id) => store.framework(&id)?,
+        None => store.latest_framework(&Framework::default_template().name)?,
+    }
+    .ok_or_else(|| {
+        AppError::internal("no framework in the store; import one with `waarborg framework import`")
+    })
+}
+
+/// One step on a deployment's revision.
+pub struct Step<'a> {
+    /// The deployment.
+    pub deployment: &'a str,
+    /// The version the step is based on (optimistic concurrency); `None`: the current one.
+    pub version: Option<u64>,
+    /// The revision (default: the latest).
+    pub revision: Option<u32>,
+    /// What is done.
+    pub command: Command,
+    /// Why.
+    pub reason: &'a str,
+}
+
+/// Applies `step` by `actor` now — the one path for the web, the API and the CLI: the
+/// domain decides under the revision's framework, the events are appended to the ledger,
+/// and the store keeps the result only if the deployment is still at `step.version`. A step
+/// the rules refuse is logged as a refusal (who tried what, and why not) and changes nothing.
+/// Returns the new version and the events.
+pub fn apply_step(
+    app: &App,
+    actor: &Actor,
+    step: Step,
+) -> Result<(u64, Vec<waarborg_govern::revision::Event>)> {
+    let now = app.now();
+    let id = step.deployment;
+    let (mut d, stored) = app
+        .store
+        .deployment(id)?
+        .ok_or_else(|| AppError::not_found(format!("no deployment {id} in the register")))?;
+    if let Some(v) = step.version.filter(|v| *v != stored) {
+        return Err(AppError::conflict(format!(
+            "deployment {id} is at version {stored}, not {v}: someone decided meanwhile; reload and decide again"
+        )));
+    }
+    let number = step
+        .revision
+        .unwrap_or_else(|| d.revisions.last().map_or(1, |r| r.number));
+    // The review applies the framework version recorded at submission; a draft is
+    // submitted under the latest version of the framework it will be reviewed under.
+    let framework = framework_of(&app.store, &d, number)?;
+    let events = match d.apply(
+        number,
+        actor,
+        step.command.clone(),
+        step.reason,
+        &framework,
+        now,
+    ) {
+        Ok(events) => events,
+        Err(e @ GovernError::Refused(_)) => {
+            app.log(refusal(actor, &step.command, id, number, &e))?;
+            return Err(e.into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let entries: Vec<waarborg_ledger::Event> = events
+        .iter()
+        .map(|e| entries::governance_entry(&d, e))
+        .collect();
+    let version = app.commit(&entries, |log| app.store.save_deployment(&d, stored, log))?;
+    Ok((version, events))
+}
+
+/// The ledger entry for a governance step the rules refused.
+fn refusal(
+    actor: &Actor,
+    command: &Command,
+    deployment: &str,
+    revision: u32,
+    why: &GovernError,
+) -> waarborg_ledger::Event {
+    waarborg_ledger::Event::Refusal(waarborg_ledger::Refusal {
+        user: actor.user.clone(),
+        role: actor.role.as_str().into(),
+        attempted: short(&format!(
+            "{} on deployment {deployment} revision {revision}",
+            command.name()
+        )),
+        reason: short(&why.to_string()),
+        deployment_revision: Some(format!("{deployment}/{revision}")),
+        case_authorisation: None,
+    })
+}
+
+/// Registers deployment `id` with its first revision, `content`, as a draft proposed by
+/// `actor` — an applicant who is the content's applicant. The proposal is in the ledger
+/// before it is in the register.
+pub fn propose(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+    name: &str,
+    content: RevisionContent,
+) -> Result<()> {
+    if actor.role != Role::Applicant {
+        return Err(AppError::forbidden(
+            "a deployment is proposed by an applicant",
+        ));
+    }
+    if content.applicant != actor.user {
+        return Err(AppError::invalid(format!(
+            "the content names applicant {:?}, but {} proposes it",
+            content.applicant, actor.user
+        )));
+    }
+    if app.store.deployment(id)?.is_some() {
+        return Err(AppError::conflict(format!(
+            "deployment {id} already exists"
+        )));
+    }
+    let d = Deployment::new(id, name, content)?;
+    let entry = waarborg_ledger::Event::GovernanceDecision(waarborg_ledger::GovernanceDecision {
+        actor: actor.user.clone(),
+        role: actor.role.as_str().into(),
+        action: "propose".into(),
+        subject: format!("deployment {id} revision 1: draft"),
+        reason: short(name),
+        framework_version: None,
+        about: Some(waarborg_ledger::About::Revision {
+            deployment: id.into(),
+            revision: 1,
+            from: "none".into(),
+            to: "draft".into(),
+            review_interval_days: None,
+        }),
+    });
+    app.commit(&[entry], |log| app.store.create_deployment_logged(&d, log))
+}
+
+/// The steps a role may offer on a deployment's page (the domain still decides whether
+/// each is allowed now).
+pub fn steps_for(role: Role) -> &'static [&'static str] {
+    match role {
+        Role::Applicant => &["submit", "activate", "end", "withdraw"],
+        Role::ReviewCommitteeMember => &[
+            "declare_conflict",
+            "advise_positive",
+            "advise_positive_with_conditions",
+            "advise_negative",
+            "review_continue",
+            "review_suspend",
+            "evaluate",
+        ],
+        Role::ChiefOfPolice => &["ratify", "refuse_ratification", "suspend", "end"],
+        Role::PortfolioHolder => &["approve_experiment"],
+        Role::CompetentAuthority => &["authority_approve", "authority_decline"],
+        Role::PrivacyOfficer => &["suspend"],
+        _ => &[],
+    }
+}
+
+/// The command a step key names (`advise_positive`, `attest:KEY`); `None` for a key that
+/// names none (refused by the caller, never defaulted).
+pub fn command_of(step: &str) -> Option<Command> {
+    Some(match step {
+        "submit" => Command::Submit,
+        "activate" => Command::Activate,
+        "end" => Command::End,
+        "withdraw" => Command::Withdraw,
+        "declare_conflict" => Command::DeclareConflict,
+        "advise_positive" => Command::Advise {
+            outcome: AdviceOutcome::Positive,
+        },
+        "advise_positive_with_conditions" => Command::Advise {
+            outcome: AdviceOutcome::PositiveWithConditions,
+        },
+        "advise_negative" => Command::Advise {
+            outcome: AdviceOutcome::Negative,
+        },
+        "review_continue" => Command::Review { continue_use: true },
+        "review_suspend" => Command::Review {
+            continue_use: false,
+        },
+        "evaluate" => Command::Evaluate,
+        "ratify" => Command::Ratify,
+        "refuse_ratification" => Command::RefuseRatification,
+        "suspend" => Command::Suspend,
+        "approve_experiment" => Command::ApproveExperiment,
+        "authority_approve" => Command::AuthorityDecision { approve: true },
+        "authority_decline" => Command::AuthorityDecision { approve: false },
+        _ => {
+            let key = step.strip_prefix("attest:")?;
+            Command::Attest {
+                precondition: key.to_string(),
+            }
+        }
+    })
+}
+
+/// The step a deployment page's form asks for, by a person in `role`: `step` names it (one
+/// of [`steps_for`] the role, an attestation `attest:KEY`, or `assess` with a weighing
+/// `weigh:FACTOR` and reasons `why:FACTOR` per factor). Anything else — a step the role does
+/// not offer, an unknown weighing — is refused, never defaulted.
+pub fn command_from_form(role: Role, fields: &[(String, String)]) -> Result<Command> {
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let step = field("step").unwrap_or_default();
+    if step == "assess" {
+        let mut judgements = Vec::new();
+        for (k, v) in fields {
+            let Some(key) = k.strip_prefix("weigh:") else {
+                continue;
+            };
+            let weighing = match v.as_str() {
+                "favourable" => Weighing::Favourable,
+                "concerns" => Weighing::Concerns,
+                "unfavourable" => Weighing::Unfavourable,
+                other => {
+                    return Err(AppError::invalid(format!(
+                        "{other:?} is no weighing of {key}; favourable, concerns or unfavourable"
+                    )))
+                }
+            };
+            judgements.push(Judgement {
+                key: key.to_string(),
+                weighing,
+                reasons: field(&format!("why:{key}")).unwrap_or_default().to_string(),
+            });
+        }
+        return Ok(Command::Assess { judgements });
+    }
+    let offered = steps_for(role).contains(&step) || step.starts_with("attest:");
+    offered.then(|| command_of(step)).flatten().ok_or_else(|| {
+        AppError::invalid(format!(
+            "{step:?} is not a step the role {} may take here",
+            role.as_str()
+        ))
+    })
+}

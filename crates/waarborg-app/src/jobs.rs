@@ -1,0 +1,144 @@
+//! The duties the system carries out by itself, on a schedule: erasing the results of
+//! searches no authorisation covers any more (AI Act Art. 26(10)), signing checkpoints,
+//! and applying the reference database's retention rules. Each is one function (run once at
+//! start by `serve`, and by tests); [`Jobs::start`] runs them on their schedule on threads of
+//! their own, so no request ever waits for one.
+
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+use waarborg_govern::Timestamp;
+
+use crate::{App, Result};
+
+/// How often the running service signs a checkpoint (when entries were added) and erases
+/// the results of urgent uses whose 48 hours passed.
+pub const CHECKPOINT_EVERY: Duration = Duration::from_secs(300);
+
+/// How often the running service applies the retention rules to the reference database.
+pub const RETENTION_EVERY: Duration = Duration::from_secs(24 * 3600);
+
+/// Brings the reference database into agreement (after a crash) and applies the retention
+/// rules; returns how many reference images were erased (each with a deletion receipt).
+pub fn retention(app: &App) -> Result<usize> {
+    let (Some(index), Some(vault)) = (app.index.as_deref(), app.references.as_ref()) else {
+        return Ok(0);
+    };
+    let db = waarborg_refdb::ReferenceDb {
+        store: &app.store,
+        index,
+        vault,
+        ledger: &app.ledger,
+    };
+    db.reconcile()?;
+    let report = waarborg_refdb::retention::apply(&db, &Default::default(), app.now())?;
+    Ok(report.erased)
+}
+
+/// Erases the results of searches no case authorisation covers any more (refused, or an
+/// urgent use past its 48 hours): every case (`all`: the run at start, which also finishes an
+/// erasure a crash interrupted), or the urgent uses whose deadline passed in the last day.
+/// Returns how many searches were erased.
+pub fn erase_uncovered(app: &App, all: bool) -> Result<usize> {
+    let now = app.now();
+    crate::cases::erase_uncovered_searches(app, now, (!all).then(|| now.plus(-Timestamp::DAY)))
+}
+
+/// Signs a checkpoint if entries were added since the last one.
+pub fn checkpoint(app: &App) -> Result<()> {
+    app.ledger.checkpoint()?;
+    Ok(())
+}
+
+/// The scheduled duties, running until [`Jobs::stop`].
+pub struct Jobs {
+    stop: Arc<(Mutex<bool>, Condvar)>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Jobs {
+    /// Starts the schedule: at once and then every [`CHECKPOINT_EVERY`] the erasure of
+    /// uncovered searches and a checkpoint; every [`RETENTION_EVERY`] the retention run (its
+    /// first run is `serve`'s, before it listens). A failure is logged and retried at the
+    /// next run.
+    pub fn start(app: Arc<App>) -> std::io::Result<Jobs> {
+        let stop = Arc::new((Mutex::new(false), Condvar::new()));
+        let mut threads = Vec::new();
+        let frequent = app.clone();
+        threads.push(every(
+            "waarborg-checkpoints",
+            CHECKPOINT_EVERY,
+            true,
+            stop.clone(),
+            move || {
+                match erase_uncovered(&frequent, false) {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(searches = n, "erased the results of searches no authorisation covers"),
+                    Err(e) => tracing::error!(error = %e, "erasing uncovered searches failed; retried at the next run"),
+                }
+                if let Err(e) = checkpoint(&frequent) {
+                    tracing::error!(error = %e, "signing a checkpoint failed; retried at the next run");
+                }
+            },
+        )?);
+        threads.push(every(
+            "waarborg-retention",
+            RETENTION_EVERY,
+            false,
+            stop.clone(),
+            move || match retention(&app) {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(
+                    images = n,
+                    "retention: reference images erased, each with a deletion receipt"
+                ),
+                Err(e) => {
+                    tracing::error!(error = %e, "retention run failed; retried at the next run")
+                }
+            },
+        )?);
+        Ok(Jobs { stop, threads })
+    }
+
+    /// Stops the schedule and waits for a run in progress to finish.
+    pub fn stop(self) {
+        let (flag, wake) = &*self.stop;
+        if let Ok(mut stopped) = flag.lock() {
+            *stopped = true;
+        }
+        wake.notify_all();
+        for t in self.threads {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Runs `run` every `period` (and at once, if `at_once`) on a thread named `name`, until
+/// `stop` is set.
+fn every(
+    name: &str,
+    period: Duration,
+    at_once: bool,
+    stop: Arc<(Mutex<bool>, Condvar)>,
+    mut run: impl FnMut() + Send + 'static,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(move || {
+            if at_once {
+                run();
+            }
+            let (flag, wake) = &*stop;
+            loop {
+                let Ok(stopped) = flag.lock() else { return };
+                let Ok((stopped, _)) = wake.wait_timeout_while(stopped, period, |s| !*s) else {
+                    return;
+                };
+                if *stopped {
+                    return;
+                }
+                drop(stopped);
+                run();
+            }
+        })
+}

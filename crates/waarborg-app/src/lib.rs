@@ -1,0 +1,125 @@
+//! Waarborg's application layer: every use case — a governance step, a case request or
+//! decision, a stage of a search, a verification, a publication text, a second factor, a
+//! scheduled duty — as one synchronous function over an [`App`].
+//!
+//! The front ends (`waarborg-server`, `waarborg-cli`) only translate: HTTP or arguments in,
+//! a call here, an answer out. The rules live in `waarborg-govern`; this crate composes the
+//! domain with the store, the ledger, the vaults, the index and the engine, in the order the
+//! invariants demand:
+//!
+//! | step | where |
+//! |------|-------|
+//! | validate the input, load what it is about | the use case |
+//! | ask the domain (the gate, a transition) | `waarborg-govern` |
+//! | a refusal of the gate: log the refusal, answer [`AppError::Forbidden`] | [`gate`] |
+//! | a change: append its ledger entry, then commit | [`App::commit`] |
+//!
+//! Architecture invariant: nothing here knows HTTP, HTML or command-line arguments; errors
+//! are [`AppError`] with a stable [`AppError::code`], mapped once by each front end.
+//! Architecture invariant: every state change goes through [`App::commit`] (or, for the
+//! reference database, `waarborg-refdb`'s own commit order), so nothing is kept that is not
+//! in the ledger.
+
+pub mod account;
+pub mod cases;
+pub mod entries;
+mod error;
+pub mod gate;
+pub mod governance;
+pub mod jobs;
+pub mod publication;
+pub mod reference;
+pub mod search;
+
+use std::sync::Arc;
+
+pub use error::{AppError, Result};
+use waarborg_govern::Timestamp;
+use waarborg_ledger::Ledger;
+use waarborg_store::{SqliteStore, StoreError};
+
+/// Everything a use case can reach.
+pub struct App {
+    /// The governance store (accounts, deployments, cases, searches).
+    pub store: SqliteStore,
+    /// The audit ledger.
+    pub ledger: Ledger,
+    /// The clock, in seconds since 1970 (tests and `--at` replace it).
+    pub clock: Clock,
+    /// The face engine (absent: biometric use cases answer [`AppError::Unavailable`]).
+    pub engine: Option<Arc<waarborg_face::FaceEngine>>,
+    /// The reference index.
+    pub index: Option<Arc<waarborg_index::Index>>,
+    /// Probe images, encrypted at rest, by SHA-256.
+    pub probes: waarborg_refdb::vault::Vault,
+    /// The reference images, encrypted at rest (absent: candidates are shown without their
+    /// image).
+    pub references: Option<waarborg_refdb::vault::Vault>,
+    /// Results kept between requests (the public register's figures).
+    pub caches: Caches,
+}
+
+/// A clock: seconds since 1970.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// What the app keeps between calls.
+#[derive(Default)]
+pub struct Caches {
+    /// The public register's yearly figures (see [`publication::yearly_for_public`]).
+    pub public_figures: publication::FiguresCache,
+}
+
+impl App {
+    /// Now, by the app's clock.
+    pub fn now(&self) -> Timestamp {
+        Timestamp((self.clock)())
+    }
+
+    /// The one path for a change: `write` gets a before-commit step that appends `entries`
+    /// to the ledger (one fsync for all); the store commits only after it succeeded, so a
+    /// change is kept only if it is logged, and a ledger that cannot be written fails the
+    /// change. `write` is the store call that makes the change.
+    pub fn commit<T>(
+        &self,
+        entries: &[waarborg_ledger::Event],
+        write: impl FnOnce(waarborg_store::BeforeCommit) -> std::result::Result<T, StoreError>,
+    ) -> Result<T> {
+        let mut step = || {
+            self.ledger
+                .append_all(entries)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        Ok(write(&mut step)?)
+    }
+
+    /// Appends `entry` to the ledger alone (a refusal, a consultation: nothing is kept
+    /// beside it).
+    pub fn log(&self, entry: waarborg_ledger::Event) -> Result<()> {
+        self.ledger
+            .append(entry)
+            .map(|_| ())
+            .map_err(|e| AppError::Internal(format!("the ledger cannot be written: {e}")))
+    }
+}
+
+/// The system clock.
+pub fn system_clock() -> Clock {
+    Arc::new(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)
+    })
+}
+
+/// A clock that stands at `t` (rehearsals with `--at`).
+pub fn fixed_clock(t: Timestamp) -> Clock {
+    Arc::new(move || t.0)
+}
+
+/// `text` cut to what the ledger keeps of a short text.
+pub(crate) fn short(text: &str) -> String {
+    text.chars()
+        .take(waarborg_ledger::entry::MAX_TEXT)
+        .collect()
+}

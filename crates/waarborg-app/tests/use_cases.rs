@@ -1,0 +1,330 @@
+//! Use cases at the application layer's boundary, on a real SQLite store and a real ledger
+//! on disk: what each answers, and what each leaves in the ledger — a refusal logged as a
+//! refusal, a refused change leaving no entry at all.
+
+use std::sync::Arc;
+
+use waarborg_app::gate::{self, Ask};
+use waarborg_app::{account, cases, governance, jobs, App, AppError};
+use waarborg_govern::case::{AuthorityKind, CaseAuthorisation};
+use waarborg_govern::framework::Framework;
+use waarborg_govern::gate::Action;
+use waarborg_govern::revision::{Command, Deployment};
+use waarborg_govern::{Actor, Role, Timestamp};
+use waarborg_ledger::{Ledger, NoteSigner};
+use waarborg_store::{AccountStore, SqliteStore, Store};
+
+const NOW: i64 = 1_800_000_000;
+const MODELS: [&str; 2] = [
+    "9cc6e4a75f0e2bf0b1aed94578f144d15175f357bdc05e815e5c4a02b319eb4f",
+    "a3562ef62592bf387f6ef19151282ac127518e51c77696e62e0661bee95ba1ad",
+];
+
+fn app(name: &str) -> App {
+    let dir = std::env::temp_dir().join(format!("waarborg-app-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = SqliteStore::open(&dir.join("waarborg.sqlite")).unwrap();
+    store
+        .import_framework(&Framework::default_template())
+        .unwrap();
+    let signer = NoteSigner::generate("waarborg.test/ledger").unwrap();
+    let (ledger, _) = Ledger::open(&dir.join("ledger"), signer).unwrap();
+    App {
+        store,
+        ledger,
+        clock: waarborg_app::fixed_clock(Timestamp(NOW)),
+        engine: None,
+        index: None,
+        probes: waarborg_refdb::vault::Vault::open(
+            &dir.join("probes"),
+            waarborg_seal::Keyring::new(waarborg_seal::Key::generate().unwrap(), Vec::new()),
+        )
+        .unwrap(),
+        references: None,
+        caches: Default::default(),
+    }
+}
+
+/// `app` with an active CATCH-like deployment `catch-demo`, approved through the chain.
+fn with_deployment(name: &str) -> App {
+    let app = app(name);
+    let content = waarborg_govern::demo::catch_like_content(
+        MODELS.iter().map(|m| m.to_string()).collect(),
+        Timestamp(NOW - 86_400),
+    );
+    let mut d = Deployment::new("catch-demo", "CATCH-like", content).unwrap();
+    waarborg_govern::demo::approve_through_chain(
+        &mut d,
+        1,
+        &Framework::default_template(),
+        Timestamp(NOW),
+    )
+    .unwrap();
+    app.store.create_deployment(&d).unwrap();
+    app
+}
+
+fn examiner() -> Actor {
+    let (user, role, unit) = waarborg_govern::demo::PEOPLE
+        .iter()
+        .find(|(_, r, _)| *r == Role::Examiner)
+        .unwrap();
+    Actor::new(user, *role, unit)
+}
+
+fn ask<'a>(deployment: &'a str, case: Option<&'a str>, models: &'a [String]) -> Ask<'a> {
+    Ask {
+        action: Action::Search,
+        deployment,
+        case_number: case,
+        databases: None,
+        probe_source: Some("crime_scene_cctv"),
+        models,
+    }
+}
+
+fn models() -> Vec<String> {
+    MODELS.iter().map(|m| m.to_string()).collect()
+}
+
+/// The kinds of the ledger's entries from `from` on.
+fn kinds_since(app: &App, from: u64) -> Vec<String> {
+    (from..app.ledger.size())
+        .map(|i| {
+            let entry: serde_json::Value =
+                serde_json::from_slice(&app.ledger.entry(i).unwrap()).unwrap();
+            entry["event"]["kind"]
+                .as_str()
+                .or(entry["kind"].as_str())
+                .unwrap_or("?")
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn an_unknown_deployment_or_case_is_a_logged_refusal_of_the_gate() {
+    let app = with_deployment("gate-unknown");
+    let models = models();
+    for (deployment, case, code) in [
+        ("no-such-use", Some("OM-1"), "unknown_deployment"),
+        ("catch-demo", Some("OM-NEVER-ASKED"), "unknown_case"),
+        ("catch-demo", None, "no_case"),
+    ] {
+        let before = app.ledger.size();
+        let answer = gate::check(&app, &examiner(), &ask(deployment, case, &models)).unwrap();
+        let refusal = answer.decision.unwrap_err();
+        assert_eq!(refusal.code(), code);
+        assert_eq!(kinds_since(&app, before), ["refusal"], "{code}");
+        // The same ask through `require` is Forbidden with the gate's code in the detail.
+        match gate::require(&app, &examiner(), &ask(deployment, case, &models)) {
+            Err(AppError::Forbidden {
+                code: "gate_refused",
+                detail,
+            }) => {
+                assert!(detail.starts_with(code), "{detail}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_granted_case_is_permitted_and_nothing_is_logged_by_the_gate() {
+    let app = with_deployment("gate-permit");
+    let officer = Actor::new("officer-1", Role::Requester, "investigation");
+    let prosecutor = Actor::new("prosecutor-1", Role::CompetentAuthority, "om");
+    let c = CaseAuthorisation::request(
+        &officer,
+        "OM-1",
+        "catch-demo",
+        "armed robbery",
+        "robbery",
+        12,
+        AuthorityKind::PublicProsecutor,
+        false,
+        Timestamp(NOW),
+    )
+    .unwrap();
+    cases::record_request(&app, &officer, &c).unwrap();
+    let models = models();
+    let refused = gate::check(&app, &examiner(), &ask("catch-demo", Some("OM-1"), &models))
+        .unwrap()
+        .decision
+        .unwrap_err();
+    assert_eq!(refused.code(), "not_authorised");
+    cases::record_decision(&app, &prosecutor, "OM-1", true, "proportionate").unwrap();
+    let before = app.ledger.size();
+    let answer = gate::check(&app, &examiner(), &ask("catch-demo", Some("OM-1"), &models)).unwrap();
+    assert_eq!(answer.decision.unwrap().revision, "catch-demo/1");
+    assert_eq!(answer.databases, ["criminal"]);
+    assert_eq!(
+        app.ledger.size(),
+        before,
+        "a permit is logged by the operation"
+    );
+}
+
+#[test]
+fn a_refused_governance_step_is_logged_as_a_refusal_and_changes_nothing() {
+    let app = with_deployment("governance-refused");
+    let (_, version) = app.store.deployment("catch-demo").unwrap().unwrap();
+    let before = app.ledger.size();
+    let auditor = Actor::new("auditor-1", Role::Auditor, "audit");
+    let step = governance::Step {
+        deployment: "catch-demo",
+        version: None,
+        revision: None,
+        command: Command::Ratify,
+        reason: "not mine to ratify",
+    };
+    let e = governance::apply_step(&app, &auditor, step).unwrap_err();
+    assert!(e.is_refusal(), "{e:?}");
+    assert_eq!(e.code(), "refused");
+    assert_eq!(kinds_since(&app, before), ["refusal"]);
+    let (_, after) = app.store.deployment("catch-demo").unwrap().unwrap();
+    assert_eq!(after, version, "the store is unchanged");
+
+    // An unknown deployment is not found, and leaves nothing (nothing was attempted on it).
+    let before = app.ledger.size();
+    let step = governance::Step {
+        deployment: "nowhere",
+        version: None,
+        revision: None,
+        command: Command::Ratify,
+        reason: "x",
+    };
+    let e = governance::apply_step(&app, &auditor, step).unwrap_err();
+    assert!(matches!(e, AppError::NotFound(_)), "{e:?}");
+    assert_eq!(app.ledger.size(), before);
+}
+
+#[test]
+fn a_stale_step_is_a_conflict_and_leaves_no_entry() {
+    let app = with_deployment("governance-stale");
+    let chief = Actor::new("chief-1", Role::ChiefOfPolice, "leadership");
+    let before = app.ledger.size();
+    let step = governance::Step {
+        deployment: "catch-demo",
+        version: Some(999),
+        revision: None,
+        command: Command::Suspend,
+        reason: "on the evidence",
+    };
+    let e = governance::apply_step(&app, &chief, step).unwrap_err();
+    assert_eq!(e.code(), "conflict");
+    assert_eq!(app.ledger.size(), before);
+}
+
+#[test]
+fn a_second_request_for_the_same_case_is_refused_before_it_is_logged() {
+    let app = with_deployment("case-twice");
+    let officer = Actor::new("officer-1", Role::Requester, "investigation");
+    let c = CaseAuthorisation::request(
+        &officer,
+        "OM-2",
+        "catch-demo",
+        "robbery",
+        "robbery",
+        12,
+        AuthorityKind::PublicProsecutor,
+        false,
+        Timestamp(NOW),
+    )
+    .unwrap();
+    cases::record_request(&app, &officer, &c).unwrap();
+    let before = app.ledger.size();
+    let e = cases::record_request(&app, &officer, &c).unwrap_err();
+    assert_eq!(e.code(), "conflict");
+    assert_eq!(app.ledger.size(), before);
+    // Even when the check before it is raced: the store's own refusal comes before the
+    // ledger append (`create_case_logged`).
+    let mut logged = false;
+    let raced = app.store.create_case_logged(&c, &mut || {
+        logged = true;
+        Ok(())
+    });
+    assert!(raced.is_err());
+    assert!(!logged, "the ledger step ran for a case that was not kept");
+}
+
+#[test]
+fn an_unknown_authority_in_a_request_form_is_refused_not_defaulted() {
+    let app = with_deployment("case-authority");
+    let officer = Actor::new("officer-1", Role::Requester, "investigation");
+    let form = cases::CaseRequest {
+        case_number: "OM-3".into(),
+        deployment: "catch-demo".into(),
+        offence: "robbery".into(),
+        offence_category: "robbery".into(),
+        max_sentence_years: 12,
+        authority: "the mayor".into(),
+        urgent: None,
+    };
+    let e = cases::request(&app, &officer, &form).unwrap_err();
+    assert_eq!(e.code(), "bad_request");
+    assert!(app.store.case("OM-3").unwrap().is_none());
+}
+
+#[test]
+fn a_refused_account_leaves_no_ledger_entry() {
+    let app = app("accounts");
+    let admin = Actor::new("admin-1", Role::Administrator, "it");
+    let new = |user: &str, password: &str, roles: Vec<Role>| account::NewAccount {
+        user: user.into(),
+        display_name: user.into(),
+        roles,
+        unit: "x".into(),
+        password: password.into(),
+    };
+    let before = app.ledger.size();
+    for (refused, why) in [
+        (new("a", "short", vec![Role::Auditor]), "bad_request"),
+        (new("b", "long enough password", vec![]), "bad_request"),
+    ] {
+        let e = account::create_account_by(&app, &admin, refused).unwrap_err();
+        assert_eq!(e.code(), why);
+    }
+    assert_eq!(app.ledger.size(), before);
+    account::create_account_by(
+        &app,
+        &admin,
+        new("c", "long enough password", vec![Role::Auditor]),
+    )
+    .unwrap();
+    assert_eq!(kinds_since(&app, before), ["governance_decision"]);
+    let e = account::create_account_by(
+        &app,
+        &admin,
+        new("c", "another long password", vec![Role::Auditor]),
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "conflict");
+    assert_eq!(
+        app.ledger.size(),
+        before + 1,
+        "a taken name leaves no entry"
+    );
+    assert!(app.store.account("c").unwrap().is_some());
+}
+
+#[test]
+fn the_scheduled_duties_start_sign_a_checkpoint_and_stop() {
+    let app = Arc::new(with_deployment("jobs"));
+    let running = jobs::Jobs::start(app.clone()).unwrap();
+    // The frequent duty runs at once: a checkpoint covering the deployment's entries.
+    let mut signed = 0;
+    for _ in 0..200 {
+        signed = app
+            .ledger
+            .latest_checkpoint()
+            .map_or(0, |c| c.checkpoint.size);
+        if signed > 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    running.stop();
+    assert_eq!(signed, app.ledger.size());
+}
