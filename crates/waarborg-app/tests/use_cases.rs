@@ -109,7 +109,7 @@ fn an_unknown_deployment_or_case_is_a_logged_refusal_of_the_gate() {
     let models = models();
     for (deployment, case, code) in [
         ("no-such-use", Some("OM-1"), "unknown_deployment"),
-        ("catch-demo", Some("OM-NEVER-ASKED"), "unknown_case"),
+        ("catch-demo", Some("OM-NEVER-ASKED"), "no_case"),
         ("catch-demo", None, "no_case"),
     ] {
         let before = app.ledger.size();

@@ -40,7 +40,7 @@ pub struct Scan {
 impl Scan {
     /// Bytes after the last whole record.
     pub fn torn_bytes(&self) -> u64 {
-        self.file_len - self.valid_end
+        self.file_len.saturating_sub(self.valid_end)
     }
 }
 
@@ -90,24 +90,48 @@ pub enum ScanError {
 
 /// Reads every whole record, calling `each(record number, payload)`. A missing file scans as
 /// empty.
-pub fn scan(path: &Path, mut each: impl FnMut(u64, &[u8])) -> Result<Scan, ScanError> {
+pub fn scan(path: &Path, each: impl FnMut(u64, &[u8])) -> Result<Scan, ScanError> {
+    scan_from(path, 0, 0, each)
+}
+
+/// Reads the whole records from byte `start` on (the end of an earlier scan), numbering them
+/// from `first`: what an incremental reader of an append-only file uses, so that its cost
+/// grows with what was appended. The [`Scan`]'s offsets are those of the records read; a
+/// file shorter than `start` scans as empty with `file_len < valid_end` — the caller's sign
+/// that the file was cut.
+pub fn scan_from(
+    path: &Path,
+    start: u64,
+    first: u64,
+    mut each: impl FnMut(u64, &[u8]),
+) -> Result<Scan, ScanError> {
     let file = match File::open(path) {
         Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Scan::default()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Ok(Scan {
+                valid_end: start,
+                ..Scan::default()
+            })
+        }
         Err(e) => return Err(e.into()),
     };
     let file_len = file.metadata()?.len();
-    let mut reader = BufReader::with_capacity(1 << 20, file);
     let mut scan = Scan {
         file_len,
+        valid_end: start,
         ..Scan::default()
     };
+    if file_len < start {
+        return Ok(scan);
+    }
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    reader.seek(SeekFrom::Start(start))?;
     let mut payload = Vec::new();
-    let mut offset = 0u64;
+    let mut offset = start;
     loop {
         match read_record(&mut reader, offset, file_len, &mut payload)? {
             Record::Good(len) => {
-                each(scan.offsets.len() as u64, &payload);
+                each(first + scan.offsets.len() as u64, &payload);
                 scan.offsets.push(offset);
                 offset += HEADER + u64::from(len);
                 scan.valid_end = offset;
@@ -121,7 +145,7 @@ pub fn scan(path: &Path, mut each: impl FnMut(u64, &[u8])) -> Result<Scan, ScanE
                     if let Record::Good(_) = read_record(&mut reader, next, file_len, &mut payload)?
                     {
                         return Err(Corrupt {
-                            record: scan.offsets.len() as u64,
+                            record: first + scan.offsets.len() as u64,
                             offset,
                             why,
                         }
@@ -221,6 +245,29 @@ mod tests {
             vec![b"one".to_vec(), b"two".to_vec(), b"three".to_vec()]
         );
         assert_eq!(s.torn_bytes(), 0);
+    }
+
+    #[test]
+    fn a_scan_goes_on_where_the_last_one_ended() {
+        let p = temp("from");
+        write(&p, &[b"one", b"two"]);
+        let first = scan(&p, |_, _| {}).unwrap();
+        let mut bytes = std::fs::read(&p).unwrap();
+        bytes.extend(frame(b"three"));
+        bytes.extend(&frame(b"four")[..5]); // a torn tail
+        std::fs::write(&p, &bytes).unwrap();
+        let mut seen = Vec::new();
+        let next = scan_from(&p, first.valid_end, 2, |n, payload| {
+            seen.push((n, payload.to_vec()))
+        })
+        .unwrap();
+        assert_eq!(seen, vec![(2, b"three".to_vec())]);
+        assert_eq!(next.offsets, vec![first.valid_end]);
+        assert_eq!(next.torn_bytes(), 5);
+        // A file cut below where the last scan ended reads as nothing, and says so.
+        std::fs::write(&p, &bytes[..4]).unwrap();
+        let cut = scan_from(&p, next.valid_end, 3, |_, _| panic!("nothing to read")).unwrap();
+        assert!(cut.file_len < cut.valid_end);
     }
 
     #[test]

@@ -98,9 +98,6 @@ pub enum Refusal {
     /// The register holds no deployment by this id.
     #[error("no deployment {0} in the register")]
     UnknownDeployment(String),
-    /// No case authorisation was requested under this number.
-    #[error("no case authorisation was requested for case {0}")]
-    UnknownCase(String),
     /// No revision of the deployment is active.
     #[error("no active revision of deployment {deployment} (latest is {state})")]
     NotActive {
@@ -132,9 +129,10 @@ pub enum Refusal {
     /// The actor is not assigned as an examiner of the revision.
     #[error("{0} is not an examiner named in the revision")]
     NotAssigned(String),
-    /// A search without a case.
-    #[error("a search needs a case authorisation")]
-    NoCase,
+    /// A search without a case, or for a case number under which no authorisation was
+    /// requested (the number, when one was named).
+    #[error("{}", no_case(.0.as_deref()))]
+    NoCase(Option<String>),
     /// The case is under another deployment.
     #[error("case {0} was authorised for another deployment")]
     WrongDeployment(String),
@@ -166,12 +164,19 @@ pub enum Refusal {
     },
 }
 
+/// A search without a case, or for a case number no authorisation was requested under.
+fn no_case(number: Option<&str>) -> String {
+    match number {
+        Some(n) => format!("a search needs a case authorisation; none was requested for case {n}"),
+        None => "a search needs a case authorisation".into(),
+    }
+}
+
 impl Refusal {
     /// A short code for figures and the ledger (e.g. `not_active`).
     pub fn code(&self) -> &'static str {
         match self {
             Refusal::UnknownDeployment(_) => "unknown_deployment",
-            Refusal::UnknownCase(_) => "unknown_case",
             Refusal::NotActive { .. } => "not_active",
             Refusal::Suspended => "suspended",
             Refusal::ReviewOverdue(_) => "review_overdue",
@@ -179,7 +184,7 @@ impl Refusal {
             Refusal::OtherSystem(_) => "other_system",
             Refusal::Role { .. } => "role",
             Refusal::NotAssigned(_) => "not_assigned",
-            Refusal::NoCase => "no_case",
+            Refusal::NoCase(_) => "no_case",
             Refusal::WrongDeployment(_) => "wrong_deployment",
             Refusal::NotAuthorised(_) => "not_authorised",
             Refusal::AuthorisationRefused(_) => "authorisation_refused",
@@ -231,9 +236,9 @@ pub fn check(req: &Request) -> Result<Permit, Refusal> {
     let mut urgent_until = None;
     if req.action.needs_case() {
         let case = match req.case {
-            None => return Err(Refusal::NoCase),
-            Some(Err(number)) if number.trim().is_empty() => return Err(Refusal::NoCase),
-            Some(Err(number)) => return Err(Refusal::UnknownCase(number.into())),
+            None => return Err(Refusal::NoCase(None)),
+            Some(Err(number)) if number.trim().is_empty() => return Err(Refusal::NoCase(None)),
+            Some(Err(number)) => return Err(Refusal::NoCase(Some(number.into()))),
             Some(Ok(case)) => case,
         };
         if case.deployment != dep.id {

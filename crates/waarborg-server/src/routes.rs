@@ -625,10 +625,17 @@ async fn authorize(
         .and_then(|v| v.to_str().ok())
         .and_then(auth::token_from_cookies)
         .map(str::to_string);
-    let principal = match token.map(|t| auth::principal(&state.store, &t, state.now().0)) {
-        Some(Ok(Some(p))) => p,
-        Some(Err(problem)) => return Problem::from(problem).into_response(),
-        _ => return Problem::unauthenticated().into_response(),
+    let Some(token) = token else {
+        return Problem::unauthenticated().into_response();
+    };
+    let principal = match crate::blocking(&state, move |app| {
+        auth::principal(&app.store, &token, app.now().0)
+    })
+    .await
+    {
+        Ok(Some(p)) => p,
+        Ok(None) => return Problem::unauthenticated().into_response(),
+        Err(problem) => return problem.into_response(),
     };
     if !access.allows(principal.role) {
         return Problem::forbidden(format!(
