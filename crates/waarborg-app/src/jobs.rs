@@ -1,6 +1,7 @@
 //! The duties the system carries out by itself, on a schedule: erasing the results of
 //! searches no authorisation covers any more (AI Act Art. 26(10)), signing checkpoints,
-//! and applying the reference database's retention rules. Each is one function (run once at
+//! keeping the ledger verified and its figures current, and applying the reference
+//! database's retention rules. Each is one function (run once at
 //! start by `serve`, and by tests); [`Jobs::start`] runs them on their schedule on threads of
 //! their own, so no request ever waits for one.
 
@@ -15,8 +16,13 @@ use crate::{App, Result};
 /// the results of urgent uses whose 48 hours passed.
 pub const CHECKPOINT_EVERY: Duration = Duration::from_secs(300);
 
-/// How often the running service applies the retention rules to the reference database.
+/// How often the running service applies the retention rules to the reference database,
+/// and verifies its whole ledger again from the start.
 pub const RETENTION_EVERY: Duration = Duration::from_secs(24 * 3600);
+
+/// How often the running service brings its kept verification and public figures up to
+/// date ([`crate::audit`]).
+pub const VERIFY_EVERY: Duration = Duration::from_secs(60);
 
 /// Brings the reference database into agreement (after a crash) and applies the retention
 /// rules; returns how many reference images were erased (each with a deletion receipt).
@@ -58,9 +64,10 @@ pub struct Jobs {
 
 impl Jobs {
     /// Starts the schedule: at once and then every [`CHECKPOINT_EVERY`] the erasure of
-    /// uncovered searches and a checkpoint; every [`RETENTION_EVERY`] the retention run (its
-    /// first run is `serve`'s, before it listens). A failure is logged and retried at the
-    /// next run.
+    /// uncovered searches and a checkpoint; at once and then every [`VERIFY_EVERY`] the
+    /// ledger's verification and figures brought up to date; every [`RETENTION_EVERY`] the
+    /// retention run (its first run is `serve`'s, before it listens) and a full
+    /// verification. A failure is logged and retried at the next run.
     pub fn start(app: Arc<App>) -> std::io::Result<Jobs> {
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
         let mut threads = Vec::new();

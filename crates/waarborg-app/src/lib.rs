@@ -21,6 +21,7 @@
 //! in the ledger.
 
 pub mod account;
+pub mod audit;
 pub mod cases;
 pub mod entries;
 mod error;
@@ -55,7 +56,7 @@ pub struct App {
     /// The reference images, encrypted at rest (absent: candidates are shown without their
     /// image).
     pub references: Option<waarborg_refdb::vault::Vault>,
-    /// Results kept between requests (the public register's figures).
+    /// Results kept between requests (the ledger's verification, the public figures).
     pub caches: Caches,
 }
 
@@ -65,8 +66,8 @@ pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 /// What the app keeps between calls.
 #[derive(Default)]
 pub struct Caches {
-    /// The public register's yearly figures (see [`publication::yearly_for_public`]).
-    pub public_figures: publication::FiguresCache,
+    /// The ledger's kept verification and the figures drawn from it ([`audit`]).
+    pub ledger: audit::Watch,
 }
 
 impl App {

@@ -2,7 +2,7 @@
 //! register and the EU database, the organisation's details, the registrations checked
 //! against their standards, and the yearly figures recomputed from the verified ledger.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -338,63 +338,9 @@ pub fn annual(
     Ok(AnnualReport::new(year, org.deployer, deployments, figures))
 }
 
-/// How long the public register reuses a year's figures while the ledger only grows.
-const PUBLIC_FIGURES_FRESH: std::time::Duration = std::time::Duration::from_secs(300);
-
-/// A year's figures for the public register. Reading and verifying the whole ledger on
-/// each view would let anyone keep the server busy, so a year's report is kept and reused
-/// for [`PUBLIC_FIGURES_FRESH`] while the ledger only grows (the report states the point it
-/// was made at); a ledger changed in place (same size, other bytes) is verified again at
-/// once, and one that does not verify gives no figures.
+/// A year's figures for the public register, from the kept verification
+/// ([`crate::audit`]): current at the cost of the entries added since it was last brought up
+/// to date; none from a ledger that does not verify.
 pub fn yearly_for_public(app: &App, year: i32) -> std::result::Result<Arc<Report>, String> {
-    let cache = &app.caches.public_figures;
-    let dir = app.ledger.dir().to_path_buf();
-    let size = app.ledger.size();
-    let modified = std::fs::metadata(dir.join(waarborg_ledger::ENTRIES_FILE))
-        .and_then(|m| m.modified())
-        .ok();
-    if let Ok(cache) = cache.0.lock() {
-        if let Some(c) = cache.get(&year) {
-            let only_grew = size > c.size || (size == c.size && modified == c.modified);
-            if only_grew && c.made.elapsed() < PUBLIC_FIGURES_FRESH {
-                return Ok(c.report.clone());
-            }
-        }
-    }
-    let period = Period::new(
-        &format!("{year:04}-01-01"),
-        &format!("{:04}-01-01", year + 1),
-    )
-    .map_err(|e| e.to_string())?;
-    let made = figures(&dir, &period).map_err(|p| p.to_string());
-    if let Ok(mut cache) = cache.0.lock() {
-        match &made {
-            Ok(report) => {
-                cache.insert(
-                    year,
-                    CachedFigures {
-                        made: std::time::Instant::now(),
-                        size,
-                        modified,
-                        report: Arc::new(report.clone()),
-                    },
-                );
-            }
-            Err(_) => {
-                cache.remove(&year);
-            }
-        }
-    }
-    made.map(Arc::new)
+    crate::audit::public_figures(app, year)
 }
-
-struct CachedFigures {
-    made: std::time::Instant,
-    size: u64,
-    modified: Option<std::time::SystemTime>,
-    report: Arc<Report>,
-}
-
-/// The public register's figures per year, kept by [`yearly_for_public`].
-#[derive(Default)]
-pub struct FiguresCache(Mutex<std::collections::HashMap<i32, CachedFigures>>);

@@ -328,3 +328,50 @@ fn the_scheduled_duties_start_sign_a_checkpoint_and_stop() {
     running.stop();
     assert_eq!(signed, app.ledger.size());
 }
+
+/// The kept verification follows the ledger at the cost of the new entries: its figures
+/// equal a full recount, a reader after growth gets it current, and a ledger changed in
+/// place is verified again from the start at once — and then publishes no figures.
+#[test]
+fn the_kept_verification_and_figures_follow_the_ledger() {
+    let app = with_deployment("audit-watch");
+    let first = waarborg_app::audit::current(&app).unwrap();
+    assert!(first.report.is_ok(), "{:?}", first.report.problems);
+    assert_eq!(first.report.entries, app.ledger.size());
+    // Growth: refused gate checks append entries; the next reader sees them counted.
+    let models = models();
+    for _ in 0..3 {
+        gate::check(&app, &examiner(), &ask("no-such-use", None, &models)).unwrap();
+    }
+    let grown = waarborg_app::audit::current(&app).unwrap();
+    assert_eq!(grown.report.entries, app.ledger.size());
+    let year = waarborg_app::publication::year_of(app.now());
+    let kept = waarborg_app::audit::public_figures(&app, year).unwrap();
+    let period = waarborg_report::Period::new(
+        &format!("{year:04}-01-01"),
+        &format!("{:04}-01-01", year + 1),
+    )
+    .unwrap();
+    let recounted = waarborg_report::figures_of_verified(app.ledger.dir(), &period).unwrap();
+    // (The entries are written at the wall clock's time, so the year's figures can be empty
+    // when the app's clock is in another year; equal either way.)
+    assert_eq!(*kept, recounted);
+    let again = waarborg_app::audit::current(&app).unwrap();
+    assert!(
+        Arc::ptr_eq(&grown, &again),
+        "unchanged: the kept result, not a new one"
+    );
+
+    // One byte changed in place: the entries file has the same length and a new time stamp.
+    let entries = app.ledger.dir().join(waarborg_ledger::ENTRIES_FILE);
+    let mut bytes = std::fs::read(&entries).unwrap();
+    let at = bytes.windows(8).position(|w| w == b"\"reason\"").unwrap() + 11;
+    bytes[at] ^= 0x01;
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(&entries, bytes).unwrap();
+    let damaged = waarborg_app::audit::current(&app).unwrap();
+    assert!(!damaged.report.is_ok());
+    assert!(waarborg_app::audit::public_figures(&app, year)
+        .unwrap_err()
+        .contains("does not verify"));
+}

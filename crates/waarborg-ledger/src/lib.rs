@@ -30,4 +30,4 @@ pub use crate::ledger::{
 };
 pub use crate::note::{Checkpoint, NoteSigner, NoteVerifier};
 pub use crate::snapshot::Snapshot;
-pub use crate::verify::{verify, KeySource, Place, Problem, VerifyReport};
+pub use crate::verify::{verify, KeySource, Place, Problem, Verifier, VerifyReport};

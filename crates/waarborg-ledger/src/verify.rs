@@ -92,246 +92,415 @@ impl VerifyReport {
 /// obtained independently; without it the genesis entry's key is used and the report says
 /// so. Only unreadable files are errors; everything else is a [`Problem`].
 pub fn verify(dir: &Path, trusted: Option<&NoteVerifier>) -> Result<VerifyReport, LedgerError> {
-    let mut problems = Vec::new();
-    let mut tree = Tree::new();
-    let mut payloads: Vec<u8> = Vec::new();
-    let mut bounds: Vec<usize> = vec![0];
-    let scan = frames::scan(&dir.join(ENTRIES_FILE), |_, p| {
-        tree.push(leaf_hash(p));
-        payloads.extend_from_slice(p);
-        bounds.push(payloads.len());
-    });
-    let entry_count = match scan {
-        Ok(s) => {
-            if s.torn_bytes() > 0 {
-                problems.push(Problem {
-                    place: Place::Entry(s.offsets.len() as u64),
-                    message: format!(
-                        "{} bytes after the last whole entry: a torn or damaged tail",
-                        s.torn_bytes()
-                    ),
-                });
-            }
-            s.offsets.len() as u64
+    Verifier::new(trusted).advance(dir, None)
+}
+
+/// A verification carried forward: [`Verifier::advance`] reads only what was appended since
+/// its last call — the new entries (checked against the tree it keeps, chained to the
+/// entries before them) and the new checkpoints (signature, root, and consistency with the
+/// last verified checkpoint) — so a service can keep its ledger verified at a cost that
+/// grows with the new entries, not the whole ledger.
+///
+/// What it cannot see: an old entry changed in place after it was verified (the bytes it
+/// already read are not read again; only the last verified entry is re-read, and a file
+/// shorter than what was verified is named). A full [`verify`] finds those; run one now and
+/// then (the service does daily) and whenever an outsider audits.
+#[derive(Debug, Clone)]
+pub struct Verifier {
+    trusted: Option<NoteVerifier>,
+    tree: Tree,
+    /// Byte offsets of the verified part of each file, and of the last verified entry.
+    entries_end: u64,
+    last_entry_at: u64,
+    checkpoints_end: u64,
+    checkpoints: u64,
+    keys: Vec<(u64, NoteVerifier)>,
+    origin: String,
+    key_source: KeySource,
+    previous: Option<Checkpoint>,
+    /// Problems found so far: once a ledger fails to verify, it stays failed.
+    problems: Vec<Problem>,
+}
+
+impl Verifier {
+    /// A verifier that has read nothing yet.
+    pub fn new(trusted: Option<&NoteVerifier>) -> Verifier {
+        Verifier {
+            trusted: trusted.cloned(),
+            tree: Tree::new(),
+            entries_end: 0,
+            last_entry_at: 0,
+            checkpoints_end: 0,
+            checkpoints: 0,
+            keys: Vec::new(),
+            origin: String::new(),
+            key_source: KeySource::Genesis,
+            previous: None,
+            problems: Vec::new(),
         }
-        Err(ScanError::Corrupt(c)) => {
+    }
+
+    /// Entries verified so far.
+    pub fn size(&self) -> u64 {
+        self.tree.size()
+    }
+
+    /// Reads and checks what was appended to the ledger in `dir` since the last call, and
+    /// returns the report over everything read so far. `live`: the number of entries the
+    /// writer has made durable (`Ledger::size`) when the ledger is being written meanwhile —
+    /// then nothing beyond it is read, a half-written record after it is no problem, and a
+    /// checkpoint beyond it waits for the next call. `None` for a ledger at rest, where a
+    /// torn tail and a checkpoint beyond the entries are problems.
+    pub fn advance(&mut self, dir: &Path, live: Option<u64>) -> Result<VerifyReport, LedgerError> {
+        let mut passing = Vec::new();
+        if self.problems.is_empty() {
+            self.advance_entries(dir, live, &mut passing)?;
+        }
+        if self.problems.is_empty() {
+            self.advance_checkpoints(dir, live, &mut passing)?;
+        }
+        let mut problems = self.problems.clone();
+        problems.extend(passing);
+        let entries = self.tree.size();
+        if entries == 0 && live.is_none() {
             problems.push(Problem {
-                place: Place::Entry(c.record),
-                message: format!(
+                place: Place::Entry(0),
+                message: "the log is empty: no genesis entry".into(),
+            });
+        }
+        problems.sort_by_key(|p| p.place);
+        Ok(VerifyReport {
+            entries,
+            checkpoints: self.checkpoints,
+            keys: self.keys.iter().map(|(i, k)| (*i, k.to_string())).collect(),
+            key_source: self.key_source.clone(),
+            root: self.tree.root(entries).unwrap_or_default(),
+            latest_verified_checkpoint: self.previous.clone(),
+            problems,
+        })
+    }
+
+    fn problem(&mut self, place: Place, message: String) {
+        self.problems.push(Problem { place, message });
+    }
+
+    /// The new entries: read from where the last call ended, each checked against the tree.
+    /// A torn tail goes into `passing` (reported now, not kept: a ledger at rest keeps it,
+    /// and a later call reads the record once it is whole).
+    fn advance_entries(
+        &mut self,
+        dir: &Path,
+        live: Option<u64>,
+        passing: &mut Vec<Problem>,
+    ) -> Result<(), LedgerError> {
+        let path = dir.join(ENTRIES_FILE);
+        let verified = self.tree.size();
+        // The last verified entry must still be what it was: a cheap guard against a
+        // rewritten tail (a full verification guards the rest).
+        if verified > 0 {
+            let mut again = None;
+            let scan = frames::scan_from(&path, self.last_entry_at, verified - 1, |_, p| {
+                if again.is_none() {
+                    again = Some(leaf_hash(p));
+                }
+            });
+            let same = scan.is_ok() && again == self.tree.leaf(verified - 1);
+            if !same {
+                self.problem(
+                    Place::Entry(verified - 1),
+                    format!(
+                        "entry {} changed (or was removed) after it was verified",
+                        verified - 1
+                    ),
+                );
+                return Ok(());
+            }
+        }
+        let wanted = live.map(|n| n.saturating_sub(verified));
+        let mut payloads: Vec<u8> = Vec::new();
+        let mut bounds: Vec<usize> = vec![0];
+        let mut taken = 0u64;
+        let tree = &mut self.tree;
+        let scan = frames::scan_from(&path, self.entries_end, verified, |_, p| {
+            if wanted.is_none_or(|w| taken < w) {
+                tree.push(leaf_hash(p));
+                payloads.extend_from_slice(p);
+                bounds.push(payloads.len());
+                taken += 1;
+            }
+        });
+        match scan {
+            Ok(s) => {
+                if s.file_len < self.entries_end {
+                    self.problem(
+                        Place::Entry(verified),
+                        format!(
+                            "the log is shorter than when it was verified: entries from {verified} on were removed"
+                        ),
+                    );
+                    return Ok(());
+                }
+                if s.torn_bytes() > 0 && live.is_none() {
+                    passing.push(Problem {
+                        place: Place::Entry(verified + s.offsets.len() as u64),
+                        message: format!(
+                            "{} bytes after the last whole entry: a torn or damaged tail",
+                            s.torn_bytes()
+                        ),
+                    });
+                }
+                // The verified part now ends after the last entry taken.
+                if taken > 0 {
+                    let last = taken as usize - 1;
+                    self.last_entry_at = s.offsets[last];
+                    self.entries_end =
+                        s.offsets[last] + FRAME_HEADER + (bounds[last + 1] - bounds[last]) as u64;
+                }
+            }
+            Err(ScanError::Corrupt(c)) => self.problem(
+                Place::Entry(c.record),
+                format!(
                     "damaged on disk: {}; nothing after it can be trusted",
                     c.why
                 ),
-            });
-            c.record
+            ),
+            Err(ScanError::Io(source)) => {
+                return Err(LedgerError::Io {
+                    context: format!("reading {ENTRIES_FILE}"),
+                    source,
+                })
+            }
         }
-        Err(ScanError::Io(source)) => {
-            return Err(LedgerError::Io {
-                context: format!("reading {ENTRIES_FILE}"),
-                source,
-            })
-        }
-    };
-    if entry_count == 0 {
-        problems.push(Problem {
-            place: Place::Entry(0),
-            message: "the log is empty: no genesis entry".into(),
-        });
+        self.check_entries(verified, &payloads, &bounds);
+        Ok(())
     }
 
-    // Entry checks are independent given the tree: spread them over the cores.
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
-    let chunk = (entry_count as usize).div_ceil(threads).max(1);
-    let (entry_problems, key_events): (Vec<Problem>, Vec<(u64, Event)>) = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..entry_count as usize)
-            .step_by(chunk)
-            .map(|start| {
-                let (tree, payloads, bounds) = (&tree, &payloads, &bounds);
-                s.spawn(move || {
-                    let mut found = Vec::new();
-                    let mut keys = Vec::new();
-                    for i in start..(start + chunk).min(entry_count as usize) {
-                        let bytes = &payloads[bounds[i]..bounds[i + 1]];
-                        check_entry(i as u64, bytes, tree, &mut found, &mut keys);
-                    }
-                    (found, keys)
-                })
-            })
-            .collect();
-        handles.into_iter().filter_map(|h| h.join().ok()).fold(
-            (Vec::new(), Vec::new()),
-            |(mut p, mut k), (fp, fk)| {
-                p.extend(fp);
-                k.extend(fk);
-                (p, k)
-            },
-        )
-    });
-    problems.extend(entry_problems);
+    /// Checks entries `first..` (their bytes in `payloads`, split at `bounds`) against the
+    /// tree, spread over the cores, then follows the key history they announce.
+    fn check_entries(&mut self, first: u64, payloads: &[u8], bounds: &[usize]) {
+        let count = bounds.len() - 1;
+        if count == 0 {
+            return;
+        }
+        // Entry checks are independent given the tree: spread them over the cores.
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8);
+        let chunk = count.div_ceil(threads).max(1);
+        let tree = &self.tree;
+        let (entry_problems, key_events): (Vec<Problem>, Vec<(u64, Event)>) =
+            std::thread::scope(|s| {
+                let handles: Vec<_> = (0..count)
+                    .step_by(chunk)
+                    .map(|start| {
+                        s.spawn(move || {
+                            let mut found = Vec::new();
+                            let mut keys = Vec::new();
+                            for i in start..(start + chunk).min(count) {
+                                let bytes = &payloads[bounds[i]..bounds[i + 1]];
+                                check_entry(first + i as u64, bytes, tree, &mut found, &mut keys);
+                            }
+                            (found, keys)
+                        })
+                    })
+                    .collect();
+                handles.into_iter().filter_map(|h| h.join().ok()).fold(
+                    (Vec::new(), Vec::new()),
+                    |(mut p, mut k), (fp, fk)| {
+                        p.extend(fp);
+                        k.extend(fk);
+                        (p, k)
+                    },
+                )
+            });
+        self.problems.extend(entry_problems);
+        for (index, event) in key_events {
+            self.key_event(index, event);
+        }
+    }
 
-    // The key chain, in order.
-    let mut keys: Vec<(u64, NoteVerifier)> = Vec::new();
-    let mut origin = String::new();
-    let mut key_source = KeySource::Genesis;
-    for (index, event) in key_events {
+    /// The key chain, in order: the genesis key (matched against the trusted key), then
+    /// each rotation signed by the key before it.
+    fn key_event(&mut self, index: u64, event: Event) {
         match event {
-            Event::Genesis { origin: o, key } => match NoteVerifier::parse(&key) {
+            Event::Genesis { origin, key } => match NoteVerifier::parse(&key) {
                 Ok(v) => {
-                    if let Some(t) = trusted {
+                    if let Some(t) = &self.trusted {
                         if *t == v {
-                            key_source = KeySource::Trusted;
+                            self.key_source = KeySource::Trusted;
                         } else {
-                            problems.push(Problem {
-                                place: Place::Entry(index),
-                                message: format!("the genesis key {v} is not the trusted key {t}"),
-                            });
+                            let message = format!("the genesis key {v} is not the trusted key {t}");
+                            self.problem(Place::Entry(index), message);
                         }
                     }
-                    origin = o;
-                    keys.push((index, v));
+                    self.origin = origin;
+                    self.keys.push((index, v));
                 }
-                Err(e) => problems.push(Problem {
-                    place: Place::Entry(index),
-                    message: format!("genesis key: {e}"),
-                }),
+                Err(e) => self.problem(Place::Entry(index), format!("genesis key: {e}")),
             },
             Event::KeyRotation { new_key, signature } => {
-                let Some((_, previous)) = keys.last() else {
-                    problems.push(Problem {
-                        place: Place::Entry(index),
-                        message: "a key rotation before any genesis key".into(),
-                    });
-                    continue;
+                let Some((_, previous)) = self.keys.last() else {
+                    self.problem(
+                        Place::Entry(index),
+                        "a key rotation before any genesis key".into(),
+                    );
+                    return;
                 };
                 let signed = B64.decode(&signature).ok().is_some_and(|sig| {
                     previous
-                        .verify_raw(rotation_message(&origin, &new_key).as_bytes(), &sig)
+                        .verify_raw(rotation_message(&self.origin, &new_key).as_bytes(), &sig)
                         .is_ok()
                 });
                 match (signed, NoteVerifier::parse(&new_key)) {
-                    (true, Ok(v)) => keys.push((index, v)),
-                    _ => problems.push(Problem {
-                        place: Place::Entry(index),
-                        message: "key rotation not signed by the previous key (or the new key is malformed)".into(),
-                    }),
+                    (true, Ok(v)) => self.keys.push((index, v)),
+                    _ => self.problem(
+                        Place::Entry(index),
+                        "key rotation not signed by the previous key (or the new key is malformed)"
+                            .into(),
+                    ),
                 }
             }
             _ => {}
         }
     }
 
-    // Checkpoints.
-    let mut notes: Vec<Vec<u8>> = Vec::new();
-    match frames::scan(&dir.join(CHECKPOINTS_FILE), |_, p| notes.push(p.to_vec())) {
-        Ok(s) if s.torn_bytes() > 0 => problems.push(Problem {
-            place: Place::Checkpoint(s.offsets.len() as u64),
-            message: format!(
-                "{} bytes after the last whole checkpoint: a torn or damaged tail",
-                s.torn_bytes()
-            ),
-        }),
-        Ok(_) => {}
-        Err(ScanError::Corrupt(c)) => problems.push(Problem {
-            place: Place::Checkpoint(c.record),
-            message: format!("damaged on disk: {}", c.why),
-        }),
-        Err(ScanError::Io(source)) => {
-            return Err(LedgerError::Io {
-                context: format!("reading {CHECKPOINTS_FILE}"),
-                source,
-            })
-        }
-    }
-    let mut previous: Option<Checkpoint> = None;
-    for (j, raw) in notes.iter().enumerate() {
-        let place = Place::Checkpoint(j as u64);
-        let note = String::from_utf8_lossy(raw);
-        let Ok(claimed) = Checkpoint::parse_body(note.split("\n\n").next().unwrap_or_default())
-        else {
-            problems.push(Problem {
-                place,
-                message: "not a checkpoint".into(),
-            });
-            continue;
-        };
-        let Some((_, key)) = keys.iter().rev().find(|(at, _)| *at < claimed.size) else {
-            problems.push(Problem {
-                place,
-                message: format!("size {} precedes every known key", claimed.size),
-            });
-            continue;
-        };
-        let cp = match Checkpoint::open(&note, key, &origin) {
-            Ok(cp) => cp,
-            Err(e) => {
-                problems.push(Problem {
-                    place,
-                    message: format!("signature or form: {e}"),
-                });
-                continue;
-            }
-        };
-        if cp.size > entry_count {
-            problems.push(Problem {
-                place: Place::Entry(entry_count),
-                message: format!(
-                    "checkpoint #{j} covers {} entries but the log has {entry_count}: entries from {entry_count} on were removed",
-                    cp.size
-                ),
-            });
-            continue;
-        }
-        let root = tree.root(cp.size).unwrap_or_default();
-        if root != cp.root {
-            let named = cp.size.saturating_sub(1);
-            let since = previous.as_ref().map_or(0, |p| p.size);
-            problems.push(Problem {
-                place: Place::Entry(named),
-                message: format!(
-                    "checkpoint #{j} (size {}) was signed over other entries: entry {named} was altered \
-                     (or entries {since}..{} were rewritten together with their chain)",
-                    cp.size, cp.size
-                ),
-            });
-            continue;
-        }
-        if let Some(p) = &previous {
-            if cp.size < p.size {
-                problems.push(Problem {
-                    place,
-                    message: format!(
-                        "size {} is smaller than the previous checkpoint's {}",
-                        cp.size, p.size
-                    ),
-                });
-                continue;
-            }
-            if p.size > 0 {
-                let proof = tree.consistency_proof(p.size, cp.size).unwrap_or_default();
-                if let Err(e) = verify_consistency(p.size, cp.size, &p.root, &cp.root, &proof) {
-                    problems.push(Problem {
-                        place,
-                        message: format!("not consistent with checkpoint #{}: {e}", j - 1),
+    /// The new checkpoints: each signed by the key of its time, over the root of the entries
+    /// it covers, consistent with the checkpoint before it.
+    fn advance_checkpoints(
+        &mut self,
+        dir: &Path,
+        live: Option<u64>,
+        passing: &mut Vec<Problem>,
+    ) -> Result<(), LedgerError> {
+        let mut notes: Vec<(u64, Vec<u8>)> = Vec::new();
+        let path = dir.join(CHECKPOINTS_FILE);
+        let first = self.checkpoints;
+        match frames::scan_from(&path, self.checkpoints_end, first, |_, p| {
+            notes.push((0, p.to_vec()))
+        }) {
+            Ok(s) => {
+                if s.file_len < self.checkpoints_end {
+                    self.problem(
+                        Place::Checkpoint(first),
+                        format!("the checkpoints from #{first} on were removed after they were verified"),
+                    );
+                    return Ok(());
+                }
+                if s.torn_bytes() > 0 && live.is_none() {
+                    passing.push(Problem {
+                        place: Place::Checkpoint(first + s.offsets.len() as u64),
+                        message: format!(
+                            "{} bytes after the last whole checkpoint: a torn or damaged tail",
+                            s.torn_bytes()
+                        ),
                     });
-                    continue;
+                }
+                for (note, offset) in notes.iter_mut().zip(&s.offsets) {
+                    note.0 = *offset;
                 }
             }
+            Err(ScanError::Corrupt(c)) => {
+                self.problem(
+                    Place::Checkpoint(c.record),
+                    format!("damaged on disk: {}", c.why),
+                );
+                notes.truncate((c.record - first) as usize);
+            }
+            Err(ScanError::Io(source)) => {
+                return Err(LedgerError::Io {
+                    context: format!("reading {CHECKPOINTS_FILE}"),
+                    source,
+                })
+            }
         }
-        previous = Some(cp);
+        let entry_count = self.tree.size();
+        for (offset, raw) in notes {
+            let j = self.checkpoints;
+            let place = Place::Checkpoint(j);
+            let note = String::from_utf8_lossy(&raw).to_string();
+            let claimed = Checkpoint::parse_body(note.split("\n\n").next().unwrap_or_default());
+            if let (Ok(c), Some(_)) = (&claimed, live) {
+                if c.size > entry_count {
+                    // Signed over entries appended after this call read the log: next time.
+                    break;
+                }
+            }
+            self.checkpoints += 1;
+            self.checkpoints_end = offset + FRAME_HEADER + raw.len() as u64;
+            let Ok(claimed) = claimed else {
+                self.problem(place, "not a checkpoint".into());
+                continue;
+            };
+            let Some((_, key)) = self.keys.iter().rev().find(|(at, _)| *at < claimed.size) else {
+                self.problem(
+                    place,
+                    format!("size {} precedes every known key", claimed.size),
+                );
+                continue;
+            };
+            let cp = match Checkpoint::open(&note, key, &self.origin) {
+                Ok(cp) => cp,
+                Err(e) => {
+                    self.problem(place, format!("signature or form: {e}"));
+                    continue;
+                }
+            };
+            if cp.size > entry_count {
+                self.problem(
+                    Place::Entry(entry_count),
+                    format!(
+                        "checkpoint #{j} covers {} entries but the log has {entry_count}: entries from {entry_count} on were removed",
+                        cp.size
+                    ),
+                );
+                continue;
+            }
+            let root = self.tree.root(cp.size).unwrap_or_default();
+            if root != cp.root {
+                let named = cp.size.saturating_sub(1);
+                let since = self.previous.as_ref().map_or(0, |p| p.size);
+                self.problem(
+                    Place::Entry(named),
+                    format!(
+                        "checkpoint #{j} (size {}) was signed over other entries: entry {named} was altered \
+                         (or entries {since}..{} were rewritten together with their chain)",
+                        cp.size, cp.size
+                    ),
+                );
+                continue;
+            }
+            if let Some(p) = &self.previous {
+                if cp.size < p.size {
+                    let message = format!(
+                        "size {} is smaller than the previous checkpoint's {}",
+                        cp.size, p.size
+                    );
+                    self.problem(place, message);
+                    continue;
+                }
+                if p.size > 0 {
+                    let proof = self
+                        .tree
+                        .consistency_proof(p.size, cp.size)
+                        .unwrap_or_default();
+                    if let Err(e) = verify_consistency(p.size, cp.size, &p.root, &cp.root, &proof) {
+                        let message = format!(
+                            "not consistent with checkpoint #{}: {e}",
+                            j.saturating_sub(1)
+                        );
+                        self.problem(place, message);
+                        continue;
+                    }
+                }
+            }
+            self.previous = Some(cp);
+        }
+        Ok(())
     }
-
-    problems.sort_by_key(|p| p.place);
-    Ok(VerifyReport {
-        entries: entry_count,
-        checkpoints: notes.len() as u64,
-        keys: keys.iter().map(|(i, k)| (*i, k.to_string())).collect(),
-        key_source,
-        root: tree.root(entry_count).unwrap_or_default(),
-        latest_verified_checkpoint: previous,
-        problems,
-    })
 }
+
+/// Bytes of a record's header (length and CRC-32) before its payload.
+const FRAME_HEADER: u64 = 8;
 
 fn check_entry(
     i: u64,

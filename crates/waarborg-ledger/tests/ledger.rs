@@ -7,7 +7,7 @@ use std::sync::Arc;
 use waarborg_ledger::merkle::{leaf_hash, verify_consistency, verify_inclusion};
 use waarborg_ledger::{
     verify, Checkpoint, Event, GovernanceDecision, KeySource, Ledger, LedgerError, NoteSigner,
-    Place, Refusal, CHECKPOINTS_FILE, ENTRIES_FILE,
+    Place, Refusal, Verifier, CHECKPOINTS_FILE, ENTRIES_FILE,
 };
 
 const ORIGIN: &str = "police.example/waarborg-test";
@@ -459,4 +459,113 @@ fn a_batch_is_appended_in_order_or_not_at_all_when_invalid() {
     let report = verify(&d, Some(&key(1).verifier())).unwrap();
     assert!(report.is_ok(), "{:?}", report.problems);
     assert_eq!(report.entries, 6);
+}
+
+/// A verification carried forward in steps while the ledger grows ends where a full one
+/// does: the same entries, root, checkpoints and latest verified checkpoint — and each step
+/// reads only what was appended.
+#[test]
+fn an_incremental_verification_agrees_with_a_full_one_at_every_step() {
+    let d = dir("incremental");
+    let (ledger, _) = Ledger::open(&d, key(1)).unwrap();
+    let mut v = Verifier::new(Some(&key(1).verifier()));
+    for step in 0..5 {
+        for i in 0..7 {
+            ledger.append(decision(step * 10 + i)).unwrap();
+        }
+        if step % 2 == 0 {
+            ledger.checkpoint().unwrap();
+        }
+        let live = v.advance(&d, Some(ledger.size())).unwrap();
+        let full = verify(&d, Some(&key(1).verifier())).unwrap();
+        assert!(
+            live.is_ok() && full.is_ok(),
+            "{:?} {:?}",
+            live.problems,
+            full.problems
+        );
+        assert_eq!(
+            (live.entries, live.root, live.checkpoints, live.key_source),
+            (full.entries, full.root, full.checkpoints, full.key_source)
+        );
+        assert_eq!(
+            live.latest_verified_checkpoint.map(|c| c.size),
+            full.latest_verified_checkpoint.map(|c| c.size)
+        );
+        assert_eq!(v.size(), ledger.size());
+    }
+}
+
+/// While the writer is at work, a half-written record after the durable entries is not a
+/// problem; it is read once whole. At rest it is.
+#[test]
+fn a_record_being_written_is_no_problem_while_the_ledger_is_live() {
+    let d = filled("incremental-live", 5, 100);
+    let mut v = Verifier::new(None);
+    let size = v.advance(&d, None).unwrap().entries;
+    let entries = d.join(ENTRIES_FILE);
+    let whole = std::fs::read(&entries).unwrap();
+    let (ledger, _) = Ledger::open(&d, key(1)).unwrap();
+    ledger.append(decision(99)).unwrap();
+    let grown = std::fs::read(&entries).unwrap();
+    drop(ledger);
+    std::fs::write(&entries, &grown[..whole.len() + 5]).unwrap();
+    let live = v.advance(&d, Some(size + 1)).unwrap();
+    assert!(live.is_ok(), "{:?}", live.problems);
+    assert_eq!(live.entries, size);
+    std::fs::write(&entries, &grown).unwrap();
+    let live = v.advance(&d, Some(size + 1)).unwrap();
+    assert!(live.is_ok(), "{:?}", live.problems);
+    assert_eq!(live.entries, size + 1);
+}
+
+/// What an incremental verification catches between two steps: a changed new entry, a
+/// rewritten last verified entry, a cut log. Once failed, it stays failed.
+#[test]
+fn an_incremental_verification_catches_tampering_with_what_came_since() {
+    // A new entry changed before it was read.
+    let d = filled("incremental-new", 6, 100);
+    let mut v = Verifier::new(Some(&key(1).verifier()));
+    assert!(v.advance(&d, None).unwrap().is_ok());
+    let (ledger, _) = Ledger::open(&d, key(1)).unwrap();
+    for i in 0..4 {
+        ledger.append(decision(100 + i)).unwrap();
+    }
+    ledger.checkpoint().unwrap();
+    drop(ledger);
+    rewrite(&d.join(ENTRIES_FILE), |r| {
+        let last = r.len() - 2;
+        let text = String::from_utf8(r[last].clone()).unwrap();
+        r[last] = text.replace("member-102", "member-666").into_bytes();
+    });
+    let report = v.advance(&d, None).unwrap();
+    assert!(!report.is_ok());
+    assert!(!v.advance(&d, None).unwrap().is_ok(), "a failure stays");
+
+    // The last verified entry rewritten afterwards.
+    let d = filled("incremental-last", 6, 100);
+    let mut v = Verifier::new(None);
+    let size = v.advance(&d, None).unwrap().entries;
+    rewrite(&d.join(ENTRIES_FILE), |r| {
+        let last = r.len() - 1;
+        let text = String::from_utf8(r[last].clone()).unwrap();
+        r[last] = text.replace("member-5", "member-9").into_bytes();
+    });
+    let report = v.advance(&d, None).unwrap();
+    assert_eq!(report.problems[0].place, Place::Entry(size - 1));
+
+    // The log cut below what was verified.
+    let d = filled("incremental-cut", 6, 100);
+    let mut v = Verifier::new(None);
+    let size = v.advance(&d, None).unwrap().entries;
+    rewrite(&d.join(ENTRIES_FILE), |r| r.truncate(3));
+    let report = v.advance(&d, None).unwrap();
+    assert!(!report.is_ok());
+    assert!(
+        report.problems.iter().any(
+            |p| p.message.contains("changed (or was removed)") || p.place == Place::Entry(size)
+        ),
+        "{:?}",
+        report.problems
+    );
 }

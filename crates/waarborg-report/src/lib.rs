@@ -308,20 +308,56 @@ pub fn figures(ledger: &Snapshot, size: u64, period: &Period) -> Result<Report, 
             have: ledger.size(),
         });
     }
-    let mut tally = tally::Tally::new(period);
+    let mut running = RunningFigures::new(period);
     for index in 0..size {
         let bytes = ledger.entry(index).ok_or(ReportError::TooShort {
             wanted: size,
             have: index,
         })?;
-        let entry: Entry = serde_json::from_slice(bytes)
-            .map_err(|e| ReportError::BadEntry(index, e.to_string()))?;
-        tally.add(&entry);
+        running.add(bytes)?;
     }
-    Ok(tally.finish(LedgerPoint {
-        size,
-        root: B64.encode(ledger.root(size)?),
-    }))
+    Ok(running.report(ledger.root(size)?))
+}
+
+/// The figures of a period counted as the ledger grows: each entry is added once, in ledger
+/// order, and a report at any point equals [`figures`] over the entries added so far — so a
+/// service keeps its published figures current at a cost that grows with the new entries.
+#[derive(Debug, Clone)]
+pub struct RunningFigures {
+    tally: tally::Tally,
+    size: u64,
+}
+
+impl RunningFigures {
+    /// Nothing counted yet.
+    pub fn new(period: &Period) -> RunningFigures {
+        RunningFigures {
+            tally: tally::Tally::new(period),
+            size: 0,
+        }
+    }
+
+    /// Entries counted.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Counts the next entry (entry number [`RunningFigures::size`]), given as its bytes.
+    pub fn add(&mut self, bytes: &[u8]) -> Result<(), ReportError> {
+        let entry: Entry = serde_json::from_slice(bytes)
+            .map_err(|e| ReportError::BadEntry(self.size, e.to_string()))?;
+        self.tally.add(&entry);
+        self.size += 1;
+        Ok(())
+    }
+
+    /// The report over the entries counted, whose tree root is `root`.
+    pub fn report(&self, root: waarborg_ledger::merkle::Hash) -> Report {
+        self.tally.clone().finish(LedgerPoint {
+            size: self.size,
+            root: B64.encode(root),
+        })
+    }
 }
 
 /// The ledger in `dir` as a snapshot, if it verifies (with the number of entries that did);

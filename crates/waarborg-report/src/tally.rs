@@ -17,6 +17,7 @@ pub const NOT_RECORDED: &str = "not recorded";
 const URGENT_WINDOW_SECONDS: i64 = 48 * 3600;
 
 /// A case as the ledger's request entry recorded it.
+#[derive(Debug, Clone)]
 struct Case {
     category: String,
     urgent: bool,
@@ -26,6 +27,7 @@ struct Case {
 }
 
 /// A revision as the ledger's steps left it.
+#[derive(Debug, Clone)]
 struct RevisionState {
     state: String,
     /// Last activation or review, in seconds.
@@ -34,6 +36,7 @@ struct RevisionState {
 }
 
 /// The counting state of one report.
+#[derive(Debug, Clone)]
 pub(crate) struct Tally {
     period: Period,
     end: Option<i64>,

@@ -273,23 +273,19 @@ pub async fn ledger_entry(
     })))
 }
 
+/// `GET /api/ledger/verify`: the kept verification (`waarborg_app::audit`), brought up to
+/// date at the cost of the entries added since — never a whole-ledger verification on the
+/// request (unless the entries changed in place).
 pub async fn ledger_verify(State(state): State<Arc<AppState>>) -> Result<Json<Value>> {
-    let dir = state.ledger.dir().to_path_buf();
-    let trusted = state.ledger.current_key();
-    // Verification reads the whole ledger: off the async workers.
-    let report = tokio::task::spawn_blocking(move || {
-        waarborg_ledger::verify(&dir, None).map(|r| (r, trusted))
-    })
-    .await
-    .map_err(|e| Problem::internal(e.to_string()))?
-    .map_err(|e| Problem::internal(e.to_string()))?;
-    let (report, _) = report;
+    let v = crate::blocking(&state, waarborg_app::audit::current).await?;
+    let report = &v.report;
     Ok(Json(json!({
         "ok": report.is_ok(),
         "entries": report.entries,
         "checkpoints": report.checkpoints,
         "first_bad_entry": report.first_bad_entry(),
         "problems": report.problems.iter().map(|p| p.message.clone()).collect::<Vec<_>>(),
+        "as_of": v.at,
     })))
 }
 

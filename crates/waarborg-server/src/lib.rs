@@ -64,6 +64,21 @@ where
         .map_err(problem::Problem::from)
 }
 
+/// Renders a page on the blocking pool: for the pages that still read the store while they
+/// are built (until each has its own use case).
+pub async fn page_blocking<F>(state: &Arc<AppState>, f: F) -> axum::response::Response
+where
+    F: FnOnce(&AppState) -> axum::response::Response + Send + 'static,
+{
+    use axum::response::IntoResponse;
+    let state = state.clone();
+    tokio::task::spawn_blocking(move || f(&state))
+        .await
+        .unwrap_or_else(|e| {
+            problem::Problem::internal(format!("a page stopped: {e}")).into_response()
+        })
+}
+
 /// The application, ready to serve.
 pub fn app(state: Arc<AppState>) -> axum::Router {
     routes::router(state)

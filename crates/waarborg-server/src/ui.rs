@@ -289,8 +289,12 @@ pub async fn register(
     headers: HeaderMap,
     Query(q): Query<LangQuery>,
 ) -> Response {
-    let lang = lang_of(&headers, &q);
-    let who = optional_principal(&state, &headers);
+    crate::page_blocking(&state, move |state| register_page(state, &headers, &q)).await
+}
+
+fn register_page(state: &AppState, headers: &HeaderMap, q: &LangQuery) -> Response {
+    let lang = lang_of(headers, q);
+    let who = optional_principal(state, headers);
     let now = state.now();
     let deployments = match state.store.deployments() {
         Ok(d) => d,
@@ -337,7 +341,7 @@ pub async fn register(
         t(lang, "purpose"),
         if rows.is_empty() { format!("<tr><td colspan=\"7\">{}</td></tr>", t(lang, "nothing")) } else { rows }
     );
-    let body = body + &published(&state, &deployments, lang, now);
+    let body = body + &published(state, &deployments, lang, now);
     page(lang, t(lang, "register"), who.as_ref(), &body)
 }
 
@@ -983,11 +987,10 @@ pub async fn ledger(
     Query(q): Query<LangQuery>,
 ) -> Response {
     let lang = lang_of(&headers, &q);
-    let dir = state.ledger.dir().to_path_buf();
-    let report = tokio::task::spawn_blocking(move || waarborg_ledger::verify(&dir, None)).await;
-    let (ok, entries) = match report {
-        Ok(Ok(r)) => (r.is_ok(), r.entries),
-        _ => (false, 0),
+    let verified = crate::blocking(&state, waarborg_app::audit::current).await;
+    let (ok, entries) = match &verified {
+        Ok(v) => (v.report.is_ok(), v.report.entries),
+        Err(_) => (false, 0),
     };
     let cp = state
         .ledger
@@ -1007,23 +1010,12 @@ pub async fn ledger(
             .unwrap_or_default();
         rows.push_str(&format!("<tr><td><a href=\"/api/ledger/entries/{i}\">{i}</a></td><td>{}</td><td><code>{}</code></td></tr>", esc(&kind), esc(&text)));
     }
-    // Per deployment revision, counted from the entries themselves (as the reports count).
-    let mut counts: std::collections::BTreeMap<String, waarborg_report::Figures> =
-        Default::default();
-    for i in 0..entries {
-        let Ok(bytes) = state.ledger.entry(i) else {
-            continue;
-        };
-        let Ok(entry) = serde_json::from_slice::<waarborg_ledger::Entry>(&bytes) else {
-            continue;
-        };
-        if let Some(revision) = waarborg_report::revision_of(&entry.event) {
-            counts
-                .entry(revision.to_string())
-                .or_default()
-                .count(&entry.event);
-        }
-    }
+    // Per deployment revision, counted as the reports count (kept with the verification).
+    let counts = verified
+        .ok()
+        .and_then(|v| v.all_time.clone())
+        .map(|r| r.per_deployment.clone())
+        .unwrap_or_default();
     let counters: String = counts
         .iter()
         .map(|(r, f)| {
