@@ -377,6 +377,8 @@ fn ledger(args: LedgerBenchArgs) -> anyhow::Result<ExitCode> {
         drop(ledger);
         std::fs::remove_dir_all(&dir).ok();
     }
+    /// Entries appended after the full verification, for the incremental one.
+    const INCREMENT: u64 = 100;
     let dir = base.join("verify");
     let (ledger, _) = waarborg_ledger::Ledger::open(&dir, signer.clone())?;
     let target = args.verify_entries;
@@ -408,17 +410,52 @@ fn ledger(args: LedgerBenchArgs) -> anyhow::Result<ExitCode> {
         figures.overall.searches > 0,
         "the benchmark report counted no searches"
     );
+    // What the service does instead after start: carry the verification and the figures
+    // forward over the entries added since (here 100), at a cost that grows with them.
+    let mut verifier = waarborg_ledger::Verifier::new(Some(&signer.verifier()));
+    verifier.advance(&dir, None)?;
+    let mut running = waarborg_report::RunningFigures::new(&period);
+    for index in 0..entries {
+        running.add(snapshot.entry(index).unwrap_or_default())?;
+    }
+    drop(snapshot);
+    let (ledger, _) = waarborg_ledger::Ledger::open(&dir, signer.clone())?;
+    append_with(&ledger, 1, &|done| done >= INCREMENT)?;
+    ledger.checkpoint()?;
+    let started = Instant::now();
+    let step = verifier.advance(&dir, Some(ledger.size()))?;
+    let increment_s = started.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        step.is_ok() && step.entries == ledger.size(),
+        "the incremental verification did not verify: {:?}",
+        step.problems.first()
+    );
+    let started = Instant::now();
+    for index in running.size()..step.entries {
+        running.add(&ledger.entry(index)?)?;
+    }
+    let increment_report = running.report(step.root);
+    let increment_count_s = started.elapsed().as_secs_f64();
+    let added = step.entries - entries;
+    anyhow::ensure!(increment_report.ledger.size == step.entries);
+    drop(ledger);
     std::fs::remove_dir_all(&base).ok();
     if args.json {
         println!(
             "{}",
-            serde_json::json!({"appends": runs, "verify": {"entries": entries, "bytes": bytes, "fill_s": fill_s, "verify_s": verify_s}, "report": {"read_s": read_s, "count_s": count_s, "count_over_verify": count_s / verify_s}})
+            serde_json::json!({"appends": runs, "verify": {"entries": entries, "bytes": bytes, "fill_s": fill_s, "verify_s": verify_s}, "report": {"read_s": read_s, "count_s": count_s, "count_over_verify": count_s / verify_s}, "incremental": {"entries_added": added, "verify_s": increment_s, "count_s": increment_count_s, "full_over_incremental": verify_s / increment_s}})
         );
     } else {
         println!("verify: {entries} entries ({:.0} MB) verified in {verify_s:.2} s (filled in {fill_s:.1} s)", bytes as f64 / 1e6);
         println!(
             "report: snapshot read in {read_s:.2} s, every entry counted in {count_s:.2} s = {:.2} × the verification",
             count_s / verify_s
+        );
+        println!(
+            "incremental: {added} new entries verified in {:.2} ms and counted in {:.2} ms (the full verification takes {:.0} × as long)",
+            increment_s * 1e3,
+            increment_count_s * 1e3,
+            verify_s / increment_s
         );
     }
     Ok(ExitCode::SUCCESS)
