@@ -66,6 +66,13 @@ pub fn check(app: &App, actor: &Actor, ask: &Ask) -> Result<Answer> {
             action = ask.action.as_str(),
             "gate refused"
         );
+        app.caches
+            .metrics
+            .gate_refusals
+            .get_or_create(&crate::metrics::CodeLabel {
+                code: refusal.code().into(),
+            })
+            .inc();
         app.log(entries::gate_refusal(
             actor,
             ask.action,

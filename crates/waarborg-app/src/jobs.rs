@@ -80,11 +80,26 @@ impl Jobs {
             move || {
                 match erase_uncovered(&frequent, false) {
                     Ok(0) => {}
-                    Ok(n) => tracing::info!(searches = n, "erased the results of searches no authorisation covers"),
-                    Err(e) => tracing::error!(error = %e, "erasing uncovered searches failed; retried at the next run"),
+                    Ok(n) => tracing::info!(
+                        searches = n,
+                        "erased the results of searches no authorisation covers"
+                    ),
+                    Err(e) => failed(&frequent, "erase_uncovered", &e),
                 }
                 if let Err(e) = checkpoint(&frequent) {
-                    tracing::error!(error = %e, "signing a checkpoint failed; retried at the next run");
+                    failed(&frequent, "checkpoint", &e);
+                }
+            },
+        )?);
+        let watched = app.clone();
+        threads.push(every(
+            "waarborg-verification",
+            VERIFY_EVERY,
+            true,
+            stop.clone(),
+            move || {
+                if let Err(e) = crate::audit::refresh(&watched) {
+                    failed(&watched, "verification", &e);
                 }
             },
         )?);
@@ -93,14 +108,24 @@ impl Jobs {
             RETENTION_EVERY,
             false,
             stop.clone(),
-            move || match retention(&app) {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(
-                    images = n,
-                    "retention: reference images erased, each with a deletion receipt"
-                ),
-                Err(e) => {
-                    tracing::error!(error = %e, "retention run failed; retried at the next run")
+            move || {
+                match retention(&app) {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(
+                        images = n,
+                        "retention: reference images erased, each with a deletion receipt"
+                    ),
+                    Err(e) => failed(&app, "retention", &e),
+                }
+                match crate::audit::verify_fully(&app) {
+                    Ok(v) if v.report.is_ok() => {
+                        tracing::info!(entries = v.report.entries, "the whole ledger verified")
+                    }
+                    Ok(v) => tracing::error!(
+                        problems = v.report.problems.len(),
+                        "the ledger does not verify"
+                    ),
+                    Err(e) => failed(&app, "full_verification", &e),
                 }
             },
         )?);
@@ -118,6 +143,12 @@ impl Jobs {
             let _ = t.join();
         }
     }
+}
+
+/// A failed run of `job`: counted and logged; the next run tries again.
+fn failed(app: &App, job: &str, e: &crate::AppError) {
+    app.caches.metrics.job_failed(job);
+    tracing::error!(job, error = %e, "a scheduled duty failed; it runs again at its next time");
 }
 
 /// Runs `run` every `period` (and at once, if `at_once`) on a thread named `name`, until

@@ -28,6 +28,7 @@ mod error;
 pub mod gate;
 pub mod governance;
 pub mod jobs;
+pub mod metrics;
 pub mod publication;
 pub mod reference;
 pub mod search;
@@ -68,6 +69,8 @@ pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 pub struct Caches {
     /// The ledger's kept verification and the figures drawn from it ([`audit`]).
     pub ledger: audit::Watch,
+    /// What the app measures ([`metrics`]).
+    pub metrics: metrics::Metrics,
 }
 
 impl App {
@@ -86,10 +89,13 @@ impl App {
         write: impl FnOnce(waarborg_store::BeforeCommit) -> std::result::Result<T, StoreError>,
     ) -> Result<T> {
         let mut step = || {
-            self.ledger
-                .append_all(entries)
-                .map(|_| ())
-                .map_err(|e| e.to_string())
+            let started = std::time::Instant::now();
+            let appended = self.ledger.append_all(entries);
+            self.caches
+                .metrics
+                .ledger_append_seconds
+                .observe(started.elapsed().as_secs_f64());
+            appended.map(|_| ()).map_err(|e| e.to_string())
         };
         Ok(write(&mut step)?)
     }
@@ -97,8 +103,13 @@ impl App {
     /// Appends `entry` to the ledger alone (a refusal, a consultation: nothing is kept
     /// beside it).
     pub fn log(&self, entry: waarborg_ledger::Event) -> Result<()> {
-        self.ledger
-            .append(entry)
+        let started = std::time::Instant::now();
+        let appended = self.ledger.append(entry);
+        self.caches
+            .metrics
+            .ledger_append_seconds
+            .observe(started.elapsed().as_secs_f64());
+        appended
             .map(|_| ())
             .map_err(|e| AppError::Internal(format!("the ledger cannot be written: {e}")))
     }

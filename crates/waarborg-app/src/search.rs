@@ -168,6 +168,19 @@ pub fn submit_probe(
     ctype: &str,
     bytes: Vec<u8>,
 ) -> Result<(SearchRecord, Option<Timestamp>)> {
+    let started = std::time::Instant::now();
+    let done = submit_probe_inner(app, actor, q, ctype, bytes);
+    app.caches.metrics.stage("detect", started);
+    done
+}
+
+fn submit_probe_inner(
+    app: &App,
+    actor: &Actor,
+    q: &SubmitQuery,
+    ctype: &str,
+    bytes: Vec<u8>,
+) -> Result<(SearchRecord, Option<Timestamp>)> {
     if !matches!(
         ctype,
         "image/jpeg" | "image/png" | "image/webp" | "image/bmp" | "image/tiff"
@@ -278,6 +291,13 @@ fn own(actor: &Actor, s: &SearchRecord) -> Result<()> {
 /// Searches the reference database with face `face` of search `id`: gate, template,
 /// index, ledger.
 pub fn choose_face(app: &App, actor: &Actor, id: &str, face: usize) -> Result<SearchRecord> {
+    let started = std::time::Instant::now();
+    let done = choose_face_inner(app, actor, id, face);
+    app.caches.metrics.stage("search", started);
+    done
+}
+
+fn choose_face_inner(app: &App, actor: &Actor, id: &str, face: usize) -> Result<SearchRecord> {
     let (mut s, version) = load(app, id)?;
     own(actor, &s)?;
     if s.stage != "detected" {
@@ -440,6 +460,13 @@ pub struct ProposalBody {
 
 /// Records the examiner's proposal on search `id`.
 pub fn propose(app: &App, actor: &Actor, id: &str, b: ProposalBody) -> Result<SearchRecord> {
+    let started = std::time::Instant::now();
+    let done = propose_inner(app, actor, id, b);
+    app.caches.metrics.stage("proposal", started);
+    done
+}
+
+fn propose_inner(app: &App, actor: &Actor, id: &str, b: ProposalBody) -> Result<SearchRecord> {
     let (mut s, version) = load(app, id)?;
     own(actor, &s)?;
     if let Conclusion::Candidate { reference } = b.conclusion {
@@ -479,6 +506,18 @@ pub struct VerificationBody {
 /// Records an independent verification of search `id`'s proposal; returns the outcome
 /// once every required verification is in.
 pub fn record_verification(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+    b: VerificationBody,
+) -> Result<Option<Outcome>> {
+    let started = std::time::Instant::now();
+    let done = record_verification_inner(app, actor, id, b);
+    app.caches.metrics.stage("verification", started);
+    done
+}
+
+fn record_verification_inner(
     app: &App,
     actor: &Actor,
     id: &str,

@@ -4,6 +4,7 @@ use std::fs::{self, File};
 use std::io::{self, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
 
@@ -161,6 +162,22 @@ pub struct Ledger {
     sync_handle: File,
     /// A read handle for fetching entries.
     read_handle: File,
+    /// Group-commit counters, for the service's metrics.
+    syncs: AtomicU64,
+    synced_entries: AtomicU64,
+    sync_nanos: AtomicU64,
+}
+
+/// How the group commit has gone since the ledger was opened: the mean group size is
+/// `synced_entries / syncs`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncStats {
+    /// fsyncs of the entry log that made entries durable.
+    pub syncs: u64,
+    /// Entries those fsyncs made durable.
+    pub synced_entries: u64,
+    /// Time spent in those fsyncs, in nanoseconds.
+    pub sync_nanos: u64,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -230,6 +247,9 @@ impl Ledger {
             durable_changed: Condvar::new(),
             sync_handle,
             read_handle,
+            syncs: AtomicU64::new(0),
+            synced_entries: AtomicU64::new(0),
+            sync_nanos: AtomicU64::new(0),
         };
         {
             let mut st = ledger.lock();
@@ -424,14 +444,31 @@ impl Ledger {
             st.syncing = true;
             let upto = st.written();
             drop(st);
+            let started = std::time::Instant::now();
             let synced = self.sync_handle.sync_data();
+            let nanos = started.elapsed().as_nanos().min(u128::from(u64::MAX)) as u64;
             st = self.lock();
             st.syncing = false;
             match synced {
-                Ok(()) => st.durable = st.durable.max(upto),
+                Ok(()) => {
+                    self.syncs.fetch_add(1, Ordering::Relaxed);
+                    self.synced_entries
+                        .fetch_add(upto.saturating_sub(st.durable), Ordering::Relaxed);
+                    self.sync_nanos.fetch_add(nanos, Ordering::Relaxed);
+                    st.durable = st.durable.max(upto);
+                }
                 Err(e) => st.failed = Some(format!("fsync of the entry log: {e}")),
             }
             self.durable_changed.notify_all();
+        }
+    }
+
+    /// The group commit's counters since the ledger was opened.
+    pub fn sync_stats(&self) -> SyncStats {
+        SyncStats {
+            syncs: self.syncs.load(Ordering::Relaxed),
+            synced_entries: self.synced_entries.load(Ordering::Relaxed),
+            sync_nanos: self.sync_nanos.load(Ordering::Relaxed),
         }
     }
 

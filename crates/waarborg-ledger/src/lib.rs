@@ -25,7 +25,7 @@ pub use crate::entry::{
     Refusal,
 };
 pub use crate::ledger::{
-    CheckpointSchedule, Ledger, LedgerError, OpenReport, Receipt, SignedCheckpoint,
+    CheckpointSchedule, Ledger, LedgerError, OpenReport, Receipt, SignedCheckpoint, SyncStats,
     CHECKPOINTS_FILE, ENTRIES_FILE,
 };
 pub use crate::note::{Checkpoint, NoteSigner, NoteVerifier};

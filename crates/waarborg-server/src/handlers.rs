@@ -43,6 +43,21 @@ pub async fn health() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
+/// `GET /metrics`: the Prometheus text format.
+pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    match waarborg_app::metrics::render(&state.app) {
+        Ok(text) => (
+            [(
+                header::CONTENT_TYPE,
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            )],
+            text,
+        )
+            .into_response(),
+        Err(_) => Problem::internal("the metrics could not be written").into_response(),
+    }
+}
+
 pub async fn openapi() -> Json<Value> {
     let mut paths = serde_json::Map::new();
     for r in ROUTES {

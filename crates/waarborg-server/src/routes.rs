@@ -253,6 +253,12 @@ pub const ROUTES: &[RouteSpec] = &[
         summary: "This API as OpenAPI 3.1",
     },
     RouteSpec {
+        method: "GET",
+        path: "/metrics",
+        access: Access::Public,
+        summary: "Metrics in the Prometheus text format: counts and durations, no identifiers (let the proxy restrict it to the monitoring network)",
+    },
+    RouteSpec {
         method: "POST",
         path: "/api/login",
         access: Access::Public,
@@ -475,6 +481,7 @@ fn handler(spec: &RouteSpec) -> MethodRouter<Arc<AppState>> {
         ("POST", "/api/refdb/references/{id}/clear-flag") => post(crate::reference::clear_flag),
         ("GET", "/api/health") => get(handlers::health),
         ("GET", "/api/openapi.json") => get(handlers::openapi),
+        ("GET", "/metrics") => get(handlers::metrics),
         ("POST", "/api/login") => post(handlers::login),
         ("GET", "/api/public/register") => get(handlers::public_register),
         ("POST", "/api/logout") => post(handlers::logout),

@@ -187,6 +187,7 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
         ),
         (("GET", "/api/health"), None),
         (("GET", "/api/openapi.json"), None),
+        (("GET", "/metrics"), None),
         (("POST", "/api/login"), None),
         (("GET", "/api/public/register"), None),
         (("POST", "/api/logout"), Some(all.clone())),

@@ -731,3 +731,49 @@ async fn urgent_uses_refused_or_late_have_their_search_results_erased() {
     assert_eq!(report.per_offence_category["robbery"].searches, 1);
     assert_eq!(report.per_offence_category["murder"].searches, 1);
 }
+
+/// `/metrics` counts what the service did, by closed labels only: the gate's refusals by
+/// code, each search stage's time, the ledger's appends and group commit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_refusals_stages_and_the_ledger() {
+    let w = world_named("metrics");
+    let examiner = login(&w, "examiner-1", "examiner").await;
+    let probe = std::fs::read(w.samples.join("yaoming.jpg")).unwrap();
+    let (status, _) = send(
+        &w,
+        "POST",
+        "/api/searches?deployment=catch-demo&case=OM-NEVER-ASKED&probe_source=crime_scene_cctv",
+        Some(&examiner),
+        "image/jpeg",
+        probe.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = send(
+        &w,
+        "POST",
+        "/api/searches?deployment=catch-demo&case=OM-1&probe_source=crime_scene_cctv",
+        Some(&examiner),
+        "image/jpeg",
+        probe,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, text) = send_raw(&w, "GET", "/metrics", None, "", Vec::new()).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = String::from_utf8(text).unwrap();
+    for expected in [
+        "waarborg_gate_refusals_total{code=\"no_case\"} 1",
+        "waarborg_search_stage_seconds_count{stage=\"detect\"} 2",
+        "waarborg_ledger_entries ",
+        "waarborg_ledger_syncs_total ",
+        "waarborg_ledger_append_seconds_count ",
+        "# EOF",
+    ] {
+        assert!(text.contains(expected), "{expected} missing in:\n{text}");
+    }
+    assert!(
+        !text.contains("examiner-1") && !text.contains("OM-"),
+        "no identifiers"
+    );
+}
