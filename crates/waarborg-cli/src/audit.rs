@@ -88,6 +88,16 @@ pub struct DataArgs {
 }
 
 impl DataArgs {
+    /// The data directory `dir` (or the default, when `None`).
+    pub fn at(dir: Option<PathBuf>) -> DataArgs {
+        DataArgs { data: dir }
+    }
+
+    /// The directory given with `--data`, if one was.
+    pub fn explicit(&self) -> Option<&Path> {
+        self.data.as_deref()
+    }
+
     pub fn dir(&self) -> PathBuf {
         data_dir(self.data.as_deref())
     }

@@ -7,6 +7,7 @@ mod audit;
 mod bench;
 mod bench_http;
 mod bench_search;
+mod config;
 mod demo_org;
 mod face;
 mod govern;
@@ -170,7 +171,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             ModelCache::from_env().install(&mut |line| eprintln!("{line}"))?;
             let code = face::demo(&engine, &data, &key)?;
-            let app = serve::open_app(&data, &key)?;
+            let app = serve::open_app(&data, &key, &config::Config::load(None)?)?;
             let samples = ModelCache::from_env().require()?.samples;
             demo_org::set_up(&app, &data.dir(), &samples)?;
             let accounts = std::fs::read_to_string(data.dir().join(demo_org::PASSWORDS_FILE))?;

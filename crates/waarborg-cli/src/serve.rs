@@ -2,6 +2,7 @@
 
 use std::io::Read;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -12,20 +13,43 @@ use waarborg_govern::Role;
 use waarborg_store::{Account, AccountStore, SqliteStore};
 
 use crate::audit::{DataArgs, KeyArgs};
+use crate::config::Config;
 use crate::govern::STORE_FILE;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on (port 0: any free port, printed at start).
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    bind: SocketAddr,
+    /// Address to listen on (port 0: any free port, printed at start) [default:
+    /// 127.0.0.1:8080, or the configuration's `bind`].
+    #[arg(long)]
+    bind: Option<SocketAddr>,
     /// Mark cookies `Secure` (set when a TLS proxy sits in front).
     #[arg(long)]
     secure_cookies: bool,
+    /// Configuration file (TOML; see docs/configuration.md) [default: $WAARBORG_CONFIG].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Print the configuration in effect and exit.
+    #[arg(long)]
+    print_config: bool,
     #[command(flatten)]
     data: DataArgs,
     #[command(flatten)]
     key: KeyArgs,
+}
+
+impl ServeArgs {
+    /// The configuration: the file's, the environment's, then these flags.
+    fn config(&self) -> anyhow::Result<Config> {
+        let mut c = Config::load(self.config.as_deref())?;
+        if let Some(d) = self.data.explicit() {
+            c.data = Some(d.to_path_buf());
+        }
+        if let Some(b) = self.bind {
+            c.bind = b;
+        }
+        c.secure_cookies |= self.secure_cookies;
+        Ok(c)
+    }
 }
 
 fn open_store(data: &DataArgs) -> anyhow::Result<SqliteStore> {
@@ -43,7 +67,7 @@ fn open_store(data: &DataArgs) -> anyhow::Result<SqliteStore> {
 
 /// The application on the data directory: store, ledger, engine (if installed), index,
 /// vaults, with the system clock.
-pub fn open_app(data: &DataArgs, key: &KeyArgs) -> anyhow::Result<Arc<App>> {
+pub fn open_app(data: &DataArgs, key: &KeyArgs, config: &Config) -> anyhow::Result<Arc<App>> {
     let store = open_store(data)?;
     // Without models the service still runs its governance routes and answers biometric
     // ones with 503.
@@ -54,7 +78,7 @@ pub fn open_app(data: &DataArgs, key: &KeyArgs) -> anyhow::Result<Arc<App>> {
                 detector: paths.detector,
                 recognizer: paths.recognizer,
             },
-            waarborg_face::EngineConfig::default(),
+            config.engine_config(),
         )?)),
         Err(e) => {
             eprintln!("face engine not loaded ({e}); biometric routes will answer 503");
@@ -100,7 +124,13 @@ pub fn run(app: Arc<App>, bind: SocketAddr, secure_cookies: bool) -> anyhow::Res
 }
 
 pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let app = open_app(&args.data, &args.key)?;
+    let config = args.config()?;
+    if args.print_config {
+        print!("{}", config.to_toml()?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let data = DataArgs::at(config.data.clone());
+    let app = open_app(&data, &args.key, &config)?;
     if !app
         .store
         .accounts()?
@@ -109,7 +139,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     {
         eprintln!("no administrator yet: create one with `waarborg admin create --user NAME --role administrator --unit UNIT`");
     }
-    run(app, args.bind, args.secure_cookies)?;
+    run(app, config.bind, config.secure_cookies)?;
     Ok(ExitCode::SUCCESS)
 }
 
