@@ -22,8 +22,10 @@ W="${CARGO_TARGET_DIR:-target}/release/waarborg"
 data=$(mktemp -d)
 unset WAARBORG_LEDGER_KEY
 "$W" demo --no-serve --data "$data" >/dev/null
-"$W" bench index-scale --dir "$data/index" --keep --n "$templates" --segment-rows "$templates" \
-  --first-id 10000000 --queries 3 >&2
+if [ "$templates" -gt 0 ]; then
+  "$W" bench index-scale --dir "$data/index" --keep --n "$templates" --segment-rows "$templates" \
+    --first-id 10000000 --queries 3 >&2
+fi
 samples=$("$W" models check | sed -n 's/^model cache: //p')/samples
 out=$(mktemp)
 "$W" serve --data "$data" --bind 127.0.0.1:0 >"$out" 2>/dev/null &
@@ -38,3 +40,16 @@ echo "server $url, $clients clients, $seconds s per operation, demo + $templates
   --login "auditor-1:$(pw auditor-1):auditor" --get /api/ledger/checkpoint
 "$W" bench http --url "$url" --clients "$clients" --seconds "$seconds" \
   --login "examiner-1:$(pw examiner-1):examiner" --search-probe "$samples/yaoming.jpg"
+
+# The public register page (its figures from the kept verification: waarborg_app::audit)
+# alone, then while the ledger grows under two examiners' searches: no request waits on
+# whole-ledger work, so its p99 should stay of the same order.
+echo "public register page, alone, then while the ledger grows (2 clients searching):"
+"$W" bench http --url "$url" --clients "$clients" --seconds "$seconds" --get /register
+grow=$(mktemp)
+"$W" bench http --url "$url" --clients 2 --seconds "$seconds" \
+  --login "examiner-1:$(pw examiner-1):examiner" --search-probe "$samples/yaoming.jpg" >"$grow" &
+grower=$!
+"$W" bench http --url "$url" --clients "$clients" --seconds "$seconds" --get /register
+wait $grower
+cat "$grow"; rm -f "$grow"
