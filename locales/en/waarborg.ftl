@@ -258,3 +258,22 @@ public_insufficient = Of insufficient quality
 searches_done = Searches
 public_identifications = Identifications confirmed
 not_confirmed = Not confirmed
+
+# Why the gate refused, by its stable code (`waarborg_govern::gate::Refusal::code`).
+refusal_unknown_deployment = The register holds no such deployment.
+refusal_not_active = No revision of this deployment is in use now.
+refusal_suspended = The deployment is suspended.
+refusal_review_overdue = The deployment's periodic review is overdue; it is suspended until reviewed.
+refusal_real_time = Real-time identification is never run by Waarborg.
+refusal_other_system = This deployment governs another system, not Waarborg.
+refusal_role = Your role may not do this under this deployment.
+refusal_not_assigned = You are not named as an examiner of this deployment.
+refusal_no_case = A search needs a case authorisation; none was requested for this case.
+refusal_wrong_deployment = The case was authorised for another deployment.
+refusal_not_authorised = The case is not (yet) authorised by the competent authority.
+refusal_authorisation_refused = The competent authority refused the case.
+refusal_authorisation_late = The 48 hours for authorising urgent use have passed.
+refusal_offence_out_of_scope = The offence is outside the deployment's scope.
+refusal_database_out_of_scope = The reference database is outside the deployment's scope.
+refusal_probe_source_out_of_scope = The probe's source is outside the deployment's scope.
+refusal_technology_mismatch = The engine's models differ from the approved technology.

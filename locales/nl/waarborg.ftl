@@ -258,3 +258,22 @@ public_insufficient = Van onvoldoende kwaliteit
 searches_done = Zoekacties
 public_identifications = Bevestigde identificaties
 not_confirmed = Niet bevestigd
+
+# Why the gate refused, by its stable code (`waarborg_govern::gate::Refusal::code`).
+refusal_unknown_deployment = Het register kent deze inzet niet.
+refusal_not_active = Van deze inzet is nu geen versie in gebruik.
+refusal_suspended = De inzet is opgeschort.
+refusal_review_overdue = De periodieke toetsing van de inzet is verlopen; tot de toetsing is de inzet opgeschort.
+refusal_real_time = Waarborg voert nooit realtime identificatie uit.
+refusal_other_system = Deze inzet betreft een ander systeem, niet Waarborg.
+refusal_role = Uw rol mag dit niet binnen deze inzet.
+refusal_not_assigned = U bent niet aangewezen als examinator van deze inzet.
+refusal_no_case = Een zoekopdracht vraagt een machtiging voor de zaak; voor deze zaak is er geen aangevraagd.
+refusal_wrong_deployment = De zaak is gemachtigd voor een andere inzet.
+refusal_not_authorised = De zaak is (nog) niet gemachtigd door het bevoegd gezag.
+refusal_authorisation_refused = Het bevoegd gezag heeft de machtiging voor de zaak geweigerd.
+refusal_authorisation_late = De 48 uur voor de machtiging van spoedeisend gebruik zijn verstreken.
+refusal_offence_out_of_scope = Het delict valt buiten de reikwijdte van de inzet.
+refusal_database_out_of_scope = De referentiedatabank valt buiten de reikwijdte van de inzet.
+refusal_probe_source_out_of_scope = De herkomst van het zoekbeeld valt buiten de reikwijdte van de inzet.
+refusal_technology_mismatch = De modellen van de engine wijken af van de goedgekeurde technologie.

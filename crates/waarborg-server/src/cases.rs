@@ -31,7 +31,11 @@ fn status_text(lang: Lang, status: CaseStatus) -> String {
             format!("<span class=\"ok\">{}</span>", t(lang, "case_authorised"))
         }
         CaseStatus::UrgentPending { deadline } => {
-            format!("{} {deadline}", t(lang, "case_urgent_until"))
+            format!(
+                "{} {}",
+                t(lang, "case_urgent_until"),
+                crate::i18n::date_time(lang, deadline)
+            )
         }
         CaseStatus::Pending => t(lang, "case_pending").to_string(),
         CaseStatus::Refused => format!("<span class=\"bad\">{}</span>", t(lang, "case_refused")),

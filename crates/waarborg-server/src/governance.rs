@@ -64,7 +64,7 @@ fn render(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Result<Respo
     let c = &r.content;
     let review_due = r
         .review_due()
-        .map_or_else(|| "—".to_string(), |due| due.to_string());
+        .map_or_else(|| "—".to_string(), |due| crate::i18n::date(lang, due));
     let overdue = r.review_due().is_some_and(|due| now > due);
     let mut body = format!(
         "<section><h2>{rev} {n}</h2><dl><dt>{state_l}</dt><dd><strong>{state}</strong></dd><dt>{fw_l}</dt><dd>{fw}</dd><dt>{system_l}</dt><dd>{system}</dd><dt>{purpose_l}</dt><dd>{purpose}</dd><dt>{dbs_l}</dt><dd>{dbs}</dd><dt>{valid_l}</dt><dd>{from} – {until}</dd><dt>{review_l}</dt><dd>{review}{late}</dd><dt>{advice_l}</dt><dd>{advice}</dd></dl></section>",
@@ -81,8 +81,8 @@ fn render(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Result<Respo
         dbs_l = t(lang, "reference_database"),
         dbs = esc(&c.scope.reference_databases.join(", ")),
         valid_l = t(lang, "valid"),
-        from = c.scope.valid_from,
-        until = c.scope.valid_until,
+        from = crate::i18n::date(lang, c.scope.valid_from),
+        until = crate::i18n::date(lang, c.scope.valid_until),
         review_l = t(lang, "review_due"),
         review = esc(&review_due),
         late = if overdue { format!(" <span class=\"bad\">{}</span>", t(lang, "overdue")) } else { String::new() },
@@ -223,7 +223,7 @@ fn render(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Result<Respo
         .map(|h| {
             format!(
                 "<tr><td>{}</td><td>{} <small>({})</small></td><td>{}</td><td>{} → {}</td><td>{}</td></tr>",
-                h.at,
+                crate::i18n::date_time(lang, h.at),
                 esc(&h.actor),
                 h.role.as_str(),
                 esc(&h.action),
@@ -287,7 +287,8 @@ fn list(items: &[String]) -> String {
     items.join(", ")
 }
 
-fn date(t: Timestamp) -> String {
+/// `t` as a form's date value (`YYYY-MM-DD`, what `<input type="date">` takes).
+fn iso_day(t: Timestamp) -> String {
     t.to_string().chars().take(10).collect()
 }
 
@@ -320,8 +321,8 @@ fn proposal_fields(c: &RevisionContent) -> Vec<ProposalField> {
             "number",
         ),
         ("area", scope.area.clone(), "text"),
-        ("valid_from", date(scope.valid_from), "date"),
-        ("valid_until", date(scope.valid_until), "date"),
+        ("valid_from", iso_day(scope.valid_from), "date"),
+        ("valid_until", iso_day(scope.valid_until), "date"),
         ("model_sha256", list(&tech.model_sha256), "textarea"),
         ("detector_settings", tech.detector_settings.clone(), "text"),
         ("score_threshold", tech.score_threshold.to_string(), "text"),

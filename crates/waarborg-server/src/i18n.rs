@@ -123,6 +123,65 @@ pub fn mode_name(lang: Lang, mode: waarborg_govern::revision::Mode) -> &'static 
     }
 }
 
+/// The time zone pages show times in.
+pub const TIME_ZONE: &str = "Europe/Amsterdam";
+
+const MONTHS: [[&str; 12]; 2] = [
+    [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    [
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ],
+];
+
+fn local(t: waarborg_govern::Timestamp) -> Option<jiff::civil::DateTime> {
+    let tz = jiff::tz::TimeZone::get(TIME_ZONE).ok()?;
+    let at = jiff::Timestamp::from_second(t.0).ok()?;
+    Some(at.to_zoned(tz).datetime())
+}
+
+/// `t` as a date in the reader's language, in [`TIME_ZONE`]: `2 April 2027`, `2 april 2027`.
+pub fn date(lang: Lang, t: waarborg_govern::Timestamp) -> String {
+    match local(t) {
+        Some(d) => {
+            let month = MONTHS[usize::from(lang == Lang::Nl)][(d.month() - 1) as usize];
+            format!("{} {month} {}", d.day(), d.year())
+        }
+        None => t.to_string(),
+    }
+}
+
+/// `t` as a date and time in the reader's language, in [`TIME_ZONE`]: `2 April 2027, 14:05`.
+pub fn date_time(lang: Lang, t: waarborg_govern::Timestamp) -> String {
+    match local(t) {
+        Some(d) => format!("{}, {:02}:{:02}", date(lang, t), d.hour(), d.minute()),
+        None => t.to_string(),
+    }
+}
+
 /// The message `key` in `lang`; `??` if it is missing (a test forbids that).
 pub fn t(lang: Lang, key: &str) -> &'static str {
     catalogue()
@@ -195,15 +254,30 @@ mod tests {
         );
     }
 
+    /// Dates in the reader's words and Amsterdam's time, summer and winter.
+    #[test]
+    fn dates_are_local_and_in_the_readers_language() {
+        let summer = waarborg_govern::Timestamp::parse("2027-04-02T12:05:00Z").unwrap();
+        assert_eq!(date_time(Lang::En, summer), "2 April 2027, 14:05");
+        assert_eq!(date_time(Lang::Nl, summer), "2 april 2027, 14:05");
+        let winter = waarborg_govern::Timestamp::parse("2026-12-31T23:30:00Z").unwrap();
+        assert_eq!(date(Lang::Nl, winter), "1 januari 2027");
+    }
+
     /// No key is missing and none is unused: every key the code asks for (`t(lang, "…")`)
     /// exists, and every key is named somewhere in the code — as a literal, or as the
-    /// suffix of the step and field keys the pages build (`step_…`, `field_…`).
+    /// suffix of the keys the pages build (`step_…`, `field_…`, and `refusal_…` from the
+    /// gate's codes).
     #[test]
     fn no_key_is_missing_and_none_is_unused() {
         // The pages' code, and the application layer's (the steps a role offers).
         let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let mut code = String::new();
-        for dir in ["waarborg-server/src", "waarborg-app/src"] {
+        for dir in [
+            "waarborg-server/src",
+            "waarborg-app/src",
+            "waarborg-govern/src",
+        ] {
             for entry in std::fs::read_dir(crates.join(dir)).unwrap() {
                 let path = entry.unwrap().path();
                 if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("i18n.rs") {
@@ -219,7 +293,7 @@ mod tests {
         let mut unused: Vec<&String> = known
             .iter()
             .filter(|key| {
-                let built = ["step_", "field_"].iter().any(|prefix| {
+                let built = ["step_", "field_", "refusal_"].iter().any(|prefix| {
                     key.strip_prefix(prefix)
                         .is_some_and(|rest| code.contains(&format!("\"{rest}\"")))
                 });

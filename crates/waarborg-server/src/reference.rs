@@ -143,7 +143,7 @@ pub async fn view(
                 i.id,
                 esc(&i.due.rule),
                 esc(&i.due.reason),
-                esc(&i.due.since.to_string())
+                crate::i18n::date(lang, i.due.since)
             )
         })
         .collect();

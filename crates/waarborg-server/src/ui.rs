@@ -142,7 +142,15 @@ pub(crate) fn page(lang: Lang, title: &str, who: Option<&Principal>, body: &str)
 const CSS: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#1b1b1b;background:#fafafa}header{background:#12355b;color:#fff;padding:.6rem 1rem;display:flex;flex-wrap:wrap;gap:1rem;align-items:center}header a{color:#fff}.brand{font-weight:700;font-size:1.2rem;text-decoration:none}.tag{opacity:.85}.lang{margin-left:auto}nav a{margin-right:.3rem}.who{margin:0}main{max-width:70rem;margin:1rem auto;padding:0 1rem}table{border-collapse:collapse;width:100%;background:#fff}th,td{border:1px solid #ccc;padding:.35rem .5rem;text-align:left;vertical-align:top}th{background:#eef2f7}form.card,section{background:#fff;border:1px solid #ccc;padding:1rem;margin:1rem 0}label{display:block;margin:.4rem 0 .1rem;font-weight:600}input,select,textarea{font:inherit;padding:.3rem;max-width:100%}textarea{width:100%;min-height:4rem}button{font:inherit;padding:.35rem .9rem;background:#12355b;color:#fff;border:0;border-radius:3px;cursor:pointer}.ok{color:#0a6b2d;font-weight:700}.bad{color:#a11;font-weight:700}.note{background:#fff7d6;border-left:4px solid #d9a400;padding:.5rem .8rem}.problem{background:#fde8e8;border-left:4px solid #a11;padding:.5rem .8rem}img.probe{max-width:100%;border:1px solid #ccc}.side{display:flex;gap:1rem;flex-wrap:wrap}code{word-break:break-all}";
 
 pub(crate) fn problem_page(lang: Lang, who: Option<&Principal>, p: &Problem) -> Response {
-    let mut r = page(lang, t(lang, "error"), who, &format!("<p class=\"problem\" role=\"alert\">{}</p><p><a href=\"javascript:history.back()\">{}</a></p>", esc(&p.detail), t(lang, "back")));
+    // A refusal of the gate starts with its stable code: said first in the reader's words.
+    let why = (p.kind == "gate_refused")
+        .then(|| p.detail.split(':').next())
+        .flatten()
+        .map(|code| t(lang, &format!("refusal_{code}")))
+        .filter(|text| *text != "??")
+        .map(|text| format!("<p><strong>{}</strong></p>", esc(text)))
+        .unwrap_or_default();
+    let mut r = page(lang, t(lang, "error"), who, &format!("{why}<p class=\"problem\" role=\"alert\">{}</p><p><a href=\"javascript:history.back()\">{}</a></p>", esc(&p.detail), t(lang, "back")));
     *r.status_mut() = StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST);
     r
 }
@@ -311,9 +319,13 @@ fn register_page(state: &AppState, headers: &HeaderMap, q: &LangQuery) -> Respon
             };
             let review = match r.review_due() {
                 Some(due) if now > due => {
-                    format!("{due} <span class=\"bad\">{}</span>", t(lang, "overdue"))
+                    format!(
+                        "{} <span class=\"bad\">{}</span>",
+                        crate::i18n::date(lang, due),
+                        t(lang, "overdue")
+                    )
                 }
-                Some(due) => due.to_string(),
+                Some(due) => crate::i18n::date(lang, due),
                 None => "—".to_string(),
             };
             Some(format!(
@@ -323,8 +335,8 @@ fn register_page(state: &AppState, headers: &HeaderMap, q: &LangQuery) -> Respon
                 esc(&r.content.system),
                 crate::i18n::mode_name(lang, r.content.mode),
                 crate::i18n::state_name(lang, r.effective_state(now)),
-                r.content.scope.valid_from,
-                r.content.scope.valid_until,
+                crate::i18n::date(lang, r.content.scope.valid_from),
+                crate::i18n::date(lang, r.content.scope.valid_until),
                 esc(&r.content.purpose)
             ))
         })
@@ -442,7 +454,7 @@ pub async fn searches(
         .rev()
         .map(|s| {
             let stage = s.identification.as_ref().map_or(s.stage.clone(), |i| format!("{:?}", i.stage).to_lowercase());
-            format!("<tr><td><a href=\"/ui/searches/{0}\">{0}</a></td><td>{1}</td><td>{2}</td><td>{3}</td><td>{4}</td></tr>", esc(&s.id), esc(&s.case_number), esc(&s.examiner), esc(&stage), s.created)
+            format!("<tr><td><a href=\"/ui/searches/{0}\">{0}</a></td><td>{1}</td><td>{2}</td><td>{3}</td><td>{4}</td></tr>", esc(&s.id), esc(&s.case_number), esc(&s.examiner), esc(&stage), crate::i18n::date_time(lang, s.created))
         })
         .collect();
     let title = if p.role == Role::Verifier {
@@ -1067,6 +1079,27 @@ mod tests {
                 "untranslated key {key}"
             );
         }
+    }
+
+    /// A refusal of the gate is said in the reader's words first, its code and detail kept.
+    #[tokio::test]
+    async fn a_gate_refusal_is_explained_in_the_readers_language() {
+        let problem = crate::problem::Problem::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "gate_refused",
+            "no_case: a search needs a case authorisation",
+        );
+        let page = super::problem_page(crate::i18n::Lang::Nl, None, &problem);
+        assert_eq!(page.status(), axum::http::StatusCode::FORBIDDEN);
+        let body = axum::body::to_bytes(page.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let html = String::from_utf8_lossy(&body);
+        assert!(
+            html.contains("vraagt een machtiging voor de zaak"),
+            "{html}"
+        );
+        assert!(html.contains("no_case: a search needs"), "{html}");
     }
 
     #[test]
