@@ -305,13 +305,14 @@ pub fn change_second_factor(app: &App, actor: &Actor, f: &SecondFactorForm) -> R
 }
 
 /// An administrator's new account.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 pub struct NewAccount {
     /// The user name (pseudonymous id).
     pub user: String,
     /// The name shown.
     pub display_name: String,
-    /// The roles the account may take.
+    /// The roles the account may take (`examiner`, `verifier`, …).
+    #[schema(value_type = Vec<String>)]
     pub roles: Vec<Role>,
     /// The organisational unit.
     pub unit: String,

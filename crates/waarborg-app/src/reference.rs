@@ -15,7 +15,8 @@ pub const PAGE_ROWS: usize = 50;
 pub const MAX_PAGE_ROWS: usize = 1000;
 
 /// Which part of the plan and of the records to show.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Paging {
     /// Plan rows to skip.
     #[serde(default)]
@@ -87,7 +88,7 @@ pub fn records(app: &App, paging: &Paging) -> Result<(Vec<ReferenceRecord>, Opti
 }
 
 /// A manager's review of a possible duplicate person.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ClearFlag {
     /// What the review found.
     pub reason: String,

@@ -18,19 +18,20 @@ use crate::{App, AppError, Result};
 const KIND: &str = "search";
 
 /// One face found in a probe.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FaceSummary {
     /// `[x1, y1, x2, y2]` in the upright probe.
     pub bbox: [f32; 4],
     /// The five key points (to align the chosen face again without detecting).
     #[serde(default)]
     pub kps: Option<[[f32; 2]; 5]>,
-    /// Quality measurements and verdict.
+    /// Quality measurements and verdict (with the thresholds each failed).
+    #[schema(value_type = Object)]
     pub quality: QualityReport,
 }
 
 /// One candidate: a reference image, never an identification.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Candidate {
     /// 1 = most similar.
     pub rank: usize,
@@ -45,7 +46,7 @@ pub struct Candidate {
 }
 
 /// A search and everything that followed from it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SearchRecord {
     /// Id.
     pub id: String,
@@ -69,9 +70,12 @@ pub struct SearchRecord {
     pub chosen: Option<usize>,
     /// The candidate list.
     pub candidates: Vec<Candidate>,
-    /// The path to an identification.
+    /// The path to an identification: the proposal, the verifications, the outcome (a
+    /// verifier sees the others' judgements only after recording their own).
+    #[schema(value_type = Option<Object>)]
     pub identification: Option<Identification>,
-    /// When the probe was submitted.
+    /// When the probe was submitted (RFC 3339, UTC).
+    #[schema(value_type = String, format = DateTime)]
     pub created: Timestamp,
 }
 
@@ -80,7 +84,8 @@ fn now_rfc3339() -> String {
 }
 
 /// Where a probe is submitted: deployment, case and the probe's source kind.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SubmitQuery {
     /// The deployment.
     pub deployment: String,
@@ -450,9 +455,12 @@ pub fn stop_insufficient(app: &App, actor: &Actor, id: &str) -> Result<SearchRec
 }
 
 /// The examiner's proposal.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ProposalBody {
-    /// Candidate X, no identification, or inconclusive.
+    /// Candidate X, no identification, or inconclusive:
+    /// `{"conclusion": "candidate", "reference": N}`, `{"conclusion": "no_identification"}`,
+    /// `{"conclusion": "inconclusive"}`.
+    #[schema(value_type = Object)]
     pub conclusion: Conclusion,
     /// Why.
     pub reasoning: String,
@@ -495,9 +503,10 @@ fn propose_inner(app: &App, actor: &Actor, id: &str, b: ProposalBody) -> Result<
 }
 
 /// A verifier's judgement.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct VerificationBody {
-    /// Agree, disagree or inconclusive.
+    /// `agree`, `disagree` or `inconclusive`.
+    #[schema(value_type = String)]
     pub verdict: Verdict,
     /// Why.
     pub reasons: String,

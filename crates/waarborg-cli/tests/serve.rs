@@ -157,6 +157,23 @@ fn the_first_administrator_logs_in_over_http() {
         wrong_type.starts_with("HTTP/1.1 415") && wrong_type.contains("application/problem+json"),
         "{wrong_type}"
     );
+    // The contract the service publishes passes a standard OpenAPI validator
+    // (openapi-spec-validator, installed with pip by scripts/test.sh).
+    let spec = http(&addr, &request("GET", "/api/openapi.json", &[], ""));
+    let json = spec.split("\r\n\r\n").nth(1).unwrap_or_default();
+    let file = data.join("openapi.json");
+    std::fs::write(&file, json).unwrap();
+    let checked = Command::new("python3")
+        .args(["-m", "openapi_spec_validator"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        checked.status.success(),
+        "the OpenAPI document does not validate (install the validator with `python3 -m pip install openapi-spec-validator==0.9.0`):\n{}{}",
+        String::from_utf8_lossy(&checked.stdout),
+        String::from_utf8_lossy(&checked.stderr)
+    );
     server.kill().unwrap();
     server.wait().unwrap();
     let _ = std::fs::remove_dir_all(&data);

@@ -9,15 +9,16 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use serde::Deserialize;
-use serde_json::{json, Value};
-use waarborg_govern::revision::Command;
+
+use serde_json::Value;
+
 use waarborg_govern::{Role, Timestamp};
 use waarborg_store::{AccountStore, Store};
 
+use crate::api;
 use crate::auth::{self, Principal};
 use crate::problem::Problem;
-use crate::routes::{Access, ROUTES};
+
 use crate::AppState;
 
 type Result<T> = std::result::Result<T, Problem>;
@@ -39,8 +40,10 @@ pub(crate) fn body<T>(json: std::result::Result<Json<T>, JsonRejection>) -> Resu
     })
 }
 
-pub async fn health() -> Json<Value> {
-    Json(json!({"status": "ok"}))
+pub async fn health() -> Json<api::Health> {
+    Json(api::Health {
+        status: "ok".into(),
+    })
 }
 
 /// `GET /metrics`: the Prometheus text format.
@@ -58,66 +61,14 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     }
 }
 
+/// `GET /api/openapi.json`: generated from the route table and the API's types.
 pub async fn openapi() -> Json<Value> {
-    let mut paths = serde_json::Map::new();
-    for r in ROUTES {
-        let params: Vec<Value> = r
-            .path
-            .split('/')
-            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
-            .collect();
-        let roles = match r.access {
-            Access::Public => "public".to_string(),
-            Access::AnyRole => "any role".to_string(),
-            Access::Roles(roles) => roles
-                .iter()
-                .map(|r| r.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-        };
-        let mut op = json!({
-            "summary": r.summary,
-            "description": format!("Roles: {roles}."),
-            "parameters": params,
-            "responses": {
-                "200": {"description": "OK", "content": {"application/json": {}}},
-                "default": {"description": "An error", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
-            }
-        });
-        if r.access != Access::Public {
-            op["security"] = json!([{"session": []}]);
-        }
-        let entry = paths.entry(r.path.to_string()).or_insert_with(|| json!({}));
-        entry[r.method.to_lowercase()] = op;
-    }
-    Json(json!({
-        "openapi": "3.1.0",
-        "info": {"title": "Waarborg", "version": env!("CARGO_PKG_VERSION"),
-                 "description": "Governed retrospective facial identification. State-changing requests need the session cookie and the X-CSRF-Token header."},
-        "paths": paths,
-        "components": {
-            "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": auth::COOKIE}},
-            "schemas": {"Problem": {"type": "object", "properties": {
-                "type": {"type": "string"}, "title": {"type": "string"},
-                "status": {"type": "integer"}, "detail": {"type": "string"}}}}
-        }
-    }))
-}
-
-#[derive(Deserialize)]
-pub struct LoginBody {
-    user: String,
-    password: String,
-    role: String,
-    /// The one-time code, for accounts with a second factor.
-    #[serde(default)]
-    code: Option<String>,
+    Json(crate::api::document())
 }
 
 pub async fn login(
     State(state): State<Arc<AppState>>,
-    json: std::result::Result<Json<LoginBody>, JsonRejection>,
+    json: std::result::Result<Json<api::LoginBody>, JsonRejection>,
 ) -> Result<Response> {
     let b = body(json)?;
     let role = Role::parse(&b.role)
@@ -137,7 +88,12 @@ pub async fn login(
     let cookie = auth::cookie(&token, state.secure_cookies);
     Ok((
         [(header::SET_COOKIE, cookie)],
-        Json(json!({"user": session.user, "role": session.role.as_str(), "csrf": session.csrf, "expires": Timestamp(session.expires)})),
+        Json(api::SessionStarted {
+            user: session.user,
+            role: session.role.as_str().into(),
+            csrf: session.csrf,
+            expires: Timestamp(session.expires),
+        }),
     )
         .into_response())
 }
@@ -160,73 +116,78 @@ pub async fn logout(
     );
     Ok((
         [(header::SET_COOKIE, gone)],
-        Json(json!({"logged_out": true})),
+        Json(api::LoggedOut { logged_out: true }),
     )
         .into_response())
 }
 
-pub async fn me(Extension(p): Extension<Principal>) -> Json<Value> {
-    Json(json!({
-        "user": p.account.user, "display_name": p.account.display_name, "role": p.role.as_str(),
-        "roles": p.account.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(), "unit": p.account.unit
-    }))
+pub async fn me(Extension(p): Extension<Principal>) -> Json<api::Me> {
+    Json(api::Me {
+        role: p.role.as_str().into(),
+        roles: p.account.roles.iter().map(|r| r.as_str().into()).collect(),
+        user: p.account.user,
+        display_name: p.account.display_name,
+        unit: p.account.unit,
+    })
 }
 
-pub async fn public_register(State(state): State<Arc<AppState>>) -> Result<Json<Value>> {
+pub async fn public_register(
+    State(state): State<Arc<AppState>>,
+) -> Result<Json<api::PublicRegister>> {
     let now = state.now();
-    let uses: Vec<Value> = state
+    let uses: Vec<api::PublicUse> = state
         .store
         .deployments()?
         .iter()
         .filter_map(|d| {
             let r = d.revisions.last()?;
-            Some(json!({
-                "deployment": d.id, "name": d.name, "system": r.content.system,
-                "mode": r.content.mode, "domain": r.content.domain, "purpose": r.content.purpose,
-                "state": r.effective_state(now).as_str(), "revision": r.number,
-                "valid_from": r.content.scope.valid_from, "valid_until": r.content.scope.valid_until,
-                "algorithm_register_text": r.content.algorithm_register_text,
-                "register": crate::publication::publication(&state.store, &d.id).ok().map(|(p, _)| p.register),
-            }))
+            Some(api::PublicUse {
+                deployment: d.id.clone(),
+                name: d.name.clone(),
+                system: r.content.system.clone(),
+                mode: r.content.mode,
+                domain: r.content.domain,
+                purpose: r.content.purpose.clone(),
+                state: r.effective_state(now).as_str().into(),
+                revision: r.number,
+                valid_from: r.content.scope.valid_from,
+                valid_until: r.content.scope.valid_until,
+                algorithm_register_text: r.content.algorithm_register_text.clone(),
+                register: crate::publication::publication(&state.store, &d.id)
+                    .ok()
+                    .map(|(p, _)| p.register),
+            })
         })
         .collect();
-    Ok(Json(json!({"uses": uses})))
+    Ok(Json(api::PublicRegister { uses }))
 }
 
-pub async fn deployments(State(state): State<Arc<AppState>>) -> Result<Json<Value>> {
-    Ok(Json(json!({"deployments": state.store.deployments()?})))
+pub async fn deployments(State(state): State<Arc<AppState>>) -> Result<Json<api::Deployments>> {
+    Ok(Json(api::Deployments {
+        deployments: state.store.deployments()?,
+    }))
 }
 
 pub async fn deployment(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
-) -> Result<Json<Value>> {
+) -> Result<Json<api::VersionedDeployment>> {
     let (d, version) = state
         .store
         .deployment(&id)?
         .ok_or_else(|| Problem::not_found(format!("no deployment {id}")))?;
-    Ok(Json(json!({"version": version, "deployment": d})))
-}
-
-#[derive(Deserialize)]
-pub struct DecisionBody {
-    /// The revision (default: the latest).
-    revision: Option<u32>,
-    /// Why.
-    #[serde(default)]
-    reason: String,
-    /// The step, as the domain's `Command` (e.g. `{"action": "ratify"}`).
-    command: Command,
-    /// The deployment version the decision is based on (optimistic concurrency).
-    version: Option<u64>,
+    Ok(Json(api::VersionedDeployment {
+        version,
+        deployment: d,
+    }))
 }
 
 pub async fn decide(
     State(state): State<Arc<AppState>>,
     Extension(p): Extension<Principal>,
     Path(id): Path<String>,
-    json: std::result::Result<Json<DecisionBody>, JsonRejection>,
-) -> Result<Json<Value>> {
+    json: std::result::Result<Json<api::DecisionBody>, JsonRejection>,
+) -> Result<Json<api::Decided>> {
     let b = body(json)?;
     let actor = p.actor();
     let (version, events) = crate::blocking(&state, move |app| {
@@ -240,23 +201,25 @@ pub async fn decide(
         crate::governance::apply_step(app, &actor, step)
     })
     .await?;
-    Ok(Json(json!({"version": version, "events": events})))
+    Ok(Json(api::Decided { version, events }))
 }
 
-pub async fn checkpoint(State(state): State<Arc<AppState>>) -> Result<Json<Value>> {
+pub async fn checkpoint(State(state): State<Arc<AppState>>) -> Result<Json<api::LedgerCheckpoint>> {
     let cp = state
         .ledger
         .checkpoint()
         .map_err(|e| Problem::internal(e.to_string()))?;
-    Ok(Json(
-        json!({"size": cp.checkpoint.size, "root": B64.encode(cp.checkpoint.root), "note": cp.note}),
-    ))
+    Ok(Json(api::LedgerCheckpoint {
+        size: cp.checkpoint.size,
+        root: B64.encode(cp.checkpoint.root),
+        note: cp.note,
+    }))
 }
 
 pub async fn ledger_entry(
     State(state): State<Arc<AppState>>,
     Path(index): Path<String>,
-) -> Result<Json<Value>> {
+) -> Result<Json<api::LedgerEntry>> {
     let index: u64 = index
         .parse()
         .map_err(|_| Problem::bad_request(format!("entry index {index:?} is not a number")))?;
@@ -278,34 +241,38 @@ pub async fn ledger_entry(
         .ledger
         .inclusion_proof(index, cp.checkpoint.size)
         .map_err(|e| Problem::internal(e.to_string()))?;
-    Ok(Json(json!({
-        "index": index,
-        "entry": String::from_utf8_lossy(&entry),
-        "leaf_hash": B64.encode(waarborg_ledger::merkle::leaf_hash(&entry)),
-        "tree_size": cp.checkpoint.size,
-        "inclusion_proof": proof.iter().map(|h| B64.encode(h)).collect::<Vec<_>>(),
-        "checkpoint": cp.note,
-    })))
+    Ok(Json(api::LedgerEntry {
+        index,
+        entry: String::from_utf8_lossy(&entry).into_owned(),
+        leaf_hash: B64.encode(waarborg_ledger::merkle::leaf_hash(&entry)),
+        tree_size: cp.checkpoint.size,
+        inclusion_proof: proof.iter().map(|h| B64.encode(h)).collect(),
+        checkpoint: cp.note,
+    }))
 }
 
 /// `GET /api/ledger/verify`: the kept verification (`waarborg_app::audit`), brought up to
 /// date at the cost of the entries added since — never a whole-ledger verification on the
 /// request (unless the entries changed in place).
-pub async fn ledger_verify(State(state): State<Arc<AppState>>) -> Result<Json<Value>> {
+pub async fn ledger_verify(
+    State(state): State<Arc<AppState>>,
+) -> Result<Json<api::LedgerVerification>> {
     let v = crate::blocking(&state, waarborg_app::audit::current).await?;
     let report = &v.report;
-    Ok(Json(json!({
-        "ok": report.is_ok(),
-        "entries": report.entries,
-        "checkpoints": report.checkpoints,
-        "first_bad_entry": report.first_bad_entry(),
-        "problems": report.problems.iter().map(|p| p.message.clone()).collect::<Vec<_>>(),
-        "as_of": v.at,
-    })))
+    Ok(Json(api::LedgerVerification {
+        ok: report.is_ok(),
+        entries: report.entries,
+        checkpoints: report.checkpoints,
+        first_bad_entry: report.first_bad_entry(),
+        problems: report.problems.iter().map(|p| p.message.clone()).collect(),
+        as_of: v.at,
+    }))
 }
 
-pub async fn accounts(State(state): State<Arc<AppState>>) -> Result<Json<Value>> {
-    Ok(Json(json!({"accounts": state.store.accounts()?})))
+pub async fn accounts(State(state): State<Arc<AppState>>) -> Result<Json<api::Accounts>> {
+    Ok(Json(api::Accounts {
+        accounts: state.store.accounts()?,
+    }))
 }
 
 /// `POST /api/admin/accounts`.
@@ -313,12 +280,12 @@ pub async fn create_account(
     State(state): State<Arc<AppState>>,
     Extension(p): Extension<Principal>,
     json: std::result::Result<Json<waarborg_app::account::NewAccount>, JsonRejection>,
-) -> Result<Json<Value>> {
+) -> Result<Json<api::AccountCreated>> {
     let b = body(json)?;
     let actor = p.actor();
     let created = crate::blocking(&state, move |app| {
         waarborg_app::account::create_account_by(app, &actor, b)
     })
     .await?;
-    Ok(Json(json!({"created": created})))
+    Ok(Json(api::AccountCreated { created }))
 }

@@ -14,6 +14,7 @@
 //! `waarborg-app`; a handler never holds a rule.
 
 pub mod account;
+pub mod api;
 pub mod auth;
 pub mod cases;
 pub mod governance;

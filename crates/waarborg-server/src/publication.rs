@@ -13,12 +13,13 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use waarborg_report::annual::{EuRegistration, EuRegistrationText, Organisation};
+use waarborg_report::annual::{EuRegistration, EuRegistrationText};
 use waarborg_report::{Period, Report};
 use waarborg_store::Store;
 
 pub use waarborg_app::publication::*;
 
+use crate::api;
 use crate::auth::Principal;
 use crate::i18n::{t, Lang};
 use crate::problem::Problem;
@@ -246,19 +247,15 @@ pub async fn texts_form(
 pub async fn get_publication(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
-) -> Result<Json<Value>> {
-    let (text, version) = publication(&state.store, &id)?;
-    Ok(Json(json!({"version": version, "publication": text})))
-}
-
-/// The body of a publication or organisation change.
-#[derive(Debug, Deserialize)]
-pub struct Versioned<T> {
-    /// The version the writer read (0: none yet).
-    #[serde(default)]
-    version: u64,
-    #[serde(flatten)]
-    body: T,
+) -> Result<Json<api::VersionedPublication>> {
+    let (publication, version) = crate::blocking(&state, move |app| {
+        waarborg_app::publication::publication(&app.store, &id)
+    })
+    .await?;
+    Ok(Json(api::VersionedPublication {
+        version,
+        publication,
+    }))
 }
 
 /// `POST /api/deployments/{id}/publication`: `{"version": N, "publication": {...}}`.
@@ -267,37 +264,31 @@ pub async fn post_publication(
     Extension(p): Extension<Principal>,
     Path(id): Path<String>,
     body: std::result::Result<
-        Json<Versioned<PublicationBody>>,
+        Json<api::PublicationChange>,
         axum::extract::rejection::JsonRejection,
     >,
-) -> Result<Json<Value>> {
+) -> Result<Json<api::Written>> {
     let Json(b) = body.map_err(|e| Problem::bad_request(e.body_text()))?;
     let actor = p.actor();
     let version = crate::blocking(&state, move |app| {
-        save_publication(app, &actor, &id, &b.body.publication, b.version)
+        save_publication(app, &actor, &id, &b.publication, b.version)
     })
     .await?;
-    Ok(Json(json!({"version": version})))
-}
-
-/// `{"publication": {...}}`.
-#[derive(Debug, Deserialize)]
-pub struct PublicationBody {
-    #[serde(default)]
-    publication: Publication,
-}
-
-/// `{"organisation": {...}}`.
-#[derive(Debug, Deserialize)]
-pub struct OrganisationBody {
-    #[serde(default)]
-    organisation: Organisation,
+    Ok(Json(api::Written { version }))
 }
 
 /// `GET /api/organisation`.
-pub async fn get_organisation(State(state): State<Arc<AppState>>) -> Result<Json<Value>> {
-    let (org, version) = organisation(&state.store)?;
-    Ok(Json(json!({"version": version, "organisation": org})))
+pub async fn get_organisation(
+    State(state): State<Arc<AppState>>,
+) -> Result<Json<api::VersionedOrganisation>> {
+    let (organisation, version) = crate::blocking(&state, |app| {
+        waarborg_app::publication::organisation(&app.store)
+    })
+    .await?;
+    Ok(Json(api::VersionedOrganisation {
+        version,
+        organisation,
+    }))
 }
 
 /// `POST /api/organisation`.
@@ -305,17 +296,17 @@ pub async fn post_organisation(
     State(state): State<Arc<AppState>>,
     Extension(p): Extension<Principal>,
     body: std::result::Result<
-        Json<Versioned<OrganisationBody>>,
+        Json<api::OrganisationChange>,
         axum::extract::rejection::JsonRejection,
     >,
-) -> Result<Json<Value>> {
+) -> Result<Json<api::Written>> {
     let Json(b) = body.map_err(|e| Problem::bad_request(e.body_text()))?;
     let actor = p.actor();
     let version = crate::blocking(&state, move |app| {
-        save_organisation(app, &actor, &b.body.organisation, b.version)
+        save_organisation(app, &actor, &b.organisation, b.version)
     })
     .await?;
-    Ok(Json(json!({"version": version})))
+    Ok(Json(api::Written { version }))
 }
 
 /// What a report download asks for.
@@ -472,11 +463,19 @@ pub fn verify_report(
 }
 
 /// `POST /api/reports/verify` (the report as the body).
-pub async fn verify_api(State(state): State<Arc<AppState>>, body: String) -> Result<Json<Value>> {
-    let mismatches = verify_report(state.ledger.dir(), &body)?;
-    Ok(Json(
-        json!({"matches": mismatches.is_empty(), "mismatches": mismatches}),
-    ))
+pub async fn verify_api(
+    State(state): State<Arc<AppState>>,
+    body: String,
+) -> Result<Json<api::ReportChecked>> {
+    // A whole-ledger check the caller asked for: on the blocking pool.
+    let dir = state.ledger.dir().to_path_buf();
+    let mismatches = tokio::task::spawn_blocking(move || verify_report(&dir, &body))
+        .await
+        .map_err(|e| Problem::internal(format!("the check stopped: {e}")))??;
+    Ok(Json(api::ReportChecked {
+        matches: mismatches.is_empty(),
+        mismatches,
+    }))
 }
 
 /// The verify form.

@@ -12,11 +12,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::{Extension, Form, Json};
-use serde_json::{json, Value};
+use serde_json::json;
 use waarborg_app::reference::{self, ClearFlag, Paging};
 use waarborg_govern::Role;
 use waarborg_refdb::retention::PlanItem;
 
+use crate::api;
 use crate::auth::Principal;
 use crate::i18n::t;
 use crate::problem::Problem;
@@ -29,27 +30,30 @@ type Result<T> = std::result::Result<T, Problem>;
 pub async fn summary(
     State(state): State<Arc<AppState>>,
     Query(paging): Query<Paging>,
-) -> Result<Json<Value>> {
+) -> Result<Json<api::RefdbSummary>> {
     let asked = paging.clone();
     let o = crate::blocking(&state, move |app| reference::overview(app, &asked)).await?;
-    Ok(Json(json!({
-        "references": o.references,
-        "databases": o.databases,
-        "awaiting_compaction": o.awaiting_compaction,
-        "retention_plan": {"due": o.due, "offset": paging.plan_offset, "items": o.plan.iter().map(PlanItem::to_json).collect::<Vec<_>>()},
-        "flags": o.flags,
-        "imports": o.imports,
-    })))
+    Ok(Json(api::RefdbSummary {
+        references: o.references,
+        databases: o.databases,
+        awaiting_compaction: o.awaiting_compaction,
+        retention_plan: json!({"due": o.due, "offset": paging.plan_offset, "items": o.plan.iter().map(PlanItem::to_json).collect::<Vec<_>>()}),
+        flags: o.flags,
+        imports: o.imports,
+    }))
 }
 
 /// `GET /api/refdb/references`: records with ids above `after`, `limit` at a time.
 pub async fn references(
     State(state): State<Arc<AppState>>,
     Query(paging): Query<Paging>,
-) -> Result<Json<Value>> {
-    let (records, next) =
+) -> Result<Json<api::ReferencePage>> {
+    let (records, next_after) =
         crate::blocking(&state, move |app| reference::records(app, &paging)).await?;
-    Ok(Json(json!({"records": records, "next_after": next})))
+    Ok(Json(api::ReferencePage {
+        records,
+        next_after,
+    }))
 }
 
 /// `POST /api/refdb/references/{id}/clear-flag`.
@@ -58,7 +62,7 @@ pub async fn clear_flag(
     Extension(p): Extension<Principal>,
     Path(id): Path<String>,
     json: std::result::Result<Json<ClearFlag>, JsonRejection>,
-) -> Result<Json<Value>> {
+) -> Result<Json<api::FlagCleared>> {
     let b = crate::handlers::body(json)?;
     let actor = p.actor();
     let cleared = id.clone();
@@ -66,7 +70,7 @@ pub async fn clear_flag(
         reference::clear_flag(app, &actor, &id, &b.reason)
     })
     .await?;
-    Ok(Json(json!({"cleared": cleared})))
+    Ok(Json(api::FlagCleared { cleared }))
 }
 
 /// `POST /ui/refdb/references/{id}/clear-flag` (form).

@@ -14,6 +14,7 @@ use tower_http::request_id::{
 use tower_http::trace::TraceLayer;
 use waarborg_govern::Role;
 
+use crate::api::{self, shape};
 use crate::auth::{self, CSRF_HEADER};
 use crate::handlers;
 use crate::problem::Problem;
@@ -53,7 +54,38 @@ pub struct RouteSpec {
     pub summary: &'static str,
     /// What answers it: the one place a route meets its handler.
     pub handler: fn() -> MethodRouter<Arc<AppState>>,
+    /// What the request carries.
+    pub body: Body,
+    /// The answer's type (JSON routes; `None`: a page, a redirect, or text).
+    pub answer: Option<crate::api::Shape>,
+    /// Query parameters, from their type.
+    pub query: Option<fn() -> Vec<utoipa::openapi::path::Parameter>>,
 }
+
+/// What a request carries.
+#[derive(Debug, Clone, Copy)]
+pub enum Body {
+    /// Nothing.
+    None,
+    /// JSON of this type.
+    Json(crate::api::Shape),
+    /// A probe image.
+    Image,
+    /// A web form.
+    Form,
+}
+
+/// The fields a route has unless it says otherwise: no body, no typed answer, no query.
+const BASE: RouteSpec = RouteSpec {
+    method: "GET",
+    path: "",
+    access: Access::Public,
+    summary: "",
+    handler: MethodRouter::new,
+    body: Body::None,
+    answer: None,
+    query: None,
+};
 
 use Role::*;
 
@@ -91,6 +123,7 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Public,
         summary: "Web: the login form, or your start page",
         handler: || get(crate::ui::home),
+        ..BASE
     },
     RouteSpec {
         method: "POST",
@@ -98,6 +131,7 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Public,
         summary: "Web: log in (form)",
         handler: || post(crate::ui::login),
+        ..BASE
     },
     RouteSpec {
         method: "POST",
@@ -105,6 +139,7 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::AnyRole,
         summary: "Web: log out",
         handler: || post(crate::ui::logout),
+        ..BASE
     },
     RouteSpec {
         method: "GET",
@@ -112,6 +147,7 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Public,
         summary: "Web: the public register of face-recognition uses",
         handler: || get(crate::ui::register),
+        ..BASE
     },
     RouteSpec {
         method: "GET",
@@ -119,6 +155,7 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(SEARCH_READERS),
         summary: "Web: searches, or a verifier's queue",
         handler: || get(crate::ui::searches),
+        ..BASE
     },
     RouteSpec {
         method: "GET",
@@ -126,6 +163,7 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(&[Examiner]),
         summary: "Web: a new search",
         handler: || get(crate::ui::new_search),
+        ..BASE
     },
     RouteSpec {
         method: "POST",
@@ -133,6 +171,8 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(&[Examiner]),
         summary: "Web: submit a probe (multipart)",
         handler: || post(crate::ui::submit),
+        body: Body::Form,
+        ..BASE
     },
     RouteSpec {
         method: "GET",
@@ -140,6 +180,7 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(SEARCH_READERS),
         summary: "Web: one search",
         handler: || get(crate::ui::show),
+        ..BASE
     },
     RouteSpec {
         method: "GET",
@@ -147,6 +188,7 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(SEARCH_READERS),
         summary: "Web: the probe image",
         handler: || get(crate::ui::probe),
+        ..BASE
     },
     RouteSpec {
         method: "GET",
@@ -154,6 +196,7 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(SEARCH_READERS),
         summary: "Web: a candidate's reference image (only a candidate of this search)",
         handler: || get(crate::ui::candidate_image),
+        ..BASE
     },
     RouteSpec {
         method: "POST",
@@ -161,6 +204,8 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(&[Examiner]),
         summary: "Web: search with a face",
         handler: || post(crate::ui::choose),
+        body: Body::Form,
+        ..BASE
     },
     RouteSpec {
         method: "POST",
@@ -168,6 +213,8 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(&[Examiner]),
         summary: "Web: stop, insufficient quality",
         handler: || post(crate::ui::insufficient),
+        body: Body::Form,
+        ..BASE
     },
     RouteSpec {
         method: "POST",
@@ -175,6 +222,8 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(&[Examiner]),
         summary: "Web: propose",
         handler: || post(crate::ui::proposal),
+        body: Body::Form,
+        ..BASE
     },
     RouteSpec {
         method: "POST",
@@ -182,6 +231,8 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(&[Verifier]),
         summary: "Web: verify",
         handler: || post(crate::ui::verify),
+        body: Body::Form,
+        ..BASE
     },
     RouteSpec {
         method: "GET",
@@ -189,6 +240,7 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(OVERSIGHT_ROLES),
         summary: "Web: the ledger and its verification",
         handler: || get(crate::ui::ledger),
+        ..BASE
     },
     RouteSpec {
         method: "GET",
@@ -196,6 +248,7 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::AnyRole,
         summary: "Web: your account — the optional second factor",
         handler: || get(crate::account::view),
+        ..BASE
     },
     RouteSpec {
         method: "POST",
@@ -203,6 +256,8 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::AnyRole,
         summary: "Web: set up, confirm or remove your second factor (form)",
         handler: || post(crate::account::second_factor),
+        body: Body::Form,
+        ..BASE
     },
     RouteSpec {
         method: "GET",
@@ -210,6 +265,7 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(&[Requester, CompetentAuthority]),
         summary: "Web: case authorisations — a requester's own with their outcomes; all for the competent authority",
         handler: || get(crate::cases::view),
+        ..BASE
     },
     RouteSpec {
         method: "POST",
@@ -217,6 +273,8 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(&[Requester]),
         summary: "Web: request a search for a case (form)",
         handler: || post(crate::cases::request_form),
+        body: Body::Form,
+        ..BASE
     },
     RouteSpec {
         method: "POST",
@@ -224,6 +282,8 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(&[CompetentAuthority]),
         summary: "Web: grant or refuse a case authorisation with reasons (form)",
         handler: || post(crate::cases::decide_form),
+        body: Body::Form,
+        ..BASE
     },
     RouteSpec {
         method: "GET",
@@ -231,6 +291,7 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(&[Applicant]),
         summary: "Web: propose a deployment — the form, with the framework's factors and preconditions",
         handler: || get(crate::governance::new_form),
+        ..BASE
     },
     RouteSpec {
         method: "POST",
@@ -238,6 +299,8 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(&[Applicant]),
         summary: "Web: register a proposed deployment as a draft (form)",
         handler: || post(crate::governance::propose_form),
+        body: Body::Form,
+        ..BASE
     },
     RouteSpec {
         method: "GET",
@@ -246,6 +309,7 @@ pub const ROUTES: &[RouteSpec] = &[
         summary:
             "Web: one deployment — revision, framework assessments, history, reviews due, your step",
         handler: || get(crate::governance::view),
+        ..BASE
     },
     RouteSpec {
         method: "POST",
@@ -253,6 +317,8 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(GOVERNANCE_ROLES),
         summary: "Web: a step in the review chain, or a committee member's assessment (form)",
         handler: || post(crate::governance::decide_form),
+        body: Body::Form,
+        ..BASE
     },
     RouteSpec {
         method: "GET",
@@ -260,6 +326,7 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(REFDB_READERS),
         summary: "Web: the reference database — size, retention plan, flags, imports, records",
         handler: || get(crate::reference::view),
+        ..BASE
     },
     RouteSpec {
         method: "POST",
@@ -267,6 +334,8 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(&[ReferenceDatabaseManager]),
         summary: "Web: clear a possible-duplicate flag after review (form)",
         handler: || post(crate::reference::clear_flag_form),
+        body: Body::Form,
+        ..BASE
     },
     RouteSpec {
         method: "GET",
@@ -274,6 +343,8 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Public,
         summary: "Liveness",
         handler: || get(handlers::health),
+        answer: Some(shape::<api::Health>()),
+        ..BASE
     },
     RouteSpec {
         method: "GET",
@@ -281,6 +352,8 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Public,
         summary: "This API as OpenAPI 3.1",
         handler: || get(handlers::openapi),
+        answer: Some(shape::<api::OpenApiDocument>()),
+        ..BASE
     },
     RouteSpec {
         method: "GET",
@@ -288,6 +361,7 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Public,
         summary: "Metrics in the Prometheus text format: counts and durations, no identifiers (let the proxy restrict it to the monitoring network)",
         handler: || get(handlers::metrics),
+        ..BASE
     },
     RouteSpec {
         method: "POST",
@@ -295,6 +369,9 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Public,
         summary: "Log in in one of your roles",
         handler: || post(handlers::login),
+        body: Body::Json(shape::<api::LoginBody>()),
+        answer: Some(shape::<api::SessionStarted>()),
+        ..BASE
     },
     RouteSpec {
         method: "GET",
@@ -302,6 +379,8 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Public,
         summary: "Public summary of every registered use of face recognition",
         handler: || get(handlers::public_register),
+        answer: Some(shape::<api::PublicRegister>()),
+        ..BASE
     },
     RouteSpec {
         method: "POST",
@@ -309,6 +388,8 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::AnyRole,
         summary: "End the session",
         handler: || post(handlers::logout),
+        answer: Some(shape::<api::LoggedOut>()),
+        ..BASE
     },
     RouteSpec {
         method: "GET",
@@ -316,6 +397,8 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::AnyRole,
         summary: "Who you are and in which role",
         handler: || get(handlers::me),
+        answer: Some(shape::<api::Me>()),
+        ..BASE
     },
     RouteSpec {
         method: "GET",
@@ -323,6 +406,8 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::AnyRole,
         summary: "The register, whole",
         handler: || get(handlers::deployments),
+        answer: Some(shape::<api::Deployments>()),
+        ..BASE
     },
     RouteSpec {
         method: "GET",
@@ -330,6 +415,8 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::AnyRole,
         summary: "One deployment with its revisions and history",
         handler: || get(handlers::deployment),
+        answer: Some(shape::<api::VersionedDeployment>()),
+        ..BASE
     },
     RouteSpec {
         method: "POST",
@@ -337,6 +424,9 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(GOVERNANCE_ROLES),
         summary: "A step in a revision's review chain",
         handler: || post(handlers::decide),
+        body: Body::Json(shape::<api::DecisionBody>()),
+        answer: Some(shape::<api::Decided>()),
+        ..BASE
     },
     RouteSpec {
         method: "GET",
@@ -344,6 +434,8 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::AnyRole,
         summary: "The latest signed checkpoint",
         handler: || get(handlers::checkpoint),
+        answer: Some(shape::<api::LedgerCheckpoint>()),
+        ..BASE
     },
     RouteSpec {
         method: "GET",
@@ -351,6 +443,8 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(OVERSIGHT_ROLES),
         summary: "A ledger entry with its inclusion proof",
         handler: || get(handlers::ledger_entry),
+        answer: Some(shape::<api::LedgerEntry>()),
+        ..BASE
     },
     RouteSpec {
         method: "GET",
@@ -358,6 +452,8 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(OVERSIGHT_ROLES),
         summary: "Verify the whole ledger now",
         handler: || get(handlers::ledger_verify),
+        answer: Some(shape::<api::LedgerVerification>()),
+        ..BASE
     },
     RouteSpec {
         method: "POST",
@@ -365,6 +461,9 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(&[Examiner]),
         summary: "Submit a probe image (body) for a case: faces with their quality",
         handler: || post(crate::search::submit),
+        body: Body::Image,
+        answer: Some(shape::<api::Submitted>()),
+        query: Some(api::query::<waarborg_app::search::SubmitQuery>),
     },
     RouteSpec {
         method: "GET",
@@ -372,6 +471,8 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(SEARCH_READERS),
         summary: "Your searches; a verifier's queue; all, for oversight",
         handler: || get(crate::search::list),
+        answer: Some(shape::<api::Searches>()),
+        ..BASE
     },
     RouteSpec {
         method: "GET",
@@ -379,6 +480,8 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(SEARCH_READERS),
         summary: "One search, as its reader may see it",
         handler: || get(crate::search::show),
+        answer: Some(shape::<api::SearchView>()),
+        ..BASE
     },
     RouteSpec {
         method: "POST",
@@ -386,6 +489,9 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(&[Examiner]),
         summary: "Search the reference database with one face",
         handler: || post(crate::search::choose),
+        body: Body::Json(shape::<api::ChooseBody>()),
+        answer: Some(shape::<api::SearchAnswer>()),
+        ..BASE
     },
     RouteSpec {
         method: "POST",
@@ -393,6 +499,8 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(&[Examiner]),
         summary: "Stop: insufficient quality",
         handler: || post(crate::search::insufficient),
+        answer: Some(shape::<api::SearchAnswer>()),
+        ..BASE
     },
     RouteSpec {
         method: "POST",
@@ -400,6 +508,9 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(&[Examiner]),
         summary: "The examiner's proposal with reasoning",
         handler: || post(crate::search::proposal),
+        body: Body::Json(shape::<waarborg_app::search::ProposalBody>()),
+        answer: Some(shape::<api::SearchAnswer>()),
+        ..BASE
     },
     RouteSpec {
         method: "POST",
@@ -407,6 +518,9 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(&[Verifier]),
         summary: "An independent verification",
         handler: || post(crate::search::verify),
+        body: Body::Json(shape::<waarborg_app::search::VerificationBody>()),
+        answer: Some(shape::<api::VerificationRecorded>()),
+        ..BASE
     },
     RouteSpec {
         method: "GET",
@@ -414,6 +528,9 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(REFDB_READERS),
         summary: "The reference database: size, a page of the retention plan, flags, imports",
         handler: || get(crate::reference::summary),
+        answer: Some(shape::<api::RefdbSummary>()),
+        query: Some(api::query::<waarborg_app::reference::Paging>),
+        ..BASE
     },
     RouteSpec {
         method: "GET",
@@ -421,6 +538,9 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(REFDB_READERS),
         summary: "Reference image records with ids above `after`, `limit` at a time",
         handler: || get(crate::reference::references),
+        answer: Some(shape::<api::ReferencePage>()),
+        query: Some(api::query::<waarborg_app::reference::Paging>),
+        ..BASE
     },
     RouteSpec {
         method: "POST",
@@ -428,6 +548,9 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(&[ReferenceDatabaseManager]),
         summary: "Clear a possible-duplicate flag after review, with the finding",
         handler: || post(crate::reference::clear_flag),
+        body: Body::Json(shape::<waarborg_app::reference::ClearFlag>()),
+        answer: Some(shape::<api::FlagCleared>()),
+        ..BASE
     },
     RouteSpec {
         method: "POST",
@@ -435,6 +558,8 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(crate::publication::PUBLICATION_WRITERS),
         summary: "Write a deployment's published texts (form)",
         handler: || post(crate::publication::texts_form),
+        body: Body::Form,
+        ..BASE
     },
     RouteSpec {
         method: "GET",
@@ -442,6 +567,7 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(OVERSIGHT_ROLES),
         summary: "Reports: make, download and verify",
         handler: || get(crate::publication::view),
+        ..BASE
     },
     RouteSpec {
         method: "GET",
@@ -449,6 +575,7 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(OVERSIGHT_ROLES),
         summary: "A report made now from the verified ledger (figures, framework, annual; register and EU registration exports)",
         handler: || get(crate::publication::download),
+        ..BASE
     },
     RouteSpec {
         method: "POST",
@@ -456,6 +583,8 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(OVERSIGHT_ROLES),
         summary: "Recompute a report from the ledger",
         handler: || post(crate::publication::verify_form),
+        body: Body::Form,
+        ..BASE
     },
     RouteSpec {
         method: "POST",
@@ -463,6 +592,9 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(OVERSIGHT_ROLES),
         summary: "Recompute a report (the body) from the ledger: every figure that differs",
         handler: || post(crate::publication::verify_api),
+        body: Body::Json(shape::<api::ReportJson>()),
+        answer: Some(shape::<api::ReportChecked>()),
+        ..BASE
     },
     RouteSpec {
         method: "GET",
@@ -470,6 +602,8 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::AnyRole,
         summary: "A deployment's published texts (algorithm register, EU database)",
         handler: || get(crate::publication::get_publication),
+        answer: Some(shape::<api::VersionedPublication>()),
+        ..BASE
     },
     RouteSpec {
         method: "POST",
@@ -477,6 +611,9 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(crate::publication::PUBLICATION_WRITERS),
         summary: "Write a deployment's published texts",
         handler: || post(crate::publication::post_publication),
+        body: Body::Json(shape::<api::PublicationChange>()),
+        answer: Some(shape::<api::Written>()),
+        ..BASE
     },
     RouteSpec {
         method: "GET",
@@ -484,6 +621,8 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::AnyRole,
         summary: "The organisation's details (EU database registration)",
         handler: || get(crate::publication::get_organisation),
+        answer: Some(shape::<api::VersionedOrganisation>()),
+        ..BASE
     },
     RouteSpec {
         method: "POST",
@@ -491,6 +630,9 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(crate::publication::ORGANISATION_WRITERS),
         summary: "Write the organisation's details",
         handler: || post(crate::publication::post_organisation),
+        body: Body::Json(shape::<api::OrganisationChange>()),
+        answer: Some(shape::<api::Written>()),
+        ..BASE
     },
     RouteSpec {
         method: "GET",
@@ -498,6 +640,8 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(&[Administrator]),
         summary: "Accounts",
         handler: || get(handlers::accounts),
+        answer: Some(shape::<api::Accounts>()),
+        ..BASE
     },
     RouteSpec {
         method: "POST",
@@ -505,6 +649,9 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(&[Administrator]),
         summary: "Create an account",
         handler: || post(handlers::create_account),
+        body: Body::Json(shape::<waarborg_app::account::NewAccount>()),
+        answer: Some(shape::<api::AccountCreated>()),
+        ..BASE
     },
 ];
 

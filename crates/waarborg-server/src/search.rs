@@ -9,10 +9,10 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::{Extension, Json};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 pub use waarborg_app::search::*;
 
+use crate::api;
 use crate::auth::Principal;
 use crate::problem::Problem;
 use crate::{blocking, AppState};
@@ -26,7 +26,7 @@ pub async fn submit(
     Query(q): Query<SubmitQuery>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<Value>> {
+) -> Result<Json<api::Submitted>> {
     let ctype = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -37,14 +37,10 @@ pub async fn submit(
         submit_probe(app, &actor, &q, &ctype, body.to_vec())
     })
     .await?;
-    Ok(Json(
-        json!({"search": record, "urgent_until": urgent_until}),
-    ))
-}
-
-#[derive(Deserialize)]
-pub struct ChooseBody {
-    face: usize,
+    Ok(Json(api::Submitted {
+        search: record,
+        urgent_until,
+    }))
 }
 
 /// `POST /api/searches/{id}/choose`: search the reference database with one face.
@@ -52,12 +48,12 @@ pub async fn choose(
     State(state): State<Arc<AppState>>,
     Extension(p): Extension<Principal>,
     Path(id): Path<String>,
-    body: std::result::Result<Json<ChooseBody>, JsonRejection>,
-) -> Result<Json<Value>> {
+    body: std::result::Result<Json<api::ChooseBody>, JsonRejection>,
+) -> Result<Json<api::SearchAnswer>> {
     let b = crate::handlers::body(body)?;
     let actor = p.actor();
-    let s = blocking(&state, move |app| choose_face(app, &actor, &id, b.face)).await?;
-    Ok(Json(json!({"search": s})))
+    let search = blocking(&state, move |app| choose_face(app, &actor, &id, b.face)).await?;
+    Ok(Json(api::SearchAnswer { search }))
 }
 
 /// `POST /api/searches/{id}/insufficient`: stop, the probe's quality does not allow a search.
@@ -65,10 +61,10 @@ pub async fn insufficient(
     State(state): State<Arc<AppState>>,
     Extension(p): Extension<Principal>,
     Path(id): Path<String>,
-) -> Result<Json<Value>> {
+) -> Result<Json<api::SearchAnswer>> {
     let actor = p.actor();
-    let s = blocking(&state, move |app| stop_insufficient(app, &actor, &id)).await?;
-    Ok(Json(json!({"search": s})))
+    let search = blocking(&state, move |app| stop_insufficient(app, &actor, &id)).await?;
+    Ok(Json(api::SearchAnswer { search }))
 }
 
 /// `POST /api/searches/{id}/proposal`.
@@ -77,11 +73,11 @@ pub async fn proposal(
     Extension(p): Extension<Principal>,
     Path(id): Path<String>,
     body: std::result::Result<Json<ProposalBody>, JsonRejection>,
-) -> Result<Json<Value>> {
+) -> Result<Json<api::SearchAnswer>> {
     let b = crate::handlers::body(body)?;
     let actor = p.actor();
-    let s = blocking(&state, move |app| propose(app, &actor, &id, b)).await?;
-    Ok(Json(json!({"search": s})))
+    let search = blocking(&state, move |app| propose(app, &actor, &id, b)).await?;
+    Ok(Json(api::SearchAnswer { search }))
 }
 
 /// `POST /api/searches/{id}/verifications`.
@@ -90,11 +86,11 @@ pub async fn verify(
     Extension(p): Extension<Principal>,
     Path(id): Path<String>,
     body: std::result::Result<Json<VerificationBody>, JsonRejection>,
-) -> Result<Json<Value>> {
+) -> Result<Json<api::VerificationRecorded>> {
     let b = crate::handlers::body(body)?;
     let actor = p.actor();
     let outcome = blocking(&state, move |app| record_verification(app, &actor, &id, b)).await?;
-    Ok(Json(json!({"outcome": outcome})))
+    Ok(Json(api::VerificationRecorded { outcome }))
 }
 
 /// `GET /api/searches/{id}`.
@@ -102,24 +98,25 @@ pub async fn show(
     State(state): State<Arc<AppState>>,
     Extension(p): Extension<Principal>,
     Path(id): Path<String>,
-) -> Result<Json<Value>> {
+) -> Result<Json<api::SearchView>> {
     let actor = p.actor();
     let (s, version) = blocking(&state, move |app| readable(app, &actor, &id)).await?;
-    Ok(Json(
-        json!({"version": version, "search": view(&p.actor(), &s)}),
-    ))
+    Ok(Json(api::SearchView {
+        version,
+        search: view(&p.actor(), &s),
+    }))
 }
 
 /// `GET /api/searches`: an examiner's own; a verifier's queue; everything for oversight.
 pub async fn list(
     State(state): State<Arc<AppState>>,
     Extension(p): Extension<Principal>,
-) -> Result<Json<Value>> {
+) -> Result<Json<api::Searches>> {
     let actor = p.actor();
-    let out: Vec<Value> = blocking(&state, move |app| searches_for(app, &actor))
+    let searches: Vec<Value> = blocking(&state, move |app| searches_for(app, &actor))
         .await?
         .iter()
         .map(|s| view(&p.actor(), s))
         .collect();
-    Ok(Json(json!({"searches": out})))
+    Ok(Json(api::Searches { searches }))
 }

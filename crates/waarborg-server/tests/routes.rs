@@ -442,6 +442,53 @@ async fn the_openapi_document_lists_every_route() {
     assert!(body.contains("openapi.json"));
 }
 
+/// The contract is typed: every `/api/` operation names the schema of its answer and every
+/// write that reads a body the schema of that body; every schema named is defined; nothing
+/// is an untyped `{}`.
+#[tokio::test]
+async fn every_api_operation_has_typed_schemas() {
+    use waarborg_server::routes::Body;
+    let app = app(state("openapi-typed"));
+    let (_, body) = call(&app, "GET", "/api/openapi.json", None, "").await;
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let schemas = &v["components"]["schemas"];
+    let defined = |reference: &serde_json::Value| {
+        let name = reference["$ref"]
+            .as_str()
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            .unwrap_or_default()
+            .to_string();
+        assert!(schemas[&name].is_object(), "{name} is not defined");
+    };
+    for r in ROUTES.iter().filter(|r| r.path.starts_with("/api/")) {
+        let op = &v["paths"][r.path][r.method.to_lowercase()];
+        let answer = &op["responses"]["200"]["content"]["application/json"]["schema"];
+        assert!(
+            answer["$ref"].is_string(),
+            "{} {}: untyped answer",
+            r.method,
+            r.path
+        );
+        defined(answer);
+        let reads_body = !matches!(r.body, Body::None);
+        if r.method == "POST" && reads_body {
+            let content = op["requestBody"]["content"].as_object().unwrap();
+            for (_, media) in content {
+                defined(&media["schema"]);
+            }
+        }
+    }
+    // The writes that read no body say so in the table, and are only these.
+    let bodiless: Vec<&str> = ROUTES
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.starts_with("/api/"))
+        .filter(|r| matches!(r.body, Body::None))
+        .map(|r| r.path)
+        .collect();
+    assert_eq!(bodiless, ["/api/logout", "/api/searches/{id}/insufficient"]);
+    assert!(!body.contains("\"application/json\":{}"), "an untyped body");
+}
+
 /// The reference-database manager's view over real records: size, the retention plan with
 /// the rule and reason, keyset paging, and flags cleared only by the manager, only with a
 /// reason, only once, each clearing in the ledger.
