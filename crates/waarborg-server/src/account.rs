@@ -14,7 +14,7 @@ use waarborg_store::AccountStore;
 
 use crate::auth::{self, Principal};
 use crate::i18n::t;
-use crate::ui::{esc, form_answer, lang_of, page, problem_page, LangQuery};
+use crate::ui::{form_answer, lang_of, problem_page, render, LangQuery, Layout};
 use crate::AppState;
 
 /// `GET /ui/account`.
@@ -29,35 +29,38 @@ pub async fn view(
         Ok(f) => f,
         Err(e) => return problem_page(lang, Some(&p), &e.into()),
     };
-    let action = format!("/ui/account/second-factor?csrf={}", esc(&p.csrf));
-    let code_field = format!(
-        "<label for=\"code\">{}</label><input id=\"code\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" required>",
-        t(lang, "one_time_code")
-    );
-    let section = match factor {
-        Some(f) if f.confirmed => format!(
-            "<p class=\"ok\">{}</p><form class=\"card\" method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"action\" value=\"remove\">{code_field}<p><button>{}</button></p></form>",
-            t(lang, "second_factor_on"),
-            t(lang, "second_factor_remove")
-        ),
-        Some(f) => format!(
-            "<p>{}</p><p><code id=\"secret\">{}</code></p><p><code id=\"otpauth\">{}</code></p><form class=\"card\" method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"action\" value=\"confirm\">{code_field}<p><button>{}</button></p></form>",
-            t(lang, "second_factor_pending"),
-            esc(&f.secret_base32),
-            esc(&auth::otpauth_uri(&p.account.user, &f)),
-            t(lang, "second_factor_confirm")
-        ),
-        None => format!(
-            "<p>{}</p><form method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"action\" value=\"start\"><button>{}</button></form>",
-            t(lang, "second_factor_off"),
-            t(lang, "second_factor_start")
-        ),
+    let factor = match factor {
+        Some(f) if f.confirmed => Factor::On,
+        Some(f) => Factor::Pending {
+            uri: auth::otpauth_uri(&p.account.user, &f),
+            secret: f.secret_base32,
+        },
+        None => Factor::Off,
     };
-    let body = format!(
-        "<section><h2>{}</h2>{section}</section>",
-        t(lang, "second_factor")
-    );
-    page(lang, t(lang, "account"), Some(&p), &body)
+    render(
+        lang,
+        &AccountPage {
+            layout: Layout::new(lang, t(lang, "account"), Some(&p)),
+            csrf: p.csrf.clone(),
+            factor,
+        },
+    )
+}
+
+/// The account page (`templates/account.html`).
+#[derive(askama::Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    layout: Layout,
+    csrf: String,
+    factor: Factor,
+}
+
+/// Where the second factor stands.
+enum Factor {
+    On,
+    Pending { secret: String, uri: String },
+    Off,
 }
 
 /// `POST /ui/account/second-factor` (form).

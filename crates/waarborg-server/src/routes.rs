@@ -75,6 +75,42 @@ pub enum Body {
     Form,
 }
 
+/// The pages of the main navigation, in order, each with its label's message key; who
+/// sees a link is what the page's route allows ([`navigation`]).
+pub const NAVIGATION: &[(&str, &str)] = &[
+    ("/", "home"),
+    ("/ui/searches", "searches"),
+    ("/ui/searches/new", "new_search"),
+    ("/ui/ledger", "ledger"),
+    ("/ui/reports", "reports"),
+    ("/ui/deployments/new", "new_deployment"),
+    ("/ui/cases", "cases"),
+    ("/ui/refdb", "reference_database"),
+    ("/register", "register"),
+    ("/ui/account", "account"),
+];
+
+/// The links of [`NAVIGATION`] that `role` may follow (`None`: not signed in, where the start
+/// page is the login), by each page's entry in [`ROUTES`].
+pub fn navigation(role: Option<Role>) -> Vec<(&'static str, &'static str)> {
+    NAVIGATION
+        .iter()
+        .filter(|(path, _)| {
+            ROUTES
+                .iter()
+                .find(|r| r.method == "GET" && r.path == *path)
+                .is_some_and(|r| match role {
+                    Some(role) => r.access.allows(role),
+                    None => r.access == Access::Public,
+                })
+        })
+        .map(|(path, key)| match (role, *path) {
+            (None, "/") => (*path, "login"),
+            _ => (*path, *key),
+        })
+        .collect()
+}
+
 /// The fields a route has unless it says otherwise: no body, no typed answer, no query.
 const BASE: RouteSpec = RouteSpec {
     method: "GET",
@@ -353,6 +389,14 @@ pub const ROUTES: &[RouteSpec] = &[
         summary: "This API as OpenAPI 3.1",
         handler: || get(handlers::openapi),
         answer: Some(shape::<api::OpenApiDocument>()),
+        ..BASE
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/static/waarborg.css",
+        access: Access::Public,
+        summary: "The pages' style sheet",
+        handler: || get(crate::ui::style_sheet),
         ..BASE
     },
     RouteSpec {

@@ -52,79 +52,80 @@ pub(crate) fn lang_of(headers: &HeaderMap, q: &LangQuery) -> Lang {
         .unwrap_or(Lang::En)
 }
 
-pub(crate) fn page(lang: Lang, title: &str, who: Option<&Principal>, body: &str) -> Response {
-    let other = match lang {
-        Lang::En => "nl",
-        Lang::Nl => "en",
-    };
-    let nav = match who {
-        Some(p) => {
-            let mut links = vec![format!("<a href=\"/\">{}</a>", t(lang, "home"))];
-            if matches!(
-                p.role,
-                Role::Examiner | Role::Verifier | Role::Auditor | Role::PrivacyOfficer
-            ) {
-                links.push(format!(
-                    "<a href=\"/ui/searches\">{}</a>",
-                    t(lang, "searches")
-                ));
-            }
-            if p.role == Role::Examiner {
-                links.push(format!(
-                    "<a href=\"/ui/searches/new\">{}</a>",
-                    t(lang, "new_search")
-                ));
-            }
-            if crate::routes::OVERSIGHT_ROLES.contains(&p.role) {
-                links.push(format!("<a href=\"/ui/ledger\">{}</a>", t(lang, "ledger")));
-                links.push(format!(
-                    "<a href=\"/ui/reports\">{}</a>",
-                    t(lang, "reports")
-                ));
-            }
-            if p.role == Role::Applicant {
-                links.push(format!(
-                    "<a href=\"/ui/deployments/new\">{}</a>",
-                    t(lang, "new_deployment")
-                ));
-            }
-            if matches!(p.role, Role::Requester | Role::CompetentAuthority) {
-                links.push(format!("<a href=\"/ui/cases\">{}</a>", t(lang, "cases")));
-            }
-            if crate::routes::REFDB_READERS.contains(&p.role) {
-                links.push(format!(
-                    "<a href=\"/ui/refdb\">{}</a>",
-                    t(lang, "reference_database")
-                ));
-            }
-            links.push(format!("<a href=\"/register\">{}</a>", t(lang, "register")));
-            links.push(format!(
-                "<a href=\"/ui/account\">{}</a>",
-                t(lang, "account")
-            ));
-            format!(
-                "<nav aria-label=\"main\">{}</nav><form class=\"who\" method=\"post\" action=\"/logout?csrf={}\">{} <strong>{}</strong> ({}) <button>{}</button></form>",
-                links.join(" · "),
-                esc(&p.csrf),
-                t(lang, "signed_in_as"),
-                esc(&p.account.display_name),
-                esc(p.role.as_str()),
-                t(lang, "logout")
-            )
+/// What the frame of every page shows: the language, the title, the navigation the reader's
+/// role may follow, who is signed in.
+pub(crate) struct Layout {
+    pub(crate) lang: Lang,
+    pub(crate) title: String,
+    pub(crate) nav: Vec<(&'static str, &'static str)>,
+    pub(crate) who: Option<Who>,
+}
+
+/// The person signed in, as the frame shows them.
+pub(crate) struct Who {
+    pub(crate) csrf: String,
+    pub(crate) name: String,
+    pub(crate) role: &'static str,
+}
+
+impl Layout {
+    pub(crate) fn new(lang: Lang, title: &str, who: Option<&Principal>) -> Layout {
+        Layout {
+            lang,
+            title: title.to_string(),
+            nav: crate::routes::navigation(who.map(|p| p.role))
+                .into_iter()
+                .map(|(href, key)| (href, t(lang, key)))
+                .collect(),
+            who: who.map(|p| Who {
+                csrf: p.csrf.clone(),
+                name: p.account.display_name.clone(),
+                role: p.role.as_str(),
+            }),
         }
-        None => format!(
-            "<nav aria-label=\"main\"><a href=\"/\">{}</a> · <a href=\"/register\">{}</a></nav>",
-            t(lang, "login"),
-            t(lang, "register")
-        ),
+    }
+
+    /// The message `key` in the page's language.
+    pub(crate) fn t(&self, key: &str) -> &'static str {
+        t(self.lang, key)
+    }
+
+    /// The other language's code (the switch in the header).
+    pub(crate) fn other_lang(&self) -> &'static str {
+        match self.lang {
+            Lang::En => "nl",
+            Lang::Nl => "en",
+        }
+    }
+}
+
+/// A page whose body is still built in Rust, in the common frame.
+#[derive(askama::Template)]
+#[template(path = "legacy.html")]
+struct Legacy<'a> {
+    layout: Layout,
+    body: &'a str,
+}
+
+pub(crate) fn page(lang: Lang, title: &str, who: Option<&Principal>, body: &str) -> Response {
+    render(
+        lang,
+        &Legacy {
+            layout: Layout::new(lang, title, who),
+            body,
+        },
+    )
+}
+
+/// A page from its template, with the language remembered in a cookie.
+pub(crate) fn render(lang: Lang, page: &impl askama::Template) -> Response {
+    let html = match page.render() {
+        Ok(html) => html,
+        Err(e) => {
+            tracing::error!(error = %e, "a page template failed");
+            return Problem::internal("the page could not be made").into_response();
+        }
     };
-    let html = format!(
-        "<!doctype html><html lang=\"{code}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title} — Waarborg</title><style>{CSS}</style></head><body><header><a class=\"brand\" href=\"/\">Waarborg</a> <span class=\"tag\">{tagline}</span> <a class=\"lang\" href=\"?lang={other}\" hreflang=\"{other}\">{switch}</a>{nav}</header><main><h1>{title}</h1>{body}</main></body></html>",
-        code = lang.code(),
-        title = esc(title),
-        tagline = t(lang, "app_tagline"),
-        switch = t(lang, "language"),
-    );
     let cookie = format!(
         "{LANG_COOKIE}={}; Path=/; SameSite=Strict; Max-Age=31536000",
         lang.code()
@@ -139,7 +140,17 @@ pub(crate) fn page(lang: Lang, title: &str, who: Option<&Principal>, body: &str)
         .into_response()
 }
 
-const CSS: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#1b1b1b;background:#fafafa}header{background:#12355b;color:#fff;padding:.6rem 1rem;display:flex;flex-wrap:wrap;gap:1rem;align-items:center}header a{color:#fff}.brand{font-weight:700;font-size:1.2rem;text-decoration:none}.tag{opacity:.85}.lang{margin-left:auto}nav a{margin-right:.3rem}.who{margin:0}main{max-width:70rem;margin:1rem auto;padding:0 1rem}table{border-collapse:collapse;width:100%;background:#fff}th,td{border:1px solid #ccc;padding:.35rem .5rem;text-align:left;vertical-align:top}th{background:#eef2f7}form.card,section{background:#fff;border:1px solid #ccc;padding:1rem;margin:1rem 0}label{display:block;margin:.4rem 0 .1rem;font-weight:600}input,select,textarea{font:inherit;padding:.3rem;max-width:100%}textarea{width:100%;min-height:4rem}button{font:inherit;padding:.35rem .9rem;background:#12355b;color:#fff;border:0;border-radius:3px;cursor:pointer}.ok{color:#0a6b2d;font-weight:700}.bad{color:#a11;font-weight:700}.note{background:#fff7d6;border-left:4px solid #d9a400;padding:.5rem .8rem}.problem{background:#fde8e8;border-left:4px solid #a11;padding:.5rem .8rem}img.probe{max-width:100%;border:1px solid #ccc}.side{display:flex;gap:1rem;flex-wrap:wrap}code{word-break:break-all}";
+/// `GET /static/waarborg.css`: the one style sheet.
+pub async fn style_sheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/waarborg.css"),
+    )
+        .into_response()
+}
 
 pub(crate) fn problem_page(lang: Lang, who: Option<&Principal>, p: &Problem) -> Response {
     // A refusal of the gate starts with its stable code: said first in the reader's words.

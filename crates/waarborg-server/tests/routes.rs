@@ -188,6 +188,7 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
         (("GET", "/api/health"), None),
         (("GET", "/api/openapi.json"), None),
         (("GET", "/metrics"), None),
+        (("GET", "/static/waarborg.css"), None),
         (("POST", "/api/login"), None),
         (("GET", "/api/public/register"), None),
         (("POST", "/api/logout"), Some(all.clone())),
@@ -1522,4 +1523,50 @@ async fn reports_are_made_verified_and_published_from_the_ledger() {
     assert!(body.contains("does not verify"), "{body}");
     let (_, public) = call(&app, "GET", "/register?lang=en", None, "").await;
     assert!(public.contains("No figures are shown"), "{public}");
+}
+
+/// The navigation is the route table's: a link is shown to a role exactly when the page's
+/// route lets that role in; signed out, the login and the public register.
+#[test]
+fn the_navigation_follows_the_route_table() {
+    use waarborg_server::routes::{navigation, NAVIGATION};
+    for (path, _) in NAVIGATION {
+        assert!(
+            ROUTES.iter().any(|r| r.method == "GET" && r.path == *path),
+            "{path} is no page"
+        );
+    }
+    let paths = |role| {
+        navigation(role)
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(paths(None), ["/", "/register"]);
+    assert_eq!(navigation(None)[0].1, "login");
+    assert_eq!(
+        paths(Some(Examiner)),
+        [
+            "/",
+            "/ui/searches",
+            "/ui/searches/new",
+            "/register",
+            "/ui/account"
+        ]
+    );
+    for role in Role::ALL {
+        let shown = paths(Some(role));
+        for (path, _) in NAVIGATION {
+            let route = ROUTES
+                .iter()
+                .find(|r| r.method == "GET" && r.path == *path)
+                .unwrap();
+            assert_eq!(
+                shown.contains(path),
+                route.access.allows(role),
+                "{path} for {}",
+                role.as_str()
+            );
+        }
+    }
 }
