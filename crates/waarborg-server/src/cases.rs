@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::{Extension, Form};
-use waarborg_govern::case::{CaseAuthorisation, CaseStatus};
+use waarborg_govern::case::CaseStatus;
 use waarborg_govern::revision::State as RevisionState;
 use waarborg_govern::Role;
 use waarborg_store::Store;
@@ -20,27 +20,63 @@ pub use waarborg_app::cases::*;
 use crate::auth::Principal;
 use crate::i18n::{t, Lang};
 use crate::problem::Problem;
-use crate::ui::{esc, form_answer, lang_of, outcome_text, LangQuery};
+use crate::ui::{form_answer, lang_of, outcome_text, LangQuery};
 use crate::AppState;
 
 type Result<T> = std::result::Result<T, Problem>;
 
-fn status_text(lang: Lang, status: CaseStatus) -> String {
-    match status {
-        CaseStatus::Authorised => {
-            format!("<span class=\"ok\">{}</span>", t(lang, "case_authorised"))
+/// Where a case authorisation stands, as the page says it.
+enum CaseState {
+    Authorised,
+    UrgentUntil(String),
+    Pending,
+    Refused,
+    Late,
+}
+
+impl CaseState {
+    fn of(lang: Lang, status: CaseStatus) -> CaseState {
+        match status {
+            CaseStatus::Authorised => CaseState::Authorised,
+            CaseStatus::UrgentPending { deadline } => {
+                CaseState::UrgentUntil(crate::i18n::date_time(lang, deadline))
+            }
+            CaseStatus::Pending => CaseState::Pending,
+            CaseStatus::Refused => CaseState::Refused,
+            CaseStatus::Late => CaseState::Late,
         }
-        CaseStatus::UrgentPending { deadline } => {
-            format!(
-                "{} {}",
-                t(lang, "case_urgent_until"),
-                crate::i18n::date_time(lang, deadline)
-            )
-        }
-        CaseStatus::Pending => t(lang, "case_pending").to_string(),
-        CaseStatus::Refused => format!("<span class=\"bad\">{}</span>", t(lang, "case_refused")),
-        CaseStatus::Late => format!("<span class=\"bad\">{}</span>", t(lang, "case_late")),
     }
+}
+
+/// The authority's decision on a case: made (by whom, why), due from this reader, or not
+/// theirs to make.
+enum Decision {
+    Made(String, String),
+    Due,
+    None,
+}
+
+/// One case on the page.
+struct CaseRow {
+    number: String,
+    deployment: String,
+    offence: String,
+    category: String,
+    max_sentence: u32,
+    status: CaseState,
+    decision: Decision,
+    outcomes: Vec<String>,
+}
+
+/// The cases page (`templates/cases.html`).
+#[derive(askama::Template)]
+#[template(path = "cases.html")]
+struct CasesPage {
+    layout: crate::ui::Layout,
+    csrf: String,
+    rows: Vec<CaseRow>,
+    /// For a requester: the deployments in use a search can be asked under (id, name).
+    request_form: Option<Named>,
 }
 
 /// `GET /ui/cases`: a requester's own requests with their outcomes and the request form;
@@ -52,10 +88,26 @@ pub async fn view(
     Query(q): Query<LangQuery>,
 ) -> Response {
     let lang = lang_of(&headers, &q);
-    crate::ui::page_or_problem(lang, t(lang, "cases"), &p, render(&state, &p, lang))
+    crate::page_blocking(&state, move |state| match rows(state, &p, lang) {
+        Ok((rows, request_form)) => crate::ui::render(
+            lang,
+            &CasesPage {
+                layout: crate::ui::Layout::new(lang, t(lang, "cases"), Some(&p)),
+                csrf: p.csrf.clone(),
+                rows,
+                request_form,
+            },
+        ),
+        Err(problem) => crate::ui::problem_page(lang, Some(&p), &problem),
+    })
+    .await
 }
 
-fn render(state: &AppState, p: &Principal, lang: Lang) -> Result<String> {
+/// Deployments by (id, name).
+type Named = Vec<(String, String)>;
+
+/// The cases `p` may see, and (for a requester) the deployments a search can be asked under.
+fn rows(state: &AppState, p: &Principal, lang: Lang) -> Result<(Vec<CaseRow>, Option<Named>)> {
     let now = state.now();
     let deployments = state.store.deployments()?;
     let urgent_allowed = |id: &str| {
@@ -65,96 +117,51 @@ fn render(state: &AppState, p: &Principal, lang: Lang) -> Result<String> {
             .is_some_and(allows_urgent_use)
     };
     let searches = crate::search::all_searches(state)?;
-    let csrf = esc(&p.csrf);
-    let cases: Vec<CaseAuthorisation> = state
+    let rows = state
         .store
         .cases()?
         .into_iter()
         .filter(|c| p.role == Role::CompetentAuthority || c.requested_by == p.account.user)
-        .collect();
-    let rows: String = cases
-        .iter()
         .map(|c| {
-            let outcomes: Vec<String> = searches
+            let outcomes = searches
                 .iter()
                 .filter(|s| s.case_number == c.case_number)
                 .map(|s| match &s.identification {
-                    Some(i) if i.outcome.is_some() => esc(&outcome_text(lang, i.outcome.as_ref())),
-                    _ => format!("{} ({})", t(lang, "search_in_progress"), esc(&s.stage)),
+                    Some(i) if i.outcome.is_some() => outcome_text(lang, i.outcome.as_ref()),
+                    _ => format!("{} ({})", t(lang, "search_in_progress"), s.stage),
                 })
                 .collect();
             let decision = match &c.decision {
-                Some(d) => format!("{} — {}", esc(&d.by), esc(&d.reason)),
-                None if p.role == Role::CompetentAuthority && c.requested_by != p.account.user => format!(
-                    "<form method=\"post\" action=\"/ui/cases/{n}/decision?csrf={csrf}\"><label for=\"reason-{n}\">{reasons}</label><input id=\"reason-{n}\" name=\"reason\" required><button name=\"decision\" value=\"grant\">{grant}</button> <button name=\"decision\" value=\"refuse\">{refuse}</button></form>",
-                    n = esc(&c.case_number),
-                    reasons = t(lang, "reasons"),
-                    grant = t(lang, "grant"),
-                    refuse = t(lang, "refuse"),
-                ),
-                None => "—".to_string(),
+                Some(d) => Decision::Made(d.by.clone(), d.reason.clone()),
+                None if p.role == Role::CompetentAuthority && c.requested_by != p.account.user => {
+                    Decision::Due
+                }
+                None => Decision::None,
             };
-            format!(
-                "<tr><td>{}</td><td>{}</td><td>{}<br><small>{} · {} {}</small></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&c.case_number),
-                esc(&c.deployment),
-                esc(&c.offence),
-                esc(&c.offence_category),
-                c.max_sentence_years,
-                t(lang, "years_maximum"),
-                status_text(lang, c.status(urgent_allowed(&c.deployment), now)),
+            CaseRow {
+                status: CaseState::of(lang, c.status(urgent_allowed(&c.deployment), now)),
+                number: c.case_number,
+                deployment: c.deployment,
+                offence: c.offence,
+                category: c.offence_category,
+                max_sentence: c.max_sentence_years,
                 decision,
-                if outcomes.is_empty() { "—".to_string() } else { outcomes.join("<br>") }
-            )
+                outcomes,
+            }
         })
         .collect();
-    let rows = if rows.is_empty() {
-        format!("<tr><td colspan=\"6\">{}</td></tr>", t(lang, "no_cases"))
-    } else {
-        rows
-    };
-    let mut body = format!(
-        "<p class=\"note\">{}</p><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{rows}</tbody></table>",
-        t(lang, "cases_note"),
-        t(lang, "case"),
-        t(lang, "deployment"),
-        t(lang, "offence"),
-        t(lang, "state"),
-        t(lang, "authority_decision"),
-        t(lang, "outcome"),
-    );
-    if p.role == Role::Requester {
-        let options: String = deployments
+    let request_form = (p.role == Role::Requester).then(|| {
+        deployments
             .iter()
             .filter(|d| {
                 d.revisions
                     .last()
                     .is_some_and(|r| r.effective_state(now) == RevisionState::Active)
             })
-            .map(|d| {
-                format!(
-                    "<option value=\"{0}\">{1} ({0})</option>",
-                    esc(&d.id),
-                    esc(&d.name)
-                )
-            })
-            .collect();
-        body.push_str(&format!(
-            "<form class=\"card\" id=\"request\" method=\"post\" action=\"/ui/cases?csrf={csrf}\"><h2>{title}</h2><label for=\"case_number\">{case}</label><input id=\"case_number\" name=\"case_number\" required><label for=\"deployment\">{deployment}</label><select id=\"deployment\" name=\"deployment\">{options}</select><label for=\"offence\">{offence}</label><input id=\"offence\" name=\"offence\" required><label for=\"offence_category\">{category}</label><input id=\"offence_category\" name=\"offence_category\" required><label for=\"max_sentence_years\">{sentence}</label><input id=\"max_sentence_years\" name=\"max_sentence_years\" type=\"number\" min=\"0\" max=\"99\" required><label for=\"authority\">{authority}</label><select id=\"authority\" name=\"authority\"><option value=\"public_prosecutor\">{prosecutor}</option><option value=\"investigating_judge\">{judge}</option></select><p><input id=\"urgent\" name=\"urgent\" type=\"checkbox\"> <label for=\"urgent\" style=\"display:inline\">{urgent}</label></p><p><button>{submit}</button></p></form>",
-            title = t(lang, "request_search"),
-            case = t(lang, "case"),
-            deployment = t(lang, "deployment"),
-            offence = t(lang, "offence"),
-            category = t(lang, "offence_category"),
-            sentence = t(lang, "max_sentence"),
-            authority = t(lang, "competent_authority"),
-            prosecutor = t(lang, "public_prosecutor"),
-            judge = t(lang, "investigating_judge"),
-            urgent = t(lang, "urgent_use"),
-            submit = t(lang, "request"),
-        ));
-    }
-    Ok(body)
+            .map(|d| (d.id.clone(), d.name.clone()))
+            .collect()
+    });
+    Ok((rows, request_form))
 }
 
 /// `POST /ui/cases` (form): a requester's request.

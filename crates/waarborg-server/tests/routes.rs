@@ -1570,3 +1570,39 @@ fn the_navigation_follows_the_route_table() {
         }
     }
 }
+
+/// A case number is text in the page and one encoded segment in the decision form's
+/// action: a number made to look like a path cannot aim the authority's decision at another
+/// case.
+#[tokio::test]
+async fn a_case_number_cannot_redirect_the_decision_form() {
+    use waarborg_govern::case::{AuthorityKind, CaseAuthorisation};
+    use waarborg_govern::{Actor, Timestamp};
+    use waarborg_store::Store;
+
+    let state = state("cases-encoded");
+    let officer = Actor::new("requester", Requester, "unit");
+    let tricky = "OM-X/../../cases/OM-Y";
+    let c = CaseAuthorisation::request(
+        &officer,
+        tricky,
+        "catch-cases",
+        "robbery",
+        "robbery",
+        12,
+        AuthorityKind::PublicProsecutor,
+        false,
+        Timestamp(clock()),
+    )
+    .unwrap();
+    state.store.create_case(&c).unwrap();
+    let app = app(state.clone());
+    let authority = login(&app, CompetentAuthority).await;
+    let (status, html) = call(&app, "GET", "/ui/cases", Some(&authority), "").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("action=\"/ui/cases/OM-X%2F..%2F..%2Fcases%2FOM-Y/decision?csrf="),
+        "{html}"
+    );
+    assert!(!html.contains("/ui/cases/OM-X/"), "{html}");
+}
