@@ -158,12 +158,34 @@ pub(crate) fn problem_page(lang: Lang, who: Option<&Principal>, p: &Problem) -> 
         .then(|| p.detail.split(':').next())
         .flatten()
         .map(|code| t(lang, &format!("refusal_{code}")))
-        .filter(|text| *text != "??")
-        .map(|text| format!("<p><strong>{}</strong></p>", esc(text)))
-        .unwrap_or_default();
-    let mut r = page(lang, t(lang, "error"), who, &format!("{why}<p class=\"problem\" role=\"alert\">{}</p><p><a href=\"javascript:history.back()\">{}</a></p>", esc(&p.detail), t(lang, "back")));
+        .filter(|text| *text != "??");
+    let mut r = render(
+        lang,
+        &ProblemPage {
+            layout: Layout::new(lang, t(lang, "error"), who),
+            why,
+            detail: &p.detail,
+        },
+    );
     *r.status_mut() = StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST);
     r
+}
+
+/// The login form (`templates/login.html`).
+#[derive(askama::Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    layout: Layout,
+    roles: Vec<&'static str>,
+}
+
+/// A problem, as a page (`templates/problem.html`).
+#[derive(askama::Template)]
+#[template(path = "problem.html")]
+struct ProblemPage<'a> {
+    layout: Layout,
+    why: Option<&'static str>,
+    detail: &'a str,
 }
 
 /// A page with `title` and the body `made`, or the problem that stopped it, as a page.
@@ -217,19 +239,13 @@ pub async fn home(
 ) -> Response {
     let lang = lang_of(&headers, &q);
     let Some(p) = optional_principal(&state, &headers) else {
-        let roles: String = Role::ALL
-            .iter()
-            .map(|r| format!("<option value=\"{0}\">{0}</option>", r.as_str()))
-            .collect();
-        let body = format!(
-            "<form class=\"card\" method=\"post\" action=\"/login\"><label for=\"user\">{}</label><input id=\"user\" name=\"user\" autocomplete=\"username\" required><label for=\"password\">{}</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required><label for=\"role\">{}</label><select id=\"role\" name=\"role\">{roles}</select><label for=\"code\">{}</label><input id=\"code\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" pattern=\"[0-9 ]*\"><p><button>{}</button></p></form>",
-            t(lang, "user"),
-            t(lang, "password"),
-            t(lang, "role"),
-            t(lang, "one_time_code"),
-            t(lang, "login")
+        return render(
+            lang,
+            &LoginPage {
+                layout: Layout::new(lang, t(lang, "login"), None),
+                roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
+            },
         );
-        return page(lang, t(lang, "login"), None, &body);
     };
     match p.role {
         Role::Examiner | Role::Verifier | Role::Auditor | Role::PrivacyOfficer => {
