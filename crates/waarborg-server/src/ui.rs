@@ -335,53 +335,94 @@ fn register_page(state: &AppState, headers: &HeaderMap, q: &LangQuery) -> Respon
         Ok(d) => d,
         Err(e) => return problem_page(lang, who.as_ref(), &e.into()),
     };
-    let rows: String = deployments
+    let uses = deployments
         .iter()
         .filter_map(|d| {
             let r = d.revisions.last()?;
-            let name = if who.is_some() {
-                format!("<a href=\"/ui/deployments/{0}\">{1}</a>", esc(&d.id), esc(&d.name))
-            } else {
-                esc(&d.name)
-            };
             let review = match r.review_due() {
-                Some(due) if now > due => {
-                    format!(
-                        "{} <span class=\"bad\">{}</span>",
-                        crate::i18n::date(lang, due),
-                        t(lang, "overdue")
-                    )
-                }
-                Some(due) => crate::i18n::date(lang, due),
-                None => "—".to_string(),
+                Some(due) if now > due => Review::Overdue(crate::i18n::date(lang, due)),
+                Some(due) => Review::Due(crate::i18n::date(lang, due)),
+                None => Review::None,
             };
-            Some(format!(
-                "<tr><td>{}<br><small>{}</small></td><td>{}</td><td>{}</td><td>{}</td><td>{} – {}</td><td>{review}</td><td>{}</td></tr>",
-                name,
-                esc(&d.id),
-                esc(&r.content.system),
-                crate::i18n::mode_name(lang, r.content.mode),
-                crate::i18n::state_name(lang, r.effective_state(now)),
-                crate::i18n::date(lang, r.content.scope.valid_from),
-                crate::i18n::date(lang, r.content.scope.valid_until),
-                esc(&r.content.purpose)
-            ))
+            Some(UseRow {
+                id: d.id.clone(),
+                name: d.name.clone(),
+                system: r.content.system.clone(),
+                mode: crate::i18n::mode_name(lang, r.content.mode),
+                state: crate::i18n::state_name(lang, r.effective_state(now)),
+                from: crate::i18n::date(lang, r.content.scope.valid_from),
+                until: crate::i18n::date(lang, r.content.scope.valid_until),
+                review,
+                purpose: r.content.purpose.clone(),
+            })
         })
         .collect();
-    let body = format!(
-        "<p>{}</p><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{}</tbody></table>",
-        t(lang, "register_public_intro"),
-        t(lang, "deployment"),
-        t(lang, "system"),
-        t(lang, "mode"),
-        t(lang, "state"),
-        t(lang, "valid"),
-        t(lang, "review_due"),
-        t(lang, "purpose"),
-        if rows.is_empty() { format!("<tr><td colspan=\"7\">{}</td></tr>", t(lang, "nothing")) } else { rows }
-    );
-    let body = body + &published(state, &deployments, lang, now);
-    page(lang, t(lang, "register"), who.as_ref(), &body)
+    let published = published(state, &deployments, lang, now);
+    render(
+        lang,
+        &RegisterPage {
+            layout: Layout::new(lang, t(lang, "register"), who.as_ref()),
+            linked: who.is_some(),
+            uses,
+            published,
+        },
+    )
+}
+
+/// The public register (`templates/register.html`).
+#[derive(askama::Template)]
+#[template(path = "register.html")]
+struct RegisterPage {
+    layout: Layout,
+    /// Signed in: each use links to its page.
+    linked: bool,
+    uses: Vec<UseRow>,
+    published: Vec<PublishedUse>,
+}
+
+/// One use in the register's table.
+struct UseRow {
+    id: String,
+    name: String,
+    system: String,
+    mode: &'static str,
+    state: &'static str,
+    from: String,
+    until: String,
+    review: Review,
+    purpose: String,
+}
+
+/// When a use's next review is due.
+enum Review {
+    Due(String),
+    Overdue(String),
+    None,
+}
+
+/// A use's published text and figures.
+struct PublishedUse {
+    title: String,
+    id: String,
+    /// (the register's Dutch field title, the text), the empty ones left out.
+    texts: Vec<(&'static str, String)>,
+    figures: PublicFigures,
+}
+
+/// A use's yearly figures for the public.
+enum PublicFigures {
+    /// None are shown, and why (the ledger does not verify).
+    Unavailable(String),
+    /// The use has none in the last full year or this one.
+    None,
+    /// The figures of `year`; where they were computed from (the ledger's first entries, in
+    /// words) and the root there.
+    Year {
+        year: i32,
+        point: String,
+        root: String,
+        rows: Vec<(&'static str, u64)>,
+    },
 }
 
 /// Each use's published register text and its latest yearly figures (the last full year,
@@ -391,37 +432,33 @@ fn published(
     deployments: &[waarborg_govern::revision::Deployment],
     lang: Lang,
     now: Timestamp,
-) -> String {
+) -> Vec<PublishedUse> {
     let this_year: i32 = crate::publication::year_of(now);
     let last = crate::publication::yearly_for_public(state, this_year - 1);
     // This year's figures are made only if some use has none in the last full year.
     let current_year = std::cell::OnceCell::new();
     let current =
         || current_year.get_or_init(|| crate::publication::yearly_for_public(state, this_year));
-    let mut out = String::new();
+    let mut out = Vec::new();
     for d in deployments {
         let Ok((text, _)) = crate::publication::publication(&state.store, &d.id) else {
             continue;
         };
         let r = &text.register;
-        let field = |title: &str, value: &str| {
-            if value.trim().is_empty() {
-                String::new()
-            } else {
-                format!("<dt>{}</dt><dd>{}</dd>", esc(title), esc(value))
-            }
-        };
         let texts = [
-            field("Korte omschrijving", &r.description_short),
-            field("Organisatie", &r.organization),
-            field("Doel en impact", &r.goal),
-            field("Afwegingen", &r.proportionality),
-            field("Menselijke tussenkomst", &r.human_intervention),
-            field("Risicobeheer", &r.risks),
-            field("Wettelijke basis", &r.lawful_basis),
-            field("Contactgegevens", &r.contact_email),
+            ("Korte omschrijving", &r.description_short),
+            ("Organisatie", &r.organization),
+            ("Doel en impact", &r.goal),
+            ("Afwegingen", &r.proportionality),
+            ("Menselijke tussenkomst", &r.human_intervention),
+            ("Risicobeheer", &r.risks),
+            ("Wettelijke basis", &r.lawful_basis),
+            ("Contactgegevens", &r.contact_email),
         ]
-        .concat();
+        .into_iter()
+        .filter(|(_, value)| !value.trim().is_empty())
+        .map(|(title, value)| (title, value.clone()))
+        .collect();
         let of_year = |report: &Result<std::sync::Arc<waarborg_report::Report>, String>,
                        year: i32| {
             report
@@ -434,32 +471,35 @@ fn published(
             other => other,
         };
         let figures = match chosen {
-            Err(why) => format!(
-                "<h3>{}</h3><p class=\"problem\">{} {}</p>",
-                t(lang, "yearly_figures"),
-                t(lang, "figures_unavailable"),
-                esc(&why)
-            ),
-            Ok(Some((year, rep, f))) => format!(
-                "<h3>{} {year}</h3><p><small>{} (<code>{}</code>)</small></p><table><tbody><tr><th scope=\"row\">{}</th><td>{}</td></tr><tr><th scope=\"row\">{}</th><td>{}</td></tr><tr><th scope=\"row\">{}</th><td>{}</td></tr><tr><th scope=\"row\">{}</th><td>{}</td></tr><tr><th scope=\"row\">{}</th><td>{}</td></tr></tbody></table>",
-                t(lang, "yearly_figures"),
-                crate::i18n::t_with(lang, "figures_point", &[("n", rep.ledger.size.to_string())]),
-                esc(&rep.ledger.root),
-                t(lang, "probes_submitted"), f.probes_submitted,
-                t(lang, "public_insufficient"), f.insufficient_quality,
-                t(lang, "searches_done"), f.searches,
-                t(lang, "public_identifications"), f.identifications,
-                t(lang, "not_confirmed"), f.not_confirmed,
-            ),
-            Ok(None) => format!("<h3>{}</h3><p>{}</p>", t(lang, "yearly_figures"), t(lang, "no_figures")),
+            Err(why) => PublicFigures::Unavailable(why),
+            Ok(Some((year, rep, f))) => PublicFigures::Year {
+                year,
+                point: crate::i18n::t_with(
+                    lang,
+                    "figures_point",
+                    &[("n", rep.ledger.size.to_string())],
+                ),
+                root: rep.ledger.root.clone(),
+                rows: vec![
+                    ("probes_submitted", f.probes_submitted),
+                    ("public_insufficient", f.insufficient_quality),
+                    ("searches_done", f.searches),
+                    ("public_identifications", f.identifications),
+                    ("not_confirmed", f.not_confirmed),
+                ],
+            },
+            Ok(None) => PublicFigures::None,
         };
-        out.push_str(&format!(
-            "<section lang=\"nl\"><h2>{}</h2><p><small>{}: {}</small></p><dl>{texts}</dl><div lang=\"{}\">{figures}</div></section>",
-            esc(if r.name.is_empty() { &d.name } else { &r.name }),
-            t(lang, "register_text"),
-            esc(&d.id),
-            lang.code(),
-        ));
+        out.push(PublishedUse {
+            title: if r.name.is_empty() {
+                d.name.clone()
+            } else {
+                r.name.clone()
+            },
+            id: d.id.clone(),
+            texts,
+            figures,
+        });
     }
     out
 }
