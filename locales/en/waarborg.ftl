@@ -277,3 +277,6 @@ refusal_offence_out_of_scope = The offence is outside the deployment's scope.
 refusal_database_out_of_scope = The reference database is outside the deployment's scope.
 refusal_probe_source_out_of_scope = The probe's source is outside the deployment's scope.
 refusal_technology_mismatch = The engine's models differ from the approved technology.
+
+# The searches list.
+examiner = Examiner

@@ -516,12 +516,18 @@ pub async fn searches(
         Ok(l) => l,
         Err(e) => return problem_page(lang, Some(&p), &e.into()),
     };
-    let rows: String = list
+    let rows = list
         .iter()
         .rev()
-        .map(|s| {
-            let stage = s.identification.as_ref().map_or(s.stage.clone(), |i| format!("{:?}", i.stage).to_lowercase());
-            format!("<tr><td><a href=\"/ui/searches/{0}\">{0}</a></td><td>{1}</td><td>{2}</td><td>{3}</td><td>{4}</td></tr>", esc(&s.id), esc(&s.case_number), esc(&s.examiner), esc(&stage), crate::i18n::date_time(lang, s.created))
+        .map(|s| SearchRow {
+            id: s.id.clone(),
+            case: s.case_number.clone(),
+            examiner: s.examiner.clone(),
+            stage: s
+                .identification
+                .as_ref()
+                .map_or(s.stage.clone(), |i| format!("{:?}", i.stage).to_lowercase()),
+            when: crate::i18n::date_time(lang, s.created),
         })
         .collect();
     let title = if p.role == Role::Verifier {
@@ -529,13 +535,41 @@ pub async fn searches(
     } else {
         t(lang, "searches")
     };
-    let body = format!(
-        "<table><thead><tr><th scope=\"col\">Id</th><th scope=\"col\">{}</th><th scope=\"col\">Examiner</th><th scope=\"col\">{}</th><th scope=\"col\">Time</th></tr></thead><tbody>{}</tbody></table>",
-        t(lang, "case"),
-        t(lang, "stage"),
-        if rows.is_empty() { format!("<tr><td colspan=\"5\">{}</td></tr>", t(lang, "nothing")) } else { rows }
-    );
-    page(lang, title, Some(&p), &body)
+    render(
+        lang,
+        &SearchesPage {
+            layout: Layout::new(lang, title, Some(&p)),
+            rows,
+        },
+    )
+}
+
+/// The searches one works on (`templates/searches.html`).
+#[derive(askama::Template)]
+#[template(path = "searches.html")]
+struct SearchesPage {
+    layout: Layout,
+    rows: Vec<SearchRow>,
+}
+
+/// One search in the list.
+struct SearchRow {
+    id: String,
+    case: String,
+    examiner: String,
+    stage: String,
+    when: String,
+}
+
+/// The form for a new search (`templates/new_search.html`).
+#[derive(askama::Template)]
+#[template(path = "new_search.html")]
+struct NewSearchPage {
+    layout: Layout,
+    csrf: String,
+    /// The deployments in use (id, name).
+    deployments: Vec<(String, String)>,
+    probe_sources: &'static [&'static str],
 }
 
 /// `GET /ui/searches/new`.
@@ -547,30 +581,23 @@ pub async fn new_search(
 ) -> Response {
     let lang = lang_of(&headers, &q);
     let now = state.now();
-    let deployments: String = state
+    let deployments = state
         .store
         .deployments()
         .unwrap_or_default()
         .iter()
         .filter(|d| d.active_revision(now).is_some())
-        .map(|d| {
-            format!(
-                "<option value=\"{0}\">{1}</option>",
-                esc(&d.id),
-                esc(&d.name)
-            )
-        })
+        .map(|d| (d.id.clone(), d.name.clone()))
         .collect();
-    let body = format!(
-        "<form class=\"card\" method=\"post\" action=\"/ui/searches?csrf={csrf}\" enctype=\"multipart/form-data\"><label for=\"deployment\">{}</label><select id=\"deployment\" name=\"deployment\">{deployments}</select><label for=\"case\">{}</label><input id=\"case\" name=\"case\" required><label for=\"probe_source\">{}</label><select id=\"probe_source\" name=\"probe_source\"><option>crime_scene_cctv</option><option>seized_material</option><option>bystander_photo</option></select><label for=\"probe\">{}</label><input id=\"probe\" name=\"probe\" type=\"file\" accept=\"image/jpeg,image/png,image/webp,image/bmp,image/tiff\" required><p><button>{}</button></p></form>",
-        t(lang, "deployment"),
-        t(lang, "case"),
-        t(lang, "probe_source"),
-        t(lang, "probe_image"),
-        t(lang, "submit"),
-        csrf = esc(&p.csrf)
-    );
-    page(lang, t(lang, "new_search"), Some(&p), &body)
+    render(
+        lang,
+        &NewSearchPage {
+            layout: Layout::new(lang, t(lang, "new_search"), Some(&p)),
+            csrf: p.csrf.clone(),
+            deployments,
+            probe_sources: &["crime_scene_cctv", "seized_material", "bystander_photo"],
+        },
+    )
 }
 
 /// `POST /ui/searches` (multipart).
