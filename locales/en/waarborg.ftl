@@ -280,3 +280,4 @@ refusal_technology_mismatch = The engine's models differ from the approved techn
 
 # The searches list.
 examiner = Examiner
+entry_kind = Kind

@@ -280,3 +280,4 @@ refusal_technology_mismatch = De modellen van de engine wijken af van de goedgek
 
 # De lijst van zoekopdrachten.
 examiner = Examinator
+entry_kind = Soort

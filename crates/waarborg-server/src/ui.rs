@@ -1093,7 +1093,11 @@ pub async fn ledger(
     Query(q): Query<LangQuery>,
 ) -> Response {
     let lang = lang_of(&headers, &q);
-    let verified = crate::blocking(&state, waarborg_app::audit::current).await;
+    crate::page_blocking(&state, move |state| ledger_page(state, &p, lang)).await
+}
+
+fn ledger_page(state: &AppState, p: &Principal, lang: Lang) -> Response {
+    let verified = waarborg_app::audit::current(state);
     let (ok, entries) = match &verified {
         Ok(v) => (v.report.is_ok(), v.report.entries),
         Err(_) => (false, 0),
@@ -1103,62 +1107,49 @@ pub async fn ledger(
         .checkpoint()
         .map(|c| c.note)
         .unwrap_or_default();
-    let mut rows = String::new();
     let first = entries.saturating_sub(200);
-    for i in (first..entries).rev() {
-        let Ok(bytes) = state.ledger.entry(i) else {
-            continue;
-        };
-        let text = String::from_utf8_lossy(&bytes);
-        let kind = serde_json::from_slice::<serde_json::Value>(&bytes)
-            .ok()
-            .and_then(|v| v["event"]["kind"].as_str().map(str::to_string))
-            .unwrap_or_default();
-        rows.push_str(&format!("<tr><td><a href=\"/api/ledger/entries/{i}\">{i}</a></td><td>{}</td><td><code>{}</code></td></tr>", esc(&kind), esc(&text)));
-    }
+    let rows = (first..entries)
+        .rev()
+        .filter_map(|i| {
+            let bytes = state.ledger.entry(i).ok()?;
+            let kind = serde_json::from_slice::<serde_json::Value>(&bytes)
+                .ok()
+                .and_then(|v| v["event"]["kind"].as_str().map(str::to_string))
+                .unwrap_or_default();
+            Some((i, kind, String::from_utf8_lossy(&bytes).into_owned()))
+        })
+        .collect();
     // Per deployment revision, counted as the reports count (kept with the verification).
-    let counts = verified
+    let counters = verified
         .ok()
         .and_then(|v| v.all_time.clone())
         .map(|r| r.per_deployment.clone())
         .unwrap_or_default();
-    let counters: String = counts
-        .iter()
-        .map(|(r, f)| {
-            format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(r),
-                f.searches,
-                f.insufficient_quality,
-                f.proposals,
-                f.identifications,
-                f.refusals.values().sum::<u64>()
-            )
-        })
-        .collect();
-    let counters = format!(
-        "<section><h2>{}</h2><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{counters}</tbody></table></section>",
-        t(lang, "counters"),
-        t(lang, "deployment"),
-        t(lang, "searches"),
-        t(lang, "insufficient_probes"),
-        t(lang, "proposal"),
-        t(lang, "identifications"),
-        t(lang, "refused")
-    );
-    let status = if ok {
-        format!("<span class=\"ok\">{}</span>", t(lang, "verified"))
-    } else {
-        format!("<span class=\"bad\">{}</span>", t(lang, "not_verified"))
-    };
-    let body = format!(
-        "<p>{}: {entries} · {status}</p>{counters}<section><h2>{}</h2><pre>{}</pre></section><table><thead><tr><th scope=\"col\">#</th><th scope=\"col\">Kind</th><th scope=\"col\">{}</th></tr></thead><tbody>{rows}</tbody></table>",
-        t(lang, "entries"),
-        t(lang, "checkpoint"),
-        esc(&cp),
-        t(lang, "entries")
-    );
-    page(lang, t(lang, "ledger"), Some(&p), &body)
+    render(
+        lang,
+        &LedgerPage {
+            layout: Layout::new(lang, t(lang, "ledger"), Some(p)),
+            entries,
+            ok,
+            counters,
+            checkpoint: cp,
+            rows,
+        },
+    )
+}
+
+/// The ledger's page (`templates/ledger.html`).
+#[derive(askama::Template)]
+#[template(path = "ledger.html")]
+struct LedgerPage {
+    layout: Layout,
+    entries: u64,
+    ok: bool,
+    /// Per deployment revision, all time.
+    counters: std::collections::BTreeMap<String, waarborg_report::Figures>,
+    checkpoint: String,
+    /// The latest entries: (index, kind, canonical JSON).
+    rows: Vec<(u64, String, String)>,
 }
 
 #[cfg(test)]
