@@ -728,60 +728,39 @@ pub async fn candidate_image(
     }
 }
 
-/// One candidate: rank, the probe and the reference image side by side, the reference and
-/// its database, the score, and where the reference image came from.
-fn candidate_row(
-    state: &AppState,
-    lang: Lang,
-    s: &search::SearchRecord,
-    c: &search::Candidate,
-) -> String {
-    let search = s.id.as_str();
+/// One candidate: rank, the reference and its database, the score, whether its image is
+/// kept, and where the reference image came from.
+fn candidate_row(state: &AppState, lang: Lang, c: &search::Candidate) -> CandidateRow {
     use waarborg_refdb::ReferenceStore;
     let record = state.store.reference(c.reference).ok().flatten();
     let has_image =
         record.as_ref().is_some_and(|r| !r.image_sha256.is_empty()) && state.references.is_some();
-    let candidate = if has_image {
-        format!(
-            "<img src=\"/ui/searches/{s}/candidates/{r}/image\" alt=\"{alt} {r}\" width=\"160\">",
-            s = esc(search),
-            r = c.reference,
-            alt = t(lang, "reference_image")
-        )
-    } else {
-        format!("<p>{}</p>", t(lang, "no_reference_image"))
-    };
-    let provenance = match &record {
-        Some(r) => {
-            let p = &r.provenance;
-            format!(
-                "{}: {}<br>{}: {} ({} {})<br>{}: {}<br>{}: {}<br>{}: {}",
-                t(lang, "source_kind"),
-                esc(p.source_kind.as_str()),
-                t(lang, "offence"),
-                esc(&p.offence),
-                p.max_sentence_years,
-                t(lang, "years_maximum"),
-                t(lang, "captured"),
-                esc(&p.captured_at.to_string()),
-                t(lang, "capturing_unit"),
-                esc(&p.capturing_unit),
-                t(lang, "legal_basis"),
-                esc(&p.legal_basis)
-            )
-        }
-        None => t(lang, "no_provenance").to_string(),
-    };
-    format!(
-        "<tr><td>{rank}</td><td><div class=\"side\"><img src=\"/ui/searches/{s}/probe?face={face}\" alt=\"{probe}\" width=\"160\">{candidate}</div></td><td>{r}<br><small>{db}</small></td><td>{score:.3}</td><td><small>{provenance}</small></td></tr>",
-        rank = c.rank,
-        s = esc(search),
-        face = s.chosen.unwrap_or_default(),
-        probe = t(lang, "probe_face"),
-        r = c.reference,
-        db = esc(&c.database),
-        score = c.score
-    )
+    let provenance = record.map(|r| {
+        let p = r.provenance;
+        vec![
+            ("source_kind", p.source_kind.as_str().to_string()),
+            (
+                "offence",
+                format!(
+                    "{} ({} {})",
+                    p.offence,
+                    p.max_sentence_years,
+                    t(lang, "years_maximum")
+                ),
+            ),
+            ("captured", crate::i18n::date(lang, p.captured_at)),
+            ("capturing_unit", p.capturing_unit),
+            ("legal_basis", p.legal_basis),
+        ]
+    });
+    CandidateRow {
+        rank: c.rank,
+        reference: c.reference,
+        database: c.database.clone(),
+        score: format!("{:.3}", c.score),
+        has_image,
+        provenance,
+    }
 }
 
 /// An identification's outcome in words.
@@ -805,162 +784,182 @@ pub async fn show(
     Query(q): Query<LangQuery>,
 ) -> Response {
     let lang = lang_of(&headers, &q);
-    let (s, _) = match search::readable(&state, &p.actor(), &id) {
+    crate::page_blocking(&state, move |state| search_page(state, &p, lang, &id)).await
+}
+
+fn search_page(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Response {
+    let (s, _) = match search::readable(state, &p.actor(), id) {
         Ok(x) => x,
-        Err(e) => return problem_page(lang, Some(&p), &e.into()),
+        Err(e) => return problem_page(lang, Some(p), &e.into()),
     };
     let view = search::view(&p.actor(), &s);
-    let csrf = esc(&p.csrf);
-    let mut body = format!(
-        "<p>{}: <strong>{}</strong> · {}: {} · {}: <code>{}</code></p><div class=\"side\"><figure><img class=\"probe\" src=\"/ui/searches/{id}/probe\" alt=\"{}\" width=\"420\"><figcaption>{}</figcaption></figure></div>",
-        t(lang, "case"),
-        esc(&s.case_number),
-        t(lang, "deployment"),
-        esc(&s.revision),
-        "SHA-256",
-        esc(&s.probe_sha256),
-        t(lang, "probe_image"),
-        t(lang, "probe_image"),
-        id = esc(&s.id)
-    );
-    // Faces and their quality.
-    let faces: String = s
+    let examining = p.role == Role::Examiner && s.stage == "detected";
+    let faces = s
         .faces
         .iter()
         .enumerate()
         .map(|(i, f)| {
-            let verdict = if f.quality.sufficient { format!("<span class=\"ok\">{}</span>", t(lang, "sufficient")) } else { format!("<span class=\"bad\">{}</span>: {}", t(lang, "insufficient"), esc(&f.quality.reasons.join("; "))) };
-            let action = if s.chosen == Some(i) {
-                format!("<strong>✔ {}</strong>", t(lang, "searched_with"))
-            } else if p.role == Role::Examiner && s.stage == "detected" && f.quality.sufficient {
-                format!("<form method=\"post\" action=\"/ui/searches/{}/choose?csrf={csrf}\"><input type=\"hidden\" name=\"face\" value=\"{i}\"><button>{}</button></form>", esc(&s.id), t(lang, "search_with_face"))
-            } else {
-                String::new()
-            };
-            format!(
-                "<tr><td>{i}</td><td>[{:.0}, {:.0}, {:.0}, {:.0}]</td><td>{verdict}<br><small>eyes {:.0} px · yaw {:+.0}° · roll {:+.0}° · sharpness {:.0}</small></td><td>{action}</td></tr>",
-                f.bbox[0], f.bbox[1], f.bbox[2], f.bbox[3], f.quality.interocular_px, f.quality.yaw_deg, f.quality.roll_deg, f.quality.sharpness
-            )
+            let q = &f.quality;
+            FaceRow {
+                index: i,
+                bbox: format!(
+                    "[{:.0}, {:.0}, {:.0}, {:.0}]",
+                    f.bbox[0], f.bbox[1], f.bbox[2], f.bbox[3]
+                ),
+                sufficient: q.sufficient,
+                reasons: q.reasons.join("; "),
+                measures: format!(
+                    "eyes {:.0} px · yaw {:+.0}° · roll {:+.0}° · sharpness {:.0}",
+                    q.interocular_px, q.yaw_deg, q.roll_deg, q.sharpness
+                ),
+                action: if s.chosen == Some(i) {
+                    FaceAction::SearchedWith
+                } else if examining && q.sufficient {
+                    FaceAction::Choose
+                } else {
+                    FaceAction::None
+                },
+            }
         })
         .collect();
-    body.push_str(&format!("<section><h2>{}</h2><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">Box</th><th scope=\"col\">{}</th><th scope=\"col\"></th></tr></thead><tbody>{faces}</tbody></table>", t(lang, "faces"), t(lang, "face"), t(lang, "quality")));
-    if p.role == Role::Examiner && s.stage == "detected" {
-        body.push_str(&format!("<form method=\"post\" action=\"/ui/searches/{}/insufficient?csrf={csrf}\"><button>{}</button></form>", esc(&s.id), t(lang, "stop_insufficient")));
-    }
-    body.push_str("</section>");
-    if !s.candidates.is_empty() {
-        let rows: String = s
-            .candidates
-            .iter()
-            .map(|c| candidate_row(&state, lang, &s, c))
-            .collect();
-        body.push_str(&format!(
-            "<section><h2>{}</h2><p class=\"note\">{}</p><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{rows}</tbody></table></section>",
-            t(lang, "candidates"),
-            t(lang, "candidates_note"),
-            t(lang, "rank"),
-            t(lang, "probe_and_candidate"),
-            t(lang, "reference"),
-            t(lang, "score"),
-            t(lang, "provenance")
-        ));
-    }
-    if let Some(ident) = &s.identification {
-        let stage = format!("{:?}", ident.stage).to_lowercase();
-        body.push_str(&format!(
-            "<section><h2>{}</h2><p>{}: <strong>{}</strong></p>",
-            t(lang, "proposal"),
-            t(lang, "stage"),
-            esc(&stage)
-        ));
-        if let Some((c, reasoning)) = &ident.proposal {
-            body.push_str(&format!(
-                "<p>{}: <strong>{}</strong></p><p>{}: {}</p>",
-                t(lang, "conclusion"),
-                esc(&match c {
-                    Conclusion::Candidate { reference } => format!(
-                        "{} — {} {reference}",
-                        t(lang, "candidate_x"),
-                        t(lang, "reference")
-                    ),
-                    Conclusion::NoIdentification => t(lang, "no_identification").to_string(),
-                    Conclusion::Inconclusive => t(lang, "inconclusive").to_string(),
-                }),
-                t(lang, "reasoning"),
-                esc(reasoning)
-            ));
-        } else if p.role == Role::Examiner {
-            let options: String = s
-                .candidates
+    let candidates = s
+        .candidates
+        .iter()
+        .map(|c| candidate_row(state, lang, c))
+        .collect();
+    let identification = s.identification.as_ref().map(|ident| {
+        let proposal = ident.proposal.as_ref().map(|(c, reasoning)| {
+            let conclusion = match c {
+                Conclusion::Candidate { reference } => format!(
+                    "{} — {} {reference}",
+                    t(lang, "candidate_x"),
+                    t(lang, "reference")
+                ),
+                Conclusion::NoIdentification => t(lang, "no_identification").to_string(),
+                Conclusion::Inconclusive => t(lang, "inconclusive").to_string(),
+            };
+            (conclusion, reasoning.clone())
+        });
+        let propose_form = (proposal.is_none() && p.role == Role::Examiner).then(|| {
+            s.candidates
                 .iter()
                 .map(|c| {
-                    format!(
-                        "<option value=\"candidate:{0}\">{1} {0} ({2:.3})</option>",
-                        c.reference,
-                        t(lang, "candidate_x"),
-                        c.score
+                    (
+                        format!("candidate:{}", c.reference),
+                        format!(
+                            "{} {} ({:.3})",
+                            t(lang, "candidate_x"),
+                            c.reference,
+                            c.score
+                        ),
                     )
                 })
-                .collect();
-            body.push_str(&format!(
-                "<form class=\"card\" method=\"post\" action=\"/ui/searches/{}/proposal?csrf={csrf}\"><label for=\"conclusion\">{}</label><select id=\"conclusion\" name=\"conclusion\">{options}<option value=\"no_identification\">{}</option><option value=\"inconclusive\">{}</option></select><label for=\"reasoning\">{}</label><textarea id=\"reasoning\" name=\"reasoning\" required></textarea><p><button>{}</button></p></form>",
-                esc(&s.id),
-                t(lang, "conclusion"),
-                t(lang, "no_identification"),
-                t(lang, "inconclusive"),
-                t(lang, "reasoning"),
-                t(lang, "propose")
-            ));
-        }
-        let shown = view["identification"]["verifications"]
+                .collect()
+        });
+        let verifications = view["identification"]["verifications"]
             .as_array()
             .cloned()
-            .unwrap_or_default();
-        if view["identification"]["hidden"].is_string() {
-            body.push_str(&format!("<p class=\"note\">{}</p>", t(lang, "blind_note")));
+            .unwrap_or_default()
+            .iter()
+            .map(|v| {
+                let field = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+                (field("verifier"), field("verdict"), field("reasons"))
+            })
+            .collect();
+        IdentificationView {
+            stage: format!("{:?}", ident.stage).to_lowercase(),
+            proposal,
+            propose_form,
+            blind: view["identification"]["hidden"].is_string(),
+            verifications,
+            outcome: (!view["identification"]["outcome"].is_null())
+                .then(|| outcome_text(lang, ident.outcome.as_ref())),
+            verify_form: p.role == Role::Verifier
+                && ident.stage == waarborg_govern::identification::Stage::Proposed
+                && ident.examiner != p.account.user
+                && !ident
+                    .verifications
+                    .iter()
+                    .any(|v| v.verifier == p.account.user),
         }
-        for v in shown {
-            body.push_str(&format!(
-                "<p>{}: <strong>{}</strong> — {}</p>",
-                esc(v["verifier"].as_str().unwrap_or("")),
-                esc(v["verdict"].as_str().unwrap_or("")),
-                esc(v["reasons"].as_str().unwrap_or(""))
-            ));
-        }
-        if !view["identification"]["outcome"].is_null() {
-            body.push_str(&format!(
-                "<p>{}: <strong>{}</strong></p>",
-                t(lang, "outcome"),
-                esc(&outcome_text(lang, ident.outcome.as_ref()))
-            ));
-        }
-        if p.role == Role::Verifier
-            && ident.stage == waarborg_govern::identification::Stage::Proposed
-            && ident.examiner != p.account.user
-            && !ident
-                .verifications
-                .iter()
-                .any(|v| v.verifier == p.account.user)
-        {
-            body.push_str(&format!(
-                "<form class=\"card\" method=\"post\" action=\"/ui/searches/{}/verify?csrf={csrf}\"><label for=\"verdict\">{}</label><select id=\"verdict\" name=\"verdict\"><option value=\"agree\">{}</option><option value=\"disagree\">{}</option><option value=\"inconclusive\">{}</option></select><label for=\"reasons\">{}</label><textarea id=\"reasons\" name=\"reasons\" required></textarea><p><button>{}</button></p></form>",
-                esc(&s.id),
-                t(lang, "verdict"),
-                t(lang, "agree"),
-                t(lang, "disagree"),
-                t(lang, "inconclusive"),
-                t(lang, "reasons"),
-                t(lang, "record_verification")
-            ));
-        }
-        body.push_str("</section>");
-    }
-    page(
+    });
+    render(
         lang,
-        &format!("{} {}", t(lang, "search"), s.id),
-        Some(&p),
-        &body,
+        &SearchPage {
+            layout: Layout::new(lang, &format!("{} {}", t(lang, "search"), s.id), Some(p)),
+            csrf: p.csrf.clone(),
+            id: s.id.clone(),
+            case: s.case_number.clone(),
+            revision: s.revision.clone(),
+            probe_sha256: s.probe_sha256.clone(),
+            faces,
+            can_stop: examining,
+            candidates,
+            chosen_face: s.chosen.unwrap_or_default(),
+            identification,
+        },
     )
+}
+
+/// A search, as the examiner, a verifier or an overseer works on it
+/// (`templates/search.html`).
+#[derive(askama::Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    layout: Layout,
+    csrf: String,
+    id: String,
+    case: String,
+    revision: String,
+    probe_sha256: String,
+    faces: Vec<FaceRow>,
+    /// The examiner may still stop: the probe's quality does not allow a search.
+    can_stop: bool,
+    candidates: Vec<CandidateRow>,
+    chosen_face: usize,
+    identification: Option<IdentificationView>,
+}
+
+/// One face found in the probe.
+struct FaceRow {
+    index: usize,
+    bbox: String,
+    sufficient: bool,
+    reasons: String,
+    measures: String,
+    action: FaceAction,
+}
+
+/// What may be done with a face.
+enum FaceAction {
+    SearchedWith,
+    Choose,
+    None,
+}
+
+/// One candidate of the list.
+struct CandidateRow {
+    rank: usize,
+    reference: u64,
+    database: String,
+    score: String,
+    has_image: bool,
+    /// (label key, value) lines; `None` when the record is gone.
+    provenance: Option<Vec<(&'static str, String)>>,
+}
+
+/// The path to an identification, as this reader may see it.
+struct IdentificationView {
+    stage: String,
+    /// The examiner's conclusion and reasoning, once proposed.
+    proposal: Option<(String, String)>,
+    /// For the examiner before proposing: the candidates to choose from (value, label).
+    propose_form: Option<Vec<(String, String)>>,
+    /// The others' judgements are hidden until this verifier records their own.
+    blind: bool,
+    verifications: Vec<(String, String, String)>,
+    outcome: Option<String>,
+    verify_form: bool,
 }
 
 /// After a form: back to the search's page, or the problem explained.
