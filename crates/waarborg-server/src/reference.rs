@@ -21,7 +21,7 @@ use crate::api;
 use crate::auth::Principal;
 use crate::i18n::t;
 use crate::problem::Problem;
-use crate::ui::{esc, form_answer, lang_of, page, problem_page, LangQuery};
+use crate::ui::{form_answer, lang_of, problem_page, LangQuery, Layout};
 use crate::AppState;
 
 type Result<T> = std::result::Result<T, Problem>;
@@ -89,20 +89,6 @@ pub async fn clear_flag_form(
     )
 }
 
-/// A table; with no rows, one row that says `empty`.
-fn table(head: &[&str], rows: String, empty: &str) -> String {
-    let rows = if rows.is_empty() {
-        format!("<tr><td colspan=\"{}\">{empty}</td></tr>", head.len())
-    } else {
-        rows
-    };
-    let head: String = head
-        .iter()
-        .map(|h| format!("<th scope=\"col\">{h}</th>"))
-        .collect();
-    format!("<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
-}
-
 /// `GET /ui/refdb`: the manager's page.
 pub async fn view(
     State(state): State<Arc<AppState>>,
@@ -122,205 +108,137 @@ pub async fn view(
         Err(problem) => return problem_page(lang, Some(&p), &problem),
     };
     let limit = paging.limit();
-    let databases: String = o
-        .databases
-        .iter()
-        .map(|(db, n)| format!("{}: {n}", esc(db)))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let size = format!(
-        "<section><h2>{}</h2><dl><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd></dl></section>",
-        t(lang, "refdb_size"),
-        t(lang, "refdb_records"),
-        o.references,
-        t(lang, "refdb_templates"),
-        if databases.is_empty() { "—".to_string() } else { databases },
-        t(lang, "refdb_awaiting_compaction"),
-        o.awaiting_compaction
-    );
-    let plan_rows: String = o
+    let plan = o
         .plan
         .iter()
         .map(|i| {
-            format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
                 i.id,
-                esc(&i.due.rule),
-                esc(&i.due.reason),
-                crate::i18n::date(lang, i.due.since)
+                i.due.rule.clone(),
+                i.due.reason.clone(),
+                crate::i18n::date(lang, i.due.since),
             )
         })
         .collect();
     let mut plan_nav = Vec::new();
     if paging.plan_offset > 0 {
-        plan_nav.push(format!(
-            "<a href=\"/ui/refdb?plan_offset={}&amp;after={}\">{}</a>",
-            paging.plan_offset.saturating_sub(limit),
-            paging.after,
-            t(lang, "previous_page")
+        plan_nav.push((
+            format!(
+                "/ui/refdb?plan_offset={}&after={}",
+                paging.plan_offset.saturating_sub(limit),
+                paging.after
+            ),
+            "previous_page",
         ));
     }
     if paging.plan_offset + o.plan.len() < o.due {
-        plan_nav.push(format!(
-            "<a href=\"/ui/refdb?plan_offset={}&amp;after={}\">{}</a>",
-            paging.plan_offset + limit,
-            paging.after,
-            t(lang, "next_page")
+        plan_nav.push((
+            format!(
+                "/ui/refdb?plan_offset={}&after={}",
+                paging.plan_offset + limit,
+                paging.after
+            ),
+            "next_page",
         ));
     }
-    let plan = format!(
-        "<section id=\"plan\"><h2>{}</h2><p>{}</p><p><strong>{}</strong>: {}{}</p>{}<p>{}</p></section>",
-        t(lang, "retention_plan"),
-        t(lang, "retention_plan_note"),
-        t(lang, "due_now"),
-        o.due,
-        if o.due > 0 {
-            format!(
-                " ({}–{})",
-                (paging.plan_offset + 1).min(o.due),
-                paging.plan_offset + o.plan.len()
-            )
-        } else {
-            String::new()
-        },
-        table(
-            &[
-                t(lang, "reference_image"),
-                t(lang, "rule"),
-                t(lang, "reason"),
-                t(lang, "due_since"),
-            ],
-            plan_rows,
-            t(lang, "nothing_due")
-        ),
-        plan_nav.join(" · ")
-    );
-    let can_clear = p.role == Role::ReferenceDatabaseManager;
-    let flag_rows: String = o
+    let flags = o
         .flags
         .iter()
-        .filter_map(|r| r.duplicate.as_ref().map(|d| (r, d)))
-        .map(|(r, d)| {
-            let form = if can_clear {
-                format!(
-                    "<form method=\"post\" action=\"/ui/refdb/references/{id}/clear-flag?csrf={csrf}\"><label for=\"reason-{id}\">{label}</label><input id=\"reason-{id}\" name=\"reason\" required><button>{clear}</button></form>",
-                    id = r.id,
-                    csrf = esc(&p.csrf),
-                    label = t(lang, "review_finding"),
-                    clear = t(lang, "clear_flag")
-                )
-            } else {
-                String::new()
-            };
-            format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.3}</td><td>{form}</td></tr>",
-                r.id,
-                esc(&r.provenance.person),
-                d.reference,
-                esc(&d.person),
-                d.score
-            )
+        .filter_map(|r| {
+            let d = r.duplicate.as_ref()?;
+            Some(FlagRow {
+                id: r.id,
+                person: r.provenance.person.clone(),
+                similar_to: d.reference,
+                other_person: d.person.clone(),
+                score: format!("{:.3}", d.score),
+            })
         })
         .collect();
-    let flags = format!(
-        "<section id=\"flags\"><h2>{}</h2><p>{}</p>{}</section>",
-        t(lang, "duplicate_flags"),
-        t(lang, "duplicate_flags_note"),
-        table(
-            &[
-                t(lang, "reference_image"),
-                t(lang, "person"),
-                t(lang, "similar_to"),
-                t(lang, "other_person"),
-                t(lang, "score"),
-                t(lang, "review"),
-            ],
-            flag_rows,
-            t(lang, "no_flags")
-        )
-    );
-    let import_rows: String = o
-        .imports
-        .iter()
-        .map(|i| {
-            format!(
-                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&i.import[..i.import.len().min(16)]),
-                i.rows,
-                i.accepted,
-                i.rejected,
-                i.erased
-            )
-        })
-        .collect();
-    let imports = format!(
-        "<section id=\"imports\"><h2>{}</h2>{}</section>",
-        t(lang, "imports"),
-        table(
-            &[
-                t(lang, "manifest_sha256"),
-                t(lang, "rows"),
-                t(lang, "accepted"),
-                t(lang, "rejected"),
-                t(lang, "erased"),
-            ],
-            import_rows,
-            t(lang, "no_imports")
-        )
-    );
-    let record_rows: String = o
+    let records = o
         .records
         .iter()
-        .map(|r| {
-            let prov = &r.provenance;
-            format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                r.id,
-                esc(&r.database),
-                esc(prov.source_kind.as_str()),
-                esc(&prov.person),
-                esc(&prov.offence),
-                esc(&prov.captured_at.to_string()),
-                esc(&prov.capturing_unit),
-                esc(&r.enrolled_at.to_string())
-            )
+        .map(|r| RecordRow {
+            id: r.id,
+            database: r.database.clone(),
+            source_kind: r.provenance.source_kind.as_str(),
+            person: r.provenance.person.clone(),
+            offence: r.provenance.offence.clone(),
+            captured: crate::i18n::date(lang, r.provenance.captured_at),
+            capturing_unit: r.provenance.capturing_unit.clone(),
+            enrolled: crate::i18n::date_time(lang, r.enrolled_at),
         })
         .collect();
     let mut record_nav = Vec::new();
     if paging.after > 0 {
-        record_nav.push(format!(
-            "<a href=\"/ui/refdb?plan_offset={}#records\">{}</a>",
-            paging.plan_offset,
-            t(lang, "first_page")
+        record_nav.push((
+            format!("/ui/refdb?plan_offset={}#records", paging.plan_offset),
+            "first_page",
         ));
     }
     if let (true, Some(last)) = (o.records.len() == limit, o.records.last()) {
-        record_nav.push(format!(
-            "<a href=\"/ui/refdb?plan_offset={}&amp;after={}#records\">{}</a>",
-            paging.plan_offset,
-            last.id,
-            t(lang, "next_page")
+        record_nav.push((
+            format!(
+                "/ui/refdb?plan_offset={}&after={}#records",
+                paging.plan_offset, last.id
+            ),
+            "next_page",
         ));
     }
-    let records = format!(
-        "<section id=\"records\"><h2>{}</h2>{}<p>{}</p></section>",
-        t(lang, "refdb_records"),
-        table(
-            &[
-                t(lang, "reference_image"),
-                t(lang, "database"),
-                t(lang, "source_kind"),
-                t(lang, "person"),
-                t(lang, "offence"),
-                t(lang, "captured"),
-                t(lang, "capturing_unit"),
-                t(lang, "enrolled"),
-            ],
-            record_rows,
-            t(lang, "no_records")
-        ),
-        record_nav.join(" · ")
-    );
-    let body = format!("{size}{plan}{flags}{imports}{records}");
-    page(lang, t(lang, "reference_database"), Some(&p), &body)
+    crate::ui::render(
+        lang,
+        &RefdbPage {
+            layout: Layout::new(lang, t(lang, "reference_database"), Some(&p)),
+            csrf: p.csrf.clone(),
+            plan_first: (paging.plan_offset + 1).min(o.due),
+            plan_last: paging.plan_offset + o.plan.len(),
+            plan,
+            plan_nav,
+            can_clear: p.role == Role::ReferenceDatabaseManager,
+            flags,
+            records,
+            record_nav,
+            o,
+        },
+    )
+}
+
+/// The reference-database manager's page (`templates/refdb.html`).
+#[derive(askama::Template)]
+#[template(path = "refdb.html")]
+struct RefdbPage {
+    layout: Layout,
+    csrf: String,
+    o: reference::Overview,
+    plan_first: usize,
+    plan_last: usize,
+    /// (reference image, rule, reason, due since).
+    plan: Vec<(u64, String, String, String)>,
+    /// (link, label key).
+    plan_nav: Vec<(String, &'static str)>,
+    can_clear: bool,
+    flags: Vec<FlagRow>,
+    records: Vec<RecordRow>,
+    record_nav: Vec<(String, &'static str)>,
+}
+
+/// A possible duplicate person awaiting review.
+struct FlagRow {
+    id: u64,
+    person: String,
+    similar_to: u64,
+    other_person: String,
+    score: String,
+}
+
+/// One reference record.
+struct RecordRow {
+    id: u64,
+    database: String,
+    source_kind: &'static str,
+    person: String,
+    offence: String,
+    captured: String,
+    capturing_unit: String,
+    enrolled: String,
 }
