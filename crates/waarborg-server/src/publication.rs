@@ -23,7 +23,7 @@ use crate::api;
 use crate::auth::Principal;
 use crate::i18n::{t, Lang};
 use crate::problem::Problem;
-use crate::ui::{esc, lang_of, page, problem_page, LangQuery};
+use crate::ui::{esc, lang_of, problem_page, LangQuery, Layout};
 use crate::AppState;
 
 type Result<T> = std::result::Result<T, Problem>;
@@ -492,43 +492,35 @@ pub async fn verify_form(
     Form(f): Form<VerifyForm>,
 ) -> Response {
     let lang = lang_of(&headers, &LangQuery::default());
-    match verify_report(state.ledger.dir(), &f.report) {
-        Ok(m) if m.is_empty() => page(
-            lang,
-            t(lang, "reports"),
-            Some(&p),
-            &format!(
-                "<p class=\"ok\" role=\"status\">{}</p><p><a href=\"/ui/reports\">{}</a></p>",
-                t(lang, "report_matches"),
-                t(lang, "back")
-            ),
-        ),
-        Ok(m) => {
-            let rows: String = m
-                .iter()
-                .map(|x| {
-                    format!(
-                        "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
-                        esc(&x.figure),
-                        esc(&x.reported),
-                        esc(&x.recomputed)
-                    )
-                })
-                .collect();
-            let mut r = page(
+    let dir = state.ledger.dir().to_path_buf();
+    let checked = tokio::task::spawn_blocking(move || verify_report(&dir, &f.report))
+        .await
+        .unwrap_or_else(|e| Err(Problem::internal(format!("the check stopped: {e}"))));
+    match checked {
+        Ok(mismatches) => {
+            let differs = !mismatches.is_empty();
+            let mut r = crate::ui::render(
                 lang,
-                t(lang, "reports"),
-                Some(&p),
-                &format!(
-                    "<p class=\"problem\" role=\"alert\">{}</p><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{rows}</tbody></table><p><a href=\"/ui/reports\">{}</a></p>",
-                    t(lang, "report_differs"), t(lang, "figure"), t(lang, "report_says"), t(lang, "ledger_gives"), t(lang, "back")
-                ),
+                &ReportChecked {
+                    layout: Layout::new(lang, t(lang, "reports"), Some(&p)),
+                    mismatches,
+                },
             );
-            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            if differs {
+                *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            }
             r
         }
         Err(problem) => problem_page(lang, Some(&p), &problem),
     }
+}
+
+/// A report checked against the ledger (`templates/report_checked.html`).
+#[derive(askama::Template)]
+#[template(path = "report_checked.html")]
+struct ReportChecked {
+    layout: Layout,
+    mismatches: Vec<waarborg_report::Mismatch>,
 }
 
 /// `GET /ui/reports`: the oversight page — make figures for a period, the yearly report,
@@ -541,57 +533,42 @@ pub async fn view(
     Query(q): Query<LangQuery>,
 ) -> Response {
     let lang = lang_of(&headers, &q);
-    crate::ui::page_or_problem(lang, t(lang, "reports"), &p, render(&state, &p, lang))
+    crate::page_blocking(&state, move |state| match checks(state) {
+        Ok(checks) => crate::ui::render(
+            lang,
+            &ReportsPage {
+                layout: Layout::new(lang, t(lang, "reports"), Some(&p)),
+                csrf: p.csrf.clone(),
+                year: year_of(state.now()),
+                checks,
+            },
+        ),
+        Err(problem) => problem_page(lang, Some(&p), &problem),
+    })
+    .await
 }
 
-fn render(state: &AppState, p: &Principal, lang: Lang) -> Result<String> {
+/// What the register and the EU database would still refuse of each use's texts.
+fn checks(state: &AppState) -> Result<Vec<(String, Vec<String>)>> {
     let now = state.now();
-    let year: i32 = year_of(now);
-    let mut checks = String::new();
     let eu = eu_registrations(&state.store, now)?;
-    for (id, c) in registrations(&state.store, now)? {
-        let eu = eu.iter().find(|(d, _)| *d == id).map(|(_, c)| c);
-        let problems = refused(&c, eu);
-        let cell = if problems.is_empty() {
-            format!("<span class=\"ok\">{}</span>", t(lang, "ready_for_export"))
-        } else {
-            format!(
-                "<ul>{}</ul>",
-                problems
-                    .iter()
-                    .map(|p| format!("<li>{}</li>", esc(p)))
-                    .collect::<String>()
-            )
-        };
-        checks.push_str(&format!("<tr><td>{}</td><td>{cell}</td></tr>", esc(&id)));
-    }
-    Ok(format!(
-        "<p>{intro}</p>\
-<form class=\"card\" method=\"get\" action=\"/ui/reports/figures\"><h2>{figures}</h2><label for=\"from\">{from}</label><input id=\"from\" name=\"from\" type=\"date\" value=\"{year}-01-01\" required><label for=\"to\">{to}</label><input id=\"to\" name=\"to\" type=\"date\" value=\"{next}-01-01\" required><label for=\"format\">{format}</label><select id=\"format\" name=\"format\"><option value=\"html\">HTML</option><option value=\"pdf\">PDF</option><option value=\"json\">JSON</option></select><label for=\"lang-f\">{language}</label><select id=\"lang-f\" name=\"lang\"><option value=\"nl\">Nederlands</option><option value=\"en\">English</option></select><p><button>{make}</button></p></form>\
-<form class=\"card\" method=\"get\" action=\"/ui/reports/framework\"><h2>{framework}</h2><label for=\"from-h\">{from}</label><input id=\"from-h\" name=\"from\" type=\"date\" value=\"{year}-01-01\" required><label for=\"to-h\">{to}</label><input id=\"to-h\" name=\"to\" type=\"date\" value=\"{year}-07-01\" required><label for=\"lang-h\">{language}</label><select id=\"lang-h\" name=\"lang\"><option value=\"nl\">Nederlands</option><option value=\"en\">English</option></select><p><button>{make}</button></p></form>\
-<form class=\"card\" method=\"get\" action=\"/ui/reports/annual\"><h2>{annual}</h2><p>{annual_note}</p><label for=\"year\">{year_label}</label><input id=\"year\" name=\"year\" type=\"number\" min=\"2000\" max=\"9999\" value=\"{year}\" required><label for=\"format-a\">{format}</label><select id=\"format-a\" name=\"format\"><option value=\"html\">HTML</option><option value=\"pdf\">PDF</option><option value=\"json\">JSON</option></select><label for=\"lang-a\">{language}</label><select id=\"lang-a\" name=\"lang\"><option value=\"nl\">Nederlands</option><option value=\"en\">English</option></select><p><button>{make}</button></p></form>\
-<section><h2>{publish}</h2><p>{publish_note}</p><p><a href=\"/ui/reports/register?format=json\">algoritmeregister.json</a> · <a href=\"/ui/reports/register?format=csv\">algoritmeregister.csv</a> · <a href=\"/ui/reports/eu-registration?format=json\">eu-database-registration.json</a></p><table><thead><tr><th scope=\"col\">{deployment}</th><th scope=\"col\">{check}</th></tr></thead><tbody>{checks}</tbody></table></section>\
-<form class=\"card\" method=\"post\" action=\"/ui/reports/verify?csrf={csrf}\"><h2>{verify}</h2><p>{verify_note}</p><label for=\"report\">{report_json}</label><textarea id=\"report\" name=\"report\" required></textarea><p><button>{verify_button}</button></p></form>",
-        intro = t(lang, "reports_intro"),
-        figures = t(lang, "report_figures"),
-        from = t(lang, "from"),
-        to = t(lang, "to_exclusive"),
-        format = t(lang, "format"),
-        language = t(lang, "language_of_report"),
-        make = t(lang, "make_report"),
-        annual = t(lang, "report_annual"),
-        framework = t(lang, "report_framework"),
-        annual_note = t(lang, "report_annual_note"),
-        year_label = t(lang, "year"),
-        next = year + 1,
-        publish = t(lang, "report_publish"),
-        publish_note = t(lang, "report_publish_note"),
-        deployment = t(lang, "deployment"),
-        check = t(lang, "check"),
-        verify = t(lang, "report_verify"),
-        verify_note = t(lang, "report_verify_note"),
-        report_json = t(lang, "report_json"),
-        verify_button = t(lang, "verify_report"),
-        csrf = esc(&p.csrf),
-    ))
+    Ok(registrations(&state.store, now)?
+        .into_iter()
+        .map(|(id, c)| {
+            let eu = eu.iter().find(|(d, _)| *d == id).map(|(_, c)| c);
+            let problems = refused(&c, eu);
+            (id, problems)
+        })
+        .collect())
+}
+
+/// The oversight page (`templates/reports.html`).
+#[derive(askama::Template)]
+#[template(path = "reports.html")]
+struct ReportsPage {
+    layout: Layout,
+    csrf: String,
+    year: i32,
+    /// Per deployment: what the register would refuse (empty: ready for export).
+    checks: Vec<(String, Vec<String>)>,
 }

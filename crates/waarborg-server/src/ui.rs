@@ -188,19 +188,6 @@ struct ProblemPage<'a> {
     detail: &'a str,
 }
 
-/// A page with `title` and the body `made`, or the problem that stopped it, as a page.
-pub(crate) fn page_or_problem<E: Into<Problem>>(
-    lang: Lang,
-    title: &str,
-    p: &Principal,
-    made: Result<String, E>,
-) -> Response {
-    match made {
-        Ok(body) => page(lang, title, Some(p), &body),
-        Err(problem) => problem_page(lang, Some(p), &problem.into()),
-    }
-}
-
 /// The answer to a web form: on success, on to `to`; otherwise the problem, as a page in
 /// the requester's language.
 pub(crate) fn form_answer<E: Into<Problem>>(
