@@ -22,7 +22,7 @@ pub use waarborg_app::governance::*;
 use crate::auth::Principal;
 use crate::i18n::{t, Lang};
 use crate::problem::Problem;
-use crate::ui::{esc, form_answer, lang_of, page, problem_page, LangQuery};
+use crate::ui::{esc, form_answer, lang_of, page, problem_page, LangQuery, Layout};
 use crate::AppState;
 
 type Result<T> = std::result::Result<T, Problem>;
@@ -44,10 +44,11 @@ pub async fn view(
     Query(q): Query<LangQuery>,
 ) -> Response {
     let lang = lang_of(&headers, &q);
-    match render(&state, &p, lang, &id) {
-        Ok(body) => body,
+    crate::page_blocking(&state, move |state| match render(state, &p, lang, &id) {
+        Ok(page) => page,
         Err(problem) => problem_page(lang, Some(&p), &problem),
-    }
+    })
+    .await
 }
 
 fn render(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Result<Response> {
@@ -62,106 +63,53 @@ fn render(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Result<Respo
     let framework = framework_of(&state.store, &d, r.number)?;
     let now = state.now();
     let c = &r.content;
-    let review_due = r
-        .review_due()
-        .map_or_else(|| "—".to_string(), |due| crate::i18n::date(lang, due));
-    let overdue = r.review_due().is_some_and(|due| now > due);
-    let mut body = format!(
-        "<section><h2>{rev} {n}</h2><dl><dt>{state_l}</dt><dd><strong>{state}</strong></dd><dt>{fw_l}</dt><dd>{fw}</dd><dt>{system_l}</dt><dd>{system}</dd><dt>{purpose_l}</dt><dd>{purpose}</dd><dt>{dbs_l}</dt><dd>{dbs}</dd><dt>{valid_l}</dt><dd>{from} – {until}</dd><dt>{review_l}</dt><dd>{review}{late}</dd><dt>{advice_l}</dt><dd>{advice}</dd></dl></section>",
-        rev = t(lang, "revision"),
-        n = r.number,
-        state_l = t(lang, "state"),
-        state = crate::i18n::state_name(lang, r.effective_state(now)),
-        fw_l = t(lang, "framework"),
-        fw = esc(&r.framework.clone().unwrap_or_else(|| format!("{} ({})", framework.id(), t(lang, "not_yet_submitted")))),
-        system_l = t(lang, "system"),
-        system = esc(&c.system),
-        purpose_l = t(lang, "purpose"),
-        purpose = esc(&c.purpose),
-        dbs_l = t(lang, "reference_database"),
-        dbs = esc(&c.scope.reference_databases.join(", ")),
-        valid_l = t(lang, "valid"),
-        from = crate::i18n::date(lang, c.scope.valid_from),
-        until = crate::i18n::date(lang, c.scope.valid_until),
-        review_l = t(lang, "review_due"),
-        review = esc(&review_due),
-        late = if overdue { format!(" <span class=\"bad\">{}</span>", t(lang, "overdue")) } else { String::new() },
-        advice_l = t(lang, "advice"),
-        advice = r.advice.map_or_else(|| "—".to_string(), |a| format!("{a:?}")),
-    );
-    // Factors and preconditions, with every member's judgement.
-    let judgements = |key: &str| -> String {
+    // Every member's judgement of one factor or precondition.
+    let judgements = |key: &str| -> Vec<(String, &'static str, String)> {
         r.assessments
             .iter()
             .filter_map(|a| a.judgements.iter().find(|j| j.key == key).map(|j| (a, j)))
             .map(|(a, j)| {
-                format!(
-                    "<li><strong>{}</strong>: {} — {}</li>",
-                    esc(&a.member),
+                (
+                    a.member.clone(),
                     weighing_name(lang, j.weighing),
-                    esc(&j.reasons)
+                    j.reasons.clone(),
                 )
             })
-            .collect::<String>()
+            .collect()
     };
-    let factors: String = framework
+    let factors = framework
         .factors
         .iter()
-        .map(|f| {
-            format!(
-                "<tr><td><strong>{}</strong><br><small>{}</small></td><td><ul>{}</ul></td></tr>",
-                esc(&f.title),
-                esc(&f.question),
-                judgements(&f.key)
-            )
+        .map(|f| FactorRow {
+            title: f.title.clone(),
+            question: f.question.clone(),
+            judgements: judgements(&f.key),
         })
         .collect();
-    let preconditions: String = framework
+    let preconditions = framework
         .preconditions
         .iter()
-        .map(|pc| {
-            let how = match &pc.established {
-                Establishment::Machine { .. } => t(lang, "checked_by_machine").to_string(),
-                Establishment::Attested { role } => {
-                    let by: Vec<&str> = r
+        .map(|pc| PreconditionRow {
+            text: pc.text.clone(),
+            group: format!("{:?}", pc.group),
+            how: match &pc.established {
+                Establishment::Machine { .. } => How::Machine,
+                Establishment::Attested { role } => How::Attested {
+                    role: role.as_str(),
+                    by: r
                         .attestations
                         .iter()
                         .filter(|(k, _)| *k == pc.key)
                         .map(|(_, u)| u.as_str())
-                        .collect();
-                    format!(
-                        "{} {} — {}",
-                        t(lang, "attested_by"),
-                        role.as_str(),
-                        if by.is_empty() {
-                            t(lang, "not_yet").to_string()
-                        } else {
-                            esc(&by.join(", "))
-                        }
-                    )
-                }
-            };
-            format!(
-                "<tr><td>{}<br><small>{:?} · {}</small></td><td><ul>{}</ul></td></tr>",
-                esc(&pc.text),
-                pc.group,
-                how,
-                judgements(&pc.key)
-            )
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                },
+            },
+            judgements: judgements(&pc.key),
         })
         .collect();
-    body.push_str(&format!(
-        "<section id=\"framework\"><h2>{}</h2><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{factors}</tbody></table><h3>{}</h3><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{preconditions}</tbody></table></section>",
-        t(lang, "factors"),
-        t(lang, "factor"),
-        t(lang, "assessments"),
-        t(lang, "preconditions"),
-        t(lang, "precondition"),
-        t(lang, "assessments"),
-    ));
-    // What this role may do now.
-    let csrf = esc(&p.csrf);
-    if crate::routes::GOVERNANCE_ROLES.contains(&p.role) {
+    // What this role may do now (the domain still decides whether each step is allowed).
+    let steps = crate::routes::GOVERNANCE_ROLES.contains(&p.role).then(|| {
         let mut options: Vec<(String, String)> = steps_for(p.role)
             .iter()
             .map(|s| (s.to_string(), t(lang, &format!("step_{s}")).to_string()))
@@ -174,76 +122,129 @@ fn render(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Result<Respo
                 ));
             }
         }
-        let options: String = options
+        options
+    });
+    let assess = (p.role == Role::ReviewCommitteeMember).then(|| {
+        framework
+            .factors
             .iter()
-            .map(|(v, l)| format!("<option value=\"{}\">{}</option>", esc(v), esc(l)))
-            .collect();
-        body.push_str(&format!(
-            "<section id=\"decide\"><h2>{}</h2><form class=\"card\" method=\"post\" action=\"/ui/deployments/{id}/decisions?csrf={csrf}\"><input type=\"hidden\" name=\"version\" value=\"{version}\"><input type=\"hidden\" name=\"revision\" value=\"{n}\"><label for=\"step\">{}</label><select id=\"step\" name=\"step\">{options}</select><label for=\"reason\">{}</label><textarea id=\"reason\" name=\"reason\"></textarea><p><button>{}</button></p></form>",
-            t(lang, "your_step"),
-            t(lang, "step"),
-            t(lang, "reasons"),
-            t(lang, "decide"),
-            id = esc(&d.id),
-            n = r.number,
-        ));
-        if p.role == Role::ReviewCommitteeMember {
-            let fields: String = framework
-                .factors
-                .iter()
-                .map(|f| (f.key.as_str(), f.title.as_str()))
-                .chain(framework.preconditions.iter().map(|pc| (pc.key.as_str(), pc.text.as_str())))
-                .map(|(key, title)| {
-                    format!(
-                        "<fieldset><legend>{title}</legend><label for=\"w-{key}\">{w}</label><select id=\"w-{key}\" name=\"weigh:{key}\"><option value=\"favourable\">{fav}</option><option value=\"concerns\">{con}</option><option value=\"unfavourable\">{unf}</option></select><label for=\"r-{key}\">{reasons}</label><input id=\"r-{key}\" name=\"why:{key}\" required></fieldset>",
-                        title = esc(title),
-                        key = esc(key),
-                        w = t(lang, "weighing"),
-                        fav = t(lang, "weighing_favourable"),
-                        con = t(lang, "weighing_concerns"),
-                        unf = t(lang, "weighing_unfavourable"),
-                        reasons = t(lang, "reasons"),
-                    )
-                })
-                .collect();
-            body.push_str(&format!(
-                "<form class=\"card\" id=\"assess\" method=\"post\" action=\"/ui/deployments/{id}/decisions?csrf={csrf}\"><h3>{}</h3><input type=\"hidden\" name=\"version\" value=\"{version}\"><input type=\"hidden\" name=\"revision\" value=\"{n}\"><input type=\"hidden\" name=\"step\" value=\"assess\">{fields}<p><button>{}</button></p></form>",
-                t(lang, "your_assessment"),
-                t(lang, "step_assess"),
-                id = esc(&d.id),
-                n = r.number,
-            ));
-        }
-        body.push_str("</section>");
-    }
-    let history: String = r
+            .map(|f| (f.key.clone(), f.title.clone()))
+            .chain(
+                framework
+                    .preconditions
+                    .iter()
+                    .map(|pc| (pc.key.clone(), pc.text.clone())),
+            )
+            .collect()
+    });
+    let history = r
         .history
         .iter()
         .rev()
-        .map(|h| {
-            format!(
-                "<tr><td>{}</td><td>{} <small>({})</small></td><td>{}</td><td>{} → {}</td><td>{}</td></tr>",
-                crate::i18n::date_time(lang, h.at),
-                esc(&h.actor),
-                h.role.as_str(),
-                esc(&h.action),
-                h.from.as_str(),
-                h.to.as_str(),
-                esc(&h.reason)
-            )
+        .map(|h| HistoryRow {
+            at: crate::i18n::date_time(lang, h.at),
+            actor: h.actor.clone(),
+            role: h.role.as_str(),
+            action: h.action.clone(),
+            from: h.from.as_str(),
+            to: h.to.as_str(),
+            reason: h.reason.clone(),
         })
         .collect();
-    body.push_str(&format!(
-        "<section id=\"history\"><h2>{}</h2><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{history}</tbody></table></section>",
-        t(lang, "history"),
-        t(lang, "when"),
-        t(lang, "who"),
-        t(lang, "step"),
-        t(lang, "state"),
-        t(lang, "reasons"),
-    ));
-    body.push_str(&crate::publication::texts_section(state, p, lang, &d.id)?);
-    Ok(page(lang, &d.name, Some(p), &body))
+    Ok(crate::ui::render(
+        lang,
+        &DeploymentPage {
+            layout: Layout::new(lang, &d.name, Some(p)),
+            csrf: p.csrf.clone(),
+            id: d.id.clone(),
+            version,
+            revision: r.number,
+            state: crate::i18n::state_name(lang, r.effective_state(now)),
+            framework: r.framework.clone().unwrap_or_else(|| {
+                format!("{} ({})", framework.id(), t(lang, "not_yet_submitted"))
+            }),
+            system: c.system.clone(),
+            purpose: c.purpose.clone(),
+            databases: c.scope.reference_databases.join(", "),
+            from: crate::i18n::date(lang, c.scope.valid_from),
+            until: crate::i18n::date(lang, c.scope.valid_until),
+            review: r
+                .review_due()
+                .map_or_else(|| "—".to_string(), |due| crate::i18n::date(lang, due)),
+            overdue: r.review_due().is_some_and(|due| now > due),
+            advice: r
+                .advice
+                .map_or_else(|| "—".to_string(), |a| format!("{a:?}")),
+            factors,
+            preconditions,
+            steps,
+            assess,
+            history,
+            texts: crate::publication::texts_section(state, p, lang, &d.id)?,
+        },
+    ))
+}
+
+/// A deployment's page (`templates/deployment.html`).
+#[derive(askama::Template)]
+#[template(path = "deployment.html")]
+struct DeploymentPage {
+    layout: crate::ui::Layout,
+    csrf: String,
+    id: String,
+    version: u64,
+    revision: u32,
+    state: &'static str,
+    framework: String,
+    system: String,
+    purpose: String,
+    databases: String,
+    from: String,
+    until: String,
+    review: String,
+    overdue: bool,
+    advice: String,
+    factors: Vec<FactorRow>,
+    preconditions: Vec<PreconditionRow>,
+    /// For a governance role: the steps it may offer (value, label).
+    steps: Option<Vec<(String, String)>>,
+    /// For a committee member: what to weigh (key, title).
+    assess: Option<Vec<(String, String)>>,
+    history: Vec<HistoryRow>,
+    /// The published texts' section (still built in `publication::texts_section`).
+    texts: String,
+}
+
+/// A factor and every member's judgement of it: (member, weighing, reasons).
+struct FactorRow {
+    title: String,
+    question: String,
+    judgements: Vec<(String, &'static str, String)>,
+}
+
+/// A precondition, how it is established, and the judgements.
+struct PreconditionRow {
+    text: String,
+    group: String,
+    how: How,
+    judgements: Vec<(String, &'static str, String)>,
+}
+
+/// How a precondition is established.
+enum How {
+    Machine,
+    Attested { role: &'static str, by: String },
+}
+
+/// One step in the revision's history.
+struct HistoryRow {
+    at: String,
+    actor: String,
+    role: &'static str,
+    action: String,
+    from: &'static str,
+    to: &'static str,
+    reason: String,
 }
 
 /// `POST /ui/deployments/{id}/decisions` (form): one step, or a whole assessment.
