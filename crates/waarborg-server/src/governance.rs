@@ -22,7 +22,7 @@ pub use waarborg_app::governance::*;
 use crate::auth::Principal;
 use crate::i18n::{t, Lang};
 use crate::problem::Problem;
-use crate::ui::{esc, form_answer, lang_of, page, problem_page, LangQuery, Layout};
+use crate::ui::{form_answer, lang_of, problem_page, LangQuery, Layout};
 use crate::AppState;
 
 type Result<T> = std::result::Result<T, Problem>;
@@ -384,53 +384,61 @@ pub async fn new_form(
         Ok(None) => Framework::default_template(),
         Err(e) => return problem_page(lang, Some(&p), &e.into()),
     };
-    let fields: String = proposal_fields(&content)
+    let fields = proposal_fields(&content)
         .into_iter()
-        .map(|(name, value, kind)| {
-            let label = t(lang, &format!("field_{name}"));
-            match kind {
-                "textarea" => format!("<label for=\"{name}\">{label}</label><textarea id=\"{name}\" name=\"{name}\" required>{}</textarea>", esc(&value)),
-                "checkbox" => format!("<p><input id=\"{name}\" name=\"{name}\" type=\"checkbox\"{}> <label for=\"{name}\" style=\"display:inline\">{label}</label></p>", if value.is_empty() { "" } else { " checked" }),
-                kind => format!("<label for=\"{name}\">{label}</label><input id=\"{name}\" name=\"{name}\" type=\"{kind}\" value=\"{}\" required>", esc(&value)),
-            }
-        })
+        .map(|(name, value, kind)| (name, t(lang, &format!("field_{name}")), value, kind))
         .collect();
-    let factors: String = framework
+    let factors = framework
         .factors
         .iter()
-        .map(|f| {
-            format!(
-                "<li><strong>{}</strong>: {}</li>",
-                esc(&f.title),
-                esc(&f.question)
-            )
-        })
+        .map(|f| (f.title.clone(), f.question.clone()))
         .collect();
-    let preconditions: String = framework
+    let preconditions = framework
         .preconditions
         .iter()
         .map(|pc| {
-            let how = match &pc.established {
+            let check = match &pc.established {
                 Establishment::Machine { check } => match check.evaluate(&content) {
-                    Ok(()) => format!("<span class=\"ok\">{}</span>", t(lang, "met_by_template")),
-                    Err(why) => format!("<span class=\"bad\">{}</span>", esc(&why)),
+                    Ok(()) => Check::Met,
+                    Err(why) => Check::Fails(why.to_string()),
                 },
-                Establishment::Attested { role } => {
-                    format!("{} {}", t(lang, "attested_by"), role.as_str())
-                }
+                Establishment::Attested { role } => Check::Attested(role.as_str()),
             };
-            format!("<li>{} — <small>{how}</small></li>", esc(&pc.text))
+            (pc.text.clone(), check)
         })
         .collect();
-    let body = format!(
-        "<p class=\"note\">{intro}</p><div class=\"side\"><form class=\"card\" id=\"proposal\" method=\"post\" action=\"/ui/deployments?csrf={csrf}\" style=\"flex:2\">{fields}<p><button>{submit}</button></p></form><aside style=\"flex:1\"><section><h2>{factors_h}</h2><ul>{factors}</ul></section><section><h2>{pre_h}</h2><ul>{preconditions}</ul></section></aside></div>",
-        intro = t(lang, "proposal_intro"),
-        csrf = esc(&p.csrf),
-        submit = t(lang, "propose_draft"),
-        factors_h = t(lang, "factors"),
-        pre_h = t(lang, "preconditions"),
-    );
-    page(lang, t(lang, "new_deployment"), Some(&p), &body)
+    crate::ui::render(
+        lang,
+        &ProposalPage {
+            layout: Layout::new(lang, t(lang, "new_deployment"), Some(&p)),
+            csrf: p.csrf.clone(),
+            fields,
+            factors,
+            preconditions,
+        },
+    )
+}
+
+/// The proposal form (`templates/proposal.html`), prefilled from the template, with the
+/// framework's factors and preconditions beside it.
+#[derive(askama::Template)]
+#[template(path = "proposal.html")]
+struct ProposalPage {
+    layout: Layout,
+    csrf: String,
+    /// (name, label, value, input type).
+    fields: Vec<(&'static str, &'static str, String, &'static str)>,
+    /// (title, question).
+    factors: Vec<(String, String)>,
+    /// (text, how the template fares).
+    preconditions: Vec<(String, Check)>,
+}
+
+/// How the template fares against a precondition.
+enum Check {
+    Met,
+    Fails(String),
+    Attested(&'static str),
 }
 
 /// The content of a proposal form; every field that does not parse is named.

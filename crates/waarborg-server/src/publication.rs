@@ -23,7 +23,7 @@ use crate::api;
 use crate::auth::Principal;
 use crate::i18n::{t, Lang};
 use crate::problem::Problem;
-use crate::ui::{esc, lang_of, problem_page, LangQuery, Layout};
+use crate::ui::{lang_of, problem_page, LangQuery, Layout};
 use crate::AppState;
 
 type Result<T> = std::result::Result<T, Problem>;
@@ -175,43 +175,37 @@ pub fn texts_section(state: &AppState, p: &Principal, lang: Lang, id: &str) -> R
         &waarborg_report::register::registration(&text.register, &facts),
         None::<&std::result::Result<EuRegistration, _>>,
     );
-    let status = if problems.is_empty() {
-        format!("<p class=\"ok\">{}</p>", t(lang, "ready_for_export"))
-    } else {
-        format!(
-            "<ul class=\"problem\">{}</ul>",
-            problems
-                .iter()
-                .map(|p| format!("<li>{}</li>", esc(p)))
-                .collect::<String>()
-        )
-    };
-    let form = if PUBLICATION_WRITERS.contains(&p.role) {
-        let fields: String = form_values(&text)
-            .iter()
+    let fields = PUBLICATION_WRITERS.contains(&p.role).then(|| {
+        form_values(&text)
+            .into_iter()
             .zip(TEXT_FIELDS)
-            .map(|((key, value), (_, label, long))| {
-                if *long {
-                    format!("<label for=\"pub-{key}\">{label}</label><textarea id=\"pub-{key}\" name=\"{key}\">{}</textarea>", esc(value))
-                } else {
-                    format!("<label for=\"pub-{key}\">{label}</label><input id=\"pub-{key}\" name=\"{key}\" value=\"{}\">", esc(value))
-                }
-            })
-            .collect();
-        format!(
-            "<form class=\"card\" id=\"publication\" method=\"post\" action=\"/ui/deployments/{}/publication?csrf={}\" lang=\"nl\"><input type=\"hidden\" name=\"version\" value=\"{version}\">{fields}<p><button>{}</button></p></form>",
-            esc(id),
-            esc(&p.csrf),
-            t(lang, "save_texts")
-        )
-    } else {
-        String::new()
+            .map(|((key, value), (_, label, long))| (key, *label, value, *long))
+            .collect()
+    });
+    let section = TextsSection {
+        layout: Layout::new(lang, "", Some(p)),
+        csrf: p.csrf.clone(),
+        id: id.to_string(),
+        version,
+        problems,
+        fields,
     };
-    Ok(format!(
-        "<section id=\"texts\"><h2>{}</h2><p>{}</p>{status}{form}</section>",
-        t(lang, "register_text"),
-        t(lang, "texts_note")
-    ))
+    askama::Template::render(&section)
+        .map_err(|e| Problem::internal(format!("the texts section could not be made: {e}")))
+}
+
+/// A deployment's published texts, and the form to write them (`templates/texts.html`).
+#[derive(askama::Template)]
+#[template(path = "texts.html")]
+struct TextsSection {
+    layout: Layout,
+    csrf: String,
+    id: String,
+    version: u64,
+    /// What the register would still refuse.
+    problems: Vec<String>,
+    /// For a writer: (key, Dutch label, value, long text).
+    fields: Option<Vec<(&'static str, &'static str, String, bool)>>,
 }
 
 /// `POST /ui/deployments/{id}/publication` (form).

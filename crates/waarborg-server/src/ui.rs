@@ -21,15 +21,6 @@ use crate::AppState;
 /// Language cookie.
 pub const LANG_COOKIE: &str = "waarborg_lang";
 
-/// Escapes text for HTML.
-pub fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
 /// The `?lang=` of a page.
 #[derive(Deserialize, Default)]
 pub struct LangQuery {
@@ -97,24 +88,6 @@ impl Layout {
             Lang::Nl => "en",
         }
     }
-}
-
-/// A page whose body is still built in Rust, in the common frame.
-#[derive(askama::Template)]
-#[template(path = "legacy.html")]
-struct Legacy<'a> {
-    layout: Layout,
-    body: &'a str,
-}
-
-pub(crate) fn page(lang: Lang, title: &str, who: Option<&Principal>, body: &str) -> Response {
-    render(
-        lang,
-        &Legacy {
-            layout: Layout::new(lang, title, who),
-            body,
-        },
-    )
 }
 
 /// A page from its template, with the language remembered in a cookie.
@@ -1173,11 +1146,19 @@ mod tests {
         assert!(html.contains("no_case: a search needs"), "{html}");
     }
 
+    /// Pages escape what they show: a name with markup is text.
     #[test]
     fn text_is_escaped() {
-        assert_eq!(
-            super::esc("<a href=\"x\">'&'</a>"),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        let page = super::LoginPage {
+            layout: super::Layout::new(crate::i18n::Lang::En, "<a href=\"x\">'&'</a>", None),
+            roles: vec!["<script>"],
+        };
+        let html = askama::Template::render(&page).unwrap();
+        assert!(!html.contains("<a href=\"x\">"), "{html}");
+        assert!(
+            html.contains("href=&#34;x&#34;") || html.contains("href=&quot;x&quot;"),
+            "{html}"
         );
+        assert!(!html.contains("<script>"), "{html}");
     }
 }
