@@ -103,21 +103,23 @@ pub fn current(app: &App) -> Result<Arc<Verified>> {
     }
 }
 
-/// Brings the kept verification and figures up to date (the job's step).
-pub fn refresh(app: &App) -> Result<Arc<Verified>> {
-    let progress = app
-        .caches
+type Guard<'a> = std::sync::MutexGuard<'a, Option<Progress>>;
+
+/// The watch's progress, waited for.
+fn lock(app: &App) -> Result<Guard<'_>> {
+    app.caches
         .ledger
         .progress
         .lock()
-        .map_err(|_| AppError::internal("the ledger watch was poisoned by a panic"))?;
-    refresh_locked(app, progress)
+        .map_err(|_| AppError::internal("the ledger watch was poisoned by a panic"))
 }
 
-fn refresh_locked(
-    app: &App,
-    mut progress: std::sync::MutexGuard<'_, Option<Progress>>,
-) -> Result<Arc<Verified>> {
+/// Brings the kept verification and figures up to date (the job's step).
+pub fn refresh(app: &App) -> Result<Arc<Verified>> {
+    refresh_locked(app, lock(app)?)
+}
+
+fn refresh_locked(app: &App, mut progress: Guard<'_>) -> Result<Arc<Verified>> {
     let live = app.ledger.size();
     let file = entries_file(app);
     let p = progress.get_or_insert_with(Progress::new);
@@ -187,13 +189,7 @@ pub fn verify_fully(app: &App) -> Result<Arc<Verified>> {
         .advance(app.ledger.dir(), Some(app.ledger.size()))
         .map_err(|e| AppError::internal(format!("reading the ledger: {e}")))?;
     fresh.file = (0, None);
-    let progress = app
-        .caches
-        .ledger
-        .progress
-        .lock()
-        .map_err(|_| AppError::internal("the ledger watch was poisoned by a panic"))?;
-    let mut progress = progress;
+    let mut progress = lock(app)?;
     let figures = progress
         .as_mut()
         .map(|p| std::mem::take(&mut p.figures))

@@ -79,6 +79,14 @@ pub struct SearchRecord {
     pub created: Timestamp,
 }
 
+/// Runs stage `stage` of a search, its time measured ([`crate::metrics`]).
+fn timed<T>(app: &App, stage: &str, run: impl FnOnce() -> Result<T>) -> Result<T> {
+    let started = std::time::Instant::now();
+    let done = run();
+    app.caches.metrics.stage(stage, started);
+    done
+}
+
 fn now_rfc3339() -> String {
     waarborg_ledger::entry::now()
 }
@@ -173,10 +181,9 @@ pub fn submit_probe(
     ctype: &str,
     bytes: Vec<u8>,
 ) -> Result<(SearchRecord, Option<Timestamp>)> {
-    let started = std::time::Instant::now();
-    let done = submit_probe_inner(app, actor, q, ctype, bytes);
-    app.caches.metrics.stage("detect", started);
-    done
+    timed(app, "detect", || {
+        submit_probe_inner(app, actor, q, ctype, bytes)
+    })
 }
 
 fn submit_probe_inner(
@@ -296,10 +303,7 @@ fn own(actor: &Actor, s: &SearchRecord) -> Result<()> {
 /// Searches the reference database with face `face` of search `id`: gate, template,
 /// index, ledger.
 pub fn choose_face(app: &App, actor: &Actor, id: &str, face: usize) -> Result<SearchRecord> {
-    let started = std::time::Instant::now();
-    let done = choose_face_inner(app, actor, id, face);
-    app.caches.metrics.stage("search", started);
-    done
+    timed(app, "search", || choose_face_inner(app, actor, id, face))
 }
 
 fn choose_face_inner(app: &App, actor: &Actor, id: &str, face: usize) -> Result<SearchRecord> {
@@ -468,10 +472,7 @@ pub struct ProposalBody {
 
 /// Records the examiner's proposal on search `id`.
 pub fn propose(app: &App, actor: &Actor, id: &str, b: ProposalBody) -> Result<SearchRecord> {
-    let started = std::time::Instant::now();
-    let done = propose_inner(app, actor, id, b);
-    app.caches.metrics.stage("proposal", started);
-    done
+    timed(app, "proposal", || propose_inner(app, actor, id, b))
 }
 
 fn propose_inner(app: &App, actor: &Actor, id: &str, b: ProposalBody) -> Result<SearchRecord> {
@@ -520,10 +521,9 @@ pub fn record_verification(
     id: &str,
     b: VerificationBody,
 ) -> Result<Option<Outcome>> {
-    let started = std::time::Instant::now();
-    let done = record_verification_inner(app, actor, id, b);
-    app.caches.metrics.stage("verification", started);
-    done
+    timed(app, "verification", || {
+        record_verification_inner(app, actor, id, b)
+    })
 }
 
 fn record_verification_inner(
