@@ -108,7 +108,8 @@ pub async fn logout(
         .and_then(|v| v.to_str().ok())
         .and_then(auth::token_from_cookies)
     {
-        state.store.delete_session(&auth::token_hash(token))?;
+        let hash = auth::token_hash(token);
+        crate::blocking(&state, move |app| Ok(app.store.delete_session(&hash)?)).await?;
     }
     let gone = format!(
         "{}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0",
@@ -163,9 +164,8 @@ pub async fn public_register(
 }
 
 pub async fn deployments(State(state): State<Arc<AppState>>) -> Result<Json<api::Deployments>> {
-    Ok(Json(api::Deployments {
-        deployments: state.store.deployments()?,
-    }))
+    let deployments = crate::blocking(&state, |app| Ok(app.store.deployments()?)).await?;
+    Ok(Json(api::Deployments { deployments }))
 }
 
 pub async fn deployment(
@@ -270,9 +270,8 @@ pub async fn ledger_verify(
 }
 
 pub async fn accounts(State(state): State<Arc<AppState>>) -> Result<Json<api::Accounts>> {
-    Ok(Json(api::Accounts {
-        accounts: state.store.accounts()?,
-    }))
+    let accounts = crate::blocking(&state, |app| Ok(app.store.accounts()?)).await?;
+    Ok(Json(api::Accounts { accounts }))
 }
 
 /// `POST /api/admin/accounts`.

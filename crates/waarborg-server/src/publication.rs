@@ -440,10 +440,14 @@ pub async fn download(
             lang: q.lang.clone(),
         },
     );
-    match make_report(&state, &kind, &q, lang) {
-        Ok(r) => r,
-        Err(problem) => problem_page(lang, Some(&p), &problem),
-    }
+    // A report reads (and may print) the whole ledger: on the blocking pool.
+    crate::page_blocking(&state, move |state| {
+        match make_report(state, &kind, &q, lang) {
+            Ok(r) => r,
+            Err(problem) => problem_page(lang, Some(&p), &problem),
+        }
+    })
+    .await
 }
 
 /// Recomputes `report` (a figures report or a yearly report, as JSON) from the ledger.

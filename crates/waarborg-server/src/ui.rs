@@ -240,15 +240,13 @@ pub async fn login(
             &Problem::bad_request(format!("unknown role {:?}", f.role)),
         );
     };
-    let code = f.code.as_deref().filter(|c| !c.trim().is_empty());
-    match auth::login(
-        &state.store,
-        &f.user,
-        &f.password,
-        code,
-        role,
-        state.now().0,
-    ) {
+    // Password hashing is slow on purpose: on the blocking pool.
+    let logged_in = crate::blocking(&state, move |app| {
+        let code = f.code.as_deref().filter(|c| !c.trim().is_empty());
+        auth::login(&app.store, &f.user, &f.password, code, role, app.now().0)
+    })
+    .await;
+    match logged_in {
         Ok((token, _)) => (
             [(
                 header::SET_COOKIE,
@@ -257,7 +255,7 @@ pub async fn login(
             Redirect::to("/"),
         )
             .into_response(),
-        Err(p) => problem_page(lang, None, &p.into()),
+        Err(p) => problem_page(lang, None, &p),
     }
 }
 
@@ -268,8 +266,13 @@ pub async fn logout(State(state): State<Arc<AppState>>, headers: HeaderMap) -> R
         .and_then(|v| v.to_str().ok())
         .and_then(auth::token_from_cookies)
     {
-        let _ =
-            waarborg_store::AccountStore::delete_session(&state.store, &auth::token_hash(token));
+        let hash = auth::token_hash(token);
+        let _ = crate::blocking(&state, move |app| {
+            Ok(waarborg_store::AccountStore::delete_session(
+                &app.store, &hash,
+            )?)
+        })
+        .await;
     }
     let gone = format!(
         "{}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0",
