@@ -45,6 +45,38 @@ pub struct Candidate {
     pub score: f32,
 }
 
+/// Where a search stands (stored and answered as its snake-case name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchStage {
+    /// Faces found; the examiner chooses one, or stops.
+    Detected,
+    /// Stopped: the probe's quality does not allow a search.
+    InsufficientQuality,
+    /// Searched with a face: a candidate list.
+    Searched,
+    /// Its results erased (an authorisation refused or late); the record stays.
+    Erased,
+}
+
+impl SearchStage {
+    /// The stable name (`detected`, `insufficient_quality`, `searched`, `erased`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SearchStage::Detected => "detected",
+            SearchStage::InsufficientQuality => "insufficient_quality",
+            SearchStage::Searched => "searched",
+            SearchStage::Erased => "erased",
+        }
+    }
+}
+
+impl std::fmt::Display for SearchStage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A search and everything that followed from it.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SearchRecord {
@@ -64,8 +96,8 @@ pub struct SearchRecord {
     pub probe_source: String,
     /// Faces found.
     pub faces: Vec<FaceSummary>,
-    /// `detected`, `insufficient_quality` or `searched`.
-    pub stage: String,
+    /// Where the search stands.
+    pub stage: SearchStage,
     /// The face searched with.
     pub chosen: Option<usize>,
     /// The candidate list.
@@ -237,7 +269,7 @@ fn submit_probe_inner(
                 quality: f.quality.clone(),
             })
             .collect(),
-        stage: "detected".into(),
+        stage: SearchStage::Detected,
         chosen: None,
         candidates: Vec::new(),
         identification: None,
@@ -309,7 +341,7 @@ pub fn choose_face(app: &App, actor: &Actor, id: &str, face: usize) -> Result<Se
 fn choose_face_inner(app: &App, actor: &Actor, id: &str, face: usize) -> Result<SearchRecord> {
     let (mut s, version) = load(app, id)?;
     own(actor, &s)?;
-    if s.stage != "detected" {
+    if s.stage != SearchStage::Detected {
         return Err(AppError::refused(format!(
             "search {id} is already {}",
             s.stage
@@ -385,7 +417,7 @@ fn choose_face_inner(app: &App, actor: &Actor, id: &str, face: usize) -> Result<
         })
         .collect();
     s.chosen = Some(face);
-    s.stage = "searched".into();
+    s.stage = SearchStage::Searched;
     s.identification = Some(Identification::searched(
         &s.id,
         &s.case_number,
@@ -422,13 +454,13 @@ fn choose_face_inner(app: &App, actor: &Actor, id: &str, face: usize) -> Result<
 pub fn stop_insufficient(app: &App, actor: &Actor, id: &str) -> Result<SearchRecord> {
     let (mut s, version) = load(app, id)?;
     own(actor, &s)?;
-    if s.stage != "detected" {
+    if s.stage != SearchStage::Detected {
         return Err(AppError::refused(format!(
             "search {id} is already {}",
             s.stage
         )));
     }
-    s.stage = "insufficient_quality".into();
+    s.stage = SearchStage::InsufficientQuality;
     // Why, as the thresholds the faces failed (stable keys the reports count); a face that
     // passed every threshold and was still judged insufficient is the examiner's judgement.
     let mut why: std::collections::BTreeSet<&str> = s
@@ -733,15 +765,15 @@ pub fn erase_unauthorised(
         let rule = erasure_rule(c.status(*urgent, now));
         for i in c.searches_to_delete(*urgent, &times, now) {
             let s = of_case[i];
-            if s.stage == "erased" {
+            if s.stage == SearchStage::Erased {
                 continue;
             }
             // The probe goes first: if the process stops here, the record still shows the
             // search unerased and the next call finishes it. A probe another live search
             // still uses stays.
-            let shared = searches
-                .iter()
-                .any(|o| o.id != s.id && o.probe_sha256 == s.probe_sha256 && o.stage != "erased");
+            let shared = searches.iter().any(|o| {
+                o.id != s.id && o.probe_sha256 == s.probe_sha256 && o.stage != SearchStage::Erased
+            });
             if !shared {
                 app.probes
                     .remove(&s.probe_sha256)
@@ -751,7 +783,7 @@ pub fn erase_unauthorised(
                 continue;
             };
             let mut kept = s.clone();
-            kept.stage = "erased".into();
+            kept.stage = SearchStage::Erased;
             kept.faces.clear();
             kept.chosen = None;
             kept.candidates.clear();

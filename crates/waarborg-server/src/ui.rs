@@ -486,10 +486,9 @@ pub async fn searches(
             id: s.id.clone(),
             case: s.case_number.clone(),
             examiner: s.examiner.clone(),
-            stage: s
-                .identification
-                .as_ref()
-                .map_or(s.stage.clone(), |i| format!("{:?}", i.stage).to_lowercase()),
+            stage: s.identification.as_ref().map_or(s.stage.to_string(), |i| {
+                format!("{:?}", i.stage).to_lowercase()
+            }),
             when: crate::i18n::date_time(lang, s.created),
         })
         .collect();
@@ -756,7 +755,7 @@ fn search_page(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Respons
         Err(e) => return problem_page(lang, Some(p), &e.into()),
     };
     let view = search::view(&p.actor(), &s);
-    let examining = p.role == Role::Examiner && s.stage == "detected";
+    let examining = p.role == Role::Examiner && s.stage == search::SearchStage::Detected;
     let faces = s
         .faces
         .iter()
