@@ -141,6 +141,30 @@ fn urgent_use_allowed(store: &dyn Store, deployment: &str) -> Result<bool> {
         .is_some_and(|(d, _)| allows_urgent_use(&d)))
 }
 
+/// The case authorisations `actor` may see: every one for the competent authority, their
+/// own requests for a requester, none for anyone else.
+pub fn visible_to(app: &App, actor: &Actor) -> Result<Vec<CaseAuthorisation>> {
+    use waarborg_govern::Role;
+    Ok(app
+        .store
+        .cases()?
+        .into_iter()
+        .filter(|c| match actor.role {
+            Role::CompetentAuthority => true,
+            Role::Requester => c.requested_by == actor.user,
+            _ => false,
+        })
+        .collect())
+}
+
+/// Whether `actor` decides on case `c` now: the competent authority, not on their own
+/// request, and no decision yet (the domain still decides when it is recorded).
+pub fn decision_due_from(actor: &Actor, c: &CaseAuthorisation) -> bool {
+    actor.role == waarborg_govern::Role::CompetentAuthority
+        && c.requested_by != actor.user
+        && c.decision.is_none()
+}
+
 /// Whether deployment `d` (its latest revision) allows urgent use.
 pub fn allows_urgent_use(d: &waarborg_govern::revision::Deployment) -> bool {
     d.revisions

@@ -683,15 +683,21 @@ pub fn searches_for(app: &App, actor: &Actor) -> Result<Vec<SearchRecord>> {
     let owner = (actor.role == Role::Examiner).then_some(actor.user.as_str());
     let mut out = stored_searches(app, owner)?;
     if actor.role == Role::Verifier {
-        out.retain(|s| {
-            s.identification.as_ref().is_some_and(|i| {
-                i.stage == waarborg_govern::identification::Stage::Proposed
-                    && i.examiner != actor.user
-                    && !i.verifications.iter().any(|v| v.verifier == actor.user)
-            })
-        });
+        out.retain(|s| awaits_verification_by(actor, s));
     }
     Ok(out)
+}
+
+/// Whether search `s` awaits `actor`'s verification: a verifier, a proposal not yet decided,
+/// someone else's, not yet judged by them. The verifier's queue and the page's form both ask
+/// this (the domain still decides when the judgement is recorded).
+pub fn awaits_verification_by(actor: &Actor, s: &SearchRecord) -> bool {
+    actor.role == Role::Verifier
+        && s.identification.as_ref().is_some_and(|i| {
+            i.stage == waarborg_govern::identification::Stage::Proposed
+                && i.examiner != actor.user
+                && !i.verifications.iter().any(|v| v.verifier == actor.user)
+        })
 }
 
 /// Every search (for the case pages: a requester sees the outcomes of their own cases).

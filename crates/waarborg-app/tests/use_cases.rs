@@ -375,3 +375,52 @@ fn the_kept_verification_and_figures_follow_the_ledger() {
         .unwrap_err()
         .contains("does not verify"));
 }
+
+/// Who sees which case, and from whom a decision is due: the requester their own requests,
+/// the competent authority every one — deciding on none of their own.
+#[test]
+fn cases_are_seen_and_decided_by_the_right_people() {
+    let app = with_deployment("case-visibility");
+    let ask = |who: &Actor, number: &str| {
+        let c = CaseAuthorisation::request(
+            who,
+            number,
+            "catch-demo",
+            "robbery",
+            "robbery",
+            12,
+            AuthorityKind::PublicProsecutor,
+            false,
+            Timestamp(NOW),
+        )
+        .unwrap();
+        cases::record_request(&app, who, &c).unwrap();
+    };
+    let officer = Actor::new("officer-1", Role::Requester, "investigation");
+    let other = Actor::new("officer-2", Role::Requester, "investigation");
+    ask(&officer, "OM-A");
+    ask(&other, "OM-B");
+    let numbers = |who: &Actor| -> Vec<String> {
+        cases::visible_to(&app, who)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.case_number)
+            .collect()
+    };
+    assert_eq!(numbers(&officer), ["OM-A"]);
+    assert_eq!(numbers(&other), ["OM-B"]);
+    let prosecutor = Actor::new("prosecutor-1", Role::CompetentAuthority, "om");
+    assert_eq!(numbers(&prosecutor), ["OM-A", "OM-B"]);
+    assert!(numbers(&examiner()).is_empty());
+    let cases = cases::visible_to(&app, &prosecutor).unwrap();
+    assert!(cases
+        .iter()
+        .all(|c| cases::decision_due_from(&prosecutor, c)));
+    assert!(!cases::decision_due_from(&officer, &cases[0]));
+    cases::record_decision(&app, &prosecutor, "OM-A", true, "proportionate").unwrap();
+    let decided = cases::visible_to(&app, &prosecutor).unwrap();
+    assert!(
+        !cases::decision_due_from(&prosecutor, &decided[0]),
+        "decided once"
+    );
+}

@@ -117,11 +117,9 @@ fn rows(state: &AppState, p: &Principal, lang: Lang) -> Result<(Vec<CaseRow>, Op
             .is_some_and(allows_urgent_use)
     };
     let searches = crate::search::all_searches(state)?;
-    let rows = state
-        .store
-        .cases()?
+    let actor = p.actor();
+    let rows = visible_to(state, &actor)?
         .into_iter()
-        .filter(|c| p.role == Role::CompetentAuthority || c.requested_by == p.account.user)
         .map(|c| {
             let outcomes = searches
                 .iter()
@@ -133,9 +131,7 @@ fn rows(state: &AppState, p: &Principal, lang: Lang) -> Result<(Vec<CaseRow>, Op
                 .collect();
             let decision = match &c.decision {
                 Some(d) => Decision::Made(d.by.clone(), d.reason.clone()),
-                None if p.role == Role::CompetentAuthority && c.requested_by != p.account.user => {
-                    Decision::Due
-                }
+                None if decision_due_from(&actor, &c) => Decision::Due,
                 None => Decision::None,
             };
             CaseRow {

@@ -836,13 +836,7 @@ fn search_page(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Respons
             verifications,
             outcome: (!view["identification"]["outcome"].is_null())
                 .then(|| outcome_text(lang, ident.outcome.as_ref())),
-            verify_form: p.role == Role::Verifier
-                && ident.stage == waarborg_govern::identification::Stage::Proposed
-                && ident.examiner != p.account.user
-                && !ident
-                    .verifications
-                    .iter()
-                    .any(|v| v.verifier == p.account.user),
+            verify_form: search::awaits_verification_by(&p.actor(), &s),
         }
     });
     render(
