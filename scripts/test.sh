@@ -11,7 +11,7 @@ echo "== build and install the verified models" >&2
 cargo build --locked -p waarborg-cli
 "${CARGO_TARGET_DIR:-target}/debug/waarborg" models install
 echo "== the OpenAPI validator the tests run (pip)" >&2
-python3 -m pip install --quiet --disable-pip-version-check "openapi-spec-validator==0.9.0" >&2
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "openapi-spec-validator==0.9.0" >&2
 echo "== tests" >&2
 cargo test --locked --workspace
 echo "== browser end-to-end tests (headless chromium)" >&2
