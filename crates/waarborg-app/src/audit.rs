@@ -33,7 +33,12 @@ pub struct Verified {
     pub yearly: BTreeMap<i32, Arc<Report>>,
     /// The figures of all time (the ledger page's counters).
     pub all_time: Option<Arc<Report>>,
+    /// The entries file's length and time stamp when it was read.
+    file: FileStamp,
 }
+
+/// An entries file's length and time stamp.
+type FileStamp = (u64, Option<std::time::SystemTime>);
 
 /// What the app keeps of its ledger's verification.
 #[derive(Default)]
@@ -48,7 +53,7 @@ struct Progress {
     /// Running figures by year (`None`: all time).
     figures: BTreeMap<Option<i32>, RunningFigures>,
     /// The entries file's length and time stamp when last read.
-    file: (u64, Option<std::time::SystemTime>),
+    file: FileStamp,
 }
 
 impl Progress {
@@ -61,7 +66,7 @@ impl Progress {
     }
 }
 
-fn entries_file(app: &App) -> (u64, Option<std::time::SystemTime>) {
+fn entries_file(app: &App) -> FileStamp {
     std::fs::metadata(app.ledger.dir().join(waarborg_ledger::ENTRIES_FILE))
         .map(|m| (m.len(), m.modified().ok()))
         .unwrap_or((0, None))
@@ -80,16 +85,7 @@ fn period(year: Option<i32>) -> Result<Period> {
 pub fn current(app: &App) -> Result<Arc<Verified>> {
     let latest = app.caches.ledger.latest.read().ok().and_then(|l| l.clone());
     if let Some(v) = &latest {
-        let unchanged = v.report.entries == app.ledger.size()
-            && app
-                .caches
-                .ledger
-                .progress
-                .try_lock()
-                .ok()
-                .and_then(|p| p.as_ref().map(|p| p.file))
-                .is_some_and(|f| f == entries_file(app));
-        if unchanged {
+        if v.report.entries == app.ledger.size() && v.file == entries_file(app) {
             return Ok(v.clone());
         }
     }
@@ -145,13 +141,23 @@ fn refresh_locked(app: &App, mut progress: Guard<'_>) -> Result<Arc<Verified>> {
                 slot.insert(RunningFigures::new(&period(year)?));
             }
         }
-        for (year, running) in &mut p.figures {
-            for index in running.size()..report.entries {
-                let bytes = app.ledger.entry(index)?;
+        // Each entry read once, counted by every figure that has not counted it yet (a
+        // year new to the watch starts from the first entry).
+        let from = p
+            .figures
+            .values()
+            .map(RunningFigures::size)
+            .min()
+            .unwrap_or(0);
+        for index in from..report.entries {
+            let bytes = app.ledger.entry(index)?;
+            for running in p.figures.values_mut().filter(|r| r.size() == index) {
                 running
                     .add(&bytes)
                     .map_err(|e| AppError::internal(e.to_string()))?;
             }
+        }
+        for (year, running) in &p.figures {
             let made = Arc::new(running.report(report.root));
             match year {
                 Some(y) => {
@@ -172,6 +178,7 @@ fn refresh_locked(app: &App, mut progress: Guard<'_>) -> Result<Arc<Verified>> {
         at: now,
         yearly,
         all_time,
+        file,
     });
     if let Ok(mut latest) = app.caches.ledger.latest.write() {
         *latest = Some(verified.clone());
@@ -184,18 +191,16 @@ fn refresh_locked(app: &App, mut progress: Guard<'_>) -> Result<Arc<Verified>> {
 /// does not re-read old entries).
 pub fn verify_fully(app: &App) -> Result<Arc<Verified>> {
     let mut fresh = Progress::new();
+    // Stamped before it is read: a change in place while it is read is caught next time.
+    fresh.file = entries_file(app);
     fresh
         .verifier
         .advance(app.ledger.dir(), Some(app.ledger.size()))
         .map_err(|e| AppError::internal(format!("reading the ledger: {e}")))?;
-    fresh.file = (0, None);
     let mut progress = lock(app)?;
-    let figures = progress
-        .as_mut()
-        .map(|p| std::mem::take(&mut p.figures))
-        .unwrap_or_default();
-    fresh.figures = figures;
-    fresh.file = progress.as_ref().map_or((0, None), |p| p.file);
+    if let Some(kept) = progress.as_mut() {
+        fresh.figures = std::mem::take(&mut kept.figures);
+    }
     *progress = Some(fresh);
     refresh_locked(app, progress)
 }

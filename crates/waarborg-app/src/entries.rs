@@ -86,3 +86,29 @@ pub fn gate_refusal(
             .map(str::to_string),
     })
 }
+
+/// The ledger entry for a new revision drafted (`propose`: the deployment's first;
+/// `revise`: a later one) of deployment `id` by `actor`.
+pub fn draft_entry(
+    actor: &waarborg_govern::Actor,
+    action: &str,
+    id: &str,
+    revision: u32,
+    reason: &str,
+) -> waarborg_ledger::Event {
+    waarborg_ledger::Event::GovernanceDecision(waarborg_ledger::GovernanceDecision {
+        actor: actor.user.clone(),
+        role: actor.role.as_str().into(),
+        action: action.into(),
+        subject: format!("deployment {id} revision {revision}: draft"),
+        reason: short(reason),
+        framework_version: None,
+        about: Some(waarborg_ledger::About::Revision {
+            deployment: id.into(),
+            revision,
+            from: "none".into(),
+            to: "draft".into(),
+            review_interval_days: None,
+        }),
+    })
+}

@@ -136,22 +136,28 @@ pub fn propose(
         )));
     }
     let d = Deployment::new(id, name, content)?;
-    let entry = waarborg_ledger::Event::GovernanceDecision(waarborg_ledger::GovernanceDecision {
-        actor: actor.user.clone(),
-        role: actor.role.as_str().into(),
-        action: "propose".into(),
-        subject: format!("deployment {id} revision 1: draft"),
-        reason: short(name),
-        framework_version: None,
-        about: Some(waarborg_ledger::About::Revision {
-            deployment: id.into(),
-            revision: 1,
-            from: "none".into(),
-            to: "draft".into(),
-            review_interval_days: None,
-        }),
-    });
+    let entry = entries::draft_entry(actor, "propose", id, 1, name);
     app.commit(&[entry], |log| app.store.create_deployment_logged(&d, log))
+}
+
+/// Drafts a new revision of deployment `id` with `content`, by `actor` (the domain decides
+/// who may: a change of technology or scope needs a new review). In the ledger before it is
+/// kept; returns the new revision's number.
+pub fn revise(app: &App, actor: &Actor, id: &str, content: RevisionContent) -> Result<u32> {
+    let (mut d, version) = app
+        .store
+        .deployment(id)?
+        .ok_or_else(|| AppError::not_found(format!("no deployment {id} in the register")))?;
+    let number = d.new_revision(actor, content)?;
+    let entry = entries::draft_entry(
+        actor,
+        "revise",
+        id,
+        number,
+        "a change of technology or scope",
+    );
+    app.commit(&[entry], |log| app.store.save_deployment(&d, version, log))?;
+    Ok(number)
 }
 
 /// The steps a role may offer on a deployment's page (the domain still decides whether

@@ -37,7 +37,7 @@ use std::sync::Arc;
 
 pub use error::{AppError, Result};
 use waarborg_govern::Timestamp;
-use waarborg_ledger::Ledger;
+use waarborg_ledger::{Ledger, LedgerError};
 use waarborg_store::{SqliteStore, StoreError};
 
 /// Everything a use case can reach.
@@ -88,30 +88,25 @@ impl App {
         entries: &[waarborg_ledger::Event],
         write: impl FnOnce(waarborg_store::BeforeCommit) -> std::result::Result<T, StoreError>,
     ) -> Result<T> {
-        let mut step = || {
-            let started = std::time::Instant::now();
-            let appended = self.ledger.append_all(entries);
-            self.caches
-                .metrics
-                .ledger_append_seconds
-                .observe(started.elapsed().as_secs_f64());
-            appended.map(|_| ()).map_err(|e| e.to_string())
-        };
+        let mut step = || self.append(entries).map_err(|e| e.to_string());
         Ok(write(&mut step)?)
     }
 
     /// Appends `entry` to the ledger alone (a refusal, a consultation: nothing is kept
     /// beside it).
     pub fn log(&self, entry: waarborg_ledger::Event) -> Result<()> {
+        Ok(self.append(std::slice::from_ref(&entry))?)
+    }
+
+    /// Appends `entries` (one fsync), its time measured.
+    fn append(&self, entries: &[waarborg_ledger::Event]) -> std::result::Result<(), LedgerError> {
         let started = std::time::Instant::now();
-        let appended = self.ledger.append(entry);
+        let appended = self.ledger.append_all(entries);
         self.caches
             .metrics
             .ledger_append_seconds
             .observe(started.elapsed().as_secs_f64());
-        appended
-            .map(|_| ())
-            .map_err(|e| AppError::Internal(format!("the ledger cannot be written: {e}")))
+        appended.map(|_| ())
     }
 }
 

@@ -97,27 +97,32 @@ impl Collector for LedgerCollector {
             None,
             size.metric_type(),
         )?)?;
-        let syncs = ConstCounter::new(stats.syncs);
-        syncs.encode(encoder.encode_descriptor(
-            "ledger_syncs",
-            "fsyncs of the entry log by the group commit",
-            None,
-            syncs.metric_type(),
-        )?)?;
-        let entries = ConstCounter::new(stats.synced_entries);
-        entries.encode(encoder.encode_descriptor(
-            "ledger_synced_entries",
-            "Entries made durable by those fsyncs (over the syncs: the mean group size)",
-            None,
-            entries.metric_type(),
-        )?)?;
-        let seconds = ConstCounter::new(stats.sync_nanos as f64 / 1e9);
-        seconds.encode(encoder.encode_descriptor(
-            "ledger_sync_seconds",
-            "Time spent in those fsyncs",
-            None,
-            seconds.metric_type(),
-        )?)?;
+        let counters = [
+            (
+                "ledger_syncs",
+                "fsyncs of the entry log by the group commit",
+                stats.syncs as f64,
+            ),
+            (
+                "ledger_synced_entries",
+                "Entries made durable by those fsyncs (over the syncs: the mean group size)",
+                stats.synced_entries as f64,
+            ),
+            (
+                "ledger_sync_seconds",
+                "Time spent in those fsyncs",
+                stats.sync_nanos as f64 / 1e9,
+            ),
+        ];
+        for (name, help, value) in counters {
+            let counter = ConstCounter::new(value);
+            counter.encode(encoder.encode_descriptor(
+                name,
+                help,
+                None,
+                counter.metric_type(),
+            )?)?;
+        }
         Ok(())
     }
 }

@@ -2,8 +2,6 @@
 //! register and the EU database, the organisation's details, the registrations checked
 //! against their standards, and the yearly figures recomputed from the verified ledger.
 
-use std::sync::Arc;
-
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use waarborg_govern::revision::{Deployment, State as RevisionState};
@@ -336,11 +334,4 @@ pub fn annual(
         })
         .collect();
     Ok(AnnualReport::new(year, org.deployer, deployments, figures))
-}
-
-/// A year's figures for the public register, from the kept verification
-/// ([`crate::audit`]): current at the cost of the entries added since it was last brought up
-/// to date; none from a ledger that does not verify.
-pub fn yearly_for_public(app: &App, year: i32) -> std::result::Result<Arc<Report>, String> {
-    crate::audit::public_figures(app, year)
 }

@@ -17,6 +17,15 @@ use crate::{App, AppError, Result};
 
 const KIND: &str = "search";
 
+/// The content types a probe may be sent as.
+pub const PROBE_TYPES: &[&str] = &[
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "image/bmp",
+    "image/tiff",
+];
+
 /// One face found in a probe.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FaceSummary {
@@ -136,7 +145,7 @@ pub struct SubmitQuery {
 }
 
 /// Asks the gate for `action` on search `s`'s deployment and case (the one path,
-/// [`crate::gate::require`]).
+/// [`crate::gate::require`]): the permit, its databases, and the models the engine presents.
 fn gate_check(
     app: &App,
     actor: &Actor,
@@ -144,9 +153,9 @@ fn gate_check(
     deployment: &str,
     case_number: &str,
     probe_source: &str,
-) -> Result<(waarborg_govern::gate::Permit, Vec<String>)> {
+) -> Result<(waarborg_govern::gate::Permit, Vec<String>, Vec<String>)> {
     let models = engine_models(app)?;
-    crate::gate::require(
+    let (permit, databases) = crate::gate::require(
         app,
         actor,
         &Ask {
@@ -157,7 +166,8 @@ fn gate_check(
             probe_source: Some(probe_source),
             models: &models,
         },
-    )
+    )?;
+    Ok((permit, databases, models))
 }
 
 fn operation(
@@ -181,10 +191,7 @@ fn operation(
         input_sha256: Some(s.probe_sha256.clone()),
         verifiers,
         model_sha256: models,
-        outcome: outcome
-            .chars()
-            .take(waarborg_ledger::entry::MAX_TEXT)
-            .collect(),
+        outcome: crate::short(&outcome),
     })
 }
 
@@ -214,88 +221,73 @@ pub fn submit_probe(
     bytes: Vec<u8>,
 ) -> Result<(SearchRecord, Option<Timestamp>)> {
     timed(app, "detect", || {
-        submit_probe_inner(app, actor, q, ctype, bytes)
+        if !PROBE_TYPES.contains(&ctype) {
+            return Err(AppError::Invalid {
+                code: "unsupported_media_type",
+                detail: format!(
+                    "send the probe as {}, not {ctype:?}",
+                    PROBE_TYPES.join(", ")
+                ),
+            });
+        }
+        let started = now_rfc3339();
+        let (permit, _, _) = gate_check(
+            app,
+            actor,
+            Action::DetectForSearch,
+            &q.deployment,
+            &q.case,
+            &q.probe_source,
+        )?;
+        let engine = app.engine.as_ref().ok_or_else(engine_missing)?;
+        let image = waarborg_face::decode::decode(&bytes, &DecodeLimits::default())
+            .map_err(|e| AppError::invalid(format!("the probe cannot be used: {e}")))?;
+        let faces = engine
+            .analyze(&image, false)
+            .map_err(|e| AppError::internal(e.to_string()))?;
+        let sha = sha256_hex(&bytes);
+        app.probes
+            .put(&sha, &bytes)
+            .map_err(|e| AppError::internal(format!("storing the probe: {e}")))?;
+        let record = SearchRecord {
+            id: random_id()?,
+            examiner: actor.user.clone(),
+            case_number: q.case.clone(),
+            deployment: q.deployment.clone(),
+            revision: permit.revision.clone(),
+            probe_sha256: sha,
+            probe_source: q.probe_source.clone(),
+            faces: faces
+                .iter()
+                .map(|f| FaceSummary {
+                    bbox: f.bbox,
+                    kps: Some(f.kps),
+                    quality: f.quality.clone(),
+                })
+                .collect(),
+            stage: SearchStage::Detected,
+            chosen: None,
+            candidates: Vec::new(),
+            identification: None,
+            created: app.now(),
+        };
+        let sufficient = faces.iter().filter(|f| f.quality.sufficient).count();
+        let entry = operation(
+            actor,
+            Operation::Detect,
+            &record,
+            started,
+            vec![engine.fingerprint().detector_sha256.clone()],
+            format!("{} faces, {sufficient} of sufficient quality", faces.len()),
+            vec![],
+        );
+        let doc = serde_json::to_value(&record).map_err(|e| AppError::internal(e.to_string()))?;
+        app.commit(&[entry], |log| {
+            app.store
+                .create_document(KIND, &record.id, &record.examiner, &doc, log)
+        })?;
+        Ok((record, permit.urgent_until))
     })
-}
-
-fn submit_probe_inner(
-    app: &App,
-    actor: &Actor,
-    q: &SubmitQuery,
-    ctype: &str,
-    bytes: Vec<u8>,
-) -> Result<(SearchRecord, Option<Timestamp>)> {
-    if !matches!(
-        ctype,
-        "image/jpeg" | "image/png" | "image/webp" | "image/bmp" | "image/tiff"
-    ) {
-        return Err(AppError::Invalid {
-            code: "unsupported_media_type",
-            detail: format!("send the probe as image/jpeg, image/png, image/webp, image/bmp or image/tiff, not {ctype:?}"),
-        });
-    }
-    let started = now_rfc3339();
-    let (permit, _) = gate_check(
-        app,
-        actor,
-        Action::DetectForSearch,
-        &q.deployment,
-        &q.case,
-        &q.probe_source,
-    )?;
-    let engine = app.engine.as_ref().ok_or_else(engine_missing)?;
-    let image = waarborg_face::decode::decode(&bytes, &DecodeLimits::default())
-        .map_err(|e| AppError::invalid(format!("the probe cannot be used: {e}")))?;
-    let faces = engine
-        .analyze(&image, false)
-        .map_err(|e| AppError::internal(e.to_string()))?;
-    let sha = sha256_hex(&bytes);
-    app.probes
-        .put(&sha, &bytes)
-        .map_err(|e| AppError::internal(format!("storing the probe: {e}")))?;
-    let record = SearchRecord {
-        id: random_id()?,
-        examiner: actor.user.clone(),
-        case_number: q.case.clone(),
-        deployment: q.deployment.clone(),
-        revision: permit.revision.clone(),
-        probe_sha256: sha,
-        probe_source: q.probe_source.clone(),
-        faces: faces
-            .iter()
-            .map(|f| FaceSummary {
-                bbox: f.bbox,
-                kps: Some(f.kps),
-                quality: f.quality.clone(),
-            })
-            .collect(),
-        stage: SearchStage::Detected,
-        chosen: None,
-        candidates: Vec::new(),
-        identification: None,
-        created: app.now(),
-    };
-    let sufficient = faces.iter().filter(|f| f.quality.sufficient).count();
-    let fp = app
-        .engine
-        .as_ref()
-        .map(|e| vec![e.fingerprint().detector_sha256.clone()])
-        .unwrap_or_default();
-    let entry = operation(
-        actor,
-        Operation::Detect,
-        &record,
-        started,
-        fp,
-        format!("{} faces, {sufficient} of sufficient quality", faces.len()),
-        vec![],
-    );
-    let doc = serde_json::to_value(&record).map_err(|e| AppError::internal(e.to_string()))?;
-    app.commit(&[entry], |log| {
-        app.store
-            .create_document(KIND, &record.id, &record.examiner, &doc, log)
-    })?;
-    Ok((record, permit.urgent_until))
 }
 
 fn load(app: &App, id: &str) -> Result<(SearchRecord, u64)> {
@@ -335,119 +327,107 @@ fn own(actor: &Actor, s: &SearchRecord) -> Result<()> {
 /// Searches the reference database with face `face` of search `id`: gate, template,
 /// index, ledger.
 pub fn choose_face(app: &App, actor: &Actor, id: &str, face: usize) -> Result<SearchRecord> {
-    timed(app, "search", || choose_face_inner(app, actor, id, face))
-}
-
-fn choose_face_inner(app: &App, actor: &Actor, id: &str, face: usize) -> Result<SearchRecord> {
-    let (mut s, version) = load(app, id)?;
-    own(actor, &s)?;
-    if s.stage != SearchStage::Detected {
-        return Err(AppError::refused(format!(
-            "search {id} is already {}",
-            s.stage
-        )));
-    }
-    if face >= s.faces.len() {
-        return Err(AppError::invalid(format!(
-            "face {} does not exist; the probe has {} faces",
-            face,
-            s.faces.len()
-        )));
-    }
-    if !s.faces[face].quality.sufficient {
-        return Err(AppError::refused(format!(
-            "face {} is of insufficient quality: {}",
-            face,
-            s.faces[face].quality.reasons.join("; ")
-        )));
-    }
-    let started = now_rfc3339();
-    let (permit, databases) = gate_check(
-        app,
-        actor,
-        Action::Search,
-        &s.deployment,
-        &s.case_number,
-        &s.probe_source,
-    )?;
-    let (engine, index) = (
-        app.engine.as_ref().ok_or_else(engine_missing)?,
-        app.index.as_ref().ok_or_else(engine_missing)?,
-    );
-    let probe = probe_bytes(app, &s)?;
-    let kps = s.faces[face].kps;
-    let params = SearchParams {
-        k: permit.candidate_list_length as usize,
-        min_score: Some(permit.score_threshold),
-        databases: Some(databases),
-        threads: 0,
-    };
-    let image = waarborg_face::decode::decode(&probe, &DecodeLimits::default())
-        .map_err(|e| AppError::internal(e.to_string()))?;
-    // Align the chosen face again from its stored key points: no second detection, one
-    // template.
-    let template = match kps {
-        Some(kps) => {
-            let crop = waarborg_face::align::align_face(&image, &kps)
-                .ok_or_else(|| AppError::internal("the chosen face cannot be aligned"))?;
-            engine
-                .embed_aligned(&[&crop])
-                .map_err(|e| AppError::internal(e.to_string()))?
-                .pop()
+    timed(app, "search", || {
+        let (mut s, version) = load(app, id)?;
+        own(actor, &s)?;
+        if s.stage != SearchStage::Detected {
+            return Err(AppError::refused(format!(
+                "search {id} is already {}",
+                s.stage
+            )));
         }
-        None => engine
-            .analyze(&image, true)
-            .map_err(|e| AppError::internal(e.to_string()))?
-            .get(face)
-            .and_then(|f| f.embedding.clone()),
-    }
-    .ok_or_else(|| AppError::internal("the chosen face was not found again"))?;
-    let hits = index
-        .search(&template, &params)
-        .map_err(|e| AppError::internal(e.to_string()))?;
-    s.candidates = hits
-        .iter()
-        .enumerate()
-        .map(|(i, h)| Candidate {
-            rank: i + 1,
-            template: h.template,
-            reference: h.owner,
-            database: h.database.clone(),
-            score: h.score,
-        })
-        .collect();
-    s.chosen = Some(face);
-    s.stage = SearchStage::Searched;
-    s.identification = Some(Identification::searched(
-        &s.id,
-        &s.case_number,
-        &s.examiner,
-        permit.verifiers_required,
-    ));
-    let models = app
-        .engine
-        .as_ref()
-        .map(|e| {
-            vec![
-                e.fingerprint().detector_sha256.clone(),
-                e.fingerprint().recognizer_sha256.clone(),
-            ]
-        })
-        .unwrap_or_default();
-    let entry = operation(
-        actor,
-        Operation::Search,
-        &s,
-        started,
-        models,
-        format!(
-            "{} candidates (never an identification)",
-            s.candidates.len()
-        ),
-        vec![],
-    );
-    save(app, &s, version, entry)?;
-    Ok(s)
+        if face >= s.faces.len() {
+            return Err(AppError::invalid(format!(
+                "face {} does not exist; the probe has {} faces",
+                face,
+                s.faces.len()
+            )));
+        }
+        if !s.faces[face].quality.sufficient {
+            return Err(AppError::refused(format!(
+                "face {} is of insufficient quality: {}",
+                face,
+                s.faces[face].quality.reasons.join("; ")
+            )));
+        }
+        let started = now_rfc3339();
+        let (permit, databases, models) = gate_check(
+            app,
+            actor,
+            Action::Search,
+            &s.deployment,
+            &s.case_number,
+            &s.probe_source,
+        )?;
+        let (engine, index) = (
+            app.engine.as_ref().ok_or_else(engine_missing)?,
+            app.index.as_ref().ok_or_else(engine_missing)?,
+        );
+        let probe = probe_bytes(app, &s)?;
+        let kps = s.faces[face].kps;
+        let params = SearchParams {
+            k: permit.candidate_list_length as usize,
+            min_score: Some(permit.score_threshold),
+            databases: Some(databases),
+            threads: 0,
+        };
+        let image = waarborg_face::decode::decode(&probe, &DecodeLimits::default())
+            .map_err(|e| AppError::internal(e.to_string()))?;
+        // Align the chosen face again from its stored key points: no second detection, one
+        // template.
+        let template = match kps {
+            Some(kps) => {
+                let crop = waarborg_face::align::align_face(&image, &kps)
+                    .ok_or_else(|| AppError::internal("the chosen face cannot be aligned"))?;
+                engine
+                    .embed_aligned(&[&crop])
+                    .map_err(|e| AppError::internal(e.to_string()))?
+                    .pop()
+            }
+            None => engine
+                .analyze(&image, true)
+                .map_err(|e| AppError::internal(e.to_string()))?
+                .get(face)
+                .and_then(|f| f.embedding.clone()),
+        }
+        .ok_or_else(|| AppError::internal("the chosen face was not found again"))?;
+        let hits = index
+            .search(&template, &params)
+            .map_err(|e| AppError::internal(e.to_string()))?;
+        s.candidates = hits
+            .iter()
+            .enumerate()
+            .map(|(i, h)| Candidate {
+                rank: i + 1,
+                template: h.template,
+                reference: h.owner,
+                database: h.database.clone(),
+                score: h.score,
+            })
+            .collect();
+        s.chosen = Some(face);
+        s.stage = SearchStage::Searched;
+        s.identification = Some(Identification::searched(
+            &s.id,
+            &s.case_number,
+            &s.examiner,
+            permit.verifiers_required,
+        ));
+        let entry = operation(
+            actor,
+            Operation::Search,
+            &s,
+            started,
+            models,
+            format!(
+                "{} candidates (never an identification)",
+                s.candidates.len()
+            ),
+            vec![],
+        );
+        save(app, &s, version, entry)?;
+        Ok(s)
+    })
 }
 
 /// Closes search `id` without searching: the probe's quality is insufficient.
@@ -504,35 +484,33 @@ pub struct ProposalBody {
 
 /// Records the examiner's proposal on search `id`.
 pub fn propose(app: &App, actor: &Actor, id: &str, b: ProposalBody) -> Result<SearchRecord> {
-    timed(app, "proposal", || propose_inner(app, actor, id, b))
-}
-
-fn propose_inner(app: &App, actor: &Actor, id: &str, b: ProposalBody) -> Result<SearchRecord> {
-    let (mut s, version) = load(app, id)?;
-    own(actor, &s)?;
-    if let Conclusion::Candidate { reference } = b.conclusion {
-        if !s.candidates.iter().any(|c| c.reference == reference) {
-            return Err(AppError::refused(format!(
-                "reference {reference} is not on the candidate list"
-            )));
+    timed(app, "proposal", || {
+        let (mut s, version) = load(app, id)?;
+        own(actor, &s)?;
+        if let Conclusion::Candidate { reference } = b.conclusion {
+            if !s.candidates.iter().any(|c| c.reference == reference) {
+                return Err(AppError::refused(format!(
+                    "reference {reference} is not on the candidate list"
+                )));
+            }
         }
-    }
-    let identification = s
-        .identification
-        .as_mut()
-        .ok_or_else(|| AppError::refused("there is no candidate list to propose on"))?;
-    identification.propose(actor, b.conclusion.clone(), &b.reasoning)?;
-    let entry = operation(
-        actor,
-        Operation::Proposal,
-        &s,
-        now_rfc3339(),
-        vec![],
-        format!("proposal: {:?}", b.conclusion),
-        vec![],
-    );
-    save(app, &s, version, entry)?;
-    Ok(s)
+        let identification = s
+            .identification
+            .as_mut()
+            .ok_or_else(|| AppError::refused("there is no candidate list to propose on"))?;
+        identification.propose(actor, b.conclusion.clone(), &b.reasoning)?;
+        let entry = operation(
+            actor,
+            Operation::Proposal,
+            &s,
+            now_rfc3339(),
+            vec![],
+            format!("proposal: {:?}", b.conclusion),
+            vec![],
+        );
+        save(app, &s, version, entry)?;
+        Ok(s)
+    })
 }
 
 /// A verifier's judgement.
@@ -554,42 +532,33 @@ pub fn record_verification(
     b: VerificationBody,
 ) -> Result<Option<Outcome>> {
     timed(app, "verification", || {
-        record_verification_inner(app, actor, id, b)
+        let (mut s, version) = load(app, id)?;
+        let identification = s
+            .identification
+            .as_mut()
+            .ok_or_else(|| AppError::refused("there is no proposal to verify"))?;
+        let outcome = identification.verify(actor, b.verdict, &b.reasons, app.now())?;
+        let verifiers: Vec<String> = identification
+            .verifications
+            .iter()
+            .map(|v| v.verifier.clone())
+            .collect();
+        let text = match &outcome {
+            Some(o) => format!("verification {:?}; outcome {o:?}", b.verdict),
+            None => format!("verification {:?}", b.verdict),
+        };
+        let entry = operation(
+            actor,
+            Operation::Verification,
+            &s,
+            now_rfc3339(),
+            vec![],
+            text,
+            verifiers,
+        );
+        save(app, &s, version, entry)?;
+        Ok(outcome)
     })
-}
-
-fn record_verification_inner(
-    app: &App,
-    actor: &Actor,
-    id: &str,
-    b: VerificationBody,
-) -> Result<Option<Outcome>> {
-    let (mut s, version) = load(app, id)?;
-    let identification = s
-        .identification
-        .as_mut()
-        .ok_or_else(|| AppError::refused("there is no proposal to verify"))?;
-    let outcome = identification.verify(actor, b.verdict, &b.reasons, app.now())?;
-    let verifiers: Vec<String> = identification
-        .verifications
-        .iter()
-        .map(|v| v.verifier.clone())
-        .collect();
-    let text = match &outcome {
-        Some(o) => format!("verification {:?}; outcome {o:?}", b.verdict),
-        None => format!("verification {:?}", b.verdict),
-    };
-    let entry = operation(
-        actor,
-        Operation::Verification,
-        &s,
-        now_rfc3339(),
-        vec![],
-        text,
-        verifiers,
-    );
-    save(app, &s, version, entry)?;
-    Ok(outcome)
 }
 
 /// What `actor` may see of a search: verifiers see the others' judgements only after recording

@@ -14,9 +14,7 @@ use waarborg_app::{cases, governance, App, AppError};
 use waarborg_govern::case::{AuthorityKind, CaseAuthorisation};
 use waarborg_govern::framework::Framework;
 use waarborg_govern::gate::Action;
-use waarborg_govern::revision::{
-    AdviceOutcome, Command, Deployment, Judgement, RevisionContent, Weighing,
-};
+use waarborg_govern::revision::{AdviceOutcome, Command, Judgement, RevisionContent, Weighing};
 use waarborg_govern::{Actor, Portfolio, Role, Timestamp};
 use waarborg_ledger::{GovernanceDecision, Ledger};
 use waarborg_store::{SqliteStore, Store};
@@ -137,23 +135,6 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
 fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
-}
-
-/// Saves `deployment` if still at `version`, appending `entries` to the ledger first.
-fn save_logged(
-    store: &dyn Store,
-    ledger: &Ledger,
-    deployment: &Deployment,
-    version: u64,
-    entries: Vec<waarborg_ledger::Event>,
-) -> anyhow::Result<u64> {
-    let mut log = || {
-        ledger
-            .append_all(&entries)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    };
-    Ok(store.save_deployment(deployment, version, &mut log)?)
 }
 
 /// Framework `id`, or the latest version of the shipped framework's name.
@@ -450,27 +431,7 @@ pub fn deployment(command: DeploymentCommand) -> anyhow::Result<ExitCode> {
             env,
         } => {
             let actor = parse_actor(&actor)?;
-            let store = env.store()?;
-            let (mut d, version) = store
-                .deployment(&id)?
-                .with_context(|| format!("no deployment {id}"))?;
-            let number = d.new_revision(&actor, read_json(&content)?)?;
-            let entry = waarborg_ledger::Event::GovernanceDecision(GovernanceDecision {
-                actor: actor.user.clone(),
-                role: actor.role.as_str().into(),
-                action: "revise".into(),
-                subject: format!("deployment {id} revision {number}: draft"),
-                reason: "a change of technology or scope".into(),
-                framework_version: None,
-                about: Some(waarborg_ledger::About::Revision {
-                    deployment: id.clone(),
-                    revision: number,
-                    from: "none".into(),
-                    to: "draft".into(),
-                    review_interval_days: None,
-                }),
-            });
-            save_logged(&store, &env.ledger()?, &d, version, vec![entry])?;
+            let number = governance::revise(&env.app()?, &actor, &id, read_json(&content)?)?;
             println!("{id}: revision {number} drafted");
             Ok(ExitCode::SUCCESS)
         }

@@ -109,8 +109,8 @@ pub fn verify(dir: &Path, trusted: Option<&NoteVerifier>) -> Result<VerifyReport
 pub struct Verifier {
     trusted: Option<NoteVerifier>,
     tree: Tree,
-    /// Byte offsets of the verified part of each file, and of the last verified entry.
-    entries_end: u64,
+    /// Byte offset of the last verified entry (where the next call's scan starts), and of
+    /// the end of the verified checkpoints.
     last_entry_at: u64,
     checkpoints_end: u64,
     checkpoints: u64,
@@ -128,7 +128,6 @@ impl Verifier {
         Verifier {
             trusted: trusted.cloned(),
             tree: Tree::new(),
-            entries_end: 0,
             last_entry_at: 0,
             checkpoints_end: 0,
             checkpoints: 0,
@@ -195,81 +194,69 @@ impl Verifier {
     ) -> Result<(), LedgerError> {
         let path = dir.join(ENTRIES_FILE);
         let verified = self.tree.size();
-        // The last verified entry must still be what it was: a cheap guard against a
-        // rewritten tail (a full verification guards the rest).
-        if verified > 0 {
-            let mut again = None;
-            let scan = frames::scan_from(&path, self.last_entry_at, verified - 1, |_, p| {
-                if again.is_none() {
-                    again = Some(leaf_hash(p));
-                }
-            });
-            let same = scan.is_ok() && again == self.tree.leaf(verified - 1);
-            if !same {
-                self.problem(
-                    Place::Entry(verified - 1),
-                    format!(
-                        "entry {} changed (or was removed) after it was verified",
-                        verified - 1
-                    ),
-                );
-                return Ok(());
-            }
-        }
+        // One scan from the last verified entry: it must still be what it was (a cheap guard
+        // against a rewritten or cut tail; a full verification guards the rest), and the
+        // entries after it are the new ones.
+        let skip = u64::from(verified > 0);
+        let mut again = None;
         let wanted = live.map(|n| n.saturating_sub(verified));
         let mut payloads: Vec<u8> = Vec::new();
         let mut bounds: Vec<usize> = vec![0];
         let mut taken = 0u64;
         let tree = &mut self.tree;
-        let scan = frames::scan_from(&path, self.entries_end, verified, |_, p| {
-            if wanted.is_none_or(|w| taken < w) {
+        let scan = frames::scan_from(&path, self.last_entry_at, verified - skip, |n, p| {
+            if n < verified {
+                again = Some(leaf_hash(p));
+            } else if wanted.is_none_or(|w| taken < w) {
                 tree.push(leaf_hash(p));
                 payloads.extend_from_slice(p);
                 bounds.push(payloads.len());
                 taken += 1;
             }
         });
-        match scan {
-            Ok(s) => {
-                if s.file_len < self.entries_end {
-                    self.problem(
-                        Place::Entry(verified),
-                        format!(
-                            "the log is shorter than when it was verified: entries from {verified} on were removed"
-                        ),
-                    );
-                    return Ok(());
-                }
-                if s.torn_bytes() > 0 && live.is_none() {
-                    passing.push(Problem {
-                        place: Place::Entry(verified + s.offsets.len() as u64),
-                        message: format!(
-                            "{} bytes after the last whole entry: a torn or damaged tail",
-                            s.torn_bytes()
-                        ),
-                    });
-                }
-                // The verified part now ends after the last entry taken.
-                if taken > 0 {
-                    let last = taken as usize - 1;
-                    self.last_entry_at = s.offsets[last];
-                    self.entries_end =
-                        s.offsets[last] + FRAME_HEADER + (bounds[last + 1] - bounds[last]) as u64;
-                }
-            }
-            Err(ScanError::Corrupt(c)) => self.problem(
-                Place::Entry(c.record),
-                format!(
-                    "damaged on disk: {}; nothing after it can be trusted",
-                    c.why
-                ),
-            ),
+        let scan = match scan {
             Err(ScanError::Io(source)) => {
                 return Err(LedgerError::Io {
                     context: format!("reading {ENTRIES_FILE}"),
                     source,
                 })
             }
+            Err(ScanError::Corrupt(c)) => Err(c),
+            Ok(s) => Ok(s),
+        };
+        if verified > 0 && again != self.tree.leaf(verified - 1) {
+            self.problem(
+                Place::Entry(verified - 1),
+                format!(
+                    "entry {} changed (or was removed) after it was verified",
+                    verified - 1
+                ),
+            );
+            return Ok(());
+        }
+        match scan {
+            Ok(s) => {
+                if s.torn_bytes() > 0 && live.is_none() {
+                    passing.push(Problem {
+                        place: Place::Entry(verified + s.offsets.len() as u64 - skip),
+                        message: format!(
+                            "{} bytes after the last whole entry: a torn or damaged tail",
+                            s.torn_bytes()
+                        ),
+                    });
+                }
+                // The verified part now ends with the last entry taken.
+                if taken > 0 {
+                    self.last_entry_at = s.offsets[(skip + taken - 1) as usize];
+                }
+            }
+            Err(c) => self.problem(
+                Place::Entry(c.record),
+                format!(
+                    "damaged on disk: {}; nothing after it can be trusted",
+                    c.why
+                ),
+            ),
         }
         self.check_entries(verified, &payloads, &bounds);
         Ok(())

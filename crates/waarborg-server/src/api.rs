@@ -528,16 +528,10 @@ pub fn document() -> Value {
             }
             Body::Image => {
                 let schema = add(&shape::<ProbeImage>(), &mut schemas);
-                let content: serde_json::Map<String, Value> = [
-                    "image/jpeg",
-                    "image/png",
-                    "image/webp",
-                    "image/bmp",
-                    "image/tiff",
-                ]
-                .iter()
-                .map(|m| (m.to_string(), json!({"schema": schema.clone()})))
-                .collect();
+                let content: serde_json::Map<String, Value> = waarborg_app::search::PROBE_TYPES
+                    .iter()
+                    .map(|m| (m.to_string(), json!({"schema": schema.clone()})))
+                    .collect();
                 op["requestBody"] = json!({"required": true, "content": content});
             }
             Body::Form => {

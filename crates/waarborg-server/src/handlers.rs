@@ -135,6 +135,10 @@ pub async fn me(Extension(p): Extension<Principal>) -> Json<api::Me> {
 pub async fn public_register(
     State(state): State<Arc<AppState>>,
 ) -> Result<Json<api::PublicRegister>> {
+    crate::pool(move || public_uses(&state)).await?.map(Json)
+}
+
+fn public_uses(state: &AppState) -> Result<api::PublicRegister> {
     let now = state.now();
     let uses: Vec<api::PublicUse> = state
         .store
@@ -160,7 +164,7 @@ pub async fn public_register(
             })
         })
         .collect();
-    Ok(Json(api::PublicRegister { uses }))
+    Ok(api::PublicRegister { uses })
 }
 
 pub async fn deployments(State(state): State<Arc<AppState>>) -> Result<Json<api::Deployments>> {
@@ -205,50 +209,57 @@ pub async fn decide(
 }
 
 pub async fn checkpoint(State(state): State<Arc<AppState>>) -> Result<Json<api::LedgerCheckpoint>> {
-    let cp = state
-        .ledger
-        .checkpoint()
-        .map_err(|e| Problem::internal(e.to_string()))?;
-    Ok(Json(api::LedgerCheckpoint {
-        size: cp.checkpoint.size,
-        root: B64.encode(cp.checkpoint.root),
-        note: cp.note,
-    }))
+    // Signing a checkpoint writes and syncs a file: on the blocking pool.
+    crate::pool(move || {
+        let cp = state
+            .ledger
+            .checkpoint()
+            .map_err(|e| Problem::internal(e.to_string()))?;
+        Ok(Json(api::LedgerCheckpoint {
+            size: cp.checkpoint.size,
+            root: B64.encode(cp.checkpoint.root),
+            note: cp.note,
+        }))
+    })
+    .await?
 }
 
 pub async fn ledger_entry(
     State(state): State<Arc<AppState>>,
     Path(index): Path<String>,
 ) -> Result<Json<api::LedgerEntry>> {
-    let index: u64 = index
-        .parse()
-        .map_err(|_| Problem::bad_request(format!("entry index {index:?} is not a number")))?;
-    let cp = state
-        .ledger
-        .checkpoint()
-        .map_err(|e| Problem::internal(e.to_string()))?;
-    if index >= cp.checkpoint.size {
-        return Err(Problem::not_found(format!(
-            "entry {index}: the ledger has {} entries",
-            cp.checkpoint.size
-        )));
-    }
-    let entry = state
-        .ledger
-        .entry(index)
-        .map_err(|e| Problem::internal(e.to_string()))?;
-    let proof = state
-        .ledger
-        .inclusion_proof(index, cp.checkpoint.size)
-        .map_err(|e| Problem::internal(e.to_string()))?;
-    Ok(Json(api::LedgerEntry {
-        index,
-        entry: String::from_utf8_lossy(&entry).into_owned(),
-        leaf_hash: B64.encode(waarborg_ledger::merkle::leaf_hash(&entry)),
-        tree_size: cp.checkpoint.size,
-        inclusion_proof: proof.iter().map(|h| B64.encode(h)).collect(),
-        checkpoint: cp.note,
-    }))
+    crate::pool(move || {
+        let index: u64 = index
+            .parse()
+            .map_err(|_| Problem::bad_request(format!("entry index {index:?} is not a number")))?;
+        let cp = state
+            .ledger
+            .checkpoint()
+            .map_err(|e| Problem::internal(e.to_string()))?;
+        if index >= cp.checkpoint.size {
+            return Err(Problem::not_found(format!(
+                "entry {index}: the ledger has {} entries",
+                cp.checkpoint.size
+            )));
+        }
+        let entry = state
+            .ledger
+            .entry(index)
+            .map_err(|e| Problem::internal(e.to_string()))?;
+        let proof = state
+            .ledger
+            .inclusion_proof(index, cp.checkpoint.size)
+            .map_err(|e| Problem::internal(e.to_string()))?;
+        Ok(Json(api::LedgerEntry {
+            index,
+            entry: String::from_utf8_lossy(&entry).into_owned(),
+            leaf_hash: B64.encode(waarborg_ledger::merkle::leaf_hash(&entry)),
+            tree_size: cp.checkpoint.size,
+            inclusion_proof: proof.iter().map(|h| B64.encode(h)).collect(),
+            checkpoint: cp.note,
+        }))
+    })
+    .await?
 }
 
 /// `GET /api/ledger/verify`: the kept verification (`waarborg_app::audit`), brought up to

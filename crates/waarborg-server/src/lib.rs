@@ -50,34 +50,39 @@ impl std::ops::Deref for AppState {
     }
 }
 
-/// Runs use case `f` on the blocking pool — the one way a handler calls the application
-/// layer for anything that touches the disk, the engine or the ledger, so that no async
-/// worker waits on them.
+/// Runs `f` on the blocking pool — the one way a handler does anything that touches the
+/// disk, the engine or the ledger, so that no async worker waits on them.
+pub async fn pool<T, F>(f: F) -> Result<T, problem::Problem>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| problem::Problem::internal(format!("the work stopped: {e}")))
+}
+
+/// Runs use case `f` of the application layer on the blocking pool ([`pool`]).
 pub async fn blocking<T, F>(state: &AppState, f: F) -> Result<T, problem::Problem>
 where
     T: Send + 'static,
     F: FnOnce(&App) -> waarborg_app::Result<T> + Send + 'static,
 {
     let app = state.app.clone();
-    tokio::task::spawn_blocking(move || f(&app))
-        .await
-        .map_err(|e| problem::Problem::internal(format!("a use case stopped: {e}")))?
-        .map_err(problem::Problem::from)
+    pool(move || f(&app)).await?.map_err(problem::Problem::from)
 }
 
-/// Renders a page on the blocking pool: for the pages that still read the store while they
-/// are built (until each has its own use case).
+/// Builds a page on the blocking pool ([`pool`]): for the pages that still read the store
+/// while they are built (until each has its own use case).
 pub async fn page_blocking<F>(state: &Arc<AppState>, f: F) -> axum::response::Response
 where
     F: FnOnce(&AppState) -> axum::response::Response + Send + 'static,
 {
     use axum::response::IntoResponse;
     let state = state.clone();
-    tokio::task::spawn_blocking(move || f(&state))
+    pool(move || f(&state))
         .await
-        .unwrap_or_else(|e| {
-            problem::Problem::internal(format!("a page stopped: {e}")).into_response()
-        })
+        .unwrap_or_else(IntoResponse::into_response)
 }
 
 /// The application, ready to serve.

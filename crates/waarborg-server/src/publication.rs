@@ -467,9 +467,7 @@ pub async fn verify_api(
 ) -> Result<Json<api::ReportChecked>> {
     // A whole-ledger check the caller asked for: on the blocking pool.
     let dir = state.ledger.dir().to_path_buf();
-    let mismatches = tokio::task::spawn_blocking(move || verify_report(&dir, &body))
-        .await
-        .map_err(|e| Problem::internal(format!("the check stopped: {e}")))??;
+    let mismatches = crate::pool(move || verify_report(&dir, &body)).await??;
     Ok(Json(api::ReportChecked {
         matches: mismatches.is_empty(),
         mismatches,
@@ -491,9 +489,9 @@ pub async fn verify_form(
 ) -> Response {
     let lang = lang_of(&headers, &LangQuery::default());
     let dir = state.ledger.dir().to_path_buf();
-    let checked = tokio::task::spawn_blocking(move || verify_report(&dir, &f.report))
+    let checked = crate::pool(move || verify_report(&dir, &f.report))
         .await
-        .unwrap_or_else(|e| Err(Problem::internal(format!("the check stopped: {e}"))));
+        .and_then(|checked| checked);
     match checked {
         Ok(mismatches) => {
             let differs = !mismatches.is_empty();

@@ -397,11 +397,9 @@ fn published(
     now: Timestamp,
 ) -> Vec<PublishedUse> {
     let this_year: i32 = crate::publication::year_of(now);
-    let last = crate::publication::yearly_for_public(state, this_year - 1);
-    // This year's figures are made only if some use has none in the last full year.
-    let current_year = std::cell::OnceCell::new();
-    let current =
-        || current_year.get_or_init(|| crate::publication::yearly_for_public(state, this_year));
+    // Kept by the ledger's watch: reading them costs only the entries added since.
+    let last = waarborg_app::audit::public_figures(state, this_year - 1);
+    let current = waarborg_app::audit::public_figures(state, this_year);
     let mut out = Vec::new();
     for d in deployments {
         let Ok((text, _)) = crate::publication::publication(&state.store, &d.id) else {
@@ -430,7 +428,7 @@ fn published(
                 .map(|rep| rep.deployment(&d.id).map(|f| (year, rep.clone(), f)))
         };
         let chosen = match of_year(&last, this_year - 1) {
-            Ok(None) => of_year(current(), this_year),
+            Ok(None) => of_year(&current, this_year),
             other => other,
         };
         let figures = match chosen {
@@ -532,6 +530,8 @@ struct NewSearchPage {
     /// The deployments in use (id, name).
     deployments: Vec<(String, String)>,
     probe_sources: &'static [&'static str],
+    /// The image types a probe may be (the file input's `accept`).
+    accept: String,
 }
 
 /// `GET /ui/searches/new`.
@@ -558,6 +558,7 @@ pub async fn new_search(
             csrf: p.csrf.clone(),
             deployments,
             probe_sources: &["crime_scene_cctv", "seized_material", "bystander_photo"],
+            accept: search::PROBE_TYPES.join(","),
         },
     )
 }
