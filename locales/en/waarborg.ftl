@@ -281,3 +281,24 @@ refusal_technology_mismatch = The engine's models differ from the approved techn
 # The searches list.
 examiner = Examiner
 entry_kind = Kind
+
+# Roles and stages, in words.
+role_requester = investigating officer
+role_examiner = examiner
+role_verifier = verifier
+role_reference_database_manager = reference-database manager
+role_applicant = applicant
+role_review_committee_member = review committee member
+role_chief_of_police = chief of police
+role_portfolio_holder = portfolio holder
+role_competent_authority = competent authority
+role_privacy_officer = privacy officer
+role_auditor = auditor
+role_administrator = administrator
+stage_detected = faces found: choose a face or stop
+stage_insufficient_quality = stopped: quality insufficient
+stage_searched = candidate list: awaiting the proposal
+stage_erased = results erased
+stage_proposed = proposed: awaiting verification
+stage_concluded = concluded
+stage_reported = reported to the requester

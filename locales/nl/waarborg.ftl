@@ -281,3 +281,24 @@ refusal_technology_mismatch = De modellen van de engine wijken af van de goedgek
 # De lijst van zoekopdrachten.
 examiner = Examinator
 entry_kind = Soort
+
+# Rollen en stadia, in woorden.
+role_requester = rechercheur
+role_examiner = examinator
+role_verifier = verificateur
+role_reference_database_manager = beheerder referentiedatabank
+role_applicant = aanvrager
+role_review_committee_member = lid toetsingscommissie
+role_chief_of_police = korpschef
+role_portfolio_holder = portefeuillehouder
+role_competent_authority = bevoegd gezag
+role_privacy_officer = privacyfunctionaris
+role_auditor = auditor
+role_administrator = beheerder
+stage_detected = gezichten gevonden: kies een gezicht of stop
+stage_insufficient_quality = gestopt: kwaliteit onvoldoende
+stage_searched = kandidatenlijst: wacht op het voorstel
+stage_erased = resultaten gewist
+stage_proposed = voorgesteld: wacht op verificatie
+stage_concluded = afgerond
+stage_reported = gemeld aan de aanvrager

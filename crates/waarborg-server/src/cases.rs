@@ -126,7 +126,11 @@ fn rows(state: &AppState, p: &Principal, lang: Lang) -> Result<(Vec<CaseRow>, Op
                 .filter(|s| s.case_number == c.case_number)
                 .map(|s| match &s.identification {
                     Some(i) if i.outcome.is_some() => outcome_text(lang, i.outcome.as_ref()),
-                    _ => format!("{} ({})", t(lang, "search_in_progress"), s.stage),
+                    _ => format!(
+                        "{} ({})",
+                        t(lang, "search_in_progress"),
+                        crate::ui::search_stage(lang, s)
+                    ),
                 })
                 .collect();
             let decision = match &c.decision {

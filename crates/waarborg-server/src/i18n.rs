@@ -182,6 +182,11 @@ pub fn date_time(lang: Lang, t: waarborg_govern::Timestamp) -> String {
     }
 }
 
+/// A role in words (`role_*`).
+pub fn role_name(lang: Lang, role: waarborg_govern::Role) -> &'static str {
+    t(lang, &format!("role_{}", role.as_str()))
+}
+
 /// The message `key` in `lang`; `??` if it is missing (a test forbids that).
 pub fn t(lang: Lang, key: &str) -> &'static str {
     catalogue()
@@ -296,10 +301,12 @@ mod tests {
         let mut unused: Vec<&String> = known
             .iter()
             .filter(|key| {
-                let built = ["step_", "field_", "refusal_"].iter().any(|prefix| {
-                    key.strip_prefix(prefix)
-                        .is_some_and(|rest| code.contains(&format!("\"{rest}\"")))
-                });
+                let built = ["step_", "field_", "refusal_", "role_", "stage_"]
+                    .iter()
+                    .any(|prefix| {
+                        key.strip_prefix(prefix)
+                            .is_some_and(|rest| code.contains(&format!("\"{rest}\"")))
+                    });
                 !code.contains(&format!("\"{key}\"")) && !built
             })
             .collect();

@@ -71,7 +71,7 @@ impl Layout {
             who: who.map(|p| Who {
                 csrf: p.csrf.clone(),
                 name: p.account.display_name.clone(),
-                role: p.role.as_str(),
+                role: crate::i18n::role_name(lang, p.role),
             }),
         }
     }
@@ -484,9 +484,7 @@ pub async fn searches(
             id: s.id.clone(),
             case: s.case_number.clone(),
             examiner: s.examiner.clone(),
-            stage: s.identification.as_ref().map_or(s.stage.to_string(), |i| {
-                format!("{:?}", i.stage).to_lowercase()
-            }),
+            stage: search_stage(lang, s).to_string(),
             when: crate::i18n::date_time(lang, s.created),
         })
         .collect();
@@ -726,6 +724,19 @@ fn candidate_row(state: &AppState, lang: Lang, c: &search::Candidate) -> Candida
     }
 }
 
+/// Where a search stands, in words: its path to an identification once there is one, else
+/// its own stage (`stage_*`).
+pub(crate) fn search_stage(lang: Lang, s: &waarborg_app::search::SearchRecord) -> &'static str {
+    use waarborg_govern::identification::Stage;
+    let key = match s.identification.as_ref().map(|i| i.stage) {
+        Some(Stage::Searched) | None => s.stage.as_str(),
+        Some(Stage::Proposed) => "proposed",
+        Some(Stage::Concluded) => "concluded",
+        Some(Stage::Reported) => "reported",
+    };
+    t(lang, &format!("stage_{key}"))
+}
+
 /// An identification's outcome in words.
 pub(crate) fn outcome_text(lang: Lang, outcome: Option<&Outcome>) -> String {
     match outcome {
@@ -830,7 +841,7 @@ fn search_page(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Respons
             })
             .collect();
         IdentificationView {
-            stage: format!("{:?}", ident.stage).to_lowercase(),
+            stage: search_stage(lang, &s).to_string(),
             proposal,
             propose_form,
             blind: view["identification"]["hidden"].is_string(),
