@@ -17,6 +17,9 @@ pub enum AppError {
         code: &'static str,
         /// Which rule and what to do.
         detail: String,
+        /// The governance rule that refused, where one did: its own code and values, for
+        /// the reader's language.
+        rule: Option<Box<waarborg_govern::rule::Rule>>,
     },
     /// The gate refused, or the object is not this person's to act on. A gate refusal is in
     /// the ledger before this is answered.
@@ -76,6 +79,7 @@ impl AppError {
         AppError::Refused {
             code: "refused",
             detail: detail.into(),
+            rule: None,
         }
     }
 
@@ -128,6 +132,14 @@ impl AppError {
         }
     }
 
+    /// The governance rule that refused it, if one did.
+    pub fn rule(&self) -> Option<&waarborg_govern::rule::Rule> {
+        match self {
+            AppError::Refused { rule, .. } => rule.as_deref(),
+            _ => None,
+        }
+    }
+
     /// Whether the rules (or the gate) refused it, as opposed to a failure: the command
     /// line's exit code 3.
     pub fn is_refusal(&self) -> bool {
@@ -150,7 +162,11 @@ impl From<waarborg_govern::GovernError> for AppError {
     fn from(e: waarborg_govern::GovernError) -> AppError {
         match e {
             waarborg_govern::GovernError::NotFound(_) => AppError::NotFound(e.to_string()),
-            waarborg_govern::GovernError::Refused(_) => AppError::refused(e.to_string()),
+            waarborg_govern::GovernError::Refused(rule) => AppError::Refused {
+                code: "refused",
+                detail: format!("refused: {rule}"),
+                rule: Some(Box::new(rule)),
+            },
             _ => AppError::invalid(e.to_string()),
         }
     }

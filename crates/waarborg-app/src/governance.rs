@@ -74,9 +74,9 @@ pub fn apply_step(
         now,
     ) {
         Ok(events) => events,
-        Err(e @ GovernError::Refused(_)) => {
-            app.log(refusal(actor, &step.command, id, number, &e))?;
-            return Err(e.into());
+        Err(GovernError::Refused(rule)) => {
+            app.log(refusal(actor, &step.command, id, number, &rule))?;
+            return Err(GovernError::Refused(rule).into());
         }
         Err(e) => return Err(e.into()),
     };
@@ -94,7 +94,7 @@ fn refusal(
     command: &Command,
     deployment: &str,
     revision: u32,
-    why: &GovernError,
+    rule: &waarborg_govern::rule::Rule,
 ) -> waarborg_ledger::Event {
     waarborg_ledger::Event::Refusal(waarborg_ledger::Refusal {
         user: actor.user.clone(),
@@ -103,7 +103,7 @@ fn refusal(
             "{} on deployment {deployment} revision {revision}",
             command.name()
         )),
-        reason: short(&why.to_string()),
+        reason: short(&format!("{}: {rule}", rule.code())),
         deployment_revision: Some(format!("{deployment}/{revision}")),
         case_authorisation: None,
     })

@@ -284,6 +284,7 @@ pub fn all_valid<T>(checked: Checked<T>) -> Result<Vec<T>> {
                 "nothing exported; fix these fields first: {}",
                 problems.join("; ")
             ),
+            rule: None,
         })
     }
 }

@@ -182,7 +182,18 @@ fn a_refused_governance_step_is_logged_as_a_refusal_and_changes_nothing() {
     let e = governance::apply_step(&app, &auditor, step).unwrap_err();
     assert!(e.is_refusal(), "{e:?}");
     assert_eq!(e.code(), "refused");
+    assert_eq!(e.rule().map(|r| r.code()), Some("wrong_role"));
     assert_eq!(kinds_since(&app, before), ["refusal"]);
+    let entry: serde_json::Value =
+        serde_json::from_slice(&app.ledger.entry(before).unwrap()).unwrap();
+    let reason = entry["event"]["reason"]
+        .as_str()
+        .or(entry["reason"].as_str())
+        .unwrap_or_default();
+    assert!(
+        reason.starts_with("wrong_role: auditor may not ratify"),
+        "{entry}"
+    );
     let (_, after) = app.store.deployment("catch-demo").unwrap().unwrap();
     assert_eq!(after, version, "the store is unchanged");
 

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::actor::{Actor, Role, Timestamp};
 use crate::revision::URGENT_WINDOW_HOURS;
+use crate::rule::Rule;
 use crate::GovernError;
 
 /// Who authorises.
@@ -90,9 +91,11 @@ impl CaseAuthorisation {
         now: Timestamp,
     ) -> Result<CaseAuthorisation, GovernError> {
         if actor.role != Role::Requester {
-            return Err(GovernError::Refused(
-                "only a requester (investigating officer) requests a case authorisation".into(),
-            ));
+            return Err(GovernError::Refused(Rule::WrongRole {
+                role: actor.role,
+                step: "request",
+                needs: &[Role::Requester],
+            }));
         }
         if case_number.trim().is_empty() || offence.trim().is_empty() {
             return Err(GovernError::Invalid(
@@ -122,20 +125,19 @@ impl CaseAuthorisation {
         now: Timestamp,
     ) -> Result<(), GovernError> {
         if actor.role != Role::CompetentAuthority {
-            return Err(GovernError::Refused(
-                "only the competent authority decides on a case authorisation".into(),
-            ));
+            return Err(GovernError::Refused(Rule::WrongRole {
+                role: actor.role,
+                step: "decide",
+                needs: &[Role::CompetentAuthority],
+            }));
         }
         if self.decision.is_some() {
-            return Err(GovernError::Refused(format!(
-                "case {} is already decided",
-                self.case_number
-            )));
+            return Err(GovernError::Refused(Rule::CaseDecided {
+                case: self.case_number.clone(),
+            }));
         }
         if actor.user == self.requested_by {
-            return Err(GovernError::Refused(
-                "the requester cannot authorise their own request".into(),
-            ));
+            return Err(GovernError::Refused(Rule::OwnRequest));
         }
         self.decision = Some(AuthorityDecision {
             granted,

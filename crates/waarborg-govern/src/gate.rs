@@ -173,6 +173,27 @@ fn no_case(number: Option<&str>) -> String {
 }
 
 impl Refusal {
+    /// Every code, for the tests that check each is translated.
+    pub const CODES: &'static [&'static str] = &[
+        "unknown_deployment",
+        "not_active",
+        "suspended",
+        "review_overdue",
+        "real_time",
+        "other_system",
+        "role",
+        "not_assigned",
+        "no_case",
+        "wrong_deployment",
+        "not_authorised",
+        "authorisation_refused",
+        "authorisation_late",
+        "offence_out_of_scope",
+        "database_out_of_scope",
+        "probe_source_out_of_scope",
+        "technology_mismatch",
+    ];
+
     /// A short code for figures and the ledger (e.g. `not_active`).
     pub fn code(&self) -> &'static str {
         match self {

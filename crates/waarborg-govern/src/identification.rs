@@ -11,6 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::actor::{Actor, Role, Timestamp};
+use crate::rule::Rule;
 use crate::GovernError;
 
 /// The examiner's proposal.
@@ -105,8 +106,8 @@ pub struct Identification {
     pub outcome: Option<Outcome>,
 }
 
-fn refuse<T>(why: &str) -> Result<T, GovernError> {
-    Err(GovernError::Refused(why.to_string()))
+fn refuse<T>(rule: Rule) -> Result<T, GovernError> {
+    Err(GovernError::Refused(rule))
 }
 
 impl Identification {
@@ -137,13 +138,13 @@ impl Identification {
         reasoning: &str,
     ) -> Result<(), GovernError> {
         if actor.role != Role::Examiner || actor.user != self.examiner {
-            return refuse("only the examiner who searched proposes a conclusion");
+            return refuse(Rule::NotSearchingExaminer);
         }
         if self.stage != Stage::Searched {
-            return refuse("a proposal has already been made");
+            return refuse(Rule::AlreadyProposed);
         }
         if reasoning.trim().len() < 3 {
-            return refuse("a proposal needs reasoning");
+            return refuse(Rule::ProposalWithoutReasoning);
         }
         self.proposal = Some((conclusion, reasoning.to_string()));
         self.stage = Stage::Proposed;
@@ -159,19 +160,23 @@ impl Identification {
         now: Timestamp,
     ) -> Result<Option<Outcome>, GovernError> {
         if actor.role != Role::Verifier {
-            return refuse("only a verifier verifies");
+            return refuse(Rule::WrongRole {
+                role: actor.role,
+                step: "verify",
+                needs: &[Role::Verifier],
+            });
         }
         if actor.user == self.examiner {
-            return refuse("nobody verifies their own proposal");
+            return refuse(Rule::VerifyOwnProposal);
         }
         if self.stage != Stage::Proposed {
-            return refuse("there is no proposal awaiting verification");
+            return refuse(Rule::NoProposal);
         }
         if self.verifications.iter().any(|v| v.verifier == actor.user) {
-            return refuse("each verification must be by a different person");
+            return refuse(Rule::VerifiedTwice);
         }
         if reasons.trim().len() < 3 {
-            return refuse("a verification needs reasons");
+            return refuse(Rule::VerificationWithoutReasons);
         }
         self.verifications.push(Verification {
             verifier: actor.user.clone(),
@@ -219,14 +224,14 @@ impl Identification {
     /// The examiner reports the outcome to the requesting officer.
     pub fn report(&mut self, actor: &Actor) -> Result<&Outcome, GovernError> {
         if actor.role != Role::Examiner || actor.user != self.examiner {
-            return refuse("the examiner reports the outcome");
+            return refuse(Rule::NotReportingExaminer);
         }
         if self.stage != Stage::Concluded {
-            return refuse("only a concluded identification is reported");
+            return refuse(Rule::NotConcluded);
         }
         self.stage = Stage::Reported;
         self.outcome
             .as_ref()
-            .ok_or(GovernError::Refused("no outcome".into()))
+            .ok_or(GovernError::Refused(Rule::NotConcluded))
     }
 }

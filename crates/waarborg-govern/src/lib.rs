@@ -10,6 +10,7 @@
 //! * [`reference`]: reference images' provenance (closed list of source kinds).
 //! * [`retention`]: retention rules as data and the events that end the lawful basis.
 //! * [`gate`]: the one check every biometric operation passes (invariant 1).
+//! * [`rule`]: why a governance step is refused, as a closed list with stable codes.
 //!
 //! Architecture invariant: this crate does no I/O and reads no clock — every function takes
 //! `now` — so its rules are tested without a database, exhaustively.
@@ -23,15 +24,16 @@ pub mod identification;
 pub mod reference;
 pub mod retention;
 pub mod revision;
+pub mod rule;
 
 pub use crate::actor::{Actor, Portfolio, Role, Timestamp};
 
 /// Why a governance command was not carried out.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GovernError {
-    /// The rules refuse it; the reason says which rule.
+    /// The rules refuse it; the rule says which and what to do.
     #[error("refused: {0}")]
-    Refused(String),
+    Refused(rule::Rule),
     /// The input is malformed.
     #[error("invalid: {0}")]
     Invalid(String),

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::actor::{Actor, Portfolio, Role, Timestamp};
 use crate::framework::{Establishment, Framework};
+use crate::rule::Rule;
 use crate::GovernError;
 
 /// What the use is for.
@@ -544,8 +545,8 @@ impl Revision {
     }
 }
 
-fn refuse<T>(why: impl Into<String>) -> Result<T, GovernError> {
-    Err(GovernError::Refused(why.into()))
+fn refuse<T>(rule: Rule) -> Result<T, GovernError> {
+    Err(GovernError::Refused(rule))
 }
 
 impl Deployment {
@@ -578,7 +579,11 @@ impl Deployment {
         content: RevisionContent,
     ) -> Result<u32, GovernError> {
         if actor.role != Role::Applicant {
-            return refuse("only an applicant proposes a revision");
+            return refuse(Rule::WrongRole {
+                role: actor.role,
+                step: "propose",
+                needs: &[Role::Applicant],
+            });
         }
         if let Some(open) = self.revisions.iter().find(|r| {
             matches!(
@@ -591,11 +596,10 @@ impl Deployment {
                     | State::AuthorityApproved
             )
         }) {
-            return refuse(format!(
-                "revision {} is still {}; finish or withdraw it before proposing another",
-                open.number,
-                open.state.as_str()
-            ));
+            return refuse(Rule::RevisionOpen {
+                number: open.number,
+                state: open.state,
+            });
         }
         let number = self.revisions.last().map_or(1, |r| r.number + 1);
         self.revisions.push(Revision::draft(number, content));
@@ -665,23 +669,16 @@ impl Deployment {
         now: Timestamp,
     ) -> Result<Vec<Event>, GovernError> {
         if command.needs_reasons() && why.trim().chars().count() < 3 {
-            return refuse(format!(
-                "{} is a decision: give its reasons",
-                command.name()
-            ));
+            return refuse(Rule::NeedsReasons {
+                step: command.name(),
+            });
         }
         if !command.roles().contains(&actor.role) {
-            return refuse(format!(
-                "{} may not {}: that needs the role {}",
-                actor.role.as_str(),
-                command.name(),
-                command
-                    .roles()
-                    .iter()
-                    .map(|r| r.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" or ")
-            ));
+            return refuse(Rule::WrongRole {
+                role: actor.role,
+                step: command.name(),
+                needs: command.roles(),
+            });
         }
         let index = self
             .revisions
@@ -697,23 +694,20 @@ impl Deployment {
         let to = match command {
             Command::Edit { content } => {
                 if from != State::Draft {
-                    return refuse("only a draft can be edited; propose a new revision instead");
+                    return refuse(Rule::EditOnlyDraft);
                 }
                 if content.applicant != rev.content.applicant {
-                    return refuse("the applicant of a revision cannot be changed");
+                    return refuse(Rule::ApplicantFixed);
                 }
                 rev.content = *content;
                 State::Draft
             }
             Command::Submit => {
                 if from != State::Draft {
-                    return refuse(format!(
-                        "only a draft can be submitted; this revision is {}",
-                        from.as_str()
-                    ));
+                    return refuse(Rule::SubmitOnlyDraft { state: from });
                 }
                 if actor.user != rev.content.applicant {
-                    return refuse("only the revision's own applicant submits it");
+                    return refuse(Rule::NotOwnApplicant { step: name });
                 }
                 validate_content(&rev.content)?;
                 rev.framework = Some(framework.id());
@@ -733,10 +727,10 @@ impl Deployment {
             }
             Command::DeclareConflict => {
                 if !matches!(from, State::Submitted | State::InReview) {
-                    return refuse("conflicts are declared while the revision is under review");
+                    return refuse(Rule::ConflictOutsideReview);
                 }
                 if rev.conflicts.contains(&actor.user) {
-                    return refuse("the conflict is already declared");
+                    return refuse(Rule::ConflictAlreadyDeclared);
                 }
                 rev.conflicts.push(actor.user.clone());
                 reason = "conflict of interest declared; excluded from this review".into();
@@ -744,14 +738,11 @@ impl Deployment {
             }
             Command::Assess { judgements } => {
                 if !matches!(from, State::Submitted | State::InReview) {
-                    return refuse(format!(
-                        "a revision that is {} is not under review",
-                        from.as_str()
-                    ));
+                    return refuse(Rule::NotUnderReview { state: from });
                 }
                 check_independent(&rev, actor)?;
                 if rev.assessments.iter().any(|a| a.member == actor.user) {
-                    return refuse("this member has already assessed this revision");
+                    return refuse(Rule::AlreadyAssessed);
                 }
                 let reviewed_under = reviewed_framework(&rev, framework)?;
                 check_complete(&judgements, framework)?;
@@ -765,7 +756,7 @@ impl Deployment {
             }
             Command::Attest { precondition } => {
                 if !matches!(from, State::Submitted | State::InReview) {
-                    return refuse("preconditions are attested while the revision is under review");
+                    return refuse(Rule::AttestOutsideReview);
                 }
                 reviewed_framework(&rev, framework)?;
                 let p = framework
@@ -776,19 +767,14 @@ impl Deployment {
                 match p.established {
                     Establishment::Attested { role } if role == actor.role => {}
                     Establishment::Attested { role } => {
-                        return refuse(format!(
-                            "{precondition} is attested by the {}",
-                            role.as_str()
-                        ))
+                        return refuse(Rule::AttestedByOtherRole { precondition, role })
                     }
                     Establishment::Machine { .. } => {
-                        return refuse(format!(
-                            "{precondition} is checked by the machine, not attested"
-                        ))
+                        return refuse(Rule::MachineChecked { precondition })
                     }
                 }
                 if rev.attestations.iter().any(|(k, _)| k == &precondition) {
-                    return refuse(format!("{precondition} is already attested"));
+                    return refuse(Rule::AlreadyAttested { precondition });
                 }
                 rev.attestations
                     .push((precondition.clone(), actor.user.clone()));
@@ -797,21 +783,19 @@ impl Deployment {
             }
             Command::Advise { outcome } => {
                 if from != State::InReview {
-                    return refuse(format!(
-                        "advice is given on a revision in review; this one is {}",
-                        from.as_str()
-                    ));
+                    return refuse(Rule::AdviceOutsideReview { state: from });
                 }
                 check_independent(&rev, actor)?;
                 if !rev.assessments.iter().any(|a| a.member == actor.user) {
-                    return refuse("only a member who assessed the revision gives the advice");
+                    return refuse(Rule::NotAssessor);
                 }
                 reviewed_framework(&rev, framework)?;
                 let members = rev.independent_assessments().count();
                 if members < COMMITTEE_QUORUM {
-                    return refuse(format!(
-                        "{members} independent assessments; the committee needs {COMMITTEE_QUORUM} before it advises"
-                    ));
+                    return refuse(Rule::NoQuorum {
+                        members,
+                        needed: COMMITTEE_QUORUM,
+                    });
                 }
                 if outcome != AdviceOutcome::Negative {
                     positive_allowed(&rev, framework)?;
@@ -822,14 +806,11 @@ impl Deployment {
             }
             Command::Ratify | Command::RefuseRatification => {
                 if from != State::Advised {
-                    return refuse(format!(
-                        "ratification follows the committee's advice; this revision is {}",
-                        from.as_str()
-                    ));
+                    return refuse(Rule::RatifyBeforeAdvice { state: from });
                 }
                 if name == "ratify" {
                     if rev.advice == Some(AdviceOutcome::Negative) {
-                        return refuse("a revision with negative advice cannot be ratified");
+                        return refuse(Rule::NegativeAdvice);
                     }
                     State::Ratified
                 } else {
@@ -838,17 +819,17 @@ impl Deployment {
             }
             Command::ApproveExperiment => {
                 if from != State::Ratified || !rev.content.experiment {
-                    return refuse("portfolio holders approve a ratified experiment");
+                    return refuse(Rule::NotRatifiedExperiment);
                 }
                 let Some(portfolio) = actor.portfolio else {
-                    return refuse("the actor holds no portfolio");
+                    return refuse(Rule::NoPortfolio);
                 };
                 if rev
                     .portfolio_approvals
                     .iter()
                     .any(|(p, u)| *p == portfolio || *u == actor.user)
                 {
-                    return refuse("this portfolio (or person) has already approved");
+                    return refuse(Rule::AlreadyApproved);
                 }
                 rev.portfolio_approvals
                     .push((portfolio, actor.user.clone()));
@@ -857,19 +838,14 @@ impl Deployment {
             }
             Command::AuthorityDecision { approve } => {
                 if from != State::Ratified {
-                    return refuse(format!(
-                        "the authority decides on a ratified revision; this one is {}",
-                        from.as_str()
-                    ));
+                    return refuse(Rule::AuthorityBeforeRatification { state: from });
                 }
                 if rev.content.experiment && approve {
                     let both = [Portfolio::Digitalisation, Portfolio::EthicsAndPrivacy]
                         .iter()
                         .all(|p| rev.portfolio_approvals.iter().any(|(q, _)| q == p));
                     if !both {
-                        return refuse(
-                            "an experiment needs the approval of both portfolio holders first",
-                        );
+                        return refuse(Rule::PortfolioApprovalsMissing);
                     }
                 }
                 if approve {
@@ -880,13 +856,10 @@ impl Deployment {
             }
             Command::Activate => {
                 if from != State::AuthorityApproved {
-                    return refuse(format!(
-                        "only an approved revision is activated; this one is {}",
-                        from.as_str()
-                    ));
+                    return refuse(Rule::ActivateOnlyApproved { state: from });
                 }
                 if now < rev.content.scope.valid_from || now >= rev.content.scope.valid_until {
-                    return refuse("now is outside the revision's validity window");
+                    return refuse(Rule::OutsideValidity);
                 }
                 rev.activated_at = Some(now);
                 rev.last_review_at = Some(now);
@@ -905,7 +878,7 @@ impl Deployment {
                 if !matches!(from, State::Active | State::Suspended)
                     || !matches!(rev.state, State::Active | State::Suspended)
                 {
-                    return refuse("reviews during use are of an active or suspended revision");
+                    return refuse(Rule::ReviewNotInUse);
                 }
                 check_independent(&rev, actor)?;
                 rev.last_review_at = Some(now);
@@ -917,28 +890,28 @@ impl Deployment {
             }
             Command::Suspend => {
                 if from != State::Active {
-                    return refuse("only an active revision is suspended");
+                    return refuse(Rule::SuspendOnlyActive);
                 }
                 State::Suspended
             }
             Command::End => {
                 if !matches!(rev.state, State::Active | State::Suspended) {
-                    return refuse("only a revision in use is ended");
+                    return refuse(Rule::EndOnlyInUse);
                 }
                 State::Ended
             }
             Command::Evaluate => {
                 if from != State::Ended {
-                    return refuse("evaluation follows the end of use");
+                    return refuse(Rule::EvaluateOnlyEnded);
                 }
                 State::Evaluated
             }
             Command::Withdraw => {
                 if !matches!(from, State::Draft | State::Submitted | State::InReview) {
-                    return refuse("only a revision not yet advised can be withdrawn");
+                    return refuse(Rule::WithdrawOnlyBeforeAdvice);
                 }
                 if actor.user != rev.content.applicant {
-                    return refuse("only the revision's own applicant withdraws it");
+                    return refuse(Rule::NotOwnApplicant { step: name });
                 }
                 State::Withdrawn
             }
@@ -977,26 +950,25 @@ impl Deployment {
 fn reviewed_framework(rev: &Revision, framework: &Framework) -> Result<String, GovernError> {
     match &rev.framework {
         Some(id) if *id == framework.id() => Ok(id.clone()),
-        Some(id) => refuse(format!(
-            "this revision is reviewed under {id}; load that framework version, not {}",
-            framework.id()
-        )),
-        None => refuse("the revision has not been submitted"),
+        Some(id) => refuse(Rule::OtherFramework {
+            recorded: id.clone(),
+            given: framework.id(),
+        }),
+        None => refuse(Rule::NotSubmitted),
     }
 }
 
 fn check_independent(rev: &Revision, actor: &Actor) -> Result<(), GovernError> {
     if actor.user == rev.content.applicant {
-        return refuse("the applicant cannot review their own proposal");
+        return refuse(Rule::ReviewOwnProposal);
     }
     if actor.unit == rev.content.deploying_unit {
-        return refuse(format!(
-            "a member of the deploying unit {} is not independent",
-            actor.unit
-        ));
+        return refuse(Rule::SameUnit {
+            unit: actor.unit.clone(),
+        });
     }
     if rev.conflicts.contains(&actor.user) {
-        return refuse("this member declared a conflict of interest and is excluded");
+        return refuse(Rule::ConflictExcluded);
     }
     Ok(())
 }
@@ -1010,16 +982,24 @@ fn check_complete(judgements: &[Judgement], framework: &Framework) -> Result<(),
         .collect();
     for key in &keys {
         match judgements.iter().filter(|j| j.key == *key).count() {
-            0 => return refuse(format!("the assessment does not judge {key}")),
+            0 => {
+                return refuse(Rule::JudgementMissing {
+                    key: key.to_string(),
+                })
+            }
             1 => {}
-            _ => return refuse(format!("the assessment judges {key} twice")),
+            _ => {
+                return refuse(Rule::JudgementTwice {
+                    key: key.to_string(),
+                })
+            }
         }
     }
     if let Some(j) = judgements.iter().find(|j| !keys.contains(&j.key.as_str())) {
-        return refuse(format!("{} is not in the framework", j.key));
+        return refuse(Rule::JudgementUnknown { key: j.key.clone() });
     }
     if let Some(j) = judgements.iter().find(|j| j.reasons.trim().len() < 3) {
-        return refuse(format!("the judgement of {} gives no reasons", j.key));
+        return refuse(Rule::JudgementWithoutReasons { key: j.key.clone() });
     }
     Ok(())
 }
@@ -1027,18 +1007,16 @@ fn check_complete(judgements: &[Judgement], framework: &Framework) -> Result<(),
 fn positive_allowed(rev: &Revision, framework: &Framework) -> Result<(), GovernError> {
     let failed = framework.failed_machine_checks(&rev.content);
     if let Some((key, why)) = failed.first() {
-        return refuse(format!(
-            "positive advice is impossible: precondition {key} fails ({why})"
-        ));
+        return refuse(Rule::PreconditionFails {
+            key: key.to_string(),
+            why: why.to_string(),
+        });
     }
     for p in &framework.preconditions {
         if matches!(p.established, Establishment::Attested { .. })
             && !rev.attestations.iter().any(|(k, _)| *k == p.key)
         {
-            return refuse(format!(
-                "positive advice is impossible: precondition {} is not attested",
-                p.key
-            ));
+            return refuse(Rule::PreconditionNotAttested { key: p.key.clone() });
         }
         let unmet = rev.independent_assessments().any(|a| {
             a.judgements
@@ -1046,10 +1024,7 @@ fn positive_allowed(rev: &Revision, framework: &Framework) -> Result<(), GovernE
                 .any(|j| j.key == p.key && j.weighing != Weighing::Favourable)
         });
         if unmet {
-            return refuse(format!(
-                "positive advice is impossible: a member judged precondition {} not met",
-                p.key
-            ));
+            return refuse(Rule::PreconditionJudgedUnmet { key: p.key.clone() });
         }
     }
     Ok(())

@@ -9,7 +9,8 @@ use waarborg_govern::{Actor, GovernError, Portfolio, Role, Timestamp};
 
 fn refused(r: Result<Vec<Event>, GovernError>, says: &str) {
     match r {
-        Err(GovernError::Refused(why)) | Err(GovernError::Invalid(why)) => {
+        Err(e @ GovernError::Refused(_)) | Err(e @ GovernError::Invalid(_)) => {
+            let why = e.to_string();
             assert!(
                 why.contains(says),
                 "refused for another reason: {why:?}, expected {says:?}"

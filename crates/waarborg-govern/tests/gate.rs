@@ -357,6 +357,13 @@ fn every_refusal_reason_has_a_row() {
     }
     // Every variant of Refusal appears in the table.
     assert_eq!(seen.len(), 17, "{seen:?}");
+    let mut listed: Vec<&str> = Refusal::CODES.to_vec();
+    listed.sort_unstable();
+    let seen: Vec<&str> = seen.into_iter().collect();
+    assert_eq!(
+        seen, listed,
+        "Refusal::CODES lists every code the table reaches"
+    );
 }
 
 #[test]

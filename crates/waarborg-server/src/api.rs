@@ -454,6 +454,9 @@ pub struct ProblemShape {
     pub status: u16,
     /// What went wrong and what to do.
     pub detail: String,
+    /// The governance rule that refused (`wrong_role`, `no_quorum`, …), on a refusal by one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
 }
 
 /// Puts `s` (and the types it names) among the document's schemas; a reference to it.

@@ -269,6 +269,41 @@ mod tests {
         assert_eq!(date(Lang::Nl, winter), "1 januari 2027");
     }
 
+    /// Every refusal of the gate and of the governance rules is said in both languages.
+    #[test]
+    fn every_refusal_code_is_translated() {
+        use waarborg_govern::rule::Rule;
+        let gate = waarborg_govern::gate::Refusal::CODES;
+        for code in gate.iter().chain(Rule::CODES) {
+            for lang in [Lang::En, Lang::Nl] {
+                assert_ne!(
+                    t(lang, &format!("refusal_{code}")),
+                    "??",
+                    "{code} in {lang:?}"
+                );
+            }
+        }
+        let rule = Rule::WrongRole {
+            role: waarborg_govern::Role::Auditor,
+            step: "ratify",
+            needs: &[
+                waarborg_govern::Role::ChiefOfPolice,
+                waarborg_govern::Role::Administrator,
+            ],
+        };
+        assert_eq!(
+            crate::ui::rule_text(Lang::Nl, &rule),
+            "Als auditor mag u deze stap niet zetten; daarvoor is de rol korpschef of beheerder nodig."
+        );
+        let rule = Rule::SubmitOnlyDraft {
+            state: waarborg_govern::revision::State::InReview,
+        };
+        assert_eq!(
+            crate::ui::rule_text(Lang::En, &rule),
+            "Only a draft can be submitted; this revision is in review."
+        );
+    }
+
     /// No key is missing and none is unused: every key the code and the templates ask for
     /// (`t(lang, "…")`, `layout.t("…")`)
     /// exists, and every key is named somewhere in the code — as a literal, or as the

@@ -16,6 +16,20 @@ pub struct Problem {
     pub status: u16,
     /// What exactly went wrong and what to do.
     pub detail: String,
+    /// The governance rule that refused, where one did: its stable code (an extension
+    /// member, RFC 9457 §3.2), and on a page its sentence in the reader's language.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "rule_code")]
+    pub rule: Option<Box<waarborg_govern::rule::Rule>>,
+}
+
+fn rule_code<S: serde::Serializer>(
+    rule: &Option<Box<waarborg_govern::rule::Rule>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match rule {
+        Some(r) => s.serialize_str(r.code()),
+        None => s.serialize_none(),
+    }
 }
 
 impl Problem {
@@ -26,6 +40,7 @@ impl Problem {
             title: status.canonical_reason().unwrap_or("error").to_string(),
             status: status.as_u16(),
             detail: detail.into(),
+            rule: None,
         }
     }
 
@@ -110,7 +125,10 @@ impl From<waarborg_app::AppError> for Problem {
         if status.is_server_error() {
             tracing::error!(code = e.code(), error = %e, "request failed");
         }
-        Problem::new(status, e.code(), e.to_string())
+        Problem {
+            rule: e.rule().cloned().map(Box::new),
+            ..Problem::new(status, e.code(), e.to_string())
+        }
     }
 }
 

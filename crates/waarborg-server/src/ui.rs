@@ -125,13 +125,44 @@ pub async fn style_sheet() -> Response {
         .into_response()
 }
 
+/// Why a governance rule refused, in the reader's language: `refusal_<code>` with the
+/// rule's values, roles and states by their names.
+pub fn rule_text(lang: Lang, rule: &waarborg_govern::rule::Rule) -> String {
+    use waarborg_govern::rule::Arg;
+    let vars: Vec<(&str, String)> = rule
+        .args()
+        .into_iter()
+        .map(|(name, arg)| {
+            let value = match arg {
+                Arg::Text(s) => s,
+                Arg::Number(n) => n.to_string(),
+                Arg::Role(r) => crate::i18n::role_name(lang, r).to_string(),
+                Arg::Roles(rs) => rs
+                    .iter()
+                    .map(|r| crate::i18n::role_name(lang, *r))
+                    .collect::<Vec<_>>()
+                    .join(&format!(" {} ", t(lang, "or"))),
+                Arg::State(s) => crate::i18n::state_name(lang, s).to_string(),
+            };
+            (name, value)
+        })
+        .collect();
+    crate::i18n::t_with(lang, &format!("refusal_{}", rule.code()), &vars)
+}
+
 pub(crate) fn problem_page(lang: Lang, who: Option<&Principal>, p: &Problem) -> Response {
-    // A refusal of the gate starts with its stable code: said first in the reader's words.
-    let why = (p.kind == "gate_refused")
+    // A refusal (of a governance rule, or of the gate, whose detail starts with its stable
+    // code) is said first in the reader's words.
+    let gate = (p.kind == "gate_refused")
         .then(|| p.detail.split(':').next())
         .flatten()
-        .map(|code| t(lang, &format!("refusal_{code}")))
-        .filter(|text| *text != "??");
+        .map(|code| t(lang, &format!("refusal_{code}")).to_string());
+    let why = p
+        .rule
+        .as_ref()
+        .map(|rule| rule_text(lang, rule))
+        .or(gate)
+        .filter(|text| text != "??");
     let mut r = render(
         lang,
         &ProblemPage {
@@ -157,7 +188,7 @@ struct LoginPage {
 #[template(path = "problem.html")]
 struct ProblemPage<'a> {
     layout: Layout,
-    why: Option<&'static str>,
+    why: Option<String>,
     detail: &'a str,
 }
 
@@ -1152,6 +1183,32 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("no_case: a search needs"), "{html}");
+    }
+
+    #[tokio::test]
+    async fn a_governance_refusal_is_explained_in_the_readers_language_and_names_its_rule() {
+        let e = waarborg_app::AppError::from(waarborg_govern::GovernError::Refused(
+            waarborg_govern::rule::Rule::NoQuorum {
+                members: 1,
+                needed: 3,
+            },
+        ));
+        let problem = crate::problem::Problem::from(e);
+        let json = serde_json::to_value(&problem).unwrap();
+        assert_eq!(json["type"], "refused");
+        assert_eq!(json["rule"], "no_quorum");
+        let page = super::problem_page(crate::i18n::Lang::Nl, None, &problem);
+        assert_eq!(page.status(), axum::http::StatusCode::UNPROCESSABLE_ENTITY);
+        let body = axum::body::to_bytes(page.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let html = String::from_utf8_lossy(&body);
+        assert!(
+            html.contains(
+                "Tot nu toe 1 onafhankelijke beoordelingen; de commissie heeft er 3 nodig"
+            ),
+            "{html}"
+        );
     }
 
     /// Pages escape what they show: a name with markup is text.

@@ -1,0 +1,532 @@
+//! Why the governance rules refuse a step: one closed list with stable codes.
+//!
+//! Every refusal of the review chain ([`crate::revision`]), of a case authorisation
+//! ([`crate::case`]) and of the identification workflow ([`crate::identification`]) is a
+//! [`Rule`]. Its `Display` is the English sentence that says which rule and what to do (the
+//! command line and the API's `detail` show it); its [`Rule::code`] is stable for clients,
+//! for the ledger's refusal entries and for the translations (`refusal_<code>` in the Fluent
+//! files, filled in with [`Rule::args`]). The gate's own refusals are [`crate::gate::Refusal`].
+
+use crate::revision::State;
+use crate::Role;
+
+/// A value a refusal names, typed so that a page can put it in the reader's words (a role
+/// or a state by its translated name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Arg {
+    /// Shown as it is (a precondition key, a case number, a unit).
+    Text(String),
+    /// A count.
+    Number(u64),
+    /// A role.
+    Role(Role),
+    /// Any of these roles.
+    Roles(&'static [Role]),
+    /// A revision's state.
+    State(State),
+}
+
+/// A governance rule that refused a step. Nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rule {
+    /// The step is a decision and the reasons are missing or too short.
+    #[error("{step} is a decision: give its reasons")]
+    NeedsReasons {
+        /// The step.
+        step: &'static str,
+    },
+    /// The actor's role may not take this step.
+    #[error("{} may not {step}: that needs the role {}", .role.as_str(), roles(.needs))]
+    WrongRole {
+        /// The actor's role.
+        role: Role,
+        /// The step.
+        step: &'static str,
+        /// The roles that may.
+        needs: &'static [Role],
+    },
+    /// Another revision of the deployment is still being decided.
+    #[error("revision {number} is still {}; finish or withdraw it before proposing another", .state.as_str())]
+    RevisionOpen {
+        /// The open revision.
+        number: u32,
+        /// Its state.
+        state: State,
+    },
+    /// Only a draft is edited.
+    #[error("only a draft can be edited; propose a new revision instead")]
+    EditOnlyDraft,
+    /// The applicant of a revision is fixed.
+    #[error("the applicant of a revision cannot be changed")]
+    ApplicantFixed,
+    /// Only a draft is submitted.
+    #[error("only a draft can be submitted; this revision is {}", .state.as_str())]
+    SubmitOnlyDraft {
+        /// The revision's state.
+        state: State,
+    },
+    /// Only the revision's own applicant submits or withdraws it.
+    #[error("only the revision's own applicant may {step} it")]
+    NotOwnApplicant {
+        /// The step.
+        step: &'static str,
+    },
+    /// Conflicts are declared during the review.
+    #[error("conflicts are declared while the revision is under review")]
+    ConflictOutsideReview,
+    /// The conflict is already on record.
+    #[error("the conflict is already declared")]
+    ConflictAlreadyDeclared,
+    /// Assessments are made during the review.
+    #[error("a revision that is {} is not under review", .state.as_str())]
+    NotUnderReview {
+        /// The revision's state.
+        state: State,
+    },
+    /// One assessment per member.
+    #[error("this member has already assessed this revision")]
+    AlreadyAssessed,
+    /// Preconditions are attested during the review.
+    #[error("preconditions are attested while the revision is under review")]
+    AttestOutsideReview,
+    /// Another role attests this precondition.
+    #[error("{precondition} is attested by the {}", .role.as_str())]
+    AttestedByOtherRole {
+        /// The precondition.
+        precondition: String,
+        /// The role that attests it.
+        role: Role,
+    },
+    /// The machine checks this precondition; nobody attests it.
+    #[error("{precondition} is checked by the machine, not attested")]
+    MachineChecked {
+        /// The precondition.
+        precondition: String,
+    },
+    /// The precondition is already attested.
+    #[error("{precondition} is already attested")]
+    AlreadyAttested {
+        /// The precondition.
+        precondition: String,
+    },
+    /// Advice is given on a revision in review.
+    #[error("advice is given on a revision in review; this one is {}", .state.as_str())]
+    AdviceOutsideReview {
+        /// The revision's state.
+        state: State,
+    },
+    /// Only a member who assessed gives the advice.
+    #[error("only a member who assessed the revision gives the advice")]
+    NotAssessor,
+    /// Too few independent assessments for the committee's advice.
+    #[error("{members} independent assessments; the committee needs {needed} before it advises")]
+    NoQuorum {
+        /// Independent assessments so far.
+        members: usize,
+        /// The quorum.
+        needed: usize,
+    },
+    /// Ratification follows the advice.
+    #[error("ratification follows the committee's advice; this revision is {}", .state.as_str())]
+    RatifyBeforeAdvice {
+        /// The revision's state.
+        state: State,
+    },
+    /// Negative advice is not ratified.
+    #[error("a revision with negative advice cannot be ratified")]
+    NegativeAdvice,
+    /// Portfolio holders approve a ratified experiment only.
+    #[error("portfolio holders approve a ratified experiment")]
+    NotRatifiedExperiment,
+    /// The actor holds no portfolio.
+    #[error("the actor holds no portfolio")]
+    NoPortfolio,
+    /// This portfolio or person approved already.
+    #[error("this portfolio (or person) has already approved")]
+    AlreadyApproved,
+    /// The authority decides on a ratified revision.
+    #[error("the authority decides on a ratified revision; this one is {}", .state.as_str())]
+    AuthorityBeforeRatification {
+        /// The revision's state.
+        state: State,
+    },
+    /// An experiment needs both portfolio holders' approval first.
+    #[error("an experiment needs the approval of both portfolio holders first")]
+    PortfolioApprovalsMissing,
+    /// Only an approved revision is activated.
+    #[error("only an approved revision is activated; this one is {}", .state.as_str())]
+    ActivateOnlyApproved {
+        /// The revision's state.
+        state: State,
+    },
+    /// Activation outside the validity window.
+    #[error("now is outside the revision's validity window")]
+    OutsideValidity,
+    /// Reviews during use are of a revision in use.
+    #[error("reviews during use are of an active or suspended revision")]
+    ReviewNotInUse,
+    /// Only an active revision is suspended.
+    #[error("only an active revision is suspended")]
+    SuspendOnlyActive,
+    /// Only a revision in use is ended.
+    #[error("only a revision in use is ended")]
+    EndOnlyInUse,
+    /// Evaluation follows the end.
+    #[error("evaluation follows the end of use")]
+    EvaluateOnlyEnded,
+    /// Withdrawal before the advice only.
+    #[error("only a revision not yet advised can be withdrawn")]
+    WithdrawOnlyBeforeAdvice,
+    /// The review runs under the framework version recorded at submission.
+    #[error(
+        "this revision is reviewed under {recorded}; load that framework version, not {given}"
+    )]
+    OtherFramework {
+        /// The version recorded at submission.
+        recorded: String,
+        /// The version given.
+        given: String,
+    },
+    /// The revision was never submitted.
+    #[error("the revision has not been submitted")]
+    NotSubmitted,
+    /// The applicant does not review their own proposal.
+    #[error("the applicant cannot review their own proposal")]
+    ReviewOwnProposal,
+    /// A member of the deploying unit is not independent.
+    #[error("a member of the deploying unit {unit} is not independent")]
+    SameUnit {
+        /// The deploying unit.
+        unit: String,
+    },
+    /// The member declared a conflict of interest.
+    #[error("this member declared a conflict of interest and is excluded")]
+    ConflictExcluded,
+    /// The assessment leaves a factor or precondition unjudged.
+    #[error("the assessment does not judge {key}")]
+    JudgementMissing {
+        /// The factor or precondition.
+        key: String,
+    },
+    /// The assessment judges something twice.
+    #[error("the assessment judges {key} twice")]
+    JudgementTwice {
+        /// The factor or precondition.
+        key: String,
+    },
+    /// The assessment judges something the framework does not have.
+    #[error("{key} is not in the framework")]
+    JudgementUnknown {
+        /// What it names.
+        key: String,
+    },
+    /// A judgement without reasons.
+    #[error("the judgement of {key} gives no reasons")]
+    JudgementWithoutReasons {
+        /// The factor or precondition.
+        key: String,
+    },
+    /// A machine-checked precondition fails.
+    #[error("positive advice is impossible: precondition {key} fails ({why})")]
+    PreconditionFails {
+        /// The precondition.
+        key: String,
+        /// Why it fails.
+        why: String,
+    },
+    /// An attested precondition is not attested yet.
+    #[error("positive advice is impossible: precondition {key} is not attested")]
+    PreconditionNotAttested {
+        /// The precondition.
+        key: String,
+    },
+    /// A member judged a precondition not met.
+    #[error("positive advice is impossible: a member judged precondition {key} not met")]
+    PreconditionJudgedUnmet {
+        /// The precondition.
+        key: String,
+    },
+    /// The case is decided already.
+    #[error("case {case} is already decided")]
+    CaseDecided {
+        /// The case number.
+        case: String,
+    },
+    /// Nobody authorises their own request.
+    #[error("the requester cannot authorise their own request")]
+    OwnRequest,
+    /// Only the examiner who searched proposes.
+    #[error("only the examiner who searched proposes a conclusion")]
+    NotSearchingExaminer,
+    /// One proposal per search.
+    #[error("a proposal has already been made")]
+    AlreadyProposed,
+    /// A proposal without reasoning.
+    #[error("a proposal needs reasoning")]
+    ProposalWithoutReasoning,
+    /// Nobody verifies their own proposal.
+    #[error("nobody verifies their own proposal")]
+    VerifyOwnProposal,
+    /// Nothing awaits verification.
+    #[error("there is no proposal awaiting verification")]
+    NoProposal,
+    /// Each verification by a different person.
+    #[error("each verification must be by a different person")]
+    VerifiedTwice,
+    /// A verification without reasons.
+    #[error("a verification needs reasons")]
+    VerificationWithoutReasons,
+    /// Only the examiner who searched reports the outcome.
+    #[error("the examiner reports the outcome")]
+    NotReportingExaminer,
+    /// Only a concluded identification is reported.
+    #[error("only a concluded identification is reported")]
+    NotConcluded,
+}
+
+fn roles(roles: &[Role]) -> String {
+    roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+impl Rule {
+    /// Every code, for the tests that check a translation exists for each.
+    pub const CODES: &'static [&'static str] = &[
+        "needs_reasons",
+        "wrong_role",
+        "revision_open",
+        "edit_only_draft",
+        "applicant_fixed",
+        "submit_only_draft",
+        "not_own_applicant",
+        "conflict_outside_review",
+        "conflict_already_declared",
+        "not_under_review",
+        "already_assessed",
+        "attest_outside_review",
+        "attested_by_other_role",
+        "machine_checked",
+        "already_attested",
+        "advice_outside_review",
+        "not_assessor",
+        "no_quorum",
+        "ratify_before_advice",
+        "negative_advice",
+        "not_ratified_experiment",
+        "no_portfolio",
+        "already_approved",
+        "authority_before_ratification",
+        "portfolio_approvals_missing",
+        "activate_only_approved",
+        "outside_validity",
+        "review_not_in_use",
+        "suspend_only_active",
+        "end_only_in_use",
+        "evaluate_only_ended",
+        "withdraw_only_before_advice",
+        "other_framework",
+        "not_submitted",
+        "review_own_proposal",
+        "same_unit",
+        "conflict_excluded",
+        "judgement_missing",
+        "judgement_twice",
+        "judgement_unknown",
+        "judgement_without_reasons",
+        "precondition_fails",
+        "precondition_not_attested",
+        "precondition_judged_unmet",
+        "case_decided",
+        "own_request",
+        "not_searching_examiner",
+        "already_proposed",
+        "proposal_without_reasoning",
+        "verify_own_proposal",
+        "no_proposal",
+        "verified_twice",
+        "verification_without_reasons",
+        "not_reporting_examiner",
+        "not_concluded",
+    ];
+
+    /// The stable code: snake case, one per rule.
+    pub fn code(&self) -> &'static str {
+        use Rule::*;
+        match self {
+            NeedsReasons { .. } => "needs_reasons",
+            WrongRole { .. } => "wrong_role",
+            RevisionOpen { .. } => "revision_open",
+            EditOnlyDraft => "edit_only_draft",
+            ApplicantFixed => "applicant_fixed",
+            SubmitOnlyDraft { .. } => "submit_only_draft",
+            NotOwnApplicant { .. } => "not_own_applicant",
+            ConflictOutsideReview => "conflict_outside_review",
+            ConflictAlreadyDeclared => "conflict_already_declared",
+            NotUnderReview { .. } => "not_under_review",
+            AlreadyAssessed => "already_assessed",
+            AttestOutsideReview => "attest_outside_review",
+            AttestedByOtherRole { .. } => "attested_by_other_role",
+            MachineChecked { .. } => "machine_checked",
+            AlreadyAttested { .. } => "already_attested",
+            AdviceOutsideReview { .. } => "advice_outside_review",
+            NotAssessor => "not_assessor",
+            NoQuorum { .. } => "no_quorum",
+            RatifyBeforeAdvice { .. } => "ratify_before_advice",
+            NegativeAdvice => "negative_advice",
+            NotRatifiedExperiment => "not_ratified_experiment",
+            NoPortfolio => "no_portfolio",
+            AlreadyApproved => "already_approved",
+            AuthorityBeforeRatification { .. } => "authority_before_ratification",
+            PortfolioApprovalsMissing => "portfolio_approvals_missing",
+            ActivateOnlyApproved { .. } => "activate_only_approved",
+            OutsideValidity => "outside_validity",
+            ReviewNotInUse => "review_not_in_use",
+            SuspendOnlyActive => "suspend_only_active",
+            EndOnlyInUse => "end_only_in_use",
+            EvaluateOnlyEnded => "evaluate_only_ended",
+            WithdrawOnlyBeforeAdvice => "withdraw_only_before_advice",
+            OtherFramework { .. } => "other_framework",
+            NotSubmitted => "not_submitted",
+            ReviewOwnProposal => "review_own_proposal",
+            SameUnit { .. } => "same_unit",
+            ConflictExcluded => "conflict_excluded",
+            JudgementMissing { .. } => "judgement_missing",
+            JudgementTwice { .. } => "judgement_twice",
+            JudgementUnknown { .. } => "judgement_unknown",
+            JudgementWithoutReasons { .. } => "judgement_without_reasons",
+            PreconditionFails { .. } => "precondition_fails",
+            PreconditionNotAttested { .. } => "precondition_not_attested",
+            PreconditionJudgedUnmet { .. } => "precondition_judged_unmet",
+            CaseDecided { .. } => "case_decided",
+            OwnRequest => "own_request",
+            NotSearchingExaminer => "not_searching_examiner",
+            AlreadyProposed => "already_proposed",
+            ProposalWithoutReasoning => "proposal_without_reasoning",
+            VerifyOwnProposal => "verify_own_proposal",
+            NoProposal => "no_proposal",
+            VerifiedTwice => "verified_twice",
+            VerificationWithoutReasons => "verification_without_reasons",
+            NotReportingExaminer => "not_reporting_examiner",
+            NotConcluded => "not_concluded",
+        }
+    }
+
+    /// The values the rule names, by the names its translations use (`$step`, `$state`, …).
+    pub fn args(&self) -> Vec<(&'static str, Arg)> {
+        use Rule::*;
+        let text = |s: &str| Arg::Text(s.to_string());
+        match self {
+            NeedsReasons { step } | NotOwnApplicant { step } => vec![("step", text(step))],
+            WrongRole { role, step, needs } => vec![
+                ("role", Arg::Role(*role)),
+                ("step", text(step)),
+                ("needs", Arg::Roles(needs)),
+            ],
+            RevisionOpen { number, state } => vec![
+                ("number", Arg::Number(u64::from(*number))),
+                ("state", Arg::State(*state)),
+            ],
+            SubmitOnlyDraft { state }
+            | NotUnderReview { state }
+            | AdviceOutsideReview { state }
+            | RatifyBeforeAdvice { state }
+            | AuthorityBeforeRatification { state }
+            | ActivateOnlyApproved { state } => vec![("state", Arg::State(*state))],
+            AttestedByOtherRole { precondition, role } => {
+                vec![("key", text(precondition)), ("role", Arg::Role(*role))]
+            }
+            MachineChecked { precondition } | AlreadyAttested { precondition } => {
+                vec![("key", text(precondition))]
+            }
+            NoQuorum { members, needed } => vec![
+                ("members", Arg::Number(*members as u64)),
+                ("needed", Arg::Number(*needed as u64)),
+            ],
+            OtherFramework { recorded, given } => {
+                vec![("recorded", text(recorded)), ("given", text(given))]
+            }
+            SameUnit { unit } => vec![("unit", text(unit))],
+            JudgementMissing { key }
+            | JudgementTwice { key }
+            | JudgementUnknown { key }
+            | JudgementWithoutReasons { key }
+            | PreconditionNotAttested { key }
+            | PreconditionJudgedUnmet { key } => vec![("key", text(key))],
+            PreconditionFails { key, why } => vec![("key", text(key)), ("why", text(why))],
+            CaseDecided { case } => vec![("case", text(case))],
+            EditOnlyDraft
+            | ApplicantFixed
+            | ConflictOutsideReview
+            | ConflictAlreadyDeclared
+            | AlreadyAssessed
+            | AttestOutsideReview
+            | NotAssessor
+            | NegativeAdvice
+            | NotRatifiedExperiment
+            | NoPortfolio
+            | AlreadyApproved
+            | PortfolioApprovalsMissing
+            | OutsideValidity
+            | ReviewNotInUse
+            | SuspendOnlyActive
+            | EndOnlyInUse
+            | EvaluateOnlyEnded
+            | WithdrawOnlyBeforeAdvice
+            | NotSubmitted
+            | ReviewOwnProposal
+            | ConflictExcluded
+            | OwnRequest
+            | NotSearchingExaminer
+            | AlreadyProposed
+            | ProposalWithoutReasoning
+            | VerifyOwnProposal
+            | NoProposal
+            | VerifiedTwice
+            | VerificationWithoutReasons
+            | NotReportingExaminer
+            | NotConcluded => Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_listed_once_and_says_something() {
+        let mut seen = std::collections::HashSet::new();
+        for code in Rule::CODES {
+            assert!(seen.insert(*code), "{code} twice");
+            assert!(crate::is_key(code), "{code} is not a key");
+        }
+        let some = [
+            Rule::WrongRole {
+                role: Role::Auditor,
+                step: "ratify",
+                needs: &[Role::ChiefOfPolice],
+            },
+            Rule::NoQuorum {
+                members: 1,
+                needed: 3,
+            },
+            Rule::NotConcluded,
+        ];
+        for rule in some {
+            assert!(Rule::CODES.contains(&rule.code()));
+            assert!(rule.to_string().len() > 10);
+        }
+        assert_eq!(
+            Rule::WrongRole {
+                role: Role::Auditor,
+                step: "ratify",
+                needs: &[Role::ChiefOfPolice, Role::Administrator],
+            }
+            .to_string(),
+            "auditor may not ratify: that needs the role chief_of_police or administrator"
+        );
+    }
+}
