@@ -1,371 +1,209 @@
 //! A report as a self-contained HTML page, in English or Dutch: the ledger point it was
 //! computed from (and how to recompute it), the figures overall and per deployment, and a
 //! bar chart per month (inline SVG, no scripts, printable to PDF by any browser).
+//!
+//! The pages are askama templates (`templates/report/`, escaped by default) over a view of
+//! the report built here; their words are the shared Fluent files' `report_*` messages
+//! (`waarborg-i18n`), the same catalogue the service's pages use.
 
 use std::collections::BTreeMap;
-use std::fmt::Write;
 
-use crate::annual::AnnualReport;
+use askama::Template;
+
+use crate::annual::{AnnualReport, Party};
 use crate::{Figures, Report};
 
-/// The language of a page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    /// English.
-    En,
-    /// Dutch.
-    Nl,
+pub use waarborg_i18n::Lang;
+
+/// The reader's language, for the templates (their words are the `report_*` messages).
+struct Layout(Lang);
+
+impl Layout {
+    fn t(&self, key: &str) -> &'static str {
+        waarborg_i18n::t(self.0, key)
+    }
+
+    fn code(&self) -> &'static str {
+        self.0.code()
+    }
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+/// One row of a figures table: a figure, or a part of the figure above (a reason, rule,
+/// outcome or database, as recorded), after the figure's name where one is given.
+struct Line {
+    label: &'static str,
+    name: String,
+    n: u64,
+    part: bool,
 }
 
-/// (key, English, Dutch)
-const TEXT: &[(&str, &str, &str)] = &[
-    (
-        "title",
-        "Face recognition: figures",
-        "Gezichtsherkenning: cijfers",
-    ),
-    ("period", "Period", "Periode"),
-    (
-        "ledger",
-        "Computed from the first {n} entries of the audit ledger",
-        "Berekend uit de eerste {n} regels van het auditlogboek",
-    ),
-    (
-        "root",
-        "root hash at that size",
-        "wortelhash bij die omvang",
-    ),
-    (
-        "recompute",
-        "Anyone with a copy of the ledger recomputes every figure with",
-        "Iedereen met een kopie van het logboek berekent elk cijfer opnieuw met",
-    ),
-    ("overall", "All deployments", "Alle inzetten"),
-    ("per_deployment", "Per deployment", "Per inzet"),
-    ("per_month", "Per month", "Per maand"),
-    (
-        "probes_submitted",
-        "Probe images submitted",
-        "Ingediende zoekbeelden",
-    ),
-    (
-        "insufficient_quality",
-        "Judged of insufficient quality",
-        "Beoordeeld als onvoldoende kwaliteit",
-    ),
-    ("searches", "Searches", "Zoekacties"),
-    (
-        "proposals",
-        "Examiners' proposals",
-        "Voorstellen van examinatoren",
-    ),
-    (
-        "identifications",
-        "Identifications confirmed (leads, never proof)",
-        "Bevestigde identificaties (opsporingsindicaties, geen bewijs)",
-    ),
-    (
-        "not_confirmed",
-        "Not confirmed by the verifiers",
-        "Niet bevestigd door de verificateurs",
-    ),
-    (
-        "no_identification",
-        "Confirmed: no identification",
-        "Bevestigd: geen identificatie",
-    ),
-    ("inconclusive", "Inconclusive", "Niet te beoordelen"),
-    (
-        "refusals",
-        "Attempts refused by the gate",
-        "Door de poort geweigerde pogingen",
-    ),
-    (
-        "enrolments",
-        "Reference images enrolled",
-        "Opgenomen referentiebeelden",
-    ),
-    (
-        "erasures",
-        "Reference records erased",
-        "Gewiste referentierecords",
-    ),
-    (
-        "none",
-        "No entries in this period.",
-        "Geen regels in deze periode.",
-    ),
-    ("figure", "Figure", "Cijfer"),
-    ("count", "Number", "Aantal"),
-    (
-        "chart",
-        "Searches and confirmed identifications per month",
-        "Zoekacties en bevestigde identificaties per maand",
-    ),
-    ("per_category", "Per offence category", "Per delictcategorie"),
-    ("category", "Offence category", "Delictcategorie"),
-    (
-        "outcomes_chart",
-        "Outcomes of verification per deployment",
-        "Uitkomsten van de verificatie per inzet",
-    ),
-    (
-        "authorisations",
-        "Case authorisations",
-        "Machtigingen per zaak",
-    ),
-    ("requested", "Requested", "Aangevraagd"),
-    (
-        "urgent_requested",
-        "of which urgent (search before the decision)",
-        "waarvan spoedeisend (zoeken vóór de beslissing)",
-    ),
-    ("granted", "Granted", "Verleend"),
-    ("refused", "Refused", "Geweigerd"),
-    (
-        "urgent_late",
-        "Urgent uses authorised after 48 hours",
-        "Spoedeisend gebruik na 48 uur gemachtigd",
-    ),
-    (
-        "urgent_without_decision",
-        "Urgent uses without a decision after 48 hours",
-        "Spoedeisend gebruik zonder beslissing na 48 uur",
-    ),
-    (
-        "searches_erased",
-        "Search results erased because the authorisation was refused or late",
-        "Zoekresultaten gewist omdat de machtiging geweigerd of te laat was",
-    ),
-    (
-        "reference_databases",
-        "Reference databases at the end of the period (images held)",
-        "Referentiedatabanken aan het eind van de periode (aantal beelden)",
-    ),
-    ("database", "Database", "Databank"),
-    (
-        "framework",
-        "The deployment framework at work",
-        "De werking van het inzetkader",
-    ),
-    ("drafted", "Revisions drafted", "Opgestelde versies"),
-    (
-        "submitted",
-        "Submitted to the review committee",
-        "Voorgelegd aan de toetsingscommissie",
-    ),
-    ("advice", "Committee advice", "Advies van de commissie"),
-    ("ratified", "Ratified by the chief of police", "Bekrachtigd door de korpschef"),
-    (
-        "ratification_refused",
-        "Ratification refused",
-        "Bekrachtiging geweigerd",
-    ),
-    (
-        "authority_approved",
-        "Approved by the competent authority",
-        "Goedgekeurd door het bevoegd gezag",
-    ),
-    (
-        "authority_declined",
-        "Declined by the competent authority",
-        "Afgewezen door het bevoegd gezag",
-    ),
-    ("activated", "Taken into use", "In gebruik genomen"),
-    ("reviews", "Reviews during use", "Toetsingen tijdens gebruik"),
-    ("suspended", "Suspensions", "Opschortingen"),
-    ("ended", "Uses ended", "Beëindigd gebruik"),
-    ("evaluations", "Evaluations", "Evaluaties"),
-    ("withdrawn", "Withdrawn", "Ingetrokken"),
-    (
-        "active_at_end",
-        "In use at the end of the period",
-        "In gebruik aan het eind van de periode",
-    ),
-    (
-        "reviews_overdue_at_end",
-        "of which with a review overdue",
-        "waarvan met een achterstallige toetsing",
-    ),
-    (
-        "annual_title",
-        "Yearly report on the use of post-remote biometric identification (AI Act, Article 26(10))",
-        "Jaarverslag over het gebruik van biometrische identificatie achteraf (AI-verordening, artikel 26, lid 10)",
-    ),
-    ("to", "To", "Aan"),
-    ("deployer", "Deployer", "Gebruiksverantwoordelijke"),
-    ("year", "Year", "Jaar"),
-    ("deployments", "Deployments", "Inzetten"),
-    ("name", "Name", "Naam"),
-    ("system", "System", "Systeem"),
-    ("status", "Status", "Status"),
-    (
-        "no_use",
-        "no use recorded this year",
-        "geen gebruik vastgelegd dit jaar",
-    ),
-    (
-        "no_operational",
-        "This report holds figures only: no case numbers, offences, persons, images or reference records (no sensitive operational data).",
-        "Dit verslag bevat alleen aantallen: geen zaaknummers, delicten, personen, beelden of referentierecords (geen gevoelige operationele gegevens).",
-    ),
-    (
-        "half_year_title",
-        "The deployment framework at work: overview for the half-yearly report to Parliament",
-        "De werking van het inzetkader: overzicht voor de halfjaarlijkse rapportage aan de Tweede Kamer",
-    ),
-];
-
-fn t(lang: Lang, key: &str) -> &'static str {
-    TEXT.iter()
-        .find(|(k, _, _)| *k == key)
-        .map_or("??", |(_, en, nl)| if lang == Lang::En { en } else { nl })
+fn figure(lang: Lang, key: &str, n: u64) -> Line {
+    Line {
+        label: waarborg_i18n::t(lang, key),
+        name: String::new(),
+        n,
+        part: false,
+    }
 }
 
-/// One row of a figures table.
-enum Row<'a> {
-    /// A figure, named by its text key.
-    Figure(&'static str, u64),
-    /// A part of the figure above (a reason, rule, outcome or database, as recorded),
-    /// after the figure's name where one is given.
-    Part(Option<&'static str>, &'a str, u64),
-}
-
-/// The parts of a figure: one row per recorded name.
-fn parts<'a>(
-    of: Option<&'static str>,
-    counts: &'a BTreeMap<String, u64>,
-) -> impl Iterator<Item = Row<'a>> + 'a {
-    counts.iter().map(move |(name, n)| Row::Part(of, name, *n))
-}
-
-fn table(lang: Lang, rows: &[Row]) -> String {
-    let body: String = rows
+/// The parts of a figure: one row per recorded name, after `of`'s label where given.
+fn parts(lang: Lang, of: Option<&str>, counts: &BTreeMap<String, u64>) -> Vec<Line> {
+    counts
         .iter()
-        .map(|row| {
-            let (label, n) = match row {
-                Row::Figure(key, n) => (t(lang, key).to_string(), n),
-                Row::Part(of, name, n) => (
-                    match of {
-                        Some(key) => format!("— {} <code>{}</code>", t(lang, key), esc(name)),
-                        None => format!("— <code>{}</code>", esc(name)),
-                    },
-                    n,
-                ),
-            };
-            format!("<tr><th scope=\"row\">{label}</th><td>{n}</td></tr>")
+        .map(|(name, n)| Line {
+            label: of.map_or("", |key| waarborg_i18n::t(lang, key)),
+            name: name.clone(),
+            n: *n,
+            part: true,
         })
-        .collect();
-    format!(
-        "<table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{body}</tbody></table>",
-        t(lang, "figure"),
-        t(lang, "count")
-    )
+        .collect()
 }
 
-fn rows(lang: Lang, f: &Figures) -> String {
-    let mut rows: Vec<Row> = [
-        ("probes_submitted", f.probes_submitted),
-        ("insufficient_quality", f.insufficient_quality),
-        ("searches", f.searches),
-        ("proposals", f.proposals),
-        ("identifications", f.identifications),
-        ("not_confirmed", f.not_confirmed),
-        ("no_identification", f.no_identification),
-        ("inconclusive", f.inconclusive),
-        ("refusals", f.refusals.values().sum()),
-        ("enrolments", f.enrolments),
-        ("erasures", f.erasures.values().sum()),
-    ]
-    .into_iter()
-    .map(|(key, n)| Row::Figure(key, n))
-    .collect();
-    rows.extend(parts(Some("insufficient_quality"), &f.insufficient_reasons));
-    rows.extend(parts(Some("refusals"), &f.refusals));
-    rows.extend(parts(Some("erasures"), &f.erasures));
-    table(lang, &rows)
+fn lines(lang: Lang, figures: &[(&str, u64)]) -> Vec<Line> {
+    figures
+        .iter()
+        .map(|(key, n)| figure(lang, key, *n))
+        .collect()
 }
+
+fn figure_lines(lang: Lang, f: &Figures) -> Vec<Line> {
+    let mut out = lines(
+        lang,
+        &[
+            ("report_probes_submitted", f.probes_submitted),
+            ("report_insufficient_quality", f.insufficient_quality),
+            ("report_searches", f.searches),
+            ("report_proposals", f.proposals),
+            ("report_identifications", f.identifications),
+            ("report_not_confirmed", f.not_confirmed),
+            ("report_no_identification", f.no_identification),
+            ("report_inconclusive", f.inconclusive),
+            ("report_refusals", f.refusals.values().sum()),
+            ("report_enrolments", f.enrolments),
+            ("report_erasures", f.erasures.values().sum()),
+        ],
+    );
+    out.extend(parts(
+        lang,
+        Some("report_insufficient_quality"),
+        &f.insufficient_reasons,
+    ));
+    out.extend(parts(lang, Some("report_refusals"), &f.refusals));
+    out.extend(parts(lang, Some("report_erasures"), &f.erasures));
+    out
+}
+
+/// An inline SVG bar chart, laid out here and drawn by the template.
+struct Chart {
+    heading: &'static str,
+    label: &'static str,
+    legend: Vec<(&'static str, &'static str)>,
+    width: u64,
+    height: u64,
+    rects: Vec<Rect>,
+    texts: Vec<Text>,
+}
+
+struct Rect {
+    x: u64,
+    y: u64,
+    w: u64,
+    h: u64,
+    fill: &'static str,
+    title: String,
+}
+
+struct Text {
+    x: u64,
+    y: u64,
+    size: u32,
+    middle: bool,
+    text: String,
+}
+
+const SEARCHES: &str = "#12355b";
+const IDENTIFIED: &str = "#0a6b2d";
 
 /// Bars of searches and identifications per month, scaled to the largest month.
-fn chart(lang: Lang, report: &Report) -> String {
-    let months: Vec<(&String, &Figures)> = report.per_month.iter().collect();
-    if months.is_empty() {
-        return String::new();
+fn months_chart(lang: Lang, report: &Report) -> Option<Chart> {
+    if report.per_month.is_empty() {
+        return None;
     }
-    let max = months
-        .iter()
-        .map(|(_, f)| f.searches.max(f.identifications))
+    let max = report
+        .per_month
+        .values()
+        .map(|f| f.searches.max(f.identifications))
         .max()
         .unwrap_or(0)
         .max(1);
     let (bar, gap, height) = (14u64, 12u64, 160u64);
-    let width = months.len() as u64 * (2 * bar + gap) + 40;
-    let mut svg = format!(
-        "<svg role=\"img\" aria-label=\"{}\" viewBox=\"0 0 {width} {}\" width=\"{width}\" height=\"{}\">",
-        t(lang, "chart"),
-        height + 40,
-        height + 40
-    );
-    for (i, (month, f)) in months.iter().enumerate() {
+    let t = |key| waarborg_i18n::t(lang, key);
+    let mut chart = Chart {
+        heading: t("report_per_month"),
+        label: t("report_chart"),
+        legend: vec![
+            (SEARCHES, t("report_searches")),
+            (IDENTIFIED, t("report_identifications")),
+        ],
+        width: report.per_month.len() as u64 * (2 * bar + gap) + 40,
+        height: height + 40,
+        rects: Vec::new(),
+        texts: Vec::new(),
+    };
+    for (i, (month, f)) in report.per_month.iter().enumerate() {
         let x = 20 + i as u64 * (2 * bar + gap);
-        for (j, (n, colour)) in [(f.searches, "#12355b"), (f.identifications, "#0a6b2d")]
+        for (j, (n, fill)) in [(f.searches, SEARCHES), (f.identifications, IDENTIFIED)]
             .into_iter()
             .enumerate()
         {
             let h = n * height / max;
-            let _ = write!(
-                svg,
-                "<rect x=\"{}\" y=\"{}\" width=\"{bar}\" height=\"{h}\" fill=\"{colour}\"><title>{month}: {n}</title></rect><text x=\"{}\" y=\"{}\" font-size=\"10\" text-anchor=\"middle\">{n}</text>",
-                x + j as u64 * bar,
-                height - h + 14,
-                x + j as u64 * bar + bar / 2,
-                height - h + 10
-            );
+            let left = x + j as u64 * bar;
+            chart.rects.push(Rect {
+                x: left,
+                y: height - h + 14,
+                w: bar,
+                h,
+                fill,
+                title: format!("{month}: {n}"),
+            });
+            chart.texts.push(Text {
+                x: left + bar / 2,
+                y: height - h + 10,
+                size: 10,
+                middle: true,
+                text: n.to_string(),
+            });
         }
-        let _ = write!(
-            svg,
-            "<text x=\"{}\" y=\"{}\" font-size=\"10\" text-anchor=\"middle\">{}</text>",
-            x + bar,
-            height + 30,
-            esc(month)
-        );
+        chart.texts.push(Text {
+            x: x + bar,
+            y: height + 30,
+            size: 10,
+            middle: true,
+            text: month.clone(),
+        });
     }
-    svg.push_str("</svg>");
-    format!(
-        "<section><h2>{}</h2><p><span style=\"color:#12355b\">■</span> {} <span style=\"color:#0a6b2d\">■</span> {}</p>{svg}</section>",
-        t(lang, "per_month"),
-        t(lang, "searches"),
-        t(lang, "identifications")
-    )
+    Some(chart)
 }
 
 /// Horizontal stacked bars: each deployment's verification outcomes.
-fn outcomes_chart(lang: Lang, report: &Report) -> String {
+fn outcomes_chart(lang: Lang, report: &Report) -> Option<Chart> {
+    let t = |key| waarborg_i18n::t(lang, key);
+    let parts = |f: &Figures| {
+        [
+            (f.identifications, IDENTIFIED, "report_identifications"),
+            (f.not_confirmed, "#a11", "report_not_confirmed"),
+            (f.no_identification, "#6b6b6b", "report_no_identification"),
+            (f.inconclusive, "#d9a400", "report_inconclusive"),
+        ]
+    };
     let rows: Vec<(&String, &Figures)> = report
         .per_deployment
         .iter()
-        .filter(|(_, f)| {
-            f.identifications + f.not_confirmed + f.no_identification + f.inconclusive > 0
-        })
+        .filter(|(_, f)| parts(f).iter().map(|p| p.0).sum::<u64>() > 0)
         .collect();
     if rows.is_empty() {
-        return String::new();
+        return None;
     }
-    let parts = |f: &Figures| {
-        [
-            (f.identifications, "#0a6b2d", "identifications"),
-            (f.not_confirmed, "#a11", "not_confirmed"),
-            (f.no_identification, "#6b6b6b", "no_identification"),
-            (f.inconclusive, "#d9a400", "inconclusive"),
-        ]
-    };
     let max = rows
         .iter()
         .map(|(_, f)| parts(f).iter().map(|p| p.0).sum::<u64>())
@@ -373,254 +211,343 @@ fn outcomes_chart(lang: Lang, report: &Report) -> String {
         .unwrap_or(1)
         .max(1);
     let (label_w, bar_w, row_h) = (160u64, 400u64, 26u64);
-    let height = rows.len() as u64 * row_h + 10;
-    let mut svg = format!(
-        "<svg role=\"img\" aria-label=\"{}\" viewBox=\"0 0 {w} {height}\" width=\"{w}\" height=\"{height}\">",
-        t(lang, "outcomes_chart"),
-        w = label_w + bar_w + 20
-    );
+    let mut chart = Chart {
+        heading: t("report_outcomes_chart"),
+        label: t("report_outcomes_chart"),
+        legend: parts(&Figures::default())
+            .iter()
+            .map(|(_, colour, key)| (*colour, t(key)))
+            .collect(),
+        width: label_w + bar_w + 20,
+        height: rows.len() as u64 * row_h + 10,
+        rects: Vec::new(),
+        texts: Vec::new(),
+    };
     for (i, (revision, f)) in rows.iter().enumerate() {
         let y = 5 + i as u64 * row_h;
-        let _ = write!(
-            svg,
-            "<text x=\"0\" y=\"{}\" font-size=\"12\">{}</text>",
-            y + 15,
-            esc(revision)
-        );
+        chart.texts.push(Text {
+            x: 0,
+            y: y + 15,
+            size: 12,
+            middle: false,
+            text: revision.to_string(),
+        });
         let mut x = label_w;
-        for (n, colour, key) in parts(f) {
+        for (n, fill, key) in parts(f) {
             let w = n * bar_w / max;
             if w > 0 {
-                let _ = write!(
-                    svg,
-                    "<rect x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{}\" fill=\"{colour}\"><title>{}: {n}</title></rect>",
-                    row_h - 6,
-                    t(lang, key)
-                );
+                chart.rects.push(Rect {
+                    x,
+                    y,
+                    w,
+                    h: row_h - 6,
+                    fill,
+                    title: format!("{}: {n}", t(key)),
+                });
                 x += w;
             }
         }
     }
-    svg.push_str("</svg>");
-    let legend: String = parts(&Figures::default())
-        .iter()
-        .map(|(_, colour, key)| {
-            format!("<span style=\"color:{colour}\">■</span> {} ", t(lang, key))
-        })
-        .collect();
-    format!(
-        "<section><h2>{}</h2><p>{legend}</p>{svg}</section>",
-        t(lang, "outcomes_chart")
-    )
+    Some(chart)
 }
 
-fn framework_table(lang: Lang, report: &Report) -> String {
+/// A row of the table per offence category.
+struct CategoryRow {
+    name: String,
+    searches: u64,
+    proposals: u64,
+    identifications: u64,
+    not_confirmed: u64,
+    refusals: u64,
+}
+
+/// Everything a figures report says, ready for the templates.
+struct FiguresView {
+    from: String,
+    to: String,
+    ledger: String,
+    root: String,
+    empty: bool,
+    overall: Vec<Line>,
+    months: Option<Chart>,
+    outcomes: Option<Chart>,
+    authorisations: Vec<Line>,
+    categories: Vec<CategoryRow>,
+    databases: Vec<Line>,
+    framework: Vec<Line>,
+    deployments: Vec<(String, Vec<Line>)>,
+}
+
+fn framework_lines(lang: Lang, report: &Report) -> Vec<Line> {
     let f = &report.framework;
-    let mut rows = vec![
-        Row::Figure("drafted", f.drafted),
-        Row::Figure("submitted", f.submitted),
-        Row::Figure("advice", f.advice.values().sum()),
-    ];
-    rows.extend(parts(None, &f.advice));
-    rows.extend(
-        [
-            ("ratified", f.ratified),
-            ("ratification_refused", f.ratification_refused),
-            ("authority_approved", f.authority_approved),
-            ("authority_declined", f.authority_declined),
-            ("activated", f.activated),
-            ("reviews", f.reviews),
-            ("suspended", f.suspended),
-            ("ended", f.ended),
-            ("evaluations", f.evaluations),
-            ("withdrawn", f.withdrawn),
-            ("active_at_end", f.active_at_end),
-            ("reviews_overdue_at_end", f.reviews_overdue_at_end),
-        ]
-        .into_iter()
-        .map(|(key, n)| Row::Figure(key, n)),
+    let mut out = lines(
+        lang,
+        &[
+            ("report_drafted", f.drafted),
+            ("report_submitted", f.submitted),
+            ("report_advice", f.advice.values().sum()),
+        ],
     );
-    format!(
-        "<section><h2>{}</h2>{}</section>",
-        t(lang, "framework"),
-        table(lang, &rows)
-    )
+    out.extend(parts(lang, None, &f.advice));
+    out.extend(lines(
+        lang,
+        &[
+            ("report_ratified", f.ratified),
+            ("report_ratification_refused", f.ratification_refused),
+            ("report_authority_approved", f.authority_approved),
+            ("report_authority_declined", f.authority_declined),
+            ("report_activated", f.activated),
+            ("report_reviews", f.reviews),
+            ("report_suspended", f.suspended),
+            ("report_ended", f.ended),
+            ("report_evaluations", f.evaluations),
+            ("report_withdrawn", f.withdrawn),
+            ("report_active_at_end", f.active_at_end),
+            ("report_reviews_overdue_at_end", f.reviews_overdue_at_end),
+        ],
+    ));
+    out
 }
 
-fn ledger_point(lang: Lang, report: &Report) -> String {
-    format!(
-        "<p>{}: {} – {}</p><p class=\"ledger\">{} ({}: <code>{}</code>). {} <code>waarborg report verify</code>.</p>",
-        t(lang, "period"),
-        esc(&report.period.from),
-        esc(&report.period.to),
-        t(lang, "ledger").replace("{n}", &report.ledger.size.to_string()),
-        t(lang, "root"),
-        esc(&report.ledger.root),
-        t(lang, "recompute"),
-    )
-}
-
-/// Everything a figures report says, as HTML sections.
-fn body(report: &Report, lang: Lang) -> String {
-    let mut body = ledger_point(lang, report);
-    if report.per_month.is_empty() {
-        let _ = write!(body, "<p>{}</p>", t(lang, "none"));
-    }
-    let _ = write!(
-        body,
-        "<section><h2>{}</h2>{}</section>",
-        t(lang, "overall"),
-        rows(lang, &report.overall)
-    );
-    body.push_str(&chart(lang, report));
-    body.push_str(&outcomes_chart(lang, report));
-    let a = &report.authorisations;
-    let mut auth: Vec<Row> = [
-        ("requested", a.requested),
-        ("urgent_requested", a.urgent_requested),
-        ("granted", a.granted),
-        ("refused", a.refused),
-        ("urgent_late", a.urgent_late),
-        ("urgent_without_decision", a.urgent_without_decision),
-        ("searches_erased", a.searches_erased.values().sum()),
-    ]
-    .into_iter()
-    .map(|(key, n)| Row::Figure(key, n))
-    .collect();
-    auth.extend(parts(None, &a.searches_erased));
-    let _ = write!(
-        body,
-        "<section><h2>{}</h2>{}</section>",
-        t(lang, "authorisations"),
-        table(lang, &auth)
-    );
-    if !report.per_offence_category.is_empty() {
-        let rows: String = report
-            .per_offence_category
-            .iter()
-            .map(|(c, f)| {
-                format!(
-                    "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    esc(c),
-                    f.searches,
-                    f.proposals,
-                    f.identifications,
-                    f.not_confirmed,
-                    f.refusals.values().sum::<u64>()
-                )
-            })
-            .collect();
-        let _ = write!(
-            body,
-            "<section><h2>{}</h2><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{rows}</tbody></table></section>",
-            t(lang, "per_category"),
-            t(lang, "category"),
-            t(lang, "searches"),
-            t(lang, "proposals"),
-            t(lang, "identifications"),
-            t(lang, "not_confirmed"),
-            t(lang, "refusals"),
+impl FiguresView {
+    fn new(lang: Lang, report: &Report) -> FiguresView {
+        let a = &report.authorisations;
+        let mut authorisations = lines(
+            lang,
+            &[
+                ("report_requested", a.requested),
+                ("report_urgent_requested", a.urgent_requested),
+                ("report_granted", a.granted),
+                ("report_refused", a.refused),
+                ("report_urgent_late", a.urgent_late),
+                ("report_urgent_without_decision", a.urgent_without_decision),
+                ("report_searches_erased", a.searches_erased.values().sum()),
+            ],
         );
-    }
-    if !report.reference_databases.is_empty() {
-        let dbs: Vec<Row> = parts(None, &report.reference_databases).collect();
-        let _ = write!(
-            body,
-            "<section><h2>{}</h2>{}</section>",
-            t(lang, "reference_databases"),
-            table(lang, &dbs)
-        );
-    }
-    body.push_str(&framework_table(lang, report));
-    if !report.per_deployment.is_empty() {
-        let _ = write!(body, "<h2>{}</h2>", t(lang, "per_deployment"));
-        for (revision, f) in &report.per_deployment {
-            let _ = write!(
-                body,
-                "<section><h3>{}</h3>{}</section>",
-                esc(revision),
-                rows(lang, f)
-            );
+        authorisations.extend(parts(lang, None, &a.searches_erased));
+        FiguresView {
+            from: report.period.from.clone(),
+            to: report.period.to.clone(),
+            ledger: waarborg_i18n::t_with(
+                lang,
+                "report_ledger",
+                &[("n", report.ledger.size.to_string())],
+            ),
+            root: report.ledger.root.clone(),
+            empty: report.per_month.is_empty(),
+            overall: figure_lines(lang, &report.overall),
+            months: months_chart(lang, report),
+            outcomes: outcomes_chart(lang, report),
+            authorisations,
+            categories: report
+                .per_offence_category
+                .iter()
+                .map(|(name, f)| CategoryRow {
+                    name: name.clone(),
+                    searches: f.searches,
+                    proposals: f.proposals,
+                    identifications: f.identifications,
+                    not_confirmed: f.not_confirmed,
+                    refusals: f.refusals.values().sum(),
+                })
+                .collect(),
+            databases: parts(lang, None, &report.reference_databases),
+            framework: framework_lines(lang, report),
+            deployments: report
+                .per_deployment
+                .iter()
+                .map(|(revision, f)| (revision.clone(), figure_lines(lang, f)))
+                .collect(),
         }
     }
-    body
 }
 
-fn document(lang: Lang, title: &str, body: &str) -> String {
-    let code = if lang == Lang::En { "en" } else { "nl" };
-    format!(
-        "<!doctype html><html lang=\"{code}\"><head><meta charset=\"utf-8\"><title>{title}</title><style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}}table{{border-collapse:collapse;margin:.5rem 0}}th,td{{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}}td{{text-align:right}}.ledger{{background:#eef2f7;padding:.5rem}}code{{word-break:break-all}}section{{break-inside:avoid}}h2,h3{{break-after:avoid}}@page{{size:A4;margin:15mm}}</style></head><body><h1>{title}</h1>{body}</body></html>"
-    )
+/// `templates/report/figures.html`.
+#[derive(Template)]
+#[template(path = "report/figures.html")]
+struct FiguresPage {
+    layout: Layout,
+    title: &'static str,
+    f: FiguresView,
+}
+
+/// `templates/report/framework.html`.
+#[derive(Template)]
+#[template(path = "report/framework.html")]
+struct FrameworkPage {
+    layout: Layout,
+    title: &'static str,
+    f: FiguresView,
+}
+
+/// A deployment in the yearly report's list.
+struct DeploymentRow {
+    id: String,
+    name: String,
+    system: String,
+    status: String,
+    used: String,
+}
+
+/// `templates/report/annual.html`.
+#[derive(Template)]
+#[template(path = "report/annual.html")]
+struct AnnualPage<'a> {
+    layout: Layout,
+    title: &'static str,
+    recipients: String,
+    deployer: &'a Party,
+    year: i32,
+    deployments: Vec<DeploymentRow>,
+    f: FiguresView,
+}
+
+/// A template's page; a template that cannot render (it has no fallible part: every value
+/// is prepared) says so instead of failing the report.
+fn page(t: &impl Template) -> String {
+    t.render()
+        .unwrap_or_else(|e| format!("<!doctype html><p>the report cannot be shown: {e}</p>"))
 }
 
 /// The report as one HTML page.
 pub fn render(report: &Report, lang: Lang) -> String {
-    document(lang, t(lang, "title"), &body(report, lang))
+    page(&FiguresPage {
+        layout: Layout(lang),
+        title: waarborg_i18n::t(lang, "report_title"),
+        f: FiguresView::new(lang, report),
+    })
 }
 
 /// The half-yearly overview of the deployment framework's working (the figures of
 /// [`Report::framework`] for the period).
 pub fn render_framework(report: &Report, lang: Lang) -> String {
-    let body = format!(
-        "{}{}",
-        ledger_point(lang, report),
-        framework_table(lang, report)
-    );
-    document(lang, t(lang, "half_year_title"), &body)
+    page(&FrameworkPage {
+        layout: Layout(lang),
+        title: waarborg_i18n::t(lang, "report_half_year_title"),
+        f: FiguresView::new(lang, report),
+    })
 }
 
 /// The AI Act yearly report as one HTML page.
 pub fn render_annual(report: &AnnualReport, lang: Lang) -> String {
-    let deployments: String = report
+    let deployments = report
         .deployments
         .iter()
-        .map(|d| {
-            let used = match report.figures.deployment(&d.id) {
+        .map(|d| DeploymentRow {
+            id: d.id.clone(),
+            name: d.name.clone(),
+            system: d.system.clone(),
+            status: d.status.clone(),
+            used: match report.figures.deployment(&d.id) {
                 Some(f) => f.searches.to_string(),
-                None => t(lang, "no_use").to_string(),
-            };
-            format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{used}</td></tr>",
-                esc(&d.id),
-                esc(&d.name),
-                esc(&d.system),
-                esc(&d.status)
-            )
+                None => waarborg_i18n::t(lang, "report_no_use").to_string(),
+            },
         })
         .collect();
-    let head = format!(
-        "<p><strong>{}:</strong> {}</p><p><strong>{}:</strong> {} — {} — {}</p><p><strong>{}:</strong> {}</p><p class=\"ledger\">{}</p><section><h2>{}</h2><table><thead><tr><th scope=\"col\">Id</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{deployments}</tbody></table></section>",
-        t(lang, "to"),
-        esc(&report.recipients.join("; ")),
-        t(lang, "deployer"),
-        esc(&report.deployer.name),
-        esc(&report.deployer.address),
-        esc(&report.deployer.contact),
-        t(lang, "year"),
-        report.year,
-        t(lang, "no_operational"),
-        t(lang, "deployments"),
-        t(lang, "name"),
-        t(lang, "system"),
-        t(lang, "status"),
-        t(lang, "searches"),
-    );
-    document(
-        lang,
-        t(lang, "annual_title"),
-        &format!("{head}{}", body(&report.figures, lang)),
-    )
+    page(&AnnualPage {
+        layout: Layout(lang),
+        title: waarborg_i18n::t(lang, "report_annual_title"),
+        recipients: report.recipients.join("; "),
+        deployer: &report.deployer,
+        year: report.year,
+        deployments,
+        f: FiguresView::new(lang, &report.figures),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::annual::DeploymentLine;
+    use crate::{Authorisations, LedgerPoint, Period};
+
+    fn figures(k: u64) -> Figures {
+        Figures {
+            probes_submitted: 10 * k,
+            searches: 9 * k,
+            identifications: 3 * k,
+            not_confirmed: k,
+            refusals: BTreeMap::from([("no_case".to_string(), 2 * k)]),
+            ..Figures::default()
+        }
+    }
+
+    fn sample() -> Report {
+        Report {
+            period: Period::new("2027-01-01", "2028-01-01").unwrap(),
+            ledger: LedgerPoint {
+                size: 1234,
+                root: "abc+/=".into(),
+            },
+            overall: figures(3),
+            per_deployment: BTreeMap::from([("catch/<b>1</b>".to_string(), figures(1))]),
+            per_month: BTreeMap::from([("2027-01".to_string(), figures(1))]),
+            per_offence_category: BTreeMap::from([("violent <crime>".to_string(), figures(1))]),
+            authorisations: Authorisations {
+                requested: 7,
+                ..Authorisations::default()
+            },
+            reference_databases: BTreeMap::from([("custody".to_string(), 500)]),
+            framework: Default::default(),
+        }
+    }
 
     #[test]
-    fn every_text_exists_in_both_languages() {
-        for (k, en, nl) in TEXT {
-            assert!(!en.is_empty() && !nl.is_empty(), "{k}");
+    fn a_report_says_its_figures_in_the_readers_language_and_escapes_what_it_shows() {
+        let r = sample();
+        let nl = render(&r, Lang::Nl);
+        assert!(
+            nl.starts_with("<!doctype html>\n<html lang=\"nl\">"),
+            "{nl}"
+        );
+        assert!(nl.contains("<h1>Gezichtsherkenning: cijfers</h1>"), "{nl}");
+        assert!(nl.contains("Berekend uit de eerste 1234 regels van het auditlogboek"));
+        assert!(
+            nl.contains("<th scope=\"row\">Zoekacties</th><td>27</td>"),
+            "{nl}"
+        );
+        assert!(
+            nl.contains("— Door de poort geweigerde pogingen <code>no_case</code>"),
+            "{nl}"
+        );
+        assert!(nl.contains("<svg role=\"img\""), "{nl}");
+        // What the ledger recorded is text, never markup.
+        assert!(!nl.contains("<crime>") && !nl.contains("<b>1</b>"), "{nl}");
+        assert!(nl.contains("violent &#60;crime&#62;"), "{nl}");
+        let en = render(&r, Lang::En);
+        assert!(en.contains("<h1>Face recognition: figures</h1>"), "{en}");
+        for page in [&en, &nl] {
+            assert!(!page.contains("??"), "a label is missing: {page}");
         }
-        assert_eq!(t(Lang::Nl, "searches"), "Zoekacties");
+    }
+
+    #[test]
+    fn the_yearly_and_half_yearly_reports_render_in_both_languages() {
+        let annual = AnnualReport::new(
+            2027,
+            Party {
+                name: "Politie & <NL>".into(),
+                address: "Den Haag".into(),
+                contact: "privacy@example.org".into(),
+            },
+            vec![DeploymentLine {
+                id: "unused".into(),
+                name: "Unused".into(),
+                system: "waarborg".into(),
+                status: "ended".into(),
+            }],
+            sample(),
+        );
+        for lang in [Lang::En, Lang::Nl] {
+            let page = render_annual(&annual, lang);
+            assert!(!page.contains("??") && !page.contains("<NL>"), "{page}");
+            assert!(
+                page.contains(waarborg_i18n::t(lang, "report_no_use")),
+                "{page}"
+            );
+            let page = render_framework(&sample(), lang);
+            assert!(page.contains(waarborg_i18n::t(lang, "report_framework_heading")));
+            assert!(!page.contains("??"), "{page}");
+        }
     }
 }

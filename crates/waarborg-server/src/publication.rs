@@ -366,13 +366,6 @@ fn to_json<T: Serialize>(v: &T) -> Result<String> {
     serde_json::to_string_pretty(v).map_err(|e| Problem::internal(e.to_string()))
 }
 
-fn report_lang(lang: Lang) -> waarborg_report::html::Lang {
-    match lang {
-        Lang::En => waarborg_report::html::Lang::En,
-        Lang::Nl => waarborg_report::html::Lang::Nl,
-    }
-}
-
 /// Makes report `kind` (`figures`, `annual`, `register`, `eu-registration`) as asked.
 pub fn make_report(state: &AppState, kind: &str, q: &ReportQuery, lang: Lang) -> Result<Response> {
     let now = state.now();
@@ -395,7 +388,7 @@ pub fn make_report(state: &AppState, kind: &str, q: &ReportQuery, lang: Lang) ->
             } else {
                 waarborg_report::html::render_framework
             };
-            page_or_pdf(render(&report, report_lang(lang)), f, &format!("{name}.pdf"))
+            page_or_pdf(render(&report, lang), f, &format!("{name}.pdf"))
         }
         ("annual", f @ ("html" | "json" | "pdf")) => {
             let year = q.year.unwrap_or(this_year - 1);
@@ -404,7 +397,7 @@ pub fn make_report(state: &AppState, kind: &str, q: &ReportQuery, lang: Lang) ->
             if f == "json" {
                 return Ok(attachment("application/json", &format!("{name}.json"), to_json(&report)?));
             }
-            page_or_pdf(waarborg_report::html::render_annual(&report, report_lang(lang)), f, &format!("{name}.pdf"))
+            page_or_pdf(waarborg_report::html::render_annual(&report, lang), f, &format!("{name}.pdf"))
         }
         ("register", f @ ("json" | "csv")) => {
             let regs = all_valid(registrations(&state.store, now)?)?;
