@@ -160,6 +160,29 @@ pub fn revise(app: &App, actor: &Actor, id: &str, content: RevisionContent) -> R
     Ok(number)
 }
 
+/// Imports framework version `f`, by `actor` (an administrator: the framework is the
+/// organisation's, adopted outside Waarborg; importing it is an operator's act). A new
+/// version is in the ledger before it is kept; the same text again changes nothing and logs
+/// nothing; a different text under a version that exists is a conflict. Whether it was new.
+pub fn import_framework(app: &App, actor: &Actor, f: &Framework) -> Result<bool> {
+    if actor.role != Role::Administrator {
+        return Err(AppError::forbidden(
+            "a framework is imported by an administrator",
+        ));
+    }
+    f.validate()?;
+    let entry = waarborg_ledger::Event::GovernanceDecision(waarborg_ledger::GovernanceDecision {
+        actor: actor.user.clone(),
+        role: actor.role.as_str().into(),
+        action: "import_framework".into(),
+        subject: f.id(),
+        reason: short(&f.title),
+        framework_version: Some(f.id()),
+        about: None,
+    });
+    app.commit(&[entry], |log| app.store.import_framework_logged(f, log))
+}
+
 /// The steps a role may offer on a deployment's page (the domain still decides whether
 /// each is allowed now).
 pub fn steps_for(role: Role) -> &'static [&'static str] {

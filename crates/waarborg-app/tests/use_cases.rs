@@ -441,3 +441,31 @@ fn cases_are_seen_and_decided_by_the_right_people() {
         "decided once"
     );
 }
+
+/// A framework version is imported by an administrator, logged once: the same text again
+/// changes nothing and logs nothing; another text under that version is a conflict.
+#[test]
+fn a_framework_import_is_logged_once_and_a_version_is_immutable() {
+    let app = app("framework-import");
+    let admin = Actor::new("operator", Role::Administrator, "operations");
+    let mut v2 = Framework::default_template();
+    v2.version = 2;
+    let before = app.ledger.size();
+    assert!(governance::import_framework(&app, &admin, &v2).unwrap());
+    assert_eq!(kinds_since(&app, before), ["governance_decision"]);
+    assert!(app.store.framework(&v2.id()).unwrap().is_some());
+
+    let before = app.ledger.size();
+    assert!(!governance::import_framework(&app, &admin, &v2).unwrap());
+    let mut other = v2.clone();
+    other.title.push_str(" (changed)");
+    let e = governance::import_framework(&app, &admin, &other).unwrap_err();
+    assert_eq!(e.code(), "conflict", "{e}");
+    let e = governance::import_framework(&app, &examiner(), &v2).unwrap_err();
+    assert_eq!(e.code(), "forbidden", "{e}");
+    assert_eq!(app.ledger.size(), before, "nothing logged");
+    assert_eq!(
+        app.store.framework(&v2.id()).unwrap().unwrap().title,
+        v2.title
+    );
+}

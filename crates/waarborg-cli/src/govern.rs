@@ -16,7 +16,7 @@ use waarborg_govern::framework::Framework;
 use waarborg_govern::gate::Action;
 use waarborg_govern::revision::{AdviceOutcome, Command, Judgement, RevisionContent, Weighing};
 use waarborg_govern::{Actor, Portfolio, Role, Timestamp};
-use waarborg_ledger::{GovernanceDecision, Ledger};
+use waarborg_ledger::Ledger;
 use waarborg_store::{SqliteStore, Store};
 
 use crate::audit::{DataArgs, KeyArgs};
@@ -209,25 +209,12 @@ pub fn framework(command: FrameworkCommand) -> anyhow::Result<ExitCode> {
             } else {
                 Framework::from_json(&text)?
             };
-            let store = env.store()?;
-            store.import_framework(&f)?;
-            env.ledger()?
-                .append(waarborg_ledger::Event::GovernanceDecision(
-                    GovernanceDecision {
-                        actor: "operator".into(),
-                        role: "administrator".into(),
-                        action: "import_framework".into(),
-                        subject: f.id(),
-                        reason: f
-                            .title
-                            .chars()
-                            .take(waarborg_ledger::entry::MAX_TEXT)
-                            .collect(),
-                        framework_version: Some(f.id()),
-                        about: None,
-                    },
-                ))?;
-            println!("imported {}", f.id());
+            let operator = Actor::new("operator", Role::Administrator, "operations");
+            match governance::import_framework(&env.app()?, &operator, &f) {
+                Ok(true) => println!("imported {}", f.id()),
+                Ok(false) => println!("{} is already imported (the same text)", f.id()),
+                Err(e) => return refused_or_error(e),
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -92,7 +92,17 @@ pub type BeforeCommit<'a> = &'a mut dyn FnMut() -> std::result::Result<(), Strin
 pub trait Store: Send + Sync {
     /// Imports a framework version. Importing the same version again is a no-op; a different
     /// text under an existing `name@version` is refused (versions are immutable).
-    fn import_framework(&self, framework: &Framework) -> Result<()>;
+    fn import_framework(&self, framework: &Framework) -> Result<()> {
+        self.import_framework_logged(framework, &mut || Ok(()))
+            .map(|_| ())
+    }
+    /// Imports a framework version, running `before_commit` (the ledger append) only when it
+    /// is new; whether it was.
+    fn import_framework_logged(
+        &self,
+        framework: &Framework,
+        before_commit: BeforeCommit,
+    ) -> Result<bool>;
     /// A framework version by `name@version`.
     fn framework(&self, id: &str) -> Result<Option<Framework>>;
     /// The highest version of `name`.
@@ -799,28 +809,38 @@ impl AccountStore for SqliteStore {
 }
 
 impl Store for SqliteStore {
-    fn import_framework(&self, framework: &Framework) -> Result<()> {
+    fn import_framework_logged(
+        &self,
+        framework: &Framework,
+        before_commit: BeforeCommit,
+    ) -> Result<bool> {
         let id = framework.id();
-        let body = encode(framework);
-        let conn = self.conn();
-        let existing: Option<String> = conn
+        let context = "importing a framework";
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db(context))?;
+        let existing: Option<String> = tx
             .query_row("SELECT body FROM frameworks WHERE id = ?1", [&id], |r| {
                 r.get(0)
             })
             .optional()
             .map_err(db("reading a framework"))?;
         match existing {
-            Some(b) if decode::<Framework>(&id, &b)? == *framework => Ok(()),
+            // The same text again: nothing happens, and nothing is logged.
+            Some(b) if decode::<Framework>(&id, &b)? == *framework => Ok(false),
             Some(_) => Err(StoreError::Exists(format!(
                 "framework {id} with a different text; import it as a new version"
             ))),
             None => {
-                conn.execute(
+                tx.execute(
                     "INSERT INTO frameworks (id, name, version, body) VALUES (?1, ?2, ?3, ?4)",
-                    params![id, framework.name, framework.version, body],
+                    params![id, framework.name, framework.version, encode(framework)],
                 )
-                .map_err(db("importing a framework"))?;
-                Ok(())
+                .map_err(db(context))?;
+                before_commit().map_err(StoreError::BeforeCommit)?;
+                tx.commit().map_err(db(context))?;
+                Ok(true)
             }
         }
     }
