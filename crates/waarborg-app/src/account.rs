@@ -252,6 +252,46 @@ fn account_entry(actor: &Actor, action: &str, user: &str, reason: String) -> Eve
     })
 }
 
+/// Ends the session whose token hashes to `token_hash` (logging out; an unknown one is
+/// already gone).
+pub fn logout(app: &App, token_hash: &str) -> Result<()> {
+    Ok(app.store.delete_session(token_hash)?)
+}
+
+/// Every account, for the administrator's list (no password hashes, no secrets).
+pub fn accounts(app: &App) -> Result<Vec<waarborg_store::Account>> {
+    Ok(app.store.accounts()?)
+}
+
+/// Where a person's second factor stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FactorState {
+    /// Confirmed: every login asks for a code.
+    On,
+    /// Started, waiting for its first code: the secret and its `otpauth://` URI, shown to
+    /// their owner only until confirmed.
+    Pending {
+        /// The secret, base32.
+        secret: String,
+        /// The URI an authenticator app reads.
+        uri: String,
+    },
+    /// None.
+    Off,
+}
+
+/// Where `actor`'s own second factor stands.
+pub fn second_factor_state(app: &App, actor: &Actor) -> Result<FactorState> {
+    Ok(match app.store.second_factor(&actor.user)? {
+        Some(f) if f.confirmed => FactorState::On,
+        Some(f) => FactorState::Pending {
+            uri: otpauth_uri(&actor.user, &f),
+            secret: f.secret_base32,
+        },
+        None => FactorState::Off,
+    })
+}
+
 /// Starts, confirms or removes `actor`'s own second factor. Turning it on or off is in the
 /// ledger before it takes effect; a new, unconfirmed secret is not (it protects nothing
 /// yet).

@@ -31,6 +31,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod publication;
 pub mod reference;
+pub mod register;
 pub mod search;
 
 use std::sync::Arc;

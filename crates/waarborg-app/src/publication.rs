@@ -294,6 +294,16 @@ pub fn figures(ledger: &std::path::Path, period: &Period) -> Result<Report> {
     waarborg_report::figures_of_verified(ledger, period).map_err(report_problem)
 }
 
+/// Recomputes every figure of `report` from the ledger in `ledger` (this service's, or a
+/// copy handed to an outside checker), which must verify; the figures that differ.
+pub fn verify_report(
+    ledger: &std::path::Path,
+    report: &Report,
+) -> Result<Vec<waarborg_report::Mismatch>> {
+    let (snapshot, _) = waarborg_report::verified_snapshot(ledger).map_err(report_problem)?;
+    waarborg_report::verify(report, &snapshot).map_err(report_problem)
+}
+
 /// A report error as the answer it deserves.
 pub fn report_problem(e: waarborg_report::ReportError) -> AppError {
     match e {

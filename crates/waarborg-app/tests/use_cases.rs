@@ -469,3 +469,28 @@ fn a_framework_import_is_logged_once_and_a_version_is_immutable() {
         v2.title
     );
 }
+
+/// The register's reads: the uses a search can run under now, one deployment with the
+/// framework its review runs under, and an unknown one not found.
+#[test]
+fn the_register_is_read_through_the_application_layer() {
+    let app = with_deployment("register-reads");
+    use waarborg_app::register;
+    assert_eq!(
+        register::in_use(&app).unwrap(),
+        [("catch-demo".to_string(), "CATCH-like".to_string())]
+    );
+    let (d, version, framework) = register::deployment_under_review(&app, "catch-demo").unwrap();
+    assert_eq!((d.id.as_str(), version), ("catch-demo", 1));
+    assert_eq!(framework.id(), Framework::default_template().id());
+    assert_eq!(
+        register::deployment(&app, "nowhere").unwrap_err().code(),
+        "not_found"
+    );
+    let published = register::published(&app).unwrap();
+    assert_eq!(published.len(), 1);
+    assert!(
+        published[0].1.is_some(),
+        "texts prefilled from the revision"
+    );
+}

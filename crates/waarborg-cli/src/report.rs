@@ -202,7 +202,7 @@ fn period_report(
     what: &str,
 ) -> anyhow::Result<ExitCode> {
     let page_lang = lang(&output.lang)?;
-    let report = waarborg_report::figures_of_verified(&data.ledger_dir(), &Period::new(from, to)?)?;
+    let report = publication::figures(&data.ledger_dir(), &Period::new(from, to)?)?;
     emit(
         output,
         serde_json::to_string_pretty(&report)?,
@@ -325,8 +325,7 @@ pub fn run(command: ReportCommand) -> anyhow::Result<ExitCode> {
             let report = Report::from_json(&text)
                 .with_context(|| format!("reading {}", report.display()))?;
             let dir = ledger.unwrap_or_else(|| data.ledger_dir());
-            let (snapshot, _) = waarborg_report::verified_snapshot(&dir)?;
-            let mismatches = waarborg_report::verify(&report, &snapshot)?;
+            let mismatches = publication::verify_report(&dir, &report)?;
             if mismatches.is_empty() {
                 println!("every figure matches the ledger ({})", point(&report));
                 return Ok(ExitCode::SUCCESS);

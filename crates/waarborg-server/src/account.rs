@@ -10,9 +10,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::{Extension, Form};
 
-use waarborg_store::AccountStore;
-
-use crate::auth::{self, Principal};
+use crate::auth::{self, FactorState, Principal};
 use crate::i18n::t;
 use crate::ui::{form_answer, lang_of, problem_page, render, LangQuery, Layout};
 use crate::AppState;
@@ -25,26 +23,21 @@ pub async fn view(
     Query(q): Query<LangQuery>,
 ) -> Response {
     let lang = lang_of(&headers, &q);
-    let factor = match state.store.second_factor(&p.account.user) {
-        Ok(f) => f,
-        Err(e) => return problem_page(lang, Some(&p), &e.into()),
-    };
-    let factor = match factor {
-        Some(f) if f.confirmed => Factor::On,
-        Some(f) => Factor::Pending {
-            uri: auth::otpauth_uri(&p.account.user, &f),
-            secret: f.secret_base32,
-        },
-        None => Factor::Off,
-    };
-    render(
-        lang,
-        &AccountPage {
-            layout: Layout::new(lang, t(lang, "account"), Some(&p)),
-            csrf: p.csrf.clone(),
-            factor,
-        },
-    )
+    let actor = p.actor();
+    crate::page_blocking(&state, move |app| {
+        match auth::second_factor_state(app, &actor) {
+            Ok(factor) => render(
+                lang,
+                &AccountPage {
+                    layout: Layout::new(lang, t(lang, "account"), Some(&p)),
+                    csrf: p.csrf.clone(),
+                    factor,
+                },
+            ),
+            Err(e) => problem_page(lang, Some(&p), &e.into()),
+        }
+    })
+    .await
 }
 
 /// The account page (`templates/account.html`).
@@ -53,14 +46,7 @@ pub async fn view(
 struct AccountPage {
     layout: Layout,
     csrf: String,
-    factor: Factor,
-}
-
-/// Where the second factor stands.
-enum Factor {
-    On,
-    Pending { secret: String, uri: String },
-    Off,
+    factor: FactorState,
 }
 
 /// `POST /ui/account/second-factor` (form).

@@ -13,7 +13,6 @@ use axum::{Extension, Form};
 use waarborg_govern::case::CaseStatus;
 use waarborg_govern::revision::State as RevisionState;
 use waarborg_govern::Role;
-use waarborg_store::Store;
 
 pub use waarborg_app::cases::*;
 
@@ -109,7 +108,7 @@ type Named = Vec<(String, String)>;
 /// The cases `p` may see, and (for a requester) the deployments a search can be asked under.
 fn rows(state: &AppState, p: &Principal, lang: Lang) -> Result<(Vec<CaseRow>, Option<Named>)> {
     let now = state.now();
-    let deployments = state.store.deployments()?;
+    let deployments = waarborg_app::register::deployments(state)?;
     let urgent_allowed = |id: &str| {
         deployments
             .iter()

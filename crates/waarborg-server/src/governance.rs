@@ -12,10 +12,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::{Extension, Form};
-use waarborg_govern::framework::{Establishment, Framework};
+use waarborg_govern::framework::Establishment;
 use waarborg_govern::revision::{Domain, Mode, RevisionContent, Weighing};
 use waarborg_govern::{Role, Timestamp};
-use waarborg_store::Store;
 
 pub use waarborg_app::governance::*;
 
@@ -52,15 +51,11 @@ pub async fn view(
 }
 
 fn render(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Result<Response> {
-    let (d, version) = state
-        .store
-        .deployment(id)?
-        .ok_or_else(|| Problem::not_found(format!("no deployment {id}")))?;
+    let (d, version, framework) = waarborg_app::register::deployment_under_review(state, id)?;
     let r = d
         .revisions
         .last()
         .ok_or_else(|| Problem::not_found(format!("deployment {id} has no revision")))?;
-    let framework = framework_of(&state.store, &d, r.number)?;
     let now = state.now();
     let c = &r.content;
     // Every member's judgement of one factor or precondition.
@@ -368,6 +363,10 @@ pub async fn new_form(
     Query(q): Query<LangQuery>,
 ) -> Response {
     let lang = lang_of(&headers, &q);
+    crate::page_blocking(&state, move |state| proposal_page(state, &p, lang)).await
+}
+
+fn proposal_page(state: &AppState, p: &Principal, lang: Lang) -> Response {
     let hashes = match &state.engine {
         Some(engine) => {
             let fp = engine.fingerprint();
@@ -376,13 +375,9 @@ pub async fn new_form(
         None => Vec::new(),
     };
     let content = RevisionContent::template(hashes);
-    let framework = match state
-        .store
-        .latest_framework(&Framework::default_template().name)
-    {
-        Ok(Some(f)) => f,
-        Ok(None) => Framework::default_template(),
-        Err(e) => return problem_page(lang, Some(&p), &e.into()),
+    let framework = match waarborg_app::register::framework_for_proposals(state) {
+        Ok(f) => f,
+        Err(e) => return problem_page(lang, Some(p), &e.into()),
     };
     let fields = proposal_fields(&content)
         .into_iter()
@@ -410,7 +405,7 @@ pub async fn new_form(
     crate::ui::render(
         lang,
         &ProposalPage {
-            layout: Layout::new(lang, t(lang, "new_deployment"), Some(&p)),
+            layout: Layout::new(lang, t(lang, "new_deployment"), Some(p)),
             csrf: p.csrf.clone(),
             fields,
             factors,

@@ -13,7 +13,6 @@ use base64::Engine;
 use serde_json::Value;
 
 use waarborg_govern::{Role, Timestamp};
-use waarborg_store::{AccountStore, Store};
 
 use crate::api;
 use crate::auth::{self, Principal};
@@ -109,7 +108,7 @@ pub async fn logout(
         .and_then(auth::token_from_cookies)
     {
         let hash = auth::token_hash(token);
-        crate::blocking(&state, move |app| Ok(app.store.delete_session(&hash)?)).await?;
+        crate::blocking(&state, move |app| auth::logout(app, &hash)).await?;
     }
     let gone = format!(
         "{}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0",
@@ -140,11 +139,9 @@ pub async fn public_register(
 
 fn public_uses(state: &AppState) -> Result<api::PublicRegister> {
     let now = state.now();
-    let uses: Vec<api::PublicUse> = state
-        .store
-        .deployments()?
-        .iter()
-        .filter_map(|d| {
+    let uses: Vec<api::PublicUse> = waarborg_app::register::published(state)?
+        .into_iter()
+        .filter_map(|(d, text)| {
             let r = d.revisions.last()?;
             Some(api::PublicUse {
                 deployment: d.id.clone(),
@@ -158,9 +155,7 @@ fn public_uses(state: &AppState) -> Result<api::PublicRegister> {
                 valid_from: r.content.scope.valid_from,
                 valid_until: r.content.scope.valid_until,
                 algorithm_register_text: r.content.algorithm_register_text.clone(),
-                register: crate::publication::publication(&state.store, &d.id)
-                    .ok()
-                    .map(|(p, _)| p.register),
+                register: text.map(|p| p.register),
             })
         })
         .collect();
@@ -168,7 +163,7 @@ fn public_uses(state: &AppState) -> Result<api::PublicRegister> {
 }
 
 pub async fn deployments(State(state): State<Arc<AppState>>) -> Result<Json<api::Deployments>> {
-    let deployments = crate::blocking(&state, |app| Ok(app.store.deployments()?)).await?;
+    let deployments = crate::blocking(&state, waarborg_app::register::deployments).await?;
     Ok(Json(api::Deployments { deployments }))
 }
 
@@ -176,10 +171,10 @@ pub async fn deployment(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Result<Json<api::VersionedDeployment>> {
-    let (d, version) = state
-        .store
-        .deployment(&id)?
-        .ok_or_else(|| Problem::not_found(format!("no deployment {id}")))?;
+    let (d, version) = crate::blocking(&state, move |app| {
+        waarborg_app::register::deployment(app, &id)
+    })
+    .await?;
     Ok(Json(api::VersionedDeployment {
         version,
         deployment: d,
@@ -281,7 +276,7 @@ pub async fn ledger_verify(
 }
 
 pub async fn accounts(State(state): State<Arc<AppState>>) -> Result<Json<api::Accounts>> {
-    let accounts = crate::blocking(&state, |app| Ok(app.store.accounts()?)).await?;
+    let accounts = crate::blocking(&state, auth::accounts).await?;
     Ok(Json(api::Accounts { accounts }))
 }
 

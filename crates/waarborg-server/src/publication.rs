@@ -15,7 +15,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use waarborg_report::annual::{EuRegistration, EuRegistrationText};
 use waarborg_report::{Period, Report};
-use waarborg_store::Store;
 
 pub use waarborg_app::publication::*;
 
@@ -167,9 +166,7 @@ fn from_form(fields: &[(String, String)]) -> Result<Publication> {
 /// database would still refuse, and (for an applicant or the privacy officer) the form.
 pub fn texts_section(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Result<String> {
     let (text, version) = publication(&state.store, id)?;
-    let Some((d, _)) = state.store.deployment(id)? else {
-        return Ok(String::new());
-    };
+    let (d, _) = waarborg_app::register::deployment(state, id)?;
     let facts = use_facts(&d, state.now());
     let problems = refused(
         &waarborg_report::register::registration(&text.register, &facts),
@@ -449,8 +446,7 @@ pub fn verify_report(
     text: &str,
 ) -> Result<Vec<waarborg_report::Mismatch>> {
     let report = Report::from_json(text).map_err(|e| Problem::bad_request(e.to_string()))?;
-    let (snapshot, _) = waarborg_report::verified_snapshot(ledger).map_err(report_problem)?;
-    waarborg_report::verify(&report, &snapshot).map_err(|e| report_problem(e).into())
+    Ok(waarborg_app::publication::verify_report(ledger, &report)?)
 }
 
 /// `POST /api/reports/verify` (the report as the body).

@@ -10,7 +10,6 @@ use axum::{Extension, Form};
 use serde::Deserialize;
 use waarborg_govern::identification::{Conclusion, Outcome, Verdict};
 use waarborg_govern::{Role, Timestamp};
-use waarborg_store::Store;
 
 use crate::auth::{self, Principal};
 use crate::i18n::{t, Lang};
@@ -298,12 +297,7 @@ pub async fn logout(State(state): State<Arc<AppState>>, headers: HeaderMap) -> R
         .and_then(auth::token_from_cookies)
     {
         let hash = auth::token_hash(token);
-        let _ = crate::blocking(&state, move |app| {
-            Ok(waarborg_store::AccountStore::delete_session(
-                &app.store, &hash,
-            )?)
-        })
-        .await;
+        let _ = crate::blocking(&state, move |app| auth::logout(app, &hash)).await;
     }
     let gone = format!(
         "{}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0",
@@ -325,7 +319,7 @@ fn register_page(state: &AppState, headers: &HeaderMap, q: &LangQuery) -> Respon
     let lang = lang_of(headers, q);
     let who = optional_principal(state, headers);
     let now = state.now();
-    let deployments = match state.store.deployments() {
+    let deployments = match waarborg_app::register::deployments(state) {
         Ok(d) => d,
         Err(e) => return problem_page(lang, who.as_ref(), &e.into()),
     };
@@ -571,19 +565,20 @@ pub async fn new_search(
     Query(q): Query<LangQuery>,
 ) -> Response {
     let lang = lang_of(&headers, &q);
-    let now = state.now();
-    let deployments = state
-        .store
-        .deployments()
-        .unwrap_or_default()
-        .iter()
-        .filter(|d| d.active_revision(now).is_some())
-        .map(|d| (d.id.clone(), d.name.clone()))
-        .collect();
+    crate::page_blocking(&state, move |state| {
+        match waarborg_app::register::in_use(state) {
+            Ok(deployments) => new_search_page(lang, &p, deployments),
+            Err(e) => problem_page(lang, Some(&p), &e.into()),
+        }
+    })
+    .await
+}
+
+fn new_search_page(lang: Lang, p: &Principal, deployments: Vec<(String, String)>) -> Response {
     render(
         lang,
         &NewSearchPage {
-            layout: Layout::new(lang, t(lang, "new_search"), Some(&p)),
+            layout: Layout::new(lang, t(lang, "new_search"), Some(p)),
             csrf: p.csrf.clone(),
             deployments,
             probe_sources: &["crime_scene_cctv", "seized_material", "bystander_photo"],
