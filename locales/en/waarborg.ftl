@@ -287,6 +287,7 @@ refusal_edit_only_draft = Only a draft can be edited; propose a new revision ins
 refusal_applicant_fixed = The applicant of a revision cannot be changed.
 refusal_submit_only_draft = Only a draft can be submitted; this revision is { $state }.
 refusal_not_own_applicant = Only the revision's own applicant may do this.
+refusal_texts_not_own = An applicant writes the published texts of a deployment they applied for only.
 refusal_conflict_outside_review = Conflicts of interest are declared while the revision is under review.
 refusal_conflict_already_declared = Your conflict of interest is already on record.
 refusal_not_under_review = This revision is { $state }, not under review.

@@ -287,6 +287,7 @@ refusal_edit_only_draft = Alleen een concept kan worden gewijzigd; stel een nieu
 refusal_applicant_fixed = De aanvrager van een versie kan niet worden gewijzigd.
 refusal_submit_only_draft = Alleen een concept kan worden ingediend; deze versie is { $state }.
 refusal_not_own_applicant = Alleen de eigen aanvrager van de versie mag dit.
+refusal_texts_not_own = Een aanvrager schrijft alleen de openbare teksten van een inzet die hij zelf aanvroeg.
 refusal_conflict_outside_review = Belangenverstrengeling meldt u zolang de versie in toetsing is.
 refusal_conflict_already_declared = Uw belangenverstrengeling is al vastgelegd.
 refusal_not_under_review = Deze versie is { $state }, niet in toetsing.

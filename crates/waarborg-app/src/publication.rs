@@ -82,11 +82,14 @@ pub fn save_publication(
             "only an applicant or the privacy officer writes a deployment's published texts",
         ));
     }
-    if app.store.deployment(id)?.is_none() {
+    let Some((d, _)) = app.store.deployment(id)? else {
         return Err(AppError::not_found(format!(
             "no deployment {id} in the register"
         )));
-    }
+    };
+    // Whose texts these are is the domain's rule.
+    d.may_write_texts(actor)
+        .map_err(|e| AppError::forbidden(e.to_string()))?;
     let entry = text_entry(actor, "publication_text", &format!("deployment {id}"));
     save_document(app, PUBLICATION, id, text, expected, entry)
 }

@@ -494,3 +494,29 @@ fn the_register_is_read_through_the_application_layer() {
         "texts prefilled from the revision"
     );
 }
+
+/// Issue 23: another applicant cannot rewrite a deployment's published texts, nor end its
+/// use; nothing of either reaches the ledger as done.
+#[test]
+fn another_applicant_neither_rewrites_the_texts_nor_ends_the_use() {
+    let app = with_deployment("ownership");
+    let other = Actor::new("applicant-2", Role::Applicant, "biometrics-centre");
+    let (text, version) = waarborg_app::publication::publication(&app.store, "catch-demo").unwrap();
+    let before = app.ledger.size();
+    let e = waarborg_app::publication::save_publication(&app, &other, "catch-demo", &text, version)
+        .unwrap_err();
+    assert_eq!(e.code(), "forbidden", "{e}");
+    assert_eq!(app.ledger.size(), before, "nothing logged");
+    let step = governance::Step {
+        deployment: "catch-demo",
+        version: None,
+        revision: None,
+        command: Command::End,
+        reason: "not mine to end",
+    };
+    let e = governance::apply_step(&app, &other, step).unwrap_err();
+    assert_eq!(e.rule().map(|r| r.code()), Some("not_own_applicant"));
+    assert_eq!(kinds_since(&app, before), ["refusal"]);
+    let (d, _) = app.store.deployment("catch-demo").unwrap().unwrap();
+    assert!(d.active_revision(Timestamp(NOW)).is_some(), "still in use");
+}

@@ -691,6 +691,11 @@ impl Deployment {
         let mut reason = String::new();
         let mut extra: Vec<Event> = Vec::new();
         let name = command.name();
+        // Ownership: an applicant acts on their own revision only (edit, submit, attest,
+        // activate, end, withdraw); the chief of police may end any use.
+        if actor.role == Role::Applicant && actor.user != rev.content.applicant {
+            return refuse(Rule::NotOwnApplicant { step: name });
+        }
         let to = match command {
             Command::Edit { content } => {
                 if from != State::Draft {
@@ -705,9 +710,6 @@ impl Deployment {
             Command::Submit => {
                 if from != State::Draft {
                     return refuse(Rule::SubmitOnlyDraft { state: from });
-                }
-                if actor.user != rev.content.applicant {
-                    return refuse(Rule::NotOwnApplicant { step: name });
                 }
                 validate_content(&rev.content)?;
                 rev.framework = Some(framework.id());
@@ -910,9 +912,6 @@ impl Deployment {
                 if !matches!(from, State::Draft | State::Submitted | State::InReview) {
                     return refuse(Rule::WithdrawOnlyBeforeAdvice);
                 }
-                if actor.user != rev.content.applicant {
-                    return refuse(Rule::NotOwnApplicant { step: name });
-                }
                 State::Withdrawn
             }
         };
@@ -942,6 +941,30 @@ impl Deployment {
         }];
         events.append(&mut extra);
         Ok(events)
+    }
+}
+
+impl Deployment {
+    /// Whether `actor` may write this deployment's published texts (the public register's
+    /// and the EU database's): the privacy officer, or an applicant of one of its revisions.
+    pub fn may_write_texts(&self, actor: &Actor) -> Result<(), GovernError> {
+        match actor.role {
+            Role::PrivacyOfficer => Ok(()),
+            Role::Applicant
+                if self
+                    .revisions
+                    .iter()
+                    .any(|r| r.content.applicant == actor.user) =>
+            {
+                Ok(())
+            }
+            Role::Applicant => refuse(Rule::TextsNotOwn),
+            role => refuse(Rule::WrongRole {
+                role,
+                step: "write_texts",
+                needs: &[Role::Applicant, Role::PrivacyOfficer],
+            }),
+        }
     }
 }
 

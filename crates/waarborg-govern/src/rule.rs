@@ -71,6 +71,9 @@ pub enum Rule {
         /// The step.
         step: &'static str,
     },
+    /// An applicant writes the published texts of their own deployment only.
+    #[error("an applicant writes the published texts of a deployment they applied for only")]
+    TextsNotOwn,
     /// Conflicts are declared during the review.
     #[error("conflicts are declared while the revision is under review")]
     ConflictOutsideReview,
@@ -302,6 +305,7 @@ impl Rule {
         "applicant_fixed",
         "submit_only_draft",
         "not_own_applicant",
+        "texts_not_own",
         "conflict_outside_review",
         "conflict_already_declared",
         "not_under_review",
@@ -363,6 +367,7 @@ impl Rule {
             ApplicantFixed => "applicant_fixed",
             SubmitOnlyDraft { .. } => "submit_only_draft",
             NotOwnApplicant { .. } => "not_own_applicant",
+            TextsNotOwn => "texts_not_own",
             ConflictOutsideReview => "conflict_outside_review",
             ConflictAlreadyDeclared => "conflict_already_declared",
             NotUnderReview { .. } => "not_under_review",
@@ -458,6 +463,7 @@ impl Rule {
             PreconditionFails { key, why } => vec![("key", text(key)), ("why", text(why))],
             CaseDecided { case } => vec![("case", text(case))],
             EditOnlyDraft
+            | TextsNotOwn
             | ApplicantFixed
             | ConflictOutsideReview
             | ConflictAlreadyDeclared

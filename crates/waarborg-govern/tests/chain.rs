@@ -784,3 +784,45 @@ fn the_demo_deployment_passes_the_real_chain() {
     assert_eq!(d.revision(1).unwrap().state, State::Active);
     assert!(events.len() >= 10);
 }
+
+/// Issue 23: another applicant can neither edit, submit, withdraw nor end a revision that is
+/// not theirs; the chief of police may end any use; published texts are written by the
+/// deployment's own applicant or the privacy officer.
+#[test]
+fn only_the_revisions_own_applicant_acts_on_it_and_the_chief_may_end_it() {
+    let f = Framework::default_template();
+    let other = Actor::new("applicant-2", Role::Applicant, "biometrics-centre");
+    let mut draft = Deployment::new("d", "d", content()).unwrap();
+    for cmd in [
+        Command::Edit {
+            content: Box::new(content()),
+        },
+        Command::Submit,
+        Command::Withdraw,
+    ] {
+        let before = draft.clone();
+        refused(
+            draft.apply(1, &other, cmd, "on the evidence given", &f, T0),
+            "own applicant",
+        );
+        assert_eq!(draft, before);
+    }
+    let mut d = active_deployment();
+    refused(
+        d.apply(1, &other, Command::End, "on the evidence given", &f, T0),
+        "own applicant",
+    );
+    assert_eq!(d.revision(1).unwrap().state, State::Active);
+    d.apply(1, &chief(), Command::End, "on the evidence given", &f, T0)
+        .unwrap();
+    assert_eq!(d.revision(1).unwrap().state, State::Ended);
+
+    assert!(d.may_write_texts(&applicant()).is_ok());
+    assert!(d.may_write_texts(&privacy()).is_ok());
+    for who in [other, chief(), examiner()] {
+        assert!(
+            matches!(d.may_write_texts(&who), Err(GovernError::Refused(_))),
+            "{who:?}"
+        );
+    }
+}

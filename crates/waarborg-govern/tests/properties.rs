@@ -52,6 +52,12 @@ fn people() -> Vec<Actor> {
         "biometrics-centre",
     ));
     v.push(Actor::new("admin", Role::Administrator, "it"));
+    // Another applicant, of the same unit: never acts on a revision that is not theirs.
+    v.push(Actor::new(
+        "applicant-2",
+        Role::Applicant,
+        "biometrics-centre",
+    ));
     v.push(Actor::new("auditor", Role::Auditor, "audit"));
     v
 }
@@ -114,6 +120,15 @@ fn no_random_sequence_reaches_active_without_the_full_chain() {
                 Err(_) => assert_eq!(d, before, "a refused command changed the deployment"),
             }
             let r = d.revision(1).unwrap();
+            // Ownership: every applicant's step is the revision's own applicant's.
+            assert!(
+                r.history
+                    .iter()
+                    .filter(|h| h.role == Role::Applicant)
+                    .all(|h| h.actor == r.content.applicant),
+                "another applicant acted: {:?}",
+                r.history
+            );
             if r.state == State::Active {
                 reached_active += 1;
                 let did = |action: &str, role: Role| {
