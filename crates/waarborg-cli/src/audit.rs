@@ -107,6 +107,28 @@ impl DataArgs {
     }
 }
 
+/// Creates the data directory `dir` if it is missing and makes it private (0700): it holds
+/// the database (sessions, second-factor secrets), the ledger and the keys. One that others
+/// could read is tightened, with a warning.
+pub fn private_dir(dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mode = std::fs::metadata(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("making {} private (0700)", dir.display()))?;
+        tracing::warn!(
+            dir = %dir.display(),
+            mode = format!("{:o}", mode & 0o777),
+            "the data directory was open to others; it is now 0700"
+        );
+    }
+    Ok(())
+}
+
 /// The data directory: explicit, else `$WAARBORG_DATA`, else `<data home>/waarborg/data`.
 pub fn data_dir(explicit: Option<&Path>) -> PathBuf {
     if let Some(d) = explicit {
@@ -151,7 +173,7 @@ impl KeyArgs {
                 default.display()
             );
         }
-        std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
+        private_dir(data)?;
         let signer = NoteSigner::generate(DEFAULT_ORIGIN)?;
         keys::save_new(&default, &signer)?;
         eprintln!(

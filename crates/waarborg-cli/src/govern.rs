@@ -50,7 +50,7 @@ impl Env {
 
     pub fn store(&self) -> anyhow::Result<SqliteStore> {
         let dir = self.data.dir();
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        crate::audit::private_dir(&dir)?;
         let store = SqliteStore::open(&dir.join(STORE_FILE))?;
         // A new store starts with the shipped template framework.
         if store.frameworks()?.is_empty() {

@@ -207,7 +207,7 @@ impl Parts {
 /// The data keys of data directory `data`: the current key (created on first use) and,
 /// during a rotation, the previous one.
 pub fn keyring(data: &Path) -> anyhow::Result<Keyring> {
-    std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
+    crate::audit::private_dir(data)?;
     let current = Key::from_env_or_file(&data.join(VAULT_KEY_FILE), true)?;
     let previous_file = data.join(PREVIOUS_VAULT_KEY_FILE);
     let previous = if previous_file.exists() {
@@ -275,7 +275,7 @@ fn open(env: &Env) -> anyhow::Result<Parts> {
 
 /// Opens (creating) every part in data directory `data`, with a fresh signing key if none.
 pub fn open_parts(data: &Path) -> anyhow::Result<Parts> {
-    std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
+    crate::audit::private_dir(data)?;
     let store = SqliteStore::open(&data.join(crate::govern::STORE_FILE))?;
     let signer = crate::audit::KeyArgs::default().signer(data, true)?;
     let (ledger, _) = Ledger::open(&data.join("ledger"), signer)?;

@@ -54,7 +54,7 @@ impl ServeArgs {
 
 fn open_store(data: &DataArgs) -> anyhow::Result<SqliteStore> {
     let dir = data.dir();
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    crate::audit::private_dir(&dir)?;
     let store = SqliteStore::open(&dir.join(STORE_FILE))?;
     if waarborg_store::Store::frameworks(&store)?.is_empty() {
         waarborg_store::Store::import_framework(

@@ -209,3 +209,20 @@ fn the_gate_refuses_and_logs_an_unknown_deployment_or_case() {
     assert!(entries.contains("unknown_deployment: no deployment nowhere in the register"));
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// Issue 23 item 7: the data directory is created private (0700), and one found open to
+/// others is tightened; the database in it is 0600.
+#[test]
+fn the_data_directory_and_database_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let data = std::env::temp_dir().join(format!("waarborg-private-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert!(waarborg(&data, &["framework", "list"]).status.success());
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&data.join("waarborg.sqlite")), 0o600);
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert!(waarborg(&data, &["framework", "list"]).status.success());
+    assert_eq!(mode(&data), 0o700);
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -716,6 +716,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .fallback(|| async { Problem::not_found("no such route; see /api/openapi.json") })
         .layer(DefaultBodyLimit::max(crate::MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(time_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security_headers,
+        ))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
         .layer(
             TraceLayer::new_for_http()
@@ -776,6 +780,53 @@ fn log_answer(res: &Response, latency: std::time::Duration, _: &tracing::Span) {
 /// Longest a request may take before it is answered with 503.
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
+/// The content security policy of every answer: nothing but this origin's own style sheet
+/// and images (no script at all, none inline), forms posted here only, never framed.
+/// Inline styles are allowed for the reports, which are self-contained pages.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// One header layer for every answer (issue 23): the content security policy, no MIME
+/// sniffing, no referrer (URLs hold case numbers and search ids), no framing; answers to
+/// a signed-in request are not stored by any cache; behind TLS (`secure_cookies`), HSTS.
+async fn security_headers(
+    State(state): State<Arc<AppState>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    use axum::http::{header, HeaderValue};
+    let signed_in = req
+        .headers()
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(auth::token_from_cookies)
+        .is_some();
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if signed_in {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if state.secure_cookies {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    res
+}
+
 /// Answers 503 when a request takes longer than [`REQUEST_TIMEOUT`]. A write that was under
 /// way completes or fails as a whole (store transactions and ledger appends are atomic);
 /// only its answer is lost.
@@ -794,6 +845,28 @@ async fn time_limit(req: Request, next: Next) -> Response {
     }
 }
 
+/// Whether a browser says the request comes from another site: `Sec-Fetch-Site:
+/// cross-site`, or an `Origin` whose host is not the `Host` asked for. Clients that send
+/// neither (the command line, API clients) are judged by their session and token alone.
+fn cross_site(req: &Request) -> bool {
+    let h = req.headers();
+    if h.get("sec-fetch-site").is_some_and(|v| v == "cross-site") {
+        return true;
+    }
+    let Some(origin) = h.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let host = h.get(header::HOST).and_then(|v| v.to_str().ok());
+    let origin_host = origin
+        .split_once("://")
+        .map(|(_, rest)| rest.trim_end_matches('/'));
+    match (origin_host, host) {
+        (Some(o), Some(h)) => !o.eq_ignore_ascii_case(h),
+        // `Origin: null` (a sandboxed or file page) or no Host to compare with.
+        _ => true,
+    }
+}
+
 /// The access check of one route: session, role, CSRF on state-changing requests.
 async fn authorize(
     State(state): State<Arc<AppState>>,
@@ -801,6 +874,15 @@ async fn authorize(
     mut req: Request,
     next: Next,
 ) -> Response {
+    let writes = req.method() != Method::GET && req.method() != Method::HEAD;
+    if writes && cross_site(&req) {
+        // A form posted from another site (the login included, which has no session and so
+        // no CSRF token yet): refused whatever it carries.
+        return Problem::forbidden(
+            "a request from another site is refused (Origin or Sec-Fetch-Site says so)",
+        )
+        .into_response();
+    }
     if access == Access::Public {
         return next.run(req).await;
     }

@@ -1610,3 +1610,87 @@ async fn a_case_number_cannot_redirect_the_decision_form() {
     );
     assert!(!html.contains("/ui/cases/OM-X/"), "{html}");
 }
+
+/// Issue 23 item 8: every answer carries the security headers; an answer to a signed-in
+/// request is never stored by a cache; a public page may be.
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    let state = state("headers");
+    let app = app(state.clone());
+    let examiner = login(&app, Examiner).await;
+    for (path, cookie) in [
+        ("/register", None),
+        ("/api/openapi.json", None),
+        ("/no-such-route", None),
+        ("/ui/searches", Some(examiner.0.as_str())),
+    ] {
+        let mut req = Request::builder().uri(path);
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        let res = app
+            .clone()
+            .oneshot(req.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let h = res.headers();
+        let csp = h[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(
+            csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+            "{path}: {csp}"
+        );
+        assert!(
+            !csp.contains("script-src"),
+            "no script is ever allowed: {csp}"
+        );
+        assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{path}");
+        assert_eq!(h[header::REFERRER_POLICY], "no-referrer", "{path}");
+        assert_eq!(h[header::X_FRAME_OPTIONS], "DENY", "{path}");
+        let no_store = h
+            .get(header::CACHE_CONTROL)
+            .is_some_and(|v| v == "no-store");
+        assert_eq!(no_store, cookie.is_some(), "{path}");
+        assert!(
+            h.get(header::STRICT_TRANSPORT_SECURITY).is_none(),
+            "no TLS here"
+        );
+    }
+}
+
+/// Issue 23 item 8: a login (or any write) posted from another site is refused, whatever
+/// it carries; the same login from this site, or without Origin (the command line), works.
+#[tokio::test]
+async fn a_login_from_another_site_is_refused() {
+    let state = state("origin");
+    let app = app(state.clone());
+    let body = format!(r#"{{"user":"examiner","password":"{PASSWORD}","role":"examiner"}}"#);
+    for (origin, fetch_site, expected) in [
+        (Some("https://evil.example"), None, StatusCode::FORBIDDEN),
+        (Some("null"), None, StatusCode::FORBIDDEN),
+        (None, Some("cross-site"), StatusCode::FORBIDDEN),
+        (
+            Some("http://waarborg.test"),
+            Some("same-origin"),
+            StatusCode::OK,
+        ),
+        (None, None, StatusCode::OK),
+    ] {
+        let mut req = Request::builder()
+            .method("POST")
+            .uri("/api/login")
+            .header(header::HOST, "waarborg.test")
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(o) = origin {
+            req = req.header(header::ORIGIN, o);
+        }
+        if let Some(s) = fetch_site {
+            req = req.header("sec-fetch-site", s);
+        }
+        let res = app
+            .clone()
+            .oneshot(req.body(Body::from(body.clone())).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), expected, "{origin:?} {fetch_site:?}");
+    }
+}

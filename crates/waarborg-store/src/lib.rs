@@ -69,6 +69,14 @@ pub enum StoreError {
     /// The step before commit (e.g. the ledger append) failed; nothing was saved.
     #[error("not saved: {0}")]
     BeforeCommit(String),
+    /// The database file cannot be created or made private.
+    #[error("the database file {path}: {why}")]
+    File {
+        /// The file.
+        path: String,
+        /// Why.
+        why: String,
+    },
     /// The database file is from a newer Waarborg.
     #[error("the database has schema version {found}; this Waarborg knows up to {known}. Upgrade Waarborg")]
     TooNew {
@@ -418,6 +426,7 @@ fn decode<T: DeserializeOwned>(what: &str, text: &str) -> Result<T> {
 impl SqliteStore {
     /// Opens (creating if needed) the database file and brings its schema up to date.
     pub fn open(path: &Path) -> Result<SqliteStore> {
+        private_file(path)?;
         let conn = Connection::open(path).map_err(db("opening the database"))?;
         Self::init(conn)
     }
@@ -806,6 +815,28 @@ impl AccountStore for SqliteStore {
             .map_err(db("ending a session"))?;
         Ok(())
     }
+}
+
+/// Makes the database file private (0600) before SQLite opens it: created so if missing,
+/// tightened if others could read it (it holds session tokens and second-factor secrets).
+/// SQLite gives its `-wal` and `-shm` files the database file's mode.
+fn private_file(path: &Path) -> Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let io = |e: std::io::Error| StoreError::File {
+        path: path.display().to_string(),
+        why: format!("cannot make it private (0600): {e}"),
+    };
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(io)?;
+    let mode = std::fs::metadata(path).map_err(io)?.permissions().mode();
+    if mode & 0o077 != 0 {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+    }
+    Ok(())
 }
 
 impl Store for SqliteStore {

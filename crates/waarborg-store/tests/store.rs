@@ -390,3 +390,30 @@ fn documents_are_versioned_and_logged_before_commit() {
     );
     assert_eq!(store.documents("search", None).unwrap().len(), 2);
 }
+
+/// Issue 23 item 7: the database file (sessions, second-factor secrets) is private: created
+/// 0600, and tightened to 0600 when found open to others.
+#[test]
+fn the_database_file_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("waarborg-store-private-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("waarborg.sqlite");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    drop(SqliteStore::open(&path).unwrap());
+    assert_eq!(mode(&path), 0o600);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(mode(&path), 0o600);
+    store.deployments().unwrap();
+    let wal = dir.join("waarborg.sqlite-wal");
+    if wal.exists() {
+        assert_eq!(
+            mode(&wal) & 0o077,
+            0,
+            "the WAL file follows the database's mode"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
