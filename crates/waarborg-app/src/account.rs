@@ -3,8 +3,8 @@
 //! Passwords are hashed with argon2id (the `argon2` crate's defaults, RFC 9106's second
 //! recommended profile). A session is a random 256-bit token in an `HttpOnly`,
 //! `SameSite=Strict` cookie (`Secure` behind TLS); the store keeps only its SHA-256. Every
-//! state-changing request carries the session's CSRF token in `X-CSRF-Token`. After five
-//! failed logins an account is locked for a minute, doubling up to fifteen minutes.
+//! state-changing request carries the session's CSRF token in `X-CSRF-Token`. Failed logins
+//! are throttled per source and name ([`crate::throttle`]), never by locking the account.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -19,8 +19,6 @@ use crate::{App, AppError, Result};
 
 /// Session lifetime, seconds.
 pub const SESSION_SECONDS: i64 = 8 * 3600;
-/// Failed logins before the account is locked for a while.
-pub const FREE_ATTEMPTS: u32 = 5;
 
 /// Who is calling, for the handlers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,32 +145,45 @@ pub fn accept_code(
 }
 
 /// Checks the password (and, where the account has a second factor, the one-time `code`)
-/// and starts a session in `role`; returns the token and the session.
+/// of `user` logging in from `source` (the client's address) and starts a session in
+/// `role`; returns the token and the session. Failures are throttled per (source, name)
+/// ([`crate::throttle`]): the same answer for a name without an account, and nobody is
+/// locked out by failures from another source. The password check runs behind the
+/// hashing gate.
 pub fn login(
-    store: &dyn AccountStore,
+    app: &App,
+    source: &str,
     user: &str,
     password: &str,
     code: Option<&str>,
     role: Role,
-    now: i64,
 ) -> Result<(String, Session)> {
+    let (store, now) = (&app.store, app.now().0);
+    let throttle = &app.caches.logins;
     let wrong = || AppError::Unauthenticated {
         code: "login_failed",
         detail: "wrong user name, password or one-time code".into(),
     };
-    let Some((mut account, version)) = store.account(user)? else {
-        // Spend the same effort as for a real account, so timing does not reveal names.
-        let _ = verify_password(password, "$argon2id$v=19$m=19456,t=2,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
-        return Err(wrong());
-    };
-    if account.locked_until > now {
+    let wait = throttle.wait(source, user, now);
+    if wait > 0 {
         return Err(AppError::TooMany(format!(
-            "too many failed logins; try again in {} seconds",
-            account.locked_until - now
+            "too many failed logins; try again in {wait} seconds"
         )));
     }
-    let hash = store.password_hash(user)?.unwrap_or_default();
-    let password_ok = !account.disabled && verify_password(password, &hash);
+    let account = store.account(user)?;
+    let hash = match &account {
+        Some(_) => store.password_hash(user)?.unwrap_or_default(),
+        // Spend the same effort as for a real account, so timing does not reveal names.
+        None => "$argon2id$v=19$m=19456,t=2,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".into(),
+    };
+    let verified = app
+        .caches
+        .hashing
+        .run(|| verify_password(password, &hash))
+        .ok_or_else(|| {
+            AppError::TooMany("the service is busy checking passwords; try again shortly".into())
+        })?;
+    let password_ok = verified && account.as_ref().is_some_and(|(a, _)| !a.disabled);
     // The code is checked (and used up) only after the password passed.
     let second_ok = password_ok
         && match (store.second_factor(user)?.filter(|f| f.confirmed), code) {
@@ -180,26 +191,16 @@ pub fn login(
             (Some(f), Some(code)) => accept_code(store, user, &f, code, now)?,
             (Some(_), None) => false,
         };
-    if !second_ok {
-        account.failed_logins += 1;
-        if account.failed_logins >= FREE_ATTEMPTS {
-            let exponent = (account.failed_logins - FREE_ATTEMPTS).min(4);
-            account.locked_until = now + 60 * (1 << exponent);
-        }
-        // A concurrent login changed the account: its count stands; ours is lost, harmlessly.
-        let _ = store.save_account(&account, version);
+    let Some((account, _)) = account.filter(|_| second_ok) else {
+        throttle.failed(source, user, now);
         return Err(wrong());
-    }
+    };
+    throttle.succeeded(source, user);
     if !account.roles.contains(&role) {
         return Err(AppError::forbidden(format!(
             "{user} does not hold the role {}",
             role.as_str()
         )));
-    }
-    if account.failed_logins > 0 || account.locked_until > 0 {
-        account.failed_logins = 0;
-        account.locked_until = 0;
-        let _ = store.save_account(&account, version);
     }
     let token = random_token()?;
     let session = Session {

@@ -33,6 +33,7 @@ pub mod publication;
 pub mod reference;
 pub mod register;
 pub mod search;
+pub mod throttle;
 
 use std::sync::Arc;
 
@@ -72,6 +73,10 @@ pub struct Caches {
     pub ledger: audit::Watch,
     /// What the app measures ([`metrics`]).
     pub metrics: metrics::Metrics,
+    /// Failed logins per (source, name) and per source ([`throttle`]).
+    pub logins: throttle::Throttle,
+    /// At most one password check per processor at once ([`throttle`]).
+    pub hashing: throttle::HashingGate,
 }
 
 impl App {

@@ -24,3 +24,25 @@ pub fn token_from_cookies(header: &str) -> Option<&str> {
         .find(|(k, _)| *k == COOKIE)
         .map(|(_, v)| v)
 }
+
+/// Where a request comes from, for login throttling: the peer's IP address (the service
+/// serves with connection info); `local` when there is none (tests calling the router).
+/// Behind a reverse proxy this is the proxy's address: forwarded headers are not trusted.
+#[derive(Debug, Clone)]
+pub struct Source(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Source {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Source, Self::Rejection> {
+        Ok(Source(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map_or_else(|| "local".to_string(), |c| c.0.ip().to_string()),
+        ))
+    }
+}

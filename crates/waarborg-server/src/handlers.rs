@@ -67,20 +67,20 @@ pub async fn openapi() -> Json<Value> {
 
 pub async fn login(
     State(state): State<Arc<AppState>>,
+    source: auth::Source,
     json: std::result::Result<Json<api::LoginBody>, JsonRejection>,
 ) -> Result<Response> {
     let b = body(json)?;
     let role = Role::parse(&b.role)
         .ok_or_else(|| Problem::bad_request(format!("unknown role {:?}", b.role)))?;
-    let now = state.now().0;
     let (token, session) = crate::blocking(&state, move |app| {
         auth::login(
-            &app.store,
+            app,
+            &source.0,
             &b.user,
             &b.password,
             b.code.as_deref(),
             role,
-            now,
         )
     })
     .await?;

@@ -259,6 +259,7 @@ pub struct LoginForm {
 /// `POST /login` (form).
 pub async fn login(
     State(state): State<Arc<AppState>>,
+    source: auth::Source,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
@@ -273,7 +274,7 @@ pub async fn login(
     // Password hashing is slow on purpose: on the blocking pool.
     let logged_in = crate::blocking(&state, move |app| {
         let code = f.code.as_deref().filter(|c| !c.trim().is_empty());
-        auth::login(&app.store, &f.user, &f.password, code, role, app.now().0)
+        auth::login(app, &source.0, &f.user, &f.password, code, role)
     })
     .await;
     match logged_in {

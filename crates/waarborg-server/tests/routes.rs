@@ -1694,3 +1694,50 @@ async fn a_login_from_another_site_is_refused() {
         assert_eq!(res.status(), expected, "{origin:?} {fetch_site:?}");
     }
 }
+
+/// Issue 23 item 5: failures are throttled per source and name, so nobody is locked out by
+/// someone else's failures, and a name without an account is throttled exactly like one
+/// with an account.
+#[tokio::test]
+async fn a_lockout_from_one_source_locks_out_nobody_else_and_reveals_no_names() {
+    let app = app(state("throttle-source"));
+    let login_from = |ip: &'static str, user: &'static str, password: &'static str| {
+        let app = app.clone();
+        async move {
+            let body = format!(r#"{{"user":"{user}","password":"{password}","role":"auditor"}}"#);
+            let mut req = Request::builder()
+                .method("POST")
+                .uri("/api/login")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body))
+                .unwrap();
+            let addr: std::net::SocketAddr = format!("{ip}:40000").parse().unwrap();
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(addr));
+            let res = app.oneshot(req).await.unwrap();
+            let status = res.status();
+            let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            (status, String::from_utf8_lossy(&bytes).to_string())
+        }
+    };
+    for _ in 0..5 {
+        login_from("10.6.6.6", "auditor", "wrong-wrong-wrong").await;
+        login_from("10.6.6.6", "nobody", "wrong-wrong-wrong").await;
+    }
+    let (known, known_body) = login_from("10.6.6.6", "auditor", PASSWORD).await;
+    let (unknown, unknown_body) = login_from("10.6.6.6", "nobody", PASSWORD).await;
+    assert_eq!(known, StatusCode::TOO_MANY_REQUESTS, "{known_body}");
+    assert_eq!(
+        (unknown, unknown_body),
+        (known, known_body),
+        "names are not revealed"
+    );
+    let (status, body) = login_from("10.0.0.1", "auditor", PASSWORD).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the auditor at their own desk: {body}"
+    );
+}
