@@ -110,11 +110,12 @@ pub fn run(
     });
     let served = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::from_std(listener)?;
-        axum::serve(
+        serve(
             listener,
-            routes::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            routes::router(state),
+            ServerLimits::default(),
+            shutdown_signal(),
         )
-        .with_graceful_shutdown(shutdown_signal())
         .await
     });
     jobs.stop();
@@ -123,6 +124,86 @@ pub fn run(
         Err(e) => tracing::error!(error = %e, "the final checkpoint could not be signed"),
     }
     served
+}
+
+/// The HTTP server's own limits (issue 23): how long a client may take to send a request's
+/// headers (a connection that dawdles is closed, so slow clients cannot hold connections),
+/// and how many connections are served at once (the rest wait in the kernel's backlog).
+#[derive(Debug, Clone, Copy)]
+pub struct ServerLimits {
+    /// Time to send a request's headers.
+    pub header_read_timeout: std::time::Duration,
+    /// Connections served at once.
+    pub max_connections: usize,
+}
+
+impl Default for ServerLimits {
+    fn default() -> ServerLimits {
+        ServerLimits {
+            header_read_timeout: std::time::Duration::from_secs(10),
+            max_connections: 512,
+        }
+    }
+}
+
+/// Serves `router` on `listener` over HTTP/1.1 within `limits` until `shutdown`; then
+/// stops accepting, lets the requests under way finish (30 s at most) and returns. Each
+/// request carries its peer's address (`ConnectInfo`).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    limits: ServerLimits,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+    let permits = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            permit = permits.clone().acquire_owned() => permit.map_err(std::io::Error::other)?,
+            () = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors, a connection reset before accept: wait a
+                    // moment and go on, never end the service for it.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let router = router.clone();
+        let service =
+            hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                router.clone().oneshot(req)
+            });
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "a connection ended with an error");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(std::time::Duration::from_secs(30)) => {
+            tracing::warn!("connections still open 30 s after shutdown began; stopping");
+        }
+    }
+    Ok(())
 }
 
 /// Ctrl-C, or SIGTERM (how a service manager stops the service).
