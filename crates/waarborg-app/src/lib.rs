@@ -76,7 +76,11 @@ pub struct Caches {
     /// Failed logins per (source, name) and per source ([`throttle`]).
     pub logins: throttle::Throttle,
     /// At most one password check per processor at once ([`throttle`]).
-    pub hashing: throttle::HashingGate,
+    pub hashing: throttle::Gate,
+    /// At most one probe decode per processor at once, for face crops ([`throttle`]).
+    pub decoding: throttle::Gate,
+    /// Face crops made recently ([`search::probe_face`]).
+    pub crops: search::Crops,
 }
 
 impl App {

@@ -586,16 +586,78 @@ pub fn readable(app: &App, actor: &Actor, id: &str) -> Result<(SearchRecord, u64
     Ok((s, version))
 }
 
+/// Face crops made recently, by (probe hash, face): a page shows each face several times
+/// and several viewers look at one search, while decoding a large probe costs much. Kept in
+/// memory only, at most [`Crops::MAX_BYTES`]; never served once the probe is erased.
+#[derive(Debug, Default)]
+pub struct Crops {
+    kept: std::sync::Mutex<std::collections::VecDeque<(CropKey, std::sync::Arc<Vec<u8>>)>>,
+}
+
+/// A crop's key: the probe's SHA-256 and the face's index.
+type CropKey = (String, usize);
+
+impl Crops {
+    /// The most crop bytes kept.
+    pub const MAX_BYTES: usize = 32 << 20;
+
+    fn get(&self, key: &CropKey) -> Option<std::sync::Arc<Vec<u8>>> {
+        let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        kept.iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, png)| png.clone())
+    }
+
+    fn put(&self, key: CropKey, png: std::sync::Arc<Vec<u8>>) {
+        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        kept.retain(|(k, _)| *k != key);
+        kept.push_back((key, png));
+        while kept.iter().map(|(_, p)| p.len()).sum::<usize>() > Self::MAX_BYTES {
+            kept.pop_front();
+        }
+    }
+
+    /// Forgets every crop of probe `sha256` (its erasure).
+    pub fn forget(&self, sha256: &str) {
+        self.kept
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|((probe, _), _)| probe != sha256);
+    }
+}
+
 /// Face `face` of search `s`'s probe, cut out with a margin and encoded as PNG: what the
-/// examiner compares with a candidate's reference image.
+/// examiner compares with a candidate's reference image. Kept a while ([`Crops`]); made
+/// behind the decoding gate (busy: [`AppError::TooMany`]).
 pub fn probe_face(app: &App, s: &SearchRecord, face: usize) -> Result<Vec<u8>> {
     let f = s
         .faces
         .get(face)
         .ok_or_else(|| AppError::not_found(format!("the probe has no face {face}")))?;
+    if !app.probes.contains(&s.probe_sha256) {
+        app.caches.crops.forget(&s.probe_sha256);
+        return Err(AppError::not_found("the probe image is no longer kept"));
+    }
+    let key = (s.probe_sha256.clone(), face);
+    if let Some(png) = app.caches.crops.get(&key) {
+        return Ok(png.to_vec());
+    }
+    let png = app
+        .caches
+        .decoding
+        .run(|| crop_face(app, s, f.bbox))
+        .ok_or_else(|| {
+            AppError::TooMany("the service is busy preparing images; try again shortly".into())
+        })??;
+    let png = std::sync::Arc::new(png);
+    app.caches.crops.put(key, png.clone());
+    Ok(png.to_vec())
+}
+
+fn crop_face(app: &App, s: &SearchRecord, bbox: [f32; 4]) -> Result<Vec<u8>> {
     let image = waarborg_face::decode::decode(&probe_bytes(app, s)?, &DecodeLimits::default())
         .map_err(|e| AppError::internal(format!("the stored probe cannot be decoded: {e}")))?;
-    let [x0, y0, x1, y1] = f.bbox;
+    let [x0, y0, x1, y1] = bbox;
     let margin = 0.35 * (x1 - x0).max(y1 - y0);
     let (w, h) = (image.width() as f32, image.height() as f32);
     let (left, top) = (
@@ -777,4 +839,26 @@ pub fn erase_unauthorised(
         }
     }
     Ok(erased)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Crops;
+    use std::sync::Arc;
+
+    #[test]
+    fn crops_are_kept_within_their_bound_and_forgotten_with_their_probe() {
+        let crops = Crops::default();
+        let mib = |n: u8| Arc::new(vec![n; 1 << 20]);
+        for face in 0..40 {
+            crops.put(("probe-a".into(), face), mib(face as u8));
+        }
+        // 32 MiB at most: the oldest went first.
+        assert!(crops.get(&("probe-a".into(), 0)).is_none());
+        assert_eq!(crops.get(&("probe-a".into(), 39)).unwrap()[0], 39);
+        crops.put(("probe-b".into(), 0), mib(200));
+        crops.forget("probe-a");
+        assert!(crops.get(&("probe-a".into(), 39)).is_none());
+        assert_eq!(crops.get(&("probe-b".into(), 0)).unwrap()[0], 200);
+    }
 }

@@ -6,10 +6,11 @@
 //! includes the name whether or not an account has it, so the answer never tells which
 //! names exist. A source that fails very often across names waits as a whole.
 //!
-//! Argon2id costs ~20 MiB and tens of milliseconds per check: [`HashingGate`] lets at most
-//! one check per processor run at once and turns the rest away when the queue is long, so
-//! a burst of bogus logins cannot starve the service (the checks run on the blocking pool,
-//! never on an async worker).
+//! Argon2id costs ~20 MiB and tens of milliseconds per check, decoding a large probe for a
+//! face crop as much or more: a [`Gate`] lets at most one such task per processor run at
+//! once and turns the rest away when the queue is long, so a burst of bogus logins or of
+//! viewers cannot starve the service (the tasks run on the blocking pool, never on an async
+//! worker).
 
 use std::collections::HashMap;
 use std::sync::{Condvar, Mutex};
@@ -94,26 +95,27 @@ impl Throttle {
     }
 }
 
-/// At most one password check per processor at once; a bounded queue behind it.
+/// At most one costly task (a password check, a probe decode) per processor at once; a
+/// bounded queue behind it.
 #[derive(Debug)]
-pub struct HashingGate {
+pub struct Gate {
     running: Mutex<(usize, usize)>,
     freed: Condvar,
     slots: usize,
     queue: usize,
 }
 
-impl Default for HashingGate {
-    fn default() -> HashingGate {
+impl Default for Gate {
+    fn default() -> Gate {
         let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
-        HashingGate::new(cpus, 8 * cpus)
+        Gate::new(cpus, 8 * cpus)
     }
 }
 
-impl HashingGate {
+impl Gate {
     /// A gate with `slots` checks at once and at most `queue` waiting.
-    pub fn new(slots: usize, queue: usize) -> HashingGate {
-        HashingGate {
+    pub fn new(slots: usize, queue: usize) -> Gate {
+        Gate {
             running: Mutex::new((0, 0)),
             freed: Condvar::new(),
             slots: slots.max(1),
@@ -186,7 +188,7 @@ mod tests {
 
     #[test]
     fn the_hashing_gate_runs_at_most_its_slots_at_once_and_turns_away_a_long_queue() {
-        let gate = std::sync::Arc::new(HashingGate::new(2, 2));
+        let gate = std::sync::Arc::new(Gate::new(2, 2));
         let peak = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let now = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let threads: Vec<_> = (0..4)
@@ -210,7 +212,7 @@ mod tests {
         assert_eq!(ran, 4, "two ran, two waited in the queue");
         assert!(peak.load(std::sync::atomic::Ordering::SeqCst) <= 2);
         // One slot, no queue: while it is taken, the next check is turned away at once.
-        let gate = std::sync::Arc::new(HashingGate::new(1, 0));
+        let gate = std::sync::Arc::new(Gate::new(1, 0));
         let (started, wait) = std::sync::mpsc::channel();
         let holder = {
             let gate = gate.clone();

@@ -164,6 +164,11 @@ impl Vault {
         Ok(self.keys.seal(MAGIC, name, image)?)
     }
 
+    /// Whether an image is stored under `name` (no decryption).
+    pub fn contains(&self, name: &str) -> bool {
+        check_name(name).is_ok() && self.path(name).is_file()
+    }
+
     /// Decrypts the image stored under `name`.
     pub fn get(&self, name: &str) -> Result<Vec<u8>> {
         check_name(name)?;

@@ -412,6 +412,8 @@ async fn probe_to_identification_and_every_forbidden_path() {
     let crop = image::load_from_memory(&png).unwrap();
     let whole = image::load_from_memory(&probe).unwrap();
     assert!(crop.width() < whole.width() && crop.height() < whole.height());
+    let (_, again) = send_raw(&w, "GET", &face, Some(&examiner), "", Vec::new()).await;
+    assert_eq!(again, png, "the same crop, kept");
     let (status, _) = send_raw(
         &w,
         "GET",
