@@ -30,7 +30,6 @@ pub async fn view(
                 lang,
                 &AccountPage {
                     layout: Layout::new(lang, t(lang, "account"), Some(&p)),
-                    csrf: p.csrf.clone(),
                     factor,
                 },
             ),
@@ -45,7 +44,6 @@ pub async fn view(
 #[template(path = "account.html")]
 struct AccountPage {
     layout: Layout,
-    csrf: String,
     factor: FactorState,
 }
 

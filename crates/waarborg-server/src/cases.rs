@@ -72,7 +72,6 @@ struct CaseRow {
 #[template(path = "cases.html")]
 struct CasesPage {
     layout: crate::ui::Layout,
-    csrf: String,
     rows: Vec<CaseRow>,
     /// For a requester: the deployments in use a search can be asked under (id, name).
     request_form: Option<Named>,
@@ -92,7 +91,6 @@ pub async fn view(
             lang,
             &CasesPage {
                 layout: crate::ui::Layout::new(lang, t(lang, "cases"), Some(&p)),
-                csrf: p.csrf.clone(),
                 rows,
                 request_form,
             },

@@ -150,7 +150,6 @@ fn render(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Result<Respo
         lang,
         &DeploymentPage {
             layout: Layout::new(lang, &d.name, Some(p)),
-            csrf: p.csrf.clone(),
             id: d.id.clone(),
             version,
             revision: r.number,
@@ -185,7 +184,6 @@ fn render(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Result<Respo
 #[template(path = "deployment.html")]
 struct DeploymentPage {
     layout: crate::ui::Layout,
-    csrf: String,
     id: String,
     version: u64,
     revision: u32,
@@ -406,7 +404,6 @@ fn proposal_page(state: &AppState, p: &Principal, lang: Lang) -> Response {
         lang,
         &ProposalPage {
             layout: Layout::new(lang, t(lang, "new_deployment"), Some(p)),
-            csrf: p.csrf.clone(),
             fields,
             factors,
             preconditions,
@@ -420,7 +417,6 @@ fn proposal_page(state: &AppState, p: &Principal, lang: Lang) -> Response {
 #[template(path = "proposal.html")]
 struct ProposalPage {
     layout: Layout,
-    csrf: String,
     /// (name, label, value, input type).
     fields: Vec<(&'static str, &'static str, String, &'static str)>,
     /// (title, question).

@@ -181,7 +181,6 @@ pub fn texts_section(state: &AppState, p: &Principal, lang: Lang, id: &str) -> R
     });
     let section = TextsSection {
         layout: Layout::new(lang, "", Some(p)),
-        csrf: p.csrf.clone(),
         id: id.to_string(),
         version,
         problems,
@@ -196,7 +195,6 @@ pub fn texts_section(state: &AppState, p: &Principal, lang: Lang, id: &str) -> R
 #[template(path = "texts.html")]
 struct TextsSection {
     layout: Layout,
-    csrf: String,
     id: String,
     version: u64,
     /// What the register would still refuse.
@@ -523,7 +521,6 @@ pub async fn view(
             lang,
             &ReportsPage {
                 layout: Layout::new(lang, t(lang, "reports"), Some(&p)),
-                csrf: p.csrf.clone(),
                 year: year_of(state.now()),
                 checks,
             },
@@ -552,7 +549,6 @@ fn checks(state: &AppState) -> Result<Vec<(String, Vec<String>)>> {
 #[template(path = "reports.html")]
 struct ReportsPage {
     layout: Layout,
-    csrf: String,
     year: i32,
     /// Per deployment: what the register would refuse (empty: ready for export).
     checks: Vec<(String, Vec<String>)>,

@@ -189,7 +189,6 @@ pub async fn view(
         lang,
         &RefdbPage {
             layout: Layout::new(lang, t(lang, "reference_database"), Some(&p)),
-            csrf: p.csrf.clone(),
             plan_first: (paging.plan_offset + 1).min(o.due),
             plan_last: paging.plan_offset + o.plan.len(),
             plan,
@@ -208,7 +207,6 @@ pub async fn view(
 #[template(path = "refdb.html")]
 struct RefdbPage {
     layout: Layout,
-    csrf: String,
     o: reference::Overview,
     plan_first: usize,
     plan_last: usize,

@@ -786,7 +786,8 @@ pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// One header layer for every answer (issue 23): the content security policy, no MIME
-/// sniffing, no referrer (URLs hold case numbers and search ids), no framing; answers to
+/// sniffing, no referrer to other sites (URLs hold case numbers and search ids; to this
+/// site the browser keeps naming the origin of a form it posts), no framing; answers to
 /// a signed-in request are not stored by any cache; behind TLS (`secure_cookies`), HSTS.
 async fn security_headers(
     State(state): State<Arc<AppState>>,
@@ -812,7 +813,7 @@ async fn security_headers(
     );
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     if signed_in {
@@ -845,13 +846,14 @@ async fn time_limit(req: Request, next: Next) -> Response {
     }
 }
 
-/// Whether a browser says the request comes from another site: `Sec-Fetch-Site:
-/// cross-site`, or an `Origin` whose host is not the `Host` asked for. Clients that send
-/// neither (the command line, API clients) are judged by their session and token alone.
+/// Whether a browser says the request comes from another site: `Sec-Fetch-Site` other than
+/// `same-origin` or `none` (typed by the user), or, from a browser without it, an `Origin`
+/// whose host is not the `Host` asked for. Clients that send neither (the command line,
+/// API clients) are judged by their session and token alone.
 fn cross_site(req: &Request) -> bool {
     let h = req.headers();
-    if h.get("sec-fetch-site").is_some_and(|v| v == "cross-site") {
-        return true;
+    if let Some(site) = h.get("sec-fetch-site") {
+        return site != "same-origin" && site != "none";
     }
     let Some(origin) = h.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return false;
@@ -864,6 +866,16 @@ fn cross_site(req: &Request) -> bool {
         (Some(o), Some(h)) => !o.eq_ignore_ascii_case(h),
         // `Origin: null` (a sandboxed or file page) or no Host to compare with.
         _ => true,
+    }
+}
+
+/// Whether a browser says the request comes from this site: `Sec-Fetch-Site: same-origin`,
+/// or an `Origin` whose host is the `Host` asked for.
+fn same_origin(req: &Request) -> bool {
+    let h = req.headers();
+    match h.get("sec-fetch-site") {
+        Some(site) => site == "same-origin",
+        None => h.get(header::ORIGIN).is_some() && !cross_site(req),
     }
 }
 
@@ -911,21 +923,12 @@ async fn authorize(
         ))
         .into_response();
     }
-    if req.method() != Method::GET && req.method() != Method::HEAD {
-        // The token comes in a header (API clients) or, for the web forms, in the form's
-        // action URL (`?csrf=`), so multipart uploads need not be buffered to find it.
-        let header = req
-            .headers()
-            .get(CSRF_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let query = req.uri().query().and_then(|q| {
-            q.split('&')
-                .find_map(|pair| pair.strip_prefix("csrf="))
-                .map(str::to_string)
-        });
-        let sent = header.or(query);
-        if sent.as_deref() != Some(principal.csrf.as_str()) {
+    if writes {
+        // API clients send the session's token in a header; the web forms are posted by a
+        // browser, which says where they come from: this site (Origin equal to Host, or
+        // Sec-Fetch-Site: same-origin). No token travels in a URL (history, logs).
+        let header = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+        if header != Some(principal.csrf.as_str()) && !same_origin(&req) {
             return Problem::forbidden(
                 "missing or wrong CSRF token (send the session's token in X-CSRF-Token)",
             )

@@ -53,7 +53,6 @@ pub(crate) struct Layout {
 
 /// The person signed in, as the frame shows them.
 pub(crate) struct Who {
-    pub(crate) csrf: String,
     pub(crate) name: String,
     pub(crate) role: &'static str,
 }
@@ -68,7 +67,6 @@ impl Layout {
                 .map(|(href, key)| (href, t(lang, key)))
                 .collect(),
             who: who.map(|p| Who {
-                csrf: p.csrf.clone(),
                 name: p.account.display_name.clone(),
                 role: crate::i18n::role_name(lang, p.role),
             }),
@@ -550,7 +548,6 @@ struct SearchRow {
 #[template(path = "new_search.html")]
 struct NewSearchPage {
     layout: Layout,
-    csrf: String,
     /// The deployments in use (id, name).
     deployments: Vec<(String, String)>,
     probe_sources: &'static [&'static str],
@@ -580,7 +577,6 @@ fn new_search_page(lang: Lang, p: &Principal, deployments: Vec<(String, String)>
         lang,
         &NewSearchPage {
             layout: Layout::new(lang, t(lang, "new_search"), Some(p)),
-            csrf: p.csrf.clone(),
             deployments,
             probe_sources: &["crime_scene_cctv", "seized_material", "bystander_photo"],
             accept: search::PROBE_TYPES.join(","),
@@ -882,7 +878,6 @@ fn search_page(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Respons
         lang,
         &SearchPage {
             layout: Layout::new(lang, &format!("{} {}", t(lang, "search"), s.id), Some(p)),
-            csrf: p.csrf.clone(),
             id: s.id.clone(),
             case: s.case_number.clone(),
             revision: s.revision.clone(),
@@ -902,7 +897,6 @@ fn search_page(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Respons
 #[template(path = "search.html")]
 struct SearchPage {
     layout: Layout,
-    csrf: String,
     id: String,
     case: String,
     revision: String,

@@ -352,6 +352,35 @@ async fn state_changes_need_the_csrf_token_and_sessions_their_cookie() {
             .0,
         StatusCode::OK
     );
+    // Issue 23 item 8: a browser's form from this site needs no token; one that says
+    // nothing of where it comes from needs it; a token in the URL is not looked at.
+    let (status, body) = call(&app, "GET", "/ui/account", Some(&wrong), "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !body.contains("csrf="),
+        "no token in any URL of a page: {body}"
+    );
+    for (origin, query, expected) in [
+        (Some("http://waarborg.test"), "", StatusCode::SEE_OTHER),
+        (None, "", StatusCode::FORBIDDEN),
+        (None, "?csrf=whatever", StatusCode::FORBIDDEN),
+    ] {
+        let mut req = Request::builder()
+            .method("POST")
+            .uri(format!("/ui/account/second-factor{query}"))
+            .header(header::HOST, "waarborg.test")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, cookie.as_str());
+        if let Some(o) = origin {
+            req = req.header(header::ORIGIN, o);
+        }
+        let res = app
+            .clone()
+            .oneshot(req.body(Body::from("action=start")).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), expected, "{origin:?} {query}");
+    }
     // A forged cookie is nobody.
     let forged = ("waarborg_session=AAAA".to_string(), String::new());
     assert_eq!(
@@ -614,7 +643,8 @@ async fn the_reference_database_view_pages_plans_and_clears_flags_with_a_reason(
     assert!(ledger.contains("different persons"));
 }
 
-/// Posts a web form (urlencoded, the CSRF token in the action URL as the pages do).
+/// Posts a web form (urlencoded) as a browser does: from this site (`Origin` equal to
+/// `Host`), the session in its cookie, no token in the URL.
 async fn form(
     app: &axum::Router,
     path: &str,
@@ -628,7 +658,9 @@ async fn form(
         .join("&");
     let req = Request::builder()
         .method("POST")
-        .uri(format!("{path}?csrf={}", session.1))
+        .uri(path)
+        .header(header::HOST, "waarborg.test")
+        .header(header::ORIGIN, "http://waarborg.test")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(header::COOKIE, session.0.as_str())
         .body(Body::from(body))
@@ -883,10 +915,7 @@ async fn a_requester_asks_and_the_competent_authority_decides_on_the_case_page()
     assert_eq!(status, StatusCode::FORBIDDEN);
     let authority = login(&app, CompetentAuthority).await;
     let (_, html) = call(&app, "GET", "/ui/cases", Some(&authority), "").await;
-    assert!(
-        html.contains(&format!("action=\"{decision}?csrf=")),
-        "{html}"
-    );
+    assert!(html.contains(&format!("action=\"{decision}\"")), "{html}");
     let (status, _) = form(
         &app,
         decision,
@@ -1605,7 +1634,7 @@ async fn a_case_number_cannot_redirect_the_decision_form() {
     let (status, html) = call(&app, "GET", "/ui/cases", Some(&authority), "").await;
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(
-        html.contains("action=\"/ui/cases/OM-X%2F..%2F..%2Fcases%2FOM-Y/decision?csrf="),
+        html.contains("action=\"/ui/cases/OM-X%2F..%2F..%2Fcases%2FOM-Y/decision\""),
         "{html}"
     );
     assert!(!html.contains("/ui/cases/OM-X/"), "{html}");
@@ -1644,7 +1673,7 @@ async fn every_answer_carries_the_security_headers() {
             "no script is ever allowed: {csp}"
         );
         assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{path}");
-        assert_eq!(h[header::REFERRER_POLICY], "no-referrer", "{path}");
+        assert_eq!(h[header::REFERRER_POLICY], "same-origin", "{path}");
         assert_eq!(h[header::X_FRAME_OPTIONS], "DENY", "{path}");
         let no_store = h
             .get(header::CACHE_CONTROL)
