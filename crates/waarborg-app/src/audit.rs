@@ -99,6 +99,20 @@ pub fn current(app: &App) -> Result<Arc<Verified>> {
     }
 }
 
+/// The latest signed checkpoint, as kept: reading it signs and writes nothing (the service
+/// signs one at start, every five minutes and at shutdown, [`crate::jobs`]), so a reader
+/// cannot make the service write. Unavailable before the first is signed.
+pub fn latest_checkpoint(app: &App) -> Result<waarborg_ledger::SignedCheckpoint> {
+    app.ledger
+        .latest_checkpoint()
+        .ok_or_else(|| AppError::Unavailable {
+            code: "no_checkpoint",
+            detail:
+                "no checkpoint is signed yet; the service signs one at start and every five minutes"
+                    .into(),
+        })
+}
+
 type Guard<'a> = std::sync::MutexGuard<'a, Option<Progress>>;
 
 /// The watch's progress, waited for.

@@ -204,12 +204,9 @@ pub async fn decide(
 }
 
 pub async fn checkpoint(State(state): State<Arc<AppState>>) -> Result<Json<api::LedgerCheckpoint>> {
-    // Signing a checkpoint writes and syncs a file: on the blocking pool.
+    // Side-effect free: the kept checkpoint, read on the blocking pool.
     crate::pool(move || {
-        let cp = state
-            .ledger
-            .checkpoint()
-            .map_err(|e| Problem::internal(e.to_string()))?;
+        let cp = waarborg_app::audit::latest_checkpoint(&state)?;
         Ok(Json(api::LedgerCheckpoint {
             size: cp.checkpoint.size,
             root: B64.encode(cp.checkpoint.root),
@@ -227,13 +224,10 @@ pub async fn ledger_entry(
         let index: u64 = index
             .parse()
             .map_err(|_| Problem::bad_request(format!("entry index {index:?} is not a number")))?;
-        let cp = state
-            .ledger
-            .checkpoint()
-            .map_err(|e| Problem::internal(e.to_string()))?;
+        let cp = waarborg_app::audit::latest_checkpoint(&state)?;
         if index >= cp.checkpoint.size {
             return Err(Problem::not_found(format!(
-                "entry {index}: the ledger has {} entries",
+                "entry {index}: the latest signed checkpoint covers {} entries (the next is signed within five minutes)",
                 cp.checkpoint.size
             )));
         }

@@ -1090,9 +1090,7 @@ fn ledger_page(state: &AppState, p: &Principal, lang: Lang) -> Response {
         Ok(v) => (v.report.is_ok(), v.report.entries),
         Err(_) => (false, 0),
     };
-    let cp = state
-        .ledger
-        .checkpoint()
+    let cp = waarborg_app::audit::latest_checkpoint(state)
         .map(|c| c.note)
         .unwrap_or_default();
     let first = entries.saturating_sub(200);

@@ -1770,3 +1770,46 @@ async fn a_lockout_from_one_source_locks_out_nobody_else_and_reveals_no_names() 
         "the auditor at their own desk: {body}"
     );
 }
+
+/// Issue 23 item 9: reading the checkpoint or an entry writes nothing: the kept checkpoint
+/// is answered (signed at start, every five minutes and at shutdown), never a new one.
+#[tokio::test]
+async fn reading_the_checkpoint_writes_nothing() {
+    let state = state("checkpoint-read");
+    let app = app(state.clone());
+    let auditor = login(&app, Auditor).await;
+    let (status, body) = call(&app, "GET", "/api/ledger/checkpoint", Some(&auditor), "").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(body.contains("no_checkpoint"), "{body}");
+    let refusal = || {
+        waarborg_ledger::Event::Refusal(waarborg_ledger::Refusal {
+            user: "someone".into(),
+            role: "auditor".into(),
+            attempted: "something".into(),
+            reason: "role: not theirs".into(),
+            deployment_revision: None,
+            case_authorisation: None,
+        })
+    };
+    state.log(refusal()).unwrap();
+    let signed = state.ledger.checkpoint().unwrap();
+    state.log(refusal()).unwrap();
+    let file = state.ledger.dir().join("checkpoints.log");
+    let before = std::fs::metadata(&file).unwrap().len();
+    for _ in 0..3 {
+        let (status, body) = call(&app, "GET", "/api/ledger/checkpoint", Some(&auditor), "").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            v["size"], signed.checkpoint.size,
+            "the kept one, not a new one"
+        );
+        let (status, _) = call(&app, "GET", "/api/ledger/entries/0", Some(&auditor), "").await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().len(),
+        before,
+        "nothing written"
+    );
+}
