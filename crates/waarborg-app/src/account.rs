@@ -259,6 +259,11 @@ pub fn logout(app: &App, token_hash: &str) -> Result<()> {
     Ok(app.store.delete_session(token_hash)?)
 }
 
+/// Deletes the sessions expired by now (a scheduled duty); how many.
+pub fn purge_sessions(app: &App) -> Result<usize> {
+    Ok(app.store.purge_sessions(app.now().0)?)
+}
+
 /// Every account, for the administrator's list (no password hashes, no secrets).
 pub fn accounts(app: &App) -> Result<Vec<waarborg_store::Account>> {
     Ok(app.store.accounts()?)

@@ -75,11 +75,32 @@ pub fn gate_refusal(
     case_number: Option<&str>,
     refusal: &waarborg_govern::gate::Refusal,
 ) -> waarborg_ledger::Event {
+    refused_input(
+        actor,
+        action,
+        deployment,
+        active_revision,
+        case_number,
+        &format!("{}: {refusal}", refusal.code()),
+    )
+}
+
+/// The ledger entry for operation `action` under `deployment` refused for `reason` (its
+/// stable code first: `no_case: …`, `invalid_probe: …`): by the gate, or, after a permit,
+/// because the input cannot be used.
+pub fn refused_input(
+    actor: &waarborg_govern::Actor,
+    action: waarborg_govern::gate::Action,
+    deployment: &str,
+    active_revision: Option<String>,
+    case_number: Option<&str>,
+    reason: &str,
+) -> waarborg_ledger::Event {
     waarborg_ledger::Event::Refusal(waarborg_ledger::Refusal {
         user: actor.user.clone(),
         role: actor.role.as_str().into(),
         attempted: short(&format!("{} under {deployment}", action.as_str())),
-        reason: short(&format!("{}: {refusal}", refusal.code())),
+        reason: short(reason),
         deployment_revision: active_revision,
         case_authorisation: case_number
             .filter(|c| !c.is_empty() && c.len() <= 128)

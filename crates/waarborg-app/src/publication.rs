@@ -326,6 +326,12 @@ pub fn annual(
     year: i32,
     now: Timestamp,
 ) -> Result<AnnualReport> {
+    // A year from outside: checked before any arithmetic on it.
+    if !(1970..=9998).contains(&year) {
+        return Err(AppError::invalid(format!(
+            "year {year} is outside 1970–9998"
+        )));
+    }
     let period = Period::new(
         &format!("{year:04}-01-01"),
         &format!("{:04}-01-01", year + 1),

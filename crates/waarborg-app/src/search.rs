@@ -240,8 +240,21 @@ pub fn submit_probe(
             &q.probe_source,
         )?;
         let engine = app.engine.as_ref().ok_or_else(engine_missing)?;
-        let image = waarborg_face::decode::decode(&bytes, &DecodeLimits::default())
-            .map_err(|e| AppError::invalid(format!("the probe cannot be used: {e}")))?;
+        let image = match waarborg_face::decode::decode(&bytes, &DecodeLimits::default()) {
+            Ok(image) => image,
+            Err(e) => {
+                // Permitted, then not usable: the attempt is in the ledger all the same.
+                app.log(crate::entries::refused_input(
+                    actor,
+                    Action::DetectForSearch,
+                    &q.deployment,
+                    Some(permit.revision.clone()),
+                    Some(&q.case),
+                    &format!("invalid_probe: {e}"),
+                ))?;
+                return Err(AppError::invalid(format!("the probe cannot be used: {e}")));
+            }
+        };
         let faces = engine
             .analyze(&image, false)
             .map_err(|e| AppError::internal(e.to_string()))?;
@@ -282,10 +295,21 @@ pub fn submit_probe(
             vec![],
         );
         let doc = serde_json::to_value(&record).map_err(|e| AppError::internal(e.to_string()))?;
-        app.commit(&[entry], |log| {
+        let kept = app.commit(&[entry], |log| {
             app.store
                 .create_document(KIND, &record.id, &record.examiner, &doc, log)
-        })?;
+        });
+        if let Err(e) = kept {
+            // Not kept (the ledger or the database failed): the probe goes too, unless a
+            // kept search holds the same image.
+            let shared = stored_searches(app, None)
+                .map(|all| all.iter().any(|s| s.probe_sha256 == record.probe_sha256))
+                .unwrap_or(true);
+            if !shared {
+                let _ = app.probes.remove(&record.probe_sha256);
+            }
+            return Err(e);
+        }
         Ok((record, permit.urgent_until))
     })
 }

@@ -26,18 +26,18 @@ pub fn print(html: &str, out: &Path) -> Result<(), ReportError> {
             "no Chromium to print with: install Debian's package (`apt-get install chromium`) or set WAARBORG_CHROMIUM; the HTML page prints the same from any browser".into(),
         )
     })?;
-    let dir = std::env::temp_dir().join(format!(
-        "waarborg-pdf-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos())
-    ));
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| ReportError::Pdf(format!("{}: {e}", dir.display())))?;
+    let dir = private_temp_dir()?;
     let page = dir.join("report.html");
     let result = (|| {
-        std::fs::write(&page, html).map_err(|e| ReportError::Pdf(e.to_string()))?;
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&page)
+            .and_then(|mut f| f.write_all(html.as_bytes()))
+            .map_err(|e| ReportError::Pdf(format!("{}: {e}", page.display())))?;
         let out = std::path::absolute(out).map_err(|e| ReportError::Pdf(e.to_string()))?;
         let status = Command::new(&browser)
             .args([
@@ -68,8 +68,48 @@ pub fn print(html: &str, out: &Path) -> Result<(), ReportError> {
     result
 }
 
+/// A new directory of our own under the temporary directory (0700): created, never
+/// reused, so a name someone else made first (a symlink planted where we would write) is
+/// passed over, not followed.
+fn private_temp_dir() -> Result<PathBuf, ReportError> {
+    use std::os::unix::fs::DirBuilderExt;
+    static MADE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let mut last = None;
+    for _ in 0..16 {
+        let n = MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let dir = std::env::temp_dir().join(format!(
+            "waarborg-pdf-{}-{n}-{nanos:09}",
+            std::process::id()
+        ));
+        match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) => last = Some(format!("{}: {e}", dir.display())),
+        }
+    }
+    Err(ReportError::Pdf(format!(
+        "no private temporary directory could be made: {}",
+        last.unwrap_or_default()
+    )))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_temporary_directory_is_new_private_and_never_a_planted_one() {
+        use std::os::unix::fs::PermissionsExt;
+        let a = super::private_temp_dir().unwrap();
+        let b = super::private_temp_dir().unwrap();
+        assert_ne!(a, b);
+        let mode = std::fs::metadata(&a).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+        for d in [a, b] {
+            std::fs::remove_dir(d).unwrap();
+        }
+    }
+
     #[test]
     fn a_missing_browser_is_named_with_what_to_install() {
         // Only this test sets the variable; the path does not exist.

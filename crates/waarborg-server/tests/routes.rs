@@ -1518,6 +1518,18 @@ async fn reports_are_made_verified_and_published_from_the_ledger() {
         html.contains("Article 26(10)") && html.contains("Postbus 1"),
         "{html}"
     );
+    // Issue 23 item 9: a year at the edge of its type is refused, not wrapped.
+    for year in ["2147483647", "-2147483648", "0"] {
+        let (status, body) = call(
+            &app,
+            "GET",
+            &format!("/ui/reports/annual?year={year}&format=json"),
+            Some(&auditor),
+            "",
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{year}: {body}");
+    }
     let (status, html) = call(
         &app,
         "GET",

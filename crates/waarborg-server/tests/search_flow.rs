@@ -330,6 +330,12 @@ async fn probe_to_identification_and_every_forbidden_path() {
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        ledger_text(&w).contains("invalid_probe"),
+        "a permitted attempt with an unusable probe is in the ledger too"
+    );
+    let stored = std::fs::read_dir(w.state.probes.dir()).unwrap().count();
+    assert_eq!(stored, 0, "nothing of it is kept");
 
     // The search.
     let (status, body) = send(
@@ -589,7 +595,8 @@ async fn probe_to_identification_and_every_forbidden_path() {
     ] {
         assert!(log.contains(op), "{op} missing from the ledger");
     }
-    assert_eq!(log.matches("\"kind\":\"refusal\"").count(), 2);
+    // The two refusals above and the later ones, and the unusable probe (issue 23).
+    assert_eq!(log.matches("\"kind\":\"refusal\"").count(), 3);
     let (status, verified) = json(&w, "GET", "/api/ledger/verify", Some(&auditor), "").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(verified["ok"], true, "{verified}");

@@ -266,6 +266,9 @@ pub trait AccountStore: Send + Sync {
     fn session(&self, token_hash: &str, now: i64) -> Result<Option<Session>>;
     /// Ends a session.
     fn delete_session(&self, token_hash: &str) -> Result<()>;
+    /// Deletes every session expired at `now` (their tokens are worthless, but a table of
+    /// them is data kept for nothing); how many.
+    fn purge_sessions(&self, now: i64) -> Result<usize>;
 }
 
 /// Versioned JSON documents of a kind (searches, ...), with the same optimistic
@@ -814,6 +817,12 @@ impl AccountStore for SqliteStore {
             .execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])
             .map_err(db("ending a session"))?;
         Ok(())
+    }
+
+    fn purge_sessions(&self, now: i64) -> Result<usize> {
+        self.conn()
+            .execute("DELETE FROM sessions WHERE expires <= ?1", [now])
+            .map_err(db("purging expired sessions"))
     }
 }
 

@@ -417,3 +417,32 @@ fn the_database_file_is_private() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 23 item 9: expired sessions are purged; live ones stay.
+#[test]
+fn expired_sessions_are_purged_and_live_ones_stay() {
+    use waarborg_store::{Account, AccountStore, Session};
+    let store = SqliteStore::open(&file("sessions")).unwrap();
+    store
+        .create_account(
+            &Account::new("examiner-1", vec![Role::Examiner], "unit"),
+            "$hash",
+        )
+        .unwrap();
+    for (token, expires) in [("old", 100), ("live", 10_000)] {
+        let session = Session {
+            user: "examiner-1".into(),
+            role: Role::Examiner,
+            csrf: "c".into(),
+            expires,
+        };
+        store.create_session(token, &session).unwrap();
+    }
+    assert_eq!(store.purge_sessions(5_000).unwrap(), 1);
+    assert!(store.session("live", 5_000).unwrap().is_some());
+    assert!(
+        store.session("old", 0).unwrap().is_none(),
+        "gone, not just expired"
+    );
+    assert_eq!(store.purge_sessions(5_000).unwrap(), 0);
+}
