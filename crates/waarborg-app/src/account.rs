@@ -397,6 +397,7 @@ pub fn create_account_by(app: &App, actor: &Actor, b: NewAccount) -> Result<Stri
 }
 
 fn check_new_account(account: &Account, password: &str) -> Result<()> {
+    waarborg_govern::ids::check(waarborg_govern::ids::Kind::User, &account.user)?;
     check_password_policy(password)?;
     if account.roles.is_empty() {
         return Err(AppError::invalid("an account needs at least one role"));

@@ -38,6 +38,13 @@ pub struct Answer {
 /// Asks the gate whether `actor` may run `ask` now; a refusal is in the ledger before it is
 /// returned. Errors only when the store or the ledger fails.
 pub fn check(app: &App, actor: &Actor, ask: &Ask) -> Result<Answer> {
+    // Malformed identifiers are bad input, answered before anything is looked up or logged;
+    // a well-formed one that names nothing is the gate's refusal, logged.
+    use waarborg_govern::ids::{self, Kind};
+    ids::check(Kind::Deployment, ask.deployment)?;
+    if let Some(n) = ask.case_number.filter(|n| !n.trim().is_empty()) {
+        ids::check(Kind::CaseNumber, n)?;
+    }
     let now = app.now();
     let deployment = app.store.deployment(ask.deployment)?.map(|(d, _)| d);
     let case = match ask.case_number {

@@ -520,3 +520,59 @@ fn another_applicant_neither_rewrites_the_texts_nor_ends_the_use() {
     let (d, _) = app.store.deployment("catch-demo").unwrap().unwrap();
     assert!(d.active_revision(Timestamp(NOW)).is_some(), "still in use");
 }
+
+/// Issue 23 item 1: a malformed identifier — a case number with path segments, a
+/// deployment id or user name outside its rule — is bad input at every entry point,
+/// refused before anything is looked up or logged; a well-formed unknown one is the gate's
+/// logged refusal.
+#[test]
+fn malformed_identifiers_are_refused_at_every_entry_point_and_never_logged() {
+    let app = with_deployment("identifiers");
+    let before = app.ledger.size();
+    let officer = Actor::new("officer-1", Role::Requester, "investigation");
+    let form = cases::CaseRequest {
+        case_number: "OM-X/../../cases/OM-Y".into(),
+        deployment: "catch-demo".into(),
+        offence: "robbery".into(),
+        offence_category: "robbery".into(),
+        max_sentence_years: 12,
+        authority: "public_prosecutor".into(),
+        urgent: None,
+    };
+    let e = cases::request(&app, &officer, &form).unwrap_err();
+    assert_eq!(e.code(), "bad_request", "{e}");
+    assert!(e.to_string().contains("case number"), "{e}");
+
+    let models = models();
+    for (deployment, case) in [
+        ("../catch-demo", Some("OM-1")),
+        ("catch-demo", Some("OM 1\n")),
+    ] {
+        let e = gate::check(&app, &examiner(), &ask(deployment, case, &models)).unwrap_err();
+        assert_eq!(e.code(), "bad_request", "{deployment} {case:?}: {e}");
+    }
+    let admin = Actor::new("admin-1", Role::Administrator, "it");
+    let e = account::create_account_by(
+        &app,
+        &admin,
+        account::NewAccount {
+            user: "Admin/../x".into(),
+            display_name: "x".into(),
+            roles: vec![Role::Auditor],
+            unit: "x".into(),
+            password: "correct horse battery staple".into(),
+        },
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "bad_request", "{e}");
+    assert_eq!(app.ledger.size(), before, "nothing logged");
+
+    // Well-formed but unknown: the gate refuses and logs it.
+    let answer = gate::check(
+        &app,
+        &examiner(),
+        &ask("elsewhere", Some("OM-404"), &models),
+    );
+    assert!(answer.unwrap().decision.is_err());
+    assert_eq!(kinds_since(&app, before), ["refusal"]);
+}

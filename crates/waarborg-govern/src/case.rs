@@ -97,7 +97,8 @@ impl CaseAuthorisation {
                 needs: &[Role::Requester],
             }));
         }
-        if case_number.trim().is_empty() || offence.trim().is_empty() {
+        crate::ids::check(crate::ids::Kind::CaseNumber, case_number)?;
+        if offence.trim().is_empty() {
             return Err(GovernError::Invalid(
                 "a case number and an offence are needed".into(),
             ));

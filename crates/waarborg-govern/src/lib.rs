@@ -7,6 +7,7 @@
 //!   event for the ledger.
 //! * [`case`]: case authorisations (AI Act Art. 26(10)), urgent use within 48 hours.
 //! * [`identification`]: candidate list → proposal → independent verifications → outcome.
+//! * [`ids`]: case numbers, deployment ids and user names, each checked by one rule.
 //! * [`reference`]: reference images' provenance (closed list of source kinds).
 //! * [`retention`]: retention rules as data and the events that end the lawful basis.
 //! * [`gate`]: the one check every biometric operation passes (invariant 1).
@@ -21,6 +22,7 @@ pub mod demo;
 pub mod framework;
 pub mod gate;
 pub mod identification;
+pub mod ids;
 pub mod reference;
 pub mod retention;
 pub mod revision;

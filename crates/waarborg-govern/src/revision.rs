@@ -552,11 +552,7 @@ fn refuse<T>(rule: Rule) -> Result<T, GovernError> {
 impl Deployment {
     /// A deployment with its first revision as a draft.
     pub fn new(id: &str, name: &str, content: RevisionContent) -> Result<Deployment, GovernError> {
-        if !crate::is_key(&id.replace('-', "_")) {
-            return Err(GovernError::Invalid(format!(
-                "deployment id {id:?} must be lowercase letters, digits, '-' and '_'"
-            )));
-        }
+        crate::ids::check(crate::ids::Kind::Deployment, id)?;
         Ok(Deployment {
             id: id.to_string(),
             name: name.to_string(),

@@ -1628,18 +1628,25 @@ async fn a_case_number_cannot_redirect_the_decision_form() {
     let state = state("cases-encoded");
     let officer = Actor::new("requester", Requester, "unit");
     let tricky = "OM-X/../../cases/OM-Y";
-    let c = CaseAuthorisation::request(
-        &officer,
-        tricky,
-        "catch-cases",
-        "robbery",
-        "robbery",
-        12,
-        AuthorityKind::PublicProsecutor,
-        false,
-        Timestamp(clock()),
-    )
-    .unwrap();
+    let request = |number: &str| {
+        CaseAuthorisation::request(
+            &officer,
+            number,
+            "catch-cases",
+            "robbery",
+            "robbery",
+            12,
+            AuthorityKind::PublicProsecutor,
+            false,
+            Timestamp(clock()),
+        )
+    };
+    // The first line (issue 23 item 1): such a number is no case number at all.
+    assert!(request(tricky).is_err());
+    // The second: one in the database all the same (written before the rule) is still
+    // encoded wherever it enters a URL.
+    let mut c = request("OM-X").unwrap();
+    c.case_number = tricky.into();
     state.store.create_case(&c).unwrap();
     let app = app(state.clone());
     let authority = login(&app, CompetentAuthority).await;
