@@ -215,7 +215,37 @@ impl Ledger {
             checkpoint_notes.push(payload.to_vec())
         })
         .map_err(|e| scan_error(e, CHECKPOINTS_FILE))?;
+        // Never cut below a signed checkpoint: what a checkpoint covers was whole when it
+        // was signed, so a record missing or broken under it is damage, not a torn tail.
+        // Checked before anything is cut.
+        if let Some(last) = checkpoint_notes.last() {
+            let note = String::from_utf8_lossy(last);
+            let signed = Checkpoint::parse_body(note.split("\n\n").next().unwrap_or_default())?;
+            let whole = scan.offsets.len() as u64;
+            if whole < signed.size {
+                return Err(LedgerError::Corrupt {
+                    file: ENTRIES_FILE,
+                    detail: format!(
+                        "a checkpoint is signed over {} entries, but only the first {whole} records are whole (up to byte {} of {}): record {whole} at byte {} is damaged or the file was cut. Nothing was cut or signed; restore {ENTRIES_FILE} from a backup or a witness's copy (see `waarborg audit verify`)",
+                        signed.size,
+                        scan.valid_end,
+                        scan.file_len,
+                        scan.valid_end,
+                    ),
+                });
+            }
+        }
 
+        for (file, torn) in [
+            (ENTRIES_FILE, scan.torn_bytes()),
+            (CHECKPOINTS_FILE, cp_scan.torn_bytes()),
+        ] {
+            if torn > 0 {
+                // Past every whole record and every signed checkpoint: what a crash left
+                // half-written. Cut, and said.
+                tracing::warn!(file, bytes = torn, "cut a torn tail left by a crash");
+            }
+        }
         let entries = open_append(&entries_path, scan.valid_end)?;
         let checkpoints = open_append(&checkpoints_path, cp_scan.valid_end)?;
         let mut offsets = scan.offsets.clone();

@@ -569,3 +569,40 @@ fn an_incremental_verification_catches_tampering_with_what_came_since() {
         report.problems
     );
 }
+
+/// Issue 22 item 2: damage under a signed checkpoint is never taken for a torn tail. A
+/// flipped bit in a record's length field (which makes the rest look like one unfinished
+/// record) and a file cut short both refuse to open, name the record and byte, and leave
+/// the file as it was — nothing cut, no smaller tree signed.
+#[test]
+fn damage_under_a_signed_checkpoint_is_refused_never_cut() {
+    for (name, damage) in [("length-bit", 0usize), ("cut", 1)] {
+        let d = filled(&format!("floor-{name}"), 8, 100); // a checkpoint over all 9 entries
+        let path = d.join(ENTRIES_FILE);
+        let mut bytes = std::fs::read(&path).unwrap();
+        // The offset of record 4: walk the frames.
+        let mut at = 0usize;
+        for _ in 0..4 {
+            let len = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+            at += 8 + len;
+        }
+        if damage == 0 {
+            bytes[at + 3] ^= 0x40; // the length's high byte: far beyond the end of the file
+        } else {
+            bytes.truncate(at + 20);
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        let err = Ledger::open(&d, key(1)).unwrap_err().to_string();
+        assert!(
+            err.contains("signed over 9 entries")
+                && err.contains(&format!("record 4 at byte {at}"))
+                && err.contains("Nothing was cut"),
+            "{name}: {err}"
+        );
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            bytes,
+            "{name}: the file is untouched"
+        );
+    }
+}
