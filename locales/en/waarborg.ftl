@@ -277,6 +277,7 @@ refusal_offence_out_of_scope = The offence is outside the deployment's scope.
 refusal_database_out_of_scope = The reference database is outside the deployment's scope.
 refusal_probe_source_out_of_scope = The probe's source is outside the deployment's scope.
 refusal_technology_mismatch = The engine's models differ from the approved technology.
+refusal_not_yet_valid = The deployment is not yet valid at this time (check the system clock).
 
 # Why a governance rule refused a step, by its stable code (`waarborg_govern::rule::Rule::code`).
 or = or

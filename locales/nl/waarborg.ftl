@@ -277,6 +277,7 @@ refusal_offence_out_of_scope = Het delict valt buiten de reikwijdte van de inzet
 refusal_database_out_of_scope = De referentiedatabank valt buiten de reikwijdte van de inzet.
 refusal_probe_source_out_of_scope = De herkomst van het zoekbeeld valt buiten de reikwijdte van de inzet.
 refusal_technology_mismatch = De modellen van de engine wijken af van de goedgekeurde technologie.
+refusal_not_yet_valid = De inzet is op dit moment nog niet geldig (controleer de systeemklok).
 
 # Waarom een regel van het kader een stap weigerde, naar de vaste code.
 or = of

@@ -154,6 +154,10 @@ pub enum Refusal {
     /// The probe source is outside the scope (or not given).
     #[error("probe source {0} is outside the revision's scope")]
     ProbeSourceOutOfScope(String),
+    /// Now is before the revision's validity begins (a clock set back, or a revision put
+    /// into use early by a clock that ran ahead).
+    #[error("the revision is valid from {0} only")]
+    NotYetValid(Timestamp),
     /// The engine's models differ from the revision's.
     #[error("the engine's models {presented:?} differ from the approved {approved:?}")]
     TechnologyMismatch {
@@ -192,6 +196,7 @@ impl Refusal {
         "database_out_of_scope",
         "probe_source_out_of_scope",
         "technology_mismatch",
+        "not_yet_valid",
     ];
 
     /// A short code for figures and the ledger (e.g. `not_active`).
@@ -214,6 +219,7 @@ impl Refusal {
             Refusal::DatabaseOutOfScope(_) => "database_out_of_scope",
             Refusal::ProbeSourceOutOfScope(_) => "probe_source_out_of_scope",
             Refusal::TechnologyMismatch { .. } => "technology_mismatch",
+            Refusal::NotYetValid(_) => "not_yet_valid",
         }
     }
 }
@@ -239,6 +245,9 @@ pub fn check(req: &Request) -> Result<Permit, Refusal> {
         });
     };
     let c = &rev.content;
+    if req.now < c.scope.valid_from {
+        return Err(Refusal::NotYetValid(c.scope.valid_from));
+    }
     if c.mode == Mode::RealTime {
         return Err(Refusal::RealTime);
     }

@@ -168,6 +168,15 @@ fn every_refusal_reason_has_a_row() {
         ),
         (
             Row {
+                name: "clock before the validity window",
+                now: T0.plus(-2 * Timestamp::DAY),
+                case: Some(case(false, Some(true), T0.plus(-3 * Timestamp::DAY))),
+                ..ok_row()
+            },
+            "not_yet_valid",
+        ),
+        (
+            Row {
                 name: "real time",
                 deployment: with_content(|c| c.mode = Mode::RealTime),
                 ..ok_row()
@@ -356,7 +365,7 @@ fn every_refusal_reason_has_a_row() {
         }
     }
     // Every variant of Refusal appears in the table.
-    assert_eq!(seen.len(), 17, "{seen:?}");
+    assert_eq!(seen.len(), 18, "{seen:?}");
     let mut listed: Vec<&str> = Refusal::CODES.to_vec();
     listed.sort_unstable();
     let seen: Vec<&str> = seen.into_iter().collect();

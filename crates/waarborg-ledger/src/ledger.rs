@@ -54,6 +54,15 @@ pub enum LedgerError {
     /// A proof request out of range.
     #[error(transparent)]
     Proof(#[from] ProofError),
+    /// The clock is behind the ledger's last entry by more than [`CLOCK_TOLERANCE`]: an
+    /// entry would be timed before an earlier one. Nothing is written; set the clock right.
+    #[error("the clock ({now}) is behind the ledger's last entry ({last}) by more than {} s; nothing is written until the system clock is set right", CLOCK_TOLERANCE.as_secs())]
+    ClockBehind {
+        /// The clock.
+        now: String,
+        /// The last entry's time.
+        last: String,
+    },
     /// The signing key given is not the one the ledger's history says is in force.
     #[error("the signing key {given} is not the ledger's current key {current}; use that key, or rotate to a new one with the current key")]
     WrongKey {
@@ -121,6 +130,8 @@ struct State {
     failed: Option<String>,
     epochs: Vec<Epoch>,
     latest: Option<SignedCheckpoint>,
+    /// The time of the last entry written: the next is never earlier.
+    last_time: Option<std::time::SystemTime>,
 }
 
 impl State {
@@ -263,7 +274,11 @@ impl Ledger {
             failed: None,
             epochs,
             latest: None,
+            last_time: last_entry_time(&entries_path, &scan)?,
         };
+        if let Some(last) = ledger_state.last_time {
+            entry_time(last, std::time::SystemTime::now())?;
+        }
         let sync_handle = ledger_state
             .entries
             .try_clone()
@@ -403,10 +418,14 @@ impl Ledger {
             return Err(LedgerError::Failed(why.clone()));
         }
         let index = st.written();
+        let time = match st.last_time {
+            Some(last) => entry_time(last, std::time::SystemTime::now())?,
+            None => std::time::SystemTime::now(),
+        };
         let entry = Entry {
             v: SCHEMA_VERSION,
             index,
-            time: crate::entry::now(),
+            time: humantime::format_rfc3339_millis(time).to_string(),
             prev_root: B64.encode(st.tree.root(index)?),
             event,
         };
@@ -428,6 +447,7 @@ impl Ledger {
             st.failed = Some(why.clone());
             return Err(LedgerError::Failed(why));
         }
+        st.last_time = Some(time);
         let leaf = leaf_hash(&bytes);
         st.tree.push(leaf);
         let end = st.offsets.last().copied().unwrap_or(0) + record.len() as u64;
@@ -669,6 +689,50 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 }
 
 /// Opens a file for appending after cutting it to `valid_end` (removing a torn tail).
+/// How far the clock may be behind the last entry: within it the new entry takes the last
+/// entry's time (an NTP step, a leap second), beyond it nothing is written.
+pub const CLOCK_TOLERANCE: Duration = Duration::from_secs(2);
+
+/// The time of an entry written at `now` after one written at `last`: `now`, or `last`
+/// when the clock is at most [`CLOCK_TOLERANCE`] behind it (times never go back); refused
+/// when it is further behind.
+fn entry_time(
+    last: std::time::SystemTime,
+    now: std::time::SystemTime,
+) -> Result<std::time::SystemTime, LedgerError> {
+    match last.duration_since(now) {
+        Err(_) => Ok(now),
+        Ok(behind) if behind <= CLOCK_TOLERANCE => Ok(last),
+        Ok(_) => Err(LedgerError::ClockBehind {
+            now: humantime::format_rfc3339_millis(now).to_string(),
+            last: humantime::format_rfc3339_millis(last).to_string(),
+        }),
+    }
+}
+
+/// The time of the last whole entry of the log `path` scanned as `scan`.
+fn last_entry_time(
+    path: &Path,
+    scan: &frames::Scan,
+) -> Result<Option<std::time::SystemTime>, LedgerError> {
+    use std::os::unix::fs::FileExt;
+    let Some(&at) = scan.offsets.last() else {
+        return Ok(None);
+    };
+    let start = at + 8;
+    let mut bytes = vec![0u8; scan.valid_end.saturating_sub(start) as usize];
+    File::open(path)
+        .and_then(|f| f.read_exact_at(&mut bytes, start))
+        .map_err(io_err(format!(
+            "reading the last entry of {}",
+            path.display()
+        )))?;
+    // An entry that does not parse is the verifier's to name; its time is then unknown.
+    Ok(Entry::from_bytes(&bytes)
+        .ok()
+        .and_then(|e| humantime::parse_rfc3339(&e.time).ok()))
+}
+
 fn open_append(path: &Path, valid_end: u64) -> Result<File, LedgerError> {
     frames::open_for_append(path, valid_end)
         .map_err(io_err(format!("opening {} for appending", path.display())))

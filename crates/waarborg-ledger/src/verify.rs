@@ -118,6 +118,8 @@ pub struct Verifier {
     origin: String,
     key_source: KeySource,
     previous: Option<Checkpoint>,
+    /// The time of the last verified entry: the next must not be earlier.
+    last_time: Option<String>,
     /// Problems found so far: once a ledger fails to verify, it stays failed.
     problems: Vec<Problem>,
 }
@@ -129,6 +131,7 @@ impl Verifier {
             trusted: trusted.cloned(),
             tree: Tree::new(),
             last_entry_at: 0,
+            last_time: None,
             checkpoints_end: 0,
             checkpoints: 0,
             keys: Vec::new(),
@@ -275,32 +278,56 @@ impl Verifier {
             .min(8);
         let chunk = count.div_ceil(threads).max(1);
         let tree = &self.tree;
-        let (entry_problems, key_events): (Vec<Problem>, Vec<(u64, Event)>) =
-            std::thread::scope(|s| {
-                let handles: Vec<_> = (0..count)
-                    .step_by(chunk)
-                    .map(|start| {
-                        s.spawn(move || {
-                            let mut found = Vec::new();
-                            let mut keys = Vec::new();
-                            for i in start..(start + chunk).min(count) {
-                                let bytes = &payloads[bounds[i]..bounds[i + 1]];
-                                check_entry(first + i as u64, bytes, tree, &mut found, &mut keys);
-                            }
-                            (found, keys)
-                        })
+        // Each chunk also checks that its entries' times never go back, and hands over its
+        // first and last time so that the seams between chunks are checked in order.
+        type Times = Option<((u64, String), (u64, String))>;
+        type Checked = (Vec<Problem>, Vec<(u64, Event)>, Times);
+        let chunks: Vec<Checked> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..count)
+                .step_by(chunk)
+                .map(|start| {
+                    s.spawn(move || {
+                        let mut found = Vec::new();
+                        let mut keys = Vec::new();
+                        let mut times: Times = None;
+                        for i in start..(start + chunk).min(count) {
+                            let index = first + i as u64;
+                            let bytes = &payloads[bounds[i]..bounds[i + 1]];
+                            let Some(time) = check_entry(index, bytes, tree, &mut found, &mut keys)
+                            else {
+                                continue;
+                            };
+                            times = match times {
+                                None => Some(((index, time.clone()), (index, time))),
+                                Some((head, before)) => {
+                                    if time < before.1 {
+                                        found.push(backwards(index, &time, &before));
+                                    }
+                                    Some((head, (index, time)))
+                                }
+                            };
+                        }
+                        (found, keys, times)
                     })
-                    .collect();
-                handles.into_iter().filter_map(|h| h.join().ok()).fold(
-                    (Vec::new(), Vec::new()),
-                    |(mut p, mut k), (fp, fk)| {
-                        p.extend(fp);
-                        k.extend(fk);
-                        (p, k)
-                    },
-                )
-            });
-        self.problems.extend(entry_problems);
+                })
+                .collect();
+            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        });
+        let mut before = self.last_time.take().map(|t| (first.saturating_sub(1), t));
+        let mut key_events = Vec::new();
+        for (found, keys, times) in chunks {
+            self.problems.extend(found);
+            key_events.extend(keys);
+            if let Some((head, tail)) = times {
+                if let Some(b) = &before {
+                    if head.1 < b.1 {
+                        self.problems.push(backwards(head.0, &head.1, b));
+                    }
+                }
+                before = Some(tail);
+            }
+        }
+        self.last_time = before.map(|(_, t)| t);
         for (index, event) in key_events {
             self.key_event(index, event);
         }
@@ -489,13 +516,25 @@ impl Verifier {
 /// Bytes of a record's header (length and CRC-32) before its payload.
 const FRAME_HEADER: u64 = 8;
 
+/// An entry timed before the one before it: the clock went back.
+fn backwards(index: u64, time: &str, before: &(u64, String)) -> Problem {
+    Problem {
+        place: Place::Entry(index),
+        message: format!(
+            "entry {index} is timed {time}, before entry {} ({}): the clock went back",
+            before.0, before.1
+        ),
+    }
+}
+
+/// Checks entry `i`; its time, when it parses.
 fn check_entry(
     i: u64,
     bytes: &[u8],
     tree: &Tree,
     problems: &mut Vec<Problem>,
     keys: &mut Vec<(u64, Event)>,
-) {
+) -> Option<String> {
     let mut problem = |place: u64, message: String| {
         problems.push(Problem {
             place: Place::Entry(place),
@@ -504,21 +543,26 @@ fn check_entry(
     };
     let entry = match Entry::from_bytes(bytes) {
         Ok(e) => e,
-        Err(e) => return problem(i, e.to_string()),
+        Err(e) => {
+            problem(i, e.to_string());
+            return None;
+        }
     };
+    let time = entry.time.clone();
     if entry.index != i {
         let (named, what) = if entry.index > i {
             (i, "entries were removed or reordered before it")
         } else {
             (entry.index, "entries were inserted or reordered")
         };
-        return problem(
+        problem(
             named,
             format!(
                 "the entry at position {i} says it is entry {}: {what}",
                 entry.index
             ),
         );
+        return None;
     }
     let recorded: Option<Hash> = B64
         .decode(&entry.prev_root)
@@ -526,10 +570,11 @@ fn check_entry(
         .and_then(|r| r.try_into().ok());
     if recorded != tree.root(i).ok() {
         let named = i.saturating_sub(1);
-        return problem(
+        problem(
             named,
             format!("entry {i} recorded another tree before it: entry {named} was altered (or entry {i}'s record of it)"),
         );
+        return None;
     }
     match (&entry.event, i) {
         (Event::Genesis { .. }, 0) | (Event::KeyRotation { .. }, 1..) => {
@@ -539,4 +584,5 @@ fn check_entry(
         (_, 0) => problem(0, "the first entry is not a genesis entry".into()),
         _ => {}
     }
+    Some(time)
 }

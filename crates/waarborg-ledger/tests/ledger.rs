@@ -606,3 +606,54 @@ fn damage_under_a_signed_checkpoint_is_refused_never_cut() {
         );
     }
 }
+
+/// The last record of `path` with its `"time"` replaced by `time` (CRCs fixed).
+fn retime_last(path: &Path, time: &str) {
+    rewrite(path, |records| {
+        let last = records.last_mut().unwrap();
+        let text = String::from_utf8(last.clone()).unwrap();
+        let at = text.find("\"time\":\"").unwrap() + 8;
+        let end = at + text[at..].find('"').unwrap();
+        *last = format!("{}{time}{}", &text[..at], &text[end..]).into_bytes();
+    });
+}
+
+/// Issue 22 item 4: time only moves forward. The verifier names an entry timed before
+/// the one before it; the ledger refuses to open (or to write) when the clock is more than
+/// the tolerance behind its last entry; new entries never go back in time.
+#[test]
+fn time_only_moves_forward() {
+    let d = dir("time-back");
+    let (ledger, _) = Ledger::open(&d, key(1)).unwrap();
+    for i in 0..3 {
+        ledger.append(decision(i)).unwrap();
+    }
+    drop(ledger);
+    let path = d.join(ENTRIES_FILE);
+    retime_last(&path, "2001-01-01T00:00:00.000Z");
+    let report = verify(&d, None).unwrap();
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.place == Place::Entry(3) && p.message.contains("the clock went back")),
+        "{:?}",
+        report.problems
+    );
+
+    let d = dir("time-ahead");
+    let (ledger, _) = Ledger::open(&d, key(1)).unwrap();
+    ledger.append(decision(0)).unwrap();
+    drop(ledger);
+    retime_last(&d.join(ENTRIES_FILE), "2999-01-01T00:00:00.000Z");
+    let err = Ledger::open(&d, key(1)).unwrap_err().to_string();
+    assert!(err.contains("behind the ledger's last entry"), "{err}");
+
+    // A live ledger's entries: each at or after the one before.
+    let d = dir("time-order");
+    let (ledger, _) = Ledger::open(&d, key(1)).unwrap();
+    let times: Vec<String> = (0..50)
+        .map(|i| ledger.append(decision(i)).unwrap().time)
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+}
