@@ -171,6 +171,17 @@ fn refresh_locked(app: &App, mut progress: Guard<'_>) -> Result<Arc<Verified>> {
                     .map_err(|e| AppError::internal(e.to_string()))?;
             }
         }
+        // A `void` for entries already counted (a commit that failed after its entries were
+        // appended): those figures are counted again, without the voided entries.
+        for running in p.figures.values_mut().filter(|r| r.stale()) {
+            let mut again = running.recount();
+            for index in 0..report.entries {
+                again
+                    .add(&app.ledger.entry(index)?)
+                    .map_err(|e| AppError::internal(e.to_string()))?;
+            }
+            *running = again;
+        }
         for (year, running) in &p.figures {
             let made = Arc::new(running.report(report.root));
             match year {

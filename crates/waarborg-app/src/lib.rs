@@ -98,25 +98,56 @@ impl App {
         entries: &[waarborg_ledger::Event],
         write: impl FnOnce(waarborg_store::BeforeCommit) -> std::result::Result<T, StoreError>,
     ) -> Result<T> {
-        let mut step = || self.append(entries).map_err(|e| e.to_string());
-        Ok(write(&mut step)?)
+        let mut appended: Vec<u64> = Vec::new();
+        let written = {
+            let mut step = || {
+                appended = self.append(entries).map_err(|e| e.to_string())?;
+                Ok(())
+            };
+            write(&mut step)
+        };
+        match written {
+            Ok(value) => Ok(value),
+            Err(e) => {
+                if !appended.is_empty() {
+                    // The entries are in the ledger, the change is not (the commit failed
+                    // after them: a full disk): the ledger says so, and every report counts
+                    // them as never having happened.
+                    let void = waarborg_ledger::Event::Void {
+                        entries: appended,
+                        reason: short(&format!("not committed: {e}")),
+                    };
+                    if let Err(le) = self.append(std::slice::from_ref(&void)) {
+                        tracing::error!(
+                            error = %le,
+                            "a change was not kept and its ledger entries could not be voided"
+                        );
+                    }
+                }
+                Err(e.into())
+            }
+        }
     }
 
     /// Appends `entry` to the ledger alone (a refusal, a consultation: nothing is kept
     /// beside it).
     pub fn log(&self, entry: waarborg_ledger::Event) -> Result<()> {
-        Ok(self.append(std::slice::from_ref(&entry))?)
+        self.append(std::slice::from_ref(&entry))?;
+        Ok(())
     }
 
-    /// Appends `entries` (one fsync), its time measured.
-    fn append(&self, entries: &[waarborg_ledger::Event]) -> std::result::Result<(), LedgerError> {
+    /// Appends `entries` (one fsync), its time measured; their indexes.
+    fn append(
+        &self,
+        entries: &[waarborg_ledger::Event],
+    ) -> std::result::Result<Vec<u64>, LedgerError> {
         let started = std::time::Instant::now();
         let appended = self.ledger.append_all(entries);
         self.caches
             .metrics
             .ledger_append_seconds
             .observe(started.elapsed().as_secs_f64());
-        appended.map(|_| ())
+        appended.map(|receipts| receipts.iter().map(|r| r.index).collect())
     }
 }
 

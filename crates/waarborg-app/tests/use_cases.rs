@@ -576,3 +576,58 @@ fn malformed_identifiers_are_refused_at_every_entry_point_and_never_logged() {
     assert!(answer.unwrap().decision.is_err());
     assert_eq!(kinds_since(&app, before), ["refusal"]);
 }
+
+/// Issue 22 item 1: when the store's commit fails after the ledger entries were appended
+/// (a full disk; injected here after the real append), the ledger says the change was not
+/// kept (a `void` entry naming them), and every figure — the kept running ones and a
+/// report counted afresh — counts it as never having happened.
+#[test]
+fn a_commit_that_fails_after_its_entries_are_appended_is_voided_and_never_counted() {
+    let app = with_deployment("void");
+    let refusals = |r: &waarborg_report::Report| r.overall.refusals.values().sum::<u64>();
+    let all_time = |app: &App| {
+        waarborg_app::audit::current(app)
+            .unwrap()
+            .all_time
+            .clone()
+            .unwrap()
+    };
+    let counted = refusals(&all_time(&app));
+    let before = app.ledger.size();
+    let attempt = waarborg_ledger::Event::Refusal(waarborg_ledger::Refusal {
+        user: "examiner-1".into(),
+        role: "examiner".into(),
+        attempted: "search under catch-demo".into(),
+        reason: "no_case: a test".into(),
+        deployment_revision: None,
+        case_authorisation: None,
+    });
+    let failed: Result<(), AppError> = app.commit(&[attempt], |log| {
+        log().map_err(waarborg_store::StoreError::BeforeCommit)?;
+        Err(waarborg_store::StoreError::BeforeCommit(
+            "database or disk is full".into(),
+        ))
+    });
+    assert!(failed.is_err());
+    assert_eq!(kinds_since(&app, before), ["refusal", "void"]);
+    let void: serde_json::Value =
+        serde_json::from_slice(&app.ledger.entry(before + 1).unwrap()).unwrap();
+    assert_eq!(void["event"]["entries"], serde_json::json!([before]));
+    // The kept figures had counted the refusal before the void came: counted again.
+    assert_eq!(refusals(&all_time(&app)), counted);
+    // A report from the ledger, counted afresh.
+    let period = waarborg_report::Period::new("2000-01-01", "2100-01-01").unwrap();
+    let report = waarborg_report::figures_of_verified(app.ledger.dir(), &period).unwrap();
+    assert_eq!(refusals(&report), counted);
+    // What was kept is counted as before.
+    app.log(waarborg_ledger::Event::Refusal(waarborg_ledger::Refusal {
+        user: "examiner-1".into(),
+        role: "examiner".into(),
+        attempted: "search under catch-demo".into(),
+        reason: "no_case: kept".into(),
+        deployment_revision: None,
+        case_authorisation: None,
+    }))
+    .unwrap();
+    assert_eq!(refusals(&all_time(&app)), counted + 1);
+}

@@ -66,6 +66,14 @@ pub enum Event {
     Refusal(Refusal),
     /// Proof that a record was erased (never the erased data itself).
     DeletionReceipt(DeletionReceipt),
+    /// Earlier entries whose change was not kept after all: the store's commit failed after
+    /// they were appended (a full disk). Reports count them as never having happened.
+    Void {
+        /// The entries' indexes, each before this one.
+        entries: Vec<u64>,
+        /// Why the change was not kept.
+        reason: String,
+    },
 }
 
 /// What a biometric operation was.
@@ -366,6 +374,15 @@ impl Event {
                 id("record_kind", &d.record_kind)?;
                 id("record", &d.record)?;
                 text("rule", &d.rule)
+            }
+            Event::Void { entries, reason } => {
+                if entries.is_empty() || entries.len() > MAX_ITEMS {
+                    return Err(invalid(
+                        "entries",
+                        format!("names 1 to {MAX_ITEMS} entries"),
+                    ));
+                }
+                text("reason", reason)
             }
         }
     }

@@ -418,6 +418,15 @@ impl Ledger {
             return Err(LedgerError::Failed(why.clone()));
         }
         let index = st.written();
+        if let Event::Void { entries, .. } = &event {
+            if let Some(later) = entries.iter().find(|e| **e >= index) {
+                return Err(InvalidEntry {
+                    field: "entries",
+                    problem: format!("entry {later} is not before this one ({index})"),
+                }
+                .into());
+            }
+        }
         let time = match st.last_time {
             Some(last) => entry_time(last, std::time::SystemTime::now())?,
             None => std::time::SystemTime::now(),
@@ -794,6 +803,17 @@ fn key_history(events: &[(u64, Vec<u8>)], origin: &str) -> Result<Vec<Epoch>, Le
 
 /// Genesis and key-rotation entries are written by the ledger itself, never by callers.
 fn refuse_own_kinds(event: &Event) -> Result<(), LedgerError> {
+    if let Event::Void { entries, .. } = event {
+        // Only what is there can be voided; the entry's index is checked against the log
+        // when it is written.
+        if entries.contains(&0) {
+            return Err(InvalidEntry {
+                field: "entries",
+                problem: "the genesis entry cannot be voided".into(),
+            }
+            .into());
+        }
+    }
     if matches!(event, Event::Genesis { .. } | Event::KeyRotation { .. }) {
         return Err(InvalidEntry {
             field: "kind",

@@ -308,7 +308,18 @@ pub fn figures(ledger: &Snapshot, size: u64, period: &Period) -> Result<Report, 
             have: ledger.size(),
         });
     }
+    // The voided entries first (a cheap look for the kind before parsing), so that they
+    // are never counted.
+    let mut voided = std::collections::BTreeSet::new();
+    for index in 0..size {
+        let bytes = ledger.entry(index).ok_or(ReportError::TooShort {
+            wanted: size,
+            have: index,
+        })?;
+        voided.extend(voids(index, bytes)?);
+    }
     let mut running = RunningFigures::new(period);
+    running.voided = voided;
     for index in 0..size {
         let bytes = ledger.entry(index).ok_or(ReportError::TooShort {
             wanted: size,
@@ -319,6 +330,19 @@ pub fn figures(ledger: &Snapshot, size: u64, period: &Period) -> Result<Report, 
     Ok(running.report(ledger.root(size)?))
 }
 
+/// The entries entry `index` (its bytes) voids, if it is a `void` entry.
+fn voids(index: u64, bytes: &[u8]) -> Result<Vec<u64>, ReportError> {
+    if !bytes.windows(13).any(|w| w == b"\"kind\":\"void\"") {
+        return Ok(Vec::new());
+    }
+    let entry: Entry =
+        serde_json::from_slice(bytes).map_err(|e| ReportError::BadEntry(index, e.to_string()))?;
+    Ok(match entry.event {
+        Event::Void { entries, .. } => entries,
+        _ => Vec::new(),
+    })
+}
+
 /// The figures of a period counted as the ledger grows: each entry is added once, in ledger
 /// order, and a report at any point equals [`figures`] over the entries added so far — so a
 /// service keeps its published figures current at a cost that grows with the new entries.
@@ -326,6 +350,11 @@ pub fn figures(ledger: &Snapshot, size: u64, period: &Period) -> Result<Report, 
 pub struct RunningFigures {
     tally: tally::Tally,
     size: u64,
+    /// Entries voided by a later `void` entry: never counted.
+    voided: std::collections::BTreeSet<u64>,
+    /// A `void` came for entries already counted: these figures must be counted again
+    /// ([`RunningFigures::recount`]).
+    stale: bool,
 }
 
 impl RunningFigures {
@@ -334,6 +363,25 @@ impl RunningFigures {
         RunningFigures {
             tally: tally::Tally::new(period),
             size: 0,
+            voided: Default::default(),
+            stale: false,
+        }
+    }
+
+    /// Whether a `void` entry came for entries already counted: the figures are wrong
+    /// until counted again with [`RunningFigures::recount`].
+    pub fn stale(&self) -> bool {
+        self.stale
+    }
+
+    /// Figures of the same period counted from nothing again, knowing the voided entries
+    /// found so far (rare: a void follows only a failed commit).
+    pub fn recount(&self) -> RunningFigures {
+        RunningFigures {
+            tally: tally::Tally::new(self.tally.period()),
+            size: 0,
+            voided: self.voided.clone(),
+            stale: false,
         }
     }
 
@@ -346,7 +394,15 @@ impl RunningFigures {
     pub fn add(&mut self, bytes: &[u8]) -> Result<(), ReportError> {
         let entry: Entry = serde_json::from_slice(bytes)
             .map_err(|e| ReportError::BadEntry(self.size, e.to_string()))?;
-        self.tally.add(&entry);
+        if let Event::Void { entries, .. } = &entry.event {
+            for e in entries {
+                self.stale |= *e < self.size && !self.voided.contains(e);
+                self.voided.insert(*e);
+            }
+        }
+        if !self.voided.contains(&entry.index) {
+            self.tally.add(&entry);
+        }
         self.size += 1;
         Ok(())
     }

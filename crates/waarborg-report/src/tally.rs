@@ -99,6 +99,11 @@ impl Tally {
         }
     }
 
+    /// The period counted.
+    pub(crate) fn period(&self) -> &Period {
+        &self.period
+    }
+
     /// Counts one entry (entries come in ledger order).
     pub(crate) fn add(&mut self, entry: &Entry) {
         // Times are parsed only for the few entries that need one (cases, steps into use).
