@@ -769,6 +769,37 @@ fn stored_searches(app: &App, owner: Option<&str>) -> Result<Vec<SearchRecord>> 
         .collect())
 }
 
+/// Removes every probe image that no kept search holds (left by a submission whose search
+/// was not kept: a crash between storing the probe and committing the search), each with a
+/// deletion receipt in the ledger first. Run before the service takes requests (a probe
+/// being submitted would look orphaned); how many.
+pub fn remove_orphan_probes(app: &App) -> Result<usize> {
+    let held: std::collections::HashSet<String> = stored_searches(app, None)?
+        .into_iter()
+        .map(|s| s.probe_sha256)
+        .collect();
+    let names = app
+        .probes
+        .names()
+        .map_err(|e| AppError::internal(format!("listing the probe vault: {e}")))?;
+    let mut removed = 0;
+    for name in names.into_iter().filter(|n| !held.contains(n)) {
+        app.log(waarborg_ledger::Event::DeletionReceipt(
+            waarborg_ledger::DeletionReceipt {
+                record_kind: "probe".into(),
+                record: name.clone(),
+                rule: "no kept search holds it".into(),
+            },
+        ))?;
+        app.probes
+            .remove(&name)
+            .map_err(|e| AppError::internal(format!("removing probe {name}: {e}")))?;
+        app.caches.crops.forget(&name);
+        removed += 1;
+    }
+    Ok(removed)
+}
+
 /// The stored probe image of search `s`.
 pub fn probe_bytes(app: &App, s: &SearchRecord) -> Result<Vec<u8>> {
     app.probes

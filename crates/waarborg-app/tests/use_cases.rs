@@ -631,3 +631,17 @@ fn a_commit_that_fails_after_its_entries_are_appended_is_voided_and_never_counte
     .unwrap();
     assert_eq!(refusals(&all_time(&app)), counted + 1);
 }
+
+/// Issue 22 item 1: a probe image left by a submission whose search was not kept is
+/// removed before the service takes requests, with a deletion receipt first.
+#[test]
+fn orphan_probes_are_removed_with_a_receipt() {
+    let app = app("orphans");
+    let sha = "ab".repeat(32);
+    app.probes.put(&sha, b"not kept").unwrap();
+    let before = app.ledger.size();
+    assert_eq!(waarborg_app::search::remove_orphan_probes(&app).unwrap(), 1);
+    assert_eq!(kinds_since(&app, before), ["deletion_receipt"]);
+    assert!(!app.probes.contains(&sha));
+    assert_eq!(waarborg_app::search::remove_orphan_probes(&app).unwrap(), 0);
+}

@@ -114,6 +114,12 @@ pub fn run(app: Arc<App>, bind: SocketAddr, secure_cookies: bool) -> anyhow::Res
     if erased > 0 {
         eprintln!("erased the results of {erased} searches no authorisation covers, each with a deletion receipt");
     }
+    let orphans = waarborg_app::search::remove_orphan_probes(&app)?;
+    if orphans > 0 {
+        eprintln!(
+            "removed {orphans} probe images no kept search holds, each with a deletion receipt"
+        );
+    }
     let listener =
         std::net::TcpListener::bind(bind).with_context(|| format!("listening on {bind}"))?;
     println!("listening on http://{}", listener.local_addr()?);
