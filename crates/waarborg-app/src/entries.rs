@@ -105,6 +105,7 @@ pub fn refused_input(
         case_authorisation: case_number
             .filter(|c| !c.is_empty() && c.len() <= 128)
             .map(str::to_string),
+        count: None,
     })
 }
 

@@ -80,7 +80,7 @@ pub fn check(app: &App, actor: &Actor, ask: &Ask) -> Result<Answer> {
                 code: refusal.code().into(),
             })
             .inc();
-        app.log(entries::gate_refusal(
+        app.log_refusal(entries::gate_refusal(
             actor,
             ask.action,
             ask.deployment,

@@ -75,7 +75,7 @@ pub fn apply_step(
     ) {
         Ok(events) => events,
         Err(GovernError::Refused(rule)) => {
-            app.log(refusal(actor, &step.command, id, number, &rule))?;
+            app.log_refusal(refusal(actor, &step.command, id, number, &rule))?;
             return Err(GovernError::Refused(rule).into());
         }
         Err(e) => return Err(e.into()),
@@ -106,6 +106,7 @@ fn refusal(
         reason: short(&format!("{}: {rule}", rule.code())),
         deployment_revision: Some(format!("{deployment}/{revision}")),
         case_authorisation: None,
+        count: None,
     })
 }
 

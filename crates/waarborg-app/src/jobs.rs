@@ -89,6 +89,9 @@ impl Jobs {
                 if let Err(e) = checkpoint(&frequent) {
                     failed(&frequent, "checkpoint", &e);
                 }
+                if let Err(e) = frequent.flush_refusals(false) {
+                    failed(&frequent, "flush_refusals", &e);
+                }
                 if let Err(e) = crate::account::purge_sessions(&frequent) {
                     failed(&frequent, "purge_sessions", &e);
                 }

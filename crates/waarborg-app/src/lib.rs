@@ -81,6 +81,8 @@ pub struct Caches {
     pub decoding: throttle::Gate,
     /// Face crops made recently ([`search::probe_face`]).
     pub crops: search::Crops,
+    /// Refused attempts held back in a flood ([`throttle::Refusals`]).
+    pub refusals: throttle::Refusals,
 }
 
 impl App {
@@ -133,6 +135,25 @@ impl App {
     /// beside it).
     pub fn log(&self, entry: waarborg_ledger::Event) -> Result<()> {
         self.append(std::slice::from_ref(&entry))?;
+        Ok(())
+    }
+
+    /// Logs refused attempt `entry` (a refusal of the gate, of a governance rule, of an
+    /// unusable input): one by one, or held and counted in a flood ([`throttle::Refusals`]).
+    pub fn log_refusal(&self, entry: waarborg_ledger::Event) -> Result<()> {
+        let entries = self.caches.refusals.admit(entry, self.now().0);
+        if !entries.is_empty() {
+            self.append(&entries)?;
+        }
+        Ok(())
+    }
+
+    /// Logs the held refusal counts whose minute is over (every one when `all`).
+    pub fn flush_refusals(&self, all: bool) -> Result<()> {
+        let entries = self.caches.refusals.flush(self.now().0, all);
+        if !entries.is_empty() {
+            self.append(&entries)?;
+        }
         Ok(())
     }
 

@@ -244,7 +244,7 @@ pub fn submit_probe(
             Ok(image) => image,
             Err(e) => {
                 // Permitted, then not usable: the attempt is in the ledger all the same.
-                app.log(crate::entries::refused_input(
+                app.log_refusal(crate::entries::refused_input(
                     actor,
                     Action::DetectForSearch,
                     &q.deployment,

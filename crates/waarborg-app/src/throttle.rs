@@ -95,6 +95,90 @@ impl Throttle {
     }
 }
 
+/// Refused attempts logged one by one per (user, refusal code) a minute, before the rest
+/// of that minute are held and counted.
+pub const REFUSALS_PER_MINUTE: u64 = 20;
+
+#[derive(Debug)]
+struct Held {
+    start: i64,
+    logged: u64,
+    /// The last refusal held back, and how many were.
+    held: Option<(waarborg_ledger::Refusal, u64)>,
+}
+
+/// Keeps a flood of refused attempts from flooding the ledger without losing one: per
+/// (user, refusal code), [`REFUSALS_PER_MINUTE`] are logged one by one each minute; the rest
+/// are held and logged as one entry with their `count` once the minute is over (at the next
+/// refusal of that kind, by the scheduled flush, or at shutdown).
+#[derive(Debug, Default)]
+pub struct Refusals {
+    windows: Mutex<HashMap<(String, String), Held>>,
+}
+
+fn held_entry(mut r: waarborg_ledger::Refusal, n: u64, start: i64) -> waarborg_ledger::Event {
+    if n >= 2 {
+        r.count = Some(n);
+        let code = r.reason.split(':').next().unwrap_or_default().to_string();
+        r.reason = format!("{code}: {n} attempts of this kind in the minute from {start} s held back and counted here");
+    }
+    waarborg_ledger::Event::Refusal(r)
+}
+
+impl Refusals {
+    /// What to log for `entry` at `now`: itself; nothing while its kind is held back; or a
+    /// held count whose minute is over, then itself.
+    pub fn admit(&self, entry: waarborg_ledger::Event, now: i64) -> Vec<waarborg_ledger::Event> {
+        let waarborg_ledger::Event::Refusal(r) = entry else {
+            return vec![entry];
+        };
+        let code = r
+            .reason
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        let w = windows.entry((r.user.clone(), code)).or_insert(Held {
+            start: now,
+            logged: 0,
+            held: None,
+        });
+        let mut out = Vec::new();
+        if now >= w.start + 60 {
+            if let Some((last, n)) = w.held.take() {
+                out.push(held_entry(last, n, w.start));
+            }
+            (w.start, w.logged) = (now, 0);
+        }
+        if w.logged < REFUSALS_PER_MINUTE {
+            w.logged += 1;
+            out.push(waarborg_ledger::Event::Refusal(r));
+        } else {
+            let n = w.held.as_ref().map_or(0, |(_, n)| *n) + 1;
+            w.held = Some((r, n));
+        }
+        out
+    }
+
+    /// The held counts whose minute is over at `now` (every one when `all`: at shutdown),
+    /// as entries to log.
+    pub fn flush(&self, now: i64, all: bool) -> Vec<waarborg_ledger::Event> {
+        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out = Vec::new();
+        for w in windows.values_mut() {
+            if all || now >= w.start + 60 {
+                if let Some((last, n)) = w.held.take() {
+                    out.push(held_entry(last, n, w.start));
+                }
+            }
+        }
+        windows.retain(|_, w| w.held.is_some() || now < w.start + 60);
+        out
+    }
+}
+
 /// At most one costly task (a password check, a probe decode) per processor at once; a
 /// bounded queue behind it.
 #[derive(Debug)]

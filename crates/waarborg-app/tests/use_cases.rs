@@ -601,6 +601,7 @@ fn a_commit_that_fails_after_its_entries_are_appended_is_voided_and_never_counte
         reason: "no_case: a test".into(),
         deployment_revision: None,
         case_authorisation: None,
+        count: None,
     });
     let failed: Result<(), AppError> = app.commit(&[attempt], |log| {
         log().map_err(waarborg_store::StoreError::BeforeCommit)?;
@@ -627,6 +628,7 @@ fn a_commit_that_fails_after_its_entries_are_appended_is_voided_and_never_counte
         reason: "no_case: kept".into(),
         deployment_revision: None,
         case_authorisation: None,
+        count: None,
     }))
     .unwrap();
     assert_eq!(refusals(&all_time(&app)), counted + 1);
@@ -644,4 +646,60 @@ fn orphan_probes_are_removed_with_a_receipt() {
     assert_eq!(kinds_since(&app, before), ["deletion_receipt"]);
     assert!(!app.probes.contains(&sha));
     assert_eq!(waarborg_app::search::remove_orphan_probes(&app).unwrap(), 0);
+}
+
+/// Issue 23 item 9: a flood of refused attempts does not flood the ledger, and no attempt
+/// goes uncounted: twenty a minute per person and kind one by one, the rest of the minute as
+/// one entry with their count (logged once the minute is over), and the figures count all.
+#[test]
+fn a_flood_of_refusals_is_logged_counted_not_one_by_one() {
+    static CLOCK: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(NOW);
+    let mut app = with_deployment("flood");
+    app.clock = Arc::new(|| CLOCK.load(std::sync::atomic::Ordering::SeqCst));
+    let refusals = |app: &App| {
+        waarborg_app::audit::current(app)
+            .unwrap()
+            .all_time
+            .clone()
+            .unwrap()
+            .overall
+            .refusals
+            .get("unknown_deployment")
+            .copied()
+            .unwrap_or(0)
+    };
+    let before = app.ledger.size();
+    let models = models();
+    for _ in 0..50 {
+        let answer = gate::check(&app, &examiner(), &ask("elsewhere", None, &models)).unwrap();
+        assert!(answer.decision.is_err());
+    }
+    assert_eq!(
+        app.ledger.size() - before,
+        20,
+        "twenty one by one; thirty held"
+    );
+    CLOCK.fetch_add(61, std::sync::atomic::Ordering::SeqCst);
+    gate::check(&app, &examiner(), &ask("elsewhere", None, &models)).unwrap();
+    assert_eq!(
+        app.ledger.size() - before,
+        22,
+        "the held count, then the new one"
+    );
+    let held: serde_json::Value =
+        serde_json::from_slice(&app.ledger.entry(before + 20).unwrap()).unwrap();
+    assert_eq!(held["event"]["count"], 30, "{held}");
+    assert_eq!(refusals(&app), 51, "every attempt counted");
+    // Another person is not held back by this one's flood.
+    let other = Actor::new("examiner-2", Role::Examiner, "biometrics-centre");
+    gate::check(&app, &other, &ask("elsewhere", None, &models)).unwrap();
+    assert_eq!(app.ledger.size() - before, 23);
+    // At shutdown, what is held is logged.
+    for _ in 0..25 {
+        gate::check(&app, &examiner(), &ask("elsewhere", None, &models)).unwrap();
+    }
+    let size = app.ledger.size();
+    app.flush_refusals(true).unwrap();
+    assert_eq!(app.ledger.size(), size + 1);
+    assert_eq!(refusals(&app), 51 + 1 + 25);
 }

@@ -203,6 +203,10 @@ pub struct Refusal {
     /// The case authorisation named, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub case_authorisation: Option<String>,
+    /// How many refused attempts of this kind the entry stands for, when more than one: a
+    /// flood is logged one by one up to a limit a minute, the rest as one counted entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
 }
 
 /// Receipt for an erasure: what kind of record, which rule, never the data.
@@ -368,6 +372,9 @@ impl Event {
                 text("attempted", &r.attempted)?;
                 text("reason", &r.reason)?;
                 opt("deployment_revision", &r.deployment_revision, id)?;
+                if r.count.is_some_and(|n| n < 2) {
+                    return Err(invalid("count", "is given for two or more attempts only"));
+                }
                 opt("case_authorisation", &r.case_authorisation, id)
             }
             Event::DeletionReceipt(d) => {

@@ -266,6 +266,7 @@ fn invalid_events_are_refused_and_nothing_is_written() {
         reason: "no case authorisation".into(),
         deployment_revision: None,
         case_authorisation: None,
+        count: None,
     });
     assert!(matches!(ledger.append(bad), Err(LedgerError::Invalid(_))));
     let genesis = Event::Genesis {

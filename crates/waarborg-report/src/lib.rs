@@ -282,7 +282,7 @@ impl Figures {
             },
             Event::Refusal(r) => {
                 let reason = r.reason.split(':').next().unwrap_or_default().trim();
-                *self.refusals.entry(reason.to_string()).or_default() += 1;
+                *self.refusals.entry(reason.to_string()).or_default() += r.count.unwrap_or(1);
             }
             Event::DeletionReceipt(d) => *self.erasures.entry(d.rule.clone()).or_default() += 1,
             _ => {}

@@ -32,6 +32,7 @@ fn refusal(revision: &str, reason: &str) -> Event {
         reason: reason.into(),
         deployment_revision: Some(revision.into()),
         case_authorisation: None,
+        count: None,
     })
 }
 

@@ -119,6 +119,9 @@ pub fn run(
         .await
     });
     jobs.stop();
+    if let Err(e) = app.flush_refusals(true) {
+        tracing::error!(error = %e, "held refusal counts could not be logged");
+    }
     match app.ledger.checkpoint() {
         Ok(cp) => tracing::info!(size = cp.checkpoint.size, "final checkpoint signed"),
         Err(e) => tracing::error!(error = %e, "the final checkpoint could not be signed"),

@@ -1808,6 +1808,7 @@ async fn reading_the_checkpoint_writes_nothing() {
             reason: "role: not theirs".into(),
             deployment_revision: None,
             case_authorisation: None,
+            count: None,
         })
     };
     state.log(refusal()).unwrap();
