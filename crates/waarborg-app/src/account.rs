@@ -186,7 +186,12 @@ pub fn login(
     let password_ok = verified && account.as_ref().is_some_and(|(a, _)| !a.disabled);
     // The code is checked (and used up) only after the password passed.
     let second_ok = password_ok
-        && match (store.second_factor(user)?.filter(|f| f.confirmed), code) {
+        && match (
+            load_factor(store, app.probes.keys(), user)?
+                .map(|(f, _)| f)
+                .filter(|f| f.confirmed),
+            code,
+        ) {
             (None, _) => true,
             (Some(f), Some(code)) => accept_code(store, user, &f, code, now)?,
             (Some(_), None) => false,
@@ -269,6 +274,79 @@ pub fn accounts(app: &App) -> Result<Vec<waarborg_store::Account>> {
     Ok(app.store.accounts()?)
 }
 
+/// Second-factor secrets are sealed with the data key (AEAD bound to the user name), never
+/// kept in the clear in the database; `sealed:` marks a sealed one (a secret from before
+/// this rule is read as it is and sealed at its next change or at `refdb rekey`).
+const SEALED: &str = "sealed:";
+const FACTOR_MAGIC: &[u8; 4] = b"WTOT";
+
+fn sealing(e: waarborg_seal::SealError) -> AppError {
+    AppError::internal(format!(
+        "a second-factor secret cannot be sealed or opened: {e}"
+    ))
+}
+
+/// `user`'s second factor with its secret opened, and whether it is sealed under the
+/// current key.
+fn load_factor(
+    store: &dyn AccountStore,
+    keys: &waarborg_seal::Keyring,
+    user: &str,
+) -> Result<Option<(SecondFactor, bool)>> {
+    let Some(mut f) = store.second_factor(user)? else {
+        return Ok(None);
+    };
+    let Some(sealed) = f.secret_base32.strip_prefix(SEALED) else {
+        return Ok(Some((f, false)));
+    };
+    let bytes = B64
+        .decode(sealed)
+        .map_err(|e| AppError::internal(format!("a sealed second factor is not base64: {e}")))?;
+    let (secret, current) = keys.open(FACTOR_MAGIC, user, &bytes).map_err(sealing)?;
+    f.secret_base32 = String::from_utf8(secret)
+        .map_err(|_| AppError::internal("an opened second factor is not text"))?;
+    Ok(Some((f, current)))
+}
+
+/// Keeps `user`'s second factor `f` (or removes it), its secret sealed.
+fn store_factor(
+    store: &dyn AccountStore,
+    keys: &waarborg_seal::Keyring,
+    user: &str,
+    f: Option<&SecondFactor>,
+) -> Result<()> {
+    let sealed = match f {
+        None => None,
+        Some(f) => {
+            let bytes = keys
+                .seal(FACTOR_MAGIC, user, f.secret_base32.as_bytes())
+                .map_err(sealing)?;
+            Some(SecondFactor {
+                secret_base32: format!("{SEALED}{}", B64.encode(bytes)),
+                ..f.clone()
+            })
+        }
+    };
+    Ok(store.set_second_factor(user, sealed.as_ref())?)
+}
+
+/// Seals again, under the current data key, every second factor that is not (after a data
+/// key rotation, or kept from before sealing): `refdb rekey` runs it before the previous key
+/// is retired. How many.
+pub fn reseal_second_factors(
+    store: &dyn AccountStore,
+    keys: &waarborg_seal::Keyring,
+) -> Result<usize> {
+    let mut resealed = 0;
+    for account in store.accounts()? {
+        if let Some((f, false)) = load_factor(store, keys, &account.user)? {
+            store_factor(store, keys, &account.user, Some(&f))?;
+            resealed += 1;
+        }
+    }
+    Ok(resealed)
+}
+
 /// Where a person's second factor stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FactorState {
@@ -288,14 +366,16 @@ pub enum FactorState {
 
 /// Where `actor`'s own second factor stands.
 pub fn second_factor_state(app: &App, actor: &Actor) -> Result<FactorState> {
-    Ok(match app.store.second_factor(&actor.user)? {
-        Some(f) if f.confirmed => FactorState::On,
-        Some(f) => FactorState::Pending {
-            uri: otpauth_uri(&actor.user, &f),
-            secret: f.secret_base32,
+    Ok(
+        match load_factor(&app.store, app.probes.keys(), &actor.user)?.map(|(f, _)| f) {
+            Some(f) if f.confirmed => FactorState::On,
+            Some(f) => FactorState::Pending {
+                uri: otpauth_uri(&actor.user, &f),
+                secret: f.secret_base32,
+            },
+            None => FactorState::Off,
         },
-        None => FactorState::Off,
-    })
+    )
 }
 
 /// Starts, confirms or removes `actor`'s own second factor. Turning it on or off is in the
@@ -304,15 +384,14 @@ pub fn second_factor_state(app: &App, actor: &Actor) -> Result<FactorState> {
 pub fn change_second_factor(app: &App, actor: &Actor, f: &SecondFactorForm) -> Result<()> {
     let user = actor.user.as_str();
     let now = app.now().0;
-    let current = app.store.second_factor(user)?;
+    let keys = app.probes.keys();
+    let current = load_factor(&app.store, keys, user)?.map(|(f, _)| f);
     let wrong = || AppError::invalid("that code is not the current one (or was used already)");
     match (f.action.as_str(), current) {
         ("start", Some(c)) if c.confirmed => Err(AppError::conflict(
             "a second factor is on already; remove it first",
         )),
-        ("start", _) => Ok(app
-            .store
-            .set_second_factor(user, Some(&new_second_factor()?))?),
+        ("start", _) => store_factor(&app.store, keys, user, Some(&new_second_factor()?)),
         ("confirm", Some(c)) if !c.confirmed => {
             if !accept_code(&app.store, user, &c, &f.code, now)? {
                 return Err(wrong());
@@ -323,14 +402,16 @@ pub fn change_second_factor(app: &App, actor: &Actor, f: &SecondFactorForm) -> R
                 user,
                 String::new(),
             ))?;
-            let used = app.store.second_factor(user)?.unwrap_or(c);
-            Ok(app.store.set_second_factor(
+            let used = load_factor(&app.store, keys, user)?.map_or(c, |(f, _)| f);
+            store_factor(
+                &app.store,
+                keys,
                 user,
                 Some(&SecondFactor {
                     confirmed: true,
                     ..used
                 }),
-            )?)
+            )
         }
         ("remove", Some(c)) if c.confirmed => {
             if !accept_code(&app.store, user, &c, &f.code, now)? {
@@ -342,7 +423,7 @@ pub fn change_second_factor(app: &App, actor: &Actor, f: &SecondFactorForm) -> R
                 user,
                 String::new(),
             ))?;
-            Ok(app.store.set_second_factor(user, None)?)
+            store_factor(&app.store, keys, user, None)
         }
         (action, _) => Err(AppError::invalid(format!(
             "{action:?} does not apply to the second factor as it stands"

@@ -703,3 +703,72 @@ fn a_flood_of_refusals_is_logged_counted_not_one_by_one() {
     assert_eq!(app.ledger.size(), size + 1);
     assert_eq!(refusals(&app), 51 + 1 + 25);
 }
+
+/// Issue 23: a second-factor secret is sealed with the data key, never in the clear in the
+/// database; after a data key rotation `refdb rekey` seals it under the new key, and the
+/// old key can be retired without locking anyone out.
+#[test]
+fn second_factor_secrets_are_sealed_and_follow_a_key_rotation() {
+    use waarborg_app::account::{self, FactorState, SecondFactorForm};
+    let mut app = app("sealed-factor");
+    let dir = app.probes.dir().to_path_buf();
+    let old_key = waarborg_seal::Key::generate().unwrap();
+    app.probes = waarborg_refdb::vault::Vault::open(
+        &dir,
+        waarborg_seal::Keyring::new(old_key.clone(), Vec::new()),
+    )
+    .unwrap();
+    waarborg_app::account::create_account(
+        &app.store,
+        &waarborg_store::Account::new("examiner-1", vec![Role::Examiner], "unit"),
+        "correct horse battery staple",
+    )
+    .unwrap();
+    let who = examiner();
+    let start = SecondFactorForm {
+        action: "start".into(),
+        code: String::new(),
+    };
+    account::change_second_factor(&app, &who, &start).unwrap();
+    let FactorState::Pending { secret, .. } = account::second_factor_state(&app, &who).unwrap()
+    else {
+        panic!("pending expected")
+    };
+    let kept = app.store.second_factor("examiner-1").unwrap().unwrap();
+    assert!(kept.secret_base32.starts_with("sealed:"), "{kept:?}");
+    let db = app.ledger.dir().parent().unwrap().join("waarborg.sqlite");
+    let bytes = [
+        std::fs::read(&db).unwrap(),
+        std::fs::read(db.with_extension("sqlite-wal")).unwrap_or_default(),
+    ]
+    .concat();
+    assert!(
+        !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+        "the secret is in the database in the clear"
+    );
+
+    // A rotation: the new key current, the old one still readable; reseal; retire the old.
+    let new_key = waarborg_seal::Key::generate().unwrap();
+    let both = waarborg_seal::Keyring::new(new_key.clone(), vec![old_key]);
+    assert_eq!(
+        account::reseal_second_factors(&app.store, &both).unwrap(),
+        1
+    );
+    assert_eq!(
+        account::reseal_second_factors(&app.store, &both).unwrap(),
+        0
+    );
+    app.probes =
+        waarborg_refdb::vault::Vault::open(&dir, waarborg_seal::Keyring::new(new_key, Vec::new()))
+            .unwrap();
+    assert_eq!(
+        account::second_factor_state(&app, &who).unwrap(),
+        FactorState::Pending {
+            uri: match account::second_factor_state(&app, &who).unwrap() {
+                FactorState::Pending { uri, .. } => uri,
+                other => panic!("{other:?}"),
+            },
+            secret,
+        }
+    );
+}

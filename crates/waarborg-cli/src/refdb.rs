@@ -526,6 +526,10 @@ pub fn run(command: RefdbCommand) -> anyhow::Result<ExitCode> {
             let vault = open_vault(&dir, &keys)?;
             let images = vault.rekey()?;
             let probes = open_probes(&dir, &keys)?.rekey()?;
+            let factors = waarborg_app::account::reseal_second_factors(
+                &SqliteStore::open(&dir.join(crate::govern::STORE_FILE))?,
+                &keys,
+            )?;
             // Opening the index reseals every segment not under the current key; a flush
             // moves logged templates into (sealed) segments and starts a fresh log.
             let index = open_index(&dir, &keys)?;
@@ -535,7 +539,7 @@ pub fn run(command: RefdbCommand) -> anyhow::Result<ExitCode> {
                 std::fs::remove_file(&previous)?;
             }
             println!(
-                "{} reference images and {} probe images re-encrypted ({} and {} already current); \
+                "{} reference images, {} probe images and {factors} second-factor secrets re-encrypted ({} and {} images already current); \
                  templates re-encrypted; everything is under key {}; the previous key is retired",
                 images.reencrypted,
                 probes.reencrypted,

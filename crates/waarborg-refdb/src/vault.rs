@@ -164,6 +164,11 @@ impl Vault {
         Ok(self.keys.seal(MAGIC, name, image)?)
     }
 
+    /// The data keys this vault seals with (the current one) and opens with.
+    pub fn keys(&self) -> &Keyring {
+        &self.keys
+    }
+
     /// Whether an image is stored under `name` (no decryption).
     pub fn contains(&self, name: &str) -> bool {
         check_name(name).is_ok() && self.path(name).is_file()
