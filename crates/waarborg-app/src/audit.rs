@@ -43,6 +43,8 @@ type FileStamp = (u64, Option<std::time::SystemTime>);
 /// What the app keeps of its ledger's verification.
 #[derive(Default)]
 pub struct Watch {
+    /// The ledger's genesis key as given from outside: every verification is pinned to it.
+    trusted: Option<waarborg_ledger::NoteVerifier>,
     progress: Mutex<Option<Progress>>,
     latest: RwLock<Option<Arc<Verified>>>,
 }
@@ -56,10 +58,21 @@ struct Progress {
     file: FileStamp,
 }
 
+impl Watch {
+    /// A watch whose verifications are pinned to the genesis key `trusted` (issue 23: a
+    /// ledger replaced wholesale, with a new genesis, does not verify).
+    pub fn pinned(trusted: waarborg_ledger::NoteVerifier) -> Watch {
+        Watch {
+            trusted: Some(trusted),
+            ..Watch::default()
+        }
+    }
+}
+
 impl Progress {
-    fn new() -> Progress {
+    fn new(trusted: Option<&waarborg_ledger::NoteVerifier>) -> Progress {
         Progress {
-            verifier: Verifier::new(None),
+            verifier: Verifier::new(trusted),
             figures: BTreeMap::new(),
             file: (0, None),
         }
@@ -132,11 +145,11 @@ pub fn refresh(app: &App) -> Result<Arc<Verified>> {
 fn refresh_locked(app: &App, mut progress: Guard<'_>) -> Result<Arc<Verified>> {
     let live = app.ledger.size();
     let file = entries_file(app);
-    let p = progress.get_or_insert_with(Progress::new);
+    let p = progress.get_or_insert_with(|| Progress::new(app.caches.ledger.trusted.as_ref()));
     // An append-only file that changed without growing was changed in place: start over.
     if p.file.0 == file.0 && p.file.1.is_some() && p.file.1 != file.1 {
         tracing::warn!("the ledger's entries changed in place; verifying it again from the start");
-        *p = Progress::new();
+        *p = Progress::new(app.caches.ledger.trusted.as_ref());
     }
     let report = p
         .verifier
@@ -215,7 +228,7 @@ fn refresh_locked(app: &App, mut progress: Guard<'_>) -> Result<Arc<Verified>> {
 /// result forward as the kept one (what the job does daily: an incremental verification
 /// does not re-read old entries).
 pub fn verify_fully(app: &App) -> Result<Arc<Verified>> {
-    let mut fresh = Progress::new();
+    let mut fresh = Progress::new(app.caches.ledger.trusted.as_ref());
     // Stamped before it is read: a change in place while it is read is caught next time.
     fresh.file = entries_file(app);
     fresh

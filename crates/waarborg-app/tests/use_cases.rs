@@ -772,3 +772,32 @@ fn second_factor_secrets_are_sealed_and_follow_a_key_rotation() {
         }
     );
 }
+
+/// Issue 23 item 9: the service's own verification is pinned to the genesis key given from
+/// outside (`ledger_public_key`): a ledger whose genesis names another key does not verify.
+#[test]
+fn the_kept_verification_is_pinned_to_the_configured_key() {
+    let mut app = app("pinned");
+    let right = app.ledger.current_key().unwrap();
+    app.caches.ledger = waarborg_app::audit::Watch::pinned(right);
+    let v = waarborg_app::audit::current(&app).unwrap();
+    assert!(v.report.is_ok(), "{:?}", v.report.problems);
+    assert_eq!(v.report.key_source, waarborg_ledger::KeySource::Trusted);
+
+    let other = NoteSigner::generate("waarborg.test/ledger")
+        .unwrap()
+        .verifier();
+    app.caches.ledger = waarborg_app::audit::Watch::pinned(other);
+    let v = waarborg_app::audit::current(&app).unwrap();
+    assert!(!v.report.is_ok());
+    assert!(
+        v.report
+            .problems
+            .iter()
+            .any(|p| p.message.contains("is not the trusted key")),
+        "{:?}",
+        v.report.problems
+    );
+    let v = waarborg_app::audit::verify_fully(&app).unwrap();
+    assert!(!v.report.is_ok(), "the full verification is pinned too");
+}

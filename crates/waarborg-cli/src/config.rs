@@ -33,6 +33,12 @@ const KEYS: &[(&str, &str, &str, &str)] = &[
         "mark session cookies Secure (behind a TLS proxy)",
     ),
     (
+        "ledger_public_key",
+        "WAARBORG_LEDGER_PUBLIC_KEY",
+        "",
+        "the ledger's genesis public key, obtained independently: the service's own verification is pinned to it",
+    ),
+    (
         "engine.threads",
         "WAARBORG_ENGINE_THREADS",
         "",
@@ -57,6 +63,10 @@ pub struct Config {
     pub bind: SocketAddr,
     /// Session cookies marked `Secure`.
     pub secure_cookies: bool,
+    /// The ledger's genesis public key (`name+id+base64`), given from outside: the kept
+    /// verification checks the ledger's genesis against it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ledger_public_key: Option<String>,
     /// The face engine.
     pub engine: Engine,
 }
@@ -79,6 +89,7 @@ impl Default for Config {
             data: None,
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             secure_cookies: false,
+            ledger_public_key: None,
             engine: Engine::default(),
         }
     }
@@ -131,6 +142,9 @@ impl Config {
                 "0" | "false" | "no" => false,
                 _ => anyhow::bail!("WAARBORG_SECURE_COOKIES={v:?}: use true or false"),
             };
+        }
+        if let Some(v) = get("WAARBORG_LEDGER_PUBLIC_KEY") {
+            self.ledger_public_key = Some(v);
         }
         if let Some(v) = get("WAARBORG_ENGINE_THREADS") {
             self.engine.threads = Some(parsed("WAARBORG_ENGINE_THREADS", &v)?);

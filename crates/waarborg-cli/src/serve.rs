@@ -97,7 +97,16 @@ pub fn open_app(data: &DataArgs, key: &KeyArgs, config: &Config) -> anyhow::Resu
         index: Some(Arc::new(index)),
         probes: crate::refdb::open_probes(&data.dir(), &keys)?,
         references: Some(crate::refdb::open_vault(&data.dir(), &keys)?),
-        caches: Default::default(),
+        caches: waarborg_app::Caches {
+            ledger: match &config.ledger_public_key {
+                Some(key) => waarborg_app::audit::Watch::pinned(
+                    waarborg_ledger::NoteVerifier::parse(key)
+                        .context("ledger_public_key is not a ledger public key")?,
+                ),
+                None => Default::default(),
+            },
+            ..Default::default()
+        },
     }))
 }
 

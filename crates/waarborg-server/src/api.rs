@@ -224,6 +224,9 @@ pub struct LedgerVerification {
     pub first_bad_entry: Option<u64>,
     /// Every problem, in words.
     pub problems: Vec<String>,
+    /// Whose key the genesis was checked against: `configured` (the `ledger_public_key`
+    /// given from outside) or `genesis` (the genesis entry's own: nothing outside pins it).
+    pub trust: String,
     /// When the kept verification was brought up to date (RFC 3339).
     #[schema(value_type = String, format = DateTime)]
     pub as_of: waarborg_govern::Timestamp,

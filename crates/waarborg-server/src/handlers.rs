@@ -265,6 +265,11 @@ pub async fn ledger_verify(
         checkpoints: report.checkpoints,
         first_bad_entry: report.first_bad_entry(),
         problems: report.problems.iter().map(|p| p.message.clone()).collect(),
+        trust: match report.key_source {
+            waarborg_ledger::KeySource::Trusted => "configured",
+            waarborg_ledger::KeySource::Genesis => "genesis",
+        }
+        .into(),
         as_of: v.at,
     }))
 }

@@ -600,6 +600,7 @@ async fn probe_to_identification_and_every_forbidden_path() {
     let (status, verified) = json(&w, "GET", "/api/ledger/verify", Some(&auditor), "").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(verified["ok"], true, "{verified}");
+    assert_eq!(verified["trust"], "genesis", "no key configured: says so");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
