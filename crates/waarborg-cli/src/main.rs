@@ -174,9 +174,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let app = serve::open_app(&data, &key, &config::Config::load(None)?)?;
             let samples = ModelCache::from_env().require()?.samples;
             demo_org::set_up(&app, &data.dir(), &samples)?;
-            let accounts = std::fs::read_to_string(data.dir().join(demo_org::PASSWORDS_FILE))?;
+            let accounts = data.dir().join(demo_org::PASSWORDS_FILE);
             println!("\nThe demo organisation is ready: deployment {} is active, the reference database holds {} templates, case OM-DEMO-0001 went from probe to identification.", demo_org::DEPLOYMENT, app.index.as_ref().map_or(0, |i| i.stats().templates));
-            println!("{accounts}");
+            // Passwords never go to standard output (terminal scrollback, CI logs): the file
+            // is readable by its owner only.
+            println!(
+                "The demo accounts and their passwords are in {} (readable only by you).",
+                accounts.display()
+            );
             if no_serve {
                 return Ok(code);
             }

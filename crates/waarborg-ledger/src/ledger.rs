@@ -1,6 +1,6 @@
 //! The writable ledger: durable appends with group commit, signed checkpoints, proofs.
 
-use std::fs::{self, File};
+use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
@@ -21,6 +21,8 @@ use waarborg_frames as frames;
 pub const ENTRIES_FILE: &str = "entries.log";
 /// File holding the signed checkpoints.
 pub const CHECKPOINTS_FILE: &str = "checkpoints.log";
+/// The writer's lock file (an advisory lock held while a ledger is open).
+pub const LOCK_FILE: &str = "writer.lock";
 
 /// Everything that can go wrong with the ledger.
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +64,14 @@ pub enum LedgerError {
         now: String,
         /// The last entry's time.
         last: String,
+    },
+    /// Another process has the ledger open for writing.
+    #[error("the ledger in {dir} is open in another process ({why}): a running service? Stop it, or do this through the service")]
+    InUse {
+        /// The ledger's directory.
+        dir: String,
+        /// What the lock said.
+        why: String,
     },
     /// The signing key given is not the one the ledger's history says is in force.
     #[error("the signing key {given} is not the ledger's current key {current}; use that key, or rotate to a new one with the current key")]
@@ -177,6 +187,8 @@ pub struct Ledger {
     syncs: AtomicU64,
     synced_entries: AtomicU64,
     sync_nanos: AtomicU64,
+    /// The writer's exclusive lock on the directory, held while the ledger is open.
+    _writer: File,
 }
 
 /// How the group commit has gone since the ledger was opened: the mean group size is
@@ -206,6 +218,21 @@ impl Ledger {
     /// tail left by a crash is cut off and reported; corruption elsewhere is refused.
     pub fn open(dir: &Path, signer: NoteSigner) -> Result<(Self, OpenReport), LedgerError> {
         fs::create_dir_all(dir).map_err(io_err(format!("creating {}", dir.display())))?;
+        // One writer: its group commit, tree and offsets are its own. A second process (a
+        // second service, a command-line write while the service runs) is refused.
+        let lock_path = dir.join(LOCK_FILE);
+        let writer = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io_err(format!("opening {}", lock_path.display())))?;
+        if let Err(e) = writer.try_lock() {
+            return Err(LedgerError::InUse {
+                dir: dir.display().to_string(),
+                why: e.to_string(),
+            });
+        }
         let entries_path = dir.join(ENTRIES_FILE);
         let checkpoints_path = dir.join(CHECKPOINTS_FILE);
 
@@ -295,6 +322,7 @@ impl Ledger {
             syncs: AtomicU64::new(0),
             synced_entries: AtomicU64::new(0),
             sync_nanos: AtomicU64::new(0),
+            _writer: writer,
         };
         {
             let mut st = ledger.lock();

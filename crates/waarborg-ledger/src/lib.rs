@@ -26,7 +26,7 @@ pub use crate::entry::{
 };
 pub use crate::ledger::{
     CheckpointSchedule, Ledger, LedgerError, OpenReport, Receipt, SignedCheckpoint, SyncStats,
-    CHECKPOINTS_FILE, ENTRIES_FILE,
+    CHECKPOINTS_FILE, ENTRIES_FILE, LOCK_FILE,
 };
 pub use crate::note::{Checkpoint, NoteSigner, NoteVerifier};
 pub use crate::snapshot::Snapshot;

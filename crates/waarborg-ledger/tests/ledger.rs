@@ -658,3 +658,18 @@ fn time_only_moves_forward() {
         .collect();
     assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
 }
+
+/// One writer: while a ledger is open, a second open of its directory is refused (a second
+/// service, or a command-line write while the service runs); once closed, it opens.
+#[test]
+fn a_second_writer_is_refused_while_the_ledger_is_open() {
+    let d = dir("one-writer");
+    let (ledger, _) = Ledger::open(&d, key(1)).unwrap();
+    let err = Ledger::open(&d, key(1))
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("open in another process"), "{err}");
+    drop(ledger);
+    assert!(Ledger::open(&d, key(1)).is_ok());
+}
