@@ -178,8 +178,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("\nThe demo organisation is ready: deployment {} is active, the reference database holds {} templates, case OM-DEMO-0001 went from probe to identification.", demo_org::DEPLOYMENT, app.index.as_ref().map_or(0, |i| i.stats().templates));
             // Passwords never go to standard output (terminal scrollback, CI logs): the file
             // is readable by its owner only.
+            let names: Vec<String> = std::fs::read_to_string(&accounts)?
+                .lines()
+                .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+                .filter_map(|l| {
+                    let mut cols = l.split_whitespace();
+                    Some(format!("{} ({})", cols.next()?, cols.next()?))
+                })
+                .collect();
+            println!("Accounts: {}.", names.join(", "));
             println!(
-                "The demo accounts and their passwords are in {} (readable only by you).",
+                "Their passwords are in {} (readable only by you).",
                 accounts.display()
             );
             if no_serve {

@@ -359,6 +359,15 @@ fn the_demo_organisation_is_set_up_once_and_its_ledger_verifies() {
             text.contains("examiner-1") && text.contains("auditor-1"),
             "{text}"
         );
+        // Issue 23: the passwords stay in their owner-only file, never on standard output.
+        let file = std::fs::read_to_string(data.join("demo-accounts.txt")).unwrap();
+        for password in file
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split_whitespace().nth(2))
+        {
+            assert!(!text.contains(password), "a password was printed");
+        }
     }
     let mode = std::fs::metadata(data.join("demo-accounts.txt"))
         .unwrap()
