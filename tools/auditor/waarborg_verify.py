@@ -278,10 +278,15 @@ def verify_ledger(directory, vkey):
     # one in the genesis entry, and every later key must be announced by its predecessor.
     keys_by_size = []  # (first size at which the key is in force, vkey)
     leaves, roots = [], [hashlib.sha256(b"").digest()]
+    previous_time = ""
     for i, raw in enumerate(entries):
         entry = json.loads(raw)
         if entry.get("index") != i:
             raise Failure(f"entry {i} says it is entry {entry.get('index')}")
+        # Times only move forward (RFC 3339 UTC with milliseconds compares as text).
+        if entry["time"] < previous_time:
+            raise Failure(f"entry {i} is timed {entry['time']}, before entry {i - 1} ({previous_time}): the clock went back")
+        previous_time = entry["time"]
         if base64.b64decode(entry["prev_root"]) != roots[-1]:
             raise Failure(f"entry {i}: prev_root is not the root of the {i} entries before it")
         event = entry["event"]
