@@ -67,12 +67,11 @@ impl Watch {
             ..Watch::default()
         }
     }
-}
 
-impl Progress {
-    fn new(trusted: Option<&waarborg_ledger::NoteVerifier>) -> Progress {
+    /// A verification from the start, pinned as this watch is.
+    fn fresh(&self) -> Progress {
         Progress {
-            verifier: Verifier::new(trusted),
+            verifier: Verifier::new(self.trusted.as_ref()),
             figures: BTreeMap::new(),
             file: (0, None),
         }
@@ -145,11 +144,11 @@ pub fn refresh(app: &App) -> Result<Arc<Verified>> {
 fn refresh_locked(app: &App, mut progress: Guard<'_>) -> Result<Arc<Verified>> {
     let live = app.ledger.size();
     let file = entries_file(app);
-    let p = progress.get_or_insert_with(|| Progress::new(app.caches.ledger.trusted.as_ref()));
+    let p = progress.get_or_insert_with(|| app.caches.ledger.fresh());
     // An append-only file that changed without growing was changed in place: start over.
     if p.file.0 == file.0 && p.file.1.is_some() && p.file.1 != file.1 {
         tracing::warn!("the ledger's entries changed in place; verifying it again from the start");
-        *p = Progress::new(app.caches.ledger.trusted.as_ref());
+        *p = app.caches.ledger.fresh();
     }
     let report = p
         .verifier
@@ -228,7 +227,7 @@ fn refresh_locked(app: &App, mut progress: Guard<'_>) -> Result<Arc<Verified>> {
 /// result forward as the kept one (what the job does daily: an incremental verification
 /// does not re-read old entries).
 pub fn verify_fully(app: &App) -> Result<Arc<Verified>> {
-    let mut fresh = Progress::new(app.caches.ledger.trusted.as_ref());
+    let mut fresh = app.caches.ledger.fresh();
     // Stamped before it is read: a change in place while it is read is caught next time.
     fresh.file = entries_file(app);
     fresh

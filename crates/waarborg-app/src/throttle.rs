@@ -119,7 +119,7 @@ pub struct Refusals {
 fn held_entry(mut r: waarborg_ledger::Refusal, n: u64, start: i64) -> waarborg_ledger::Event {
     if n >= 2 {
         r.count = Some(n);
-        let code = r.reason.split(':').next().unwrap_or_default().to_string();
+        let code = r.code().to_string();
         r.reason = format!("{code}: {n} attempts of this kind in the minute from {start} s held back and counted here");
     }
     waarborg_ledger::Event::Refusal(r)
@@ -132,13 +132,7 @@ impl Refusals {
         let waarborg_ledger::Event::Refusal(r) = entry else {
             return vec![entry];
         };
-        let code = r
-            .reason
-            .split(':')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_string();
+        let code = r.code().to_string();
         let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
         let w = windows.entry((r.user.clone(), code)).or_insert(Held {
             start: now,

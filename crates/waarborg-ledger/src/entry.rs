@@ -209,6 +209,13 @@ pub struct Refusal {
     pub count: Option<u64>,
 }
 
+impl Refusal {
+    /// The refusal's stable code: what its `reason` says first (`no_case: …` → `no_case`).
+    pub fn code(&self) -> &str {
+        self.reason.split(':').next().unwrap_or_default().trim()
+    }
+}
+
 /// Receipt for an erasure: what kind of record, which rule, never the data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
