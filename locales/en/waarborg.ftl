@@ -68,6 +68,7 @@ checkpoint = Latest signed checkpoint
 refused = Refused
 error = Something went wrong
 back = Back to the start
+problem_detail = The rule as recorded
 home = Home
 language = Nederlands
 signed_in_as = Signed in as

@@ -68,6 +68,7 @@ checkpoint = Laatste ondertekende controlepunt
 refused = Geweigerd
 error = Er ging iets mis
 back = Terug naar het begin
+problem_detail = De regel zoals vastgelegd (Engels)
 home = Start
 language = English
 signed_in_as = Ingelogd als
