@@ -5,8 +5,11 @@
 //!
 //! A crash can leave the last records half-written (a *torn tail*); everything before them
 //! was fsynced before it was acknowledged. [`scan`] tells the two cases apart: a bad record
-//! followed by a good one is corruption (refused), a bad region running to the end of the
-//! file is a torn tail (reported, and truncated by the writer on open).
+//! followed by a good one is corruption (refused), and so is a whole last record whose
+//! checksum fails unless its bytes end in zeros; a short record (or one ending in zeros,
+//! what a file system leaves when a crash came after the file grew and before its data was
+//! written) running to the end of the file is a torn tail (reported, and truncated by the
+//! writer on open).
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
@@ -46,7 +49,7 @@ impl Scan {
 
 /// A record that is damaged with good records after it: not a crash, but corruption.
 #[derive(Debug, thiserror::Error)]
-#[error("record {record} at byte {offset} is corrupt ({why}) and is followed by intact records")]
+#[error("record {record} at byte {offset} is corrupt: {why}")]
 pub struct Corrupt {
     /// Number of the record (its index, for the entry log).
     pub record: u64,
@@ -138,8 +141,19 @@ pub fn scan_from(
             }
             Record::End => return Ok(scan),
             Record::Bad { why, claimed_len } => {
-                // Corruption only if an intact record follows the damaged one.
+                // A crash leaves the last record short, or whole but ending in zeros (the
+                // file grew before its data was written). A whole record whose checksum
+                // fails otherwise is damage, even at the end; so is any damaged record
+                // that an intact one follows.
                 if let Some(len) = claimed_len {
+                    if payload.last() != Some(&0) {
+                        return Err(Corrupt {
+                            record: first + scan.offsets.len() as u64,
+                            offset,
+                            why: "a whole record whose checksum fails (a crash leaves a record short or ending in zeros, not whole)",
+                        }
+                        .into());
+                    }
                     let next = offset + HEADER + u64::from(len);
                     reader.seek(SeekFrom::Start(next))?;
                     if let Record::Good(_) = read_record(&mut reader, next, file_len, &mut payload)?
@@ -147,7 +161,12 @@ pub fn scan_from(
                         return Err(Corrupt {
                             record: first + scan.offsets.len() as u64,
                             offset,
-                            why,
+                            why: match why {
+                                "checksum mismatch" => {
+                                    "checksum mismatch, and intact records follow"
+                                }
+                                _ => why,
+                            },
                         }
                         .into());
                     }
@@ -300,10 +319,20 @@ mod tests {
             Err(ScanError::Corrupt(c)) => assert_eq!((c.record, c.offset), (1, 12)),
             other => panic!("expected corruption, got {other:?}"),
         }
-        // The same damage in the last record is indistinguishable from a torn write.
+        // The same damage in a whole last record is damage too: a crash leaves a record
+        // short, or ending in zeros, never whole with other bytes.
         let mut bytes = write(&p, &[b"aaaa", b"bbbb"]);
         let n = bytes.len();
-        bytes[n - 1] ^= 1;
+        bytes[n - 2] ^= 1;
+        std::fs::write(&p, &bytes).unwrap();
+        match payloads(&p) {
+            Err(ScanError::Corrupt(c)) => assert_eq!((c.record, c.offset), (1, 12)),
+            other => panic!("expected corruption, got {other:?}"),
+        }
+        // A whole last record whose data never reached the disk (zeros): a torn write.
+        let mut bytes = write(&p, &[b"aaaa", b"bbbb"]);
+        let n = bytes.len();
+        bytes[n - 2..].fill(0);
         std::fs::write(&p, &bytes).unwrap();
         let (got, s) = payloads(&p).unwrap();
         assert_eq!((got.len(), s.torn_bytes()), (1, 12));

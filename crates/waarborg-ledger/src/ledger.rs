@@ -27,8 +27,8 @@ pub const LOCK_FILE: &str = "writer.lock";
 /// Everything that can go wrong with the ledger.
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
-    /// A file operation failed. After a failed write the ledger refuses further appends
-    /// until it is reopened (which repairs a torn tail).
+    /// A file operation failed. After a failed write the ledger cuts back to its durable
+    /// entries at the next write and goes on when it can (see [`LedgerError::Failed`]).
     #[error("ledger I/O failed ({context}): {source}")]
     Io {
         /// What was being done.
@@ -36,8 +36,10 @@ pub enum LedgerError {
         /// The underlying error.
         source: io::Error,
     },
-    /// An earlier write failed; nothing more is appended until the ledger is reopened.
-    #[error("the ledger cannot be written ({0}); the operation is refused. Reopen the ledger once the cause is fixed")]
+    /// A write failed; the operation is refused. The next write first cuts the ledger back
+    /// to its durable entries and, if that succeeds, goes on: no restart needed once the
+    /// cause (a full disk) is gone.
+    #[error("the ledger cannot be written ({0}); the operation is refused. Writing resumes by itself once the cause (e.g. a full disk) is fixed")]
     Failed(String),
     /// The files are damaged other than by a crash.
     #[error("the ledger's {file} is corrupt: {detail}; run `waarborg audit verify` and restore from a verified copy")]
@@ -138,6 +140,13 @@ struct State {
     durable: u64,
     syncing: bool,
     failed: Option<String>,
+    /// Counts recoveries: a waiter whose entry was written before one was not kept.
+    generation: u64,
+    /// The end of the last whole checkpoint record.
+    checkpoints_end: u64,
+    /// Tests: the next entry write fails as a full disk would.
+    #[cfg(test)]
+    fail_next_write: bool,
     epochs: Vec<Epoch>,
     latest: Option<SignedCheckpoint>,
     /// The time of the last entry written: the next is never earlier.
@@ -299,6 +308,10 @@ impl Ledger {
             tree,
             syncing: false,
             failed: None,
+            generation: 0,
+            checkpoints_end: cp_scan.valid_end,
+            #[cfg(test)]
+            fail_next_write: false,
             epochs,
             latest: None,
             last_time: last_entry_time(&entries_path, &scan)?,
@@ -398,7 +411,7 @@ impl Ledger {
 
     /// Appends an event and returns once it is durable on disk (fsync). Concurrent callers
     /// share one fsync (group commit). If anything cannot be written, the call fails and
-    /// the ledger refuses further appends until it is reopened.
+    /// the ledger refuses it, and the next write first cuts back to the durable entries.
     pub fn append(&self, event: Event) -> Result<Receipt, LedgerError> {
         refuse_own_kinds(&event)?;
         self.append_inner(event, None)
@@ -442,9 +455,7 @@ impl Ledger {
         event: Event,
         new_signer: Option<NoteSigner>,
     ) -> Result<Receipt, LedgerError> {
-        if let Some(why) = &st.failed {
-            return Err(LedgerError::Failed(why.clone()));
-        }
+        recover(st)?;
         let index = st.written();
         if let Event::Void { entries, .. } = &event {
             if let Some(later) = entries.iter().find(|e| **e >= index) {
@@ -468,7 +479,18 @@ impl Ledger {
         };
         let bytes = entry.to_bytes();
         let record = frames::frame(&bytes);
-        if let Err(e) = st.entries.write_all(&record) {
+        #[cfg(test)]
+        let injected = std::mem::take(&mut st.fail_next_write);
+        #[cfg(not(test))]
+        let injected = false;
+        let written = if injected {
+            st.entries
+                .write_all(&record[..record.len() / 2])
+                .and(Err(io::Error::from(io::ErrorKind::StorageFull)))
+        } else {
+            st.entries.write_all(&record)
+        };
+        if let Err(e) = written {
             // Leave no half-written record behind when the file still lets us shrink it
             // (e.g. a full disk); if not, reopening truncates the torn tail.
             let whole = st.offsets.last().copied().unwrap_or(0);
@@ -478,7 +500,7 @@ impl Ledger {
                 if tidied {
                     ""
                 } else {
-                    "; a torn tail remains until the ledger is reopened"
+                    "; the next write cuts the torn record first"
                 }
             );
             st.failed = Some(why.clone());
@@ -514,7 +536,15 @@ impl Ledger {
         mut st: MutexGuard<'a, State>,
         index: u64,
     ) -> Result<(), LedgerError> {
+        let generation = st.generation;
         loop {
+            if st.generation != generation {
+                // A write failed after this entry and the ledger recovered by cutting what
+                // was not durable, this entry with it: it was never kept.
+                return Err(LedgerError::Failed(format!(
+                    "entry {index} was not kept: a write failed before it was on disk"
+                )));
+            }
             if st.durable > index {
                 return Ok(());
             }
@@ -586,9 +616,7 @@ impl Ledger {
     /// nothing was added since). The checkpoint is durable when this returns.
     pub fn checkpoint(&self) -> Result<SignedCheckpoint, LedgerError> {
         let mut st = self.lock();
-        if let Some(why) = &st.failed {
-            return Err(LedgerError::Failed(why.clone()));
-        }
+        recover(&mut st)?;
         let size = st.durable;
         if let Some(latest) = &st.latest {
             if latest.checkpoint.size == size {
@@ -619,6 +647,7 @@ impl Ledger {
             st.failed = Some(why.clone());
             return Err(LedgerError::Failed(why));
         }
+        st.checkpoints_end += record.len() as u64;
         let signed = SignedCheckpoint { checkpoint, note };
         st.latest = Some(signed.clone());
         Ok(signed)
@@ -627,6 +656,12 @@ impl Ledger {
     /// The latest stored checkpoint, if any.
     pub fn latest_checkpoint(&self) -> Option<SignedCheckpoint> {
         self.lock().latest.clone()
+    }
+
+    /// The leaf hash of durable entry `index` (none past the end).
+    pub fn leaf(&self, index: u64) -> Option<Hash> {
+        let st = self.lock();
+        (index < st.durable).then(|| st.tree.leaf(index)).flatten()
     }
 
     /// The canonical bytes of entry `index`.
@@ -708,6 +743,48 @@ impl Drop for CheckpointSchedule {
             let _ = t.join();
         }
     }
+}
+
+/// After a failed write, makes the ledger writable again where it can, without a restart:
+/// both files are cut back to what was durable (entries nobody was told were kept; a torn
+/// record) and synced, and the tree, offsets and keys forget the rest. If the cause is still
+/// there (the disk still full), the cut may fail or the next write fail again — the ledger
+/// stays refused and says why, with nothing half-written. Never cuts a durable entry, so
+/// never anything a checkpoint covers.
+fn recover(st: &mut State) -> Result<(), LedgerError> {
+    let Some(why) = st.failed.clone() else {
+        return Ok(());
+    };
+    if st.syncing {
+        // An fsync is in flight for entries that may be cut: wait for its outcome.
+        return Err(LedgerError::Failed(why));
+    }
+    let durable = st.durable;
+    let end = st.offsets[durable as usize];
+    let cut = st
+        .entries
+        .set_len(end)
+        .and_then(|()| st.entries.sync_all())
+        .and_then(|()| st.checkpoints.set_len(st.checkpoints_end))
+        .and_then(|()| st.checkpoints.sync_all());
+    if let Err(e) = cut {
+        return Err(LedgerError::Failed(format!(
+            "{why}; cutting back to the {durable} durable entries failed too: {e}"
+        )));
+    }
+    let dropped = st.written() - durable;
+    st.tree.truncate(durable);
+    st.offsets.truncate(durable as usize + 1);
+    st.epochs.retain(|e| e.announced_at < durable);
+    st.generation += 1;
+    st.failed = None;
+    tracing::warn!(
+        after = %why,
+        entries = durable,
+        dropped,
+        "the ledger is writable again: cut back to its durable entries"
+    );
+    Ok(())
 }
 
 fn check_durable(st: &State, size: u64) -> Result<(), LedgerError> {
@@ -850,4 +927,55 @@ fn refuse_own_kinds(event: &Event) -> Result<(), LedgerError> {
         .into());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::GovernanceDecision;
+
+    fn decision(n: usize) -> Event {
+        Event::GovernanceDecision(GovernanceDecision {
+            actor: format!("member-{n}"),
+            role: "review_committee".into(),
+            action: "assess".into(),
+            subject: format!("deployment proposal {n}"),
+            reason: "proportionate".into(),
+            framework_version: None,
+            about: None,
+        })
+    }
+
+    /// A full disk in the middle of a record: that append fails, the half record is cut,
+    /// and the next append goes on in the same process — no reopen — with a log that
+    /// verifies and holds exactly the acknowledged entries.
+    #[test]
+    fn after_a_failed_write_the_ledger_writes_again_without_a_restart() {
+        let dir =
+            std::env::temp_dir().join(format!("waarborg-ledger-recover-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let signer = NoteSigner::from_seed("police.example/recover", [3; 32]).unwrap();
+        let (ledger, _) = Ledger::open(&dir, signer.clone()).unwrap();
+        ledger.append(decision(1)).unwrap();
+        ledger.checkpoint().unwrap();
+        ledger.lock().fail_next_write = true;
+        let e = ledger.append(decision(2)).unwrap_err();
+        assert!(matches!(e, LedgerError::Failed(_)), "{e}");
+        assert_eq!(ledger.size(), 2);
+        // No restart: the next write cuts what was not kept and succeeds.
+        let r = ledger.append(decision(3)).unwrap();
+        assert_eq!(r.index, 2, "the failed entry's place is taken by the next");
+        ledger.checkpoint().unwrap();
+        drop(ledger);
+        let report = crate::verify(&dir, Some(&signer.verifier())).unwrap();
+        assert!(report.is_ok(), "{:?}", report.problems);
+        assert_eq!(report.entries, 3);
+        let (again, opened) = Ledger::open(&dir, signer).unwrap();
+        assert_eq!(
+            opened.truncated_entry_bytes, 0,
+            "nothing half-written was left"
+        );
+        assert_eq!(again.size(), 3);
+        let _ = fs::remove_dir_all(&dir);
+    }
 }
