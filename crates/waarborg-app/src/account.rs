@@ -315,7 +315,16 @@ fn store_factor(
     user: &str,
     f: Option<&SecondFactor>,
 ) -> Result<()> {
-    let sealed = match f {
+    Ok(store.set_second_factor(user, sealed_factor(keys, user, f)?.as_ref())?)
+}
+
+/// `f` with its secret sealed under the current data key, as it is stored.
+fn sealed_factor(
+    keys: &waarborg_seal::Keyring,
+    user: &str,
+    f: Option<&SecondFactor>,
+) -> Result<Option<SecondFactor>> {
+    Ok(match f {
         None => None,
         Some(f) => {
             let bytes = keys
@@ -326,8 +335,7 @@ fn store_factor(
                 ..f.clone()
             })
         }
-    };
-    Ok(store.set_second_factor(user, sealed.as_ref())?)
+    })
 }
 
 /// Seals again, under the current data key, every second factor that is not (after a data
@@ -396,34 +404,28 @@ pub fn change_second_factor(app: &App, actor: &Actor, f: &SecondFactorForm) -> R
             if !accept_code(&app.store, user, &c, &f.code, now)? {
                 return Err(wrong());
             }
-            app.log(account_entry(
-                actor,
-                "enable_second_factor",
-                user,
-                String::new(),
-            ))?;
             let used = load_factor(&app.store, keys, user)?.map_or(c, |(f, _)| f);
-            store_factor(
-                &app.store,
+            let entry = account_entry(actor, "enable_second_factor", user, String::new());
+            let on = sealed_factor(
                 keys,
                 user,
                 Some(&SecondFactor {
                     confirmed: true,
                     ..used
                 }),
-            )
+            )?;
+            app.commit(&[entry], |log| {
+                app.store.set_second_factor_logged(user, on.as_ref(), log)
+            })
         }
         ("remove", Some(c)) if c.confirmed => {
             if !accept_code(&app.store, user, &c, &f.code, now)? {
                 return Err(wrong());
             }
-            app.log(account_entry(
-                actor,
-                "remove_second_factor",
-                user,
-                String::new(),
-            ))?;
-            store_factor(&app.store, keys, user, None)
+            let entry = account_entry(actor, "remove_second_factor", user, String::new());
+            app.commit(&[entry], |log| {
+                app.store.set_second_factor_logged(user, None, log)
+            })
         }
         (action, _) => Err(AppError::invalid(format!(
             "{action:?} does not apply to the second factor as it stands"

@@ -23,6 +23,7 @@
 pub mod account;
 pub mod audit;
 pub mod cases;
+pub mod consistency;
 pub mod entries;
 mod error;
 pub mod gate;
@@ -33,6 +34,7 @@ pub mod publication;
 pub mod reference;
 pub mod register;
 pub mod search;
+pub mod space;
 pub mod throttle;
 
 use std::sync::Arc;
@@ -40,7 +42,7 @@ use std::sync::Arc;
 pub use error::{AppError, Result};
 use waarborg_govern::Timestamp;
 use waarborg_ledger::{Ledger, LedgerError};
-use waarborg_store::{SqliteStore, StoreError};
+use waarborg_store::{LedgerMark, SqliteStore, StoreError};
 
 /// Everything a use case can reach.
 pub struct App {
@@ -61,6 +63,8 @@ pub struct App {
     pub references: Option<waarborg_refdb::vault::Vault>,
     /// Results kept between requests (the ledger's verification, the public figures).
     pub caches: Caches,
+    /// The free space new work leaves on the data directory's disk ([`space`]).
+    pub reserve: space::Reserve,
 }
 
 /// A clock: seconds since 1970.
@@ -95,7 +99,27 @@ impl App {
     /// to the ledger (one fsync for all); the store commits only after it succeeded, so a
     /// change is kept only if it is logged, and a ledger that cannot be written fails the
     /// change. `write` is the store call that makes the change.
+    /// Refused before anything is written while the disk is below its reserve ([`space`]).
     pub fn commit<T>(
+        &self,
+        entries: &[waarborg_ledger::Event],
+        write: impl FnOnce(waarborg_store::BeforeCommit) -> std::result::Result<T, StoreError>,
+    ) -> Result<T> {
+        self.reserve.check()?;
+        self.commit_unreserved(entries, write)
+    }
+
+    /// [`commit`](Self::commit) for an erasure, which frees space: it may write into the
+    /// reserve, so that a full disk never keeps data past its period.
+    pub fn commit_erasure<T>(
+        &self,
+        entries: &[waarborg_ledger::Event],
+        write: impl FnOnce(waarborg_store::BeforeCommit) -> std::result::Result<T, StoreError>,
+    ) -> Result<T> {
+        self.commit_unreserved(entries, write)
+    }
+
+    fn commit_unreserved<T>(
         &self,
         entries: &[waarborg_ledger::Event],
         write: impl FnOnce(waarborg_store::BeforeCommit) -> std::result::Result<T, StoreError>,
@@ -103,8 +127,9 @@ impl App {
         let mut appended: Vec<u64> = Vec::new();
         let written = {
             let mut step = || {
-                appended = self.append(entries).map_err(|e| e.to_string())?;
-                Ok(())
+                let receipts = self.append(entries).map_err(|e| e.to_string())?;
+                appended = receipts.iter().map(|r| r.entry).collect();
+                Ok(receipts)
             };
             write(&mut step)
         };
@@ -157,18 +182,18 @@ impl App {
         Ok(())
     }
 
-    /// Appends `entries` (one fsync), its time measured; their indexes.
+    /// Appends `entries` (one fsync), its time measured; what the store records of them.
     fn append(
         &self,
         entries: &[waarborg_ledger::Event],
-    ) -> std::result::Result<Vec<u64>, LedgerError> {
+    ) -> std::result::Result<Vec<LedgerMark>, LedgerError> {
         let started = std::time::Instant::now();
         let appended = self.ledger.append_all(entries);
         self.caches
             .metrics
             .ledger_append_seconds
             .observe(started.elapsed().as_secs_f64());
-        appended.map(|receipts| receipts.iter().map(|r| r.index).collect())
+        appended.map(|receipts| waarborg_store::marks(&receipts))
     }
 }
 

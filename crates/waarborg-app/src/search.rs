@@ -255,6 +255,8 @@ pub fn submit_probe(
                 return Err(AppError::invalid(format!("the probe cannot be used: {e}")));
             }
         };
+        // No room for the probe and its record: refused before either is written.
+        app.reserve.check()?;
         let faces = engine
             .analyze(&image, false)
             .map_err(|e| AppError::internal(e.to_string()))?;
@@ -784,13 +786,12 @@ pub fn remove_orphan_probes(app: &App) -> Result<usize> {
         .map_err(|e| AppError::internal(format!("listing the probe vault: {e}")))?;
     let mut removed = 0;
     for name in names.into_iter().filter(|n| !held.contains(n)) {
-        app.log(waarborg_ledger::Event::DeletionReceipt(
-            waarborg_ledger::DeletionReceipt {
-                record_kind: "probe".into(),
-                record: name.clone(),
-                rule: "no kept search holds it".into(),
-            },
-        ))?;
+        let receipt = waarborg_ledger::Event::DeletionReceipt(waarborg_ledger::DeletionReceipt {
+            record_kind: "probe".into(),
+            record: name.clone(),
+            rule: "no kept search holds it".into(),
+        });
+        app.commit_erasure(&[receipt], |log| app.store.record(log))?;
         app.probes
             .remove(&name)
             .map_err(|e| AppError::internal(format!("removing probe {name}: {e}")))?;
@@ -887,7 +888,7 @@ pub fn erase_unauthorised(
                     record: format!("search:{}", s.id),
                     rule: rule.into(),
                 });
-            app.commit(&[receipt], |log| {
+            app.commit_erasure(&[receipt], |log| {
                 app.store.save_document(KIND, &s.id, &doc, version, log)
             })?;
             erased += 1;

@@ -43,6 +43,7 @@ fn app(name: &str) -> App {
         .unwrap(),
         references: None,
         caches: Default::default(),
+        reserve: waarborg_app::space::Reserve::unchecked(),
     }
 }
 
@@ -254,7 +255,7 @@ fn a_second_request_for_the_same_case_is_refused_before_it_is_logged() {
     let mut logged = false;
     let raced = app.store.create_case_logged(&c, &mut || {
         logged = true;
-        Ok(())
+        Ok(Vec::new())
     });
     assert!(raced.is_err());
     assert!(!logged, "the ledger step ran for a case that was not kept");
@@ -800,4 +801,148 @@ fn the_kept_verification_is_pinned_to_the_configured_key() {
     );
     let v = waarborg_app::audit::verify_fully(&app).unwrap();
     assert!(!v.report.is_ok(), "the full verification is pinned too");
+}
+
+/// A framework version `n` imported by an administrator: one logged change.
+fn import_version(app: &App, n: u32) {
+    let admin = Actor::new("operator", Role::Administrator, "operations");
+    let mut f = Framework::default_template();
+    f.version = n;
+    assert!(governance::import_framework(app, &admin, &f).unwrap());
+}
+
+/// Issue 22 item 3: a change records in its own transaction which ledger entry it claims
+/// (index and leaf hash), and the reconciliation at start finds store and ledger agreeing.
+#[test]
+fn a_change_records_the_entry_it_claims_and_the_two_agree() {
+    let app = app("marks");
+    let first = waarborg_app::consistency::reconcile(&app.store, &app.ledger).unwrap();
+    assert!(first.voided.is_empty());
+    let before = app.ledger.size();
+    import_version(&app, 2);
+    let marks = app.store.ledger_marks(before).unwrap();
+    assert_eq!(marks.len(), 1);
+    assert_eq!(marks[0].entry, before);
+    assert_eq!(Some(marks[0].leaf), app.ledger.leaf(before));
+    let again = waarborg_app::consistency::reconcile(&app.store, &app.ledger).unwrap();
+    assert_eq!((again.from, again.marks), (first.to, 1));
+    assert!(again.voided.is_empty());
+    // Refusals claim nothing: no mark, and nothing to reconcile.
+    let before = app.ledger.size();
+    app.log_refusal(waarborg_ledger::Event::Refusal(waarborg_ledger::Refusal {
+        user: "examiner-1".into(),
+        role: "examiner".into(),
+        attempted: "search".into(),
+        reason: "no_case: a test".into(),
+        deployment_revision: None,
+        case_authorisation: None,
+        count: None,
+    }))
+    .unwrap();
+    assert!(app.store.ledger_marks(before).unwrap().is_empty());
+    let r = waarborg_app::consistency::reconcile(&app.store, &app.ledger).unwrap();
+    assert!(r.voided.is_empty());
+}
+
+/// Issue 22 item 3: the service died between a change's ledger entry and the store's
+/// commit (the entry appended here as the commit's step would, the commit never made): the
+/// next start voids that entry, reports count it as never having happened, and a second
+/// start finds nothing more.
+#[test]
+fn an_entry_whose_commit_never_came_is_voided_at_the_next_start() {
+    let app = app("crash-between");
+    waarborg_app::consistency::reconcile(&app.store, &app.ledger).unwrap();
+    import_version(&app, 2);
+    let orphan = app
+        .ledger
+        .append(waarborg_ledger::Event::GovernanceDecision(
+            waarborg_ledger::GovernanceDecision {
+                actor: "operator".into(),
+                role: "administrator".into(),
+                action: "import_framework".into(),
+                subject: "framework inzetkader@3".into(),
+                reason: "never committed".into(),
+                framework_version: None,
+                about: None,
+            },
+        ))
+        .unwrap()
+        .index;
+    let r = waarborg_app::consistency::reconcile(&app.store, &app.ledger).unwrap();
+    assert_eq!(r.voided, vec![orphan]);
+    assert_eq!(kinds_since(&app, orphan), ["governance_decision", "void"]);
+    let r = waarborg_app::consistency::reconcile(&app.store, &app.ledger).unwrap();
+    assert!(r.voided.is_empty(), "repaired once");
+    let report = waarborg_ledger::verify(app.ledger.dir(), None).unwrap();
+    assert!(report.is_ok(), "{:?}", report.problems);
+}
+
+/// Issue 22 item 3: differences a crash cannot make stop the start, naming what differs,
+/// and write nothing: an unclaimed change before a claimed one (a store restored from an
+/// older copy), a claimed entry the ledger does not have, and a ledger shorter than when
+/// the two last agreed (entries cut).
+#[test]
+fn differences_a_crash_cannot_make_stop_the_start() {
+    use waarborg_app::consistency::{reconcile, RECONCILED_TO};
+    let refused = |app: &App, needle: &str| {
+        let size = app.ledger.size();
+        let e = reconcile(&app.store, &app.ledger).unwrap_err();
+        assert_eq!(e.code(), "ledger_store_disagree");
+        assert!(e.to_string().contains(needle), "{e}");
+        assert_eq!(app.ledger.size(), size, "nothing written");
+    };
+
+    let app = app("disagree-order");
+    reconcile(&app.store, &app.ledger).unwrap();
+    let stray = app
+        .ledger
+        .append(waarborg_ledger::Event::GovernanceDecision(
+            waarborg_ledger::GovernanceDecision {
+                actor: "operator".into(),
+                role: "administrator".into(),
+                action: "create_account".into(),
+                subject: "account ghost".into(),
+                reason: "no record".into(),
+                framework_version: None,
+                about: None,
+            },
+        ))
+        .unwrap()
+        .index;
+    import_version(&app, 2);
+    refused(&app, &format!("entries {stray})"));
+
+    let app2 = self::app("disagree-missing");
+    reconcile(&app2.store, &app2.ledger).unwrap();
+    let size = app2.ledger.size();
+    app2.store
+        .record(&mut || {
+            Ok(vec![waarborg_store::LedgerMark {
+                entry: size + 3,
+                leaf: [7; 32],
+            }])
+        })
+        .unwrap();
+    refused(&app2, &format!("entry {}", size + 3));
+
+    let app3 = self::app("disagree-other");
+    reconcile(&app3.store, &app3.ledger).unwrap();
+    import_version(&app3, 2);
+    let last = app3.ledger.size() - 1;
+    app3.store
+        .record(&mut || {
+            Ok(vec![waarborg_store::LedgerMark {
+                entry: last,
+                leaf: [9; 32],
+            }])
+        })
+        .unwrap();
+    refused(&app3, "is another one");
+
+    let app4 = self::app("disagree-cut");
+    reconcile(&app4.store, &app4.ledger).unwrap();
+    app4.store
+        .set_counter(RECONCILED_TO, app4.ledger.size() + 5)
+        .unwrap();
+    refused(&app4, "entries were cut");
 }

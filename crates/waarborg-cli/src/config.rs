@@ -39,6 +39,12 @@ const KEYS: &[(&str, &str, &str, &str)] = &[
         "the ledger's genesis public key, obtained independently: the service's own verification is pinned to it",
     ),
     (
+        "disk_reserve_mib",
+        "WAARBORG_DISK_RESERVE_MIB",
+        "",
+        "free space kept on the data directory's disk: new work is refused with 507 below it",
+    ),
+    (
         "engine.threads",
         "WAARBORG_ENGINE_THREADS",
         "",
@@ -67,6 +73,8 @@ pub struct Config {
     /// verification checks the ledger's genesis against it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ledger_public_key: Option<String>,
+    /// Free space (MiB) kept on the data directory's disk (`waarborg_app::space`).
+    pub disk_reserve_mib: u64,
     /// The face engine.
     pub engine: Engine,
 }
@@ -90,6 +98,7 @@ impl Default for Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             secure_cookies: false,
             ledger_public_key: None,
+            disk_reserve_mib: waarborg_app::space::DEFAULT_RESERVE_BYTES / (1024 * 1024),
             engine: Engine::default(),
         }
     }
@@ -145,6 +154,9 @@ impl Config {
         }
         if let Some(v) = get("WAARBORG_LEDGER_PUBLIC_KEY") {
             self.ledger_public_key = Some(v);
+        }
+        if let Some(v) = get("WAARBORG_DISK_RESERVE_MIB") {
+            self.disk_reserve_mib = parsed("WAARBORG_DISK_RESERVE_MIB", &v)?;
         }
         if let Some(v) = get("WAARBORG_ENGINE_THREADS") {
             self.engine.threads = Some(parsed("WAARBORG_ENGINE_THREADS", &v)?);

@@ -59,9 +59,11 @@ impl Env {
         Ok(store)
     }
 
+    /// The ledger, reconciled with the store before anything is written to either.
     pub fn ledger(&self) -> anyhow::Result<Ledger> {
         let signer = self.key.signer(&self.data.dir(), true)?;
         let (ledger, _) = Ledger::open(&self.data.ledger_dir(), signer)?;
+        crate::serve::reconciled(&self.store()?, &ledger)?;
         Ok(ledger)
     }
 
@@ -82,6 +84,10 @@ impl Env {
             probes: crate::refdb::open_probes(&self.data.dir(), &keys)?,
             references: None,
             caches: Default::default(),
+            reserve: waarborg_app::space::Reserve::of(
+                self.data.dir(),
+                waarborg_app::space::DEFAULT_RESERVE_BYTES,
+            ),
         })
     }
 }

@@ -279,6 +279,7 @@ pub fn open_parts(data: &Path) -> anyhow::Result<Parts> {
     let store = SqliteStore::open(&data.join(crate::govern::STORE_FILE))?;
     let signer = crate::audit::KeyArgs::default().signer(data, true)?;
     let (ledger, _) = Ledger::open(&data.join("ledger"), signer)?;
+    crate::serve::reconciled(&store, &ledger)?;
     Parts::assemble(store, ledger, data)
 }
 

@@ -65,6 +65,19 @@ fn open_store(data: &DataArgs) -> anyhow::Result<SqliteStore> {
     Ok(store)
 }
 
+/// Reconciles the store and the ledger (`waarborg_app::consistency`) before anything
+/// writes to either; says what it repaired.
+pub fn reconciled(store: &SqliteStore, ledger: &waarborg_ledger::Ledger) -> anyhow::Result<()> {
+    let r = waarborg_app::consistency::reconcile(store, ledger)?;
+    if !r.voided.is_empty() {
+        eprintln!(
+            "reconciliation: ledger entries {:?} belonged to a change the store never committed (the service stopped in between); a void entry now says so",
+            r.voided
+        );
+    }
+    Ok(())
+}
+
 /// The application on the data directory: store, ledger, engine (if installed), index,
 /// vaults, with the system clock.
 pub fn open_app(data: &DataArgs, key: &KeyArgs, config: &Config) -> anyhow::Result<Arc<App>> {
@@ -89,6 +102,7 @@ pub fn open_app(data: &DataArgs, key: &KeyArgs, config: &Config) -> anyhow::Resu
     let index = crate::refdb::open_index(&data.dir(), &keys)?;
     let signer = key.signer(&data.dir(), true)?;
     let (ledger, _) = waarborg_ledger::Ledger::open(&data.ledger_dir(), signer)?;
+    reconciled(&store, &ledger)?;
     Ok(Arc::new(App {
         store,
         ledger,
@@ -107,6 +121,10 @@ pub fn open_app(data: &DataArgs, key: &KeyArgs, config: &Config) -> anyhow::Resu
             },
             ..Default::default()
         },
+        reserve: waarborg_app::space::Reserve::of(
+            data.dir(),
+            config.disk_reserve_mib.saturating_mul(1024 * 1024),
+        ),
     }))
 }
 

@@ -1,26 +1,11 @@
 //! `waarborg admin create` and `waarborg serve` over real HTTP on loopback.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+mod support;
+
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
-fn http(addr: &str, request: &str) -> String {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.write_all(request.as_bytes()).unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    out
-}
-
-fn request(method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> String {
-    let mut r = format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n", body.len());
-    for (k, v) in headers {
-        r.push_str(&format!("{k}: {v}\r\n"));
-    }
-    r.push_str("\r\n");
-    r.push_str(body);
-    r
-}
+use support::{http, request};
 
 #[test]
 fn the_first_administrator_logs_in_over_http() {

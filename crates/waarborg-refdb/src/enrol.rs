@@ -330,7 +330,7 @@ impl ReferenceDb<'_> {
         self.store.add_references(&records, &rows, &mut || {
             self.ledger
                 .append_all(&entries)
-                .map(|_| ())
+                .map(|r| waarborg_store::marks(&r))
                 .map_err(|e| e.to_string())
         })?;
         Ok(outcomes)

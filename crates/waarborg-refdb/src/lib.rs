@@ -86,7 +86,7 @@ pub fn logged_decision<'a>(
     action: &str,
     subject: &str,
     reason: &str,
-) -> impl FnMut() -> std::result::Result<(), String> + 'a {
+) -> impl FnMut() -> std::result::Result<Vec<waarborg_store::LedgerMark>, String> + 'a {
     let event = waarborg_ledger::Event::GovernanceDecision(waarborg_ledger::GovernanceDecision {
         actor: user.to_string(),
         role: "reference_database_manager".into(),
@@ -99,7 +99,7 @@ pub fn logged_decision<'a>(
     move || {
         ledger
             .append(event.clone())
-            .map(|_| ())
+            .map(|r| waarborg_store::marks(std::slice::from_ref(&r)))
             .map_err(|e| e.to_string())
     }
 }

@@ -127,7 +127,7 @@ pub fn complete_erasures(db: &ReferenceDb) -> Result<usize> {
         db.store.finish_erasure(&ids, &mut || {
             db.ledger
                 .append_all(&receipts)
-                .map(|_| ())
+                .map(|r| waarborg_store::marks(&r))
                 .map_err(|e| e.to_string())
         })?;
     }

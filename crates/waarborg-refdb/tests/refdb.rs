@@ -281,7 +281,9 @@ fn import_gives_every_row_a_reason_resumes_and_retention_erases_provably() {
         .all(|i| !their.contains(&i.id)));
     parts
         .store
-        .record_person_event(&first_person, PersonEvent::Acquittal, now(), &mut || Ok(()))
+        .record_person_event(&first_person, PersonEvent::Acquittal, now(), &mut || {
+            Ok(Vec::new())
+        })
         .unwrap();
     let plan = retention::plan(db.store, &rules, now()).unwrap();
     let planned: Vec<u64> = plan.iter().map(|i| i.id).collect();

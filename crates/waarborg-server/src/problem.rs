@@ -119,6 +119,10 @@ impl From<waarborg_app::AppError> for Problem {
             E::Invalid { .. } => StatusCode::BAD_REQUEST,
             E::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
             E::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+            E::Unavailable {
+                code: "insufficient_storage",
+                ..
+            } => StatusCode::INSUFFICIENT_STORAGE,
             E::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             E::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };

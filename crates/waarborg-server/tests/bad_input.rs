@@ -66,6 +66,7 @@ fn state() -> Arc<AppState> {
             .unwrap(),
             references: None,
             caches: Default::default(),
+            reserve: waarborg_app::space::Reserve::unchecked(),
         }),
         secure_cookies: true,
     })

@@ -48,6 +48,7 @@ fn state(name: &str) -> Arc<AppState> {
             .unwrap(),
             references: None,
             caches: Default::default(),
+            reserve: waarborg_app::space::Reserve::unchecked(),
         }),
         secure_cookies: false,
     })
@@ -549,12 +550,14 @@ async fn the_reference_database_view_pages_plans_and_clears_flags_with_a_reason(
         .collect();
     state
         .store
-        .add_references(&records, &[], &mut || Ok(()))
+        .add_references(&records, &[], &mut || Ok(Vec::new()))
         .unwrap();
     // Person 30 (images 61 and 62) is acquitted: both become due, by the event rule.
     state
         .store
-        .record_person_event("SYN-00000030", PersonEvent::Acquittal, now, &mut || Ok(()))
+        .record_person_event("SYN-00000030", PersonEvent::Acquittal, now, &mut || {
+            Ok(Vec::new())
+        })
         .unwrap();
     let app = app(state.clone());
     let manager = login(&app, ReferenceDatabaseManager).await;

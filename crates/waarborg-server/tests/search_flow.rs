@@ -104,7 +104,7 @@ fn world_named(name: &str) -> World {
             erasing: None,
         };
         store
-            .add_references(&[record], &[], &mut || Ok(()))
+            .add_references(&[record], &[], &mut || Ok(Vec::new()))
             .unwrap();
     }
     let f = Framework::default_template();
@@ -174,6 +174,7 @@ fn world_named(name: &str) -> World {
             .unwrap(),
             references: Some(references),
             caches: Default::default(),
+            reserve: waarborg_app::space::Reserve::unchecked(),
         }),
         secure_cookies: false,
     });

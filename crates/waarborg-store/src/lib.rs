@@ -93,15 +93,42 @@ pub use crate::reference::{
     DuplicateFlag, ImportRow, ImportSummary, ReferenceRecord, ReferenceStore, RowOutcome,
 };
 
-/// A step run inside the save's transaction, before it commits.
-pub type BeforeCommit<'a> = &'a mut dyn FnMut() -> std::result::Result<(), String>;
+impl From<&waarborg_ledger::Receipt> for LedgerMark {
+    fn from(r: &waarborg_ledger::Receipt) -> LedgerMark {
+        LedgerMark {
+            entry: r.index,
+            leaf: r.leaf_hash,
+        }
+    }
+}
+
+/// The marks of `receipts`: a before-commit step's answer.
+pub fn marks(receipts: &[waarborg_ledger::Receipt]) -> Vec<LedgerMark> {
+    receipts.iter().map(LedgerMark::from).collect()
+}
+
+/// A step run inside the save's transaction, before it commits: it appends the change's
+/// ledger entries and answers what it appended, which the transaction records beside the
+/// change ([`LedgerMark`]).
+pub type BeforeCommit<'a> = &'a mut dyn FnMut() -> std::result::Result<Vec<LedgerMark>, String>;
+
+/// A ledger entry that a committed change claims: recorded in the change's own transaction,
+/// so the store says exactly which entries it holds a change for (checked against the
+/// ledger at every start: `waarborg_app::consistency`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LedgerMark {
+    /// The entry's index in the ledger.
+    pub entry: u64,
+    /// The entry's leaf hash (RFC 9162), so a different entry at that index is noticed.
+    pub leaf: [u8; 32],
+}
 
 /// The store of the governance domain.
 pub trait Store: Send + Sync {
     /// Imports a framework version. Importing the same version again is a no-op; a different
     /// text under an existing `name@version` is refused (versions are immutable).
     fn import_framework(&self, framework: &Framework) -> Result<()> {
-        self.import_framework_logged(framework, &mut || Ok(()))
+        self.import_framework_logged(framework, &mut || Ok(Vec::new()))
             .map(|_| ())
     }
     /// Imports a framework version, running `before_commit` (the ledger append) only when it
@@ -120,7 +147,7 @@ pub trait Store: Send + Sync {
 
     /// Registers a new deployment (version 1).
     fn create_deployment(&self, deployment: &Deployment) -> Result<()> {
-        self.create_deployment_logged(deployment, &mut || Ok(()))
+        self.create_deployment_logged(deployment, &mut || Ok(Vec::new()))
     }
     /// Registers a new deployment (version 1), running `before_commit` (the ledger append)
     /// once the id is known to be free.
@@ -143,7 +170,7 @@ pub trait Store: Send + Sync {
 
     /// Records a new case authorisation request (version 1).
     fn create_case(&self, case: &CaseAuthorisation) -> Result<()> {
-        self.create_case_logged(case, &mut || Ok(()))
+        self.create_case_logged(case, &mut || Ok(Vec::new()))
     }
     /// Records a new case authorisation request (version 1), running `before_commit` (the
     /// ledger append) once the case number is known to be free.
@@ -236,13 +263,23 @@ pub trait AccountStore: Send + Sync {
     /// The account's second factor, if one is set up.
     fn second_factor(&self, user: &str) -> Result<Option<SecondFactor>>;
     /// Sets up (or, with `None`, removes) the account's second factor.
-    fn set_second_factor(&self, user: &str, factor: Option<&SecondFactor>) -> Result<()>;
+    fn set_second_factor(&self, user: &str, factor: Option<&SecondFactor>) -> Result<()> {
+        self.set_second_factor_logged(user, factor, &mut || Ok(Vec::new()))
+    }
+    /// Sets up or removes the second factor, running `before_commit` (the ledger append)
+    /// once the account is known to exist.
+    fn set_second_factor_logged(
+        &self,
+        user: &str,
+        factor: Option<&SecondFactor>,
+        before_commit: BeforeCommit,
+    ) -> Result<()>;
     /// Records that the code of time step `step` was used; `false` if that step (or a later
     /// one) was already used — a replayed code.
     fn use_second_factor_step(&self, user: &str, step: u64) -> Result<bool>;
     /// Creates an account with a password hash (PHC string).
     fn create_account(&self, account: &Account, password_hash: &str) -> Result<()> {
-        self.create_account_logged(account, password_hash, &mut || Ok(()))
+        self.create_account_logged(account, password_hash, &mut || Ok(Vec::new()))
     }
     /// Creates an account, running `before_commit` (the ledger append) once the name is
     /// known to be free.
@@ -397,6 +434,12 @@ const MIGRATIONS: &[&str] = &[
     // 5: an optional second factor (TOTP) per account, kept apart from the account's body,
     // which is shown to administrators.
     "ALTER TABLE accounts ADD COLUMN second_factor TEXT;",
+    // 6: the ledger entries each committed change claims, written in the change's own
+    // transaction (the store↔ledger reconciliation at start reads them).
+    "CREATE TABLE ledger_marks (
+        entry INTEGER PRIMARY KEY,
+        leaf BLOB NOT NULL
+    );",
 ];
 
 /// The schema version this Waarborg writes (the number of migrations).
@@ -412,6 +455,24 @@ fn db(context: &str) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
         context: context.to_string(),
         source,
     }
+}
+
+/// The end of every change: the caller's step (the ledger append), the marks of what it
+/// appended, the commit.
+fn commit_marked(
+    tx: rusqlite::Transaction,
+    before_commit: BeforeCommit,
+    context: &str,
+) -> Result<()> {
+    let marks = before_commit().map_err(StoreError::BeforeCommit)?;
+    for m in &marks {
+        tx.execute(
+            "INSERT OR REPLACE INTO ledger_marks (entry, leaf) VALUES (?1, ?2)",
+            params![m.entry as i64, m.leaf.as_slice()],
+        )
+        .map_err(db(context))?;
+    }
+    tx.commit().map_err(db(context))
 }
 
 fn encode<T: Serialize>(value: &T) -> String {
@@ -499,9 +560,62 @@ impl SqliteStore {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db(context))?;
         let value = f(&tx)?;
-        before_commit().map_err(StoreError::BeforeCommit)?;
-        tx.commit().map_err(db(context))?;
+        commit_marked(tx, before_commit, context)?;
         Ok(value)
+    }
+
+    /// Commits nothing but the marks of `before_commit`'s entries: for a logged change that
+    /// lives outside the database (a probe image removed from the vault), so that its entry
+    /// is claimed like any other change's.
+    pub fn record(&self, before_commit: BeforeCommit) -> Result<()> {
+        self.write("recording a logged change", before_commit, |_| Ok(()))
+    }
+
+    /// The marks of entries `from` and later, in ledger order.
+    pub fn ledger_marks(&self, from: u64) -> Result<Vec<LedgerMark>> {
+        let context = "reading the ledger marks";
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT entry, leaf FROM ledger_marks WHERE entry >= ?1 ORDER BY entry")
+            .map_err(db(context))?;
+        let rows = stmt
+            .query_map([from as i64], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })
+            .map_err(db(context))?;
+        rows.map(|r| {
+            let (entry, leaf) = r.map_err(db(context))?;
+            Ok(LedgerMark {
+                entry: entry as u64,
+                leaf: leaf.try_into().map_err(|_| StoreError::Corrupt {
+                    what: format!("the ledger mark of entry {entry}"),
+                    why: "its leaf hash is not 32 bytes".into(),
+                })?,
+            })
+        })
+        .collect()
+    }
+
+    /// A named counter (absent: never set).
+    pub fn counter(&self, name: &str) -> Result<Option<u64>> {
+        self.conn()
+            .query_row("SELECT value FROM counters WHERE name = ?1", [name], |r| {
+                r.get::<_, i64>(0)
+            })
+            .optional()
+            .map(|v| v.map(|v| v as u64))
+            .map_err(db("reading a counter"))
+    }
+
+    /// Sets a named counter (operational bookkeeping, not a logged change).
+    pub fn set_counter(&self, name: &str, value: u64) -> Result<()> {
+        self.conn()
+            .execute(
+                "INSERT OR REPLACE INTO counters (name, value) VALUES (?1, ?2)",
+                params![name, value as i64],
+            )
+            .map(|_| ())
+            .map_err(db("setting a counter"))
     }
 
     /// Inserts one new row; [`StoreError::Exists`] (`what`) when its key is taken.
@@ -734,22 +848,29 @@ impl AccountStore for SqliteStore {
         text.flatten().map(|t| decode(user, &t)).transpose()
     }
 
-    fn set_second_factor(&self, user: &str, factor: Option<&SecondFactor>) -> Result<()> {
-        let changed = self
-            .conn()
-            .execute(
-                "UPDATE accounts SET second_factor = ?2 WHERE user = ?1",
-                params![user, factor.map(encode)],
-            )
-            .map_err(db("setting a second factor"))?;
-        if changed == 0 {
-            return Err(StoreError::Conflict {
-                what: format!("account {user}"),
-                expected: 1,
-                found: 0,
-            });
-        }
-        Ok(())
+    fn set_second_factor_logged(
+        &self,
+        user: &str,
+        factor: Option<&SecondFactor>,
+        before_commit: BeforeCommit,
+    ) -> Result<()> {
+        let context = "setting a second factor";
+        self.write(context, before_commit, |tx| {
+            let changed = tx
+                .execute(
+                    "UPDATE accounts SET second_factor = ?2 WHERE user = ?1",
+                    params![user, factor.map(encode)],
+                )
+                .map_err(db(context))?;
+            if changed == 0 {
+                return Err(StoreError::Conflict {
+                    what: format!("account {user}"),
+                    expected: 1,
+                    found: 0,
+                });
+            }
+            Ok(())
+        })
     }
 
     fn use_second_factor_step(&self, user: &str, step: u64) -> Result<bool> {
@@ -773,7 +894,7 @@ impl AccountStore for SqliteStore {
             &account.user,
             &encode(account),
             expected,
-            &mut || Ok(()),
+            &mut || Ok(Vec::new()),
         )
     }
 
@@ -878,8 +999,7 @@ impl Store for SqliteStore {
                     params![id, framework.name, framework.version, encode(framework)],
                 )
                 .map_err(db(context))?;
-                before_commit().map_err(StoreError::BeforeCommit)?;
-                tx.commit().map_err(db(context))?;
+                commit_marked(tx, before_commit, context)?;
                 Ok(true)
             }
         }

@@ -291,7 +291,7 @@ impl SqliteStore {
 
 impl ReferenceStore for SqliteStore {
     fn reserve_reference_ids(&self, n: u64) -> Result<u64> {
-        self.write("reserving ids", &mut || Ok(()), |tx| {
+        self.write("reserving ids", &mut || Ok(Vec::new()), |tx| {
             let next: i64 = tx
                 .query_row(
                     "SELECT value FROM counters WHERE name = 'reference_id'",
@@ -370,7 +370,7 @@ impl ReferenceStore for SqliteStore {
     }
 
     fn record_import_rows(&self, rows: &[ImportRow]) -> Result<()> {
-        self.write("recording import rows", &mut || Ok(()), |tx| {
+        self.write("recording import rows", &mut || Ok(Vec::new()), |tx| {
             insert_rows(tx, rows)?;
             Ok(())
         })
@@ -611,7 +611,7 @@ impl ReferenceStore for SqliteStore {
     }
 
     fn begin_erasure(&self, items: &[(u64, DueForErasure)]) -> Result<()> {
-        self.write("beginning an erasure", &mut || Ok(()), |tx| {
+        self.write("beginning an erasure", &mut || Ok(Vec::new()), |tx| {
             {
                 let mut stmt = tx
                     .prepare_cached(

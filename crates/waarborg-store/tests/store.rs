@@ -67,8 +67,8 @@ fn content() -> RevisionContent {
     }
 }
 
-fn ok() -> std::result::Result<(), String> {
-    Ok(())
+fn ok() -> std::result::Result<Vec<waarborg_store::LedgerMark>, String> {
+    Ok(Vec::new())
 }
 
 #[test]
@@ -326,7 +326,7 @@ fn an_older_database_is_migrated_and_keeps_its_data() {
     // Make it look like a database written before migration 2 existed.
     let conn = rusqlite_connection(&path);
     conn.execute_batch(
-        "DROP TABLE counters; DROP TABLE import_rows; DROP TABLE reference_images; DROP TABLE person_events; DROP TABLE persons; \
+        "DROP TABLE ledger_marks; DROP TABLE counters; DROP TABLE import_rows; DROP TABLE reference_images; DROP TABLE person_events; DROP TABLE persons; \
          DROP TABLE documents; DROP TABLE sessions; DROP TABLE accounts; PRAGMA user_version = 1;",
     )
     .unwrap();
