@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use support::{create_account, create_admin, status, waarborg, Service};
-use waarborg_ledger::{Entry, Event, Snapshot, CHECKPOINTS_FILE, ENTRIES_FILE};
+use waarborg_ledger::{Entry, Event, Operation, Snapshot, CHECKPOINTS_FILE, ENTRIES_FILE};
 
 fn scratch(tag: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("wb-faults-{tag}-{}", std::process::id()));
@@ -41,8 +41,8 @@ fn verify(data: &Path) -> Output {
         .unwrap()
 }
 
-/// Accounts in the store, but the first administrator (made at the command line).
-fn stored_accounts(data: &Path) -> BTreeSet<String> {
+/// Accounts in the store named `prefix…`.
+fn stored_accounts(data: &Path, prefix: &str) -> BTreeSet<String> {
     let out = waarborg()
         .args(["admin", "list", "--data"])
         .arg(data)
@@ -52,46 +52,95 @@ fn stored_accounts(data: &Path) -> BTreeSet<String> {
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| l.split_whitespace().next())
-        .filter(|u| *u != "admin-1")
+        .filter(|u| u.starts_with(prefix))
         .map(str::to_string)
         .collect()
 }
 
-/// The accounts whose creation the ledger holds and no `void` takes back; and how many
-/// entries were voided.
-fn logged_accounts(data: &Path) -> (BTreeSet<String>, usize) {
+/// What the ledger says was kept (no `void` takes it back): accounts created, named
+/// `prefix…`; detections and searches; and how many entries were voided.
+struct Logged {
+    accounts: BTreeSet<String>,
+    detections: usize,
+    searches: usize,
+    voided: usize,
+}
+
+fn logged(data: &Path, prefix: &str) -> Logged {
     let snap = Snapshot::read(&data.join("ledger")).unwrap();
-    let mut created = Vec::new();
+    let mut events = Vec::new();
     let mut voided = BTreeSet::new();
     for i in 0..snap.size() {
-        let entry = Entry::from_bytes(snap.entry(i).unwrap()).unwrap();
-        match entry.event {
-            Event::GovernanceDecision(d) if d.action == "create_account" => {
-                created.push((i, d.subject.trim_start_matches("account ").to_string()))
-            }
+        match Entry::from_bytes(snap.entry(i).unwrap()).unwrap().event {
             Event::Void { entries, .. } => voided.extend(entries),
+            event => events.push((i, event)),
+        }
+    }
+    let mut out = Logged {
+        accounts: BTreeSet::new(),
+        detections: 0,
+        searches: 0,
+        voided: voided.len(),
+    };
+    for (_, event) in events.into_iter().filter(|(i, _)| !voided.contains(i)) {
+        match event {
+            Event::GovernanceDecision(d) if d.action == "create_account" => {
+                let user = d.subject.trim_start_matches("account ");
+                if user.starts_with(prefix) {
+                    out.accounts.insert(user.to_string());
+                }
+            }
+            Event::BiometricOperation(op) if op.operation == Operation::Detect => {
+                out.detections += 1
+            }
+            Event::BiometricOperation(op) if op.operation == Operation::Search => out.searches += 1,
             _ => {}
         }
     }
-    let kept = created
-        .iter()
-        .filter(|(i, _)| !voided.contains(i))
-        .map(|(_, u)| u.clone())
-        .collect();
-    (kept, voided.len())
+    out
 }
 
-/// The store and the ledger hold the same accounts, every acknowledged one among them,
-/// and the ledger verifies.
-fn agree(data: &Path, acknowledged: &BTreeSet<String>) -> (usize, usize) {
-    let stored = stored_accounts(data);
-    let (logged, voided) = logged_accounts(data);
-    assert_eq!(stored, logged, "the store and the ledger disagree");
-    let lost: Vec<_> = acknowledged.difference(&stored).collect();
-    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+/// Searches in the store: (every id, the ids with a candidate list).
+fn stored_searches(data: &Path) -> (BTreeSet<String>, BTreeSet<String>) {
+    use waarborg_store::DocumentStore;
+    let store = waarborg_store::SqliteStore::open(&data.join("waarborg.sqlite")).unwrap();
+    let docs = store.documents("search", None).unwrap();
+    let id = |d: &serde_json::Value| d["id"].as_str().unwrap().to_string();
+    (
+        docs.iter().map(id).collect(),
+        docs.iter()
+            .filter(|d| d["stage"] == "searched")
+            .map(id)
+            .collect(),
+    )
+}
+
+/// What was acknowledged to the clients.
+#[derive(Default)]
+struct Acknowledged {
+    accounts: BTreeSet<String>,
+    searches: BTreeSet<String>,
+}
+
+/// The store and the ledger hold the same changes, every acknowledged one among them, and
+/// the ledger verifies: (accounts kept, searches kept, entries voided).
+fn agree(data: &Path, prefix: &str, acknowledged: &Acknowledged) -> (usize, usize, usize) {
+    let accounts = stored_accounts(data, prefix);
+    let (searches, searched) = stored_searches(data);
+    let logged = logged(data, prefix);
+    assert_eq!(
+        accounts, logged.accounts,
+        "accounts: store and ledger differ"
+    );
+    assert_eq!(searches.len(), logged.detections, "detections differ");
+    assert_eq!(searched.len(), logged.searches, "searches differ");
+    let lost: Vec<_> = acknowledged.accounts.difference(&accounts).collect();
+    assert!(lost.is_empty(), "acknowledged accounts lost: {lost:?}");
+    let lost: Vec<_> = acknowledged.searches.difference(&searched).collect();
+    assert!(lost.is_empty(), "acknowledged searches lost: {lost:?}");
     let v = verify(data);
     assert!(v.status.success(), "{}", text(&v));
-    (stored.len(), voided)
+    (accounts.len(), searched.len(), logged.voided)
 }
 
 fn rounds() -> usize {
@@ -101,38 +150,126 @@ fn rounds() -> usize {
         .unwrap_or(3)
 }
 
-/// `kill -9` of the service while four clients create accounts (governance decisions,
-/// each a ledger entry and a store record): after every restart — whose reconciliation
-/// voids the change in flight, if one was — no acknowledged change is lost and the store
-/// and the ledger hold the same ones.
+/// A demo account's password (from the 0600 file the demo writes).
+fn demo_password(data: &Path, user: &str) -> String {
+    std::fs::read_to_string(data.join("demo-accounts.txt"))
+        .unwrap()
+        .lines()
+        .find_map(|l| {
+            let mut w = l.split_whitespace();
+            (w.next() == Some(user)).then(|| w.nth(1).unwrap().to_string())
+        })
+        .unwrap()
+}
+
+/// One whole search by the examiner (probe, then the first face): its id once the
+/// candidate list was answered; `Err(())` when the service is gone.
+fn search_once(addr: &str, session: &(String, String), probe: &[u8]) -> Result<Option<String>, ()> {
+    let headers = [
+        ("Cookie", session.0.as_str()),
+        ("X-CSRF-Token", session.1.as_str()),
+    ];
+    let submitted = support::post_bytes(
+        addr,
+        "/api/searches?deployment=catch-demo&case=OM-DEMO-0001&probe_source=crime_scene_cctv",
+        &headers,
+        "image/jpeg",
+        probe,
+    );
+    match status(&submitted) {
+        200 => {}
+        0 => return Err(()),
+        s => {
+            assert!(s >= 500, "refused: {submitted}");
+            return Ok(None);
+        }
+    }
+    let id = support::json(&submitted)["search"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let chosen = support::http(
+        addr,
+        &support::request(
+            "POST",
+            &format!("/api/searches/{id}/choose"),
+            &headers,
+            r#"{"face":0}"#,
+        ),
+    );
+    match status(&chosen) {
+        200 => Ok(Some(id)),
+        0 => Err(()),
+        s => {
+            assert!(s >= 500, "refused: {chosen}");
+            Ok(None)
+        }
+    }
+}
+
+/// `kill -9` of the service while two examiners' clients run whole searches and two
+/// administrators' clients create accounts (each change a ledger entry and a store record),
+/// on the demo organisation with the real face engine: after every restart — whose
+/// reconciliation voids the change in flight, if one was — no acknowledged change is lost,
+/// and the store and the ledger hold the same ones.
 #[test]
-fn kill_9_during_concurrent_changes_loses_nothing_acknowledged() {
+fn kill_9_during_concurrent_searches_and_changes_loses_nothing_acknowledged() {
     let data = scratch("kill");
-    let password = create_admin(&data, "admin-1");
-    let acknowledged = Arc::new(Mutex::new(BTreeSet::new()));
+    let demo = waarborg()
+        .args(["demo", "--no-serve", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(demo.status.success(), "{}", text(&demo));
+    let admin = demo_password(&data, "admin-1");
+    let examiner = demo_password(&data, "examiner-1");
+    let samples = waarborg_models::ModelCache::from_env()
+        .require()
+        .unwrap()
+        .samples;
+    let probe = Arc::new(std::fs::read(samples.join("yaoming.jpg")).unwrap());
+    let acknowledged = Arc::new(Mutex::new(Acknowledged::default()));
     let mut attempts = 0usize;
     let mut seed = 0x9e37_79b9_7f4a_7c15_u64 ^ std::process::id() as u64;
+    let with_engine = [("WAARBORG_MODELS", "")];
     for round in 0..rounds() {
-        let service = Service::start(&data, &[]);
-        let session = service.login_admin("admin-1", &password);
+        let service = Service::start(&data, &with_engine);
+        let admin_session = service.login_admin("admin-1", &admin);
+        let examiner_session = service.login("examiner-1", &examiner, "examiner");
         let stop = Arc::new(AtomicBool::new(false));
         let clients: Vec<_> = (0..4)
             .map(|t| {
-                let (addr, session) = (service.addr.clone(), session.clone());
-                let (stop, acknowledged) = (stop.clone(), acknowledged.clone());
+                let addr = service.addr.clone();
+                let session = if t % 2 == 0 {
+                    admin_session.clone()
+                } else {
+                    examiner_session.clone()
+                };
+                let (stop, acknowledged, probe) =
+                    (stop.clone(), acknowledged.clone(), probe.clone());
                 std::thread::spawn(move || {
                     let mut n = 0;
                     while !stop.load(Ordering::Relaxed) {
+                        n += 1;
+                        if t % 2 == 1 {
+                            match search_once(&addr, &session, &probe) {
+                                Ok(Some(id)) => {
+                                    acknowledged.lock().unwrap().searches.insert(id);
+                                }
+                                Ok(None) => {}
+                                Err(()) => break,
+                            }
+                            continue;
+                        }
                         let user = format!("r{round}-c{t}-{n}");
                         let answer = create_account(&addr, &session, &user);
                         match status(&answer) {
                             200 => {
-                                acknowledged.lock().unwrap().insert(user);
+                                acknowledged.lock().unwrap().accounts.insert(user);
                             }
                             0 => break, // the service is gone
                             s => assert!(s >= 500, "refused: {answer}"),
                         }
-                        n += 1;
                     }
                     n
                 })
@@ -141,7 +278,7 @@ fn kill_9_during_concurrent_changes_loses_nothing_acknowledged() {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        std::thread::sleep(Duration::from_millis(300 + seed % 900));
+        std::thread::sleep(Duration::from_millis(500 + seed % 1500));
         service.kill();
         stop.store(true, Ordering::Relaxed);
         attempts += clients
@@ -150,15 +287,16 @@ fn kill_9_during_concurrent_changes_loses_nothing_acknowledged() {
             .sum::<usize>();
     }
     // One more start: its reconciliation settles the last round.
-    Service::start(&data, &[]).kill();
-    let acknowledged = acknowledged.lock().unwrap().clone();
-    let (kept, voided) = agree(&data, &acknowledged);
+    Service::start(&data, &with_engine).kill();
+    let acknowledged = acknowledged.lock().unwrap();
+    let (accounts, searches, voided) = agree(&data, "r", &acknowledged);
     println!(
-        "kill -9: {} rounds, {attempts} attempts, {} acknowledged, {kept} kept, {voided} entries voided at restart, 0 lost",
+        "kill -9: {} rounds, {attempts} attempts; acknowledged {} accounts and {} searches; kept {accounts} accounts and {searches} searches; {voided} entries voided; 0 lost",
         rounds(),
-        acknowledged.len()
+        acknowledged.accounts.len(),
+        acknowledged.searches.len(),
     );
-    assert!(!acknowledged.is_empty());
+    assert!(!acknowledged.accounts.is_empty() && !acknowledged.searches.is_empty());
     let _ = std::fs::remove_dir_all(&data);
 }
 
@@ -421,15 +559,18 @@ fn full_disk_in_namespace() {
     assert!(mounted.success(), "mounting a tmpfs failed");
     let data = disk.join("data");
     let password = create_admin(&data, "admin-1");
-    let mut acknowledged = BTreeSet::new();
+    let mut acknowledged = Acknowledged::default();
     let entries = data.join("ledger").join(ENTRIES_FILE);
     let ledger_len = || std::fs::metadata(&entries).unwrap().len();
 
     // (1) A reserve of 4 MiB, less than that free: refused, nothing written.
     let service = Service::start(&data, &[("WAARBORG_DISK_RESERVE_MIB", "4")]);
     let session = service.login_admin("admin-1", &password);
-    assert_eq!(status(&create_account(&service.addr, &session, "a-0")), 200);
-    acknowledged.insert("a-0".to_string());
+    assert_eq!(
+        status(&create_account(&service.addr, &session, "disk-a0")),
+        200
+    );
+    acknowledged.accounts.insert("disk-a0".to_string());
     let filler = fill(&disk);
     let keep_free = 2 * 1024 * 1024;
     let len = std::fs::metadata(&filler).unwrap().len();
@@ -441,13 +582,16 @@ fn full_disk_in_namespace() {
         .unwrap();
     assert!(free(&disk) < 4 * 1024 * 1024);
     let before = ledger_len();
-    let refused = create_account(&service.addr, &session, "a-1");
+    let refused = create_account(&service.addr, &session, "disk-a1");
     assert_eq!(status(&refused), 507, "{refused}");
     assert!(refused.contains("insufficient_storage"), "{refused}");
     assert_eq!(ledger_len(), before, "a refused change wrote to the ledger");
     std::fs::remove_file(&filler).unwrap();
-    assert_eq!(status(&create_account(&service.addr, &session, "a-2")), 200);
-    acknowledged.insert("a-2".to_string());
+    assert_eq!(
+        status(&create_account(&service.addr, &session, "disk-a2")),
+        200
+    );
+    acknowledged.accounts.insert("disk-a2".to_string());
     service.kill();
 
     // (2) No reserve, the disk full to its last byte.
@@ -456,11 +600,11 @@ fn full_disk_in_namespace() {
     let filler = fill(&disk);
     let mut failed = 0;
     for i in 0..6 {
-        let user = format!("b-{i}");
+        let user = format!("disk-b{i}");
         let answer = create_account(&service.addr, &session, &user);
         match status(&answer) {
             200 => {
-                acknowledged.insert(user);
+                acknowledged.accounts.insert(user);
             }
             s if s >= 500 => failed += 1,
             _ => panic!("{answer}"),
@@ -473,14 +617,14 @@ fn full_disk_in_namespace() {
     );
     assert_eq!(status(&health), 200, "{health}");
     std::fs::remove_file(&filler).unwrap();
-    let after = create_account(&service.addr, &session, "b-after");
+    let after = create_account(&service.addr, &session, "disk-after");
     assert_eq!(status(&after), 200, "no restart needed: {after}");
-    acknowledged.insert("b-after".to_string());
+    acknowledged.accounts.insert("disk-after".to_string());
     service.kill();
 
     // A restart reconciles (and would stop on a difference); then everything agrees.
     Service::start(&data, &[]).kill();
-    let (kept, voided) = agree(&data, &acknowledged);
+    let (kept, _, voided) = agree(&data, "disk-", &acknowledged);
     println!("full disk: {failed} changes failed, {kept} kept, {voided} entries voided");
     let _ = std::process::Command::new("umount").arg(&disk).status();
 }

@@ -27,6 +27,42 @@ pub fn http(addr: &str, request: &str) -> String {
     out
 }
 
+/// Posts `body` of type `ctype` with `headers`; the answer (empty when no service answers).
+pub fn post_bytes(
+    addr: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    ctype: &str,
+    body: &[u8],
+) -> String {
+    let mut r = format!("POST {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n", body.len());
+    for (k, v) in headers {
+        r.push_str(&format!("{k}: {v}\r\n"));
+    }
+    r.push_str("\r\n");
+    let Ok(mut s) = TcpStream::connect(addr) else {
+        return String::new();
+    };
+    if s.write_all(r.as_bytes())
+        .and_then(|()| s.write_all(body))
+        .is_err()
+    {
+        return String::new();
+    }
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out
+}
+
+/// The JSON body of an answer (`null` when there is none).
+pub fn json(answer: &str) -> serde_json::Value {
+    answer
+        .split("\r\n\r\n")
+        .nth(1)
+        .and_then(|b| serde_json::from_str(b).ok())
+        .unwrap_or_default()
+}
+
 /// A JSON request with `headers`.
 pub fn request(method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> String {
     let mut r = format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n", body.len());
@@ -86,7 +122,7 @@ pub struct Service {
 
 impl Service {
     /// Starts the service on `data` with `env` (no face engine: `WAARBORG_MODELS` points
-    /// nowhere unless `env` says otherwise).
+    /// nowhere unless `env` says otherwise; empty: the installed models).
     pub fn start(data: &Path, env: &[(&str, &str)]) -> Service {
         let mut cmd = waarborg();
         cmd.args(["serve", "--bind", "127.0.0.1:0", "--data"])
@@ -116,7 +152,12 @@ impl Service {
 
     /// Logs `user` in as an administrator: (cookie, CSRF token).
     pub fn login_admin(&self, user: &str, password: &str) -> (String, String) {
-        let body = format!(r#"{{"user":"{user}","password":"{password}","role":"administrator"}}"#);
+        self.login(user, password, "administrator")
+    }
+
+    /// Logs `user` in in `role`: (cookie, CSRF token).
+    pub fn login(&self, user: &str, password: &str, role: &str) -> (String, String) {
+        let body = format!(r#"{{"user":"{user}","password":"{password}","role":"{role}"}}"#);
         let login = http(&self.addr, &request("POST", "/api/login", &[], &body));
         assert_eq!(status(&login), 200, "{login}");
         let cookie = login
@@ -127,9 +168,7 @@ impl Service {
             .next()
             .unwrap()
             .to_string();
-        let json: serde_json::Value =
-            serde_json::from_str(login.split("\r\n\r\n").nth(1).unwrap_or("{}")).unwrap();
-        (cookie, json["csrf"].as_str().unwrap().to_string())
+        (cookie, json(&login)["csrf"].as_str().unwrap().to_string())
     }
 
     /// Stops the service with SIGKILL.
