@@ -14,5 +14,9 @@ echo "== the OpenAPI validator the tests run (pip)" >&2
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "openapi-spec-validator==0.9.0" >&2
 echo "== tests" >&2
 cargo test --locked --workspace
+echo "== API fuzzing: Schemathesis as every role (pip)" >&2
+WAARBORG="${CARGO_TARGET_DIR:-target}/debug/waarborg" bash scripts/api-fuzz.sh 10
+echo "== fuzz targets, a short run each (cargo fuzz)" >&2
+bash scripts/fuzz.sh 10
 echo "== browser end-to-end tests (headless chromium)" >&2
 WAARBORG="${CARGO_TARGET_DIR:-target}/debug/waarborg" bash scripts/browser-test.sh

@@ -208,13 +208,11 @@ pub fn framework(command: FrameworkCommand) -> anyhow::Result<ExitCode> {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
             let f = if file.extension().is_some_and(|e| e == "toml") {
-                let f: Framework = toml::from_str(&text)
-                    .with_context(|| format!("{} is not a framework", file.display()))?;
-                f.validate()?;
-                f
+                Framework::from_toml(&text)
             } else {
-                Framework::from_json(&text)?
-            };
+                Framework::from_json(&text)
+            }
+            .with_context(|| format!("{} is not a framework", file.display()))?;
             let operator = Actor::new("operator", Role::Administrator, "operations");
             match governance::import_framework(&env.app()?, &operator, &f) {
                 Ok(true) => println!("imported {}", f.id()),

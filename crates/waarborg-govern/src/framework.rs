@@ -211,6 +211,14 @@ impl Framework {
         Ok(f)
     }
 
+    /// Parses and validates a framework from TOML (the form a committee edits by hand).
+    pub fn from_toml(text: &str) -> Result<Framework, GovernError> {
+        let f: Framework =
+            toml::from_str(text).map_err(|e| GovernError::InvalidFramework(e.to_string()))?;
+        f.validate()?;
+        Ok(f)
+    }
+
     /// The machine-checked preconditions that `content` fails, with what is missing.
     pub fn failed_machine_checks(&self, content: &RevisionContent) -> Vec<(String, String)> {
         self.preconditions

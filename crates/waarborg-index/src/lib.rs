@@ -36,7 +36,8 @@ mod index;
 pub mod kernels;
 pub mod quant;
 pub mod segment;
-mod wal;
+// Public for the fuzz targets (fuzz/), which read a log as found on disk.
+pub mod wal;
 
 pub use crate::index::{
     CompactReport, DeleteReport, Hit, Index, IndexConfig, IndexStats, NewTemplate, OpenReport,
