@@ -1049,6 +1049,10 @@ fn positive_allowed(rev: &Revision, framework: &Framework) -> Result<(), GovernE
     Ok(())
 }
 
+/// The longest candidate list a revision may ask for: each candidate is compared by hand,
+/// and the index allocates the list (an unbounded length is a memory hazard too).
+pub const MAX_CANDIDATE_LIST_LENGTH: u32 = 200;
+
 fn validate_content(c: &RevisionContent) -> Result<(), GovernError> {
     let bad = |why: &str| Err(GovernError::Invalid(why.to_string()));
     if c.purpose.trim().is_empty() {
@@ -1062,6 +1066,12 @@ fn validate_content(c: &RevisionContent) -> Result<(), GovernError> {
     }
     if c.technology.candidate_list_length == 0 || !c.technology.score_threshold.is_finite() {
         return bad("the candidate list length and score threshold must be set");
+    }
+    if c.technology.candidate_list_length > MAX_CANDIDATE_LIST_LENGTH {
+        return Err(GovernError::Invalid(format!(
+            "a candidate list of {} is more than an examiner can compare; at most {MAX_CANDIDATE_LIST_LENGTH}",
+            c.technology.candidate_list_length
+        )));
     }
     if c.scope.reference_databases.is_empty() {
         return bad("no reference database is in scope");

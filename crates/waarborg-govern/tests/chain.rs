@@ -89,6 +89,20 @@ fn each_step_refuses_the_wrong_actor_or_state() {
         ),
         "own applicant",
     );
+    // Issue 23: an input-derived size is bounded before it reaches an allocation.
+    let mut huge = d.clone();
+    huge.revisions[0].content.technology.candidate_list_length = u32::MAX;
+    refused(
+        huge.apply(
+            1,
+            &applicant(),
+            Command::Submit,
+            "on the evidence given",
+            &f,
+            T0,
+        ),
+        "at most 200",
+    );
     d.apply(
         1,
         &applicant(),

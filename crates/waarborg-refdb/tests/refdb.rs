@@ -228,6 +228,10 @@ fn import_gives_every_row_a_reason_resumes_and_retention_erases_provably() {
         captured_at: Timestamp::parse("2025-01-01").unwrap(),
         capturing_unit: "unit-b".into(),
     };
+    // Issue 23: a page start past the largest SQLite integer (a `?after=` from a URL) lists
+    // nothing, instead of wrapping to a negative number that every record passes.
+    assert!(parts.store.references(u64::MAX, 10).unwrap().is_empty());
+    assert!(parts.store.reference(u64::MAX).unwrap().is_none());
     let first_person = parts.store.references(0, 1).unwrap()[0]
         .provenance
         .person

@@ -468,11 +468,18 @@ fn commit_marked(
     for m in &marks {
         tx.execute(
             "INSERT OR REPLACE INTO ledger_marks (entry, leaf) VALUES (?1, ?2)",
-            params![m.entry as i64, m.leaf.as_slice()],
+            params![sql_int(m.entry), m.leaf.as_slice()],
         )
         .map_err(db(context))?;
     }
     tx.commit().map_err(db(context))
+}
+
+/// A number for SQLite, whose integers are signed 64-bit: values past `i64::MAX` (only ever
+/// asked for from outside: an id in a URL, a page's start) become `i64::MAX`, which no row
+/// has, instead of wrapping to a negative number that every row passes.
+pub(crate) fn sql_int(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
 }
 
 fn encode<T: Serialize>(value: &T) -> String {
@@ -579,7 +586,7 @@ impl SqliteStore {
             .prepare("SELECT entry, leaf FROM ledger_marks WHERE entry >= ?1 ORDER BY entry")
             .map_err(db(context))?;
         let rows = stmt
-            .query_map([from as i64], |r| {
+            .query_map([sql_int(from)], |r| {
                 Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
             })
             .map_err(db(context))?;
@@ -612,7 +619,7 @@ impl SqliteStore {
         self.conn()
             .execute(
                 "INSERT OR REPLACE INTO counters (name, value) VALUES (?1, ?2)",
-                params![name, value as i64],
+                params![name, sql_int(value)],
             )
             .map(|_| ())
             .map_err(db("setting a counter"))
@@ -881,7 +888,7 @@ impl AccountStore for SqliteStore {
                 "UPDATE accounts SET second_factor = json_set(second_factor, '$.last_step', ?2)
                  WHERE user = ?1 AND second_factor IS NOT NULL
                    AND json_extract(second_factor, '$.last_step') < ?2",
-                params![user, step as i64],
+                params![user, sql_int(step)],
             )
             .map_err(db("using a second factor"))?;
         Ok(changed == 1)

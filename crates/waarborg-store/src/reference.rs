@@ -14,7 +14,7 @@ use waarborg_govern::reference::{Provenance, SourceKind};
 use waarborg_govern::retention::{DueForErasure, PersonEvent, ReferenceFacts};
 use waarborg_govern::Timestamp;
 
-use crate::{db, decode, encode, BeforeCommit, Result, SqliteStore, StoreError};
+use crate::{db, decode, encode, sql_int, BeforeCommit, Result, SqliteStore, StoreError};
 
 /// A possible duplicate person: the new image is very similar to an image enrolled under
 /// another person id. Flagged for the reference-database manager; never merged silently.
@@ -257,11 +257,11 @@ fn insert_rows(tx: &rusqlite::Transaction, rows: &[ImportRow]) -> Result<()> {
     for r in rows {
         stmt.execute(params![
             r.import,
-            r.row as i64,
+            sql_int(r.row),
             r.file,
             r.outcome.as_str(),
             r.reason,
-            r.reference.map(|id| id as i64)
+            r.reference.map(sql_int)
         ])
         .map_err(db("recording an import row"))?;
     }
@@ -334,7 +334,7 @@ impl ReferenceStore for SqliteStore {
                         .map_err(db("recording a person"))?;
                     image
                         .execute(params![
-                            r.id as i64,
+                            sql_int(r.id),
                             r.database,
                             p.person,
                             p.source_kind.as_str(),
@@ -429,7 +429,7 @@ impl ReferenceStore for SqliteStore {
             .conn()
             .query_row(
                 &format!("SELECT {COLUMNS} FROM reference_images WHERE id = ?1"),
-                [id as i64],
+                [sql_int(id)],
                 record_from_row,
             )
             .optional()
@@ -440,7 +440,7 @@ impl ReferenceStore for SqliteStore {
     fn references(&self, after: u64, limit: usize) -> Result<Vec<ReferenceRecord>> {
         self.records(
             "WHERE id > ?1 ORDER BY id LIMIT ?2",
-            params![after as i64, limit as i64],
+            params![sql_int(after), sql_int(limit as u64)],
             "listing reference images",
         )
     }
@@ -494,7 +494,7 @@ impl ReferenceStore for SqliteStore {
             let changed = tx
                 .execute(
                     "UPDATE reference_images SET duplicate_of = NULL WHERE id = ?1 AND duplicate_of IS NOT NULL",
-                    [id as i64],
+                    [sql_int(id)],
                 )
                 .map_err(db("clearing a flag"))?;
             if changed == 0 {
@@ -619,7 +619,7 @@ impl ReferenceStore for SqliteStore {
                     )
                     .map_err(db("beginning an erasure"))?;
                 for (id, due) in items {
-                    stmt.execute(params![*id as i64, encode(due)])
+                    stmt.execute(params![sql_int(*id), encode(due)])
                         .map_err(db("beginning an erasure"))?;
                 }
             }
@@ -682,14 +682,14 @@ impl ReferenceStore for SqliteStore {
                     .map_err(db("finishing an erasure"))?;
                 for &id in ids {
                     let person: Option<String> = person_of
-                        .query_row([id as i64], |r| r.get(0))
+                        .query_row([sql_int(id)], |r| r.get(0))
                         .optional()
                         .map_err(db("finishing an erasure"))?;
                     let Some(person) = person else { continue };
                     delete
-                        .execute([id as i64])
+                        .execute([sql_int(id)])
                         .map_err(db("finishing an erasure"))?;
-                    rows.execute([id as i64])
+                    rows.execute([sql_int(id)])
                         .map_err(db("finishing an erasure"))?;
                     // Data minimisation: a person without images is no longer needed here.
                     let gone: bool = orphan
