@@ -76,11 +76,21 @@ fn verify_password(password: &str, hash: &str) -> bool {
 
 /// A password policy users can follow: long rather than complicated.
 pub fn check_password_policy(password: &str) -> Result<()> {
-    if password.chars().count() < 12 {
+    let n = password.chars().count();
+    if n < 12 {
         return Err(AppError::invalid("passwords have at least 12 characters"));
+    }
+    if n > MAX_PASSWORD_CHARS {
+        return Err(AppError::invalid(format!(
+            "passwords have at most {MAX_PASSWORD_CHARS} characters"
+        )));
     }
     Ok(())
 }
+
+/// The longest password (OWASP ASVS 2.1.2: at least 64 allowed, more than 128 refused):
+/// any passphrase fits, and no request makes the hashing work on megabytes.
+pub const MAX_PASSWORD_CHARS: usize = 128;
 
 /// A generated password (24 characters of base64url) for accounts created from the CLI.
 pub fn generate_password() -> Result<String> {
@@ -166,9 +176,20 @@ pub fn login(
     };
     let wait = throttle.wait(source, user, now);
     if wait > 0 {
+        tracing::warn!(user, source, wait, "login refused: throttled");
         return Err(AppError::TooMany(format!(
             "too many failed logins; try again in {wait} seconds"
         )));
+    }
+    if password.chars().count() > MAX_PASSWORD_CHARS {
+        // No account has one this long: a failure like any other, without the hashing.
+        throttle.failed(source, user, now);
+        tracing::warn!(
+            user,
+            source,
+            "login failed (password longer than any allowed)"
+        );
+        return Err(wrong());
     }
     let account = store.account(user)?;
     let hash = match &account {
@@ -198,10 +219,19 @@ pub fn login(
         };
     let Some((account, _)) = account.filter(|_| second_ok) else {
         throttle.failed(source, user, now);
+        // Operational log of every authentication decision (ASVS 7.2.1); never a password
+        // or code.
+        tracing::warn!(user, source, "login failed");
         return Err(wrong());
     };
     throttle.succeeded(source, user);
     if !account.roles.contains(&role) {
+        tracing::warn!(
+            user,
+            source,
+            role = role.as_str(),
+            "login refused: role not held"
+        );
         return Err(AppError::forbidden(format!(
             "{user} does not hold the role {}",
             role.as_str()
@@ -215,6 +245,7 @@ pub fn login(
         expires: now + SESSION_SECONDS,
     };
     store.create_session(&token_hash(&token), &session)?;
+    tracing::info!(user, source, role = role.as_str(), "login");
     Ok((token, session))
 }
 

@@ -946,3 +946,49 @@ fn differences_a_crash_cannot_make_stop_the_start() {
         .unwrap();
     refused(&app4, "entries were cut");
 }
+
+/// Issue 23 (ASVS 2.1.1/2.1.2): a password has 12 to 128 characters — any passphrase, not
+/// megabytes for the hashing; a longer one at login fails like a wrong one, unhashed.
+#[test]
+fn passwords_have_12_to_128_characters_and_a_longer_login_is_a_plain_failure() {
+    let app = app("password-bounds");
+    let admin = Actor::new("operator", Role::Administrator, "operations");
+    let new = |password: &str| account::NewAccount {
+        user: "auditor-2".into(),
+        display_name: "Auditor".into(),
+        roles: vec![Role::Auditor],
+        unit: "audit".into(),
+        password: password.into(),
+    };
+    let before = app.ledger.size();
+    for (password, says) in [
+        ("short", "at least 12"),
+        (&"p".repeat(129)[..], "at most 128"),
+    ] {
+        let e = account::create_account_by(&app, &admin, new(password)).unwrap_err();
+        assert!(e.to_string().contains(says), "{e}");
+    }
+    assert_eq!(app.ledger.size(), before, "refused accounts leave no entry");
+    let passphrase = "word ".repeat(25) + "end";
+    assert_eq!(passphrase.chars().count(), 128);
+    account::create_account_by(&app, &admin, new(&passphrase)).unwrap();
+    let e = account::login(
+        &app,
+        "10.0.0.1",
+        "auditor-2",
+        &"p".repeat(10_000),
+        None,
+        Role::Auditor,
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "login_failed");
+    assert!(account::login(
+        &app,
+        "10.0.0.1",
+        "auditor-2",
+        &passphrase,
+        None,
+        Role::Auditor
+    )
+    .is_ok());
+}
