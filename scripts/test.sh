@@ -7,6 +7,9 @@ echo "== format" >&2
 cargo fmt --all -- --check
 echo "== lint" >&2
 cargo clippy --locked --all-targets -- -D warnings
+echo "== dependencies: sources, bans and licences (cargo deny)" >&2
+command -v cargo-deny >/dev/null 2>&1 || cargo install --locked --quiet cargo-deny@0.20.2
+cargo deny --offline check bans licenses sources
 echo "== build and install the verified models" >&2
 cargo build --locked -p waarborg-cli
 "${CARGO_TARGET_DIR:-target}/debug/waarborg" models install
