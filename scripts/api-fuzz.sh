@@ -12,16 +12,8 @@ cd "$(dirname "$0")/.."
 examples=${1:-10}
 W=${WAARBORG:-${CARGO_TARGET_DIR:-target}/debug/waarborg}
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "schemathesis==4.32.5" >&2
-data=$(mktemp -d)
-out=$(mktemp)
-unset WAARBORG_LEDGER_KEY
-"$W" demo --no-serve --data "$data" >/dev/null
-"$W" serve --data "$data" --bind 127.0.0.1:0 >"$out" 2>/dev/null &
-server=$!
-trap 'kill $server 2>/dev/null; rm -rf "$data" "$out"' EXIT
-for _ in $(seq 100); do grep -q "listening on" "$out" && break; sleep 0.1; done
-url=$(sed -n 's/^listening on //p' "$out")
-[ -n "$url" ] || { echo "the server did not start" >&2; exit 1; }
+. scripts/serve-demo.sh
+serve_demo "$W"
 failed=0
 while read -r user role password; do
   case "$user" in ''|'#'*) continue ;; esac
@@ -34,7 +26,7 @@ while read -r user role password; do
   if python3 -m schemathesis.cli run "$url/api/openapi.json" \
       -H "Cookie: $cookie" -H "X-CSRF-Token: $csrf" --exclude-path-regex 'logout' \
       -c not_a_server_error,response_schema_conformance -n "$examples" \
-      --phases examples,fuzzing --generation-deterministic --generation-database none >"$report" 2>&1; then
+      --phases examples,fuzzing --generation-deterministic >"$report" 2>&1; then
     printf '%-14s %-28s %s\n' "$user" "$role" "$(grep -Eo '[0-9]+ generated, [0-9]+ passed' "$report" | tail -1)"
   else
     echo "api fuzz: failures as $user ($role):" >&2

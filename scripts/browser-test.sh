@@ -17,17 +17,9 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core poppler-utils >/dev/null
 fi
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-data=$(mktemp -d)
-unset WAARBORG_LEDGER_KEY
-"$W" demo --no-serve --data "$data" >/dev/null
+. scripts/serve-demo.sh
+serve_demo "$W"
 samples=$("$W" models check | sed -n 's/^model cache: //p')/samples
-out=$(mktemp)
-"$W" serve --data "$data" --bind 127.0.0.1:0 >"$out" 2>/dev/null &
-server=$!
-trap 'kill $server 2>/dev/null; rm -rf "$data" "$out"' EXIT
-for _ in $(seq 100); do grep -q "listening on" "$out" && break; sleep 0.1; done
-url=$(sed -n 's/^listening on //p' "$out")
-[ -n "$url" ] || { echo "the server did not start" >&2; exit 1; }
 node tests/browser/e2e.mjs "$url" "$data/demo-accounts.txt" "$samples/gdp.jpg" $shots
 
 # Reports as PDF, printed by chromium and rendered back to PNG pages: each report prints,

@@ -1,6 +1,8 @@
 //! The index's files as found on disk — a segment and a write-ahead log, plain and sealed:
 //! opened and verified, or refused as corrupt.
 #![no_main]
+#[path = "common/scratch.rs"]
+mod scratch;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -15,7 +17,7 @@ fn keys() -> &'static Keyring {
 fn file() -> &'static Path {
     static FILE: OnceLock<PathBuf> = OnceLock::new();
     FILE.get_or_init(|| {
-        let d = scratch().join(format!("waarborg-fuzz-index-{}", std::process::id()));
+        let d = scratch::dir().join(format!("waarborg-fuzz-index-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
         std::fs::create_dir_all(&d).unwrap();
         d.join("file")
@@ -31,14 +33,3 @@ fuzz_target!(|data: &[u8]| {
         let _ = waarborg_index::wal::open(file, keys);
     }
 });
-
-/// A directory in memory where there is one (the code under test fsyncs; a disk would make
-/// each run slow), else the temporary directory.
-fn scratch() -> PathBuf {
-    let shm = Path::new("/dev/shm");
-    if shm.is_dir() {
-        shm.to_path_buf()
-    } else {
-        std::env::temp_dir()
-    }
-}

@@ -2,6 +2,8 @@
 //! found on disk: whole records, a torn tail, or corruption named — and a ledger directory
 //! holding it opened or refused, never cut below what it verified.
 #![no_main]
+#[path = "common/scratch.rs"]
+mod scratch;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -10,7 +12,7 @@ use libfuzzer_sys::fuzz_target;
 fn dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let d = scratch().join(format!("waarborg-fuzz-log-{}", std::process::id()));
+        let d = scratch::dir().join(format!("waarborg-fuzz-log-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
         std::fs::create_dir_all(&d).unwrap();
         d
@@ -27,14 +29,3 @@ fuzz_target!(|data: &[u8]| {
     // The auditor's full check of whatever is there: a report or an error, no panic.
     let _ = waarborg_ledger::verify(dir, None);
 });
-
-/// A directory in memory where there is one (the code under test fsyncs; a disk would make
-/// each run slow), else the temporary directory.
-fn scratch() -> PathBuf {
-    let shm = Path::new("/dev/shm");
-    if shm.is_dir() {
-        shm.to_path_buf()
-    } else {
-        std::env::temp_dir()
-    }
-}

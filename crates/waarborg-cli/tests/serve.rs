@@ -2,7 +2,7 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::process::{Command, Stdio};
 
 use support::{http, request};
@@ -12,33 +12,7 @@ fn the_first_administrator_logs_in_over_http() {
     let data = std::env::temp_dir().join(format!("waarborg-serve-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
     let exe = env!("CARGO_BIN_EXE_waarborg");
-    let out = Command::new(exe)
-        .args([
-            "admin",
-            "create",
-            "--user",
-            "admin-1",
-            "--role",
-            "administrator",
-            "--unit",
-            "it",
-            "--data",
-        ])
-        .arg(&data)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let password = text
-        .rsplit("(shown once): ")
-        .next()
-        .unwrap()
-        .trim()
-        .to_string();
+    let password = support::create_admin(&data, "admin-1");
     assert_eq!(password.len(), 24);
     // A weak password from stdin is refused.
     let mut child = Command::new(exe)
@@ -67,23 +41,8 @@ fn the_first_administrator_logs_in_over_http() {
             && String::from_utf8_lossy(&weak.stderr).contains("at least 12 characters")
     );
 
-    let mut server = Command::new(exe)
-        .args(["serve", "--bind", "127.0.0.1:0", "--data"])
-        .arg(&data)
-        .env_remove("WAARBORG_LEDGER_KEY")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap_or_else(|| panic!("{line}"))
-        .to_string();
+    let service = support::Service::start(&data, &[]);
+    let addr = service.addr.clone();
 
     // The service signs a checkpoint at start and on its schedule.
     let checkpoints = data.join("ledger").join(waarborg_ledger::CHECKPOINTS_FILE);
@@ -109,17 +68,7 @@ fn the_first_administrator_logs_in_over_http() {
         health.starts_with("HTTP/1.1 200") && health.contains("\"ok\""),
         "{health}"
     );
-    let body = format!(r#"{{"user":"admin-1","password":"{password}","role":"administrator"}}"#);
-    let login = http(&addr, &request("POST", "/api/login", &[], &body));
-    assert!(login.starts_with("HTTP/1.1 200"), "{login}");
-    let cookie = login
-        .lines()
-        .find_map(|l| l.strip_prefix("set-cookie: "))
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let (cookie, _) = service.login_admin("admin-1", &password);
     let me = http(
         &addr,
         &request("GET", "/api/me", &[("Cookie", &cookie)], ""),
@@ -159,7 +108,6 @@ fn the_first_administrator_logs_in_over_http() {
         String::from_utf8_lossy(&checked.stdout),
         String::from_utf8_lossy(&checked.stderr)
     );
-    server.kill().unwrap();
-    server.wait().unwrap();
+    service.kill();
     let _ = std::fs::remove_dir_all(&data);
 }
