@@ -487,8 +487,20 @@ pub fn create_account_by(app: &App, actor: &Actor, b: NewAccount) -> Result<Stri
         display_name: b.display_name,
         ..Account::new(&b.user, b.roles, &b.unit)
     };
-    check_new_account(&account, &b.password)?;
-    let hash = hash_password(&b.password)?;
+    create_account(app, actor, account, &b.password)
+}
+
+/// Creates `account` with `password` by `actor` — an administrator through the service, the
+/// operator at the command line (`waarborg admin create`), the demo's set-up: checked
+/// first, then in the ledger, then kept. The one way an account comes to exist.
+pub fn create_account(
+    app: &App,
+    actor: &Actor,
+    account: Account,
+    password: &str,
+) -> Result<String> {
+    check_new_account(&account, password)?;
+    let hash = hash_password(password)?;
     let roles = account
         .roles
         .iter()
@@ -516,12 +528,5 @@ fn check_new_account(account: &Account, password: &str) -> Result<()> {
     if account.roles.is_empty() {
         return Err(AppError::invalid("an account needs at least one role"));
     }
-    Ok(())
-}
-
-/// Creates an account with a hashed password (CLI, demo, tests).
-pub fn create_account(store: &dyn AccountStore, account: &Account, password: &str) -> Result<()> {
-    check_new_account(account, password)?;
-    store.create_account(account, &hash_password(password)?)?;
     Ok(())
 }

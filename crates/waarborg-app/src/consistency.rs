@@ -136,10 +136,10 @@ pub fn reconcile(store: &SqliteStore, ledger: &Ledger) -> Result<Reconciliation>
                 }
             )));
         }
-        ledger.append(Event::Void {
-            entries: unclaimed.clone(),
-            reason: "not committed: the service stopped between the ledger entry and the store's commit (found at the next start)".into(),
-        })?;
+        ledger.append_all(&crate::voids(
+            &unclaimed,
+            "not committed: the service stopped between the ledger entry and the store's commit (found at the next start)",
+        ))?;
         tracing::warn!(
             entries = ?unclaimed,
             "voided the entries of a change the store never committed (a crash between the two)"

@@ -87,6 +87,10 @@ pub struct Caches {
     pub crops: search::Crops,
     /// Refused attempts held back in a flood ([`throttle::Refusals`]).
     pub refusals: throttle::Refusals,
+    /// `void` entries that could not be written when their commit failed (the disk was
+    /// full for them too): written before anything else, so that no later change is
+    /// logged while a change that was not kept still looks kept ([`App::commit`]).
+    pub voids: std::sync::Mutex<Vec<waarborg_ledger::Event>>,
 }
 
 impl App {
@@ -140,15 +144,15 @@ impl App {
                     // The entries are in the ledger, the change is not (the commit failed
                     // after them: a full disk): the ledger says so, and every report counts
                     // them as never having happened.
-                    let void = waarborg_ledger::Event::Void {
-                        entries: appended,
-                        reason: short(&format!("not committed: {e}")),
-                    };
-                    if let Err(le) = self.append(std::slice::from_ref(&void)) {
+                    let voids = voids(&appended, &format!("not committed: {e}"));
+                    if let Err(le) = self.append(&voids) {
+                        // Held, and written first with the next entry: until then nothing
+                        // else is logged (every append writes the held voids first).
                         tracing::error!(
                             error = %le,
-                            "a change was not kept and its ledger entries could not be voided"
+                            "a change was not kept and its void could not be written yet"
                         );
+                        self.held_voids().extend(voids);
                     }
                 }
                 Err(e.into())
@@ -182,19 +186,52 @@ impl App {
         Ok(())
     }
 
-    /// Appends `entries` (one fsync), its time measured; what the store records of them.
+    /// Appends `entries` (one fsync), after any held `void`, its time measured; what the
+    /// store records of `entries`.
     fn append(
         &self,
         entries: &[waarborg_ledger::Event],
     ) -> std::result::Result<Vec<LedgerMark>, LedgerError> {
         let started = std::time::Instant::now();
-        let appended = self.ledger.append_all(entries);
+        let mut held = self.held_voids();
+        let appended = if held.is_empty() {
+            // The usual case: the lock is let go at once, so appends share one fsync.
+            drop(held);
+            self.ledger.append_all(entries)
+        } else {
+            let all: Vec<_> = held.iter().chain(entries).cloned().collect();
+            let appended = self.ledger.append_all(&all);
+            if appended.is_ok() {
+                tracing::warn!(voids = held.len(), "held void entries written");
+                held.clear();
+            }
+            appended.map(|mut receipts| receipts.split_off(receipts.len() - entries.len()))
+        };
         self.caches
             .metrics
             .ledger_append_seconds
             .observe(started.elapsed().as_secs_f64());
         appended.map(|receipts| waarborg_store::marks(&receipts))
     }
+
+    fn held_voids(&self) -> std::sync::MutexGuard<'_, Vec<waarborg_ledger::Event>> {
+        self.caches
+            .voids
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The `void` entries that take back `entries` for `reason`: as many as the ledger's limit
+/// on the indexes one entry names requires.
+pub fn voids(entries: &[u64], reason: &str) -> Vec<waarborg_ledger::Event> {
+    entries
+        .chunks(waarborg_ledger::entry::MAX_ITEMS)
+        .map(|chunk| waarborg_ledger::Event::Void {
+            entries: chunk.to_vec(),
+            reason: short(reason),
+        })
+        .collect()
 }
 
 /// The system clock.

@@ -720,8 +720,9 @@ fn second_factor_secrets_are_sealed_and_follow_a_key_rotation() {
     )
     .unwrap();
     waarborg_app::account::create_account(
-        &app.store,
-        &waarborg_store::Account::new("examiner-1", vec![Role::Examiner], "unit"),
+        &app,
+        &Actor::new("operator", Role::Administrator, "operations"),
+        waarborg_store::Account::new("examiner-1", vec![Role::Examiner], "unit"),
         "correct horse battery staple",
     )
     .unwrap();
@@ -991,4 +992,81 @@ fn passwords_have_12_to_128_characters_and_a_longer_login_is_a_plain_failure() {
         Role::Auditor
     )
     .is_ok());
+}
+
+/// Issue 22: a commit fails after its entry, and the `void` cannot be written either (the
+/// disk full for it too): the void is held and written before anything else, so no later
+/// entry is logged while the change that was not kept still looks kept; the next start's
+/// reconciliation then finds the two agreeing.
+#[test]
+fn a_void_that_cannot_be_written_is_held_and_written_first() {
+    let app = app("held-void");
+    waarborg_app::consistency::reconcile(&app.store, &app.ledger).unwrap();
+    let before = app.ledger.size();
+    let failed: Result<(), AppError> = app.commit(
+        &[waarborg_ledger::Event::GovernanceDecision(
+            waarborg_ledger::GovernanceDecision {
+                actor: "operator".into(),
+                role: "administrator".into(),
+                action: "create_account".into(),
+                subject: "account never-kept".into(),
+                reason: "roles auditor".into(),
+                framework_version: None,
+                about: None,
+            },
+        )],
+        |log| {
+            log().map_err(waarborg_store::StoreError::BeforeCommit)?;
+            app.ledger.fail_next_write(); // the void's write
+            Err(waarborg_store::StoreError::BeforeCommit(
+                "database or disk is full".into(),
+            ))
+        },
+    );
+    assert!(failed.is_err());
+    assert_eq!(
+        kinds_since(&app, before),
+        ["governance_decision"],
+        "no void yet"
+    );
+    import_version(&app, 2);
+    assert_eq!(
+        kinds_since(&app, before),
+        ["governance_decision", "void", "governance_decision"],
+        "the held void went first"
+    );
+    let r = waarborg_app::consistency::reconcile(&app.store, &app.ledger).unwrap();
+    assert!(r.voided.is_empty(), "nothing left to repair");
+}
+
+/// Issue 22: a change of many entries (a retention run's receipts) cut off by a crash is
+/// voided whole at the next start, in as many `void` entries as the ledger's limit of
+/// indexes per entry needs (a kill -9 during `retention apply` found this).
+#[test]
+fn a_large_change_cut_off_by_a_crash_is_voided_whole() {
+    let app = app("crash-batch");
+    waarborg_app::consistency::reconcile(&app.store, &app.ledger).unwrap();
+    let receipts: Vec<_> = (0..40)
+        .map(|i| {
+            waarborg_ledger::Event::DeletionReceipt(waarborg_ledger::DeletionReceipt {
+                record_kind: "reference_image".into(),
+                record: format!("reference-image:{i}"),
+                rule: "retention".into(),
+            })
+        })
+        .collect();
+    let first = app.ledger.append_all(&receipts).unwrap()[0].index;
+    let r = waarborg_app::consistency::reconcile(&app.store, &app.ledger).unwrap();
+    assert_eq!(r.voided, (first..first + 40).collect::<Vec<_>>());
+    assert_eq!(
+        kinds_since(&app, first + 40),
+        ["void", "void", "void"],
+        "16 + 16 + 8"
+    );
+    assert!(
+        waarborg_app::consistency::reconcile(&app.store, &app.ledger)
+            .unwrap()
+            .voided
+            .is_empty()
+    );
 }

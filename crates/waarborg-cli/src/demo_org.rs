@@ -29,6 +29,7 @@ fn accounts(app: &App, data: &Path) -> anyhow::Result<()> {
     if app.store.account("examiner-1")?.is_some() {
         return Ok(());
     }
+    let operator = Actor::new("operator", Role::Administrator, "operations");
     let mut lines =
         String::from("# Demo accounts (generated; this file is readable only by you)\n");
     for (user, role, unit) in waarborg_govern::demo::PEOPLE {
@@ -44,7 +45,7 @@ fn accounts(app: &App, data: &Path) -> anyhow::Result<()> {
                 .then_some(waarborg_govern::Portfolio::Digitalisation),
             ..Account::new(user, roles, unit)
         };
-        account::create_account(&app.store, &account, &password)?;
+        account::create_account(app, &operator, account, &password)?;
         lines.push_str(&format!("{user:<14} {:<28} {password}\n", role.as_str()));
     }
     let mut f = std::fs::OpenOptions::new()

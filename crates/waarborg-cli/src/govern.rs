@@ -86,7 +86,9 @@ impl Env {
             caches: Default::default(),
             reserve: waarborg_app::space::Reserve::of(
                 self.data.dir(),
-                waarborg_app::space::DEFAULT_RESERVE_BYTES,
+                crate::config::Config::load(None)?
+                    .disk_reserve_mib
+                    .saturating_mul(1024 * 1024),
             ),
         })
     }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use waarborg_app::{account, jobs, App};
-use waarborg_govern::Role;
+use waarborg_govern::{Actor, Role};
 use waarborg_store::{Account, AccountStore, SqliteStore};
 
 use crate::audit::{DataArgs, KeyArgs};
@@ -196,7 +196,7 @@ pub enum AdminCommand {
         #[arg(long)]
         password_stdin: bool,
         #[command(flatten)]
-        data: DataArgs,
+        env: crate::govern::Env,
     },
     /// List the accounts.
     List {
@@ -213,7 +213,7 @@ pub fn admin(command: AdminCommand) -> anyhow::Result<ExitCode> {
             role,
             unit,
             password_stdin,
-            data,
+            env,
         } => {
             let roles = role
                 .iter()
@@ -230,8 +230,9 @@ pub fn admin(command: AdminCommand) -> anyhow::Result<ExitCode> {
                 display_name: name.unwrap_or_else(|| user.clone()),
                 ..Account::new(&user, roles, &unit)
             };
-            let store = open_store(&data)?;
-            account::create_account(&store, &account, &password)?;
+            // Logged like every account: the operator at the command line creates it.
+            let operator = Actor::new("operator", Role::Administrator, "operations");
+            account::create_account(&env.app()?, &operator, account, &password)?;
             if password_stdin {
                 println!("created {user}");
             } else {

@@ -552,7 +552,7 @@ fn full_disk_in_namespace() {
     let disk = scratch("tmpfs");
     std::fs::create_dir_all(&disk).unwrap();
     let mounted = std::process::Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=24m", "tmpfs"])
+        .args(["-t", "tmpfs", "-o", "size=96m", "tmpfs"])
         .arg(&disk)
         .status()
         .unwrap();

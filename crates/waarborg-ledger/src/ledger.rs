@@ -145,7 +145,7 @@ struct State {
     /// The end of the last whole checkpoint record.
     checkpoints_end: u64,
     /// Tests: the next entry write fails as a full disk would.
-    #[cfg(test)]
+    #[cfg(any(test, feature = "fault-injection"))]
     fail_next_write: bool,
     epochs: Vec<Epoch>,
     latest: Option<SignedCheckpoint>,
@@ -310,7 +310,7 @@ impl Ledger {
             failed: None,
             generation: 0,
             checkpoints_end: cp_scan.valid_end,
-            #[cfg(test)]
+            #[cfg(any(test, feature = "fault-injection"))]
             fail_next_write: false,
             epochs,
             latest: None,
@@ -479,9 +479,9 @@ impl Ledger {
         };
         let bytes = entry.to_bytes();
         let record = frames::frame(&bytes);
-        #[cfg(test)]
+        #[cfg(any(test, feature = "fault-injection"))]
         let injected = std::mem::take(&mut st.fail_next_write);
-        #[cfg(not(test))]
+        #[cfg(not(any(test, feature = "fault-injection")))]
         let injected = false;
         let written = if injected {
             st.entries
@@ -656,6 +656,13 @@ impl Ledger {
     /// The latest stored checkpoint, if any.
     pub fn latest_checkpoint(&self) -> Option<SignedCheckpoint> {
         self.lock().latest.clone()
+    }
+
+    /// Fault injection for tests (feature `fault-injection`): the next entry write fails
+    /// half way, as on a full disk.
+    #[cfg(any(test, feature = "fault-injection"))]
+    pub fn fail_next_write(&self) {
+        self.lock().fail_next_write = true;
     }
 
     /// The leaf hash of durable entry `index` (none past the end).
@@ -958,7 +965,7 @@ mod tests {
         let (ledger, _) = Ledger::open(&dir, signer.clone()).unwrap();
         ledger.append(decision(1)).unwrap();
         ledger.checkpoint().unwrap();
-        ledger.lock().fail_next_write = true;
+        ledger.fail_next_write();
         let e = ledger.append(decision(2)).unwrap_err();
         assert!(matches!(e, LedgerError::Failed(_)), "{e}");
         assert_eq!(ledger.size(), 2);

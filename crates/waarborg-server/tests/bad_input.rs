@@ -14,7 +14,8 @@ use waarborg_govern::framework::Framework;
 use waarborg_govern::revision::Deployment;
 use waarborg_govern::{Role, Timestamp};
 use waarborg_ledger::{Ledger, NoteSigner};
-use waarborg_server::{app, auth, AppState};
+use waarborg_server::{app, AppState};
+use waarborg_store::AccountStore;
 use waarborg_store::{Account, SqliteStore, Store};
 
 static NOW: AtomicI64 = AtomicI64::new(1_800_000_000);
@@ -45,7 +46,9 @@ fn state() -> Arc<AppState> {
         ("auditor-1", Role::Auditor),
     ] {
         let a = Account::new(user, vec![role], "x");
-        auth::create_account(&store, &a, PASSWORD).unwrap();
+        store
+            .create_account(&a, &waarborg_app::account::hash_password(PASSWORD).unwrap())
+            .unwrap();
     }
     let (ledger, _) = Ledger::open(
         &dir.join("ledger"),

@@ -14,8 +14,8 @@ use tower::ServiceExt;
 use waarborg_govern::Role::{self, *};
 use waarborg_ledger::{Ledger, NoteSigner};
 use waarborg_server::routes::ROUTES;
-use waarborg_server::{app, auth, AppState};
-use waarborg_store::{Account, SqliteStore};
+use waarborg_server::{app, AppState};
+use waarborg_store::{Account, AccountStore, SqliteStore};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -32,7 +32,12 @@ fn state(name: &str) -> Arc<AppState> {
     let (ledger, _) = Ledger::open(&dir.join("ledger"), signer).unwrap();
     for role in Role::ALL {
         let account = Account::new(role.as_str(), vec![role], "unit");
-        auth::create_account(&store, &account, PASSWORD).unwrap();
+        store
+            .create_account(
+                &account,
+                &waarborg_app::account::hash_password(PASSWORD).unwrap(),
+            )
+            .unwrap();
     }
     Arc::new(AppState {
         app: Arc::new(waarborg_server::App {
@@ -711,7 +716,13 @@ async fn the_governance_page_takes_a_deployment_from_draft_to_active() {
         ("applicant-1", Applicant),
     ] {
         let account = Account::new(user, vec![role], "unit");
-        auth::create_account(&state.store, &account, PASSWORD).unwrap();
+        state
+            .store
+            .create_account(
+                &account,
+                &waarborg_app::account::hash_password(PASSWORD).unwrap(),
+            )
+            .unwrap();
     }
     let app = app(state.clone());
     let page = "/ui/deployments/catch-web";
@@ -868,7 +879,13 @@ async fn a_requester_asks_and_the_competent_authority_decides_on_the_case_page()
         .unwrap();
     state.store.create_deployment(&d).unwrap();
     let other = Account::new("requester-2", vec![Requester], "unit");
-    auth::create_account(&state.store, &other, PASSWORD).unwrap();
+    state
+        .store
+        .create_account(
+            &other,
+            &waarborg_app::account::hash_password(PASSWORD).unwrap(),
+        )
+        .unwrap();
     let app = app(state.clone());
     let requester = login(&app, Requester).await;
     let (status, html) = call(&app, "GET", "/ui/cases", Some(&requester), "").await;

@@ -15,7 +15,7 @@ use waarborg_govern::{Actor, Role, Timestamp};
 use waarborg_index::{Index, IndexConfig, NewTemplate};
 use waarborg_ledger::{Ledger, NoteSigner};
 use waarborg_server::{app, auth, AppState};
-use waarborg_store::{Account, SqliteStore, Store};
+use waarborg_store::{Account, AccountStore, SqliteStore, Store};
 
 const PASSWORD: &str = "correct horse battery staple";
 const NOW: i64 = 1_800_000_000;
@@ -156,7 +156,9 @@ fn world_named(name: &str) -> World {
         ("chief-1", vec![Role::ChiefOfPolice]),
     ] {
         let a = Account::new(user, roles, "bc");
-        auth::create_account(&store, &a, PASSWORD).unwrap();
+        store
+            .create_account(&a, &waarborg_app::account::hash_password(PASSWORD).unwrap())
+            .unwrap();
     }
     let signer = NoteSigner::generate("waarborg.test/ledger").unwrap();
     let (ledger, _) = Ledger::open(&dir.join("ledger"), signer).unwrap();

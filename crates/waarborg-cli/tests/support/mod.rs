@@ -129,7 +129,7 @@ impl Service {
             .arg(data)
             .env("WAARBORG_MODELS", data.join("no-models"))
             .stdout(Stdio::piped())
-            .stderr(Stdio::null());
+            .stderr(Stdio::piped());
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -138,11 +138,19 @@ impl Service {
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
-        let addr = line
-            .trim()
-            .strip_prefix("listening on http://")
-            .unwrap_or_else(|| panic!("the service did not start: {line:?}"))
-            .to_string();
+        let Some(addr) = line.trim().strip_prefix("listening on http://") else {
+            let _ = child.kill();
+            let mut said = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                let _ = e.read_to_string(&mut said);
+            }
+            panic!("the service did not start: {line:?}\n{said}");
+        };
+        let addr = addr.to_string();
+        // Its log is not read: drained so that it never blocks on a full pipe.
+        if let Some(mut e) = child.stderr.take() {
+            std::thread::spawn(move || std::io::copy(&mut e, &mut std::io::sink()));
+        }
         Service {
             child,
             addr,
