@@ -10,6 +10,7 @@
 //! | all went well | entries | change + marks | nothing to do |
 //! | the append failed | nothing (cut back) | nothing | the caller got an error |
 //! | the commit failed after the append (a full disk) | entries + a `void` naming them | nothing | reports skip voided entries |
+//! | … and the `void` could not be written either | entries | nothing | the void is held and written before any other entry |
 //! | the process died between append and commit | entries | nothing | [`reconcile`] appends the `void` at the next start |
 //! | entries cut or replaced after they were acknowledged | fewer or other entries | marks | [`reconcile`] stops and says which |
 //!
