@@ -147,6 +147,9 @@ pub fn rule_text(lang: Lang, rule: &waarborg_govern::rule::Rule) -> String {
     crate::i18n::t_with(lang, &format!("refusal_{}", rule.code()), &vars)
 }
 
+/// Problems said in the reader's words (what to do), beside the recorded detail.
+const PROBLEM_TEXTS: &[(&str, &str)] = &[("insufficient_storage", "problem_insufficient_storage")];
+
 pub(crate) fn problem_page(lang: Lang, who: Option<&Principal>, p: &Problem) -> Response {
     // A refusal (of a governance rule, or of the gate, whose detail starts with its stable
     // code) is said first in the reader's words.
@@ -154,11 +157,16 @@ pub(crate) fn problem_page(lang: Lang, who: Option<&Principal>, p: &Problem) -> 
         .then(|| p.detail.split(':').next())
         .flatten()
         .map(|code| t(lang, &format!("refusal_{code}")).to_string());
+    let kind = PROBLEM_TEXTS
+        .iter()
+        .find(|(k, _)| *k == p.kind)
+        .map(|(_, key)| t(lang, key).to_string());
     let why = p
         .rule
         .as_ref()
         .map(|rule| rule_text(lang, rule))
         .or(gate)
+        .or(kind)
         .filter(|text| text != "??");
     let mut r = render(
         lang,
@@ -1171,6 +1179,26 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("no_case: a search needs"), "{html}");
+    }
+
+    /// Issue 22: a full disk is a 507 whose page says, in the reader's words, that nothing
+    /// changed and that work resumes once there is room.
+    #[tokio::test]
+    async fn a_full_disk_is_a_507_said_in_the_readers_language() {
+        let dir = std::env::temp_dir();
+        let e = waarborg_app::space::Reserve::of(&dir, u64::MAX)
+            .check()
+            .unwrap_err();
+        let problem = crate::problem::Problem::from(e);
+        assert_eq!(problem.status, 507);
+        let page = super::problem_page(crate::i18n::Lang::Nl, None, &problem);
+        assert_eq!(page.status(), axum::http::StatusCode::INSUFFICIENT_STORAGE);
+        let body = axum::body::to_bytes(page.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let html = String::from_utf8_lossy(&body);
+        assert!(html.contains("bijna vol"), "{html}");
+        assert!(html.contains("Zoals vastgelegd (Engels)"), "{html}");
     }
 
     #[tokio::test]
