@@ -51,7 +51,7 @@ pub struct Reconciliation {
 }
 
 /// Whether `event` claims a change kept in the store (see the module documentation).
-pub fn claims_a_change(event: &Event) -> bool {
+fn claims_a_change(event: &Event) -> bool {
     match event {
         Event::Genesis { .. }
         | Event::KeyRotation { .. }

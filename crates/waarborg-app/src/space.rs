@@ -43,11 +43,6 @@ impl Reserve {
         }
     }
 
-    /// Free bytes now, if the file system says.
-    pub fn available(&self) -> Option<u64> {
-        self.dir.as_ref().and_then(|d| fs4::available_space(d).ok())
-    }
-
     /// Refuses new work when less than the reserve is free.
     pub fn check(&self) -> Result<(), AppError> {
         let Some(dir) = &self.dir else {

@@ -105,6 +105,11 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The disk reserve on `data`'s file system (`disk_reserve_mib`).
+    pub fn reserve(&self, data: &Path) -> waarborg_app::space::Reserve {
+        waarborg_app::space::Reserve::of(data, self.disk_reserve_mib.saturating_mul(1024 * 1024))
+    }
+
     /// Defaults, then `file` (or `$WAARBORG_CONFIG`), then the environment.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());

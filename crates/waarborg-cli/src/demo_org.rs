@@ -29,7 +29,7 @@ fn accounts(app: &App, data: &Path) -> anyhow::Result<()> {
     if app.store.account("examiner-1")?.is_some() {
         return Ok(());
     }
-    let operator = Actor::new("operator", Role::Administrator, "operations");
+    let operator = crate::govern::operator();
     let mut lines =
         String::from("# Demo accounts (generated; this file is readable only by you)\n");
     for (user, role, unit) in waarborg_govern::demo::PEOPLE {

@@ -36,6 +36,12 @@ pub struct Env {
     at: Option<String>,
 }
 
+/// Who acts when a command is run at the command line (an installation's operator, with
+/// the administrator's role): how the ledger names it.
+pub fn operator() -> Actor {
+    Actor::new("operator", Role::Administrator, "operations")
+}
+
 impl Env {
     pub fn now(&self) -> anyhow::Result<Timestamp> {
         match &self.at {
@@ -59,11 +65,11 @@ impl Env {
         Ok(store)
     }
 
-    /// The ledger, reconciled with the store before anything is written to either.
-    pub fn ledger(&self) -> anyhow::Result<Ledger> {
+    /// The ledger, reconciled with `store` before anything is written to either.
+    pub fn ledger(&self, store: &SqliteStore) -> anyhow::Result<Ledger> {
         let signer = self.key.signer(&self.data.dir(), true)?;
         let (ledger, _) = Ledger::open(&self.data.ledger_dir(), signer)?;
-        crate::serve::reconciled(&self.store()?, &ledger)?;
+        crate::serve::reconciled(store, &ledger)?;
         Ok(ledger)
     }
 
@@ -75,21 +81,18 @@ impl Env {
             Some(_) => waarborg_app::fixed_clock(self.now()?),
             None => waarborg_app::system_clock(),
         };
+        let store = self.store()?;
+        let ledger = self.ledger(&store)?;
         Ok(App {
-            store: self.store()?,
-            ledger: self.ledger()?,
+            store,
+            ledger,
             clock,
             engine: None,
             index: None,
             probes: crate::refdb::open_probes(&self.data.dir(), &keys)?,
             references: None,
             caches: Default::default(),
-            reserve: waarborg_app::space::Reserve::of(
-                self.data.dir(),
-                crate::config::Config::load(None)?
-                    .disk_reserve_mib
-                    .saturating_mul(1024 * 1024),
-            ),
+            reserve: crate::config::Config::load(None)?.reserve(&self.data.dir()),
         })
     }
 }
@@ -215,7 +218,7 @@ pub fn framework(command: FrameworkCommand) -> anyhow::Result<ExitCode> {
                 Framework::from_json(&text)
             }
             .with_context(|| format!("{} is not a framework", file.display()))?;
-            let operator = Actor::new("operator", Role::Administrator, "operations");
+            let operator = operator();
             match governance::import_framework(&env.app()?, &operator, &f) {
                 Ok(true) => println!("imported {}", f.id()),
                 Ok(false) => println!("{} is already imported (the same text)", f.id()),

@@ -270,7 +270,9 @@ pub fn open_index(data: &Path, keys: &Keyring) -> anyhow::Result<Index> {
 }
 
 fn open(env: &Env) -> anyhow::Result<Parts> {
-    Parts::assemble(env.store()?, env.ledger()?, &env.data.dir())
+    let store = env.store()?;
+    let ledger = env.ledger(&store)?;
+    Parts::assemble(store, ledger, &env.data.dir())
 }
 
 /// Opens (creating) every part in data directory `data`, with a fresh signing key if none.
@@ -465,7 +467,7 @@ pub fn run(command: RefdbCommand) -> anyhow::Result<ExitCode> {
                     let reason = reason
                         .filter(|r| !r.trim().is_empty())
                         .context("--clear needs --reason (what the review found)")?;
-                    let ledger = env.ledger()?;
+                    let ledger = env.ledger(&store)?;
                     waarborg_refdb::clear_duplicate_flag(&store, &ledger, &who.user, id, &reason)?;
                     println!("flag on reference image {id} cleared");
                 }
@@ -485,7 +487,7 @@ pub fn run(command: RefdbCommand) -> anyhow::Result<ExitCode> {
                 None => env.now()?,
             };
             let store = env.store()?;
-            let ledger = env.ledger()?;
+            let ledger = env.ledger(&store)?;
             store.record_person_event(
                 &person,
                 event,

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use waarborg_app::{account, jobs, App};
-use waarborg_govern::{Actor, Role};
+use waarborg_govern::Role;
 use waarborg_store::{Account, AccountStore, SqliteStore};
 
 use crate::audit::{DataArgs, KeyArgs};
@@ -121,10 +121,7 @@ pub fn open_app(data: &DataArgs, key: &KeyArgs, config: &Config) -> anyhow::Resu
             },
             ..Default::default()
         },
-        reserve: waarborg_app::space::Reserve::of(
-            data.dir(),
-            config.disk_reserve_mib.saturating_mul(1024 * 1024),
-        ),
+        reserve: config.reserve(&data.dir()),
     }))
 }
 
@@ -231,8 +228,7 @@ pub fn admin(command: AdminCommand) -> anyhow::Result<ExitCode> {
                 ..Account::new(&user, roles, &unit)
             };
             // Logged like every account: the operator at the command line creates it.
-            let operator = Actor::new("operator", Role::Administrator, "operations");
-            account::create_account(&env.app()?, &operator, account, &password)?;
+            account::create_account(&env.app()?, &crate::govern::operator(), account, &password)?;
             if password_stdin {
                 println!("created {user}");
             } else {

@@ -265,9 +265,16 @@ impl Ledger {
         // Never cut below a signed checkpoint: what a checkpoint covers was whole when it
         // was signed, so a record missing or broken under it is damage, not a torn tail.
         // Checked before anything is cut.
-        if let Some(last) = checkpoint_notes.last() {
-            let note = String::from_utf8_lossy(last);
-            let signed = Checkpoint::parse_body(note.split("\n\n").next().unwrap_or_default())?;
+        // The last checkpoint's note and body, parsed once: the floor here, opened below.
+        let last_checkpoint = match checkpoint_notes.last() {
+            Some(last) => {
+                let note = String::from_utf8_lossy(last).into_owned();
+                let body = Checkpoint::parse_body(note.split("\n\n").next().unwrap_or_default())?;
+                Some((note, body))
+            }
+            None => None,
+        };
+        if let Some((_, signed)) = &last_checkpoint {
             let whole = scan.offsets.len() as u64;
             if whole < signed.size {
                 return Err(LedgerError::Corrupt {
@@ -339,9 +346,7 @@ impl Ledger {
         };
         {
             let mut st = ledger.lock();
-            if let Some(last) = checkpoint_notes.last() {
-                let note = String::from_utf8_lossy(last).into_owned();
-                let body = Checkpoint::parse_body(note.split("\n\n").next().unwrap_or_default())?;
+            if let Some((note, body)) = last_checkpoint {
                 let verifier = st
                     .epoch_for(body.size)
                     .map(|e| e.verifier.clone())
@@ -492,7 +497,7 @@ impl Ledger {
         };
         if let Err(e) = written {
             // Leave no half-written record behind when the file still lets us shrink it
-            // (e.g. a full disk); if not, reopening truncates the torn tail.
+            // (e.g. a full disk); if not, the next write's `recover` cuts it.
             let whole = st.offsets.last().copied().unwrap_or(0);
             let tidied = st.entries.set_len(whole).is_ok();
             let why = format!(
@@ -809,7 +814,6 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
 
-/// Opens a file for appending after cutting it to `valid_end` (removing a torn tail).
 /// How far the clock may be behind the last entry: within it the new entry takes the last
 /// entry's time (an NTP step, a leap second), beyond it nothing is written.
 pub const CLOCK_TOLERANCE: Duration = Duration::from_secs(2);
@@ -836,7 +840,6 @@ fn last_entry_time(
     path: &Path,
     scan: &frames::Scan,
 ) -> Result<Option<std::time::SystemTime>, LedgerError> {
-    use std::os::unix::fs::FileExt;
     let Some(&at) = scan.offsets.last() else {
         return Ok(None);
     };
@@ -854,6 +857,7 @@ fn last_entry_time(
         .and_then(|e| humantime::parse_rfc3339(&e.time).ok()))
 }
 
+/// Opens a file for appending after cutting it to `valid_end` (removing a torn tail).
 fn open_append(path: &Path, valid_end: u64) -> Result<File, LedgerError> {
     frames::open_for_append(path, valid_end)
         .map_err(io_err(format!("opening {} for appending", path.display())))

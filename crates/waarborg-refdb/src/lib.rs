@@ -99,7 +99,7 @@ pub fn logged_decision<'a>(
     move || {
         ledger
             .append(event.clone())
-            .map(|r| waarborg_store::marks(std::slice::from_ref(&r)))
+            .map(|r| vec![waarborg_store::LedgerMark::from(&r)])
             .map_err(|e| e.to_string())
     }
 }

@@ -156,7 +156,7 @@ pub fn generate(
         db.store.add_references(&records, &[], &mut || {
             ledger
                 .append(entry.clone())
-                .map(|r| waarborg_store::marks(std::slice::from_ref(&r)))
+                .map(|r| vec![waarborg_store::LedgerMark::from(&r)])
                 .map_err(|e| e.to_string())
         })?;
         done += n;
