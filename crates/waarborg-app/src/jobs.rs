@@ -24,21 +24,11 @@ pub const RETENTION_EVERY: Duration = Duration::from_secs(24 * 3600);
 /// date ([`crate::audit`]).
 pub const VERIFY_EVERY: Duration = Duration::from_secs(60);
 
-/// Brings the reference database into agreement (after a crash) and applies the retention
-/// rules; returns how many reference images were erased (each with a deletion receipt).
-pub fn retention(app: &App) -> Result<usize> {
-    let (Some(index), Some(vault)) = (app.index.as_deref(), app.references.as_ref()) else {
-        return Ok(0);
-    };
-    let db = waarborg_refdb::ReferenceDb {
-        store: &app.store,
-        index,
-        vault,
-        ledger: &app.ledger,
-    };
-    db.reconcile()?;
-    let report = waarborg_refdb::retention::apply(&db, &Default::default(), app.now())?;
-    Ok(report.erased)
+/// Applies every period ([`crate::retention::apply`]): the reference database brought into
+/// agreement (after a crash) and its rules applied, and the probes and results of searches
+/// whose periods ran out erased, each with a deletion receipt.
+pub fn retention(app: &App) -> Result<crate::retention::Applied> {
+    crate::retention::apply(app)
 }
 
 /// Erases the results of searches no case authorisation covers any more (refused, or an
@@ -116,10 +106,13 @@ impl Jobs {
             stop.clone(),
             move || {
                 match retention(&app) {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(
-                        images = n,
-                        "retention: reference images erased, each with a deletion receipt"
+                    Ok(r) if !r.erased_any() => {}
+                    Ok(r) => tracing::info!(
+                        images = r.images(),
+                        probes = r.probes,
+                        results = r.results,
+                        held = r.held,
+                        "retention: erased, each with a deletion receipt"
                     ),
                     Err(e) => failed(&app, "retention", &e),
                 }

@@ -33,6 +33,7 @@ pub mod metrics;
 pub mod publication;
 pub mod reference;
 pub mod register;
+pub mod retention;
 pub mod search;
 pub mod space;
 pub mod throttle;

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use waarborg_face::{DecodeLimits, QualityReport};
 use waarborg_govern::gate::Action;
 use waarborg_govern::identification::{Conclusion, Identification, Outcome, Verdict};
+use waarborg_govern::retention::SearchPart;
 use waarborg_govern::{Actor, Role, Timestamp};
 use waarborg_index::SearchParams;
 use waarborg_ledger::{BiometricOperation, Operation};
@@ -64,7 +65,9 @@ pub enum SearchStage {
     InsufficientQuality,
     /// Searched with a face: a candidate list.
     Searched,
-    /// Its results erased (an authorisation refused or late); the record stays.
+    /// Erased as a whole (its authorisation refused or late): probe, faces and results; the
+    /// record stays. (A part erased when its period ran out is named in
+    /// [`SearchRecord::erasures`]; the stage stays.)
     Erased,
 }
 
@@ -118,6 +121,32 @@ pub struct SearchRecord {
     /// When the probe was submitted (RFC 3339, UTC).
     #[schema(value_type = String, format = DateTime)]
     pub created: Timestamp,
+    /// What of the search was erased, when and by which rule (the record itself stays).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub erasures: Vec<Erasure>,
+}
+
+/// A part of a search's material that was erased.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Erasure {
+    /// `probe` (the image and the faces found) or `search_result` (candidates, proposal,
+    /// verifications).
+    #[schema(value_type = String)]
+    pub part: SearchPart,
+    /// The rule that erased it (`probe_period`, `result_period`, `authorisation_refused`,
+    /// `authorisation_late`).
+    pub rule: String,
+    /// When (RFC 3339, UTC).
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Timestamp,
+}
+
+impl SearchRecord {
+    /// Whether `part` of this search is erased (a search erased as a whole because no
+    /// authorisation covers it has lost both).
+    pub fn erased(&self, part: SearchPart) -> bool {
+        self.stage == SearchStage::Erased || self.erasures.iter().any(|e| e.part == part)
+    }
 }
 
 /// Runs stage `stage` of a search, its time measured ([`crate::metrics`]).
@@ -285,6 +314,7 @@ pub fn submit_probe(
             candidates: Vec::new(),
             identification: None,
             created: app.now(),
+            erasures: Vec::new(),
         };
         let sufficient = faces.iter().filter(|f| f.quality.sufficient).count();
         let entry = operation(
@@ -762,9 +792,17 @@ pub fn all_searches(app: &App) -> Result<Vec<SearchRecord>> {
     stored_searches(app, None)
 }
 
+/// Every search kept in `store`.
+pub(crate) fn stored(store: &waarborg_store::SqliteStore) -> Result<Vec<SearchRecord>> {
+    of_owner(store, None)
+}
+
 fn stored_searches(app: &App, owner: Option<&str>) -> Result<Vec<SearchRecord>> {
-    Ok(app
-        .store
+    of_owner(&app.store, owner)
+}
+
+fn of_owner(store: &waarborg_store::SqliteStore, owner: Option<&str>) -> Result<Vec<SearchRecord>> {
+    Ok(store
         .documents(KIND, owner)?
         .into_iter()
         .filter_map(|doc| serde_json::from_value::<SearchRecord>(doc).ok())
@@ -842,12 +880,7 @@ pub fn erase_unauthorised(
     if cases.is_empty() {
         return Ok(0);
     }
-    let searches: Vec<SearchRecord> = app
-        .store
-        .documents(KIND, None)?
-        .into_iter()
-        .filter_map(|doc| serde_json::from_value::<SearchRecord>(doc).ok())
-        .collect();
+    let searches = stored_searches(app, None)?;
     let mut erased = 0;
     for (c, urgent) in cases {
         let of_case: Vec<&SearchRecord> = searches
@@ -856,45 +889,112 @@ pub fn erase_unauthorised(
             .collect();
         let times: Vec<Timestamp> = of_case.iter().map(|s| s.created).collect();
         let rule = erasure_rule(c.status(*urgent, now));
-        for i in c.searches_to_delete(*urgent, &times, now) {
+        let due = c.searches_to_delete(*urgent, &times, now);
+        let going: Vec<&str> = due.iter().map(|&i| of_case[i].id.as_str()).collect();
+        for i in due {
             let s = of_case[i];
             if s.stage == SearchStage::Erased {
                 continue;
             }
-            // The probe goes first: if the process stops here, the record still shows the
-            // search unerased and the next call finishes it. A probe another live search
-            // still uses stays.
-            let shared = searches.iter().any(|o| {
-                o.id != s.id && o.probe_sha256 == s.probe_sha256 && o.stage != SearchStage::Erased
-            });
-            if !shared {
-                app.probes
-                    .remove(&s.probe_sha256)
-                    .map_err(|e| AppError::internal(format!("erasing the probe: {e}")))?;
-            }
-            let Some((_, version)) = app.store.document(KIND, &s.id)? else {
-                continue;
-            };
-            let mut kept = s.clone();
-            kept.stage = SearchStage::Erased;
-            kept.faces.clear();
-            kept.chosen = None;
-            kept.candidates.clear();
-            kept.identification = None;
-            let doc = serde_json::to_value(&kept).map_err(|e| AppError::internal(e.to_string()))?;
             let receipt =
                 waarborg_ledger::Event::DeletionReceipt(waarborg_ledger::DeletionReceipt {
                     record_kind: "search".into(),
                     record: format!("search:{}", s.id),
                     rule: rule.into(),
                 });
-            app.commit_erasure(&[receipt], |log| {
-                app.store.save_document(KIND, &s.id, &doc, version, log)
-            })?;
+            let parts: Vec<SearchPart> = SearchPart::ALL
+                .into_iter()
+                .filter(|p| !s.erased(*p))
+                .collect();
+            let erasing = Erasing {
+                parts: &parts,
+                rule,
+                receipts: &[receipt],
+                probe_needed: probe_needed_elsewhere(&searches, s, &going),
+                whole: true,
+            };
+            erase_parts(app, s, &erasing, now)?;
             erased += 1;
         }
     }
     Ok(erased)
+}
+
+/// Whether another search whose probe is still kept, and not among those being erased now
+/// (`going`), holds the same image as `s`: then the file stays.
+pub(crate) fn probe_needed_elsewhere(
+    searches: &[SearchRecord],
+    s: &SearchRecord,
+    going: &[&str],
+) -> bool {
+    searches.iter().any(|o| {
+        o.id != s.id
+            && o.probe_sha256 == s.probe_sha256
+            && !o.erased(SearchPart::Probe)
+            && !going.contains(&o.id.as_str())
+    })
+}
+
+/// What an erasure of a search takes, and why.
+pub(crate) struct Erasing<'a> {
+    /// The parts erased now.
+    pub parts: &'a [SearchPart],
+    /// The rule, as the record names it.
+    pub rule: &'a str,
+    /// The deletion receipts, appended in the record's transaction.
+    pub receipts: &'a [waarborg_ledger::Event],
+    /// Another search still holds the probe image: the file stays.
+    pub probe_needed: bool,
+    /// The search is erased as a whole (no authorisation covers it): marked
+    /// [`SearchStage::Erased`].
+    pub whole: bool,
+}
+
+/// Erases part of search `s` as `e` says: the probe image first (unless another search
+/// still holds it) — if the process stops there, the record still shows the part kept and
+/// the next run finishes it — then the record, without the erased material and naming what
+/// went, in the transaction that appends the receipts.
+pub(crate) fn erase_parts(app: &App, s: &SearchRecord, e: &Erasing, now: Timestamp) -> Result<()> {
+    let Erasing {
+        parts,
+        rule,
+        receipts,
+        ..
+    } = *e;
+    if parts.contains(&SearchPart::Probe) && !e.probe_needed {
+        app.probes
+            .remove(&s.probe_sha256)
+            .map_err(|e| AppError::internal(format!("erasing the probe: {e}")))?;
+        app.caches.crops.forget(&s.probe_sha256);
+    }
+    let Some((doc, version)) = app.store.document(KIND, &s.id)? else {
+        return Ok(());
+    };
+    let mut kept: SearchRecord = serde_json::from_value(doc)
+        .map_err(|e| AppError::internal(format!("stored search {} does not decode: {e}", s.id)))?;
+    for &part in parts {
+        match part {
+            SearchPart::Probe => kept.faces.clear(),
+            SearchPart::SearchResult => {
+                kept.candidates.clear();
+                kept.identification = None;
+            }
+        }
+        kept.erasures.push(Erasure {
+            part,
+            rule: rule.into(),
+            at: now,
+        });
+    }
+    if e.whole {
+        kept.stage = SearchStage::Erased;
+        kept.chosen = None;
+    }
+    let doc = serde_json::to_value(&kept).map_err(|e| AppError::internal(e.to_string()))?;
+    app.commit_erasure(receipts, |log| {
+        app.store.save_document(KIND, &s.id, &doc, version, log)
+    })?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -73,6 +73,18 @@ impl Env {
         Ok(ledger)
     }
 
+    /// [`app`](Self::app) with the reference database's index and image vault (a retention
+    /// run).
+    pub fn app_with_references(&self) -> anyhow::Result<App> {
+        let keys = crate::refdb::keyring(&self.data.dir())?;
+        let dir = self.data.dir();
+        Ok(App {
+            index: Some(std::sync::Arc::new(crate::refdb::open_index(&dir, &keys)?)),
+            references: Some(crate::refdb::open_vault(&dir, &keys)?),
+            ..self.app()?
+        })
+    }
+
     /// The application for a governance command: store, ledger and probe vault (no engine,
     /// no index), at `--at` or now.
     pub fn app(&self) -> anyhow::Result<App> {

@@ -8,13 +8,13 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use waarborg_govern::reference::{Provenance, SourceKind};
-use waarborg_govern::retention::{PersonEvent, RetentionRules};
+use waarborg_govern::retention::PersonEvent;
 use waarborg_govern::Timestamp;
 use waarborg_index::{Index, IndexConfig};
 use waarborg_ledger::Ledger;
 use waarborg_refdb::enrol::{self, Enrolment};
 use waarborg_refdb::vault::Vault;
-use waarborg_refdb::{retention, ReferenceDb, ReferenceStore};
+use waarborg_refdb::{ReferenceDb, ReferenceStore};
 use waarborg_seal::{Key, Keyring};
 use waarborg_store::SqliteStore;
 
@@ -155,7 +155,8 @@ pub enum RefdbCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum RetentionCommand {
-    /// List what is due for erasure and why.
+    /// List what is due for erasure and why: reference images, and the parts of searches
+    /// past their revision's periods (and what a legal hold keeps).
     Plan {
         /// Print JSON.
         #[arg(long)]
@@ -166,7 +167,8 @@ pub enum RetentionCommand {
         #[command(flatten)]
         env: Env,
     },
-    /// Erase everything due: image, template, index entry and record, with a deletion
+    /// Erase everything due — reference images (image, template, index entry and record)
+    /// and the probes and results of searches whose periods ran out — with a deletion
     /// receipt in the ledger for each. Idempotent; crash-safe.
     Apply {
         /// Print JSON.
@@ -640,57 +642,71 @@ fn write_outcomes(path: &Path, rows: &[waarborg_store::ImportRow]) -> anyhow::Re
 }
 
 pub fn retention(command: RetentionCommand) -> anyhow::Result<ExitCode> {
-    let rules = RetentionRules::default();
     match command {
         RetentionCommand::Plan { json, limit, env } => {
             let now = env.now()?;
-            // The plan reads the records only: no index or vault to open.
+            // The plan reads the records only: no index, vault or ledger to open.
             let store = env.store()?;
             let started = std::time::Instant::now();
-            let plan = retention::plan(&store, &rules, now)?;
+            let plan = waarborg_app::retention::plan(&store, now)?;
             let seconds = started.elapsed().as_secs_f64();
             if json {
-                let items: Vec<serde_json::Value> = plan
-                    .iter()
-                    .take(limit)
-                    .map(retention::PlanItem::to_json)
-                    .collect();
-                println!(
-                    "{}",
-                    serde_json::json!({"due": plan.len(), "seconds": seconds, "items": items, "at": now})
-                );
+                let mut out = plan.to_json(limit);
+                out["seconds"] = seconds.into();
+                out["at"] = serde_json::to_value(now)?;
+                println!("{out}");
             } else {
                 let mut out = std::io::stdout().lock();
-                for i in plan.iter().take(limit) {
+                for i in plan.references.iter().take(limit) {
                     writeln!(
                         out,
                         "reference image {:>9}  {:<22} since {}  {}",
                         i.id, i.due.rule, i.due.since, i.due.reason
                     )?;
                 }
+                for (list, held) in [(&plan.searches, ""), (&plan.held, "  (kept: legal hold)")] {
+                    for i in list.iter().take(limit) {
+                        writeln!(
+                            out,
+                            "{:<15} {:<9} {:<22} since {}  case {}, {}{held}",
+                            i.part.as_str(),
+                            i.search,
+                            i.due.rule,
+                            i.due.since,
+                            i.case_number,
+                            i.due.reason
+                        )?;
+                    }
+                }
                 writeln!(
                     out,
-                    "{} reference images due for erasure at {now} (planned in {seconds:.2} s)",
-                    plan.len()
+                    "{} reference images and {} parts of searches due for erasure at {now}, {} kept by a legal hold (planned in {seconds:.2} s)",
+                    plan.references.len(),
+                    plan.searches.len(),
+                    plan.held.len()
                 )?;
             }
             Ok(ExitCode::SUCCESS)
         }
         RetentionCommand::Apply { json, env } => {
-            let now = env.now()?;
-            let parts = open(&env)?;
-            parts.db().reconcile()?;
-            let r = retention::apply(&parts.db(), &rules, now)?;
+            let app = env.app_with_references()?;
+            let r = waarborg_app::retention::apply(&app)?;
+            let reference = r.references.clone().unwrap_or_default();
             if json {
                 println!(
                     "{}",
-                    serde_json::json!({"planned": r.planned, "erased": r.erased, "plan_seconds": r.plan_seconds, "erase_seconds": r.erase_seconds, "compact_seconds": r.compact_seconds})
+                    serde_json::json!({"planned": reference.planned, "erased": reference.erased,
+                        "probes": r.probes, "results": r.results, "held": r.held,
+                        "plan_seconds": reference.plan_seconds, "erase_seconds": reference.erase_seconds,
+                        "compact_seconds": reference.compact_seconds})
                 );
             } else {
                 println!(
-                    "{} reference images erased (image, template, index entry, record), each with a deletion receipt in the ledger; \
-                     plan {:.2} s, erase {:.2} s, compaction {:.2} s",
-                    r.erased, r.plan_seconds, r.erase_seconds, r.compact_seconds
+                    "{}; plan {:.2} s, erase {:.2} s, compaction {:.2} s",
+                    r.describe(),
+                    reference.plan_seconds,
+                    reference.erase_seconds,
+                    reference.compact_seconds
                 );
             }
             Ok(ExitCode::SUCCESS)

@@ -130,9 +130,9 @@ pub fn open_app(data: &DataArgs, key: &KeyArgs, config: &Config) -> anyhow::Resu
 /// retention rules applied, and the results of searches no authorisation covers are erased;
 /// then they run on their schedule (`waarborg_app::jobs`).
 pub fn run(app: Arc<App>, bind: SocketAddr, secure_cookies: bool) -> anyhow::Result<()> {
-    let erased = jobs::retention(&app)?;
-    if erased > 0 {
-        eprintln!("retention: {erased} reference images erased, each with a deletion receipt");
+    let applied = jobs::retention(&app)?;
+    if applied.erased_any() {
+        eprintln!("retention: {}", applied.describe());
     }
     let erased = jobs::erase_uncovered(&app, true)?;
     if erased > 0 {

@@ -55,6 +55,42 @@ pub struct CaseAuthorisation {
     pub urgent: bool,
     /// The decision, once made.
     pub decision: Option<AuthorityDecision>,
+    /// A legal hold: the case's search material is kept past its periods until released.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_hold: Option<LegalHold>,
+}
+
+/// A legal hold on a case (set by the competent authority, with reasons): its probes and
+/// results are kept past the revision's periods, for proceedings, until it is released.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LegalHold {
+    /// Who set it.
+    pub by: String,
+    /// When.
+    pub at: Timestamp,
+    /// Why.
+    pub reason: String,
+}
+
+/// Only the competent authority takes `step`.
+fn authority(actor: &Actor, step: &'static str) -> Result<(), GovernError> {
+    if actor.role != Role::CompetentAuthority {
+        return Err(GovernError::Refused(Rule::WrongRole {
+            role: actor.role,
+            step,
+            needs: &[Role::CompetentAuthority],
+        }));
+    }
+    Ok(())
+}
+
+/// A decision needs its reasons.
+fn needs_reasons(step: &'static str, reason: &str) -> Result<(), GovernError> {
+    // As for the steps of the review chain: a word or two is not a reason.
+    if reason.trim().chars().count() < 3 {
+        return Err(GovernError::Refused(Rule::NeedsReasons { step }));
+    }
+    Ok(())
 }
 
 /// Where an authorisation stands at a moment.
@@ -114,6 +150,7 @@ impl CaseAuthorisation {
             authority,
             urgent,
             decision: None,
+            legal_hold: None,
         })
     }
 
@@ -125,13 +162,7 @@ impl CaseAuthorisation {
         reason: &str,
         now: Timestamp,
     ) -> Result<(), GovernError> {
-        if actor.role != Role::CompetentAuthority {
-            return Err(GovernError::Refused(Rule::WrongRole {
-                role: actor.role,
-                step: "decide",
-                needs: &[Role::CompetentAuthority],
-            }));
-        }
+        authority(actor, "decide")?;
         if self.decision.is_some() {
             return Err(GovernError::Refused(Rule::CaseDecided {
                 case: self.case_number.clone(),
@@ -146,6 +177,36 @@ impl CaseAuthorisation {
             at: now,
             reason: reason.to_string(),
         });
+        Ok(())
+    }
+
+    /// Sets a legal hold (the competent authority, with reasons; not while one holds).
+    pub fn hold(&mut self, actor: &Actor, reason: &str, now: Timestamp) -> Result<(), GovernError> {
+        authority(actor, "legal_hold")?;
+        needs_reasons("legal_hold", reason)?;
+        if self.legal_hold.is_some() {
+            return Err(GovernError::Refused(Rule::AlreadyHeld {
+                case: self.case_number.clone(),
+            }));
+        }
+        self.legal_hold = Some(LegalHold {
+            by: actor.user.clone(),
+            at: now,
+            reason: reason.trim().to_string(),
+        });
+        Ok(())
+    }
+
+    /// Releases the legal hold (the competent authority, with reasons): the periods apply
+    /// again, and what they passed meanwhile is erased at the next retention run.
+    pub fn release(&mut self, actor: &Actor, reason: &str) -> Result<(), GovernError> {
+        authority(actor, "release_legal_hold")?;
+        needs_reasons("release_legal_hold", reason)?;
+        if self.legal_hold.take().is_none() {
+            return Err(GovernError::Refused(Rule::NotHeld {
+                case: self.case_number.clone(),
+            }));
+        }
         Ok(())
     }
 

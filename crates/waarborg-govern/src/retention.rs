@@ -213,3 +213,86 @@ impl RetentionRules {
         })
     }
 }
+
+/// The parts of a search's material that a deployment revision keeps for a period of its
+/// own (`retention.probe_days`, `retention.result_days`), each erased when its period has
+/// run out since the probe was submitted. The search's ledger entries and its counts stay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchPart {
+    /// The probe image and the faces found in it.
+    Probe,
+    /// The candidate list, the proposal, the verifications and their texts.
+    SearchResult,
+}
+
+impl SearchPart {
+    /// Both parts.
+    pub const ALL: [SearchPart; 2] = [SearchPart::Probe, SearchPart::SearchResult];
+
+    /// The record kind a deletion receipt names (`probe`, `search_result`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SearchPart::Probe => "probe",
+            SearchPart::SearchResult => "search_result",
+        }
+    }
+
+    /// The rule that erases it (`probe_period`, `result_period`).
+    pub fn rule(self) -> &'static str {
+        match self {
+            SearchPart::Probe => "probe_period",
+            SearchPart::SearchResult => "result_period",
+        }
+    }
+
+    /// Whether part `self` of a search submitted at `created`, under a revision keeping
+    /// probes and results for `periods`, is due for erasure at `now`, and since when. A case
+    /// under a legal hold keeps everything (`held`): its material is never due while held.
+    pub fn due(
+        self,
+        periods: &crate::revision::Retention,
+        created: Timestamp,
+        held: bool,
+        now: Timestamp,
+    ) -> Option<DueForErasure> {
+        let days = match self {
+            SearchPart::Probe => periods.probe_days,
+            SearchPart::SearchResult => periods.result_days,
+        };
+        let until = created.plus(i64::from(days) * Timestamp::DAY);
+        (!held && now >= until).then(|| DueForErasure {
+            rule: self.rule().into(),
+            reason: format!("the revision keeps it {days} days"),
+            since: until,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::revision::Retention;
+
+    #[test]
+    fn search_material_is_due_when_its_own_period_has_run_out_and_never_under_a_hold() {
+        let periods = Retention {
+            probe_days: 30,
+            result_days: 365,
+        };
+        let created = Timestamp(1_800_000_000);
+        let day = |n: i64| created.plus(n * Timestamp::DAY);
+        let due = |part: SearchPart, at, held| part.due(&periods, created, held, at);
+        assert_eq!(due(SearchPart::Probe, day(29), false), None);
+        let probe = due(SearchPart::Probe, day(30), false).unwrap();
+        assert_eq!((probe.rule.as_str(), probe.since), ("probe_period", day(30)));
+        assert_eq!(due(SearchPart::SearchResult, day(300), false), None);
+        assert_eq!(
+            due(SearchPart::SearchResult, day(365), false).unwrap().rule,
+            "result_period"
+        );
+        for part in SearchPart::ALL {
+            assert_eq!(due(part, day(10_000), true), None, "held: {part:?}");
+        }
+    }
+}

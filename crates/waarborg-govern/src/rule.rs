@@ -258,6 +258,18 @@ pub enum Rule {
     /// Nobody authorises their own request.
     #[error("the requester cannot authorise their own request")]
     OwnRequest,
+    /// A legal hold is already set on the case.
+    #[error("case {case} is already under a legal hold; release it before setting another")]
+    AlreadyHeld {
+        /// The case number.
+        case: String,
+    },
+    /// There is no legal hold to release.
+    #[error("case {case} is not under a legal hold")]
+    NotHeld {
+        /// The case number.
+        case: String,
+    },
     /// Only the examiner who searched proposes.
     #[error("only the examiner who searched proposes a conclusion")]
     NotSearchingExaminer,
@@ -345,6 +357,8 @@ impl Rule {
         "precondition_judged_unmet",
         "case_decided",
         "own_request",
+        "already_held",
+        "not_held",
         "not_searching_examiner",
         "already_proposed",
         "proposal_without_reasoning",
@@ -407,6 +421,8 @@ impl Rule {
             PreconditionJudgedUnmet { .. } => "precondition_judged_unmet",
             CaseDecided { .. } => "case_decided",
             OwnRequest => "own_request",
+            AlreadyHeld { .. } => "already_held",
+            NotHeld { .. } => "not_held",
             NotSearchingExaminer => "not_searching_examiner",
             AlreadyProposed => "already_proposed",
             ProposalWithoutReasoning => "proposal_without_reasoning",
@@ -461,7 +477,9 @@ impl Rule {
             | PreconditionNotAttested { key }
             | PreconditionJudgedUnmet { key } => vec![("key", text(key))],
             PreconditionFails { key, why } => vec![("key", text(key)), ("why", text(why))],
-            CaseDecided { case } => vec![("case", text(case))],
+            CaseDecided { case } | AlreadyHeld { case } | NotHeld { case } => {
+                vec![("case", text(case))]
+            }
             EditOnlyDraft
             | TextsNotOwn
             | ApplicantFixed

@@ -187,3 +187,44 @@ fn times_are_written_as_rfc3339_and_read_from_either_form() {
     );
     assert!(Timestamp::parse("15/01/2027").is_err());
 }
+
+/// A legal hold: set and released by the competent authority only, with reasons, one at a
+/// time; every refusal names its rule.
+#[test]
+fn a_legal_hold_is_the_competent_authoritys_decision_with_reasons() {
+    use waarborg_govern::case::{AuthorityKind, CaseAuthorisation};
+    let officer = Actor::new("officer-1", Role::Requester, "investigation");
+    let authority = Actor::new("prosecutor-1", Role::CompetentAuthority, "om");
+    let mut c = CaseAuthorisation::request(
+        &officer,
+        "OM-2027-0009",
+        "retro-search",
+        "armed robbery",
+        "robbery",
+        12,
+        AuthorityKind::PublicProsecutor,
+        false,
+        T0,
+    )
+    .unwrap();
+    let refused = |r: Result<(), waarborg_govern::GovernError>| match r {
+        Err(waarborg_govern::GovernError::Refused(rule)) => rule.code(),
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    let mut before = c.clone();
+    for (name, result, code) in [
+        ("not the authority", before.hold(&officer, "for trial", T0), "wrong_role"),
+        ("no reasons", before.hold(&authority, "  ", T0), "needs_reasons"),
+        ("nothing to release", before.release(&authority, "trial over"), "not_held"),
+    ] {
+        assert_eq!(refused(result), code, "{name}");
+        assert_eq!(before, c, "{name}: nothing changed");
+    }
+    c.hold(&authority, "appeal pending", T0).unwrap();
+    let hold = c.legal_hold.clone().unwrap();
+    assert_eq!((hold.by.as_str(), hold.reason.as_str()), ("prosecutor-1", "appeal pending"));
+    assert_eq!(refused(c.hold(&authority, "again", T0)), "already_held");
+    assert_eq!(refused(c.release(&officer, "done")), "wrong_role");
+    c.release(&authority, "appeal decided").unwrap();
+    assert!(c.legal_hold.is_none());
+}
