@@ -135,6 +135,59 @@ pub fn record_decision(
     Ok(())
 }
 
+/// A legal hold set or released, as the form sends it.
+#[derive(Debug, Deserialize)]
+pub struct LegalHoldStep {
+    /// `set` or `release`.
+    pub step: String,
+    /// Why (required).
+    pub reason: String,
+}
+
+/// Sets or releases a legal hold on case `number` from the form.
+pub fn legal_hold_form(app: &App, actor: &Actor, number: &str, f: &LegalHoldStep) -> Result<()> {
+    let hold = match f.step.as_str() {
+        "set" => true,
+        "release" => false,
+        other => {
+            return Err(AppError::invalid(format!(
+                "{other:?} is neither set nor release"
+            )))
+        }
+    };
+    legal_hold(app, actor, number, hold, &f.reason)
+}
+
+/// Sets (`hold`) or releases a legal hold on case `number` — the one path for the web and
+/// the CLI: the domain decides (the competent authority, with reasons, one hold at a time);
+/// a refusal is logged as one and changes nothing; the step is in the ledger before it is
+/// kept. While held, the case's probes and results are kept past their periods
+/// ([`crate::retention`]).
+pub fn legal_hold(app: &App, actor: &Actor, number: &str, hold: bool, reason: &str) -> Result<()> {
+    let (mut c, version) = app
+        .store
+        .case(number)?
+        .ok_or_else(|| AppError::not_found(format!("no case {number}")))?;
+    let (action, done) = if hold {
+        ("set_legal_hold", c.hold(actor, reason, app.now()))
+    } else {
+        ("release_legal_hold", c.release(actor, reason))
+    };
+    if let Err(waarborg_govern::GovernError::Refused(rule)) = &done {
+        app.log_refusal(entries::rule_refusal(
+            actor,
+            &format!("{action} on case {number}"),
+            rule,
+            None,
+            Some(number),
+        ))?;
+    }
+    done?;
+    let entry = entries::case_entry(actor, action, &c, reason.trim());
+    app.commit(&[entry], |log| app.store.save_case(&c, version, log))?;
+    Ok(())
+}
+
 fn urgent_use_allowed(store: &dyn Store, deployment: &str) -> Result<bool> {
     Ok(store
         .deployment(deployment)?

@@ -109,6 +109,26 @@ pub fn refused_input(
     })
 }
 
+/// The ledger entry for `attempted` refused by governance rule `rule`, with the revision
+/// or case it was about.
+pub fn rule_refusal(
+    actor: &waarborg_govern::Actor,
+    attempted: &str,
+    rule: &waarborg_govern::rule::Rule,
+    deployment_revision: Option<String>,
+    case_number: Option<&str>,
+) -> waarborg_ledger::Event {
+    waarborg_ledger::Event::Refusal(waarborg_ledger::Refusal {
+        user: actor.user.clone(),
+        role: actor.role.as_str().into(),
+        attempted: short(attempted),
+        reason: short(&format!("{}: {rule}", rule.code())),
+        deployment_revision,
+        case_authorisation: case_number.map(str::to_string),
+        count: None,
+    })
+}
+
 /// The ledger entry for a new revision drafted (`propose`: the deployment's first;
 /// `revise`: a later one) of deployment `id` by `actor`.
 pub fn draft_entry(

@@ -96,18 +96,16 @@ fn refusal(
     revision: u32,
     rule: &waarborg_govern::rule::Rule,
 ) -> waarborg_ledger::Event {
-    waarborg_ledger::Event::Refusal(waarborg_ledger::Refusal {
-        user: actor.user.clone(),
-        role: actor.role.as_str().into(),
-        attempted: short(&format!(
+    entries::rule_refusal(
+        actor,
+        &format!(
             "{} on deployment {deployment} revision {revision}",
             command.name()
-        )),
-        reason: short(&format!("{}: {rule}", rule.code())),
-        deployment_revision: Some(format!("{deployment}/{revision}")),
-        case_authorisation: None,
-        count: None,
-    })
+        ),
+        rule,
+        Some(format!("{deployment}/{revision}")),
+        None,
+    )
 }
 
 /// Registers deployment `id` with its first revision, `content`, as a draft proposed by

@@ -12,7 +12,7 @@ use waarborg_govern::gate::Action;
 use waarborg_govern::revision::{Command, Deployment};
 use waarborg_govern::{Actor, Role, Timestamp};
 use waarborg_ledger::{Ledger, NoteSigner};
-use waarborg_store::{AccountStore, SqliteStore, Store};
+use waarborg_store::{AccountStore, DocumentStore, SqliteStore, Store};
 
 const NOW: i64 = 1_800_000_000;
 const MODELS: [&str; 2] = [
@@ -1069,4 +1069,215 @@ fn a_large_change_cut_off_by_a_crash_is_voided_whole() {
             .voided
             .is_empty()
     );
+}
+
+/// A granted case `number` requested by officer-1 and decided by prosecutor-1.
+fn granted_case(app: &App, number: &str) {
+    let officer = Actor::new("officer-1", Role::Requester, "investigation");
+    let c = CaseAuthorisation::request(
+        &officer,
+        number,
+        "catch-demo",
+        "robbery",
+        "robbery",
+        12,
+        AuthorityKind::PublicProsecutor,
+        false,
+        Timestamp(NOW),
+    )
+    .unwrap();
+    cases::record_request(app, &officer, &c).unwrap();
+    cases::record_decision(app, &prosecutor(), number, true, "proportionate").unwrap();
+}
+
+fn prosecutor() -> Actor {
+    Actor::new("prosecutor-1", Role::CompetentAuthority, "om")
+}
+
+/// A search of case `case` made at `created`, on probe `probe` (kept in the vault), with a
+/// candidate list and a proposal — as the search loop leaves it (no engine needed here).
+fn stored_search(app: &App, id: &str, case: &str, probe: &str, created: Timestamp) {
+    use waarborg_app::search::{Candidate, SearchRecord, SearchStage};
+    use waarborg_govern::identification::{Conclusion, Identification};
+    app.probes
+        .put(probe, format!("probe {probe}").as_bytes())
+        .unwrap();
+    let mut identification = Identification::searched(id, case, &examiner().user, 2);
+    identification
+        .propose(&examiner(), Conclusion::Inconclusive, "too blurred to tell")
+        .unwrap();
+    let record = SearchRecord {
+        id: id.into(),
+        examiner: examiner().user,
+        case_number: case.into(),
+        deployment: "catch-demo".into(),
+        revision: "catch-demo/1".into(),
+        probe_sha256: probe.into(),
+        probe_source: "crime_scene_cctv".into(),
+        faces: serde_json::from_value(serde_json::json!([])).unwrap(),
+        stage: SearchStage::Searched,
+        chosen: Some(0),
+        candidates: vec![Candidate {
+            rank: 1,
+            template: 7,
+            reference: 7,
+            database: "criminal".into(),
+            score: 0.61,
+        }],
+        identification: Some(identification),
+        created,
+        erasures: Vec::new(),
+    };
+    let doc = serde_json::to_value(&record).unwrap();
+    app.store
+        .create_document("search", id, &record.examiner, &doc, &mut || Ok(Vec::new()))
+        .unwrap();
+}
+
+fn search(app: &App, id: &str) -> waarborg_app::search::SearchRecord {
+    let (doc, _) = app.store.document("search", id).unwrap().unwrap();
+    serde_json::from_value(doc).unwrap()
+}
+
+/// The deletion receipts from entry `from` on: (record kind, record, rule's code).
+fn receipts_since(app: &App, from: u64) -> Vec<(String, String, String)> {
+    (from..app.ledger.size())
+        .filter_map(|i| {
+            let entry: serde_json::Value =
+                serde_json::from_slice(&app.ledger.entry(i).unwrap()).unwrap();
+            let e = &entry["event"];
+            (e["kind"] == "deletion_receipt").then(|| {
+                let field = |k: &str| e[k].as_str().unwrap().to_string();
+                let rule = field("rule");
+                let code = rule.split(':').next().unwrap().to_string();
+                (field("record_kind"), field("record"), code)
+            })
+        })
+        .collect()
+}
+
+/// Issue 17 item 1: a search's probe (with its faces) and its results are erased when the
+/// revision's periods run out (365 and 3,650 days here), each with a receipt naming the kind
+/// and the rule; a probe another search still holds stays until that one's period runs out;
+/// the record and its count stay; a legal hold keeps a case's material past its periods
+/// until released, and its refusals are logged and change nothing.
+#[test]
+fn probes_and_results_are_erased_when_their_periods_run_out_unless_a_legal_hold_keeps_them() {
+    use waarborg_app::retention;
+    use waarborg_govern::retention::SearchPart;
+    let mut app = with_deployment("search-retention");
+    granted_case(&app, "OM-R1");
+    granted_case(&app, "OM-R2");
+    let (shared, own) = ("aa".repeat(32), "bb".repeat(32));
+    let day = |n: i64| Timestamp(NOW).plus(n * Timestamp::DAY);
+    stored_search(&app, "S-early", "OM-R1", &shared, day(0));
+    stored_search(&app, "S-later", "OM-R1", &shared, day(100));
+    stored_search(&app, "S-held", "OM-R2", &own, day(0));
+
+    let at = |app: &mut App, t: Timestamp| app.clock = waarborg_app::fixed_clock(t);
+    at(&mut app, day(364));
+    let plan = retention::plan(&app.store, app.now()).unwrap();
+    assert!(plan.searches.is_empty() && plan.held.is_empty());
+
+    // A legal hold: refused without reasons or by another role, each refusal logged.
+    let before = app.ledger.size();
+    for (who, reason, code) in [
+        (prosecutor(), "", "needs_reasons"),
+        (examiner(), "appeal pending", "wrong_role"),
+    ] {
+        let e = cases::legal_hold(&app, &who, "OM-R2", true, reason).unwrap_err();
+        assert_eq!(e.code(), "refused", "{e}");
+        assert!(e.to_string().contains(if code == "wrong_role" {
+            "may not"
+        } else {
+            "reasons"
+        }));
+    }
+    assert_eq!(kinds_since(&app, before), ["refusal", "refusal"]);
+    assert!(app
+        .store
+        .case("OM-R2")
+        .unwrap()
+        .unwrap()
+        .0
+        .legal_hold
+        .is_none());
+    assert!(matches!(
+        cases::legal_hold(&app, &prosecutor(), "OM-NONE", true, "appeal"),
+        Err(AppError::NotFound(_))
+    ));
+    cases::legal_hold(&app, &prosecutor(), "OM-R2", true, "appeal pending").unwrap();
+
+    // Day 365: the early search's probe period is over; the later one still holds the file.
+    at(&mut app, day(365));
+    let plan = retention::plan(&app.store, app.now()).unwrap();
+    let items = |list: &[retention::SearchItem]| -> Vec<(String, SearchPart)> {
+        list.iter().map(|i| (i.search.clone(), i.part)).collect()
+    };
+    assert_eq!(
+        items(&plan.searches),
+        [("S-early".into(), SearchPart::Probe)]
+    );
+    assert_eq!(items(&plan.held), [("S-held".into(), SearchPart::Probe)]);
+    let before = app.ledger.size();
+    let applied = retention::apply(&app).unwrap();
+    assert_eq!((applied.probes, applied.results, applied.held), (1, 0, 1));
+    assert_eq!(
+        receipts_since(&app, before),
+        [(
+            "probe".into(),
+            "search:S-early".into(),
+            "probe_period".into()
+        )]
+    );
+    assert!(
+        app.probes.contains(&shared),
+        "S-later still holds the image"
+    );
+    let early = search(&app, "S-early");
+    assert!(early.erased(SearchPart::Probe) && !early.erased(SearchPart::SearchResult));
+    assert_eq!(
+        early.candidates.len(),
+        1,
+        "the results have their own period"
+    );
+    assert_eq!(early.erasures[0].rule, "probe_period");
+    // Applied again: nothing more.
+    let again = retention::apply(&app).unwrap();
+    assert_eq!((again.probes, again.results), (0, 0));
+
+    // Day 465: the later search's period is over too: the shared file goes.
+    at(&mut app, day(465));
+    assert_eq!(retention::apply(&app).unwrap().probes, 1);
+    assert!(!app.probes.contains(&shared));
+    assert!(app.probes.contains(&own), "held");
+
+    // Day 3650: the results go; the records stay, naming what went.
+    at(&mut app, day(3650));
+    let before = app.ledger.size();
+    let applied = retention::apply(&app).unwrap();
+    assert_eq!((applied.probes, applied.results, applied.held), (0, 1, 2));
+    assert_eq!(
+        receipts_since(&app, before),
+        [(
+            "search_result".into(),
+            "search:S-early".into(),
+            "result_period".into()
+        )]
+    );
+    let early = search(&app, "S-early");
+    assert!(early.candidates.is_empty() && early.identification.is_none());
+    assert_eq!(early.case_number, "OM-R1", "the record stays");
+
+    // The hold released (with reasons): everything past its period goes at the next run.
+    let e = cases::legal_hold(&app, &prosecutor(), "OM-R1", false, "nothing held").unwrap_err();
+    assert!(e.to_string().contains("not under a legal hold"), "{e}");
+    cases::legal_hold(&app, &prosecutor(), "OM-R2", false, "appeal decided").unwrap();
+    let applied = retention::apply(&app).unwrap();
+    assert_eq!((applied.probes, applied.results, applied.held), (1, 1, 0));
+    assert!(!app.probes.contains(&own));
+    assert!(retention::plan(&app.store, app.now())
+        .unwrap()
+        .searches
+        .is_empty());
 }

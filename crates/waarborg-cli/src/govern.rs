@@ -621,6 +621,35 @@ pub enum CaseCommand {
         #[command(flatten)]
         env: Env,
     },
+    /// Set a legal hold (competent authority): the case's probes and results are kept past
+    /// their periods until it is released.
+    Hold {
+        /// Case number.
+        #[arg(long = "case")]
+        case_number: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+        /// Who decides: USER:competent_authority:UNIT.
+        #[arg(long = "as", value_name = "WHO")]
+        actor: String,
+        #[command(flatten)]
+        env: Env,
+    },
+    /// Release a legal hold (competent authority): the periods apply again.
+    Release {
+        /// Case number.
+        #[arg(long = "case")]
+        case_number: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+        /// Who decides: USER:competent_authority:UNIT.
+        #[arg(long = "as", value_name = "WHO")]
+        actor: String,
+        #[command(flatten)]
+        env: Env,
+    },
     /// One case, as JSON.
     Show {
         /// Case number.
@@ -628,6 +657,25 @@ pub enum CaseCommand {
         #[command(flatten)]
         env: Env,
     },
+}
+
+/// `case hold|release`: a legal hold set or released (refused: exit 3, logged).
+fn legal_hold(
+    env: &Env,
+    actor: &str,
+    case_number: &str,
+    hold: bool,
+    reason: &str,
+) -> anyhow::Result<ExitCode> {
+    let actor = parse_actor(actor)?;
+    if let Err(e) = cases::legal_hold(&env.app()?, &actor, case_number, hold, reason) {
+        return refused_or_error(e);
+    }
+    println!(
+        "case {case_number}: legal hold {}",
+        if hold { "set" } else { "released" }
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 pub fn case(command: CaseCommand) -> anyhow::Result<ExitCode> {
@@ -687,6 +735,18 @@ pub fn case(command: CaseCommand) -> anyhow::Result<ExitCode> {
                 if grant { "authorised" } else { "refused" }
             );
         }
+        CaseCommand::Hold {
+            case_number,
+            reason,
+            actor,
+            env,
+        } => return legal_hold(&env, &actor, &case_number, true, &reason),
+        CaseCommand::Release {
+            case_number,
+            reason,
+            actor,
+            env,
+        } => return legal_hold(&env, &actor, &case_number, false, &reason),
         CaseCommand::Show { case_number, env } => {
             let (c, version) = env
                 .store()?

@@ -390,5 +390,56 @@ fn the_demo_organisation_is_set_up_once_and_its_ledger_verifies() {
         - 1;
     assert!(images >= 4, "{images}");
     assert_eq!(log.matches("\"operation\":\"enrol\"").count(), images);
+
+    // Issue 17: with the clock moved past the revision's periods outside the program
+    // (libfaketime; the demo's revision keeps probes 365 days and results 3,650), a
+    // retention run leaves no probe file and writes a receipt for each part.
+    let files = |dir: &std::path::Path| -> usize {
+        fn walk(d: &std::path::Path) -> usize {
+            std::fs::read_dir(d).map_or(0, |r| {
+                r.flatten()
+                    .map(|e| {
+                        if e.path().is_dir() {
+                            walk(&e.path())
+                        } else {
+                            1
+                        }
+                    })
+                    .sum()
+            })
+        }
+        walk(dir)
+    };
+    assert!(files(&data.join("probes")) > 0);
+    let receipts = |kind: &str| {
+        let log = std::fs::read(data.join("ledger").join(waarborg_ledger::ENTRIES_FILE)).unwrap();
+        String::from_utf8_lossy(&log)
+            .matches(&format!("\"record_kind\":\"{kind}\""))
+            .count()
+    };
+    for (shift, kind, said) in [
+        ("+400d", "probe", "1 probes and 0 search results erased"),
+        (
+            "+3651d",
+            "search_result",
+            "0 probes and 1 search results erased",
+        ),
+    ] {
+        let (out, text) = run(Command::new("faketime")
+            .args(["-f", shift])
+            .arg(env!("CARGO_BIN_EXE_waarborg"))
+            .args(["retention", "apply", "--data"])
+            .arg(&data));
+        assert!(out.status.success(), "{shift}: {text}{}", stderr(&out));
+        assert!(text.contains(said), "{shift}: {text}");
+        assert_eq!(receipts(kind), 1, "{shift}");
+    }
+    assert_eq!(files(&data.join("probes")), 0, "no probe file is left");
+    let (out, text) = run(Command::new("faketime")
+        .args(["-f", "+3652d"])
+        .arg(env!("CARGO_BIN_EXE_waarborg"))
+        .args(["audit", "verify", "--data"])
+        .arg(&data));
+    assert!(out.status.success(), "{text}");
     let _ = std::fs::remove_dir_all(&data);
 }

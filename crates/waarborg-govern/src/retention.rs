@@ -285,7 +285,10 @@ mod tests {
         let due = |part: SearchPart, at, held| part.due(&periods, created, held, at);
         assert_eq!(due(SearchPart::Probe, day(29), false), None);
         let probe = due(SearchPart::Probe, day(30), false).unwrap();
-        assert_eq!((probe.rule.as_str(), probe.since), ("probe_period", day(30)));
+        assert_eq!(
+            (probe.rule.as_str(), probe.since),
+            ("probe_period", day(30))
+        );
         assert_eq!(due(SearchPart::SearchResult, day(300), false), None);
         assert_eq!(
             due(SearchPart::SearchResult, day(365), false).unwrap().rule,

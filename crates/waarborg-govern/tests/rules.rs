@@ -213,16 +213,31 @@ fn a_legal_hold_is_the_competent_authoritys_decision_with_reasons() {
     };
     let mut before = c.clone();
     for (name, result, code) in [
-        ("not the authority", before.hold(&officer, "for trial", T0), "wrong_role"),
-        ("no reasons", before.hold(&authority, "  ", T0), "needs_reasons"),
-        ("nothing to release", before.release(&authority, "trial over"), "not_held"),
+        (
+            "not the authority",
+            before.hold(&officer, "for trial", T0),
+            "wrong_role",
+        ),
+        (
+            "no reasons",
+            before.hold(&authority, "  ", T0),
+            "needs_reasons",
+        ),
+        (
+            "nothing to release",
+            before.release(&authority, "trial over"),
+            "not_held",
+        ),
     ] {
         assert_eq!(refused(result), code, "{name}");
         assert_eq!(before, c, "{name}: nothing changed");
     }
     c.hold(&authority, "appeal pending", T0).unwrap();
     let hold = c.legal_hold.clone().unwrap();
-    assert_eq!((hold.by.as_str(), hold.reason.as_str()), ("prosecutor-1", "appeal pending"));
+    assert_eq!(
+        (hold.by.as_str(), hold.reason.as_str()),
+        ("prosecutor-1", "appeal pending")
+    );
     assert_eq!(refused(c.hold(&authority, "again", T0)), "already_held");
     assert_eq!(refused(c.release(&officer, "done")), "wrong_role");
     c.release(&authority, "appeal decided").unwrap();
