@@ -118,7 +118,9 @@ pub fn record_decision(
         .store
         .case(number)?
         .ok_or_else(|| AppError::not_found(format!("no case {number}")))?;
-    c.decide(actor, granted, reason, now)?;
+    let decided = c.decide(actor, granted, reason, now);
+    log_refused(app, actor, "decide", number, &decided)?;
+    decided?;
     let entry = entries::case_entry(
         actor,
         if granted {
@@ -173,7 +175,22 @@ pub fn legal_hold(app: &App, actor: &Actor, number: &str, hold: bool, reason: &s
     } else {
         ("release_legal_hold", c.release(actor, reason))
     };
-    if let Err(waarborg_govern::GovernError::Refused(rule)) = &done {
+    log_refused(app, actor, action, number, &done)?;
+    done?;
+    let entry = entries::case_entry(actor, action, &c, reason.trim());
+    app.commit(&[entry], |log| app.store.save_case(&c, version, log))?;
+    Ok(())
+}
+
+/// Logs step `action` on case `number` as refused when the rules refused it.
+fn log_refused(
+    app: &App,
+    actor: &Actor,
+    action: &str,
+    number: &str,
+    done: &std::result::Result<(), waarborg_govern::GovernError>,
+) -> Result<()> {
+    if let Err(waarborg_govern::GovernError::Refused(rule)) = done {
         app.log_refusal(entries::rule_refusal(
             actor,
             &format!("{action} on case {number}"),
@@ -182,9 +199,6 @@ pub fn legal_hold(app: &App, actor: &Actor, number: &str, hold: bool, reason: &s
             Some(number),
         ))?;
     }
-    done?;
-    let entry = entries::case_entry(actor, action, &c, reason.trim());
-    app.commit(&[entry], |log| app.store.save_case(&c, version, log))?;
     Ok(())
 }
 

@@ -297,7 +297,97 @@ fn kill_9_during_concurrent_searches_and_changes_loses_nothing_acknowledged() {
         acknowledged.searches.len(),
     );
     assert!(!acknowledged.accounts.is_empty() && !acknowledged.searches.is_empty());
+    kill_9_during_search_retention(&data);
     let _ = std::fs::remove_dir_all(&data);
+}
+
+/// Issue 17: `kill -9` of `waarborg retention apply` (the clock moved past the probes'
+/// period with libfaketime) at moments spread over a whole run, on the searches `data`
+/// holds, then a run to the end: every search's probe erased with at least one receipt
+/// (a kill between a receipt and its commit can repeat one, never lose one), no probe file
+/// left, the store and the ledger in agreement.
+fn kill_9_during_search_retention(data: &Path) {
+    let apply = |dir: &Path| {
+        let mut cmd = std::process::Command::new("faketime");
+        cmd.args(["-f", "+400d"])
+            .arg(env!("CARGO_BIN_EXE_waarborg"))
+            .args(["retention", "apply", "--data"])
+            .arg(dir);
+        cmd
+    };
+    // How long a whole run takes, on a copy.
+    let copy = scratch("retention-timing");
+    copy_dir(data, &copy);
+    let started = std::time::Instant::now();
+    let out = apply(&copy).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let whole = started.elapsed();
+    let _ = std::fs::remove_dir_all(&copy);
+    for round in 1..=3u32 {
+        let mut child = apply(data)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(whole * round / 4);
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let out = apply(data).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let (searches, _) = stored_searches(data);
+    let store = waarborg_store::SqliteStore::open(&data.join("waarborg.sqlite")).unwrap();
+    use waarborg_store::DocumentStore;
+    for doc in store.documents("search", None).unwrap() {
+        assert!(
+            doc["erasures"]
+                .as_array()
+                .is_some_and(|e| e.iter().any(|e| e["part"] == "probe")),
+            "probe not erased: {doc}"
+        );
+        assert!(doc["faces"].as_array().unwrap().is_empty());
+    }
+    // The receipts that count: those no `void` took back (a kill between a receipt and
+    // its commit is voided at the next start, and the part erased again with a new one).
+    let snap = Snapshot::read(&data.join("ledger")).unwrap();
+    let events: Vec<Event> = (0..snap.size())
+        .map(|i| Entry::from_bytes(snap.entry(i).unwrap()).unwrap().event)
+        .collect();
+    let voided: BTreeSet<u64> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Void { entries, .. } => Some(entries.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let receipts: BTreeSet<String> = events
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !voided.contains(&(*i as u64)))
+        .filter_map(|(_, e)| match e {
+            Event::DeletionReceipt(r) if r.record_kind == "probe" => Some(r.record),
+            _ => None,
+        })
+        .collect();
+    let named: BTreeSet<String> = searches.iter().map(|s| format!("search:{s}")).collect();
+    assert!(
+        named.is_subset(&receipts),
+        "a probe erased without a kept receipt"
+    );
+    let left = std::fs::read_dir(data.join("probes"))
+        .unwrap()
+        .flatten()
+        .flat_map(|d| std::fs::read_dir(d.path()).into_iter().flatten().flatten())
+        .count();
+    assert_eq!(left, 0, "probe files left");
+    let v = verify(data);
+    assert!(v.status.success(), "{}", text(&v));
+    println!(
+        "kill -9 during retention: {} searches' probes erased, each with its receipt, after 3 kills in a {:.0} ms run",
+        searches.len(),
+        whole.as_secs_f64() * 1000.0
+    );
 }
 
 /// Flips one bit of `file` at byte `at`.

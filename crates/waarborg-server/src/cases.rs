@@ -65,6 +65,10 @@ struct CaseRow {
     status: CaseState,
     decision: Decision,
     outcomes: Vec<String>,
+    /// The legal hold, if one is set: (by, since, reason).
+    hold: Option<(String, String, String)>,
+    /// The reader may set or release the hold (the competent authority).
+    hold_form: bool,
 }
 
 /// The cases page (`templates/cases.html`).
@@ -136,6 +140,14 @@ fn rows(state: &AppState, p: &Principal, lang: Lang) -> Result<(Vec<CaseRow>, Op
                 None => Decision::None,
             };
             CaseRow {
+                hold: c.legal_hold.as_ref().map(|h| {
+                    (
+                        h.by.clone(),
+                        crate::i18n::date_time(lang, h.at),
+                        h.reason.clone(),
+                    )
+                }),
+                hold_form: actor.role == Role::CompetentAuthority,
                 status: CaseState::of(lang, c.status(urgent_allowed(&c.deployment), now)),
                 number: c.case_number,
                 deployment: c.deployment,
@@ -170,6 +182,20 @@ pub async fn request_form(
 ) -> Response {
     let actor = p.actor();
     let done = crate::blocking(&state, move |app| request(app, &actor, &r)).await;
+    form_answer(&headers, &p, done, "/ui/cases")
+}
+
+/// `POST /ui/cases/{number}/legal-hold` (form): the competent authority sets or releases a
+/// legal hold, with reasons.
+pub async fn legal_hold_step(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+    Form(f): Form<LegalHoldStep>,
+) -> Response {
+    let actor = p.actor();
+    let done = crate::blocking(&state, move |app| legal_hold_form(app, &actor, &number, &f)).await;
     form_answer(&headers, &p, done, "/ui/cases")
 }
 

@@ -322,6 +322,15 @@ pub const ROUTES: &[RouteSpec] = &[
         ..BASE
     },
     RouteSpec {
+        method: "POST",
+        path: "/ui/cases/{number}/legal-hold",
+        access: Access::Roles(&[CompetentAuthority]),
+        summary: "Web: set or release a legal hold on a case, with reasons (form): its probes and results are kept past their periods while it holds",
+        handler: || post(crate::cases::legal_hold_step),
+        body: Body::Form,
+        ..BASE
+    },
+    RouteSpec {
         method: "GET",
         path: "/ui/deployments/new",
         access: Access::Roles(&[Applicant]),

@@ -895,8 +895,27 @@ fn search_page(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Respons
             candidates,
             chosen_face: s.chosen.unwrap_or_default(),
             identification,
+            probe_kept: !s.erased(waarborg_govern::retention::SearchPart::Probe),
+            erasures: s.erasures.iter().map(|e| erasure_text(lang, e)).collect(),
         },
     )
+}
+
+/// What was erased of a search, by which rule and when, in the reader's words.
+fn erasure_text(lang: Lang, e: &search::Erasure) -> String {
+    use waarborg_govern::retention::SearchPart;
+    let part = match e.part {
+        SearchPart::Probe => t(lang, "erased_probe"),
+        SearchPart::SearchResult => t(lang, "erased_search_result"),
+    };
+    let rule = match e.rule.as_str() {
+        "probe_period" => t(lang, "rule_probe_period"),
+        "result_period" => t(lang, "rule_result_period"),
+        "authorisation_refused" => t(lang, "rule_authorisation_refused"),
+        "authorisation_late" => t(lang, "rule_authorisation_late"),
+        other => other,
+    };
+    format!("{part} — {rule} ({})", crate::i18n::date_time(lang, e.at))
 }
 
 /// A search, as the examiner, a verifier or an overseer works on it
@@ -915,6 +934,10 @@ struct SearchPage {
     candidates: Vec<CandidateRow>,
     chosen_face: usize,
     identification: Option<IdentificationView>,
+    /// The probe image is still kept (not erased by its period or an authorisation).
+    probe_kept: bool,
+    /// What was erased, by which rule, when.
+    erasures: Vec<String>,
 }
 
 /// One face found in the probe.

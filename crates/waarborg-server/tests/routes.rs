@@ -164,6 +164,10 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
             ("POST", "/ui/cases/{number}/decision"),
             Some(vec![CompetentAuthority]),
         ),
+        (
+            ("POST", "/ui/cases/{number}/legal-hold"),
+            Some(vec![CompetentAuthority]),
+        ),
         (("GET", "/ui/deployments/new"), Some(vec![Applicant])),
         (("POST", "/ui/deployments"), Some(vec![Applicant])),
         (("GET", "/ui/deployments/{id}"), Some(all.clone())),
@@ -976,6 +980,77 @@ async fn a_requester_asks_and_the_competent_authority_decides_on_the_case_page()
     assert!(
         !ledger.contains("changed my mind"),
         "a refused step leaves no entry"
+    );
+
+    // Issue 17: a legal hold, set and released on the page with reasons.
+    let hold = "/ui/cases/OM-2026-77/legal-hold";
+    let (_, html) = call(&app, "GET", "/ui/cases", Some(&authority), "").await;
+    assert!(html.contains(&format!("action=\"{hold}\"")), "{html}");
+    let (status, _) = form(
+        &app,
+        hold,
+        &requester,
+        &fields(&[("step", "set"), ("reason", "mine")]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = form(
+        &app,
+        hold,
+        &authority,
+        &fields(&[("step", "keep"), ("reason", "appeal")]),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "an unknown step is refused, not defaulted"
+    );
+    let (status, _) = form(
+        &app,
+        hold,
+        &authority,
+        &fields(&[("step", "set"), ("reason", " ")]),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "reasons are required"
+    );
+    let set = fields(&[("step", "set"), ("reason", "appeal lodged")]);
+    let (status, html) = form(&app, hold, &authority, &set).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    let (_, html) = call(&app, "GET", "/ui/cases", Some(&requester), "").await;
+    assert!(
+        html.contains("Legal hold") && html.contains("appeal lodged"),
+        "{html}"
+    );
+    let (status, _) = form(&app, hold, &authority, &set).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "one hold at a time"
+    );
+    let release = fields(&[("step", "release"), ("reason", "appeal decided")]);
+    let (status, _) = form(&app, hold, &authority, &release).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(state
+        .store
+        .case("OM-2026-77")
+        .unwrap()
+        .unwrap()
+        .0
+        .legal_hold
+        .is_none());
+    let ledger = String::from_utf8_lossy(
+        &std::fs::read(state.ledger.dir().join(waarborg_ledger::ENTRIES_FILE)).unwrap(),
+    )
+    .to_string();
+    assert!(ledger.contains("set_legal_hold") && ledger.contains("release_legal_hold"));
+    assert!(
+        ledger.contains("needs_reasons: legal_hold") && ledger.contains("already_held"),
+        "refusals of the hold are logged"
     );
 }
 
