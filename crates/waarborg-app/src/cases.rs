@@ -209,10 +209,11 @@ fn urgent_use_allowed(store: &dyn Store, deployment: &str) -> Result<bool> {
 }
 
 /// The case authorisations `actor` may see: every one for the competent authority, their
-/// own requests for a requester, none for anyone else.
+/// own requests for a requester, none for anyone else; the read logged (the cases shown,
+/// with their outcomes).
 pub fn visible_to(app: &App, actor: &Actor) -> Result<Vec<CaseAuthorisation>> {
     use waarborg_govern::Role;
-    Ok(app
+    let cases: Vec<CaseAuthorisation> = app
         .store
         .cases()?
         .into_iter()
@@ -221,7 +222,27 @@ pub fn visible_to(app: &App, actor: &Actor) -> Result<Vec<CaseAuthorisation>> {
             Role::Requester => c.requested_by == actor.user,
             _ => false,
         })
-        .collect())
+        .collect();
+    let shown = cases
+        .iter()
+        .map(|c| format!("case:{}", c.case_number))
+        .collect();
+    crate::consult::log(app, actor, crate::consult::Read::of("case", shown))?;
+    Ok(cases)
+}
+
+/// Case `number` with its version, read by `actor` (the read logged first).
+pub fn read(app: &App, actor: &Actor, number: &str) -> Result<(CaseAuthorisation, u64)> {
+    let found = app
+        .store
+        .case(number)?
+        .ok_or_else(|| AppError::not_found(format!("no case {number}")))?;
+    crate::consult::log(
+        app,
+        actor,
+        crate::consult::Read::of("case", vec![format!("case:{number}")]).under(number),
+    )?;
+    Ok(found)
 }
 
 /// Whether `actor` decides on case `c` now: the competent authority, not on their own

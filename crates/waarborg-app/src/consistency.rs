@@ -21,7 +21,7 @@
 //! store restored from an older backup, say): that stops the start with a report.
 //!
 //! Which entries claim a change: every entry but the ledger's own (genesis, key rotation,
-//! void), refusals (nothing is kept beside them), and an analysis of files at the command
+//! void), refusals and consultations (nothing is kept beside them), and an analysis of files at the command
 //! line (`extract` under no deployment: `waarborg face analyze --log`). The reconciliation
 //! starts where the previous one ended (the store's `reconciled_to` counter), so a start
 //! reads only the entries written since.
@@ -56,7 +56,8 @@ fn claims_a_change(event: &Event) -> bool {
         Event::Genesis { .. }
         | Event::KeyRotation { .. }
         | Event::Void { .. }
-        | Event::Refusal(_) => false,
+        | Event::Refusal(_)
+        | Event::Consultation(_) => false,
         Event::BiometricOperation(op) => {
             !(op.operation == Operation::Extract && op.deployment_revision.is_none())
         }

@@ -24,6 +24,7 @@ pub mod account;
 pub mod audit;
 pub mod cases;
 pub mod consistency;
+pub mod consult;
 pub mod entries;
 mod error;
 pub mod gate;
@@ -86,6 +87,8 @@ pub struct Caches {
     pub decoding: throttle::Gate,
     /// Face crops made recently ([`search::probe_face`]).
     pub crops: search::Crops,
+    /// Which readers' reads of a search's images its logged read covers ([`consult`]).
+    pub covers: consult::Covers,
     /// Refused attempts held back in a flood ([`throttle::Refusals`]).
     pub refusals: throttle::Refusals,
     /// `void` entries that could not be written when their commit failed (the disk was
@@ -164,7 +167,12 @@ impl App {
     /// Appends `entry` to the ledger alone (a refusal, a consultation: nothing is kept
     /// beside it).
     pub fn log(&self, entry: waarborg_ledger::Event) -> Result<()> {
-        self.append(std::slice::from_ref(&entry))?;
+        self.append_all(std::slice::from_ref(&entry))
+    }
+
+    /// Appends `entries` to the ledger alone, in one append (reads logged as consultations).
+    pub fn append_all(&self, entries: &[waarborg_ledger::Event]) -> Result<()> {
+        self.append(entries)?;
         Ok(())
     }
 

@@ -51,6 +51,8 @@ pub struct Metrics {
     pub search_stage_seconds: Family<StageLabel, Histogram, fn() -> Histogram>,
     /// Failed runs of a scheduled duty.
     pub job_failures: Family<JobLabel, Counter>,
+    /// Time to log a read of personal data (its ledger append), which the read waits for.
+    pub consultation_seconds: Histogram,
 }
 
 impl Default for Metrics {
@@ -60,6 +62,7 @@ impl Default for Metrics {
             gate_refusals: Family::default(),
             search_stage_seconds: Family::new_with_constructor(seconds_histogram),
             job_failures: Family::default(),
+            consultation_seconds: seconds_histogram(),
         }
     }
 }
@@ -158,6 +161,11 @@ pub fn render(app: &Arc<crate::App>) -> Result<String, std::fmt::Error> {
         "job_failures",
         "Failed runs of a scheduled duty",
         m.job_failures.clone(),
+    );
+    registry.register(
+        "consultation_log_seconds",
+        "Time to log a read of personal data before it is answered",
+        m.consultation_seconds.clone(),
     );
     registry.register_collector(Box::new(LedgerCollector(app.clone())));
     let mut out = String::new();

@@ -57,12 +57,13 @@ pub struct Overview {
     pub records: Vec<ReferenceRecord>,
 }
 
-/// Reads the overview (the plan is a scan of every record).
-pub fn overview(app: &App, paging: &Paging) -> Result<Overview> {
+/// Reads the overview for `actor` (the plan is a scan of every record); the read logged:
+/// the records, plan rows and flags shown.
+pub fn overview(app: &App, actor: &Actor, paging: &Paging) -> Result<Overview> {
     let limit = paging.limit();
     let plan = retention::plan(&app.store, &RetentionRules::default(), app.now())?;
     let stats = app.index.as_ref().map(|i| i.stats()).unwrap_or_default();
-    Ok(Overview {
+    let o = Overview {
         references: app.store.reference_count()?,
         databases: stats.databases,
         awaiting_compaction: stats.awaiting_compaction,
@@ -75,16 +76,39 @@ pub fn overview(app: &App, paging: &Paging) -> Result<Overview> {
         flags: app.store.flagged_duplicates()?,
         imports: app.store.import_summaries()?,
         records: app.store.references(paging.after, limit)?,
-    })
+    };
+    let shown = o
+        .records
+        .iter()
+        .chain(&o.flags)
+        .map(|r| r.id)
+        .chain(o.plan.iter().map(|p| p.id));
+    log_read(app, actor, shown)?;
+    Ok(o)
 }
 
-/// A page of reference records: ids above `paging.after`, and where the next page starts.
-pub fn records(app: &App, paging: &Paging) -> Result<(Vec<ReferenceRecord>, Option<u64>)> {
+/// A page of reference records for `actor`: ids above `paging.after`, and where the next
+/// page starts; the read logged.
+pub fn records(
+    app: &App,
+    actor: &Actor,
+    paging: &Paging,
+) -> Result<(Vec<ReferenceRecord>, Option<u64>)> {
     let records = app.store.references(paging.after, paging.limit())?;
     let next = (records.len() == paging.limit())
         .then(|| records.last().map(|r| r.id))
         .flatten();
+    log_read(app, actor, records.iter().map(|r| r.id))?;
     Ok((records, next))
+}
+
+/// Logs `actor`'s read of the records of reference images `ids`.
+fn log_read(app: &App, actor: &Actor, ids: impl IntoIterator<Item = u64>) -> Result<()> {
+    crate::consult::log(
+        app,
+        actor,
+        crate::consult::Read::of("reference_records", crate::consult::reference_images(ids)),
+    )
 }
 
 /// A manager's review of a possible duplicate person.

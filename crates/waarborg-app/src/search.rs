@@ -633,13 +633,67 @@ pub fn view(actor: &Actor, s: &SearchRecord) -> Value {
     v
 }
 
-/// Search `id` if `actor` may read it (an examiner only their own).
+/// Search `id` if `actor` may read it (an examiner only their own) — not logged: for the
+/// use cases that change it, which log themselves; a read is [`consult`].
 pub fn readable(app: &App, actor: &Actor, id: &str) -> Result<(SearchRecord, u64)> {
     let (s, version) = load(app, id)?;
     if actor.role == Role::Examiner {
         own(actor, &s)?;
     }
     Ok((s, version))
+}
+
+/// Reads search `id` for `actor` (the page, the API): their read is in the ledger first —
+/// the search with every candidate's reference image, under its case — and covers the
+/// images the page then loads ([`crate::consult`]).
+pub fn consult(app: &App, actor: &Actor, id: &str) -> Result<(SearchRecord, u64)> {
+    let (s, version) = readable(app, actor, id)?;
+    let mut records = vec![format!("search:{}", s.id)];
+    records.extend(crate::consult::reference_images(
+        s.candidates.iter().map(|c| c.reference),
+    ));
+    crate::consult::log(
+        app,
+        actor,
+        crate::consult::Read::of("search", records).under(&s.case_number),
+    )?;
+    app.caches.covers.cover(&actor.user, &s.id, app.now().0);
+    Ok((s, version))
+}
+
+/// Logs `actor`'s read of an image of search `s` (`kind`: `probe`, `reference_image`;
+/// `records` beside the search) unless their logged read of the search covers it.
+fn consult_image(
+    app: &App,
+    actor: &Actor,
+    s: &SearchRecord,
+    kind: &str,
+    records: Vec<String>,
+) -> Result<()> {
+    if app.caches.covers.covered(&actor.user, &s.id, app.now().0) {
+        return Ok(());
+    }
+    let mut named = vec![format!("search:{}", s.id)];
+    named.extend(records);
+    crate::consult::log(
+        app,
+        actor,
+        crate::consult::Read::of(kind, named).under(&s.case_number),
+    )
+}
+
+/// The probe image of search `id` (`face`: one face of it, cut out), for a reader of the
+/// search, their read logged ([`consult_image`]).
+pub fn probe_image(app: &App, actor: &Actor, id: &str, face: Option<usize>) -> Result<Vec<u8>> {
+    let (s, _) = readable(app, actor, id)?;
+    if s.erased(SearchPart::Probe) {
+        return Err(AppError::not_found("the probe image is no longer kept"));
+    }
+    consult_image(app, actor, &s, "probe", Vec::new())?;
+    match face {
+        Some(face) => probe_face(app, &s, face),
+        None => probe_bytes(app, &s),
+    }
 }
 
 /// Face crops made recently, by (probe hash, face): a page shows each face several times
@@ -685,7 +739,7 @@ impl Crops {
 /// Face `face` of search `s`'s probe, cut out with a margin and encoded as PNG: what the
 /// examiner compares with a candidate's reference image. Kept a while ([`Crops`]); made
 /// behind the decoding gate (busy: [`AppError::TooMany`]).
-pub fn probe_face(app: &App, s: &SearchRecord, face: usize) -> Result<Vec<u8>> {
+fn probe_face(app: &App, s: &SearchRecord, face: usize) -> Result<Vec<u8>> {
     let f = s
         .faces
         .get(face)
@@ -755,6 +809,13 @@ pub fn candidate_image(app: &App, actor: &Actor, id: &str, reference: &str) -> R
         .references
         .as_ref()
         .ok_or_else(|| AppError::not_found("no reference images are kept by this service"))?;
+    consult_image(
+        app,
+        actor,
+        &s,
+        "reference_image",
+        crate::consult::reference_images([reference]),
+    )?;
     vault
         .get(&waarborg_refdb::vault_name(reference))
         .map_err(|e| match e {
@@ -765,13 +826,16 @@ pub fn candidate_image(app: &App, actor: &Actor, id: &str, reference: &str) -> R
         })
 }
 
-/// The searches `actor` works on: an examiner's own, a verifier's queue, all for oversight.
+/// The searches `actor` works on: an examiner's own, a verifier's queue, all for oversight;
+/// the read logged (the searches listed).
 pub fn searches_for(app: &App, actor: &Actor) -> Result<Vec<SearchRecord>> {
     let owner = (actor.role == Role::Examiner).then_some(actor.user.as_str());
     let mut out = stored_searches(app, owner)?;
     if actor.role == Role::Verifier {
         out.retain(|s| awaits_verification_by(actor, s));
     }
+    let listed = out.iter().map(|s| format!("search:{}", s.id)).collect();
+    crate::consult::log(app, actor, crate::consult::Read::of("search_list", listed))?;
     Ok(out)
 }
 
@@ -840,7 +904,7 @@ pub fn remove_orphan_probes(app: &App) -> Result<usize> {
 }
 
 /// The stored probe image of search `s`.
-pub fn probe_bytes(app: &App, s: &SearchRecord) -> Result<Vec<u8>> {
+fn probe_bytes(app: &App, s: &SearchRecord) -> Result<Vec<u8>> {
     app.probes
         .get(&s.probe_sha256)
         .map_err(|e| AppError::internal(format!("the stored probe cannot be read: {e}")))
@@ -967,6 +1031,7 @@ pub(crate) fn erase_parts(app: &App, s: &SearchRecord, e: &Erasing, now: Timesta
             .map_err(|e| AppError::internal(format!("erasing the probe: {e}")))?;
         app.caches.crops.forget(&s.probe_sha256);
     }
+    app.caches.covers.forget(&s.id);
     let Some((doc, version)) = app.store.document(KIND, &s.id)? else {
         return Ok(());
     };

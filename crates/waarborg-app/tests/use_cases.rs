@@ -1281,3 +1281,152 @@ fn probes_and_results_are_erased_when_their_periods_run_out_unless_a_legal_hold_
         .searches
         .is_empty());
 }
+
+/// A consultation entry: (user, record kind, records, purpose, case).
+type Read = (String, String, Vec<String>, String, Option<String>);
+
+/// The consultation entries from entry `from` on.
+fn consultations_since(app: &App, from: u64) -> Vec<Read> {
+    (from..app.ledger.size())
+        .filter_map(|i| {
+            let entry = waarborg_ledger::Entry::from_bytes(&app.ledger.entry(i).unwrap()).unwrap();
+            match entry.event {
+                waarborg_ledger::Event::Consultation(c) => Some((
+                    c.user,
+                    c.record_kind,
+                    c.records,
+                    c.purpose,
+                    c.case_authorisation,
+                )),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// Issue 17 item 2: every read of personal data writes its entry first — who, what (kind
+/// and ids, never the data), why — and a page's images are covered by the page's one entry
+/// for a while; a read whose entry cannot be written answers nothing.
+#[test]
+fn every_read_of_personal_data_is_in_the_ledger_first_one_entry_per_page() {
+    use waarborg_app::search;
+    let mut app = with_deployment("consultations");
+    let vault_dir =
+        std::env::temp_dir().join(format!("waarborg-app-consult-refs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&vault_dir);
+    let vault = waarborg_refdb::vault::Vault::open(
+        &vault_dir,
+        waarborg_seal::Keyring::new(waarborg_seal::Key::generate().unwrap(), Vec::new()),
+    )
+    .unwrap();
+    vault
+        .put(&waarborg_refdb::vault_name(7), b"reference image 7")
+        .unwrap();
+    app.references = Some(vault);
+    granted_case(&app, "OM-C1");
+    stored_search(&app, "S-read", "OM-C1", &"cc".repeat(32), Timestamp(NOW));
+    let auditor = Actor::new("auditor-1", Role::Auditor, "audit");
+
+    // The examiner's page: one entry naming the search and its candidate, for the case.
+    let before = app.ledger.size();
+    let (s, _) = search::consult(&app, &examiner(), "S-read").unwrap();
+    assert_eq!(s.id, "S-read");
+    assert_eq!(
+        consultations_since(&app, before),
+        [(
+            examiner().user,
+            "search".into(),
+            vec!["search:S-read".into(), "reference-image:7".into()],
+            "investigation".into(),
+            Some("OM-C1".into())
+        )]
+    );
+    // The images the page loads are covered by it.
+    let before = app.ledger.size();
+    assert_eq!(
+        search::candidate_image(&app, &examiner(), "S-read", "7").unwrap(),
+        b"reference image 7"
+    );
+    assert_eq!(
+        search::probe_image(&app, &examiner(), "S-read", None).unwrap(),
+        b"probe cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+    );
+    assert!(consultations_since(&app, before).is_empty());
+    // Someone else's read of an image, without the page: its own entry, for oversight.
+    search::candidate_image(&app, &auditor, "S-read", "7").unwrap();
+    let read = consultations_since(&app, before);
+    assert_eq!(read.len(), 1);
+    assert_eq!(
+        (read[0].1.as_str(), read[0].3.as_str()),
+        ("reference_image", "oversight")
+    );
+    assert_eq!(read[0].2, ["search:S-read", "reference-image:7"]);
+    // The cover runs out.
+    app.clock = waarborg_app::fixed_clock(Timestamp(NOW + waarborg_app::consult::COVER_SECONDS));
+    let before = app.ledger.size();
+    search::probe_image(&app, &examiner(), "S-read", None).unwrap();
+    assert_eq!(consultations_since(&app, before)[0].1, "probe");
+
+    // A page with 50 candidates: one entry.
+    let (doc, version) = app.store.document("search", "S-read").unwrap().unwrap();
+    let mut many: search::SearchRecord = serde_json::from_value(doc).unwrap();
+    many.candidates = (0..50)
+        .map(|i| search::Candidate {
+            rank: i + 1,
+            template: 100 + i as u64,
+            reference: 100 + i as u64,
+            database: "criminal".into(),
+            score: 0.5,
+        })
+        .collect();
+    many.candidates[49].reference = 7;
+    app.store
+        .save_document(
+            "search",
+            "S-read",
+            &serde_json::to_value(&many).unwrap(),
+            version,
+            &mut || Ok(Vec::new()),
+        )
+        .unwrap();
+    let before = app.ledger.size();
+    search::consult(&app, &auditor, "S-read").unwrap();
+    let read = consultations_since(&app, before);
+    assert_eq!(read.len(), 1, "one entry for the page");
+    assert_eq!(
+        read[0].2,
+        [
+            "search:S-read",
+            "reference-image:7",
+            "reference-image:100..148"
+        ]
+    );
+
+    // Lists and cases.
+    let before = app.ledger.size();
+    assert_eq!(search::searches_for(&app, &auditor).unwrap().len(), 1);
+    cases::visible_to(&app, &prosecutor()).unwrap();
+    let read = consultations_since(&app, before);
+    assert_eq!(
+        read.iter()
+            .map(|r| (r.1.as_str(), r.2.clone()))
+            .collect::<Vec<_>>(),
+        [
+            ("search_list", vec!["search:S-read".to_string()]),
+            ("case", vec!["case:OM-C1".to_string()])
+        ]
+    );
+
+    // No entry, no data.
+    app.ledger.fail_next_write();
+    let e = search::consult(&app, &auditor, "S-read").unwrap_err();
+    assert!(!matches!(e, AppError::NotFound(_)), "{e}");
+    let officer = Actor::new("privacy-1", Role::PrivacyOfficer, "privacy");
+    app.ledger.fail_next_write();
+    assert!(
+        search::candidate_image(&app, &officer, "S-read", "7").is_err(),
+        "an image whose read cannot be logged is not answered"
+    );
+    assert!(search::candidate_image(&app, &officer, "S-read", "7").is_ok());
+    let _ = std::fs::remove_dir_all(&vault_dir);
+}

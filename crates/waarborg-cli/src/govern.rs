@@ -748,10 +748,7 @@ pub fn case(command: CaseCommand) -> anyhow::Result<ExitCode> {
             env,
         } => return legal_hold(&env, &actor, &case_number, false, &reason),
         CaseCommand::Show { case_number, env } => {
-            let (c, version) = env
-                .store()?
-                .case(&case_number)?
-                .with_context(|| format!("no case {case_number}"))?;
+            let (c, version) = cases::read(&env.app()?, &operator(), &case_number)?;
             print_json(
                 &serde_json::json!({"version": version, "case": c, "status": c.status(true, env.now()?)}),
             )?;

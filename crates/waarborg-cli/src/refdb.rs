@@ -426,8 +426,15 @@ pub fn run(command: RefdbCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         RefdbCommand::List { after, limit, env } => {
-            let store = env.store()?;
-            for r in store.references(after, limit)? {
+            // A read of personal data: in the ledger, as the operator's, before it is shown.
+            let paging = waarborg_app::reference::Paging {
+                after,
+                limit: Some(limit),
+                ..Default::default()
+            };
+            let (records, _) =
+                waarborg_app::reference::records(&env.app()?, &crate::govern::operator(), &paging)?;
+            for r in records {
                 let p = &r.provenance;
                 println!(
                     "{:>8}  {:<9} {:<14} {:<20} {:<18} {:>2}y  captured {}  {}{}",

@@ -21,6 +21,9 @@ pub const MAX_TEXT: usize = 500;
 pub const MAX_ID: usize = 128;
 /// Most items in a list field (verifiers, model hashes).
 pub const MAX_ITEMS: usize = 16;
+/// Most records one consultation names (a candidate list of 200 with its search and
+/// probe fits; a longer read is named in ranges or several entries).
+pub const MAX_RECORDS: usize = 256;
 
 /// One entry: its place in the log, when it was written, the root of the log before it,
 /// and what happened.
@@ -66,6 +69,9 @@ pub enum Event {
     Refusal(Refusal),
     /// Proof that a record was erased (never the erased data itself).
     DeletionReceipt(DeletionReceipt),
+    /// A read of personal data, or its disclosure to someone outside (LED art. 25, Wpg):
+    /// who, what, why and to whom — never the data itself.
+    Consultation(Consultation),
     /// Earlier entries whose change was not kept after all: the store's commit failed after
     /// they were appended (a full disk). Reports count them as never having happened.
     Void {
@@ -228,6 +234,43 @@ pub struct DeletionReceipt {
     pub rule: String,
 }
 
+impl DeletionReceipt {
+    /// The rule's stable code: what `rule` says first (`custody_20y (…)` → `custody_20y`,
+    /// `probe_period: …` → `probe_period`).
+    pub fn rule_code(&self) -> &str {
+        self.rule.split([' ', ':', '(']).next().unwrap_or_default()
+    }
+}
+
+/// A consultation (a read) or disclosure of personal data: who read which records, why, and
+/// for a disclosure to whom. Records are named by pseudonymous ids with their kind
+/// (`search:S-…`, `reference-image:7`, `case:OM-…`, `person:P-…`), a run of consecutive
+/// reference images as `reference-image:7..42`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Consultation {
+    /// Who read (pseudonymous user id).
+    pub user: String,
+    /// In which role.
+    pub role: String,
+    /// Their unit.
+    pub unit: String,
+    /// What was read, as a kind (`search`, `probe`, `reference_image`, `reference_records`,
+    /// `case_outcome`, `person`, `report`, …).
+    pub record_kind: String,
+    /// The records read.
+    pub records: Vec<String>,
+    /// Why: the duty it was read for (`investigation`, `verification`, `oversight`,
+    /// `reference_management`, `data_subject_rights`, …).
+    pub purpose: String,
+    /// The case authorisation it was read under, when one covers it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_authorisation: Option<String>,
+    /// For a disclosure: to whom.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<String>,
+}
+
 /// Why an entry was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid ledger entry: field `{field}` {problem}")]
@@ -388,6 +431,22 @@ impl Event {
                 id("record_kind", &d.record_kind)?;
                 id("record", &d.record)?;
                 text("rule", &d.rule)
+            }
+            Event::Consultation(c) => {
+                id("user", &c.user)?;
+                id("role", &c.role)?;
+                text("unit", &c.unit)?;
+                id("record_kind", &c.record_kind)?;
+                if c.records.is_empty() || c.records.len() > MAX_RECORDS {
+                    return Err(invalid(
+                        "records",
+                        format!("names 1 to {MAX_RECORDS} records"),
+                    ));
+                }
+                c.records.iter().try_for_each(|r| id("records", r))?;
+                id("purpose", &c.purpose)?;
+                opt("case_authorisation", &c.case_authorisation, id)?;
+                opt("recipient", &c.recipient, text)
             }
             Event::Void { entries, reason } => {
                 if entries.is_empty() || entries.len() > MAX_ITEMS {

@@ -21,8 +21,8 @@ mod snapshot;
 mod verify;
 
 pub use crate::entry::{
-    About, BiometricOperation, DeletionReceipt, Entry, Event, GovernanceDecision, Operation,
-    Refusal,
+    About, BiometricOperation, Consultation, DeletionReceipt, Entry, Event, GovernanceDecision,
+    Operation, Refusal,
 };
 pub use crate::ledger::{
     CheckpointSchedule, Ledger, LedgerError, OpenReport, Receipt, SignedCheckpoint, SyncStats,

@@ -283,7 +283,9 @@ impl Figures {
             Event::Refusal(r) => {
                 *self.refusals.entry(r.code().to_string()).or_default() += r.count.unwrap_or(1);
             }
-            Event::DeletionReceipt(d) => *self.erasures.entry(d.rule.clone()).or_default() += 1,
+            Event::DeletionReceipt(d) => {
+                *self.erasures.entry(d.rule_code().to_string()).or_default() += 1
+            }
             _ => {}
         }
     }

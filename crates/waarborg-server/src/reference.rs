@@ -29,10 +29,12 @@ type Result<T> = std::result::Result<T, Problem>;
 /// `GET /api/refdb`: size, plan (a page), flags, imports.
 pub async fn summary(
     State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
     Query(paging): Query<Paging>,
 ) -> Result<Json<api::RefdbSummary>> {
     let asked = paging.clone();
-    let o = crate::blocking(&state, move |app| reference::overview(app, &asked)).await?;
+    let actor = p.actor();
+    let o = crate::blocking(&state, move |app| reference::overview(app, &actor, &asked)).await?;
     Ok(Json(api::RefdbSummary {
         references: o.references,
         databases: o.databases,
@@ -46,10 +48,12 @@ pub async fn summary(
 /// `GET /api/refdb/references`: records with ids above `after`, `limit` at a time.
 pub async fn references(
     State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
     Query(paging): Query<Paging>,
 ) -> Result<Json<api::ReferencePage>> {
+    let actor = p.actor();
     let (records, next_after) =
-        crate::blocking(&state, move |app| reference::records(app, &paging)).await?;
+        crate::blocking(&state, move |app| reference::records(app, &actor, &paging)).await?;
     Ok(Json(api::ReferencePage {
         records,
         next_after,
@@ -103,7 +107,9 @@ pub async fn view(
         },
     );
     let asked = paging.clone();
-    let o = match crate::blocking(&state, move |app| reference::overview(app, &asked)).await {
+    let actor = p.actor();
+    let o = match crate::blocking(&state, move |app| reference::overview(app, &actor, &asked)).await
+    {
         Ok(o) => o,
         Err(problem) => return problem_page(lang, Some(&p), &problem),
     };

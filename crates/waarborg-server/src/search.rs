@@ -100,7 +100,7 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<Json<api::SearchView>> {
     let actor = p.actor();
-    let (s, version) = blocking(&state, move |app| readable(app, &actor, &id)).await?;
+    let (s, version) = blocking(&state, move |app| consult(app, &actor, &id)).await?;
     Ok(Json(api::SearchView {
         version,
         search: view(&p.actor(), &s),

@@ -689,11 +689,7 @@ pub async fn probe(
 ) -> Response {
     let actor = p.actor();
     let bytes = crate::blocking(&state, move |app| {
-        let (s, _) = search::readable(app, &actor, &id)?;
-        match q.face {
-            Some(face) => search::probe_face(app, &s, face),
-            None => search::probe_bytes(app, &s),
-        }
+        search::probe_image(app, &actor, &id, q.face)
     })
     .await;
     match bytes {
@@ -793,7 +789,7 @@ pub async fn show(
 }
 
 fn search_page(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Response {
-    let (s, _) = match search::readable(state, &p.actor(), id) {
+    let (s, _) = match search::consult(state, &p.actor(), id) {
         Ok(x) => x,
         Err(e) => return problem_page(lang, Some(p), &e.into()),
     };
