@@ -166,22 +166,67 @@ pub fn reference_images(ids: impl IntoIterator<Item = u64>) -> Vec<String> {
     out
 }
 
-/// Whether record `record` (`reference-image:7`) is named by `named` (itself, or a run
-/// `reference-image:5..9` holding it).
-pub fn names(named: &str, record: &str) -> bool {
-    if named == record {
-        return true;
+/// What the privacy officer or the auditor asks of the consultations: reads of these
+/// records (`reference-image:7`, `case:OM-…`, `search:S-…`, `person:…`), by this user, in
+/// this period (each optional).
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Ask {
+    /// A record, with its kind (`reference-image:7`, `case:OM-2026-0042`, `search:S-…`).
+    pub subject: Option<String>,
+    /// A reader's user id.
+    pub user: Option<String>,
+    /// First day, `YYYY-MM-DD`.
+    pub from: Option<String>,
+    /// Day after the last, `YYYY-MM-DD`.
+    pub to: Option<String>,
+    /// The page's language.
+    pub lang: Option<String>,
+}
+
+/// Who consulted what, and why, answered from the ledger (its entries up to now) with the
+/// unusual reads flagged by the configured thresholds. The question is itself a read of
+/// personal data (who looked at whom): logged first.
+pub fn consultations(
+    app: &App,
+    actor: &Actor,
+    ask: &Ask,
+) -> Result<waarborg_report::consultations::Consultations> {
+    let field = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    let (subject, user) = (field(&ask.subject), field(&ask.user));
+    for value in subject.iter().chain(&user) {
+        waarborg_govern::ids::check(waarborg_govern::ids::Kind::Record, value)
+            .map_err(|e| crate::AppError::invalid(e.to_string()))?;
     }
-    let (Some((kind, range)), Some((record_kind, id))) =
-        (named.split_once(':'), record.split_once(':'))
-    else {
-        return false;
+    let period = match (field(&ask.from), field(&ask.to)) {
+        (None, None) => None,
+        (from, to) => Some(
+            waarborg_report::Period::new(
+                from.as_deref().unwrap_or("1970-01-01"),
+                to.as_deref().unwrap_or("9999-12-31"),
+            )
+            .map_err(crate::publication::report_problem)?,
+        ),
     };
-    let (Some((from, to)), Ok(id)) = (range.split_once(".."), id.parse::<u64>()) else {
-        return false;
+    let mut asked: Vec<String> = subject.iter().cloned().collect();
+    asked.extend(user.iter().map(|u| format!("user:{u}")));
+    if asked.is_empty() {
+        asked.push("consultations:all".into());
+    }
+    log(app, actor, Read::of("consultations", asked))?;
+    let snapshot = waarborg_ledger::Snapshot::read(app.ledger.dir())?;
+    let q = waarborg_report::consultations::Query {
+        subjects: subject.into_iter().collect(),
+        user,
+        period,
     };
-    kind == record_kind
-        && matches!((from.parse::<u64>(), to.parse::<u64>()), (Ok(a), Ok(b)) if (a..=b).contains(&id))
+    waarborg_report::consultations::consultations(&snapshot, snapshot.size(), &q, app.read_flags)
+        .map_err(crate::publication::report_problem)
 }
 
 /// Which (reader, search) pairs a logged read of the search covers, until when.
@@ -237,10 +282,13 @@ mod tests {
                 "reference-image:12"
             ]
         );
-        assert!(names("reference-image:3..6", "reference-image:4"));
-        assert!(names("reference-image:9", "reference-image:9"));
-        assert!(!names("reference-image:3..6", "reference-image:7"));
-        assert!(!names("search:3..6", "reference-image:4"));
+        let named = |r: &str| {
+            reference_images([9, 3, 4, 5, 6])
+                .iter()
+                .any(|n| waarborg_report::consultations::names(n, r))
+        };
+        assert!(named("reference-image:4") && named("reference-image:9"));
+        assert!(!named("reference-image:7"));
         assert!(reference_images([]).is_empty());
     }
 

@@ -67,6 +67,8 @@ pub struct App {
     pub caches: Caches,
     /// The free space new work leaves on the data directory's disk ([`space`]).
     pub reserve: space::Reserve,
+    /// When a pattern of reads is flagged ([`consult::consultations`]).
+    pub read_flags: waarborg_report::consultations::Thresholds,
 }
 
 /// A clock: seconds since 1970.

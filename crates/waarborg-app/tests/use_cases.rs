@@ -44,6 +44,7 @@ fn app(name: &str) -> App {
         references: None,
         caches: Default::default(),
         reserve: waarborg_app::space::Reserve::unchecked(),
+        read_flags: Default::default(),
     }
 }
 
@@ -1428,5 +1429,83 @@ fn every_read_of_personal_data_is_in_the_ledger_first_one_entry_per_page() {
         "an image whose read cannot be logged is not answered"
     );
     assert!(search::candidate_image(&app, &officer, "S-read", "7").is_ok());
+
+    // Issue 17 item 3: who consulted reference image 7, and case OM-C1 — from the ledger.
+    use waarborg_app::consult::{self, Ask};
+    let ask = |subject: &str, user: Option<&str>| Ask {
+        subject: Some(subject.into()),
+        user: user.map(str::to_string),
+        ..Ask::default()
+    };
+    let found = consult::consultations(&app, &officer, &ask("reference-image:7", None)).unwrap();
+    let readers: std::collections::BTreeSet<&str> =
+        found.reads.iter().map(|r| r.user.as_str()).collect();
+    assert_eq!(
+        readers,
+        ["auditor-1", examiner().user.as_str(), "privacy-1"].into()
+    );
+    let by_case = consult::consultations(&app, &officer, &ask("case:OM-C1", None)).unwrap();
+    assert!(
+        by_case.reads.len() > found.reads.len(),
+        "every read under the case"
+    );
+    let examiners =
+        consult::consultations(&app, &officer, &ask("case:OM-C1", Some(&examiner().user))).unwrap();
+    assert!(examiners.reads.iter().all(|r| r.user == examiner().user));
+    // The question itself is a logged read.
+    let before = app.ledger.size();
+    consult::consultations(&app, &officer, &ask("search:S-read", None)).unwrap();
+    assert_eq!(
+        consultations_since(&app, before)[0].1,
+        "consultations",
+        "asking is logged"
+    );
+    // Flags: a read about people under no case; many records in a short time.
+    app.read_flags = waarborg_report::consultations::Thresholds {
+        subjects: 40,
+        window_seconds: 3600,
+    };
+    consult::log(
+        &app,
+        &examiner(),
+        consult::Read::of("reference_image", vec!["reference-image:7".into()]),
+    )
+    .unwrap();
+    let flagged = consult::consultations(&app, &officer, &ask("reference-image:7", None)).unwrap();
+    let flags = |user: &str| -> Vec<&str> {
+        flagged
+            .reads
+            .iter()
+            .filter(|r| r.user == user)
+            .flat_map(|r| r.flags.clone())
+            .collect()
+    };
+    assert!(
+        flags(&examiner().user).contains(&"no_case"),
+        "{:?}",
+        flagged.reads
+    );
+    assert!(
+        flags("auditor-1").contains(&"many_subjects"),
+        "50 candidates > 40"
+    );
+    assert!(flagged.flagged > 0);
+    // Bad questions are refused before anything is read or logged.
+    let before = app.ledger.size();
+    for bad in [
+        ask("<script>", None),
+        Ask {
+            from: Some("2026-13-01".into()),
+            ..Ask::default()
+        },
+    ] {
+        assert_eq!(
+            consult::consultations(&app, &officer, &bad)
+                .unwrap_err()
+                .code(),
+            "bad_request"
+        );
+    }
+    assert_eq!(app.ledger.size(), before);
     let _ = std::fs::remove_dir_all(&vault_dir);
 }

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
+use waarborg_report::consultations::Thresholds;
 
 /// Every key: (key in the file, environment variable, flag, what it sets) — what
 /// `docs/configuration.md` must list (its test reads both).
@@ -45,6 +46,18 @@ const KEYS: &[(&str, &str, &str, &str)] = &[
         "free space kept on the data directory's disk: new work is refused with 507 below it",
     ),
     (
+        "read_flag_records",
+        "WAARBORG_READ_FLAG_RECORDS",
+        "",
+        "a reader who consults more distinct records than this within the window is flagged",
+    ),
+    (
+        "read_flag_window_minutes",
+        "WAARBORG_READ_FLAG_WINDOW_MINUTES",
+        "",
+        "the window of read_flag_records, in minutes",
+    ),
+    (
         "engine.threads",
         "WAARBORG_ENGINE_THREADS",
         "",
@@ -75,6 +88,11 @@ pub struct Config {
     pub ledger_public_key: Option<String>,
     /// Free space (MiB) kept on the data directory's disk (`waarborg_app::space`).
     pub disk_reserve_mib: u64,
+    /// A reader who consults more distinct records than this within
+    /// `read_flag_window_minutes` is flagged on the "who consulted" page.
+    pub read_flag_records: usize,
+    /// The window of `read_flag_records`, in minutes.
+    pub read_flag_window_minutes: u32,
     /// The face engine.
     pub engine: Engine,
 }
@@ -99,6 +117,8 @@ impl Default for Config {
             secure_cookies: false,
             ledger_public_key: None,
             disk_reserve_mib: waarborg_app::space::DEFAULT_RESERVE_BYTES / (1024 * 1024),
+            read_flag_records: Thresholds::default().subjects,
+            read_flag_window_minutes: (Thresholds::default().window_seconds / 60) as u32,
             engine: Engine::default(),
         }
     }
@@ -108,6 +128,14 @@ impl Config {
     /// The disk reserve on `data`'s file system (`disk_reserve_mib`).
     pub fn reserve(&self, data: &Path) -> waarborg_app::space::Reserve {
         waarborg_app::space::Reserve::of(data, self.disk_reserve_mib.saturating_mul(1024 * 1024))
+    }
+
+    /// When a pattern of reads is flagged (`read_flag_records`, `read_flag_window_minutes`).
+    pub fn read_flags(&self) -> Thresholds {
+        Thresholds {
+            subjects: self.read_flag_records,
+            window_seconds: i64::from(self.read_flag_window_minutes) * 60,
+        }
     }
 
     /// Defaults, then `file` (or `$WAARBORG_CONFIG`), then the environment.
@@ -162,6 +190,12 @@ impl Config {
         }
         if let Some(v) = get("WAARBORG_DISK_RESERVE_MIB") {
             self.disk_reserve_mib = parsed("WAARBORG_DISK_RESERVE_MIB", &v)?;
+        }
+        if let Some(v) = get("WAARBORG_READ_FLAG_RECORDS") {
+            self.read_flag_records = parsed("WAARBORG_READ_FLAG_RECORDS", &v)?;
+        }
+        if let Some(v) = get("WAARBORG_READ_FLAG_WINDOW_MINUTES") {
+            self.read_flag_window_minutes = parsed("WAARBORG_READ_FLAG_WINDOW_MINUTES", &v)?;
         }
         if let Some(v) = get("WAARBORG_ENGINE_THREADS") {
             self.engine.threads = Some(parsed("WAARBORG_ENGINE_THREADS", &v)?);

@@ -95,6 +95,7 @@ impl Env {
         };
         let store = self.store()?;
         let ledger = self.ledger(&store)?;
+        let config = crate::config::Config::load(None)?;
         Ok(App {
             store,
             ledger,
@@ -104,7 +105,8 @@ impl Env {
             probes: crate::refdb::open_probes(&self.data.dir(), &keys)?,
             references: None,
             caches: Default::default(),
-            reserve: crate::config::Config::load(None)?.reserve(&self.data.dir()),
+            reserve: config.reserve(&self.data.dir()),
+            read_flags: config.read_flags(),
         })
     }
 }

@@ -123,6 +123,28 @@ pub enum ReportCommand {
         #[command(flatten)]
         env: Env,
     },
+    /// Who consulted which records, and why (LED art. 25): the reads in the ledger that
+    /// answer the question, the unusual ones flagged; asking is logged as the operator's
+    /// read.
+    Consultations {
+        /// A record, with its kind (`reference-image:7`, `case:OM-2026-0042`, `search:S-…`).
+        #[arg(long)]
+        subject: Option<String>,
+        /// A reader's user id.
+        #[arg(long)]
+        user: Option<String>,
+        /// First day (YYYY-MM-DD).
+        #[arg(long)]
+        from: Option<String>,
+        /// Day after the last (YYYY-MM-DD).
+        #[arg(long)]
+        to: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        env: Env,
+    },
     /// Recompute a report (figures, framework or yearly report, as JSON) from a ledger copy:
     /// every figure must match (exit 1 lists those that do not).
     Verify {
@@ -313,6 +335,57 @@ pub fn run(command: ReportCommand) -> anyhow::Result<ExitCode> {
             )?;
             let version = publication::save_organisation(&app, &actor, &org, version)?;
             println!("organisation details written (version {version})");
+            Ok(ExitCode::SUCCESS)
+        }
+        ReportCommand::Consultations {
+            subject,
+            user,
+            from,
+            to,
+            json,
+            env,
+        } => {
+            let ask = waarborg_app::consult::Ask {
+                subject,
+                user,
+                from,
+                to,
+                lang: None,
+            };
+            let found = match waarborg_app::consult::consultations(
+                &env.app()?,
+                &crate::govern::operator(),
+                &ask,
+            ) {
+                Ok(found) => found,
+                Err(e) => return crate::govern::refused_or_error(e),
+            };
+            if json {
+                println!("{}", serde_json::to_string(&found)?);
+            } else {
+                for r in &found.reads {
+                    println!(
+                        "{}  {} ({}, {})  {} {}  {}{}  {}",
+                        r.time,
+                        r.user,
+                        r.role,
+                        r.unit,
+                        r.record_kind,
+                        r.records.join(","),
+                        r.purpose,
+                        r.case
+                            .as_ref()
+                            .map_or(String::new(), |c| format!(" case {c}")),
+                        r.flags.join(",")
+                    );
+                }
+                println!(
+                    "{} reads, {} flagged, of {} ledger entries",
+                    found.reads.len(),
+                    found.flagged,
+                    found.size
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         ReportCommand::Verify {

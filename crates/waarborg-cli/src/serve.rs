@@ -122,6 +122,7 @@ pub fn open_app(data: &DataArgs, key: &KeyArgs, config: &Config) -> anyhow::Resu
             ..Default::default()
         },
         reserve: config.reserve(&data.dir()),
+        read_flags: config.read_flags(),
     }))
 }
 

@@ -435,6 +435,36 @@ fn the_demo_organisation_is_set_up_once_and_its_ledger_verifies() {
         assert_eq!(receipts(kind), 1, "{shift}");
     }
     assert_eq!(files(&data.join("probes")), 0, "no probe file is left");
+    // Issue 17 item 3: "who consulted the demo's case" answers from the ledger: a read of
+    // the case (as the operator) is found, and the question itself is logged.
+    let shifted = |args: &[&str]| {
+        run(Command::new("faketime")
+            .args(["-f", "+3652d"])
+            .arg(env!("CARGO_BIN_EXE_waarborg"))
+            .args(args)
+            .arg("--data")
+            .arg(&data))
+    };
+    let (out, text) = shifted(&["case", "show", "OM-DEMO-0001"]);
+    assert!(out.status.success(), "{text}{}", stderr(&out));
+    let (out, text) = shifted(&[
+        "report",
+        "consultations",
+        "--subject",
+        "case:OM-DEMO-0001",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{text}{}", stderr(&out));
+    let found: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+    let reads = found["reads"].as_array().unwrap();
+    assert!(
+        reads
+            .iter()
+            .any(|r| r["user"] == "operator" && r["record_kind"] == "case"),
+        "{text}"
+    );
+    let log = std::fs::read(data.join("ledger").join(waarborg_ledger::ENTRIES_FILE)).unwrap();
+    assert!(String::from_utf8_lossy(&log).contains("\"record_kind\":\"consultations\""));
     let (out, text) = run(Command::new("faketime")
         .args(["-f", "+3652d"])
         .arg(env!("CARGO_BIN_EXE_waarborg"))

@@ -301,6 +301,18 @@ fn kill_9_during_concurrent_searches_and_changes_loses_nothing_acknowledged() {
     let _ = std::fs::remove_dir_all(&data);
 }
 
+/// Whether a process of group `group` still runs (a zombie no longer holds a lock).
+fn group_alive(group: u32) -> bool {
+    std::fs::read_dir("/proc").unwrap().flatten().any(|p| {
+        let stat = std::fs::read_to_string(p.path().join("stat")).unwrap_or_default();
+        // pid (comm) state ppid pgrp …: the fields after the command's closing parenthesis.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map_or(vec![], |(_, rest)| rest.split_whitespace().collect());
+        fields.len() > 2 && fields[0] != "Z" && fields[2] == group.to_string()
+    })
+}
+
 /// Issue 17: `kill -9` of `waarborg retention apply` (the clock moved past the probes'
 /// period with libfaketime) at moments spread over a whole run, on the searches `data`
 /// holds, then a run to the end: every search's probe erased with at least one receipt
@@ -344,13 +356,7 @@ fn kill_9_during_search_retention(data: &Path) {
             .status();
         let _ = child.wait();
         // The group's last member gone (the ledger's lock with it).
-        let group = format!("-{}", child.id());
-        while std::process::Command::new("kill")
-            .args(["-0", &group])
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-        {
+        while group_alive(child.id()) {
             std::thread::sleep(Duration::from_millis(5));
         }
     }

@@ -9,6 +9,7 @@
 //! | case number | ASCII letters, digits, `-`, `_`, `.` (not first) | 1–64 |
 //! | deployment id | lowercase ASCII letters, digits, `-`, `_` | 1–64 |
 //! | user name | lowercase ASCII letters, digits, `-`, `_`, `.` (not first) | 1–64 |
+//! | record (its kind, `:`, its id: `reference-image:7`, `case:OM-2027-0042`) | ASCII letters, digits, `-`, `_`, `.` (not first), `:` | 1–96 |
 
 use crate::GovernError;
 
@@ -21,6 +22,8 @@ pub enum Kind {
     Deployment,
     /// A person's user name (pseudonymous, e.g. `examiner-1`).
     User,
+    /// A record with its kind, as the ledger names it (`reference-image:7`, `case:OM-1`).
+    Record,
 }
 
 impl Kind {
@@ -29,6 +32,7 @@ impl Kind {
             Kind::CaseNumber => "case number",
             Kind::Deployment => "deployment id",
             Kind::User => "user name",
+            Kind::Record => "record (kind:id)",
         }
     }
 
@@ -41,6 +45,7 @@ impl Kind {
             Kind::User => {
                 b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')
             }
+            Kind::Record => b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'),
         }
     }
 
@@ -49,6 +54,15 @@ impl Kind {
             Kind::CaseNumber => "letters, digits, '-', '_' and '.'",
             Kind::Deployment => "lowercase letters, digits, '-' and '_'",
             Kind::User => "lowercase letters, digits, '-', '_' and '.'",
+            Kind::Record => "a kind, ':' and an id of letters, digits, '-', '_' and '.'",
+        }
+    }
+
+    fn max_len(self) -> usize {
+        match self {
+            // A kind and a case number.
+            Kind::Record => MAX_LEN + 32,
+            _ => MAX_LEN,
         }
     }
 }
@@ -59,10 +73,11 @@ pub const MAX_LEN: usize = 64;
 /// Checks `id` as a `kind`; the error says what is allowed.
 pub fn check(kind: Kind, id: &str) -> Result<(), GovernError> {
     let bad = |why: String| Err(GovernError::Invalid(why));
-    if id.is_empty() || id.len() > MAX_LEN {
+    if id.is_empty() || id.len() > kind.max_len() {
         return bad(format!(
-            "a {} has 1 to {MAX_LEN} characters; {:?} has {}",
+            "a {} has 1 to {} characters; {:?} has {}",
             kind.name(),
+            kind.max_len(),
             id.chars().take(80).collect::<String>(),
             id.chars().count()
         ));
@@ -93,6 +108,9 @@ mod tests {
         for ok in ["examiner-1", "j.jansen", "admin_2"] {
             assert!(check(Kind::User, ok).is_ok(), "{ok}");
         }
+        for ok in ["reference-image:7", "case:OM-2027-0042", "search:S-0a1b"] {
+            assert!(check(Kind::Record, ok).is_ok(), "{ok}");
+        }
         let refused = [
             (Kind::CaseNumber, "OM-X/../../cases/OM-Y"),
             (Kind::CaseNumber, ".."),
@@ -106,6 +124,8 @@ mod tests {
             (Kind::User, "Examiner"),
             (Kind::User, ".hidden"),
             (Kind::User, "ëxaminer"),
+            (Kind::Record, "case:OM 1"),
+            (Kind::Record, "<script>"),
         ];
         for (kind, id) in refused {
             let e = check(kind, id).unwrap_err().to_string();

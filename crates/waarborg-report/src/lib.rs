@@ -424,6 +424,7 @@ pub fn figures_of_verified(dir: &std::path::Path, period: &Period) -> Result<Rep
 }
 
 pub mod annual;
+pub mod consultations;
 pub mod html;
 pub mod pdf;
 pub mod register;

@@ -284,6 +284,15 @@ pub struct SearchView {
     pub search: Value,
 }
 
+/// `GET /api/consultations`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsultationsAnswer {
+    /// `size` (ledger entries read), `reads` (index, time, user, role, unit, record_kind,
+    /// records, purpose, case, recipient, flags), `flagged`, `thresholds`.
+    #[schema(value_type = Object)]
+    pub consultations: Value,
+}
+
 /// `GET /api/searches`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Searches {

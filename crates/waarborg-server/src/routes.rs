@@ -83,6 +83,7 @@ pub const NAVIGATION: &[(&str, &str)] = &[
     ("/ui/searches/new", "new_search"),
     ("/ui/ledger", "ledger"),
     ("/ui/reports", "reports"),
+    ("/ui/consultations", "consultations"),
     ("/ui/deployments/new", "new_deployment"),
     ("/ui/cases", "cases"),
     ("/ui/refdb", "reference_database"),
@@ -332,6 +333,15 @@ pub const ROUTES: &[RouteSpec] = &[
     },
     RouteSpec {
         method: "GET",
+        path: "/ui/consultations",
+        access: Access::Roles(&[PrivacyOfficer, Auditor]),
+        summary: "Web: who consulted which records, and why — from the ledger, the unusual reads flagged (asking is logged too)",
+        handler: || get(crate::consultations::view),
+        query: Some(api::query::<waarborg_app::consult::Ask>),
+        ..BASE
+    },
+    RouteSpec {
+        method: "GET",
         path: "/ui/deployments/new",
         access: Access::Roles(&[Applicant]),
         summary: "Web: propose a deployment — the form, with the framework's factors and preconditions",
@@ -479,6 +489,16 @@ pub const ROUTES: &[RouteSpec] = &[
         handler: || post(handlers::decide),
         body: Body::Json(shape::<api::DecisionBody>()),
         answer: Some(shape::<api::Decided>()),
+        ..BASE
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/consultations",
+        access: Access::Roles(&[PrivacyOfficer, Auditor]),
+        summary: "Who consulted which records, and why: the reads in the ledger that answer the question, the unusual ones flagged (asking is logged too)",
+        handler: || get(crate::consultations::list),
+        answer: Some(shape::<api::ConsultationsAnswer>()),
+        query: Some(api::query::<waarborg_app::consult::Ask>),
         ..BASE
     },
     RouteSpec {

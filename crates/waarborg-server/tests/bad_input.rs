@@ -70,6 +70,7 @@ fn state() -> Arc<AppState> {
             references: None,
             caches: Default::default(),
             reserve: waarborg_app::space::Reserve::unchecked(),
+            read_flags: Default::default(),
         }),
         secure_cookies: true,
     })

@@ -54,6 +54,7 @@ fn state(name: &str) -> Arc<AppState> {
             references: None,
             caches: Default::default(),
             reserve: waarborg_app::space::Reserve::unchecked(),
+            read_flags: Default::default(),
         }),
         secure_cookies: false,
     })
@@ -167,6 +168,14 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
         (
             ("POST", "/ui/cases/{number}/legal-hold"),
             Some(vec![CompetentAuthority]),
+        ),
+        (
+            ("GET", "/ui/consultations"),
+            Some(vec![PrivacyOfficer, Auditor]),
+        ),
+        (
+            ("GET", "/api/consultations"),
+            Some(vec![PrivacyOfficer, Auditor]),
         ),
         (("GET", "/ui/deployments/new"), Some(vec![Applicant])),
         (("POST", "/ui/deployments"), Some(vec![Applicant])),

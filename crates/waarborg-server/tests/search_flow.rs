@@ -177,6 +177,7 @@ fn world_named(name: &str) -> World {
             references: Some(references),
             caches: Default::default(),
             reserve: waarborg_app::space::Reserve::unchecked(),
+            read_flags: Default::default(),
         }),
         secure_cookies: false,
     });
