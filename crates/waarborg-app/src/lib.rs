@@ -37,6 +37,7 @@ pub mod register;
 pub mod retention;
 pub mod search;
 pub mod space;
+pub mod subject;
 pub mod throttle;
 
 use std::sync::Arc;

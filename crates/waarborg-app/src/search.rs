@@ -421,8 +421,15 @@ pub fn choose_face(app: &App, actor: &Actor, id: &str, face: usize) -> Result<Se
         );
         let probe = probe_bytes(app, &s)?;
         let kps = s.faces[face].kps;
+        // A restricted person's images are left out (LED art. 16, AVG art. 18): asked for as
+        // many more as there are, the top of the rest is exact.
+        let restricted = {
+            use waarborg_store::ReferenceStore;
+            app.store.restricted_references()?
+        };
+        let k = permit.candidate_list_length as usize;
         let params = SearchParams {
-            k: permit.candidate_list_length as usize,
+            k: k + restricted.len(),
             min_score: Some(permit.score_threshold),
             databases: Some(databases),
             threads: 0,
@@ -450,8 +457,14 @@ pub fn choose_face(app: &App, actor: &Actor, id: &str, face: usize) -> Result<Se
         let hits = index
             .search(&template, &params)
             .map_err(|e| AppError::internal(e.to_string()))?;
+        let excluded = hits
+            .iter()
+            .filter(|h| restricted.contains(&h.owner))
+            .count();
         s.candidates = hits
             .iter()
+            .filter(|h| !restricted.contains(&h.owner))
+            .take(k)
             .enumerate()
             .map(|(i, h)| Candidate {
                 rank: i + 1,
@@ -475,10 +488,16 @@ pub fn choose_face(app: &App, actor: &Actor, id: &str, face: usize) -> Result<Se
             &s,
             started,
             models,
-            format!(
-                "{} candidates (never an identification)",
-                s.candidates.len()
-            ),
+            match excluded {
+                0 => format!(
+                    "{} candidates (never an identification)",
+                    s.candidates.len()
+                ),
+                n => format!(
+                    "{} candidates (never an identification); {n} restricted records left out",
+                    s.candidates.len()
+                ),
+            },
             vec![],
         );
         save(app, &s, version, entry)?;

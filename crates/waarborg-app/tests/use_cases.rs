@@ -1150,7 +1150,7 @@ fn receipts_since(app: &App, from: u64) -> Vec<(String, String, String)> {
             (e["kind"] == "deletion_receipt").then(|| {
                 let field = |k: &str| e[k].as_str().unwrap().to_string();
                 let rule = field("rule");
-                let code = rule.split(':').next().unwrap().to_string();
+                let code = rule.split([' ', ':', '(']).next().unwrap().to_string();
                 (field("record_kind"), field("record"), code)
             })
         })
@@ -1508,4 +1508,178 @@ fn every_read_of_personal_data_is_in_the_ledger_first_one_entry_per_page() {
     }
     assert_eq!(app.ledger.size(), before);
     let _ = std::fs::remove_dir_all(&vault_dir);
+}
+
+/// Issue 17 item 4: the data subject. The privacy officer looks a person up (their images
+/// with retention, the searches they appeared in, who consulted them — the look-up itself
+/// logged), restricts their records (left out of every search until lifted), records a
+/// deferral of informing them, and erases them on request — refused while a legal hold keeps
+/// a case that shows them; every refusal logged, nothing changed.
+#[test]
+fn a_data_subject_is_looked_up_restricted_and_erased_on_request() {
+    use waarborg_app::subject;
+    use waarborg_govern::subject::Step;
+    use waarborg_store::{ReferenceRecord, ReferenceStore};
+    let mut app = with_deployment("data-subject");
+    let dir = std::env::temp_dir().join(format!("waarborg-app-subject-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let keys = waarborg_seal::Keyring::new(waarborg_seal::Key::generate().unwrap(), Vec::new());
+    let vault = waarborg_refdb::vault::Vault::open(&dir.join("images"), keys).unwrap();
+    let (index, _) =
+        waarborg_index::Index::open(&dir.join("index"), waarborg_index::IndexConfig::default())
+            .unwrap();
+    app.index = Some(Arc::new(index));
+    let now = Timestamp(NOW);
+    let records: Vec<ReferenceRecord> = (0..4u64)
+        .map(|i| ReferenceRecord {
+            id: i + 1,
+            database: "criminal".into(),
+            provenance: waarborg_refdb::synthetic::provenance(i / 2, now),
+            image_sha256: String::new(),
+            enrolled_at: now,
+            enrolled_by: "manager".into(),
+            quality: "synthetic".into(),
+            duplicate: None,
+            erasing: None,
+        })
+        .collect();
+    for r in &records {
+        vault
+            .put(&waarborg_refdb::vault_name(r.id), b"image")
+            .unwrap();
+    }
+    app.references = Some(vault);
+    app.store
+        .add_references(&records, &[], &mut || Ok(Vec::new()))
+        .unwrap();
+    let person = records[0].provenance.person.clone();
+    granted_case(&app, "OM-S1");
+    stored_search(&app, "S-subject", "OM-S1", &"dd".repeat(32), now);
+    // Make the person's image 1 rank 1 of that search.
+    let (doc, version) = app.store.document("search", "S-subject").unwrap().unwrap();
+    let mut s: waarborg_app::search::SearchRecord = serde_json::from_value(doc).unwrap();
+    s.candidates[0].reference = 1;
+    app.store
+        .save_document(
+            "search",
+            "S-subject",
+            &serde_json::to_value(&s).unwrap(),
+            version,
+            &mut || Ok(Vec::new()),
+        )
+        .unwrap();
+    let officer = Actor::new("privacy-1", Role::PrivacyOfficer, "privacy");
+
+    let before = app.ledger.size();
+    let view = subject::lookup(&app, &officer, &person).unwrap();
+    assert_eq!(view.person.images.len(), 2);
+    assert_eq!(view.kept.len(), 2);
+    assert!(view.kept.iter().all(|k| k.until.is_some()), "{:?}", view.kept);
+    assert_eq!(view.appearances.len(), 1);
+    assert_eq!(
+        (
+            view.appearances[0].search.as_str(),
+            view.appearances[0].rank
+        ),
+        ("S-subject", 1)
+    );
+    let read = consultations_since(&app, before);
+    assert_eq!(read[0].1, "person");
+    assert_eq!(read[0].3, "data_subject_rights");
+    assert_eq!(read[0].2[0], format!("person:{person}"));
+    // The look-up shows itself among the consultations of the person.
+    let again = subject::lookup(&app, &officer, &person).unwrap();
+    assert!(again
+        .consultations
+        .reads
+        .iter()
+        .any(|r| r.user == "privacy-1"));
+
+    // Refusals: logged, nothing changed.
+    let before = app.ledger.size();
+    for (who, whom, step, reason, code) in [
+        (
+            &officer,
+            "P-NOBODY",
+            Step::Restrict,
+            "asked by letter",
+            "not_found",
+        ),
+        (&officer, person.as_str(), Step::Restrict, "", "refused"),
+        (
+            &examiner(),
+            person.as_str(),
+            Step::Restrict,
+            "asked by letter",
+            "refused",
+        ),
+        (
+            &officer,
+            person.as_str(),
+            Step::Lift,
+            "asked by letter",
+            "refused",
+        ),
+    ] {
+        let e = subject::decide(&app, who, whom, step, reason).unwrap_err();
+        assert_eq!(e.code(), code, "{whom} {step:?}: {e}");
+    }
+    assert_eq!(kinds_since(&app, before), ["refusal"; 4]);
+    assert!(app
+        .store
+        .person(&person)
+        .unwrap()
+        .unwrap()
+        .restriction
+        .is_none());
+
+    // Restricted: a governance entry first, then kept; the images are left out of searches.
+    subject::decide(
+        &app,
+        &officer,
+        &person,
+        Step::Restrict,
+        "accuracy contested (art. 16)",
+    )
+    .unwrap();
+    assert_eq!(app.store.restricted_references().unwrap(), [1, 2].into());
+    let e = subject::decide(&app, &officer, &person, Step::Restrict, "again").unwrap_err();
+    assert!(e.to_string().contains("already restricted"), "{e}");
+    subject::decide(
+        &app,
+        &officer,
+        &person,
+        Step::DeferInforming,
+        "would prejudice the investigation",
+    )
+    .unwrap();
+    subject::decide(&app, &officer, &person, Step::Lift, "accuracy checked").unwrap();
+    assert!(app.store.restricted_references().unwrap().is_empty());
+    let record = app.store.person(&person).unwrap().unwrap();
+    assert!(record.informing_deferred.is_some());
+
+    // Erasure: refused under a legal hold on a case that shows the person, then done.
+    cases::legal_hold(&app, &prosecutor(), "OM-S1", true, "appeal pending").unwrap();
+    let e = subject::decide(&app, &officer, &person, Step::Erase, "erasure requested").unwrap_err();
+    assert!(e.to_string().contains("legal hold"), "{e}");
+    assert_eq!(app.store.person(&person).unwrap().unwrap().images.len(), 2);
+    cases::legal_hold(&app, &prosecutor(), "OM-S1", false, "appeal decided").unwrap();
+    let before = app.ledger.size();
+    subject::decide(&app, &officer, &person, Step::Erase, "erasure requested").unwrap();
+    assert_eq!(
+        receipts_since(&app, before)
+            .iter()
+            .map(|(kind, record, rule)| (kind.as_str(), record.as_str(), rule.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            ("reference_image", "reference-image:1", "erasure_request"),
+            ("reference_image", "reference-image:2", "erasure_request")
+        ]
+    );
+    assert!(
+        app.store.person(&person).unwrap().is_none(),
+        "the person goes with their last image"
+    );
+    assert!(app.store.reference(3).unwrap().is_some(), "others stay");
+    let _ = std::fs::remove_dir_all(&dir);
 }

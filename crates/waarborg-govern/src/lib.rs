@@ -27,6 +27,7 @@ pub mod reference;
 pub mod retention;
 pub mod revision;
 pub mod rule;
+pub mod subject;
 
 pub use crate::actor::{Actor, Portfolio, Role, Timestamp};
 

@@ -166,6 +166,16 @@ impl RetentionRules {
             .max_by_key(|r| r.years)
     }
 
+    /// The period rule that keeps the image and until when (none: no rule covers it).
+    pub fn kept_until(&self, facts: &ReferenceFacts) -> Option<(String, Timestamp)> {
+        self.governing(facts).map(|rule| {
+            (
+                rule.key.clone(),
+                facts.captured_at.plus(i64::from(rule.years) * YEAR),
+            )
+        })
+    }
+
     /// Whether the image is due for erasure at `now`, and by which rule. An image of a
     /// source kind no rule covers is due at once: nothing is kept without a rule.
     pub fn due(&self, facts: &ReferenceFacts, now: Timestamp) -> Option<DueForErasure> {

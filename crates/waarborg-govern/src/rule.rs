@@ -264,6 +264,26 @@ pub enum Rule {
         /// The case number.
         case: String,
     },
+    /// The person's records are restricted already.
+    #[error("the records of person {person} are already restricted")]
+    AlreadyRestricted {
+        /// The person.
+        person: String,
+    },
+    /// There is no restriction to lift.
+    #[error("the records of person {person} are not restricted")]
+    NotRestricted {
+        /// The person.
+        person: String,
+    },
+    /// A legal hold keeps material that shows the person.
+    #[error("person {person} appears in the searches of case {case}, which is under a legal hold: erasure waits until it is released")]
+    UnderLegalHold {
+        /// The person.
+        person: String,
+        /// The held case.
+        case: String,
+    },
     /// There is no legal hold to release.
     #[error("case {case} is not under a legal hold")]
     NotHeld {
@@ -359,6 +379,9 @@ impl Rule {
         "own_request",
         "already_held",
         "not_held",
+        "already_restricted",
+        "not_restricted",
+        "under_legal_hold",
         "not_searching_examiner",
         "already_proposed",
         "proposal_without_reasoning",
@@ -423,6 +446,9 @@ impl Rule {
             OwnRequest => "own_request",
             AlreadyHeld { .. } => "already_held",
             NotHeld { .. } => "not_held",
+            AlreadyRestricted { .. } => "already_restricted",
+            NotRestricted { .. } => "not_restricted",
+            UnderLegalHold { .. } => "under_legal_hold",
             NotSearchingExaminer => "not_searching_examiner",
             AlreadyProposed => "already_proposed",
             ProposalWithoutReasoning => "proposal_without_reasoning",
@@ -479,6 +505,12 @@ impl Rule {
             PreconditionFails { key, why } => vec![("key", text(key)), ("why", text(why))],
             CaseDecided { case } | AlreadyHeld { case } | NotHeld { case } => {
                 vec![("case", text(case))]
+            }
+            AlreadyRestricted { person } | NotRestricted { person } => {
+                vec![("person", text(person))]
+            }
+            UnderLegalHold { person, case } => {
+                vec![("person", text(person)), ("case", text(case))]
             }
             EditOnlyDraft
             | TextsNotOwn

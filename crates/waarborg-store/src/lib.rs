@@ -90,7 +90,8 @@ pub enum StoreError {
 type Result<T> = std::result::Result<T, StoreError>;
 
 pub use crate::reference::{
-    DuplicateFlag, ImportRow, ImportSummary, ReferenceRecord, ReferenceStore, RowOutcome,
+    DuplicateFlag, ImportRow, ImportSummary, PersonDecisionKind, PersonRecord, ReferenceRecord,
+    ReferenceStore, RowOutcome,
 };
 
 impl From<&waarborg_ledger::Receipt> for LedgerMark {
@@ -440,6 +441,10 @@ const MIGRATIONS: &[&str] = &[
         entry INTEGER PRIMARY KEY,
         leaf BLOB NOT NULL
     );",
+    // 7: a data subject's rights: a restriction of processing (the person's images are left
+    // out of every search) and a decision to defer informing them, each with who, when, why.
+    "ALTER TABLE persons ADD COLUMN restriction TEXT;
+    ALTER TABLE persons ADD COLUMN informing_deferred TEXT;",
 ];
 
 /// The schema version this Waarborg writes (the number of migrations).

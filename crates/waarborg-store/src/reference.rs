@@ -12,6 +12,7 @@ use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use waarborg_govern::reference::{Provenance, SourceKind};
 use waarborg_govern::retention::{DueForErasure, PersonEvent, ReferenceFacts};
+use waarborg_govern::subject::PersonDecision;
 use waarborg_govern::Timestamp;
 
 use crate::{db, decode, encode, sql_int, BeforeCommit, Result, SqliteStore, StoreError};
@@ -113,6 +114,41 @@ pub struct ImportSummary {
     pub erased: u64,
 }
 
+/// A person in the reference database, with what is decided about their records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersonRecord {
+    /// The pseudonymous person id.
+    pub person: String,
+    /// Whether they have another open case.
+    pub other_open_case: bool,
+    /// Events about them, in order.
+    pub events: Vec<(PersonEvent, Timestamp)>,
+    /// The restriction of processing in force, if any.
+    pub restriction: Option<PersonDecision>,
+    /// The decision to defer informing them, if any.
+    pub informing_deferred: Option<PersonDecision>,
+    /// Their reference images.
+    pub images: Vec<ReferenceRecord>,
+}
+
+/// Which decision about a person is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PersonDecisionKind {
+    /// A restriction of processing.
+    Restriction,
+    /// Informing them deferred.
+    InformingDeferred,
+}
+
+impl PersonDecisionKind {
+    fn column(self) -> &'static str {
+        match self {
+            PersonDecisionKind::Restriction => "restriction",
+            PersonDecisionKind::InformingDeferred => "informing_deferred",
+        }
+    }
+}
+
 /// The reference database's records.
 pub trait ReferenceStore: Send + Sync {
     /// Reserves `n` fresh reference ids and returns the first. Reserved ids are never handed
@@ -157,6 +193,18 @@ pub trait ReferenceStore: Send + Sync {
     ) -> Result<()>;
     /// Records whether a person has another open case (keeps images after an acquittal).
     fn set_other_open_case(&self, person: &str, open: bool) -> Result<()>;
+    /// A person with their images and the decisions about them.
+    fn person(&self, person: &str) -> Result<Option<PersonRecord>>;
+    /// Keeps (or, `None`, clears) a decision about a person; `before_commit` runs last.
+    fn set_person_decision(
+        &self,
+        person: &str,
+        kind: PersonDecisionKind,
+        decision: Option<&PersonDecision>,
+        before_commit: BeforeCommit,
+    ) -> Result<()>;
+    /// The ids of every image of a restricted person (left out of every search).
+    fn restricted_references(&self) -> Result<HashSet<u64>>;
     /// Calls `each` with the retention facts of every record not yet being erased.
     fn retention_scan(&self, each: &mut dyn FnMut(u64, ReferenceFacts)) -> Result<()>;
     /// Marks records as being erased, with the decision (durable before anything is removed).
@@ -546,6 +594,106 @@ impl ReferenceStore for SqliteStore {
             )
             .map_err(db("recording an open case"))?;
         Ok(())
+    }
+
+    fn person(&self, person: &str) -> Result<Option<PersonRecord>> {
+        let context = "reading a person";
+        let row: Option<(bool, Option<String>, Option<String>)> = self
+            .conn()
+            .query_row(
+                "SELECT other_open_case, restriction, informing_deferred FROM persons WHERE person = ?1",
+                [person],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(db(context))?;
+        let Some((other_open_case, restriction, informing_deferred)) = row else {
+            return Ok(None);
+        };
+        let events = {
+            let conn = self.conn();
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT event, at FROM person_events WHERE person = ?1 ORDER BY at, rowid",
+                )
+                .map_err(db(context))?;
+            let rows = stmt
+                .query_map([person], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+                })
+                .map_err(db(context))?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(db(context))?;
+            rows.into_iter()
+                .map(|(e, at)| {
+                    PersonEvent::parse(&e)
+                        .map(|e| (e, Timestamp(at)))
+                        .map_err(|why| StoreError::Corrupt {
+                            what: format!("an event of person {person}"),
+                            why,
+                        })
+                })
+                .collect::<Result<Vec<_>>>()?
+        };
+        let decision = |text: Option<String>| -> Result<Option<PersonDecision>> {
+            text.map(|t| decode("a decision about a person", &t))
+                .transpose()
+        };
+        Ok(Some(PersonRecord {
+            person: person.to_string(),
+            other_open_case,
+            events,
+            restriction: decision(restriction)?,
+            informing_deferred: decision(informing_deferred)?,
+            images: self.records(
+                "WHERE person = ?1 ORDER BY id",
+                [person],
+                "reading a person's images",
+            )?,
+        }))
+    }
+
+    fn set_person_decision(
+        &self,
+        person: &str,
+        kind: PersonDecisionKind,
+        decision: Option<&PersonDecision>,
+        before_commit: BeforeCommit,
+    ) -> Result<()> {
+        self.write("recording a decision about a person", before_commit, |tx| {
+            let changed = tx
+                .execute(
+                    &format!(
+                        "UPDATE persons SET {} = ?2 WHERE person = ?1",
+                        kind.column()
+                    ),
+                    params![person, decision.map(encode)],
+                )
+                .map_err(db("recording a decision about a person"))?;
+            if changed == 0 {
+                return Err(StoreError::Corrupt {
+                    what: format!("person {person}"),
+                    why: "no such person in the reference database".into(),
+                });
+            }
+            Ok(())
+        })
+    }
+
+    fn restricted_references(&self) -> Result<HashSet<u64>> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT i.id FROM reference_images i JOIN persons p ON p.person = i.person \
+                 WHERE p.restriction IS NOT NULL",
+            )
+            .map_err(db("reading restricted records"))?;
+        let ids = stmt
+            .query_map([], |r| r.get::<_, i64>(0))
+            .map_err(db("reading restricted records"))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(db("reading restricted records"))?;
+        Ok(ids.into_iter().map(|id| id as u64).collect())
     }
 
     fn retention_scan(&self, each: &mut dyn FnMut(u64, ReferenceFacts)) -> Result<()> {
