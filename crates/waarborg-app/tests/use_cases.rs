@@ -1574,7 +1574,11 @@ fn a_data_subject_is_looked_up_restricted_and_erased_on_request() {
     let view = subject::lookup(&app, &officer, &person).unwrap();
     assert_eq!(view.person.images.len(), 2);
     assert_eq!(view.kept.len(), 2);
-    assert!(view.kept.iter().all(|k| k.until.is_some()), "{:?}", view.kept);
+    assert!(
+        view.kept.iter().all(|k| k.until.is_some()),
+        "{:?}",
+        view.kept
+    );
     assert_eq!(view.appearances.len(), 1);
     assert_eq!(
         (

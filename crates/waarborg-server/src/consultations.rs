@@ -30,14 +30,14 @@ pub async fn list(
     }))
 }
 
-/// One read on the page.
-struct Row {
-    when: String,
-    who: String,
-    what: String,
-    records: String,
-    why: String,
-    flags: Vec<&'static str>,
+/// One read on the page (also the data subject's page's).
+pub(crate) struct Row {
+    pub(crate) when: String,
+    pub(crate) who: String,
+    pub(crate) what: String,
+    pub(crate) records: String,
+    pub(crate) why: String,
+    pub(crate) flags: Vec<&'static str>,
 }
 
 /// The page (`templates/consultations.html`).
@@ -98,7 +98,8 @@ pub async fn view(
     .await
 }
 
-fn row(lang: Lang, r: &waarborg_report::consultations::Read) -> Row {
+/// Read `r` in the reader's words.
+pub(crate) fn row(lang: Lang, r: &waarborg_report::consultations::Read) -> Row {
     let mut records: Vec<&str> = r
         .records
         .iter()

@@ -26,6 +26,7 @@ pub mod publication;
 pub mod reference;
 pub mod routes;
 pub mod search;
+pub mod subject;
 pub mod ui;
 
 use std::sync::Arc;

@@ -84,6 +84,7 @@ pub const NAVIGATION: &[(&str, &str)] = &[
     ("/ui/ledger", "ledger"),
     ("/ui/reports", "reports"),
     ("/ui/consultations", "consultations"),
+    ("/ui/persons", "data_subjects"),
     ("/ui/deployments/new", "new_deployment"),
     ("/ui/cases", "cases"),
     ("/ui/refdb", "reference_database"),
@@ -338,6 +339,24 @@ pub const ROUTES: &[RouteSpec] = &[
         summary: "Web: who consulted which records, and why — from the ledger, the unusual reads flagged (asking is logged too)",
         handler: || get(crate::consultations::view),
         query: Some(api::query::<waarborg_app::consult::Ask>),
+        ..BASE
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/ui/persons",
+        access: Access::Roles(&[PrivacyOfficer]),
+        summary: "Web: a data subject looked up by person id — images with retention, searches they appeared in, identifications, who consulted them (the look-up is logged)",
+        handler: || get(crate::subject::view),
+        query: Some(api::query::<crate::subject::PersonQuery>),
+        ..BASE
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/ui/persons/{person}/decisions",
+        access: Access::Roles(&[PrivacyOfficer]),
+        summary: "Web: restrict or lift, defer informing, or erase on request a person's records, with reasons (form)",
+        handler: || post(crate::subject::decide),
+        body: Body::Form,
         ..BASE
     },
     RouteSpec {

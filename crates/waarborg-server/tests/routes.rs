@@ -169,6 +169,11 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
             ("POST", "/ui/cases/{number}/legal-hold"),
             Some(vec![CompetentAuthority]),
         ),
+        (("GET", "/ui/persons"), Some(vec![PrivacyOfficer])),
+        (
+            ("POST", "/ui/persons/{person}/decisions"),
+            Some(vec![PrivacyOfficer]),
+        ),
         (
             ("GET", "/ui/consultations"),
             Some(vec![PrivacyOfficer, Auditor]),
@@ -1935,5 +1940,117 @@ async fn reading_the_checkpoint_writes_nothing() {
         std::fs::metadata(&file).unwrap().len(),
         before,
         "nothing written"
+    );
+}
+
+/// Issue 17 item 4 on the page: the privacy officer looks a person up, restricts their
+/// records with reasons (refused without), and sees the restriction; an unknown person is a
+/// page that says so; every look-up is in the ledger.
+#[tokio::test]
+async fn the_privacy_officer_looks_a_person_up_and_restricts_their_records() {
+    use waarborg_govern::Timestamp;
+    use waarborg_store::{ReferenceRecord, ReferenceStore};
+    let state = state("data-subject");
+    let now = Timestamp(clock());
+    let records: Vec<ReferenceRecord> = (0..4u64)
+        .map(|i| ReferenceRecord {
+            id: i + 1,
+            database: "criminal".into(),
+            provenance: waarborg_refdb::synthetic::provenance(i / 2, now),
+            image_sha256: String::new(),
+            enrolled_at: now,
+            enrolled_by: "manager".into(),
+            quality: "synthetic".into(),
+            duplicate: None,
+            erasing: None,
+        })
+        .collect();
+    state
+        .store
+        .add_references(&records, &[], &mut || Ok(Vec::new()))
+        .unwrap();
+    let person = records[0].provenance.person.clone();
+    let app = app(state.clone());
+    let officer = login(&app, PrivacyOfficer).await;
+    let (status, html) = call(
+        &app,
+        "GET",
+        &format!("/ui/persons?person={person}"),
+        Some(&officer),
+        "",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("Retention") && html.contains("<td>1</td>") && html.contains("<td>2</td>"),
+        "{html}"
+    );
+    let (status, _) = call(
+        &app,
+        "GET",
+        "/ui/persons?person=P-NOBODY",
+        Some(&officer),
+        "",
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let fields = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let decisions = format!("/ui/persons/{person}/decisions");
+    let (status, _) = form(
+        &app,
+        &decisions,
+        &officer,
+        &fields(&[("step", "restrict"), ("reason", " ")]),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "reasons are required"
+    );
+    let (status, _) = form(
+        &app,
+        &decisions,
+        &officer,
+        &fields(&[("step", "forget"), ("reason", "asked")]),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "an unknown step is refused, not defaulted"
+    );
+    let (status, _) = form(
+        &app,
+        &decisions,
+        &officer,
+        &fields(&[("step", "restrict"), ("reason", "accuracy contested")]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html) = call(
+        &app,
+        "GET",
+        &format!("/ui/persons?person={person}"),
+        Some(&officer),
+        "",
+    )
+    .await;
+    assert!(
+        html.contains("Restriction of processing") && html.contains("accuracy contested"),
+        "{html}"
+    );
+    assert_eq!(state.store.restricted_references().unwrap(), [1, 2].into());
+    let ledger = String::from_utf8_lossy(
+        &std::fs::read(state.ledger.dir().join(waarborg_ledger::ENTRIES_FILE)).unwrap(),
+    )
+    .to_string();
+    assert!(
+        ledger.contains("\"record_kind\":\"person\"") && ledger.contains("restrict_processing")
     );
 }
