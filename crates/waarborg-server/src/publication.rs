@@ -430,7 +430,14 @@ pub async fn download(
     );
     // A report reads (and may print) the whole ledger: on the blocking pool.
     crate::page_blocking(&state, move |state| {
-        match make_report(state, &kind, &q, lang) {
+        // Made, then its download in the ledger before it is answered (LED art. 25: a
+        // report or export is a disclosure of police data, if only of figures).
+        let made = make_report(state, &kind, &q, lang).and_then(|r| {
+            let read = waarborg_app::consult::Read::of("report", vec![format!("report:{kind}")]);
+            waarborg_app::consult::log(state, &p.actor(), read)?;
+            Ok(r)
+        });
+        match made {
             Ok(r) => r,
             Err(problem) => problem_page(lang, Some(&p), &problem),
         }

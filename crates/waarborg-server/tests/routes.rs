@@ -1524,6 +1524,15 @@ async fn reports_are_made_verified_and_published_from_the_ledger() {
         csv.contains("In gebruik") && csv.contains("1.0.0") && csv.contains("catch-web"),
         "{csv}"
     );
+    // Issue 17: the export's download is in the ledger (a refused export was not).
+    let ledger = String::from_utf8_lossy(
+        &std::fs::read(state.ledger.dir().join(waarborg_ledger::ENTRIES_FILE)).unwrap(),
+    )
+    .to_string();
+    assert_eq!(
+        ledger.matches("\"records\":[\"report:register\"]").count(),
+        1
+    );
     let (status, body) = call(
         &app,
         "GET",
