@@ -31,7 +31,7 @@ cp -a "$data/base" "$data/now"
 search=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"SELECT id FROM documents WHERE kind='search' LIMIT 1\").fetchone()[0])" "$data/base/waarborg.sqlite")
 pw() { awk -v u="$1" '$1 == u { print $3 }' "$data/base/demo-accounts.txt"; }
 out=$(mktemp)
-trap 'kill $server 2>/dev/null; rm -rf "$data" "$out"' EXIT
+trap 'kill $server 2>/dev/null || true; rm -rf "$data" "$out"' EXIT
 run() { # binary, data directory, label
   "$1" serve --data "$2" --bind 127.0.0.1:0 >"$out" 2>/dev/null &
   server=$!

@@ -118,8 +118,18 @@ impl Conn {
         };
         let body =
             serde_json::json!({"user": user, "password": password, "role": role}).to_string();
-        let (status, body) =
-            self.request("POST", "/api/login", "application/json", body.as_bytes())?;
+        // Many clients logging in at once meet the service's password-check gate (429,
+        // "busy"): each waits its turn, as a person would.
+        let mut waited = 0;
+        let (status, body) = loop {
+            let (status, answer) =
+                self.request("POST", "/api/login", "application/json", body.as_bytes())?;
+            if status != 429 || waited >= 50 {
+                break (status, answer);
+            }
+            waited += 1;
+            std::thread::sleep(std::time::Duration::from_millis(100 * waited));
+        };
         if status != 200 {
             bail!("login failed: {status} {}", String::from_utf8_lossy(&body));
         }

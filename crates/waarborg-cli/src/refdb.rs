@@ -426,31 +426,25 @@ pub fn run(command: RefdbCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         RefdbCommand::List { after, limit, env } => {
-            // A read of personal data: in the ledger, as the operator's, before it is shown.
-            let paging = waarborg_app::reference::Paging {
-                after,
-                limit: Some(limit),
-                ..Default::default()
-            };
-            let (records, _) =
-                waarborg_app::reference::records(&env.app()?, &crate::govern::operator(), &paging)?;
-            for r in records {
-                let p = &r.provenance;
-                println!(
-                    "{:>8}  {:<9} {:<14} {:<20} {:<18} {:>2}y  captured {}  {}{}",
-                    r.id,
-                    r.database,
-                    p.person,
-                    p.source_kind.as_str(),
-                    p.offence,
-                    p.max_sentence_years,
-                    p.captured_at,
-                    r.quality,
-                    r.duplicate.map_or(String::new(), |d| format!(
-                        "  FLAG: like {} ({:.3})",
-                        d.person, d.score
-                    ))
-                );
+            // A read of personal data: in the ledger, as the operator's, before it is shown —
+            // page by page, each page's read one entry.
+            let app = env.app()?;
+            let mut out = std::io::stdout().lock();
+            let (mut after, mut left) = (after, limit);
+            while left > 0 {
+                let paging = waarborg_app::reference::Paging {
+                    after,
+                    limit: Some(left.min(waarborg_app::reference::MAX_PAGE_ROWS)),
+                    ..Default::default()
+                };
+                let (records, next) =
+                    waarborg_app::reference::records(&app, &crate::govern::operator(), &paging)?;
+                left -= records.len();
+                print_records(&mut out, &records)?;
+                match next {
+                    Some(n) => after = n,
+                    None => break,
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -629,6 +623,34 @@ pub fn run(command: RefdbCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// One line per record: id, database, person, source, offence, sentence, capture, quality,
+/// a duplicate flag.
+fn print_records(
+    out: &mut impl Write,
+    records: &[waarborg_store::ReferenceRecord],
+) -> std::io::Result<()> {
+    for r in records {
+        let p = &r.provenance;
+        writeln!(
+            out,
+            "{:>8}  {:<9} {:<14} {:<20} {:<18} {:>2}y  captured {}  {}{}",
+            r.id,
+            r.database,
+            p.person,
+            p.source_kind.as_str(),
+            p.offence,
+            p.max_sentence_years,
+            p.captured_at,
+            r.quality,
+            r.duplicate.as_ref().map_or(String::new(), |d| format!(
+                "  FLAG: like {} ({:.3})",
+                d.person, d.score
+            ))
+        )?;
+    }
+    Ok(())
 }
 
 fn write_outcomes(path: &Path, rows: &[waarborg_store::ImportRow]) -> anyhow::Result<()> {
