@@ -280,6 +280,31 @@ try {
     await pub.close();
     log('the public register shows the published text and the year\'s figures');
   }
+  // Issue 17: the prosecutor sets a legal hold on the demo's case; the privacy officer asks
+  // who consulted that case (the examiner's and verifiers' reads are there) and looks up a
+  // person of the reference database.
+  {
+    const prosecutor = await session('prosecutor-1', 'competent_authority');
+    await prosecutor.page.goto(base + '/ui/cases');
+    const row = prosecutor.page.locator('tr:has-text("OM-DEMO-0001")');
+    await row.locator('input[name="reason"]').last().fill('Appeal lodged: keep the material');
+    await Promise.all([prosecutor.page.waitForNavigation(), row.locator('button[value="set"]').click()]);
+    assert.ok((await prosecutor.page.textContent('tr:has-text("OM-DEMO-0001")')).includes('Legal hold'));
+    await shot(prosecutor.page, '18-legal-hold');
+    await prosecutor.context.close();
+    const po = await session('privacy-1', 'privacy_officer');
+    await po.page.goto(base + '/ui/consultations?subject=case:OM-DEMO-0001');
+    const reads = await po.page.textContent('main');
+    assert.ok(reads.includes('examiner-1') && reads.includes('verifier-1'), reads);
+    await shot(po.page, '19-who-consulted');
+    const refs = await (await po.page.request.get(`${base}/api/refdb/references?limit=1`)).json();
+    const person = refs.records[0].provenance.person;
+    await po.page.goto(`${base}/ui/persons?person=${encodeURIComponent(person)}&lang=nl`);
+    assert.ok((await po.page.textContent('main')).includes('Bewaartermijn'));
+    await shot(po.page, '20-data-subject-nl');
+    await po.context.close();
+    log('a legal hold on the case; who consulted it; a data subject looked up');
+  }
   // One's own account: the second factor can be set up (not done here: the demo accounts
   // log in with passwords only).
   {

@@ -791,3 +791,66 @@ async fn metrics_count_refusals_stages_and_the_ledger() {
         "no identifiers"
     );
 }
+
+/// Issue 17 item 4: a restricted person's images are left out of every search — the rest of
+/// the list unchanged — and the search's entry says how many; lifted, they are back.
+#[tokio::test]
+async fn a_restricted_persons_images_are_left_out_of_searches_until_lifted() {
+    use waarborg_govern::subject::Step;
+    let w = world();
+    let examiner = login(&w, "examiner-1", "examiner").await;
+    let probe = std::fs::read(w.samples.join("yaoming.jpg")).unwrap();
+    let before = search_references(&w, &examiner, &probe).await;
+    assert_eq!(before[0], 200);
+    let person = {
+        use waarborg_store::ReferenceStore;
+        w.state
+            .store
+            .reference(200)
+            .unwrap()
+            .unwrap()
+            .provenance
+            .person
+    };
+    let officer = Actor::new("privacy-1", Role::PrivacyOfficer, "privacy");
+    let decide = |step, reason| {
+        waarborg_app::subject::decide(&w.state, &officer, &person, step, reason).unwrap()
+    };
+    decide(Step::Restrict, "accuracy contested");
+    let restricted = search_references(&w, &examiner, &probe).await;
+    assert!(!restricted.contains(&200), "{restricted:?}");
+    assert_eq!(restricted, before[1..], "the rest of the list, unchanged");
+    assert!(ledger_text(&w).contains("1 restricted records left out"));
+    decide(Step::Lift, "accuracy checked");
+    assert_eq!(search_references(&w, &examiner, &probe).await, before);
+}
+
+/// A whole search with `probe`'s first face under case OM-1: the candidates' references.
+async fn search_references(w: &World, examiner: &Session, probe: &[u8]) -> Vec<u64> {
+    let (status, body) = send(
+        w,
+        "POST",
+        "/api/searches?deployment=catch-demo&case=OM-1&probe_source=crime_scene_cctv",
+        Some(examiner),
+        "image/jpeg",
+        probe.to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let id = body["search"]["id"].as_str().unwrap().to_string();
+    let (status, body) = json(
+        w,
+        "POST",
+        &format!("/api/searches/{id}/choose"),
+        Some(examiner),
+        r#"{"face":0}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["search"]["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["reference"].as_u64().unwrap())
+        .collect()
+}
