@@ -625,33 +625,9 @@ pub enum CaseCommand {
     },
     /// Set a legal hold (competent authority): the case's probes and results are kept past
     /// their periods until it is released.
-    Hold {
-        /// Case number.
-        #[arg(long = "case")]
-        case_number: String,
-        /// Why.
-        #[arg(long)]
-        reason: String,
-        /// Who decides: USER:competent_authority:UNIT.
-        #[arg(long = "as", value_name = "WHO")]
-        actor: String,
-        #[command(flatten)]
-        env: Env,
-    },
+    Hold(HoldArgs),
     /// Release a legal hold (competent authority): the periods apply again.
-    Release {
-        /// Case number.
-        #[arg(long = "case")]
-        case_number: String,
-        /// Why.
-        #[arg(long)]
-        reason: String,
-        /// Who decides: USER:competent_authority:UNIT.
-        #[arg(long = "as", value_name = "WHO")]
-        actor: String,
-        #[command(flatten)]
-        env: Env,
-    },
+    Release(HoldArgs),
     /// One case, as JSON.
     Show {
         /// Case number.
@@ -661,20 +637,31 @@ pub enum CaseCommand {
     },
 }
 
+/// A legal hold's case, reasons and decider.
+#[derive(Debug, Args)]
+pub struct HoldArgs {
+    /// Case number.
+    #[arg(long = "case")]
+    case_number: String,
+    /// Why.
+    #[arg(long)]
+    reason: String,
+    /// Who decides: USER:competent_authority:UNIT.
+    #[arg(long = "as", value_name = "WHO")]
+    actor: String,
+    #[command(flatten)]
+    env: Env,
+}
+
 /// `case hold|release`: a legal hold set or released (refused: exit 3, logged).
-fn legal_hold(
-    env: &Env,
-    actor: &str,
-    case_number: &str,
-    hold: bool,
-    reason: &str,
-) -> anyhow::Result<ExitCode> {
-    let actor = parse_actor(actor)?;
-    if let Err(e) = cases::legal_hold(&env.app()?, &actor, case_number, hold, reason) {
+fn legal_hold(a: &HoldArgs, hold: bool) -> anyhow::Result<ExitCode> {
+    let actor = parse_actor(&a.actor)?;
+    if let Err(e) = cases::legal_hold(&a.env.app()?, &actor, &a.case_number, hold, &a.reason) {
         return refused_or_error(e);
     }
     println!(
-        "case {case_number}: legal hold {}",
+        "case {}: legal hold {}",
+        a.case_number,
         if hold { "set" } else { "released" }
     );
     Ok(ExitCode::SUCCESS)
@@ -737,18 +724,8 @@ pub fn case(command: CaseCommand) -> anyhow::Result<ExitCode> {
                 if grant { "authorised" } else { "refused" }
             );
         }
-        CaseCommand::Hold {
-            case_number,
-            reason,
-            actor,
-            env,
-        } => return legal_hold(&env, &actor, &case_number, true, &reason),
-        CaseCommand::Release {
-            case_number,
-            reason,
-            actor,
-            env,
-        } => return legal_hold(&env, &actor, &case_number, false, &reason),
+        CaseCommand::Hold(args) => return legal_hold(&args, true),
+        CaseCommand::Release(args) => return legal_hold(&args, false),
         CaseCommand::Show { case_number, env } => {
             let (c, version) = cases::read(&env.app()?, &operator(), &case_number)?;
             print_json(
