@@ -231,6 +231,27 @@ pub fn visible_to(app: &App, actor: &Actor) -> Result<Vec<CaseAuthorisation>> {
     Ok(cases)
 }
 
+/// The cases `actor` may see ([`visible_to`], the read logged), each with its searches (for
+/// their outcomes).
+pub fn with_searches(
+    app: &App,
+    actor: &Actor,
+) -> Result<Vec<(CaseAuthorisation, Vec<crate::search::SearchRecord>)>> {
+    let cases = visible_to(app, actor)?;
+    let searches = crate::search::stored(&app.store)?;
+    Ok(cases
+        .into_iter()
+        .map(|c| {
+            let of_case = searches
+                .iter()
+                .filter(|s| s.case_number == c.case_number)
+                .cloned()
+                .collect();
+            (c, of_case)
+        })
+        .collect())
+}
+
 /// Case `number` with its version, read by `actor` (the read logged first).
 pub fn read(app: &App, actor: &Actor, number: &str) -> Result<(CaseAuthorisation, u64)> {
     let found = app

@@ -654,7 +654,7 @@ pub fn view(actor: &Actor, s: &SearchRecord) -> Value {
 
 /// Search `id` if `actor` may read it (an examiner only their own) — not logged: for the
 /// use cases that change it, which log themselves; a read is [`consult`].
-pub fn readable(app: &App, actor: &Actor, id: &str) -> Result<(SearchRecord, u64)> {
+pub(crate) fn readable(app: &App, actor: &Actor, id: &str) -> Result<(SearchRecord, u64)> {
     let (s, version) = load(app, id)?;
     if actor.role == Role::Examiner {
         own(actor, &s)?;
@@ -868,11 +868,6 @@ pub fn awaits_verification_by(actor: &Actor, s: &SearchRecord) -> bool {
                 && i.examiner != actor.user
                 && !i.verifications.iter().any(|v| v.verifier == actor.user)
         })
-}
-
-/// Every search (for the case pages: a requester sees the outcomes of their own cases).
-pub fn all_searches(app: &App) -> Result<Vec<SearchRecord>> {
-    stored_searches(app, None)
 }
 
 /// Every search kept in `store`.

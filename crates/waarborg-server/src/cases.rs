@@ -117,14 +117,12 @@ fn rows(state: &AppState, p: &Principal, lang: Lang) -> Result<(Vec<CaseRow>, Op
             .find(|d| d.id == id)
             .is_some_and(allows_urgent_use)
     };
-    let searches = crate::search::all_searches(state)?;
     let actor = p.actor();
-    let rows = visible_to(state, &actor)?
+    let rows = with_searches(state, &actor)?
         .into_iter()
-        .map(|c| {
+        .map(|(c, searches)| {
             let outcomes = searches
                 .iter()
-                .filter(|s| s.case_number == c.case_number)
                 .map(|s| match &s.identification {
                     Some(i) if i.outcome.is_some() => outcome_text(lang, i.outcome.as_ref()),
                     _ => format!(

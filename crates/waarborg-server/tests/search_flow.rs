@@ -797,7 +797,7 @@ async fn metrics_count_refusals_stages_and_the_ledger() {
 #[tokio::test]
 async fn a_restricted_persons_images_are_left_out_of_searches_until_lifted() {
     use waarborg_govern::subject::Step;
-    let w = world();
+    let w = world_named("restricted");
     let examiner = login(&w, "examiner-1", "examiner").await;
     let probe = std::fs::read(w.samples.join("yaoming.jpg")).unwrap();
     let before = search_references(&w, &examiner, &probe).await;
