@@ -163,7 +163,7 @@ try {
     const prosecutor = await session('prosecutor-1', 'competent_authority');
     await prosecutor.page.goto(base + '/ui/cases');
     const row = prosecutor.page.locator('tr:has-text("OM-E2E-0002")');
-    await row.locator('input[name="reason"]').fill('Proportionate: armed robbery, no lighter means left');
+    await row.locator('form[action$="/decision"] input[name="reason"]').fill('Proportionate: armed robbery, no lighter means left');
     await Promise.all([prosecutor.page.waitForNavigation(), row.locator('button[value="grant"]').click()]);
     await officer.page.reload();
     assert.ok((await officer.page.textContent('tr:has-text("OM-E2E-0002")')).includes('authorised'));
@@ -287,7 +287,7 @@ try {
     const prosecutor = await session('prosecutor-1', 'competent_authority');
     await prosecutor.page.goto(base + '/ui/cases');
     const row = prosecutor.page.locator('tr:has-text("OM-DEMO-0001")');
-    await row.locator('input[name="reason"]').last().fill('Appeal lodged: keep the material');
+    await row.locator('form[action$="/legal-hold"] input[name="reason"]').fill('Appeal lodged: keep the material');
     await Promise.all([prosecutor.page.waitForNavigation(), row.locator('button[value="set"]').click()]);
     assert.ok((await prosecutor.page.textContent('tr:has-text("OM-DEMO-0001")')).includes('Legal hold'));
     await shot(prosecutor.page, '18-legal-hold');
