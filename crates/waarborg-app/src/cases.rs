@@ -164,7 +164,8 @@ pub fn legal_hold_form(app: &App, actor: &Actor, number: &str, f: &LegalHoldStep
 /// the CLI: the domain decides (the competent authority, with reasons, one hold at a time);
 /// a refusal is logged as one and changes nothing; the step is in the ledger before it is
 /// kept. While held, the case's probes and results are kept past their periods
-/// ([`crate::retention`]).
+/// ([`crate::retention`]) — not past the law: what no authorisation covers (a refused or
+/// late authorisation) is erased all the same, and a data subject's erasure waits.
 pub fn legal_hold(app: &App, actor: &Actor, number: &str, hold: bool, reason: &str) -> Result<()> {
     let (mut c, version) = app
         .store

@@ -82,7 +82,7 @@ pub fn lookup(app: &App, actor: &Actor, person: &str) -> Result<PersonView> {
         actor,
         Read {
             purpose: Some(Purpose::DataSubjectRights),
-            ..Read::of("person", named.clone())
+            ..Read::of("person", named)
         },
     )?;
     let rules = RetentionRules::default();
