@@ -117,8 +117,17 @@ try {
     await s.page.goto(base + '/ui/searches');
     assert.ok((await s.page.content()).includes(searchUrl.split('/').pop()), `${v} sees the proposal in the queue`);
     await s.page.goto(searchUrl);
-    assert.ok((await s.page.content()).includes('shown once yours is recorded') || i === 0, 'blind');
+    // Blind first (issue 16): no proposal, no reasoning, no score; their own conclusion.
+    const blindPage = await s.page.content();
+    assert.ok(blindPage.includes('Compare the probe with the candidates yourself first'), 'blind');
+    assert.ok(!blindPage.includes('Face shape, ears and hairline'), 'the examiner\'s reasoning is not shown');
+    assert.equal(await s.page.locator('#verdict').count(), 0, 'no verdict before one\'s own conclusion');
     if (i === 1) await shot(s.page, '06-verifier-blind');
+    await s.page.selectOption('#own', { index: 1 });
+    await s.page.fill('#own-reasons', `${v}: compared for myself; ears and hairline agree.`);
+    await Promise.all([s.page.waitForNavigation(), s.page.click('text=Record my own conclusion')]);
+    assert.ok((await s.page.content()).includes('Face shape, ears and hairline'), 'the proposal, shown after');
+    assert.ok((await s.page.content()).includes('shown once yours is recorded') || i === 0, 'the other verdicts hidden');
     await s.page.selectOption('#verdict', 'agree');
     await s.page.fill('#reasons', `${v}: compared independently; ears and hairline agree.`);
     await Promise.all([s.page.waitForNavigation(), s.page.click('text=Record my verification')]);

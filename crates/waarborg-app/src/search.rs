@@ -598,6 +598,57 @@ pub struct VerificationBody {
     pub reasons: String,
 }
 
+/// A verifier's own conclusion, reached blind to the examiner's.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct OwnConclusionBody {
+    /// Candidate X, no identification, or inconclusive — as a proposal's conclusion.
+    #[schema(value_type = Object)]
+    pub conclusion: Conclusion,
+    /// Why.
+    pub reasons: String,
+}
+
+/// Records verifier `actor`'s own conclusion on search `id`, blind to the examiner's
+/// proposal (which they see only after it): in the ledger before it is kept.
+pub fn conclude_independently(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+    b: OwnConclusionBody,
+) -> Result<SearchRecord> {
+    timed(app, "verification", || {
+        let (mut s, version) = load(app, id)?;
+        if let Conclusion::Candidate { reference } = b.conclusion {
+            if !s.candidates.iter().any(|c| c.reference == reference) {
+                return Err(AppError::refused(format!(
+                    "reference {reference} is not on the candidate list"
+                )));
+            }
+        }
+        let identification = s
+            .identification
+            .as_mut()
+            .ok_or_else(|| AppError::refused("there is no proposal to verify"))?;
+        identification.conclude_independently(
+            actor,
+            b.conclusion.clone(),
+            &b.reasons,
+            app.now(),
+        )?;
+        let entry = operation(
+            actor,
+            Operation::Verification,
+            &s,
+            now_rfc3339(),
+            vec![],
+            format!("own conclusion, blind to the proposal: {:?}", b.conclusion),
+            vec![],
+        );
+        save(app, &s, version, entry)?;
+        Ok(s)
+    })
+}
+
 /// Records an independent verification of search `id`'s proposal; returns the outcome
 /// once every required verification is in.
 pub fn record_verification(
@@ -636,11 +687,63 @@ pub fn record_verification(
     })
 }
 
-/// What `actor` may see of a search: verifiers see the others' judgements only after recording
-/// their own.
+/// Whether `actor` reads search `s` blind: a verifier who has not recorded their own
+/// conclusion sees neither the examiner's proposal and reasoning nor any score or rank.
+pub fn blind(actor: &Actor, s: &SearchRecord) -> bool {
+    actor.role == Role::Verifier
+        && s.identification
+            .as_ref()
+            .is_none_or(|i| !i.proposal_visible_to(actor))
+}
+
+/// The candidates as `actor` may see them: in rank order, or — read blind — in an order of
+/// their own for this reader (so that the order does not reveal the rank) with neither
+/// rank nor score.
+pub fn candidates_for(actor: &Actor, s: &SearchRecord) -> Vec<Candidate> {
+    if !blind(actor, s) {
+        return s.candidates.clone();
+    }
+    let mut shown: Vec<Candidate> = s
+        .candidates
+        .iter()
+        .map(|c| Candidate {
+            rank: 0,
+            score: 0.0,
+            ..c.clone()
+        })
+        .collect();
+    shown
+        .sort_by_key(|c| sha256_hex(format!("{}|{}|{}", actor.user, s.id, c.reference).as_bytes()));
+    shown
+}
+
+/// What `actor` may see of a search: a verifier reads blind until their own conclusion is
+/// recorded ([`blind`]: no proposal, no reasoning, no score, no rank, the candidates in an
+/// order of their own), and sees the others' judgements only after recording their own.
 pub fn view(actor: &Actor, s: &SearchRecord) -> Value {
     let mut v = serde_json::to_value(s).unwrap_or(Value::Null);
+    if blind(actor, s) {
+        v["candidates"] = json!(candidates_for(actor, s)
+            .iter()
+            .map(|c| json!({"template": c.template, "reference": c.reference, "database": c.database}))
+            .collect::<Vec<_>>());
+        if let Some(i) = v.get_mut("identification") {
+            for hidden in ["proposal", "verifications", "outcome", "own_conclusions"] {
+                i[hidden] = Value::Null;
+            }
+            i["hidden"] = json!("the examiner's proposal, the scores and the ranks are shown once your own conclusion is recorded");
+        }
+        return v;
+    }
     if let Some(id) = &s.identification {
+        if actor.role == Role::Verifier {
+            // Only one's own conclusion, never the other verifiers'.
+            v["identification"]["own_conclusions"] = json!(id
+                .own_conclusions
+                .iter()
+                .filter(|c| c.verifier == actor.user)
+                .collect::<Vec<_>>());
+        }
         let visible = id.visible_verifications(actor).len() == id.verifications.len();
         if !visible && matches!(actor.role, Role::Verifier | Role::Examiner) {
             v["identification"]["verifications"] = json!([]);
@@ -656,6 +759,21 @@ pub fn view(actor: &Actor, s: &SearchRecord) -> Value {
 /// use cases that change it, which log themselves; a read is [`consult`].
 pub(crate) fn readable(app: &App, actor: &Actor, id: &str) -> Result<(SearchRecord, u64)> {
     let (s, version) = load(app, id)?;
+    if actor.role == Role::Verifier && !verifier_may_read(actor, &s) {
+        app.log_refusal(waarborg_ledger::Event::Refusal(waarborg_ledger::Refusal {
+            user: actor.user.clone(),
+            role: actor.role.as_str().into(),
+            attempted: crate::short(&format!("read search {} as a verifier", s.id)),
+            reason: "not_to_verify: the search has no proposal awaiting this verifier's judgement, or is their own".into(),
+            deployment_revision: Some(s.revision.clone()),
+            case_authorisation: Some(s.case_number.clone()),
+            count: None,
+        }))?;
+        return Err(AppError::forbidden(format!(
+            "search {} is not yours to verify: a verifier reads a search once it has a proposal awaiting their judgement, or that they judged, and never one they examined",
+            s.id
+        )));
+    }
     if actor.role == Role::Examiner {
         own(actor, &s)?;
     }
@@ -856,6 +974,18 @@ pub fn searches_for(app: &App, actor: &Actor) -> Result<Vec<SearchRecord>> {
     let listed = out.iter().map(|s| format!("search:{}", s.id)).collect();
     crate::consult::log(app, actor, crate::consult::Read::of("search_list", listed))?;
     Ok(out)
+}
+
+/// Whether verifier `actor` may read search `s`: it has a proposal, it is not theirs as its
+/// examiner, and it awaits their judgement or they judged it.
+pub fn verifier_may_read(actor: &Actor, s: &SearchRecord) -> bool {
+    s.identification.as_ref().is_some_and(|i| {
+        i.proposal.is_some()
+            && i.examiner != actor.user
+            && (i.stage == waarborg_govern::identification::Stage::Proposed
+                || i.concluded_by(actor)
+                || i.verifications.iter().any(|v| v.verifier == actor.user))
+    })
 }
 
 /// Whether search `s` awaits `actor`'s verification: a verifier, a proposal not yet decided,

@@ -180,6 +180,14 @@ pub fn set_up(app: &App, data: &Path, samples: &Path) -> anyhow::Result<()> {
         };
         search::propose(app, &examiner, &s.id, proposal)?;
         for v in ["verifier-1", "verifier-2"] {
+            // Each verifier concludes on their own first, blind to the proposal.
+            let own = search::OwnConclusionBody {
+                conclusion: waarborg_govern::identification::Conclusion::Candidate {
+                    reference: top,
+                },
+                reasons: format!("{v}: compared for myself; face shape, ears and hairline agree"),
+            };
+            search::conclude_independently(app, &person(v, Role::Verifier), &s.id, own)?;
             let judgement = search::VerificationBody {
                 verdict: waarborg_govern::identification::Verdict::Agree,
                 reasons: format!("{v}: compared independently; features agree"),

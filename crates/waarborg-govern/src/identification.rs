@@ -2,8 +2,10 @@
 //!
 //! ```text
 //! searched → proposed (examiner: candidate X / no identification / inconclusive, reasons)
-//!   → the required number of independent verifications (distinct people, none the examiner;
-//!     each records their own judgement before seeing the others')
+//!   → the required number of independent verifications (distinct people, none the examiner):
+//!     each verifier first records their own conclusion, blind to the examiner's (ACE-V,
+//!     ENFSI BPM-DI-01, AI Act Art. 14(5)), then sees the proposal and records their verdict
+//!     on it, before seeing the others'
 //!   → concluded: identification (an investigative lead, never proof) / not confirmed /
 //!     no identification / inconclusive → reported to the requesting officer
 //! ```
@@ -39,6 +41,19 @@ pub enum Verdict {
     Disagree,
     /// Cannot judge.
     Inconclusive,
+}
+
+/// A verifier's own conclusion, reached before the examiner's proposal is shown to them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnConclusion {
+    /// The verifier.
+    pub verifier: String,
+    /// What they concluded themselves.
+    pub conclusion: Conclusion,
+    /// Their reasons.
+    pub reasons: String,
+    /// When.
+    pub at: Timestamp,
 }
 
 /// One verification.
@@ -100,6 +115,9 @@ pub struct Identification {
     pub stage: Stage,
     /// The proposal and its reasoning.
     pub proposal: Option<(Conclusion, String)>,
+    /// The verifiers' own conclusions, each recorded blind to the proposal.
+    #[serde(default)]
+    pub own_conclusions: Vec<OwnConclusion>,
     /// Verifications so far.
     pub verifications: Vec<Verification>,
     /// The outcome.
@@ -125,9 +143,68 @@ impl Identification {
             verifiers_required: verifiers_required.max(2),
             stage: Stage::Searched,
             proposal: None,
+            own_conclusions: Vec::new(),
             verifications: Vec::new(),
             outcome: None,
         }
+    }
+
+    /// Whether `actor` has recorded their own conclusion.
+    pub fn concluded_by(&self, actor: &Actor) -> bool {
+        self.own_conclusions
+            .iter()
+            .any(|c| c.verifier == actor.user)
+    }
+
+    /// Whether `actor` may see the examiner's proposal (and the candidates' scores and
+    /// ranks): the examiner and oversight always; a verifier only once their own conclusion
+    /// is recorded.
+    pub fn proposal_visible_to(&self, actor: &Actor) -> bool {
+        actor.role != Role::Verifier || self.concluded_by(actor)
+    }
+
+    /// A verifier's own conclusion, blind to the proposal: a verifier (not the examiner),
+    /// once there is a proposal to verify, once each, with reasons. The caller checks that
+    /// a candidate named is on the list.
+    pub fn conclude_independently(
+        &mut self,
+        actor: &Actor,
+        conclusion: Conclusion,
+        reasons: &str,
+        now: Timestamp,
+    ) -> Result<(), GovernError> {
+        self.may_verify(actor)?;
+        if self.concluded_by(actor) {
+            return refuse(Rule::ConcludedTwice);
+        }
+        if reasons.trim().len() < 3 {
+            return refuse(Rule::VerificationWithoutReasons);
+        }
+        self.own_conclusions.push(OwnConclusion {
+            verifier: actor.user.clone(),
+            conclusion,
+            reasons: reasons.to_string(),
+            at: now,
+        });
+        Ok(())
+    }
+
+    /// Whether `actor` may take a verifier's step on this search now.
+    fn may_verify(&self, actor: &Actor) -> Result<(), GovernError> {
+        if actor.role != Role::Verifier {
+            return refuse(Rule::WrongRole {
+                role: actor.role,
+                step: "verify",
+                needs: &[Role::Verifier],
+            });
+        }
+        if actor.user == self.examiner {
+            return refuse(Rule::VerifyOwnProposal);
+        }
+        if self.stage != Stage::Proposed {
+            return refuse(Rule::NoProposal);
+        }
+        Ok(())
     }
 
     /// The examiner proposes a conclusion with reasoning.
@@ -159,18 +236,9 @@ impl Identification {
         reasons: &str,
         now: Timestamp,
     ) -> Result<Option<Outcome>, GovernError> {
-        if actor.role != Role::Verifier {
-            return refuse(Rule::WrongRole {
-                role: actor.role,
-                step: "verify",
-                needs: &[Role::Verifier],
-            });
-        }
-        if actor.user == self.examiner {
-            return refuse(Rule::VerifyOwnProposal);
-        }
-        if self.stage != Stage::Proposed {
-            return refuse(Rule::NoProposal);
+        self.may_verify(actor)?;
+        if !self.concluded_by(actor) {
+            return refuse(Rule::OwnConclusionFirst);
         }
         if self.verifications.iter().any(|v| v.verifier == actor.user) {
             return refuse(Rule::VerifiedTwice);

@@ -305,6 +305,12 @@ pub enum Rule {
     /// Nothing awaits verification.
     #[error("there is no proposal awaiting verification")]
     NoProposal,
+    /// A verifier concludes independently once.
+    #[error("your own conclusion on this search is recorded already")]
+    ConcludedTwice,
+    /// A verdict on the proposal comes after one's own conclusion.
+    #[error("record your own conclusion first: the examiner's proposal is shown only after it")]
+    OwnConclusionFirst,
     /// Each verification by a different person.
     #[error("each verification must be by a different person")]
     VerifiedTwice,
@@ -388,6 +394,8 @@ impl Rule {
         "verify_own_proposal",
         "no_proposal",
         "verified_twice",
+        "concluded_twice",
+        "own_conclusion_first",
         "verification_without_reasons",
         "not_reporting_examiner",
         "not_concluded",
@@ -455,6 +463,8 @@ impl Rule {
             VerifyOwnProposal => "verify_own_proposal",
             NoProposal => "no_proposal",
             VerifiedTwice => "verified_twice",
+            ConcludedTwice => "concluded_twice",
+            OwnConclusionFirst => "own_conclusion_first",
             VerificationWithoutReasons => "verification_without_reasons",
             NotReportingExaminer => "not_reporting_examiner",
             NotConcluded => "not_concluded",
@@ -541,6 +551,8 @@ impl Rule {
             | VerifyOwnProposal
             | NoProposal
             | VerifiedTwice
+            | ConcludedTwice
+            | OwnConclusionFirst
             | VerificationWithoutReasons
             | NotReportingExaminer
             | NotConcluded => Vec::new(),

@@ -208,12 +208,26 @@ fn no_identification_without_enough_distinct_independent_verifiers() {
             {
                 assert!(id.visible_verifications(&actor).is_empty());
             }
+            // Their own conclusion first, blind to the proposal (most of the time).
+            if !rng.next().is_multiple_of(5)
+                && id
+                    .conclude_independently(&actor, Conclusion::Inconclusive, "own look", T0)
+                    .is_err()
+            {
+                assert_eq!(id, before);
+            }
+            let before = id.clone();
             if id
                 .verify(&actor, rng.pick(&verdicts), "compared features", T0)
                 .is_err()
             {
                 assert_eq!(id, before);
             }
+            // No verdict without its verifier's own conclusion.
+            assert!(id
+                .verifications
+                .iter()
+                .all(|v| id.own_conclusions.iter().any(|c| c.verifier == v.verifier)));
         }
         if let Some(Outcome::Identification { .. }) = id.outcome {
             identifications += 1;

@@ -82,11 +82,20 @@ fn verifier(n: u32) -> Actor {
     )
 }
 
+/// `id` with verifier `n`'s own conclusion recorded (where the rules allow it), as each
+/// verifier must before judging the proposal.
+fn judged(id: &mut Identification, n: u32) -> &mut Identification {
+    let _ = id.conclude_independently(&verifier(n), Conclusion::Inconclusive, "own look", T0);
+    id
+}
+
 #[test]
 fn identification_needs_every_independent_verification() {
     let mut id = Identification::searched("search-1", "OM-1", "examiner-1", 2);
     assert!(
-        id.verify(&verifier(1), Verdict::Agree, "same", T0).is_err(),
+        judged(&mut id, 1)
+            .verify(&verifier(1), Verdict::Agree, "same", T0)
+            .is_err(),
         "nothing to verify before a proposal"
     );
     assert!(id
@@ -119,7 +128,8 @@ fn identification_needs_every_independent_verification() {
     );
     assert!(id.verify(&examiner(), Verdict::Agree, "mine", T0).is_err());
     assert_eq!(
-        id.verify(&verifier(1), Verdict::Agree, "ear and scar agree", T0)
+        judged(&mut id, 1)
+            .verify(&verifier(1), Verdict::Agree, "ear and scar agree", T0)
             .unwrap(),
         None
     );
@@ -131,7 +141,8 @@ fn identification_needs_every_independent_verification() {
         "the examiner sees verdicts once concluded"
     );
     assert!(
-        id.verify(&verifier(1), Verdict::Agree, "again", T0)
+        judged(&mut id, 1)
+            .verify(&verifier(1), Verdict::Agree, "again", T0)
             .is_err(),
         "distinct persons"
     );
@@ -140,7 +151,9 @@ fn identification_needs_every_independent_verification() {
         .unwrap();
     assert_eq!(outcome, Some(Outcome::Identification { reference: 42 }));
     assert_eq!(id.visible_verifications(&examiner()).len(), 2);
-    assert!(id.verify(&verifier(3), Verdict::Agree, "late", T0).is_err());
+    assert!(judged(&mut id, 3)
+        .verify(&verifier(3), Verdict::Agree, "late", T0)
+        .is_err());
     assert_eq!(
         id.report(&examiner()).unwrap(),
         &Outcome::Identification { reference: 42 }
@@ -155,12 +168,54 @@ fn identification_needs_every_independent_verification() {
         "similar",
     )
     .unwrap();
-    id.verify(&verifier(1), Verdict::Agree, "yes", T0).unwrap();
-    id.verify(&verifier(2), Verdict::Disagree, "different nose", T0)
+    judged(&mut id, 1)
+        .verify(&verifier(1), Verdict::Agree, "yes", T0)
+        .unwrap();
+    judged(&mut id, 2)
+        .verify(&verifier(2), Verdict::Disagree, "different nose", T0)
         .unwrap();
     assert_eq!(
-        id.verify(&verifier(3), Verdict::Agree, "yes", T0).unwrap(),
+        judged(&mut id, 3)
+            .verify(&verifier(3), Verdict::Agree, "yes", T0)
+            .unwrap(),
         Some(Outcome::NotConfirmed)
+    );
+    // Blind first: a verdict before one's own conclusion is refused, the proposal is hidden
+    // until then, and one's own conclusion is recorded once.
+    let mut id = Identification::searched("search-3", "OM-1", "examiner-1", 2);
+    id.propose(
+        &examiner(),
+        Conclusion::Candidate { reference: 9 },
+        "similar",
+    )
+    .unwrap();
+    assert!(!id.proposal_visible_to(&verifier(1)));
+    assert!(id.proposal_visible_to(&examiner()));
+    fn refused<T: std::fmt::Debug>(r: Result<T, waarborg_govern::GovernError>) -> &'static str {
+        match r {
+            Err(waarborg_govern::GovernError::Refused(rule)) => rule.code(),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+    assert_eq!(
+        refused(id.verify(&verifier(1), Verdict::Agree, "looks right", T0)),
+        "own_conclusion_first"
+    );
+    id.conclude_independently(
+        &verifier(1),
+        Conclusion::Candidate { reference: 9 },
+        "ear",
+        T0,
+    )
+    .unwrap();
+    assert!(id.proposal_visible_to(&verifier(1)) && !id.proposal_visible_to(&verifier(2)));
+    assert_eq!(
+        refused(id.conclude_independently(&verifier(1), Conclusion::Inconclusive, "again", T0)),
+        "concluded_twice"
+    );
+    assert_eq!(
+        refused(id.conclude_independently(&verifier(2), Conclusion::Inconclusive, " ", T0)),
+        "verification_without_reasons"
     );
     // A revision can never ask for fewer than two.
     assert_eq!(

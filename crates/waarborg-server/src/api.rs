@@ -276,8 +276,9 @@ pub struct ChooseBody {
 /// `GET /api/searches/{id}`: what the reader may see of it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SearchView {
-    /// The stored version.
-    pub version: u64,
+    /// The stored version; absent for a verifier (it would tell how many judgements are in).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<u64>,
     /// The search as the reader may see it (a verifier: no others' judgements before their
     /// own).
     #[schema(value_type = Object)]

@@ -265,6 +265,15 @@ pub const ROUTES: &[RouteSpec] = &[
     },
     RouteSpec {
         method: "POST",
+        path: "/ui/searches/{id}/own-conclusion",
+        access: Access::Roles(&[Verifier]),
+        summary: "Web: a verifier's own conclusion, blind to the proposal (form)",
+        handler: || post(crate::ui::own_conclusion),
+        body: Body::Form,
+        ..BASE
+    },
+    RouteSpec {
+        method: "POST",
         path: "/ui/searches/{id}/verify",
         access: Access::Roles(&[Verifier]),
         summary: "Web: verify",
@@ -602,6 +611,16 @@ pub const ROUTES: &[RouteSpec] = &[
         handler: || post(crate::search::proposal),
         body: Body::Json(shape::<waarborg_app::search::ProposalBody>()),
         answer: Some(shape::<api::SearchAnswer>()),
+        ..BASE
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/searches/{id}/own-conclusion",
+        access: Access::Roles(&[Verifier]),
+        summary: "A verifier's own conclusion, blind to the examiner's proposal (recorded before any verdict on it)",
+        handler: || post(crate::search::own_conclusion),
+        body: Body::Json(shape::<waarborg_app::search::OwnConclusionBody>()),
+        answer: Some(shape::<api::SearchView>()),
         ..BASE
     },
     RouteSpec {

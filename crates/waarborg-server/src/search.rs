@@ -80,6 +80,25 @@ pub async fn proposal(
     Ok(Json(api::SearchAnswer { search }))
 }
 
+/// `POST /api/searches/{id}/own-conclusion`.
+pub async fn own_conclusion(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+    body: std::result::Result<Json<OwnConclusionBody>, JsonRejection>,
+) -> Result<Json<api::SearchView>> {
+    let b = crate::handlers::body(body)?;
+    let actor = p.actor();
+    let s = blocking(&state, move |app| {
+        conclude_independently(app, &actor, &id, b)
+    })
+    .await?;
+    Ok(Json(api::SearchView {
+        version: None,
+        search: view(&p.actor(), &s),
+    }))
+}
+
 /// `POST /api/searches/{id}/verifications`.
 pub async fn verify(
     State(state): State<Arc<AppState>>,
@@ -102,7 +121,7 @@ pub async fn show(
     let actor = p.actor();
     let (s, version) = blocking(&state, move |app| consult(app, &actor, &id)).await?;
     Ok(Json(api::SearchView {
-        version,
+        version: (p.role != waarborg_govern::Role::Verifier).then_some(version),
         search: view(&p.actor(), &s),
     }))
 }

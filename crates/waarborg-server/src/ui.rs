@@ -718,7 +718,21 @@ pub async fn candidate_image(
 
 /// One candidate: rank, the reference and its database, the score, whether its image is
 /// kept, and where the reference image came from.
-fn candidate_row(state: &AppState, lang: Lang, c: &search::Candidate) -> CandidateRow {
+/// A conclusion in the reader's words.
+fn conclusion_text(lang: Lang, c: &Conclusion) -> String {
+    match c {
+        Conclusion::Candidate { reference } => format!(
+            "{} — {} {reference}",
+            t(lang, "candidate_x"),
+            t(lang, "reference")
+        ),
+        Conclusion::NoIdentification => t(lang, "no_identification").to_string(),
+        Conclusion::Inconclusive => t(lang, "inconclusive").to_string(),
+    }
+}
+
+/// One candidate's row; read blind, without rank or score.
+fn candidate_row(state: &AppState, lang: Lang, c: &search::Candidate, blind: bool) -> CandidateRow {
     use waarborg_refdb::ReferenceStore;
     let record = state.store.reference(c.reference).ok().flatten();
     let has_image =
@@ -742,10 +756,10 @@ fn candidate_row(state: &AppState, lang: Lang, c: &search::Candidate) -> Candida
         ]
     });
     CandidateRow {
-        rank: c.rank,
+        rank: (!blind).then_some(c.rank),
         reference: c.reference,
         database: c.database.clone(),
-        score: format!("{:.3}", c.score),
+        score: (!blind).then(|| format!("{:.3}", c.score)),
         has_image,
         provenance,
     }
@@ -823,24 +837,18 @@ fn search_page(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Respons
             }
         })
         .collect();
-    let candidates = s
-        .candidates
+    let actor = p.actor();
+    let blind = search::blind(&actor, &s);
+    let candidates = search::candidates_for(&actor, &s)
         .iter()
-        .map(|c| candidate_row(state, lang, c))
+        .map(|c| candidate_row(state, lang, c, blind))
         .collect();
     let identification = s.identification.as_ref().map(|ident| {
-        let proposal = ident.proposal.as_ref().map(|(c, reasoning)| {
-            let conclusion = match c {
-                Conclusion::Candidate { reference } => format!(
-                    "{} — {} {reference}",
-                    t(lang, "candidate_x"),
-                    t(lang, "reference")
-                ),
-                Conclusion::NoIdentification => t(lang, "no_identification").to_string(),
-                Conclusion::Inconclusive => t(lang, "inconclusive").to_string(),
-            };
-            (conclusion, reasoning.clone())
-        });
+        let proposal = ident
+            .proposal
+            .as_ref()
+            .filter(|_| !blind)
+            .map(|(c, reasoning)| (conclusion_text(lang, c), reasoning.clone()));
         let propose_form = (proposal.is_none() && p.role == Role::Examiner).then(|| {
             s.candidates
                 .iter()
@@ -875,7 +883,28 @@ fn search_page(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Respons
             verifications,
             outcome: (!view["identification"]["outcome"].is_null())
                 .then(|| outcome_text(lang, ident.outcome.as_ref())),
-            verify_form: search::awaits_verification_by(&p.actor(), &s),
+            verify_form: !blind && search::awaits_verification_by(&actor, &s),
+            own_conclusion_form: (blind && search::awaits_verification_by(&actor, &s)).then(|| {
+                search::candidates_for(&actor, &s)
+                    .iter()
+                    .map(|c| {
+                        (
+                            format!("candidate:{}", c.reference),
+                            format!(
+                                "{} — {} {}",
+                                t(lang, "candidate_x"),
+                                t(lang, "reference"),
+                                c.reference
+                            ),
+                        )
+                    })
+                    .collect()
+            }),
+            own: ident
+                .own_conclusions
+                .iter()
+                .find(|c| c.verifier == actor.user)
+                .map(|c| (conclusion_text(lang, &c.conclusion), c.reasons.clone())),
         }
     });
     render(
@@ -955,10 +984,12 @@ enum FaceAction {
 
 /// One candidate of the list.
 struct CandidateRow {
-    rank: usize,
+    /// Absent when read blind.
+    rank: Option<usize>,
     reference: u64,
     database: String,
-    score: String,
+    /// Absent when read blind.
+    score: Option<String>,
     has_image: bool,
     /// (label key, value) lines; `None` when the record is gone.
     provenance: Option<Vec<(&'static str, String)>>,
@@ -976,6 +1007,11 @@ struct IdentificationView {
     verifications: Vec<(String, String, String)>,
     outcome: Option<String>,
     verify_form: bool,
+    /// For a verifier before their own conclusion: the candidates to choose from, in their
+    /// own order (value, label).
+    own_conclusion_form: Option<Vec<(String, String)>>,
+    /// This verifier's own conclusion and reasons, once recorded.
+    own: Option<(String, String)>,
 }
 
 /// After a form: back to the search's page, or the problem explained.
@@ -1044,22 +1080,9 @@ pub async fn proposal(
     Form(f): Form<ProposalForm>,
 ) -> Response {
     let lang = lang_of(&headers, &LangQuery::default());
-    let conclusion = match f.conclusion.as_str() {
-        "no_identification" => Conclusion::NoIdentification,
-        "inconclusive" => Conclusion::Inconclusive,
-        other => match other
-            .strip_prefix("candidate:")
-            .and_then(|r| r.parse().ok())
-        {
-            Some(reference) => Conclusion::Candidate { reference },
-            None => {
-                return problem_page(
-                    lang,
-                    Some(&p),
-                    &Problem::bad_request(format!("unknown conclusion {other:?}")),
-                )
-            }
-        },
+    let conclusion = match conclusion_of(&f.conclusion) {
+        Ok(c) => c,
+        Err(problem) => return problem_page(lang, Some(&p), &problem),
     };
     let body = ProposalBody {
         conclusion,
@@ -1077,6 +1100,52 @@ pub async fn proposal(
 pub struct VerifyForm {
     verdict: Verdict,
     reasons: String,
+}
+
+/// A conclusion as a form sends it (`candidate:N`, `no_identification`, `inconclusive`);
+/// anything else — nothing chosen included — is refused, never defaulted.
+fn conclusion_of(value: &str) -> std::result::Result<Conclusion, Problem> {
+    match value {
+        "no_identification" => Ok(Conclusion::NoIdentification),
+        "inconclusive" => Ok(Conclusion::Inconclusive),
+        other => other
+            .strip_prefix("candidate:")
+            .and_then(|r| r.parse().ok())
+            .map(|reference| Conclusion::Candidate { reference })
+            .ok_or_else(|| Problem::bad_request(format!("choose a conclusion; {other:?} is none"))),
+    }
+}
+
+/// The own-conclusion form.
+#[derive(Deserialize)]
+pub struct OwnConclusionForm {
+    conclusion: String,
+    reasons: String,
+}
+
+/// `POST /ui/searches/{id}/own-conclusion`: a verifier's own conclusion, blind.
+pub async fn own_conclusion(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<OwnConclusionForm>,
+) -> Response {
+    let lang = lang_of(&headers, &LangQuery::default());
+    let conclusion = match conclusion_of(&f.conclusion) {
+        Ok(c) => c,
+        Err(problem) => return problem_page(lang, Some(&p), &problem),
+    };
+    let body = search::OwnConclusionBody {
+        conclusion,
+        reasons: f.reasons,
+    };
+    let (actor, concluded) = (p.actor(), id.clone());
+    let done = crate::blocking(&state, move |app| {
+        search::conclude_independently(app, &actor, &concluded, body).map(|_| ())
+    })
+    .await;
+    back_to_search(lang, &p, &id, done)
 }
 
 /// `POST /ui/searches/{id}/verify`.

@@ -166,6 +166,14 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
             Some(vec![CompetentAuthority]),
         ),
         (
+            ("POST", "/ui/searches/{id}/own-conclusion"),
+            Some(vec![Verifier]),
+        ),
+        (
+            ("POST", "/api/searches/{id}/own-conclusion"),
+            Some(vec![Verifier]),
+        ),
+        (
             ("POST", "/ui/cases/{number}/legal-hold"),
             Some(vec![CompetentAuthority]),
         ),

@@ -504,6 +504,44 @@ async fn probe_to_identification_and_every_forbidden_path() {
     let v2 = login(&w, "verifier-2", "verifier").await;
     let (_, queue) = json(&w, "GET", "/api/searches", Some(&v1), "").await;
     assert_eq!(queue["searches"].as_array().unwrap().len(), 1, "{queue}");
+    // Issue 16: each verifier first concludes on their own, blind: no proposal, no
+    // reasoning, no score, no rank, no version; a verdict before that is refused.
+    let (status, body) = json(
+        &w,
+        "POST",
+        &format!("/api/searches/{id}/verifications"),
+        Some(&v1),
+        r#"{"verdict":"agree","reasons":"ears and hairline agree"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["rule"], "own_conclusion_first", "{body}");
+    for v in [&v1, &v2] {
+        let (status, seen) = json(&w, "GET", &format!("/api/searches/{id}"), Some(v), "").await;
+        assert_eq!(status, StatusCode::OK, "{seen}");
+        let text = seen.to_string();
+        assert!(
+            !text.contains("\"score\"")
+                && !text.contains("\"rank\"")
+                && !text.contains("hairline")
+                && seen["search"]["identification"]["proposal"].is_null()
+                && seen.get("version").is_none(),
+            "blind: {seen}"
+        );
+        let (status, body) = json(
+            &w,
+            "POST",
+            &format!("/api/searches/{id}/own-conclusion"),
+            Some(v),
+            r#"{"conclusion":{"conclusion":"candidate","reference":200},"reasons":"ears and hairline agree, seen for myself"}"#,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(
+            !body["search"]["identification"]["proposal"].is_null(),
+            "shown after: {body}"
+        );
+    }
     let (status, body) = json(
         &w,
         "POST",
@@ -521,7 +559,7 @@ async fn probe_to_identification_and_every_forbidden_path() {
             .unwrap()
             .len(),
         0,
-        "blind: {seen}"
+        "the others' judgements hidden until one's own verdict: {seen}"
     );
     let (status, body) = json(
         &w,
