@@ -557,10 +557,50 @@ pub struct ProposalBody {
     pub reasoning: String,
 }
 
+/// Which search a step of the identification is on, for its refusal's entry.
+struct Step {
+    search: String,
+    revision: String,
+    case: String,
+}
+
+impl Step {
+    fn of(s: &SearchRecord) -> Step {
+        Step {
+            search: s.id.clone(),
+            revision: s.revision.clone(),
+            case: s.case_number.clone(),
+        }
+    }
+}
+
+/// Logs identification step `step` on a search as refused when its rules refused it (a
+/// verdict without reasons, a second judgement, one's own proposal, …): in the ledger, by
+/// the rule's code, nothing changed.
+fn log_refused<T>(
+    app: &App,
+    actor: &Actor,
+    at: &Step,
+    step: &str,
+    done: &std::result::Result<T, waarborg_govern::GovernError>,
+) -> Result<()> {
+    if let Err(waarborg_govern::GovernError::Refused(rule)) = done {
+        app.log_refusal(crate::entries::rule_refusal(
+            actor,
+            &format!("{step} on search {}", at.search),
+            rule,
+            Some(at.revision.clone()),
+            Some(&at.case),
+        ))?;
+    }
+    Ok(())
+}
+
 /// Records the examiner's proposal on search `id`.
 pub fn propose(app: &App, actor: &Actor, id: &str, b: ProposalBody) -> Result<SearchRecord> {
     timed(app, "proposal", || {
         let (mut s, version) = load(app, id)?;
+        let at = Step::of(&s);
         own(actor, &s)?;
         if let Conclusion::Candidate { reference } = b.conclusion {
             if !s.candidates.iter().any(|c| c.reference == reference) {
@@ -573,7 +613,9 @@ pub fn propose(app: &App, actor: &Actor, id: &str, b: ProposalBody) -> Result<Se
             .identification
             .as_mut()
             .ok_or_else(|| AppError::refused("there is no candidate list to propose on"))?;
-        identification.propose(actor, b.conclusion.clone(), &b.reasoning)?;
+        let done = identification.propose(actor, b.conclusion.clone(), &b.reasoning);
+        log_refused(app, actor, &at, "propose", &done)?;
+        done?;
         let entry = operation(
             actor,
             Operation::Proposal,
@@ -618,6 +660,7 @@ pub fn conclude_independently(
 ) -> Result<SearchRecord> {
     timed(app, "verification", || {
         let (mut s, version) = load(app, id)?;
+        let at = Step::of(&s);
         if let Conclusion::Candidate { reference } = b.conclusion {
             if !s.candidates.iter().any(|c| c.reference == reference) {
                 return Err(AppError::refused(format!(
@@ -629,12 +672,14 @@ pub fn conclude_independently(
             .identification
             .as_mut()
             .ok_or_else(|| AppError::refused("there is no proposal to verify"))?;
-        identification.conclude_independently(
+        let done = identification.conclude_independently(
             actor,
             b.conclusion.clone(),
             &b.reasons,
             app.now(),
-        )?;
+        );
+        log_refused(app, actor, &at, "conclude_independently", &done)?;
+        done?;
         let entry = operation(
             actor,
             Operation::Verification,
@@ -659,11 +704,14 @@ pub fn record_verification(
 ) -> Result<Option<Outcome>> {
     timed(app, "verification", || {
         let (mut s, version) = load(app, id)?;
+        let at = Step::of(&s);
         let identification = s
             .identification
             .as_mut()
             .ok_or_else(|| AppError::refused("there is no proposal to verify"))?;
-        let outcome = identification.verify(actor, b.verdict, &b.reasons, app.now())?;
+        let outcome = identification.verify(actor, b.verdict, &b.reasons, app.now());
+        log_refused(app, actor, &at, "verify", &outcome)?;
+        let outcome = outcome?;
         let verifiers: Vec<String> = identification
             .verifications
             .iter()

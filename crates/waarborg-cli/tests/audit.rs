@@ -381,7 +381,8 @@ fn the_demo_organisation_is_set_up_once_and_its_ledger_verifies() {
     let log = String::from_utf8_lossy(&log);
     // Set up once: one worked case, one ratification.
     assert_eq!(log.matches("\"action\":\"ratify\"").count(), 1);
-    assert_eq!(log.matches("\"operation\":\"verification\"").count(), 2);
+    // Two verifiers, each an own conclusion (blind) and a verdict.
+    assert_eq!(log.matches("\"operation\":\"verification\"").count(), 4);
     // One enrolment entry per image of the demo's import set (accepted or rejected), once.
     let images = std::fs::read_to_string(data.join("demo-reference-set").join("manifest.csv"))
         .unwrap()

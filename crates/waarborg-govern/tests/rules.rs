@@ -146,7 +146,7 @@ fn identification_needs_every_independent_verification() {
             .is_err(),
         "distinct persons"
     );
-    let outcome = id
+    let outcome = judged(&mut id, 2)
         .verify(&verifier(2), Verdict::Agree, "agree", T0)
         .unwrap();
     assert_eq!(outcome, Some(Outcome::Identification { reference: 42 }));

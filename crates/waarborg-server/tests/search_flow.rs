@@ -637,8 +637,10 @@ async fn probe_to_identification_and_every_forbidden_path() {
     ] {
         assert!(log.contains(op), "{op} missing from the ledger");
     }
-    // The two refusals above and the later ones, and the unusable probe (issue 23).
-    assert_eq!(log.matches("\"kind\":\"refusal\"").count(), 3);
+    // The two refusals above and the later ones, and the unusable probe (issue 23); the
+    // self-verification and the verdict before one's own conclusion (issue 16).
+    assert_eq!(log.matches("\"kind\":\"refusal\"").count(), 5);
+    assert!(log.contains("verify_own_proposal") && log.contains("own_conclusion_first"));
     let (status, verified) = json(&w, "GET", "/api/ledger/verify", Some(&auditor), "").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(verified["ok"], true, "{verified}");
