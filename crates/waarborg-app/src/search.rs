@@ -557,6 +557,20 @@ pub struct ProposalBody {
     pub reasoning: String,
 }
 
+/// Refuses conclusion `c` when it names a reference that is not on `s`'s candidate list.
+fn on_the_list(s: &SearchRecord, c: &Conclusion) -> Result<()> {
+    match c {
+        Conclusion::Candidate { reference }
+            if !s.candidates.iter().any(|c| c.reference == *reference) =>
+        {
+            Err(AppError::refused(format!(
+                "reference {reference} is not on the candidate list"
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Which search a step of the identification is on, for its refusal's entry.
 struct Step {
     search: String,
@@ -602,13 +616,7 @@ pub fn propose(app: &App, actor: &Actor, id: &str, b: ProposalBody) -> Result<Se
         let (mut s, version) = load(app, id)?;
         let at = Step::of(&s);
         own(actor, &s)?;
-        if let Conclusion::Candidate { reference } = b.conclusion {
-            if !s.candidates.iter().any(|c| c.reference == reference) {
-                return Err(AppError::refused(format!(
-                    "reference {reference} is not on the candidate list"
-                )));
-            }
-        }
+        on_the_list(&s, &b.conclusion)?;
         let identification = s
             .identification
             .as_mut()
@@ -661,13 +669,7 @@ pub fn conclude_independently(
     timed(app, "verification", || {
         let (mut s, version) = load(app, id)?;
         let at = Step::of(&s);
-        if let Conclusion::Candidate { reference } = b.conclusion {
-            if !s.candidates.iter().any(|c| c.reference == reference) {
-                return Err(AppError::refused(format!(
-                    "reference {reference} is not on the candidate list"
-                )));
-            }
-        }
+        on_the_list(&s, &b.conclusion)?;
         let identification = s
             .identification
             .as_mut()
