@@ -798,6 +798,10 @@ pub fn view(actor: &Actor, s: &SearchRecord) -> Value {
         if !visible && matches!(actor.role, Role::Verifier | Role::Examiner) {
             v["identification"]["verifications"] = json!([]);
             v["identification"]["outcome"] = Value::Null;
+            if actor.role == Role::Examiner {
+                // The verifiers' own conclusions are judgements too: not before the outcome.
+                v["identification"]["own_conclusions"] = json!([]);
+            }
             v["identification"]["hidden"] =
                 json!("the other judgements are shown once your own is recorded");
         }

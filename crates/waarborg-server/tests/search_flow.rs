@@ -552,6 +552,19 @@ async fn probe_to_identification_and_every_forbidden_path() {
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body["outcome"].is_null());
+    let (_, seen) = json(
+        &w,
+        "GET",
+        &format!("/api/searches/{id}"),
+        Some(&examiner),
+        "",
+    )
+    .await;
+    assert_eq!(
+        seen["search"]["identification"]["own_conclusions"],
+        serde_json::json!([]),
+        "the examiner sees no judgement before the outcome: {seen}"
+    );
     let (_, seen) = json(&w, "GET", &format!("/api/searches/{id}"), Some(&v2), "").await;
     assert_eq!(
         seen["search"]["identification"]["verifications"]
