@@ -219,13 +219,24 @@ pub fn consultations(
         asked.push("consultations:all".into());
     }
     log(app, actor, Read::of("consultations", asked))?;
+    answer(
+        app,
+        &waarborg_report::consultations::Query {
+            subjects: subject.into_iter().collect(),
+            user,
+            period,
+        },
+    )
+}
+
+/// The reads in the whole ledger that answer `q`, flagged by the configured thresholds (the
+/// caller has logged the question).
+pub(crate) fn answer(
+    app: &App,
+    q: &waarborg_report::consultations::Query,
+) -> Result<waarborg_report::consultations::Consultations> {
     let snapshot = waarborg_ledger::Snapshot::read(app.ledger.dir())?;
-    let q = waarborg_report::consultations::Query {
-        subjects: subject.into_iter().collect(),
-        user,
-        period,
-    };
-    waarborg_report::consultations::consultations(&snapshot, snapshot.size(), &q, app.read_flags)
+    waarborg_report::consultations::consultations(&snapshot, snapshot.size(), q, app.read_flags)
         .map_err(crate::publication::report_problem)
 }
 

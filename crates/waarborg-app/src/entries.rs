@@ -118,11 +118,29 @@ pub fn rule_refusal(
     deployment_revision: Option<String>,
     case_number: Option<&str>,
 ) -> waarborg_ledger::Event {
+    refusal(
+        actor,
+        attempted,
+        &format!("{}: {rule}", rule.code()),
+        deployment_revision,
+        case_number,
+    )
+}
+
+/// The ledger entry for `attempted` refused for `reason` (its stable code first:
+/// `unknown_person: …`), with the revision or case it was about.
+pub fn refusal(
+    actor: &waarborg_govern::Actor,
+    attempted: &str,
+    reason: &str,
+    deployment_revision: Option<String>,
+    case_number: Option<&str>,
+) -> waarborg_ledger::Event {
     waarborg_ledger::Event::Refusal(waarborg_ledger::Refusal {
         user: actor.user.clone(),
         role: actor.role.as_str().into(),
         attempted: short(attempted),
-        reason: short(&format!("{}: {rule}", rule.code())),
+        reason: short(reason),
         deployment_revision,
         case_authorisation: case_number.map(str::to_string),
         count: None,

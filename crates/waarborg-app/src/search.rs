@@ -814,15 +814,13 @@ pub fn view(actor: &Actor, s: &SearchRecord) -> Value {
 pub(crate) fn readable(app: &App, actor: &Actor, id: &str) -> Result<(SearchRecord, u64)> {
     let (s, version) = load(app, id)?;
     if actor.role == Role::Verifier && !verifier_may_read(actor, &s) {
-        app.log_refusal(waarborg_ledger::Event::Refusal(waarborg_ledger::Refusal {
-            user: actor.user.clone(),
-            role: actor.role.as_str().into(),
-            attempted: crate::short(&format!("read search {} as a verifier", s.id)),
-            reason: "not_to_verify: the search has no proposal awaiting this verifier's judgement, or is their own".into(),
-            deployment_revision: Some(s.revision.clone()),
-            case_authorisation: Some(s.case_number.clone()),
-            count: None,
-        }))?;
+        app.log_refusal(crate::entries::refusal(
+            actor,
+            &format!("read search {} as a verifier", s.id),
+            "not_to_verify: the search has no proposal awaiting this verifier's judgement, or is their own",
+            Some(s.revision.clone()),
+            Some(&s.case_number),
+        ))?;
         return Err(AppError::forbidden(format!(
             "search {} is not yours to verify: a verifier reads a search once it has a proposal awaiting their judgement, or that they judged, and never one they examined",
             s.id

@@ -107,20 +107,15 @@ pub fn lookup(app: &App, actor: &Actor, person: &str) -> Result<PersonView> {
         })
         .collect();
     let appearances = appearances(&crate::search::stored(&app.store)?, &ids);
-    let snapshot = waarborg_ledger::Snapshot::read(app.ledger.dir())?;
     let mut subjects = vec![format!("person:{person}")];
     subjects.extend(ids.iter().map(|id| format!("reference-image:{id}")));
-    let q = waarborg_report::consultations::Query {
-        subjects,
-        ..Default::default()
-    };
-    let consultations = waarborg_report::consultations::consultations(
-        &snapshot,
-        snapshot.size(),
-        &q,
-        app.read_flags,
-    )
-    .map_err(crate::publication::report_problem)?;
+    let consultations = consult::answer(
+        app,
+        &waarborg_report::consultations::Query {
+            subjects,
+            ..Default::default()
+        },
+    )?;
     Ok(PersonView {
         person: record,
         kept,
@@ -182,20 +177,15 @@ pub fn decide_form(app: &App, actor: &Actor, person: &str, form: &DecisionForm) 
 /// (each image, template and record erased, a deletion receipt each).
 pub fn decide(app: &App, actor: &Actor, person: &str, step: Step, reason: &str) -> Result<()> {
     let person = person_id(person)?;
-    let refuse = |app: &App, rule_code: &str, detail: String| -> Result<()> {
-        app.log_refusal(waarborg_ledger::Event::Refusal(waarborg_ledger::Refusal {
-            user: actor.user.clone(),
-            role: actor.role.as_str().into(),
-            attempted: crate::short(&format!("{} on person {person}", step.as_str())),
-            reason: crate::short(&format!("{rule_code}: {detail}")),
-            deployment_revision: None,
-            case_authorisation: None,
-            count: None,
-        }))
-    };
     let Some(record) = app.store.person(person)? else {
         let detail = format!("no person {person} in the reference database");
-        refuse(app, "unknown_person", detail.clone())?;
+        app.log_refusal(entries::refusal(
+            actor,
+            &format!("{} on person {person}", step.as_str()),
+            &format!("unknown_person: {detail}"),
+            None,
+            None,
+        ))?;
         return Err(AppError::not_found(detail));
     };
     let ids: Vec<u64> = record.images.iter().map(|r| r.id).collect();

@@ -76,19 +76,20 @@ impl Env {
     /// [`app`](Self::app) with the reference database's index and image vault (a retention
     /// run).
     pub fn app_with_references(&self) -> anyhow::Result<App> {
-        let keys = crate::refdb::keyring(&self.data.dir())?;
-        let dir = self.data.dir();
-        Ok(App {
-            index: Some(std::sync::Arc::new(crate::refdb::open_index(&dir, &keys)?)),
-            references: Some(crate::refdb::open_vault(&dir, &keys)?),
-            ..self.app()?
-        })
+        self.app_of(true)
     }
 
     /// The application for a governance command: store, ledger and probe vault (no engine,
     /// no index), at `--at` or now.
     pub fn app(&self) -> anyhow::Result<App> {
-        let keys = crate::refdb::keyring(&self.data.dir())?;
+        self.app_of(false)
+    }
+
+    /// The application, with the reference database's index and vault when `references`;
+    /// the data keys loaded once for all the parts.
+    fn app_of(&self, references: bool) -> anyhow::Result<App> {
+        let dir = self.data.dir();
+        let keys = crate::refdb::keyring(&dir)?;
         let clock = match &self.at {
             Some(_) => waarborg_app::fixed_clock(self.now()?),
             None => waarborg_app::system_clock(),
@@ -101,11 +102,17 @@ impl Env {
             ledger,
             clock,
             engine: None,
-            index: None,
-            probes: crate::refdb::open_probes(&self.data.dir(), &keys)?,
-            references: None,
+            index: match references {
+                true => Some(std::sync::Arc::new(crate::refdb::open_index(&dir, &keys)?)),
+                false => None,
+            },
+            probes: crate::refdb::open_probes(&dir, &keys)?,
+            references: match references {
+                true => Some(crate::refdb::open_vault(&dir, &keys)?),
+                false => None,
+            },
             caches: Default::default(),
-            reserve: config.reserve(&self.data.dir()),
+            reserve: config.reserve(&dir),
             read_flags: config.read_flags(),
         })
     }
