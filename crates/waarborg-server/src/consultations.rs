@@ -98,6 +98,23 @@ pub async fn view(
     .await
 }
 
+/// A record kind in the reader's words (an unknown one as recorded).
+fn kind_text(lang: Lang, kind: &str) -> String {
+    let key = match kind {
+        "search" => "kind_search",
+        "search_list" => "kind_search_list",
+        "probe" => "kind_probe",
+        "reference_image" => "kind_reference_image",
+        "reference_records" => "kind_reference_records",
+        "case" => "kind_case",
+        "person" => "kind_person",
+        "report" => "kind_report",
+        "consultations" => "kind_consultations",
+        other => return other.to_string(),
+    };
+    t(lang, key).to_string()
+}
+
 /// Read `r` in the reader's words.
 pub(crate) fn row(lang: Lang, r: &waarborg_report::consultations::Read) -> Row {
     let mut records: Vec<&str> = r
@@ -128,7 +145,7 @@ pub(crate) fn row(lang: Lang, r: &waarborg_report::consultations::Read) -> Row {
     Row {
         when,
         who: format!("{} ({role}, {})", r.user, r.unit),
-        what: r.record_kind.clone(),
+        what: kind_text(lang, &r.record_kind),
         records: records.join(", "),
         why,
         flags: r
