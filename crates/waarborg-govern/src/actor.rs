@@ -100,11 +100,17 @@ pub enum Role {
     Auditor,
     /// Manages accounts; no biometric or governance decisions.
     Administrator,
+    /// Keeps the competence register: examiners' and verifiers' qualifications and
+    /// authorisations.
+    CompetenceAdministrator,
+    /// Coordinates verification: assigns verifiers, resolves disputes by consultation,
+    /// plants proficiency tests.
+    Coordinator,
 }
 
 impl Role {
     /// Every role, for exhaustive tests and listings.
-    pub const ALL: [Role; 12] = [
+    pub const ALL: [Role; 14] = [
         Role::Requester,
         Role::Examiner,
         Role::Verifier,
@@ -117,6 +123,8 @@ impl Role {
         Role::PrivacyOfficer,
         Role::Auditor,
         Role::Administrator,
+        Role::CompetenceAdministrator,
+        Role::Coordinator,
     ];
 
     /// The name used in files, the ledger and the CLI.
@@ -134,6 +142,8 @@ impl Role {
             Role::PrivacyOfficer => "privacy_officer",
             Role::Auditor => "auditor",
             Role::Administrator => "administrator",
+            Role::CompetenceAdministrator => "competence_administrator",
+            Role::Coordinator => "coordinator",
         }
     }
 

@@ -147,6 +147,9 @@ pub struct Framework {
     pub factors: Vec<Factor>,
     /// The hard preconditions.
     pub preconditions: Vec<Precondition>,
+    /// The graded scale examiners and verifiers conclude on (ENFSI-style by default).
+    #[serde(default)]
+    pub conclusion_scale: crate::scale::ConclusionScale,
 }
 
 impl Framework {
@@ -189,6 +192,9 @@ impl Framework {
                 return bad(format!("factor {} needs a title and a question", f.key));
             }
         }
+        self.conclusion_scale
+            .validate()
+            .map_err(GovernError::InvalidFramework)?;
         for group in [
             PreconditionGroup::ReportingAndReview,
             PreconditionGroup::SystemRequirements,
@@ -284,6 +290,7 @@ impl Framework {
                 machine("register_text", TransparencyAndAccountability, "An algorithm-register text is drafted.", MachineCheck::AlgorithmRegisterDrafted),
                 attested("accountability_named", TransparencyAndAccountability, "A responsible officer is named and accountable.", crate::Role::Applicant),
             ],
+            conclusion_scale: crate::scale::ConclusionScale::enfsi(),
         }
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! It checks the whole chain — an active, retrospective revision of a deployment that runs
 //! in Waarborg, within its validity and not overdue for review; an actor whose role and
-//! assignment allow the action; a case authorisation covering the search (or urgent use
+//! assignment allow the action and, for an examiner, whose competence is current
+//! ([`crate::competence`]); a case authorisation covering the search (or urgent use
 //! within its window); offence, reference databases and probe source within scope; and the
 //! technology the engine presents equal to what the revision pins. Handlers never
 //! re-implement any of this.
@@ -11,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::actor::{Actor, Role, Timestamp};
 use crate::case::{CaseAuthorisation, CaseStatus};
+use crate::competence::{CompetenceRecord, Lack};
 use crate::revision::{Deployment, Mode, State};
 
 /// A biometric operation.
@@ -72,6 +74,8 @@ pub struct Request<'a> {
     pub probe_source: Option<&'a str>,
     /// SHA-256 of the models the engine has loaded (`FaceEngine::fingerprint`).
     pub model_sha256: &'a [String],
+    /// The actor's competence record, if the register holds one.
+    pub competence: Option<&'a CompetenceRecord>,
     /// Now.
     pub now: Timestamp,
 }
@@ -129,6 +133,10 @@ pub enum Refusal {
     /// The actor is not assigned as an examiner of the revision.
     #[error("{0} is not an examiner named in the revision")]
     NotAssigned(String),
+    /// The examiner is not competent now: no current qualification or AI-literacy
+    /// training, or no authorisation under this deployment (the competence register).
+    #[error("{0}")]
+    NotQualified(Lack),
     /// A search without a case, or for a case number under which no authorisation was
     /// requested (the number, when one was named).
     #[error("{}", no_case(.0.as_deref()))]
@@ -187,6 +195,11 @@ impl Refusal {
         "other_system",
         "role",
         "not_assigned",
+        "no_qualification",
+        "qualification_expired",
+        "no_ai_literacy",
+        "ai_literacy_expired",
+        "no_competence_authorisation",
         "no_case",
         "wrong_deployment",
         "not_authorised",
@@ -210,6 +223,7 @@ impl Refusal {
             Refusal::OtherSystem(_) => "other_system",
             Refusal::Role { .. } => "role",
             Refusal::NotAssigned(_) => "not_assigned",
+            Refusal::NotQualified(lack) => lack.code(),
             Refusal::NoCase(_) => "no_case",
             Refusal::WrongDeployment(_) => "wrong_deployment",
             Refusal::NotAuthorised(_) => "not_authorised",
@@ -262,6 +276,16 @@ pub fn check(req: &Request) -> Result<Permit, Refusal> {
     }
     if req.actor.role == Role::Examiner && !c.oversight.examiners.contains(&req.actor.user) {
         return Err(Refusal::NotAssigned(req.actor.user.clone()));
+    }
+    if req.actor.role == Role::Examiner {
+        crate::competence::current(
+            &req.actor.user,
+            req.competence,
+            Role::Examiner,
+            &dep.id,
+            req.now,
+        )
+        .map_err(Refusal::NotQualified)?;
     }
     let mut urgent_until = None;
     if req.action.needs_case() {

@@ -1,19 +1,28 @@
 //! From candidate list to identification (invariant 3; AI Act Art. 14(5)).
 //!
 //! ```text
-//! searched → proposed (examiner: candidate X / no identification / inconclusive, reasons)
+//! searched → proposed (examiner: a level on the conclusion scale — candidate X supported /
+//!            inconclusive / none of the candidates — with reasons)
+//!   → verifiers assigned (by the examiner or a coordinator: of the deployment's verifying
+//!     units, competent, never the examiner)
 //!   → the required number of independent verifications (distinct people, none the examiner):
-//!     each verifier first records their own conclusion, blind to the examiner's (ACE-V,
-//!     ENFSI BPM-DI-01, AI Act Art. 14(5)), then sees the proposal and records their verdict
-//!     on it, before seeing the others'
-//!   → concluded: identification (an investigative lead, never proof) / not confirmed /
-//!     no identification / inconclusive → reported to the requesting officer
+//!     each assigned verifier first records their own conclusion, blind to the examiner's
+//!     (ACE-V, ENFSI BPM-DI-01, AI Act Art. 14(5)), then sees the proposal and records their
+//!     verdict on it, before seeing the others'
+//!   → all agree: concluded — identification (an investigative lead, never proof) /
+//!     no identification / inconclusive
+//!   → not all agree: disputed, resolved by a further independent verifier assigned for it
+//!     (their verdict decides) or by a coordinator's recorded consultation (everyone's
+//!     position with reasons) → concluded
+//!   → reported to the requesting officer
 //! ```
 
 use serde::{Deserialize, Serialize};
 
 use crate::actor::{Actor, Role, Timestamp};
+use crate::competence::Lack;
 use crate::rule::Rule;
+use crate::scale::ConclusionScale;
 use crate::GovernError;
 
 /// The examiner's proposal.
@@ -43,6 +52,62 @@ pub enum Verdict {
     Inconclusive,
 }
 
+/// A conclusion as someone states it: a level on the framework's conclusion scale and the
+/// candidate it names, if any ([`crate::scale`]), with reasons.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Judgement {
+    /// The level's key on the scale.
+    pub level: String,
+    /// The reference image named (supporting levels only).
+    #[serde(default)]
+    pub reference: Option<u64>,
+    /// Why.
+    #[serde(alias = "reasoning")]
+    pub reasons: String,
+}
+
+/// The examiner's proposal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Proposal {
+    /// What it concludes.
+    pub conclusion: Conclusion,
+    /// On the scale (empty for a proposal recorded before the scale existed).
+    pub level: String,
+    /// The examiner's reasoning.
+    pub reasoning: String,
+}
+
+impl<'de> Deserialize<'de> for Proposal {
+    /// Also reads the `[conclusion, reasoning]` pair earlier versions stored.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Full {
+            conclusion: Conclusion,
+            #[serde(default)]
+            level: String,
+            reasoning: String,
+        }
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Either {
+            Full(Full),
+            Pair(Conclusion, String),
+        }
+        Ok(match Either::deserialize(d)? {
+            Either::Full(f) => Proposal {
+                conclusion: f.conclusion,
+                level: f.level,
+                reasoning: f.reasoning,
+            },
+            Either::Pair(conclusion, reasoning) => Proposal {
+                conclusion,
+                level: String::new(),
+                reasoning,
+            },
+        })
+    }
+}
+
 /// A verifier's own conclusion, reached before the examiner's proposal is shown to them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OwnConclusion {
@@ -50,10 +115,49 @@ pub struct OwnConclusion {
     pub verifier: String,
     /// What they concluded themselves.
     pub conclusion: Conclusion,
+    /// On the scale.
+    #[serde(default)]
+    pub level: String,
     /// Their reasons.
     pub reasons: String,
     /// When.
     pub at: Timestamp,
+}
+
+/// How a dispute (not every verifier agreed) was resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "by")]
+pub enum Resolution {
+    /// A further independent verifier, assigned for it, whose verdict decided.
+    FurtherVerifier {
+        /// Who.
+        verifier: String,
+    },
+    /// A consultation of the examiner and the verifiers, recorded by a coordinator.
+    Consultation {
+        /// The coordinator.
+        coordinator: String,
+        /// Everyone's position, with reasons.
+        positions: Vec<Position>,
+        /// Whether the proposal was confirmed.
+        confirmed: bool,
+        /// The coordinator's reasons for the outcome.
+        reasons: String,
+        /// When.
+        at: Timestamp,
+    },
+}
+
+/// One participant's position in a consultation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Position {
+    /// Who.
+    pub person: String,
+    /// Whether, after the consultation, they hold the proposal right (for the examiner:
+    /// whether they keep it).
+    pub agrees: bool,
+    /// Their position and reasons.
+    pub reasons: String,
 }
 
 /// One verification.
@@ -94,7 +198,9 @@ pub enum Stage {
     Searched,
     /// The examiner proposed.
     Proposed,
-    /// Every verification is in.
+    /// Every verification is in and not all agree: awaiting resolution.
+    Disputed,
+    /// Every verification is in (and any dispute resolved).
     Concluded,
     /// Reported to the requesting officer.
     Reported,
@@ -113,19 +219,38 @@ pub struct Identification {
     pub verifiers_required: u32,
     /// Stage.
     pub stage: Stage,
-    /// The proposal and its reasoning.
-    pub proposal: Option<(Conclusion, String)>,
+    /// The proposal, its level and reasoning.
+    pub proposal: Option<Proposal>,
+    /// The verifiers assigned, in order (a further one for a dispute last).
+    #[serde(default)]
+    pub assigned: Vec<String>,
     /// The verifiers' own conclusions, each recorded blind to the proposal.
     #[serde(default)]
     pub own_conclusions: Vec<OwnConclusion>,
     /// Verifications so far.
     pub verifications: Vec<Verification>,
+    /// How a dispute was resolved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<Resolution>,
     /// The outcome.
     pub outcome: Option<Outcome>,
 }
 
 fn refuse<T>(rule: Rule) -> Result<T, GovernError> {
     Err(GovernError::Refused(rule))
+}
+
+/// A verifier to assign, as the account shows them.
+#[derive(Debug, Clone)]
+pub struct Candidacy<'a> {
+    /// The person.
+    pub user: &'a str,
+    /// Whether they hold the verifier role.
+    pub verifier: bool,
+    /// Their unit.
+    pub unit: &'a str,
+    /// Whether they are competent to verify under the deployment now.
+    pub competent: Result<(), Lack>,
 }
 
 impl Identification {
@@ -143,8 +268,10 @@ impl Identification {
             verifiers_required: verifiers_required.max(2),
             stage: Stage::Searched,
             proposal: None,
+            assigned: Vec::new(),
             own_conclusions: Vec::new(),
             verifications: Vec::new(),
+            resolution: None,
             outcome: None,
         }
     }
@@ -156,6 +283,21 @@ impl Identification {
             .any(|c| c.verifier == actor.user)
     }
 
+    /// Whether `actor` has recorded their verdict on the proposal.
+    pub fn judged_by(&self, actor: &Actor) -> bool {
+        self.verifications.iter().any(|v| v.verifier == actor.user)
+    }
+
+    /// Whether `actor` is assigned to verify.
+    pub fn assigned_to(&self, actor: &Actor) -> bool {
+        self.assigned.contains(&actor.user)
+    }
+
+    /// Whether a verifier's judgement is awaited now (a proposal, or a dispute).
+    pub fn awaiting_verification(&self) -> bool {
+        matches!(self.stage, Stage::Proposed | Stage::Disputed)
+    }
+
     /// Whether `actor` may see the examiner's proposal (and the candidates' scores and
     /// ranks): the examiner and oversight always; a verifier only once their own conclusion
     /// is recorded.
@@ -163,34 +305,91 @@ impl Identification {
         actor.role != Role::Verifier || self.concluded_by(actor)
     }
 
-    /// A verifier's own conclusion, blind to the proposal: a verifier (not the examiner),
-    /// once there is a proposal to verify, once each, with reasons. The caller checks that
-    /// a candidate named is on the list.
+    /// Assigns `verifier` by `actor`: the search's examiner or a coordinator, before the
+    /// outcome; a competent verifier of one of `units` (the deployment's verifying units),
+    /// never the examiner, once. While disputed, one further verifier may be assigned.
+    pub fn assign(
+        &mut self,
+        actor: &Actor,
+        verifier: Candidacy,
+        units: &[String],
+    ) -> Result<(), GovernError> {
+        let own_examiner = actor.role == Role::Examiner && actor.user == self.examiner;
+        if !own_examiner && actor.role != Role::Coordinator {
+            return refuse(Rule::NotAssigning);
+        }
+        if !matches!(
+            self.stage,
+            Stage::Searched | Stage::Proposed | Stage::Disputed
+        ) {
+            return refuse(Rule::AssignAfterOutcome);
+        }
+        if verifier.user == self.examiner {
+            return refuse(Rule::VerifyOwnProposal);
+        }
+        if !verifier.verifier {
+            return refuse(Rule::NotAVerifier {
+                person: verifier.user.into(),
+            });
+        }
+        if !units.iter().any(|u| u == verifier.unit) {
+            return refuse(Rule::VerifierUnit {
+                unit: verifier.unit.into(),
+            });
+        }
+        if self.assigned.iter().any(|a| a == verifier.user) {
+            return refuse(Rule::AlreadyAssigned {
+                person: verifier.user.into(),
+            });
+        }
+        let room = match self.stage {
+            // One further verifier resolves a dispute.
+            Stage::Disputed => self.assigned.len() <= self.verifications.len(),
+            _ => self.assigned.len() < self.verifiers_required as usize,
+        };
+        if !room {
+            return refuse(Rule::EnoughAssigned);
+        }
+        verifier
+            .competent
+            .map_err(|lack| GovernError::Refused(Rule::NotQualified { lack }))?;
+        self.assigned.push(verifier.user.into());
+        Ok(())
+    }
+
+    /// A verifier's own conclusion, blind to the proposal: an assigned, competent verifier
+    /// (not the examiner), once there is a proposal to verify, once each, on the scale, with
+    /// reasons. The caller checks that a candidate named is on the list.
     pub fn conclude_independently(
         &mut self,
         actor: &Actor,
-        conclusion: Conclusion,
-        reasons: &str,
+        judgement: &Judgement,
+        scale: &ConclusionScale,
+        competent: Result<(), Lack>,
         now: Timestamp,
     ) -> Result<(), GovernError> {
-        self.may_verify(actor)?;
+        self.may_verify(actor, competent)?;
         if self.concluded_by(actor) {
             return refuse(Rule::ConcludedTwice);
         }
-        if reasons.trim().len() < 3 {
+        let conclusion = scale
+            .conclusion(&judgement.level, judgement.reference)
+            .map_err(GovernError::Refused)?;
+        if judgement.reasons.trim().len() < 3 {
             return refuse(Rule::VerificationWithoutReasons);
         }
         self.own_conclusions.push(OwnConclusion {
             verifier: actor.user.clone(),
             conclusion,
-            reasons: reasons.to_string(),
+            level: judgement.level.clone(),
+            reasons: judgement.reasons.clone(),
             at: now,
         });
         Ok(())
     }
 
     /// Whether `actor` may take a verifier's step on this search now.
-    fn may_verify(&self, actor: &Actor) -> Result<(), GovernError> {
+    fn may_verify(&self, actor: &Actor, competent: Result<(), Lack>) -> Result<(), GovernError> {
         if actor.role != Role::Verifier {
             return refuse(Rule::WrongRole {
                 role: actor.role,
@@ -201,18 +400,21 @@ impl Identification {
         if actor.user == self.examiner {
             return refuse(Rule::VerifyOwnProposal);
         }
-        if self.stage != Stage::Proposed {
+        if !self.awaiting_verification() {
             return refuse(Rule::NoProposal);
         }
-        Ok(())
+        if !self.assigned_to(actor) {
+            return refuse(Rule::NotAssignedVerifier);
+        }
+        competent.map_err(|lack| GovernError::Refused(Rule::NotQualified { lack }))
     }
 
-    /// The examiner proposes a conclusion with reasoning.
+    /// The examiner proposes a conclusion on the scale, with reasoning.
     pub fn propose(
         &mut self,
         actor: &Actor,
-        conclusion: Conclusion,
-        reasoning: &str,
+        judgement: &Judgement,
+        scale: &ConclusionScale,
     ) -> Result<(), GovernError> {
         if actor.role != Role::Examiner || actor.user != self.examiner {
             return refuse(Rule::NotSearchingExaminer);
@@ -220,27 +422,63 @@ impl Identification {
         if self.stage != Stage::Searched {
             return refuse(Rule::AlreadyProposed);
         }
-        if reasoning.trim().len() < 3 {
+        let conclusion = scale
+            .conclusion(&judgement.level, judgement.reference)
+            .map_err(GovernError::Refused)?;
+        if judgement.reasons.trim().len() < 3 {
             return refuse(Rule::ProposalWithoutReasoning);
         }
-        self.proposal = Some((conclusion, reasoning.to_string()));
+        self.proposal = Some(Proposal {
+            conclusion,
+            level: judgement.level.clone(),
+            reasoning: judgement.reasons.clone(),
+        });
         self.stage = Stage::Proposed;
         Ok(())
     }
 
-    /// A verifier records their own judgement; the last one concludes.
+    /// What the proposal becomes when confirmed.
+    fn confirmed(&self) -> Outcome {
+        match self.proposal.as_ref().map(|p| &p.conclusion) {
+            Some(Conclusion::Candidate { reference }) => Outcome::Identification {
+                reference: *reference,
+            },
+            Some(Conclusion::NoIdentification) => Outcome::NoIdentification,
+            Some(Conclusion::Inconclusive) => Outcome::Inconclusive,
+            None => Outcome::NotConfirmed,
+        }
+    }
+
+    /// How many verifications agree with the proposal.
+    fn agreeing(&self) -> usize {
+        self.verifications
+            .iter()
+            .filter(|v| v.verdict == Verdict::Agree)
+            .count()
+    }
+
+    fn conclude(&mut self, outcome: Outcome) -> Option<Outcome> {
+        self.outcome = Some(outcome.clone());
+        self.stage = Stage::Concluded;
+        Some(outcome)
+    }
+
+    /// An assigned verifier records their verdict on the proposal, after their own
+    /// conclusion. The last required one concludes when all agree, or opens a dispute; the
+    /// further verifier's verdict resolves a dispute.
     pub fn verify(
         &mut self,
         actor: &Actor,
         verdict: Verdict,
         reasons: &str,
+        competent: Result<(), Lack>,
         now: Timestamp,
     ) -> Result<Option<Outcome>, GovernError> {
-        self.may_verify(actor)?;
+        self.may_verify(actor, competent)?;
         if !self.concluded_by(actor) {
             return refuse(Rule::OwnConclusionFirst);
         }
-        if self.verifications.iter().any(|v| v.verifier == actor.user) {
+        if self.judged_by(actor) {
             return refuse(Rule::VerifiedTwice);
         }
         if reasons.trim().len() < 3 {
@@ -252,34 +490,108 @@ impl Identification {
             reasons: reasons.to_string(),
             at: now,
         });
+        if self.stage == Stage::Disputed {
+            self.resolution = Some(Resolution::FurtherVerifier {
+                verifier: actor.user.clone(),
+            });
+            // Still as many agreeing verifications as required, the further one included.
+            let outcome = if self.agreeing() >= self.verifiers_required as usize {
+                self.confirmed()
+            } else {
+                Outcome::NotConfirmed
+            };
+            return Ok(self.conclude(outcome));
+        }
         if self.verifications.len() < self.verifiers_required as usize {
             return Ok(None);
         }
-        let all_agree = self
+        if self
             .verifications
             .iter()
-            .all(|v| v.verdict == Verdict::Agree);
-        let outcome = match (&self.proposal, all_agree) {
-            (Some((Conclusion::Candidate { reference }, _)), true) => Outcome::Identification {
-                reference: *reference,
-            },
-            (Some((Conclusion::NoIdentification, _)), true) => Outcome::NoIdentification,
-            (Some((Conclusion::Inconclusive, _)), true) => Outcome::Inconclusive,
-            _ => Outcome::NotConfirmed,
+            .all(|v| v.verdict == Verdict::Agree)
+        {
+            let outcome = self.confirmed();
+            return Ok(self.conclude(outcome));
+        }
+        self.stage = Stage::Disputed;
+        Ok(None)
+    }
+
+    /// A coordinator resolves a dispute by a recorded consultation: the position of the
+    /// examiner and of every verifier who judged, each with reasons. The proposal stands
+    /// only when its examiner keeps it and at least as many verifiers as required agree
+    /// after the consultation; otherwise it is not confirmed.
+    pub fn resolve_by_consultation(
+        &mut self,
+        actor: &Actor,
+        positions: Vec<Position>,
+        reasons: &str,
+        now: Timestamp,
+    ) -> Result<Outcome, GovernError> {
+        if actor.role != Role::Coordinator {
+            return refuse(Rule::WrongRole {
+                role: actor.role,
+                step: "resolve a dispute",
+                needs: &[Role::Coordinator],
+            });
+        }
+        if self.stage != Stage::Disputed {
+            return refuse(Rule::NotDisputed);
+        }
+        let participants: Vec<&String> = std::iter::once(&self.examiner)
+            .chain(self.verifications.iter().map(|v| &v.verifier))
+            .collect();
+        for p in &participants {
+            let given = positions
+                .iter()
+                .find(|x| &&x.person == p)
+                .is_some_and(|x| x.reasons.trim().len() >= 3);
+            if !given {
+                return refuse(Rule::PositionMissing {
+                    person: (*p).clone(),
+                });
+            }
+        }
+        if reasons.trim().len() < 3 {
+            return refuse(Rule::NeedsReasons {
+                step: "resolve a dispute",
+            });
+        }
+        let agrees = |person: &String| positions.iter().any(|x| &x.person == person && x.agrees);
+        let verifiers_agreeing = self
+            .verifications
+            .iter()
+            .filter(|v| agrees(&v.verifier))
+            .count();
+        let confirmed =
+            agrees(&self.examiner) && verifiers_agreeing >= self.verifiers_required as usize;
+        self.resolution = Some(Resolution::Consultation {
+            coordinator: actor.user.clone(),
+            positions,
+            confirmed,
+            reasons: reasons.to_string(),
+            at: now,
+        });
+        let outcome = if confirmed {
+            self.confirmed()
+        } else {
+            Outcome::NotConfirmed
         };
-        self.outcome = Some(outcome.clone());
-        self.stage = Stage::Concluded;
-        Ok(Some(outcome))
+        self.conclude(outcome.clone());
+        Ok(outcome)
     }
 
     /// What `actor` may see of the other verifications: nothing until their own is recorded
-    /// (so judgements stay independent); the examiner and auditors see them once concluded.
+    /// (so judgements stay independent); the examiner, coordinators and auditors see them
+    /// once concluded or disputed.
     pub fn visible_verifications(&self, actor: &Actor) -> Vec<&Verification> {
-        let own = self.verifications.iter().any(|v| v.verifier == actor.user);
-        let concluded = matches!(self.stage, Stage::Concluded | Stage::Reported);
+        let settled = matches!(
+            self.stage,
+            Stage::Disputed | Stage::Concluded | Stage::Reported
+        );
         let may = match actor.role {
-            Role::Verifier => own,
-            Role::Examiner | Role::Auditor => concluded,
+            Role::Verifier => self.judged_by(actor),
+            Role::Examiner | Role::Auditor | Role::Coordinator => settled,
             _ => false,
         };
         if may {

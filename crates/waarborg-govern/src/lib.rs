@@ -6,7 +6,10 @@
 //!   review chain as a state machine whose every transition checks the actor and yields an
 //!   event for the ledger.
 //! * [`case`]: case authorisations (AI Act Art. 26(10)), urgent use within 48 hours.
-//! * [`identification`]: candidate list → proposal → independent verifications → outcome.
+//! * [`identification`]: candidate list → proposal → assigned, blind, independent
+//!   verifications → outcome, a dispute resolved.
+//! * [`scale`]: the graded conclusion scale (ENFSI-style), as framework data.
+//! * [`competence`]: who is qualified and authorised to examine and to verify.
 //! * [`ids`]: case numbers, deployment ids and user names, each checked by one rule.
 //! * [`reference`]: reference images' provenance (closed list of source kinds).
 //! * [`retention`]: retention rules as data and the events that end the lawful basis.
@@ -18,6 +21,7 @@
 
 pub mod actor;
 pub mod case;
+pub mod competence;
 pub mod demo;
 pub mod framework;
 pub mod gate;
@@ -27,6 +31,7 @@ pub mod reference;
 pub mod retention;
 pub mod revision;
 pub mod rule;
+pub mod scale;
 pub mod subject;
 
 pub use crate::actor::{Actor, Portfolio, Role, Timestamp};

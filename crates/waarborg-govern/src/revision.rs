@@ -82,6 +82,9 @@ pub struct Oversight {
     pub verifiers_required: u32,
     /// Users who may examine (search) under this revision.
     pub examiners: Vec<String>,
+    /// The units whose verifiers may verify (empty: the deploying unit only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verifier_units: Vec<String>,
 }
 
 /// Retention of probes and results.
@@ -170,6 +173,7 @@ impl RevisionContent {
         oversight: Oversight {
             verifiers_required: 2,
             examiners: vec!["examiner-1".into()],
+            verifier_units: vec![],
         },
         retention: Retention {
             probe_days: 365,
@@ -188,6 +192,15 @@ impl RevisionContent {
         applicant: "applicant-1".into(),
         deploying_unit: "biometrics-centre".into(),
     }
+    }
+
+    /// The units whose verifiers may verify under this revision.
+    pub fn verifying_units(&self) -> Vec<String> {
+        if self.oversight.verifier_units.is_empty() {
+            vec![self.deploying_unit.clone()]
+        } else {
+            self.oversight.verifier_units.clone()
+        }
     }
 
     /// Whether Waarborg itself runs this use.

@@ -323,6 +323,78 @@ pub enum Rule {
     /// Only a concluded identification is reported.
     #[error("only a concluded identification is reported")]
     NotConcluded,
+    /// Only the search's examiner or a coordinator assigns verifiers.
+    #[error("only the search's examiner or a coordinator assigns its verifiers")]
+    NotAssigning,
+    /// Verifiers are assigned before the outcome.
+    #[error("the verification is concluded; no verifier can be assigned any more")]
+    AssignAfterOutcome,
+    /// Only a verifier verifies.
+    #[error("{person} does not hold the verifier role")]
+    NotAVerifier {
+        /// The person.
+        person: String,
+    },
+    /// A verifier of another unit than those the deployment names.
+    #[error("a verifier of unit {unit} may not verify under this deployment: choose one of its verifying units")]
+    VerifierUnit {
+        /// The verifier's unit.
+        unit: String,
+    },
+    /// Assigned already.
+    #[error("{person} is assigned already")]
+    AlreadyAssigned {
+        /// The person.
+        person: String,
+    },
+    /// As many verifiers are assigned as the verification needs.
+    #[error("as many verifiers are assigned as the verification needs (a further one only to resolve a dispute)")]
+    EnoughAssigned,
+    /// The person is not competent for the step now.
+    #[error("{lack}")]
+    NotQualified {
+        /// What they lack.
+        lack: crate::competence::Lack,
+    },
+    /// A verifier verifies the searches assigned to them only.
+    #[error("this search is not assigned to you for verification")]
+    NotAssignedVerifier,
+    /// Only a disputed verification is resolved.
+    #[error("only a disputed verification is resolved")]
+    NotDisputed,
+    /// A consultation records every participant's position.
+    #[error("the consultation must record the position of {person}, with reasons")]
+    PositionMissing {
+        /// The participant.
+        person: String,
+    },
+    /// The level is not on the framework's conclusion scale.
+    #[error("{level:?} is not a level of the conclusion scale")]
+    NotOnScale {
+        /// The level given.
+        level: String,
+    },
+    /// A supporting level names the candidate it supports.
+    #[error("a level of support for an identification names the candidate")]
+    LevelNeedsCandidate,
+    /// An inconclusive or excluding level speaks of the whole list.
+    #[error("an inconclusive or excluding level names no candidate: it speaks of the whole list")]
+    LevelNamesNoCandidate,
+    /// Nobody changes their own competence record.
+    #[error("nobody changes their own competence record")]
+    OwnCompetence,
+    /// The authorisation is held already.
+    #[error("the authorisation under deployment {deployment} is held already")]
+    AlreadyAuthorised {
+        /// The deployment.
+        deployment: String,
+    },
+    /// No such authorisation to withdraw.
+    #[error("no such authorisation under deployment {deployment} is held")]
+    NotAuthorisedToWithdraw {
+        /// The deployment.
+        deployment: String,
+    },
 }
 
 fn roles(roles: &[Role]) -> String {
@@ -399,6 +471,26 @@ impl Rule {
         "verification_without_reasons",
         "not_reporting_examiner",
         "not_concluded",
+        "not_assigning",
+        "assign_after_outcome",
+        "not_a_verifier",
+        "verifier_unit",
+        "already_assigned",
+        "enough_assigned",
+        "no_qualification",
+        "qualification_expired",
+        "no_ai_literacy",
+        "ai_literacy_expired",
+        "no_competence_authorisation",
+        "not_assigned_verifier",
+        "not_disputed",
+        "position_missing",
+        "not_on_scale",
+        "level_needs_candidate",
+        "level_names_no_candidate",
+        "own_competence",
+        "already_authorised",
+        "not_authorised_to_withdraw",
     ];
 
     /// The stable code: snake case, one per rule.
@@ -468,6 +560,22 @@ impl Rule {
             VerificationWithoutReasons => "verification_without_reasons",
             NotReportingExaminer => "not_reporting_examiner",
             NotConcluded => "not_concluded",
+            NotAssigning => "not_assigning",
+            AssignAfterOutcome => "assign_after_outcome",
+            NotAVerifier { .. } => "not_a_verifier",
+            VerifierUnit { .. } => "verifier_unit",
+            AlreadyAssigned { .. } => "already_assigned",
+            EnoughAssigned => "enough_assigned",
+            NotQualified { lack } => lack.code(),
+            NotAssignedVerifier => "not_assigned_verifier",
+            NotDisputed => "not_disputed",
+            PositionMissing { .. } => "position_missing",
+            NotOnScale { .. } => "not_on_scale",
+            LevelNeedsCandidate => "level_needs_candidate",
+            LevelNamesNoCandidate => "level_names_no_candidate",
+            OwnCompetence => "own_competence",
+            AlreadyAuthorised { .. } => "already_authorised",
+            NotAuthorisedToWithdraw { .. } => "not_authorised_to_withdraw",
         }
     }
 
@@ -516,8 +624,18 @@ impl Rule {
             CaseDecided { case } | AlreadyHeld { case } | NotHeld { case } => {
                 vec![("case", text(case))]
             }
-            AlreadyRestricted { person } | NotRestricted { person } => {
+            AlreadyRestricted { person }
+            | NotRestricted { person }
+            | NotAVerifier { person }
+            | AlreadyAssigned { person }
+            | PositionMissing { person } => {
                 vec![("person", text(person))]
+            }
+            VerifierUnit { unit } => vec![("unit", text(unit))],
+            NotQualified { lack } => lack.args(),
+            NotOnScale { level } => vec![("level", text(level))],
+            AlreadyAuthorised { deployment } | NotAuthorisedToWithdraw { deployment } => {
+                vec![("deployment", text(deployment))]
             }
             UnderLegalHold { person, case } => {
                 vec![("person", text(person)), ("case", text(case))]
@@ -555,7 +673,15 @@ impl Rule {
             | OwnConclusionFirst
             | VerificationWithoutReasons
             | NotReportingExaminer
-            | NotConcluded => Vec::new(),
+            | NotConcluded
+            | NotAssigning
+            | AssignAfterOutcome
+            | EnoughAssigned
+            | NotAssignedVerifier
+            | NotDisputed
+            | LevelNeedsCandidate
+            | LevelNamesNoCandidate
+            | OwnCompetence => Vec::new(),
         }
     }
 }

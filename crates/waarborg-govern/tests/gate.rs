@@ -5,6 +5,7 @@ mod common;
 
 use common::*;
 use waarborg_govern::case::{AuthorityKind, CaseAuthorisation};
+use waarborg_govern::competence::CompetenceRecord;
 use waarborg_govern::framework::Framework;
 use waarborg_govern::gate::{check, Action, Refusal, Request};
 use waarborg_govern::revision::{Command, Deployment, Mode};
@@ -47,6 +48,7 @@ struct Row {
     databases: Vec<String>,
     probe_source: Option<&'static str>,
     models: Vec<String>,
+    competence: Option<CompetenceRecord>,
     now: Timestamp,
 }
 
@@ -62,6 +64,7 @@ fn ok_row() -> Row {
         databases: vec!["criminal".into()],
         probe_source: Some("crime_scene_cctv"),
         models: vec![MODEL_B.into(), MODEL_A.into()],
+        competence: Some(competent("examiner-1", Role::Examiner)),
         now: T0.plus(Timestamp::HOUR),
     }
 }
@@ -83,8 +86,16 @@ fn run(r: &Row) -> Result<waarborg_govern::gate::Permit, Refusal> {
         reference_databases: &r.databases,
         probe_source: r.probe_source,
         model_sha256: &r.models,
+        competence: r.competence.as_ref(),
         now: r.now,
     })
+}
+
+/// The examiner's competent record, edited.
+fn edited(edit: impl FnOnce(&mut CompetenceRecord)) -> CompetenceRecord {
+    let mut r = competent("examiner-1", Role::Examiner);
+    edit(&mut r);
+    r
 }
 
 fn with_content(edit: impl FnOnce(&mut waarborg_govern::revision::RevisionContent)) -> Deployment {
@@ -233,6 +244,54 @@ fn every_refusal_reason_has_a_row() {
         ),
         (
             Row {
+                name: "examiner with no competence record",
+                competence: None,
+                ..ok_row()
+            },
+            "no_qualification",
+        ),
+        (
+            Row {
+                name: "facial-comparison qualification expired",
+                competence: Some(edited(|r| r.qualifications[0].expires = T0)),
+                ..ok_row()
+            },
+            "qualification_expired",
+        ),
+        (
+            Row {
+                name: "no AI-literacy training",
+                competence: Some(edited(|r| r.qualifications.truncate(1))),
+                ..ok_row()
+            },
+            "no_ai_literacy",
+        ),
+        (
+            Row {
+                name: "AI-literacy training expired",
+                competence: Some(edited(|r| r.qualifications[1].expires = T0)),
+                ..ok_row()
+            },
+            "ai_literacy_expired",
+        ),
+        (
+            Row {
+                name: "authorised under another deployment only",
+                competence: Some(edited(|r| r.authorisations[0].deployment = "other".into())),
+                ..ok_row()
+            },
+            "no_competence_authorisation",
+        ),
+        (
+            Row {
+                name: "authorised as verifier only",
+                competence: Some(competent("examiner-1", Role::Verifier)),
+                ..ok_row()
+            },
+            "no_competence_authorisation",
+        ),
+        (
+            Row {
                 name: "no case",
                 case: None,
                 ..ok_row()
@@ -365,7 +424,7 @@ fn every_refusal_reason_has_a_row() {
         }
     }
     // Every variant of Refusal appears in the table.
-    assert_eq!(seen.len(), 18, "{seen:?}");
+    assert_eq!(seen.len(), 23, "{seen:?}");
     let mut listed: Vec<&str> = Refusal::CODES.to_vec();
     listed.sort_unstable();
     let seen: Vec<&str> = seen.into_iter().collect();

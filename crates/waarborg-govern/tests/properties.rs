@@ -7,10 +7,12 @@ mod common;
 
 use common::*;
 use waarborg_govern::case::{AuthorityKind, CaseAuthorisation};
+use waarborg_govern::competence::Lack;
 use waarborg_govern::framework::Framework;
 use waarborg_govern::gate::{check, Action, Request};
-use waarborg_govern::identification::{Conclusion, Identification, Outcome, Verdict};
+use waarborg_govern::identification::{Candidacy, Identification, Judgement, Outcome, Verdict};
 use waarborg_govern::revision::*;
+use waarborg_govern::scale::ConclusionScale;
 use waarborg_govern::{Actor, Portfolio, Role, Timestamp};
 
 struct Rng(u64);
@@ -178,9 +180,13 @@ fn no_identification_without_enough_distinct_independent_verifiers() {
     let mut pool: Vec<Actor> = (1..=4)
         .map(|i| Actor::new(&format!("verifier-{i}"), Role::Verifier, "bc"))
         .collect();
+    pool.push(Actor::new("verifier-9", Role::Verifier, "elsewhere")); // of another unit
     pool.push(Actor::new("examiner-1", Role::Verifier, "bc")); // the examiner, as a verifier
     pool.push(examiner());
     pool.push(Actor::new("auditor", Role::Auditor, "audit"));
+    pool.push(Actor::new("coordinator-1", Role::Coordinator, "bc"));
+    let units = vec!["bc".to_string()];
+    let scale = ConclusionScale::enfsi();
     let verdicts = [
         Verdict::Agree,
         Verdict::Agree,
@@ -188,6 +194,16 @@ fn no_identification_without_enough_distinct_independent_verifiers() {
         Verdict::Disagree,
         Verdict::Inconclusive,
     ];
+    let own = Judgement {
+        level: "inconclusive".into(),
+        reference: None,
+        reasons: "own look".into(),
+    };
+    // verifier-4's qualification lapsed.
+    let competent = |a: &Actor| match a.user.as_str() {
+        "verifier-4" => Err(Lack::NoQualification(a.user.clone())),
+        _ => Ok(()),
+    };
     let mut identifications = 0;
     for run in 0..3000 {
         let required = 2 + (run % 3) as u32;
@@ -195,39 +211,74 @@ fn no_identification_without_enough_distinct_independent_verifiers() {
         if !rng.next().is_multiple_of(4) {
             let _ = id.propose(
                 &examiner(),
-                Conclusion::Candidate { reference: 7 },
-                "same ear shape and scar",
+                &Judgement {
+                    level: "identification_support_moderate".into(),
+                    reference: Some(7),
+                    reasons: "same ear shape and scar".into(),
+                },
+                &scale,
             );
         }
-        for _ in 0..8 {
-            let actor = rng.pick(&pool);
+        for _ in 0..24 {
+            let actor = match rng.next() % 3 {
+                0 => rng.pick(&pool),
+                _ => pool[(rng.next() % 4) as usize].clone(),
+            };
+            // Someone assigns someone (most of the time).
+            let before = id.clone();
+            let by = rng.pick(&pool);
+            // Mostly one of the four verifiers of the unit, else anyone.
+            let whom = match rng.next() % 3 {
+                0 => rng.pick(&pool),
+                _ => pool[(rng.next() % 4) as usize].clone(),
+            };
+            if !rng.next().is_multiple_of(3)
+                && id
+                    .assign(
+                        &by,
+                        Candidacy {
+                            user: &whom.user,
+                            verifier: whom.role == Role::Verifier,
+                            unit: &whom.unit,
+                            competent: competent(&whom),
+                        },
+                        &units,
+                    )
+                    .is_err()
+            {
+                assert_eq!(id, before);
+            }
             let before = id.clone();
             // A verifier sees nothing of the others before recording their own judgement.
-            if actor.role == Role::Verifier
-                && !id.verifications.iter().any(|v| v.verifier == actor.user)
-            {
+            if actor.role == Role::Verifier && !id.judged_by(&actor) {
                 assert!(id.visible_verifications(&actor).is_empty());
             }
             // Their own conclusion first, blind to the proposal (most of the time).
             if !rng.next().is_multiple_of(5)
                 && id
-                    .conclude_independently(&actor, Conclusion::Inconclusive, "own look", T0)
+                    .conclude_independently(&actor, &own, &scale, competent(&actor), T0)
                     .is_err()
             {
                 assert_eq!(id, before);
             }
             let before = id.clone();
             if id
-                .verify(&actor, rng.pick(&verdicts), "compared features", T0)
+                .verify(
+                    &actor,
+                    rng.pick(&verdicts),
+                    "compared features",
+                    competent(&actor),
+                    T0,
+                )
                 .is_err()
             {
                 assert_eq!(id, before);
             }
-            // No verdict without its verifier's own conclusion.
-            assert!(id
-                .verifications
-                .iter()
-                .all(|v| id.own_conclusions.iter().any(|c| c.verifier == v.verifier)));
+            // No verdict without its verifier's own conclusion, nor by anyone unassigned.
+            assert!(id.verifications.iter().all(|v| {
+                id.own_conclusions.iter().any(|c| c.verifier == v.verifier)
+                    && id.assigned.contains(&v.verifier)
+            }));
         }
         if let Some(Outcome::Identification { .. }) = id.outcome {
             identifications += 1;
@@ -237,9 +288,15 @@ fn no_identification_without_enough_distinct_independent_verifiers() {
                 .map(|v| v.verifier.as_str())
                 .collect();
             assert_eq!(distinct.len(), id.verifications.len());
-            assert!(distinct.len() >= required as usize);
             assert!(!distinct.contains("examiner-1"), "self-verification");
-            assert!(id.verifications.iter().all(|v| v.verdict == Verdict::Agree));
+            assert!(!distinct.contains("verifier-4"), "not qualified");
+            assert!(!distinct.contains("verifier-9"), "another unit");
+            let agreeing = id
+                .verifications
+                .iter()
+                .filter(|v| v.verdict == Verdict::Agree)
+                .count();
+            assert!(agreeing >= required as usize, "{id:?}");
         }
     }
     assert!(identifications > 100, "{identifications}");
@@ -268,6 +325,7 @@ fn no_search_runs_with_other_technology() {
         "0".repeat(64),
         "f".repeat(64),
     ];
+    let competence = competent("examiner-1", Role::Examiner);
     for _ in 0..2000 {
         let n = (rng.next() % 4) as usize;
         let presented: Vec<String> = (0..n).map(|_| rng.pick(&hashes)).collect();
@@ -279,6 +337,7 @@ fn no_search_runs_with_other_technology() {
             reference_databases: &["criminal".to_string()],
             probe_source: Some("seized_material"),
             model_sha256: &presented,
+            competence: Some(&competence),
             now: T0,
         });
         let mut sorted = presented.clone();

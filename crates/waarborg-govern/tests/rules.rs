@@ -3,8 +3,11 @@
 mod common;
 
 use common::*;
-use waarborg_govern::identification::{Conclusion, Identification, Outcome, Stage, Verdict};
+use waarborg_govern::identification::{
+    Candidacy, Conclusion, Identification, Judgement, Outcome, Position, Resolution, Stage, Verdict,
+};
 use waarborg_govern::retention::{PersonEvent, ReferenceFacts, RetentionRules};
+use waarborg_govern::scale::ConclusionScale;
 use waarborg_govern::{Actor, Role, Timestamp};
 
 const YEAR: i64 = 365 * Timestamp::DAY + Timestamp::DAY / 4;
@@ -82,57 +85,114 @@ fn verifier(n: u32) -> Actor {
     )
 }
 
-/// `id` with verifier `n`'s own conclusion recorded (where the rules allow it), as each
-/// verifier must before judging the proposal.
-fn judged(id: &mut Identification, n: u32) -> &mut Identification {
-    let _ = id.conclude_independently(&verifier(n), Conclusion::Inconclusive, "own look", T0);
+fn coordinator() -> Actor {
+    Actor::new("coordinator-1", Role::Coordinator, "biometrics-centre")
+}
+
+fn judgement(level: &str, reference: Option<u64>, reasons: &str) -> Judgement {
+    Judgement {
+        level: level.into(),
+        reference,
+        reasons: reasons.into(),
+    }
+}
+
+fn refused<T: std::fmt::Debug>(r: Result<T, waarborg_govern::GovernError>) -> &'static str {
+    match r {
+        Err(waarborg_govern::GovernError::Refused(rule)) => rule.code(),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+const UNITS: &[&str] = &["biometrics-centre"];
+
+fn units() -> Vec<String> {
+    UNITS.iter().map(|u| u.to_string()).collect()
+}
+
+/// A competent verifier of the deployment's unit, as the account shows them.
+fn candidacy(actor: &Actor) -> Candidacy<'_> {
+    Candidacy {
+        user: &actor.user,
+        verifier: actor.role == Role::Verifier,
+        unit: &actor.unit,
+        competent: Ok(()),
+    }
+}
+
+/// A search proposing candidate `reference`, with verifiers `1..=n` assigned.
+fn proposed(required: u32, reference: u64, n: u32) -> Identification {
+    let mut id = Identification::searched("search-1", "OM-1", "examiner-1", required);
+    id.propose(
+        &examiner(),
+        &judgement(
+            "identification_support_strong",
+            Some(reference),
+            "matching scar and ear",
+        ),
+        &ConclusionScale::enfsi(),
+    )
+    .unwrap();
+    for k in 1..=n {
+        id.assign(&examiner(), candidacy(&verifier(k)), &units())
+            .unwrap();
+    }
     id
+}
+
+/// Verifier `n`'s own conclusion, then their verdict.
+fn judge(id: &mut Identification, n: u32, verdict: Verdict) -> Option<Outcome> {
+    let scale = ConclusionScale::enfsi();
+    id.conclude_independently(
+        &verifier(n),
+        &judgement("inconclusive", None, "own look"),
+        &scale,
+        Ok(()),
+        T0,
+    )
+    .unwrap();
+    id.verify(&verifier(n), verdict, "compared", Ok(()), T0)
+        .unwrap()
 }
 
 #[test]
 fn identification_needs_every_independent_verification() {
+    let scale = ConclusionScale::enfsi();
     let mut id = Identification::searched("search-1", "OM-1", "examiner-1", 2);
-    assert!(
-        judged(&mut id, 1)
-            .verify(&verifier(1), Verdict::Agree, "same", T0)
-            .is_err(),
+    assert_eq!(
+        refused(id.verify(&verifier(1), Verdict::Agree, "same", Ok(()), T0)),
+        "no_proposal",
         "nothing to verify before a proposal"
     );
-    assert!(id
-        .propose(
-            &Actor::new("examiner-2", Role::Examiner, "bc"),
-            Conclusion::Inconclusive,
-            "blurred"
-        )
-        .is_err());
-    assert!(
-        id.propose(&examiner(), Conclusion::Candidate { reference: 42 }, " ")
-            .is_err(),
-        "reasoning required"
-    );
-    id.propose(
-        &examiner(),
-        Conclusion::Candidate { reference: 42 },
-        "matching scar and ear",
-    )
-    .unwrap();
-    assert!(
-        id.verify(
-            &Actor::new("examiner-1", Role::Verifier, "bc"),
-            Verdict::Agree,
-            "mine",
-            T0
-        )
-        .is_err(),
-        "no self-verification"
-    );
-    assert!(id.verify(&examiner(), Verdict::Agree, "mine", T0).is_err());
+    let ok = judgement("identification_support_strong", Some(42), "matching scar");
     assert_eq!(
-        judged(&mut id, 1)
-            .verify(&verifier(1), Verdict::Agree, "ear and scar agree", T0)
-            .unwrap(),
-        None
+        refused(id.propose(&Actor::new("examiner-2", Role::Examiner, "bc"), &ok, &scale)),
+        "not_searching_examiner"
     );
+    assert_eq!(
+        refused(id.propose(
+            &examiner(),
+            &judgement("identification_support_strong", Some(42), " "),
+            &scale
+        )),
+        "proposal_without_reasoning"
+    );
+    id.propose(&examiner(), &ok, &scale).unwrap();
+    assert_eq!(
+        id.proposal.as_ref().unwrap().conclusion,
+        Conclusion::Candidate { reference: 42 }
+    );
+    for k in [1, 2] {
+        id.assign(&examiner(), candidacy(&verifier(k)), &units())
+            .unwrap();
+    }
+    let as_verifier = Actor::new("examiner-1", Role::Verifier, "bc");
+    assert_eq!(
+        refused(id.verify(&as_verifier, Verdict::Agree, "mine", Ok(()), T0)),
+        "verify_own_proposal",
+        "no self-verification, whatever the role"
+    );
+    assert_eq!(judge(&mut id, 1, Verdict::Agree), None);
     // Blind: verifier 2 sees nothing yet; verifier 1 sees their own.
     assert!(id.visible_verifications(&verifier(2)).is_empty());
     assert_eq!(id.visible_verifications(&verifier(1)).len(), 1);
@@ -140,81 +200,53 @@ fn identification_needs_every_independent_verification() {
         id.visible_verifications(&examiner()).is_empty(),
         "the examiner sees verdicts once concluded"
     );
-    assert!(
-        judged(&mut id, 1)
-            .verify(&verifier(1), Verdict::Agree, "again", T0)
-            .is_err(),
+    assert_eq!(
+        refused(id.verify(&verifier(1), Verdict::Agree, "again", Ok(()), T0)),
+        "verified_twice",
         "distinct persons"
     );
-    let outcome = judged(&mut id, 2)
-        .verify(&verifier(2), Verdict::Agree, "agree", T0)
-        .unwrap();
+    let outcome = judge(&mut id, 2, Verdict::Agree);
     assert_eq!(outcome, Some(Outcome::Identification { reference: 42 }));
     assert_eq!(id.visible_verifications(&examiner()).len(), 2);
-    assert!(judged(&mut id, 3)
-        .verify(&verifier(3), Verdict::Agree, "late", T0)
-        .is_err());
+    assert_eq!(
+        refused(id.assign(&examiner(), candidacy(&verifier(3)), &units())),
+        "assign_after_outcome"
+    );
     assert_eq!(
         id.report(&examiner()).unwrap(),
         &Outcome::Identification { reference: 42 }
     );
     assert_eq!(id.stage, Stage::Reported);
 
-    // One disagreement: not confirmed.
-    let mut id = Identification::searched("search-2", "OM-1", "examiner-1", 3);
-    id.propose(
-        &examiner(),
-        Conclusion::Candidate { reference: 7 },
-        "similar",
-    )
-    .unwrap();
-    judged(&mut id, 1)
-        .verify(&verifier(1), Verdict::Agree, "yes", T0)
-        .unwrap();
-    judged(&mut id, 2)
-        .verify(&verifier(2), Verdict::Disagree, "different nose", T0)
-        .unwrap();
-    assert_eq!(
-        judged(&mut id, 3)
-            .verify(&verifier(3), Verdict::Agree, "yes", T0)
-            .unwrap(),
-        Some(Outcome::NotConfirmed)
-    );
     // Blind first: a verdict before one's own conclusion is refused, the proposal is hidden
     // until then, and one's own conclusion is recorded once.
-    let mut id = Identification::searched("search-3", "OM-1", "examiner-1", 2);
-    id.propose(
-        &examiner(),
-        Conclusion::Candidate { reference: 9 },
-        "similar",
-    )
-    .unwrap();
+    let mut id = proposed(2, 9, 2);
     assert!(!id.proposal_visible_to(&verifier(1)));
     assert!(id.proposal_visible_to(&examiner()));
-    fn refused<T: std::fmt::Debug>(r: Result<T, waarborg_govern::GovernError>) -> &'static str {
-        match r {
-            Err(waarborg_govern::GovernError::Refused(rule)) => rule.code(),
-            other => panic!("expected a refusal, got {other:?}"),
-        }
-    }
     assert_eq!(
-        refused(id.verify(&verifier(1), Verdict::Agree, "looks right", T0)),
+        refused(id.verify(&verifier(1), Verdict::Agree, "looks right", Ok(()), T0)),
         "own_conclusion_first"
     );
-    id.conclude_independently(
-        &verifier(1),
-        Conclusion::Candidate { reference: 9 },
-        "ear",
-        T0,
-    )
-    .unwrap();
+    let own = judgement("identification_support_limited", Some(9), "ear");
+    id.conclude_independently(&verifier(1), &own, &scale, Ok(()), T0)
+        .unwrap();
+    assert_eq!(
+        id.own_conclusions[0].level,
+        "identification_support_limited"
+    );
     assert!(id.proposal_visible_to(&verifier(1)) && !id.proposal_visible_to(&verifier(2)));
     assert_eq!(
-        refused(id.conclude_independently(&verifier(1), Conclusion::Inconclusive, "again", T0)),
+        refused(id.conclude_independently(&verifier(1), &own, &scale, Ok(()), T0)),
         "concluded_twice"
     );
     assert_eq!(
-        refused(id.conclude_independently(&verifier(2), Conclusion::Inconclusive, " ", T0)),
+        refused(id.conclude_independently(
+            &verifier(2),
+            &judgement("inconclusive", None, " "),
+            &scale,
+            Ok(()),
+            T0
+        )),
         "verification_without_reasons"
     );
     // A revision can never ask for fewer than two.
@@ -222,6 +254,393 @@ fn identification_needs_every_independent_verification() {
         Identification::searched("s", "c", "e", 1).verifiers_required,
         2
     );
+}
+
+/// One row per refusal of the graded scale, the assignment and a verifier's competence:
+/// each changes one thing from a step that is allowed, and leaves the search unchanged.
+#[test]
+fn every_refusal_of_scale_assignment_and_competence_has_a_row() {
+    use waarborg_govern::competence::Lack;
+    let scale = ConclusionScale::enfsi();
+    let fresh = || Identification::searched("search-1", "OM-1", "examiner-1", 2);
+    type Step = Box<dyn Fn(&mut Identification) -> Result<(), waarborg_govern::GovernError>>;
+    let propose = |level: &'static str, reference: Option<u64>| -> Step {
+        Box::new(move |id: &mut Identification| {
+            id.propose(
+                &examiner(),
+                &judgement(level, reference, "reasons"),
+                &ConclusionScale::enfsi(),
+            )
+        })
+    };
+    let assign = |by: Actor, whom: Actor, competent: Result<(), Lack>| -> Step {
+        Box::new(move |id: &mut Identification| {
+            id.assign(
+                &by,
+                Candidacy {
+                    competent: competent.clone(),
+                    ..candidacy(&whom)
+                },
+                &units(),
+            )
+        })
+    };
+    let conclude = |who: Actor, competent: Result<(), Lack>| -> Step {
+        Box::new(move |id: &mut Identification| {
+            id.conclude_independently(
+                &who,
+                &judgement("inconclusive", None, "own look"),
+                &ConclusionScale::enfsi(),
+                competent.clone(),
+                T0,
+            )
+        })
+    };
+    let lapsed = || {
+        Err(Lack::QualificationExpired {
+            person: "verifier-1".into(),
+            at: T0,
+        })
+    };
+    let rows: Vec<(&str, Identification, Step, &str)> = vec![
+        (
+            "level not on the scale",
+            fresh(),
+            propose("probably_him", Some(1)),
+            "not_on_scale",
+        ),
+        (
+            "support without a candidate",
+            fresh(),
+            propose("identification_support_strong", None),
+            "level_needs_candidate",
+        ),
+        (
+            "exclusion naming a candidate",
+            fresh(),
+            propose("exclusion_support_strong", Some(1)),
+            "level_names_no_candidate",
+        ),
+        (
+            "inconclusive naming a candidate",
+            fresh(),
+            propose("inconclusive", Some(1)),
+            "level_names_no_candidate",
+        ),
+        (
+            "a verifier assigns",
+            proposed(2, 1, 0),
+            assign(verifier(2), verifier(1), Ok(())),
+            "not_assigning",
+        ),
+        (
+            "another examiner assigns",
+            proposed(2, 1, 0),
+            assign(
+                Actor::new("examiner-2", Role::Examiner, "biometrics-centre"),
+                verifier(1),
+                Ok(()),
+            ),
+            "not_assigning",
+        ),
+        (
+            "the examiner assigned",
+            proposed(2, 1, 0),
+            assign(
+                coordinator(),
+                Actor::new("examiner-1", Role::Verifier, "biometrics-centre"),
+                Ok(()),
+            ),
+            "verify_own_proposal",
+        ),
+        (
+            "an auditor assigned",
+            proposed(2, 1, 0),
+            assign(
+                examiner(),
+                Actor::new("auditor-1", Role::Auditor, "biometrics-centre"),
+                Ok(()),
+            ),
+            "not_a_verifier",
+        ),
+        (
+            "a verifier of another unit",
+            proposed(2, 1, 0),
+            assign(
+                examiner(),
+                Actor::new("verifier-7", Role::Verifier, "elsewhere"),
+                Ok(()),
+            ),
+            "verifier_unit",
+        ),
+        (
+            "assigned twice",
+            proposed(2, 1, 1),
+            assign(coordinator(), verifier(1), Ok(())),
+            "already_assigned",
+        ),
+        (
+            "a third before any dispute",
+            proposed(2, 1, 2),
+            assign(coordinator(), verifier(3), Ok(())),
+            "enough_assigned",
+        ),
+        (
+            "an unqualified verifier assigned",
+            proposed(2, 1, 0),
+            assign(
+                examiner(),
+                verifier(1),
+                Err(Lack::NoQualification("verifier-1".into())),
+            ),
+            "no_qualification",
+        ),
+        (
+            "a verifier not assigned",
+            proposed(2, 1, 1),
+            conclude(verifier(2), Ok(())),
+            "not_assigned_verifier",
+        ),
+        (
+            "a verifier whose qualification lapsed",
+            proposed(2, 1, 1),
+            conclude(verifier(1), lapsed()),
+            "qualification_expired",
+        ),
+        (
+            "a verifier without AI literacy",
+            proposed(2, 1, 1),
+            conclude(verifier(1), Err(Lack::NoAiLiteracy("verifier-1".into()))),
+            "no_ai_literacy",
+        ),
+        (
+            "a consultation outside a dispute",
+            proposed(2, 1, 2),
+            Box::new(|id: &mut Identification| {
+                id.resolve_by_consultation(&coordinator(), vec![], "agreed", T0)
+                    .map(|_| ())
+            }),
+            "not_disputed",
+        ),
+    ];
+    for (name, mut id, step, code) in rows {
+        let before = id.clone();
+        assert_eq!(refused(step(&mut id)), code, "{name}");
+        assert_eq!(id, before, "{name}: refused, yet changed");
+    }
+    // The coordinator assigns as well as the examiner; a graded exclusion concludes "no
+    // identification".
+    let mut id = fresh();
+    id.propose(
+        &examiner(),
+        &judgement("exclusion_support_moderate", None, "other ears"),
+        &scale,
+    )
+    .unwrap();
+    assert_eq!(
+        id.proposal.as_ref().unwrap().conclusion,
+        Conclusion::NoIdentification
+    );
+    id.assign(&coordinator(), candidacy(&verifier(1)), &units())
+        .unwrap();
+    id.assign(&examiner(), candidacy(&verifier(2)), &units())
+        .unwrap();
+    judge(&mut id, 1, Verdict::Agree);
+    assert_eq!(
+        judge(&mut id, 2, Verdict::Agree),
+        Some(Outcome::NoIdentification)
+    );
+}
+
+#[test]
+fn a_disagreement_is_resolved_by_a_further_verifier_or_a_consultation() {
+    // Verifier 2 disagrees: disputed, no outcome yet.
+    let mut id = proposed(2, 7, 2);
+    assert_eq!(judge(&mut id, 1, Verdict::Agree), None);
+    assert_eq!(judge(&mut id, 2, Verdict::Disagree), None);
+    assert_eq!(id.stage, Stage::Disputed);
+    assert_eq!(id.outcome, None);
+    assert_eq!(
+        id.visible_verifications(&coordinator()).len(),
+        2,
+        "the coordinator sees the dispute"
+    );
+    assert_eq!(
+        refused(id.report(&examiner())),
+        "not_concluded",
+        "nothing to report while disputed"
+    );
+    // One further verifier, whose verdict decides.
+    id.assign(&coordinator(), candidacy(&verifier(3)), &units())
+        .unwrap();
+    assert_eq!(
+        refused(id.assign(&coordinator(), candidacy(&verifier(4)), &units())),
+        "enough_assigned"
+    );
+    assert_eq!(
+        judge(&mut id, 3, Verdict::Agree),
+        Some(Outcome::Identification { reference: 7 })
+    );
+    assert_eq!(
+        id.resolution,
+        Some(Resolution::FurtherVerifier {
+            verifier: "verifier-3".into()
+        })
+    );
+    // The further verifier disagrees too: not confirmed.
+    let mut id = proposed(2, 7, 2);
+    judge(&mut id, 1, Verdict::Inconclusive);
+    judge(&mut id, 2, Verdict::Agree);
+    id.assign(&examiner(), candidacy(&verifier(3)), &units())
+        .unwrap();
+    assert_eq!(
+        judge(&mut id, 3, Verdict::Disagree),
+        Some(Outcome::NotConfirmed)
+    );
+
+    // Or a consultation: every participant's position, with reasons, then the outcome.
+    let mut id = proposed(2, 7, 2);
+    judge(&mut id, 1, Verdict::Agree);
+    judge(&mut id, 2, Verdict::Disagree);
+    let position = |p: &str, agrees: bool, r: &str| Position {
+        person: p.into(),
+        agrees,
+        reasons: r.into(),
+    };
+    let positions = vec![
+        position("examiner-1", true, "scar and ear match"),
+        position("verifier-1", true, "agree: scar"),
+    ];
+    assert_eq!(
+        refused(id.resolve_by_consultation(&examiner(), positions.clone(), "agreed", T0)),
+        "wrong_role"
+    );
+    assert_eq!(
+        refused(id.resolve_by_consultation(&coordinator(), positions.clone(), "agreed", T0)),
+        "position_missing",
+        "verifier 2's position is missing"
+    );
+    let mut all = positions;
+    all.push(position(
+        "verifier-2",
+        true,
+        "nose differs; after discussion, a pose effect",
+    ));
+    assert_eq!(
+        refused(id.resolve_by_consultation(&coordinator(), all.clone(), " ", T0)),
+        "needs_reasons"
+    );
+    // Verifier 2 holding to their disagreement leaves one agreeing verifier of two: not
+    // confirmed; persuaded, the proposal stands.
+    let mut held = all.clone();
+    held[2].agrees = false;
+    let mut other = id.clone();
+    assert_eq!(
+        other
+            .resolve_by_consultation(&coordinator(), held, "verifier 2 maintains", T0)
+            .unwrap(),
+        Outcome::NotConfirmed
+    );
+    assert_eq!(
+        id.resolve_by_consultation(&coordinator(), all, "the nose is a pose effect", T0)
+            .unwrap(),
+        Outcome::Identification { reference: 7 }
+    );
+    assert!(matches!(
+        id.resolution,
+        Some(Resolution::Consultation {
+            confirmed: true,
+            ..
+        })
+    ));
+    assert_eq!(id.stage, Stage::Concluded);
+}
+
+#[test]
+fn competence_is_current_qualified_literate_and_authorised() {
+    use waarborg_govern::competence::{
+        current, Authorisation, Change, CompetenceRecord, Qualification, Subject,
+    };
+    let admin = Actor::new("competence-admin-1", Role::CompetenceAdministrator, "hr");
+    let mut r = CompetenceRecord::new("verifier-1");
+    let lack = |r: &CompetenceRecord, at: Timestamp| {
+        current("verifier-1", Some(r), Role::Verifier, "retro-search", at).map_err(|l| l.code())
+    };
+    assert_eq!(lack(&r, T0), Err("no_qualification"));
+    let q = |subject, expires| Qualification {
+        subject,
+        title: "Facial comparison, level 2".into(),
+        issuer: "Police Academy".into(),
+        obtained: T0,
+        expires,
+    };
+    let in_a_year = T0.plus(365 * Timestamp::DAY);
+    // Only the competence administrator, never on their own record, changes a record.
+    assert_eq!(
+        refused(r.apply(
+            &verifier(2),
+            Change::Qualify(q(Subject::FacialComparison, in_a_year))
+        )),
+        "wrong_role"
+    );
+    let mut own = CompetenceRecord::new("competence-admin-1");
+    assert_eq!(
+        refused(own.apply(
+            &admin,
+            Change::Qualify(q(Subject::FacialComparison, in_a_year))
+        )),
+        "own_competence"
+    );
+    assert!(matches!(
+        r.apply(&admin, Change::Qualify(q(Subject::FacialComparison, T0))),
+        Err(waarborg_govern::GovernError::Invalid(_))
+    ));
+    r.apply(
+        &admin,
+        Change::Qualify(q(Subject::FacialComparison, in_a_year)),
+    )
+    .unwrap();
+    assert_eq!(lack(&r, T0), Err("no_ai_literacy"));
+    r.apply(&admin, Change::Qualify(q(Subject::AiLiteracy, in_a_year)))
+        .unwrap();
+    assert_eq!(lack(&r, T0), Err("no_competence_authorisation"));
+    let auth = Authorisation {
+        role: Role::Verifier,
+        deployment: "retro-search".into(),
+    };
+    r.apply(&admin, Change::Authorise(auth.clone())).unwrap();
+    assert_eq!(
+        refused(r.apply(&admin, Change::Authorise(auth.clone()))),
+        "already_authorised"
+    );
+    assert_eq!(lack(&r, T0), Ok(()));
+    // Expiring within 60 days is shown ahead of time; expired, refused.
+    assert_eq!(
+        r.expiring(in_a_year.plus(-30 * Timestamp::DAY), 60).len(),
+        2
+    );
+    assert!(r.expiring(T0, 60).is_empty());
+    assert_eq!(lack(&r, in_a_year), Err("qualification_expired"));
+    // Renewed: current again, and no longer listed as expiring.
+    r.apply(
+        &admin,
+        Change::Qualify(q(
+            Subject::FacialComparison,
+            in_a_year.plus(730 * Timestamp::DAY),
+        )),
+    )
+    .unwrap();
+    assert_eq!(
+        r.expiring(in_a_year.plus(-30 * Timestamp::DAY), 60).len(),
+        1
+    );
+    assert_eq!(lack(&r, in_a_year), Err("ai_literacy_expired"));
+    r.apply(&admin, Change::Withdraw(auth.clone())).unwrap();
+    assert_eq!(
+        refused(r.apply(&admin, Change::Withdraw(auth))),
+        "not_authorised_to_withdraw"
+    );
+    assert_eq!(lack(&r, T0), Err("no_competence_authorisation"));
 }
 
 #[test]

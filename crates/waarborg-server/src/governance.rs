@@ -504,6 +504,7 @@ fn content_from(fields: &[(String, String)], applicant: &str) -> Result<Revision
         oversight: waarborg_govern::revision::Oversight {
             verifiers_required: verifiers,
             examiners: items("examiners"),
+            verifier_units: items("verifier_units"),
         },
         retention: waarborg_govern::revision::Retention {
             probe_days,

@@ -47,6 +47,7 @@ fn content() -> RevisionContent {
         oversight: Oversight {
             verifiers_required: 2,
             examiners: vec!["e".into()],
+            verifier_units: vec![],
         },
         retention: Retention {
             probe_days: 1,

@@ -33,6 +33,7 @@ pub fn content() -> RevisionContent {
         oversight: Oversight {
             verifiers_required: 2,
             examiners: vec!["examiner-1".into(), "examiner-2".into()],
+            verifier_units: vec![],
         },
         retention: Retention {
             probe_days: 365,
@@ -161,4 +162,27 @@ pub fn active_deployment() -> Deployment {
             .unwrap_or_else(|e| panic!("{} by {}: {e}", command.name(), actor.user));
     }
     d
+}
+
+/// `user`'s competence record: qualified and AI-literate through T0 + 2 years, authorised
+/// as `role` under retro-search.
+pub fn competent(user: &str, role: Role) -> waarborg_govern::competence::CompetenceRecord {
+    let q = |subject| waarborg_govern::competence::Qualification {
+        subject,
+        title: "training".into(),
+        issuer: "Police Academy".into(),
+        obtained: T0.plus(-Timestamp::DAY),
+        expires: T0.plus(730 * Timestamp::DAY),
+    };
+    waarborg_govern::competence::CompetenceRecord {
+        person: user.into(),
+        qualifications: vec![
+            q(waarborg_govern::competence::Subject::FacialComparison),
+            q(waarborg_govern::competence::Subject::AiLiteracy),
+        ],
+        authorisations: vec![waarborg_govern::competence::Authorisation {
+            role,
+            deployment: "retro-search".into(),
+        }],
+    }
 }
