@@ -52,6 +52,10 @@ pub fn check(app: &App, actor: &Actor, ask: &Ask) -> Result<Answer> {
         _ => None,
     };
     let active = deployment.as_ref().and_then(|d| d.active_revision(now));
+    let competence = match actor.role {
+        waarborg_govern::Role::Examiner => Some(crate::competence::record(app, &actor.user)?),
+        _ => None,
+    };
     let databases = ask.databases.clone().unwrap_or_else(|| {
         active
             .map(|r| r.content.scope.reference_databases.clone())
@@ -65,6 +69,7 @@ pub fn check(app: &App, actor: &Actor, ask: &Ask) -> Result<Answer> {
         reference_databases: &databases,
         probe_source: ask.probe_source,
         model_sha256: ask.models,
+        competence: competence.as_ref(),
         now,
     });
     if let Err(refusal) = &decision {

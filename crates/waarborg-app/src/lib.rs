@@ -23,6 +23,7 @@
 pub mod account;
 pub mod audit;
 pub mod cases;
+pub mod competence;
 pub mod consistency;
 pub mod consult;
 pub mod entries;

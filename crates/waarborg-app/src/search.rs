@@ -6,8 +6,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use waarborg_face::{DecodeLimits, QualityReport};
 use waarborg_govern::gate::Action;
-use waarborg_govern::identification::{Conclusion, Identification, Outcome, Verdict};
+use waarborg_govern::identification::{
+    Candidacy, Identification, Judgement, Outcome, Position, Stage, Verdict,
+};
 use waarborg_govern::retention::SearchPart;
+use waarborg_govern::scale::ConclusionScale;
 use waarborg_govern::{Actor, Role, Timestamp};
 use waarborg_index::SearchParams;
 use waarborg_ledger::{BiometricOperation, Operation};
@@ -545,24 +548,74 @@ pub fn stop_insufficient(app: &App, actor: &Actor, id: &str) -> Result<SearchRec
     Ok(s)
 }
 
-/// The examiner's proposal.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct ProposalBody {
-    /// Candidate X, no identification, or inconclusive:
-    /// `{"conclusion": "candidate", "reference": N}`, `{"conclusion": "no_identification"}`,
-    /// `{"conclusion": "inconclusive"}`.
-    #[schema(value_type = Object)]
-    pub conclusion: Conclusion,
-    /// Why.
-    pub reasoning: String,
+/// A conclusion on the scale, as the examiner proposes it or a verifier reaches it
+/// independently: `{"level": "identification_support_strong", "reference": 17, "reasons":
+/// "…"}`; inconclusive and excluding levels name no reference.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct JudgementBody {
+    /// A level's key on the deployment framework's conclusion scale.
+    pub level: String,
+    /// The reference image (candidate) a supporting level names.
+    #[serde(default)]
+    pub reference: Option<u64>,
+    /// Why (`reasoning` is accepted too).
+    #[serde(alias = "reasoning")]
+    pub reasons: String,
 }
 
-/// Refuses conclusion `c` when it names a reference that is not on `s`'s candidate list.
-fn on_the_list(s: &SearchRecord, c: &Conclusion) -> Result<()> {
-    match c {
-        Conclusion::Candidate { reference }
-            if !s.candidates.iter().any(|c| c.reference == *reference) =>
-        {
+impl JudgementBody {
+    fn judgement(&self) -> Judgement {
+        Judgement {
+            level: self.level.trim().to_string(),
+            reference: self.reference,
+            reasons: self.reasons.clone(),
+        }
+    }
+}
+
+/// The revision a search ran under: its deployment's record and the revision's number.
+fn revision_of(
+    app: &App,
+    s: &SearchRecord,
+) -> Result<(waarborg_govern::revision::Deployment, u32)> {
+    use waarborg_store::Store;
+    let number = s
+        .revision
+        .rsplit_once('/')
+        .and_then(|(_, n)| n.parse::<u32>().ok())
+        .ok_or_else(|| AppError::internal(format!("search {} names no revision", s.id)))?;
+    let (d, _) = app
+        .store
+        .deployment(&s.deployment)?
+        .ok_or_else(|| AppError::internal(format!("no deployment {}", s.deployment)))?;
+    Ok((d, number))
+}
+
+/// The conclusion scale of the framework search `s`'s revision was decided under.
+pub fn scale_of(app: &App, s: &SearchRecord) -> Result<ConclusionScale> {
+    let (d, number) = revision_of(app, s)?;
+    Ok(crate::governance::framework_of(&app.store, &d, number)?.conclusion_scale)
+}
+
+/// The units whose verifiers may verify search `s`.
+fn verifying_units(app: &App, s: &SearchRecord) -> Result<Vec<String>> {
+    let (d, number) = revision_of(app, s)?;
+    Ok(d.revision(number)?.content.verifying_units())
+}
+
+/// Whether `actor` is competent to verify search `s` now (the competence register).
+fn verifier_competence(
+    app: &App,
+    actor: &Actor,
+    s: &SearchRecord,
+) -> Result<std::result::Result<(), waarborg_govern::competence::Lack>> {
+    crate::competence::current(app, &actor.user, Role::Verifier, &s.deployment)
+}
+
+/// Refuses a judgement that names a reference not on `s`'s candidate list.
+fn on_the_list(s: &SearchRecord, b: &JudgementBody) -> Result<()> {
+    match b.reference {
+        Some(reference) if !s.candidates.iter().any(|c| c.reference == reference) => {
             Err(AppError::refused(format!(
                 "reference {reference} is not on the candidate list"
             )))
@@ -610,18 +663,19 @@ fn log_refused<T>(
     Ok(())
 }
 
-/// Records the examiner's proposal on search `id`.
-pub fn propose(app: &App, actor: &Actor, id: &str, b: ProposalBody) -> Result<SearchRecord> {
+/// Records the examiner's proposal on search `id`, on the framework's conclusion scale.
+pub fn propose(app: &App, actor: &Actor, id: &str, b: JudgementBody) -> Result<SearchRecord> {
     timed(app, "proposal", || {
         let (mut s, version) = load(app, id)?;
         let at = Step::of(&s);
         own(actor, &s)?;
-        on_the_list(&s, &b.conclusion)?;
+        on_the_list(&s, &b)?;
+        let scale = scale_of(app, &s)?;
         let identification = s
             .identification
             .as_mut()
             .ok_or_else(|| AppError::refused("there is no candidate list to propose on"))?;
-        let done = identification.propose(actor, b.conclusion.clone(), &b.reasoning);
+        let done = identification.propose(actor, &b.judgement(), &scale);
         log_refused(app, actor, &at, "propose", &done)?;
         done?;
         let entry = operation(
@@ -630,7 +684,11 @@ pub fn propose(app: &App, actor: &Actor, id: &str, b: ProposalBody) -> Result<Se
             &s,
             now_rfc3339(),
             vec![],
-            format!("proposal: {:?}", b.conclusion),
+            format!(
+                "proposal: {} {}",
+                b.level.trim(),
+                reference_words(b.reference)
+            ),
             vec![],
         );
         save(app, &s, version, entry)?;
@@ -648,36 +706,29 @@ pub struct VerificationBody {
     pub reasons: String,
 }
 
-/// A verifier's own conclusion, reached blind to the examiner's.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct OwnConclusionBody {
-    /// Candidate X, no identification, or inconclusive — as a proposal's conclusion.
-    #[schema(value_type = Object)]
-    pub conclusion: Conclusion,
-    /// Why.
-    pub reasons: String,
-}
-
 /// Records verifier `actor`'s own conclusion on search `id`, blind to the examiner's
 /// proposal (which they see only after it): in the ledger before it is kept.
 pub fn conclude_independently(
     app: &App,
     actor: &Actor,
     id: &str,
-    b: OwnConclusionBody,
+    b: JudgementBody,
 ) -> Result<SearchRecord> {
     timed(app, "verification", || {
         let (mut s, version) = load(app, id)?;
         let at = Step::of(&s);
-        on_the_list(&s, &b.conclusion)?;
+        on_the_list(&s, &b)?;
+        let scale = scale_of(app, &s)?;
+        let competent = verifier_competence(app, actor, &s)?;
         let identification = s
             .identification
             .as_mut()
             .ok_or_else(|| AppError::refused("there is no proposal to verify"))?;
         let done = identification.conclude_independently(
             actor,
-            b.conclusion.clone(),
-            &b.reasons,
+            &b.judgement(),
+            &scale,
+            competent,
             app.now(),
         );
         log_refused(app, actor, &at, "conclude_independently", &done)?;
@@ -688,7 +739,11 @@ pub fn conclude_independently(
             &s,
             now_rfc3339(),
             vec![],
-            format!("own conclusion, blind to the proposal: {:?}", b.conclusion),
+            format!(
+                "own conclusion, blind to the proposal: {} {}",
+                b.level.trim(),
+                reference_words(b.reference)
+            ),
             vec![],
         );
         save(app, &s, version, entry)?;
@@ -707,11 +762,12 @@ pub fn record_verification(
     timed(app, "verification", || {
         let (mut s, version) = load(app, id)?;
         let at = Step::of(&s);
+        let competent = verifier_competence(app, actor, &s)?;
         let identification = s
             .identification
             .as_mut()
             .ok_or_else(|| AppError::refused("there is no proposal to verify"))?;
-        let outcome = identification.verify(actor, b.verdict, &b.reasons, app.now());
+        let outcome = identification.verify(actor, b.verdict, &b.reasons, competent, app.now());
         log_refused(app, actor, &at, "verify", &outcome)?;
         let outcome = outcome?;
         let verifiers: Vec<String> = identification
@@ -719,9 +775,13 @@ pub fn record_verification(
             .iter()
             .map(|v| v.verifier.clone())
             .collect();
-        let text = match &outcome {
-            Some(o) => format!("verification {:?}; outcome {o:?}", b.verdict),
-            None => format!("verification {:?}", b.verdict),
+        let text = match (&outcome, identification.stage) {
+            (Some(o), _) => format!("verification {:?}; outcome {o:?}", b.verdict),
+            (None, Stage::Disputed) => format!(
+                "verification {:?}; disputed: not every verifier agrees",
+                b.verdict
+            ),
+            (None, _) => format!("verification {:?}", b.verdict),
         };
         let entry = operation(
             actor,
@@ -730,6 +790,146 @@ pub fn record_verification(
             now_rfc3339(),
             vec![],
             text,
+            verifiers,
+        );
+        save(app, &s, version, entry)?;
+        Ok(outcome)
+    })
+}
+
+/// A reference named in the ledger's words (`reference 17`), or nothing.
+fn reference_words(reference: Option<u64>) -> String {
+    reference.map_or_else(String::new, |r| format!("reference {r}"))
+}
+
+/// Assigns verifier `verifier` to search `id`, by its examiner or a coordinator: a
+/// competent verifier of the deployment's verifying units, never the examiner; in the
+/// ledger before it is kept, a refusal logged.
+pub fn assign(app: &App, actor: &Actor, id: &str, verifier: &str) -> Result<SearchRecord> {
+    use waarborg_store::AccountStore;
+    waarborg_govern::ids::check(waarborg_govern::ids::Kind::User, verifier)?;
+    let (mut s, version) = load(app, id)?;
+    let at = Step::of(&s);
+    if actor.role == Role::Examiner {
+        own(actor, &s)?;
+    }
+    let (account, _) = app
+        .store
+        .account(verifier)?
+        .ok_or_else(|| AppError::not_found(format!("no account {verifier}")))?;
+    let units = verifying_units(app, &s)?;
+    let competent = crate::competence::current(app, verifier, Role::Verifier, &s.deployment)?;
+    let identification = s
+        .identification
+        .as_mut()
+        .ok_or_else(|| AppError::refused("there is no candidate list to verify"))?;
+    let done = identification.assign(
+        actor,
+        Candidacy {
+            user: verifier,
+            verifier: account.roles.contains(&Role::Verifier),
+            unit: &account.unit,
+            competent,
+        },
+        &units,
+    );
+    log_refused(app, actor, &at, "assign a verifier", &done)?;
+    done?;
+    let entry = waarborg_ledger::Event::GovernanceDecision(waarborg_ledger::GovernanceDecision {
+        actor: actor.user.clone(),
+        role: actor.role.as_str().into(),
+        action: "assign_verifier".into(),
+        subject: format!("search {} of case {}", s.id, s.case_number),
+        reason: format!("{verifier} assigned to verify"),
+        framework_version: None,
+        about: None,
+    });
+    save(app, &s, version, entry)?;
+    Ok(s)
+}
+
+/// The verifiers `actor` could assign to search `s` now, each with whether they are
+/// competent: verifier accounts of the deployment's verifying units, not its examiner, not
+/// assigned yet. Empty for anyone who may not assign, or when nothing is to be assigned (the
+/// domain decides when the assignment is made).
+pub fn assignable(
+    app: &App,
+    actor: &Actor,
+    s: &SearchRecord,
+) -> Result<
+    Vec<(
+        String,
+        std::result::Result<(), waarborg_govern::competence::Lack>,
+    )>,
+> {
+    use waarborg_store::AccountStore;
+    let Some(i) = s.identification.as_ref() else {
+        return Ok(Vec::new());
+    };
+    let may = (actor.role == Role::Examiner && actor.user == s.examiner)
+        || actor.role == Role::Coordinator;
+    if !may || !i.room_to_assign() {
+        return Ok(Vec::new());
+    }
+    let units = verifying_units(app, s)?;
+    let mut out = Vec::new();
+    for a in app.store.accounts()? {
+        if a.roles.contains(&Role::Verifier)
+            && !a.disabled
+            && units.contains(&a.unit)
+            && a.user != s.examiner
+            && !i.assigned.contains(&a.user)
+        {
+            let competent =
+                crate::competence::current(app, &a.user, Role::Verifier, &s.deployment)?;
+            out.push((a.user, competent));
+        }
+    }
+    Ok(out)
+}
+
+/// A dispute's resolution by consultation: every participant's position, and the
+/// coordinator's reasons.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ConsultationBody {
+    /// The examiner's and each verifier's position: `{"person", "agrees", "reasons"}`.
+    #[schema(value_type = Vec<Object>)]
+    pub positions: Vec<Position>,
+    /// The coordinator's reasons for the outcome.
+    pub reasons: String,
+}
+
+/// Resolves the dispute on search `id` by a consultation the coordinator records; the
+/// outcome follows from the positions ([`Identification::resolve_by_consultation`]).
+pub fn resolve_by_consultation(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+    b: ConsultationBody,
+) -> Result<Outcome> {
+    timed(app, "verification", || {
+        let (mut s, version) = load(app, id)?;
+        let at = Step::of(&s);
+        let identification = s
+            .identification
+            .as_mut()
+            .ok_or_else(|| AppError::refused("there is no verification to resolve"))?;
+        let done =
+            identification.resolve_by_consultation(actor, b.positions, &b.reasons, app.now());
+        log_refused(app, actor, &at, "resolve by consultation", &done)?;
+        let outcome = done?;
+        let verifiers = identification
+            .verifications
+            .iter()
+            .map(|v| v.verifier.clone())
+            .collect();
+        let entry = operation(
+            actor,
+            Operation::Verification,
+            &s,
+            now_rfc3339(),
+            vec![],
+            format!("dispute resolved by consultation; outcome {outcome:?}"),
             verifiers,
         );
         save(app, &s, version, entry)?;
@@ -778,7 +978,13 @@ pub fn view(actor: &Actor, s: &SearchRecord) -> Value {
             .map(|c| json!({"template": c.template, "reference": c.reference, "database": c.database}))
             .collect::<Vec<_>>());
         if let Some(i) = v.get_mut("identification") {
-            for hidden in ["proposal", "verifications", "outcome", "own_conclusions"] {
+            for hidden in [
+                "proposal",
+                "verifications",
+                "outcome",
+                "own_conclusions",
+                "resolution",
+            ] {
                 i[hidden] = Value::Null;
             }
             i["hidden"] = json!("the examiner's proposal, the scores and the ranks are shown once your own conclusion is recorded");
@@ -798,6 +1004,7 @@ pub fn view(actor: &Actor, s: &SearchRecord) -> Value {
         if !visible && matches!(actor.role, Role::Verifier | Role::Examiner) {
             v["identification"]["verifications"] = json!([]);
             v["identification"]["outcome"] = Value::Null;
+            v["identification"]["resolution"] = Value::Null;
             if actor.role == Role::Examiner {
                 // The verifiers' own conclusions are judgements too: not before the outcome.
                 v["identification"]["own_conclusions"] = json!([]);
@@ -1029,26 +1236,25 @@ pub fn searches_for(app: &App, actor: &Actor) -> Result<Vec<SearchRecord>> {
 }
 
 /// Whether verifier `actor` may read search `s`: it has a proposal, it is not theirs as its
-/// examiner, and it awaits their judgement or they judged it.
+/// examiner, and it is assigned to them or they judged it.
 pub fn verifier_may_read(actor: &Actor, s: &SearchRecord) -> bool {
     s.identification.as_ref().is_some_and(|i| {
         i.proposal.is_some()
             && i.examiner != actor.user
-            && (i.stage == waarborg_govern::identification::Stage::Proposed
-                || i.concluded_by(actor)
-                || i.verifications.iter().any(|v| v.verifier == actor.user))
+            && (i.assigned_to(actor) || i.concluded_by(actor) || i.judged_by(actor))
     })
 }
 
-/// Whether search `s` awaits `actor`'s verification: a verifier, a proposal not yet decided,
-/// someone else's, not yet judged by them. The verifier's queue and the page's form both ask
+/// Whether search `s` awaits `actor`'s verification: a verifier assigned to it, a proposal
+/// (or a dispute) not yet decided, someone else's, not yet judged by them. The verifier's queue and the page's form both ask
 /// this (the domain still decides when the judgement is recorded).
 pub fn awaits_verification_by(actor: &Actor, s: &SearchRecord) -> bool {
     actor.role == Role::Verifier
         && s.identification.as_ref().is_some_and(|i| {
-            i.stage == waarborg_govern::identification::Stage::Proposed
+            i.awaiting_verification()
                 && i.examiner != actor.user
-                && !i.verifications.iter().any(|v| v.verifier == actor.user)
+                && i.assigned_to(actor)
+                && !i.judged_by(actor)
         })
 }
 

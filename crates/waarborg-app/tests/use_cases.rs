@@ -64,6 +64,23 @@ fn with_deployment(name: &str) -> App {
     )
     .unwrap();
     app.store.create_deployment(&d).unwrap();
+    // The examiner holds an account and a current competence record.
+    use waarborg_store::AccountStore;
+    app.store
+        .create_account(
+            &waarborg_store::Account::new("examiner-1", vec![Role::Examiner], "biometrics-centre"),
+            "unused",
+        )
+        .unwrap();
+    waarborg_app::competence::qualify(
+        &app,
+        &Actor::new("competence-1", Role::CompetenceAdministrator, "training"),
+        "examiner-1",
+        Role::Examiner,
+        "catch-demo",
+        [Timestamp(NOW + 86_400 * 365); 2],
+    )
+    .unwrap();
     app
 }
 
@@ -1099,13 +1116,21 @@ fn prosecutor() -> Actor {
 /// candidate list and a proposal — as the search loop leaves it (no engine needed here).
 fn stored_search(app: &App, id: &str, case: &str, probe: &str, created: Timestamp) {
     use waarborg_app::search::{Candidate, SearchRecord, SearchStage};
-    use waarborg_govern::identification::{Conclusion, Identification};
+    use waarborg_govern::identification::{Identification, Judgement};
     app.probes
         .put(probe, format!("probe {probe}").as_bytes())
         .unwrap();
     let mut identification = Identification::searched(id, case, &examiner().user, 2);
     identification
-        .propose(&examiner(), Conclusion::Inconclusive, "too blurred to tell")
+        .propose(
+            &examiner(),
+            &Judgement {
+                level: "inconclusive".into(),
+                reference: None,
+                reasons: "too blurred to tell".into(),
+            },
+            &waarborg_govern::scale::ConclusionScale::enfsi(),
+        )
         .unwrap();
     let record = SearchRecord {
         id: id.into(),

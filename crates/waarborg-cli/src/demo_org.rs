@@ -164,6 +164,7 @@ pub fn set_up(app: &App, data: &Path, samples: &Path) -> anyhow::Result<()> {
                 .map_or("biometrics-centre", |(_, _, unit)| *unit);
             Actor::new(user, role, unit)
         };
+        competences(app, now)?;
         let examiner = person("examiner-1", Role::Examiner);
         let probe = std::fs::read(samples.join("yaoming.jpg"))?;
         let asked = search::SubmitQuery {
@@ -174,17 +175,20 @@ pub fn set_up(app: &App, data: &Path, samples: &Path) -> anyhow::Result<()> {
         let (s, _) = search::submit_probe(app, &examiner, &asked, "image/jpeg", probe)?;
         let s = search::choose_face(app, &examiner, &s.id, 0)?;
         let top = s.candidates.first().context("no candidates")?.reference;
-        let proposal = search::ProposalBody {
-            conclusion: waarborg_govern::identification::Conclusion::Candidate { reference: top },
-            reasoning: "Face shape, ears and hairline agree with the reference image".into(),
+        let proposal = search::JudgementBody {
+            level: "identification_support_moderate".into(),
+            reference: Some(top),
+            reasons: "Face shape, ears and hairline agree with the reference image".into(),
         };
         search::propose(app, &examiner, &s.id, proposal)?;
         for v in ["verifier-1", "verifier-2"] {
+            search::assign(app, &examiner, &s.id, v)?;
+        }
+        for v in ["verifier-1", "verifier-2"] {
             // Each verifier concludes on their own first, blind to the proposal.
-            let own = search::OwnConclusionBody {
-                conclusion: waarborg_govern::identification::Conclusion::Candidate {
-                    reference: top,
-                },
+            let own = search::JudgementBody {
+                level: "identification_support_moderate".into(),
+                reference: Some(top),
                 reasons: format!("{v}: compared for myself; face shape, ears and hairline agree"),
             };
             search::conclude_independently(app, &person(v, Role::Verifier), &s.id, own)?;
@@ -196,6 +200,30 @@ pub fn set_up(app: &App, data: &Path, samples: &Path) -> anyhow::Result<()> {
         }
     }
     app.ledger.checkpoint()?;
+    Ok(())
+}
+
+/// The demo's competence register, kept by its competence administrator: every examiner and
+/// verifier trained and authorised under the demo deployment — except examiner-2, whose
+/// facial-comparison qualification expired (the gate refuses their searches), and
+/// verifier-3, whose AI-literacy training expires within weeks (shown ahead of time).
+fn competences(app: &App, now: Timestamp) -> anyhow::Result<()> {
+    let admin = Actor::new("competence-1", Role::CompetenceAdministrator, "training");
+    let year = 365 * Timestamp::DAY;
+    for (person, role) in [
+        ("examiner-1", Role::Examiner),
+        ("examiner-2", Role::Examiner),
+        ("verifier-1", Role::Verifier),
+        ("verifier-2", Role::Verifier),
+        ("verifier-3", Role::Verifier),
+    ] {
+        let expires = match person {
+            "examiner-2" => [now.plus(-30 * Timestamp::DAY), now.plus(year)],
+            "verifier-3" => [now.plus(2 * year), now.plus(40 * Timestamp::DAY)],
+            _ => [now.plus(2 * year), now.plus(year)],
+        };
+        waarborg_app::competence::qualify(app, &admin, person, role, DEPLOYMENT, expires)?;
+    }
     Ok(())
 }
 

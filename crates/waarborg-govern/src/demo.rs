@@ -21,8 +21,13 @@ pub const PEOPLE: &[(&str, Role, &str)] = &[
     ),
     ("privacy-1", Role::PrivacyOfficer, "privacy"),
     ("examiner-1", Role::Examiner, "biometrics-centre"),
+    // Named in the revision, but their facial-comparison qualification has expired.
+    ("examiner-2", Role::Examiner, "biometrics-centre"),
     ("verifier-1", Role::Verifier, "biometrics-centre"),
     ("verifier-2", Role::Verifier, "biometrics-centre"),
+    ("verifier-3", Role::Verifier, "biometrics-centre"),
+    ("coordinator-1", Role::Coordinator, "biometrics-centre"),
+    ("competence-1", Role::CompetenceAdministrator, "training"),
     ("officer-1", Role::Requester, "investigation"),
     (
         "manager-1",
@@ -62,6 +67,10 @@ pub fn catch_like_content(model_sha256: Vec<String>, from: Timestamp) -> Revisio
             score_threshold: 0.2,
             candidate_list_length: 20,
             ..template.technology
+        },
+        oversight: Oversight {
+            examiners: vec!["examiner-1".into(), "examiner-2".into()],
+            ..template.oversight
         },
         reporting_duties: "Half-yearly to the review committee; yearly to the supervisory authorities".into(),
         dpia: Dpia {

@@ -305,6 +305,18 @@ impl Identification {
         actor.role != Role::Verifier || self.concluded_by(actor)
     }
 
+    /// Whether another verifier may be assigned: fewer than required before the outcome,
+    /// or one further to resolve a dispute.
+    pub fn room_to_assign(&self) -> bool {
+        match self.stage {
+            Stage::Searched | Stage::Proposed => {
+                self.assigned.len() < self.verifiers_required as usize
+            }
+            Stage::Disputed => self.assigned.len() <= self.verifications.len(),
+            Stage::Concluded | Stage::Reported => false,
+        }
+    }
+
     /// Assigns `verifier` by `actor`: the search's examiner or a coordinator, before the
     /// outcome; a competent verifier of one of `units` (the deployment's verifying units),
     /// never the examiner, once. While disputed, one further verifier may be assigned.
@@ -318,10 +330,7 @@ impl Identification {
         if !own_examiner && actor.role != Role::Coordinator {
             return refuse(Rule::NotAssigning);
         }
-        if !matches!(
-            self.stage,
-            Stage::Searched | Stage::Proposed | Stage::Disputed
-        ) {
+        if matches!(self.stage, Stage::Concluded | Stage::Reported) {
             return refuse(Rule::AssignAfterOutcome);
         }
         if verifier.user == self.examiner {
@@ -342,12 +351,7 @@ impl Identification {
                 person: verifier.user.into(),
             });
         }
-        let room = match self.stage {
-            // One further verifier resolves a dispute.
-            Stage::Disputed => self.assigned.len() <= self.verifications.len(),
-            _ => self.assigned.len() < self.verifiers_required as usize,
-        };
-        if !room {
+        if !self.room_to_assign() {
             return refuse(Rule::EnoughAssigned);
         }
         verifier

@@ -273,6 +273,28 @@ pub struct ChooseBody {
     pub face: usize,
 }
 
+/// `POST /api/searches/{id}/assignments`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AssignBody {
+    /// The verifier to assign (user name).
+    pub verifier: String,
+}
+
+/// `GET /api/competence`: the competence register.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CompetenceRegister {
+    /// Every examiner and verifier.
+    pub people: Vec<waarborg_app::competence::Entry>,
+}
+
+/// `POST /api/competence/{person}`: the record after the change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CompetenceChanged {
+    /// The record.
+    #[schema(value_type = Object)]
+    pub record: waarborg_govern::competence::CompetenceRecord,
+}
+
 /// `GET /api/searches/{id}`: what the reader may see of it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SearchView {

@@ -87,6 +87,7 @@ pub const NAVIGATION: &[(&str, &str)] = &[
     ("/ui/persons", "data_subjects"),
     ("/ui/deployments/new", "new_deployment"),
     ("/ui/cases", "cases"),
+    ("/ui/competence", "competence_register"),
     ("/ui/refdb", "reference_database"),
     ("/register", "register"),
     ("/ui/account", "account"),
@@ -147,7 +148,13 @@ pub const OVERSIGHT_ROLES: &[Role] = &[
 ];
 
 /// Roles that read searches (each sees what is theirs to see).
-pub const SEARCH_READERS: &[Role] = &[Examiner, Verifier, Auditor, PrivacyOfficer];
+pub const SEARCH_READERS: &[Role] = &[Examiner, Verifier, Coordinator, Auditor, PrivacyOfficer];
+
+/// Roles that assign verifiers to a search: its examiner, or a coordinator.
+pub const ASSIGNERS: &[Role] = &[Examiner, Coordinator];
+
+/// Roles that read the competence register (only the competence administrator changes it).
+pub const COMPETENCE_READERS: &[Role] = &[CompetenceAdministrator, Coordinator, Auditor];
 
 /// Roles that read the reference database's records, plan, flags and imports (only the
 /// manager changes anything).
@@ -269,6 +276,41 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(&[Verifier]),
         summary: "Web: a verifier's own conclusion, blind to the proposal (form)",
         handler: || post(crate::ui::own_conclusion),
+        body: Body::Form,
+        ..BASE
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/ui/searches/{id}/assign",
+        access: Access::Roles(ASSIGNERS),
+        summary: "Web: assign a verifier (form)",
+        handler: || post(crate::ui::assign),
+        body: Body::Form,
+        ..BASE
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/ui/searches/{id}/resolve",
+        access: Access::Roles(&[Coordinator]),
+        summary: "Web: resolve a dispute by a recorded consultation (form)",
+        handler: || post(crate::ui::resolve),
+        body: Body::Form,
+        ..BASE
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/ui/competence",
+        access: Access::Roles(COMPETENCE_READERS),
+        summary: "Web: the competence register",
+        handler: || get(crate::competence::page),
+        ..BASE
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/ui/competence/{person}",
+        access: Access::Roles(&[CompetenceAdministrator]),
+        summary: "Web: change a competence record (form)",
+        handler: || post(crate::competence::form),
         body: Body::Form,
         ..BASE
     },
@@ -609,7 +651,7 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(&[Examiner]),
         summary: "The examiner's proposal with reasoning",
         handler: || post(crate::search::proposal),
-        body: Body::Json(shape::<waarborg_app::search::ProposalBody>()),
+        body: Body::Json(shape::<waarborg_app::search::JudgementBody>()),
         answer: Some(shape::<api::SearchAnswer>()),
         ..BASE
     },
@@ -619,8 +661,47 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(&[Verifier]),
         summary: "A verifier's own conclusion, blind to the examiner's proposal (recorded before any verdict on it)",
         handler: || post(crate::search::own_conclusion),
-        body: Body::Json(shape::<waarborg_app::search::OwnConclusionBody>()),
+        body: Body::Json(shape::<waarborg_app::search::JudgementBody>()),
         answer: Some(shape::<api::SearchView>()),
+        ..BASE
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/searches/{id}/assignments",
+        access: Access::Roles(ASSIGNERS),
+        summary: "Assign a verifier (the search's examiner or a coordinator): of the deployment's verifying units, competent, never the examiner",
+        handler: || post(crate::search::assignment),
+        body: Body::Json(shape::<api::AssignBody>()),
+        answer: Some(shape::<api::SearchAnswer>()),
+        ..BASE
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/searches/{id}/resolution",
+        access: Access::Roles(&[Coordinator]),
+        summary: "Resolve a disputed verification by a recorded consultation: everyone's position, with reasons",
+        handler: || post(crate::search::resolution),
+        body: Body::Json(shape::<waarborg_app::search::ConsultationBody>()),
+        answer: Some(shape::<api::VerificationRecorded>()),
+        ..BASE
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/competence",
+        access: Access::Roles(COMPETENCE_READERS),
+        summary: "The competence register: every examiner's and verifier's qualifications, AI-literacy training, authorisations and what expires soon",
+        handler: || get(crate::competence::list),
+        answer: Some(shape::<api::CompetenceRegister>()),
+        ..BASE
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/competence/{person}",
+        access: Access::Roles(&[CompetenceAdministrator]),
+        summary: "Change a competence record: a qualification obtained, an authorisation granted or withdrawn",
+        handler: || post(crate::competence::change),
+        body: Body::Json(shape::<waarborg_app::competence::ChangeBody>()),
+        answer: Some(shape::<api::CompetenceChanged>()),
         ..BASE
     },
     RouteSpec {

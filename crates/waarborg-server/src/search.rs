@@ -72,7 +72,7 @@ pub async fn proposal(
     State(state): State<Arc<AppState>>,
     Extension(p): Extension<Principal>,
     Path(id): Path<String>,
-    body: std::result::Result<Json<ProposalBody>, JsonRejection>,
+    body: std::result::Result<Json<JudgementBody>, JsonRejection>,
 ) -> Result<Json<api::SearchAnswer>> {
     let b = crate::handlers::body(body)?;
     let actor = p.actor();
@@ -85,7 +85,7 @@ pub async fn own_conclusion(
     State(state): State<Arc<AppState>>,
     Extension(p): Extension<Principal>,
     Path(id): Path<String>,
-    body: std::result::Result<Json<OwnConclusionBody>, JsonRejection>,
+    body: std::result::Result<Json<JudgementBody>, JsonRejection>,
 ) -> Result<Json<api::SearchView>> {
     let b = crate::handlers::body(body)?;
     let actor = p.actor();
@@ -110,6 +110,37 @@ pub async fn verify(
     let actor = p.actor();
     let outcome = blocking(&state, move |app| record_verification(app, &actor, &id, b)).await?;
     Ok(Json(api::VerificationRecorded { outcome }))
+}
+
+/// `POST /api/searches/{id}/assignments`: assign a verifier.
+pub async fn assignment(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+    body: std::result::Result<Json<api::AssignBody>, JsonRejection>,
+) -> Result<Json<api::SearchAnswer>> {
+    let b = crate::handlers::body(body)?;
+    let actor = p.actor();
+    let search = blocking(&state, move |app| assign(app, &actor, &id, &b.verifier)).await?;
+    Ok(Json(api::SearchAnswer { search }))
+}
+
+/// `POST /api/searches/{id}/resolution`: a dispute resolved by a recorded consultation.
+pub async fn resolution(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+    body: std::result::Result<Json<ConsultationBody>, JsonRejection>,
+) -> Result<Json<api::VerificationRecorded>> {
+    let b = crate::handlers::body(body)?;
+    let actor = p.actor();
+    let outcome = blocking(&state, move |app| {
+        resolve_by_consultation(app, &actor, &id, b)
+    })
+    .await?;
+    Ok(Json(api::VerificationRecorded {
+        outcome: Some(outcome),
+    }))
 }
 
 /// `GET /api/searches/{id}`.

@@ -14,8 +14,9 @@ use waarborg_govern::{Role, Timestamp};
 use crate::auth::{self, Principal};
 use crate::i18n::{t, Lang};
 use crate::problem::Problem;
-use crate::search::{self, ProposalBody, SubmitQuery, VerificationBody};
+use crate::search::{self, SubmitQuery, VerificationBody};
 use crate::AppState;
+use waarborg_govern::scale::ConclusionScale;
 
 /// Language cookie.
 pub const LANG_COOKIE: &str = "waarborg_lang";
@@ -731,6 +732,17 @@ fn conclusion_text(lang: Lang, c: &Conclusion) -> String {
     }
 }
 
+/// A conclusion with its level on the scale, in the reader's words (the level's own text
+/// from the framework; a level no longer on the scale as recorded).
+fn graded_text(lang: Lang, scale: &ConclusionScale, c: &Conclusion, level: &str) -> String {
+    let words = conclusion_text(lang, c);
+    match scale.level(level) {
+        Some(l) => format!("{words} — {}", l.text(lang.code())),
+        None if level.is_empty() => words,
+        None => format!("{words} — {level}"),
+    }
+}
+
 /// One candidate's row; read blind, without rank or score.
 fn candidate_row(state: &AppState, lang: Lang, c: &search::Candidate, blind: bool) -> CandidateRow {
     use waarborg_refdb::ReferenceStore;
@@ -772,6 +784,7 @@ pub(crate) fn search_stage(lang: Lang, s: &waarborg_app::search::SearchRecord) -
     let key = match s.identification.as_ref().map(|i| i.stage) {
         Some(Stage::Searched) | None => s.stage.as_str(),
         Some(Stage::Proposed) => "proposed",
+        Some(Stage::Disputed) => "disputed",
         Some(Stage::Concluded) => "concluded",
         Some(Stage::Reported) => "reported",
     };
@@ -843,70 +856,18 @@ fn search_page(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Respons
         .iter()
         .map(|c| candidate_row(state, lang, c, blind))
         .collect();
-    let identification = s.identification.as_ref().map(|ident| {
-        let proposal = ident
-            .proposal
-            .as_ref()
-            .filter(|_| !blind)
-            .map(|(c, reasoning)| (conclusion_text(lang, c), reasoning.clone()));
-        let propose_form = (proposal.is_none() && p.role == Role::Examiner).then(|| {
-            s.candidates
-                .iter()
-                .map(|c| {
-                    (
-                        format!("candidate:{}", c.reference),
-                        format!(
-                            "{} {} ({:.3})",
-                            t(lang, "candidate_x"),
-                            c.reference,
-                            c.score
-                        ),
-                    )
-                })
-                .collect()
-        });
-        let verifications = view["identification"]["verifications"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-            .iter()
-            .map(|v| {
-                let field = |k: &str| v[k].as_str().unwrap_or_default().to_string();
-                (field("verifier"), field("verdict"), field("reasons"))
-            })
-            .collect();
-        IdentificationView {
-            stage: search_stage(lang, &s).to_string(),
-            proposal,
-            propose_form,
-            blind: view["identification"]["hidden"].is_string(),
-            verifications,
-            outcome: (!view["identification"]["outcome"].is_null())
-                .then(|| outcome_text(lang, ident.outcome.as_ref())),
-            verify_form: !blind && search::awaits_verification_by(&actor, &s),
-            own_conclusion_form: (blind && search::awaits_verification_by(&actor, &s)).then(|| {
-                search::candidates_for(&actor, &s)
-                    .iter()
-                    .map(|c| {
-                        (
-                            format!("candidate:{}", c.reference),
-                            format!(
-                                "{} — {} {}",
-                                t(lang, "candidate_x"),
-                                t(lang, "reference"),
-                                c.reference
-                            ),
-                        )
-                    })
-                    .collect()
-            }),
-            own: ident
-                .own_conclusions
-                .iter()
-                .find(|c| c.verifier == actor.user)
-                .map(|c| (conclusion_text(lang, &c.conclusion), c.reasons.clone())),
-        }
-    });
+    let scale = match search::scale_of(state, &s) {
+        Ok(scale) => scale,
+        Err(e) => return problem_page(lang, Some(p), &e.into()),
+    };
+    let assignable = match search::assignable(state, &actor, &s) {
+        Ok(a) => a,
+        Err(e) => return problem_page(lang, Some(p), &e.into()),
+    };
+    let identification = s
+        .identification
+        .as_ref()
+        .map(|ident| identification_view(lang, &actor, &s, ident, &view, &scale, &assignable));
     render(
         lang,
         &SearchPage {
@@ -924,6 +885,172 @@ fn search_page(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Respons
             erasures: s.erasures.iter().map(|e| erasure_text(lang, e)).collect(),
         },
     )
+}
+
+/// The path to an identification as `actor` may see it, with the forms for their next step.
+fn identification_view(
+    lang: Lang,
+    actor: &waarborg_govern::Actor,
+    s: &search::SearchRecord,
+    ident: &waarborg_govern::identification::Identification,
+    view: &serde_json::Value,
+    scale: &ConclusionScale,
+    assignable: &[(String, Result<(), waarborg_govern::competence::Lack>)],
+) -> IdentificationView {
+    use waarborg_govern::identification::{Resolution, Stage};
+    let blind = search::blind(actor, s);
+    let shown = &view["identification"];
+    let proposal = ident.proposal.as_ref().filter(|_| !blind).map(|p| {
+        (
+            graded_text(lang, scale, &p.conclusion, &p.level),
+            p.reasoning.clone(),
+        )
+    });
+    let levels: Vec<(String, String)> = scale
+        .levels
+        .iter()
+        .map(|l| (l.key.clone(), l.text(lang.code()).to_string()))
+        .collect();
+    let candidates = |with_score: bool| -> Vec<(String, String)> {
+        search::candidates_for(actor, s)
+            .iter()
+            .map(|c| {
+                let label = match with_score {
+                    true => format!("{} {} ({:.3})", t(lang, "reference"), c.reference, c.score),
+                    false => format!("{} {}", t(lang, "reference"), c.reference),
+                };
+                (c.reference.to_string(), label)
+            })
+            .collect()
+    };
+    let judgement_form = if proposal.is_none()
+        && actor.role == Role::Examiner
+        && ident.stage == Stage::Searched
+        && actor.user == s.examiner
+    {
+        Some(JudgementFormView {
+            action: "proposal",
+            levels: levels.clone(),
+            candidates: candidates(true),
+            button: "propose",
+        })
+    } else if blind && search::awaits_verification_by(actor, s) {
+        Some(JudgementFormView {
+            action: "own-conclusion",
+            levels,
+            candidates: candidates(false),
+            button: "record_own_conclusion",
+        })
+    } else {
+        None
+    };
+    let verifications = shown["verifications"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|v| {
+            let field = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+            let verdict = match field("verdict").as_str() {
+                "agree" => t(lang, "agree"),
+                "disagree" => t(lang, "disagree"),
+                _ => t(lang, "inconclusive"),
+            };
+            (field("verifier"), verdict.to_string(), field("reasons"))
+        })
+        .collect();
+    // Everyone's own conclusions, once the reader may see every judgement.
+    let own_conclusions = match shown["own_conclusions"].as_array() {
+        Some(shown) if actor.role != Role::Verifier && !shown.is_empty() => ident
+            .own_conclusions
+            .iter()
+            .map(|c| {
+                (
+                    c.verifier.clone(),
+                    graded_text(lang, scale, &c.conclusion, &c.level),
+                    c.reasons.clone(),
+                )
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let resolution = ident
+        .resolution
+        .as_ref()
+        .filter(|_| !shown["resolution"].is_null())
+        .map(|r| match r {
+            Resolution::FurtherVerifier { verifier } => ResolutionView {
+                how: format!("{} {verifier}", t(lang, "resolved_by_further_verifier")),
+                positions: Vec::new(),
+            },
+            Resolution::Consultation {
+                coordinator,
+                positions,
+                reasons,
+                at,
+                ..
+            } => ResolutionView {
+                how: format!(
+                    "{} {coordinator} ({}): {reasons}",
+                    t(lang, "resolved_by_consultation"),
+                    crate::i18n::date_time(lang, *at)
+                ),
+                positions: positions
+                    .iter()
+                    .map(|p| {
+                        let agrees = t(lang, if p.agrees { "agree" } else { "disagree" });
+                        (p.person.clone(), agrees.to_string(), p.reasons.clone())
+                    })
+                    .collect(),
+            },
+        });
+    let resolve_form =
+        (actor.role == Role::Coordinator && ident.stage == Stage::Disputed).then(|| {
+            std::iter::once(ident.examiner.clone())
+                .chain(ident.verifications.iter().map(|v| v.verifier.clone()))
+                .collect()
+        });
+    IdentificationView {
+        stage: search_stage(lang, s).to_string(),
+        proposal,
+        judgement_form,
+        blind: shown["hidden"].is_string(),
+        assigned: ident.assigned.join(", "),
+        assign_form: (!assignable.is_empty()).then(|| {
+            assignable
+                .iter()
+                .map(|(user, competent)| {
+                    let label = match competent {
+                        Ok(()) => user.clone(),
+                        Err(lack) => format!(
+                            "{user} — {}",
+                            rule_text(
+                                lang,
+                                &waarborg_govern::rule::Rule::NotQualified { lack: lack.clone() }
+                            )
+                        ),
+                    };
+                    (user.clone(), label, competent.is_ok())
+                })
+                .collect()
+        }),
+        verifications,
+        own_conclusions,
+        resolution,
+        resolve_form,
+        outcome: (!shown["outcome"].is_null()).then(|| outcome_text(lang, ident.outcome.as_ref())),
+        verify_form: !blind && search::awaits_verification_by(actor, s),
+        own: ident
+            .own_conclusions
+            .iter()
+            .find(|c| c.verifier == actor.user)
+            .map(|c| {
+                (
+                    graded_text(lang, scale, &c.conclusion, &c.level),
+                    c.reasons.clone(),
+                )
+            }),
+    }
 }
 
 /// What was erased of a search, by which rule and when, in the reader's words.
@@ -998,20 +1125,49 @@ struct CandidateRow {
 /// The path to an identification, as this reader may see it.
 struct IdentificationView {
     stage: String,
-    /// The examiner's conclusion and reasoning, once proposed.
+    /// The examiner's conclusion (with its level) and reasoning, once proposed.
     proposal: Option<(String, String)>,
-    /// For the examiner before proposing: the candidates to choose from (value, label).
-    propose_form: Option<Vec<(String, String)>>,
+    /// The examiner's proposal, or a verifier's own conclusion (blind), to record.
+    judgement_form: Option<JudgementFormView>,
     /// The others' judgements are hidden until this verifier records their own.
     blind: bool,
+    /// The verifiers assigned, in words.
+    assigned: String,
+    /// For the examiner or a coordinator: the verifiers to assign (user, label, competent).
+    assign_form: Option<Vec<(String, String, bool)>>,
+    /// (verifier, verdict, reasons).
     verifications: Vec<(String, String, String)>,
+    /// Every verifier's own conclusion, once the reader may see them all
+    /// (verifier, conclusion, reasons).
+    own_conclusions: Vec<(String, String, String)>,
+    resolution: Option<ResolutionView>,
+    /// For a coordinator while disputed: the participants whose positions the
+    /// consultation records.
+    resolve_form: Option<Vec<String>>,
     outcome: Option<String>,
     verify_form: bool,
-    /// For a verifier before their own conclusion: the candidates to choose from, in their
-    /// own order (value, label).
-    own_conclusion_form: Option<Vec<(String, String)>>,
     /// This verifier's own conclusion and reasons, once recorded.
     own: Option<(String, String)>,
+}
+
+/// A conclusion to record on the scale: the level and, for a supporting level, the
+/// candidate.
+struct JudgementFormView {
+    /// `proposal` or `own-conclusion`.
+    action: &'static str,
+    /// (level key, its text).
+    levels: Vec<(String, String)>,
+    /// (reference, label), in the order the reader may see them.
+    candidates: Vec<(String, String)>,
+    /// The button's message key.
+    button: &'static str,
+}
+
+/// How a dispute was resolved.
+struct ResolutionView {
+    how: String,
+    /// (person, agrees, reasons).
+    positions: Vec<(String, String, String)>,
 }
 
 /// After a form: back to the search's page, or the problem explained.
@@ -1065,10 +1221,37 @@ pub async fn insufficient(
     back_to_search(lang, &p, &id, done)
 }
 
+/// A conclusion on the scale as a form sends it: the level, the candidate (empty: none)
+/// and the reasons. Nothing chosen is refused, never defaulted.
 #[derive(Deserialize)]
-pub struct ProposalForm {
-    conclusion: String,
-    reasoning: String,
+pub struct JudgementForm {
+    #[serde(default)]
+    level: String,
+    #[serde(default)]
+    reference: String,
+    #[serde(default)]
+    reasons: String,
+}
+
+impl JudgementForm {
+    fn body(self) -> std::result::Result<search::JudgementBody, Problem> {
+        if self.level.trim().is_empty() {
+            return Err(Problem::bad_request(
+                "choose a level of the conclusion scale",
+            ));
+        }
+        let reference = match self.reference.trim() {
+            "" => None,
+            r => Some(r.parse().map_err(|_| {
+                Problem::bad_request(format!("{r:?} is not a candidate's reference"))
+            })?),
+        };
+        Ok(search::JudgementBody {
+            level: self.level,
+            reference,
+            reasons: self.reasons,
+        })
+    }
 }
 
 /// `POST /ui/searches/{id}/proposal`.
@@ -1077,16 +1260,12 @@ pub async fn proposal(
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(f): Form<ProposalForm>,
+    Form(f): Form<JudgementForm>,
 ) -> Response {
     let lang = lang_of(&headers, &LangQuery::default());
-    let conclusion = match conclusion_of(&f.conclusion) {
-        Ok(c) => c,
+    let body = match f.body() {
+        Ok(b) => b,
         Err(problem) => return problem_page(lang, Some(&p), &problem),
-    };
-    let body = ProposalBody {
-        conclusion,
-        reasoning: f.reasoning,
     };
     let (actor, proposed) = (p.actor(), id.clone());
     let done = crate::blocking(&state, move |app| {
@@ -1102,47 +1281,80 @@ pub struct VerifyForm {
     reasons: String,
 }
 
-/// A conclusion as a form sends it (`candidate:N`, `no_identification`, `inconclusive`);
-/// anything else — nothing chosen included — is refused, never defaulted.
-fn conclusion_of(value: &str) -> std::result::Result<Conclusion, Problem> {
-    match value {
-        "no_identification" => Ok(Conclusion::NoIdentification),
-        "inconclusive" => Ok(Conclusion::Inconclusive),
-        other => other
-            .strip_prefix("candidate:")
-            .and_then(|r| r.parse().ok())
-            .map(|reference| Conclusion::Candidate { reference })
-            .ok_or_else(|| Problem::bad_request(format!("choose a conclusion; {other:?} is none"))),
-    }
-}
-
-/// The own-conclusion form.
-#[derive(Deserialize)]
-pub struct OwnConclusionForm {
-    conclusion: String,
-    reasons: String,
-}
-
 /// `POST /ui/searches/{id}/own-conclusion`: a verifier's own conclusion, blind.
 pub async fn own_conclusion(
     State(state): State<Arc<AppState>>,
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(f): Form<OwnConclusionForm>,
+    Form(f): Form<JudgementForm>,
 ) -> Response {
     let lang = lang_of(&headers, &LangQuery::default());
-    let conclusion = match conclusion_of(&f.conclusion) {
-        Ok(c) => c,
+    let body = match f.body() {
+        Ok(b) => b,
         Err(problem) => return problem_page(lang, Some(&p), &problem),
-    };
-    let body = search::OwnConclusionBody {
-        conclusion,
-        reasons: f.reasons,
     };
     let (actor, concluded) = (p.actor(), id.clone());
     let done = crate::blocking(&state, move |app| {
         search::conclude_independently(app, &actor, &concluded, body).map(|_| ())
+    })
+    .await;
+    back_to_search(lang, &p, &id, done)
+}
+
+#[derive(Deserialize)]
+pub struct AssignForm {
+    #[serde(default)]
+    verifier: String,
+}
+
+/// `POST /ui/searches/{id}/assign`.
+pub async fn assign(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<AssignForm>,
+) -> Response {
+    let lang = lang_of(&headers, &LangQuery::default());
+    let (actor, assigned) = (p.actor(), id.clone());
+    let done = crate::blocking(&state, move |app| {
+        search::assign(app, &actor, &assigned, f.verifier.trim())
+    })
+    .await;
+    back_to_search(lang, &p, &id, done)
+}
+
+/// `POST /ui/searches/{id}/resolve`: the consultation's positions as the form sends them
+/// (`agrees:PERSON` = `yes`/`no`, `reasons:PERSON`) and the coordinator's `reasons`.
+pub async fn resolve(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<std::collections::HashMap<String, String>>,
+) -> Response {
+    let lang = lang_of(&headers, &LangQuery::default());
+    let positions = f
+        .iter()
+        .filter_map(|(k, reasons)| {
+            let person = k.strip_prefix("reasons:")?;
+            Some(waarborg_govern::identification::Position {
+                person: person.to_string(),
+                agrees: f
+                    .get(&format!("agrees:{person}"))
+                    .is_some_and(|v| v == "yes"),
+                reasons: reasons.clone(),
+            })
+        })
+        .collect();
+    let body = search::ConsultationBody {
+        positions,
+        reasons: f.get("reasons").cloned().unwrap_or_default(),
+    };
+    let (actor, resolved) = (p.actor(), id.clone());
+    let done = crate::blocking(&state, move |app| {
+        search::resolve_by_consultation(app, &actor, &resolved, body)
     })
     .await;
     back_to_search(lang, &p, &id, done)

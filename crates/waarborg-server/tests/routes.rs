@@ -121,21 +121,45 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
         (("GET", "/register"), None),
         (
             ("GET", "/ui/searches"),
-            Some(vec![Examiner, Verifier, Auditor, PrivacyOfficer]),
+            Some(vec![
+                Examiner,
+                Verifier,
+                Coordinator,
+                Auditor,
+                PrivacyOfficer,
+            ]),
         ),
         (("GET", "/ui/searches/new"), Some(vec![Examiner])),
         (("POST", "/ui/searches"), Some(vec![Examiner])),
         (
             ("GET", "/ui/searches/{id}"),
-            Some(vec![Examiner, Verifier, Auditor, PrivacyOfficer]),
+            Some(vec![
+                Examiner,
+                Verifier,
+                Coordinator,
+                Auditor,
+                PrivacyOfficer,
+            ]),
         ),
         (
             ("GET", "/ui/searches/{id}/probe"),
-            Some(vec![Examiner, Verifier, Auditor, PrivacyOfficer]),
+            Some(vec![
+                Examiner,
+                Verifier,
+                Coordinator,
+                Auditor,
+                PrivacyOfficer,
+            ]),
         ),
         (
             ("GET", "/ui/searches/{id}/candidates/{reference}/image"),
-            Some(vec![Examiner, Verifier, Auditor, PrivacyOfficer]),
+            Some(vec![
+                Examiner,
+                Verifier,
+                Coordinator,
+                Auditor,
+                PrivacyOfficer,
+            ]),
         ),
         (("POST", "/ui/searches/{id}/choose"), Some(vec![Examiner])),
         (
@@ -144,6 +168,38 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
         ),
         (("POST", "/ui/searches/{id}/proposal"), Some(vec![Examiner])),
         (("POST", "/ui/searches/{id}/verify"), Some(vec![Verifier])),
+        (
+            ("POST", "/ui/searches/{id}/assign"),
+            Some(vec![Examiner, Coordinator]),
+        ),
+        (
+            ("POST", "/ui/searches/{id}/resolve"),
+            Some(vec![Coordinator]),
+        ),
+        (
+            ("POST", "/api/searches/{id}/assignments"),
+            Some(vec![Examiner, Coordinator]),
+        ),
+        (
+            ("POST", "/api/searches/{id}/resolution"),
+            Some(vec![Coordinator]),
+        ),
+        (
+            ("GET", "/ui/competence"),
+            Some(vec![CompetenceAdministrator, Coordinator, Auditor]),
+        ),
+        (
+            ("POST", "/ui/competence/{person}"),
+            Some(vec![CompetenceAdministrator]),
+        ),
+        (
+            ("GET", "/api/competence"),
+            Some(vec![CompetenceAdministrator, Coordinator, Auditor]),
+        ),
+        (
+            ("POST", "/api/competence/{person}"),
+            Some(vec![CompetenceAdministrator]),
+        ),
         (
             ("GET", "/ui/ledger"),
             Some(vec![
@@ -240,11 +296,23 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
         (("POST", "/api/searches"), Some(vec![Examiner])),
         (
             ("GET", "/api/searches"),
-            Some(vec![Examiner, Verifier, Auditor, PrivacyOfficer]),
+            Some(vec![
+                Examiner,
+                Verifier,
+                Coordinator,
+                Auditor,
+                PrivacyOfficer,
+            ]),
         ),
         (
             ("GET", "/api/searches/{id}"),
-            Some(vec![Examiner, Verifier, Auditor, PrivacyOfficer]),
+            Some(vec![
+                Examiner,
+                Verifier,
+                Coordinator,
+                Auditor,
+                PrivacyOfficer,
+            ]),
         ),
         (("POST", "/api/searches/{id}/choose"), Some(vec![Examiner])),
         (

@@ -155,7 +155,7 @@ fn world_named(name: &str) -> World {
         ("auditor-1", vec![Role::Auditor]),
         ("chief-1", vec![Role::ChiefOfPolice]),
     ] {
-        let a = Account::new(user, roles, "bc");
+        let a = Account::new(user, roles, "biometrics-centre");
         store
             .create_account(&a, &waarborg_app::account::hash_password(PASSWORD).unwrap())
             .unwrap();
@@ -181,6 +181,23 @@ fn world_named(name: &str) -> World {
         }),
         secure_cookies: false,
     });
+    // Everyone who examines or verifies is trained and authorised, in the register.
+    let admin = Actor::new("competence-1", Role::CompetenceAdministrator, "training");
+    for (person, role) in [
+        ("examiner-1", Role::Examiner),
+        ("verifier-1", Role::Verifier),
+        ("verifier-2", Role::Verifier),
+    ] {
+        waarborg_app::competence::qualify(
+            &state.app,
+            &admin,
+            person,
+            role,
+            "catch-demo",
+            [Timestamp(NOW + 86_400 * 365); 2],
+        )
+        .unwrap();
+    }
     World {
         app: app(state.clone()),
         state,
@@ -479,12 +496,62 @@ async fn probe_to_identification_and_every_forbidden_path() {
         "POST",
         &format!("/api/searches/{id}/proposal"),
         Some(&examiner),
-        r#"{"conclusion":{"conclusion":"candidate","reference":999},"reasoning":"x y z"}"#,
+        r#"{"level":"identification_support_strong","reference":999,"reasoning":"x y z"}"#,
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let (status, body) = json(&w, "POST", &format!("/api/searches/{id}/proposal"), Some(&examiner), r#"{"conclusion":{"conclusion":"candidate","reference":200},"reasoning":"same face shape, ears and hairline"}"#).await;
+    // A level not on the framework's scale, or support without the candidate: refused.
+    for (body, rule) in [
+        (
+            r#"{"level":"very_likely","reference":200,"reasons":"x y z"}"#,
+            "not_on_scale",
+        ),
+        (
+            r#"{"level":"identification_support_strong","reasons":"x y z"}"#,
+            "level_needs_candidate",
+        ),
+    ] {
+        let path = format!("/api/searches/{id}/proposal");
+        let (status, answer) = json(&w, "POST", &path, Some(&examiner), body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+        assert_eq!(answer["rule"], rule, "{answer}");
+    }
+    let (status, body) = json(&w, "POST", &format!("/api/searches/{id}/proposal"), Some(&examiner), r#"{"level":"identification_support_moderate","reference":200,"reasoning":"same face shape, ears and hairline"}"#).await;
     assert_eq!(status, StatusCode::OK, "{body}");
+
+    // Issue 16: verification is assigned. Before that, a verifier neither has it in their
+    // queue nor reads it (403, logged); the examiner cannot be assigned, in any role.
+    let v1 = login(&w, "verifier-1", "verifier").await;
+    let (_, queue) = json(&w, "GET", "/api/searches", Some(&v1), "").await;
+    assert_eq!(queue["searches"].as_array().unwrap().len(), 0, "{queue}");
+    let (status, _) = json(&w, "GET", &format!("/api/searches/{id}"), Some(&v1), "").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "not assigned: not readable");
+    let assign = format!("/api/searches/{id}/assignments");
+    let (status, body) = json(
+        &w,
+        "POST",
+        &assign,
+        Some(&examiner),
+        r#"{"verifier":"examiner-1"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["rule"], "verify_own_proposal", "{body}");
+    for v in ["verifier-1", "verifier-2"] {
+        let b = format!(r#"{{"verifier":"{v}"}}"#);
+        let (status, body) = json(&w, "POST", &assign, Some(&examiner), &b).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (status, body) = json(
+        &w,
+        "POST",
+        &assign,
+        Some(&examiner),
+        r#"{"verifier":"auditor-1"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["rule"], "not_a_verifier", "{body}");
 
     // The examiner cannot verify their own proposal, even holding the verifier role.
     let self_verifier = login(&w, "examiner-1", "verifier").await;
@@ -500,7 +567,6 @@ async fn probe_to_identification_and_every_forbidden_path() {
     assert!(body["detail"].as_str().unwrap().contains("own proposal"));
 
     // Two independent verifiers; the second is blind to the first until they record.
-    let v1 = login(&w, "verifier-1", "verifier").await;
     let v2 = login(&w, "verifier-2", "verifier").await;
     let (_, queue) = json(&w, "GET", "/api/searches", Some(&v1), "").await;
     assert_eq!(queue["searches"].as_array().unwrap().len(), 1, "{queue}");
@@ -533,7 +599,7 @@ async fn probe_to_identification_and_every_forbidden_path() {
             "POST",
             &format!("/api/searches/{id}/own-conclusion"),
             Some(v),
-            r#"{"conclusion":{"conclusion":"candidate","reference":200},"reasons":"ears and hairline agree, seen for myself"}"#,
+            r#"{"level":"identification_support_strong","reference":200,"reasons":"ears and hairline agree, seen for myself"}"#,
         )
         .await;
         assert_eq!(status, StatusCode::OK, "{body}");
@@ -651,8 +717,10 @@ async fn probe_to_identification_and_every_forbidden_path() {
         assert!(log.contains(op), "{op} missing from the ledger");
     }
     // The two refusals above and the later ones, and the unusable probe (issue 23); the
-    // self-verification and the verdict before one's own conclusion (issue 16).
-    assert_eq!(log.matches("\"kind\":\"refusal\"").count(), 5);
+    // self-verification and the verdict before one's own conclusion, two levels off the
+    // scale, a verifier reading before assignment, two assignments refused (issue 16).
+    assert_eq!(log.matches("\"kind\":\"refusal\"").count(), 10);
+    assert!(log.contains("not_on_scale") && log.contains("not_to_verify"));
     assert!(log.contains("verify_own_proposal") && log.contains("own_conclusion_first"));
     let (status, verified) = json(&w, "GET", "/api/ledger/verify", Some(&auditor), "").await;
     assert_eq!(status, StatusCode::OK);
