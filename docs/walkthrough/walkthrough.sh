@@ -51,7 +51,15 @@ step "$W" deployment activate retro-search --as applicant-1:applicant:biometrics
 step "$W" deployment activate retro-search --as applicant-1:applicant:biometrics-centre $(at 2027-01-02)
 step "$W" deployment list $(at 2027-01-02)
 
-echo "# 7. A case, and the gate"
+echo "# 7. The competence register: the examiner is trained and authorised (the gate asks)"
+step "$W" competence qualify examiner-1 --subject facial_comparison --title "Forensic facial image comparison" \
+  --issuer "Police Academy" --obtained 2026-06-01 --expires 2028-06-01 --as hr-1:competence_administrator:training $(at 2027-01-02)
+step "$W" competence qualify examiner-1 --subject ai_literacy --title "AI literacy (AI Act Art. 4)" \
+  --issuer "National biometrics centre" --obtained 2026-09-01 --expires 2027-09-01 --as hr-1:competence_administrator:training $(at 2027-01-02)
+step "$W" competence authorise examiner-1 --role examiner --deployment retro-search \
+  --as hr-1:competence_administrator:training $(at 2027-01-02)
+
+echo "# 8. A case, and the gate"
 step "$W" case request --case OM-2027-0042 --deployment retro-search --offence "Armed robbery of a jeweller" \
   --category robbery --max-sentence 12 --authority public-prosecutor --as officer-7:requester:investigation $(at 2027-01-03)
 step "$W" gate check --deployment retro-search --case OM-2027-0042 --probe-source crime_scene_cctv \
@@ -68,6 +76,6 @@ step "$W" gate check --deployment retro-search --case OM-2027-0042 --probe-sourc
 step "$W" gate check --deployment retro-search --case OM-2027-0042 --probe-source crime_scene_cctv \
   --as examiner-1:examiner:biometrics-centre $(at 2027-04-05) || echo "(refused: the 90-day review is overdue)"
 
-echo "# 8. Every decision and refusal is in the ledger, which verifies"
+echo "# 9. Every decision and refusal is in the ledger, which verifies"
 step "$W" audit checkpoint --new
 step "$W" audit verify

@@ -684,11 +684,7 @@ pub fn propose(app: &App, actor: &Actor, id: &str, b: JudgementBody) -> Result<S
             &s,
             now_rfc3339(),
             vec![],
-            format!(
-                "proposal: {} {}",
-                b.level.trim(),
-                reference_words(b.reference)
-            ),
+            judgement_words("proposal", &s, actor),
             vec![],
         );
         save(app, &s, version, entry)?;
@@ -739,11 +735,7 @@ pub fn conclude_independently(
             &s,
             now_rfc3339(),
             vec![],
-            format!(
-                "own conclusion, blind to the proposal: {} {}",
-                b.level.trim(),
-                reference_words(b.reference)
-            ),
+            judgement_words("own conclusion, blind to the proposal", &s, actor),
             vec![],
         );
         save(app, &s, version, entry)?;
@@ -775,7 +767,15 @@ pub fn record_verification(
             .iter()
             .map(|v| v.verifier.clone())
             .collect();
+        let further = matches!(
+            identification.resolution,
+            Some(waarborg_govern::identification::Resolution::FurtherVerifier { .. })
+        );
         let text = match (&outcome, identification.stage) {
+            (Some(o), _) if further => format!(
+                "verification {:?} by the further verifier; outcome {o:?}",
+                b.verdict
+            ),
             (Some(o), _) => format!("verification {:?}; outcome {o:?}", b.verdict),
             (None, Stage::Disputed) => format!(
                 "verification {:?}; disputed: not every verifier agrees",
@@ -797,9 +797,22 @@ pub fn record_verification(
     })
 }
 
-/// A reference named in the ledger's words (`reference 17`), or nothing.
-fn reference_words(reference: Option<u64>) -> String {
-    reference.map_or_else(String::new, |r| format!("reference {r}"))
+/// A judgement just recorded on `s` by `actor` in the ledger's words, which the reports
+/// read: `{what}: {conclusion:?} at {level}` (e.g. `proposal: Candidate { reference: 17 } at
+/// identification_support_strong`).
+fn judgement_words(what: &str, s: &SearchRecord, actor: &Actor) -> String {
+    let recorded = s.identification.as_ref().and_then(|i| match actor.role {
+        Role::Examiner => i.proposal.as_ref().map(|p| (&p.conclusion, &p.level)),
+        _ => i
+            .own_conclusions
+            .iter()
+            .find(|c| c.verifier == actor.user)
+            .map(|c| (&c.conclusion, &c.level)),
+    });
+    match recorded {
+        Some((conclusion, level)) => format!("{what}: {conclusion:?} at {level}"),
+        None => what.to_string(),
+    }
 }
 
 /// Assigns verifier `verifier` to search `id`, by its examiner or a coordinator: a

@@ -743,6 +743,134 @@ pub fn case(command: CaseCommand) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+#[derive(Debug, Subcommand)]
+pub enum CompetenceCommand {
+    /// Record a qualification (competence administrator): facial comparison or AI literacy.
+    Qualify {
+        /// The person (user name).
+        person: String,
+        /// `facial_comparison` or `ai_literacy`.
+        #[arg(long)]
+        subject: String,
+        /// Its name.
+        #[arg(long)]
+        title: String,
+        /// Who issued it.
+        #[arg(long)]
+        issuer: String,
+        /// When obtained (YYYY-MM-DD or RFC 3339).
+        #[arg(long)]
+        obtained: String,
+        /// When it expires (YYYY-MM-DD or RFC 3339).
+        #[arg(long)]
+        expires: String,
+        /// Who records it: USER:competence_administrator:UNIT.
+        #[arg(long = "as", value_name = "WHO")]
+        actor: String,
+        #[command(flatten)]
+        env: Env,
+    },
+    /// Authorise as examiner or verifier under a deployment (competence administrator).
+    Authorise(CompetenceAuthorisation),
+    /// Withdraw an authorisation (competence administrator).
+    Withdraw(CompetenceAuthorisation),
+    /// One person's record, as JSON.
+    Show {
+        /// The person (user name).
+        person: String,
+        #[command(flatten)]
+        env: Env,
+    },
+}
+
+/// An authorisation to grant or withdraw.
+#[derive(Debug, Args)]
+pub struct CompetenceAuthorisation {
+    /// The person (user name).
+    person: String,
+    /// `examiner` or `verifier`.
+    #[arg(long)]
+    role: String,
+    /// The deployment.
+    #[arg(long)]
+    deployment: String,
+    /// Who decides: USER:competence_administrator:UNIT.
+    #[arg(long = "as", value_name = "WHO")]
+    actor: String,
+    #[command(flatten)]
+    env: Env,
+}
+
+/// `competence …`: a change to a person's competence record (refused: exit 3, logged).
+pub fn competence(command: CompetenceCommand) -> anyhow::Result<ExitCode> {
+    use waarborg_app::competence::{self, ChangeBody};
+    let (person, body, actor, env) = match command {
+        CompetenceCommand::Show { person, env } => {
+            print_json(&competence::record(&env.app()?, &person)?)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        CompetenceCommand::Qualify {
+            person,
+            subject,
+            title,
+            issuer,
+            obtained,
+            expires,
+            actor,
+            env,
+        } => (
+            person,
+            ChangeBody::Qualify {
+                subject,
+                title,
+                issuer,
+                obtained,
+                expires,
+            },
+            actor,
+            env,
+        ),
+        CompetenceCommand::Authorise(a) => (
+            a.person,
+            ChangeBody::Authorise {
+                role: a.role,
+                deployment: a.deployment,
+            },
+            a.actor,
+            a.env,
+        ),
+        CompetenceCommand::Withdraw(a) => (
+            a.person,
+            ChangeBody::Withdraw {
+                role: a.role,
+                deployment: a.deployment,
+            },
+            a.actor,
+            a.env,
+        ),
+    };
+    let actor = parse_actor(&actor)?;
+    match competence::change(&env.app()?, &actor, &person, &body) {
+        Ok(r) => {
+            println!(
+                "competence record of {person}: {} qualification(s), authorised as {}",
+                r.qualifications.len(),
+                match r.authorisations.is_empty() {
+                    true => "nothing yet".to_string(),
+                    false => r
+                        .authorisations
+                        .iter()
+                        .map(|a| format!("{} under {}", a.role.as_str(), a.deployment))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => refused_or_error(e),
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ActionArg {
     Detect,

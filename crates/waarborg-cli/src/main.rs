@@ -60,6 +60,11 @@ enum Command {
         #[command(subcommand)]
         command: govern::CaseCommand,
     },
+    /// The competence register: examiners' and verifiers' qualifications and authorisations.
+    Competence {
+        #[command(subcommand)]
+        command: govern::CompetenceCommand,
+    },
     /// Ask the gate whether a biometric operation may run.
     Gate {
         #[command(subcommand)]
@@ -156,6 +161,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Framework { command } => govern::framework(command),
         Command::Deployment { command } => govern::deployment(command),
         Command::Case { command } => govern::case(command),
+        Command::Competence { command } => govern::competence(command),
         Command::Gate { command } => govern::gate(command),
         Command::Refdb { command } => refdb::run(command),
         Command::Retention { command } => refdb::retention(command),

@@ -275,7 +275,51 @@ struct FiguresView {
     categories: Vec<CategoryRow>,
     databases: Vec<Line>,
     framework: Vec<Line>,
+    verification: Vec<Line>,
     deployments: Vec<(String, Vec<Line>)>,
+}
+
+fn verification_lines(lang: Lang, report: &Report) -> Vec<Line> {
+    let v = &report.verification;
+    let mut out = lines(lang, &[("report_proposals", v.proposals.values().sum())]);
+    out.extend(parts(lang, None, &v.proposals));
+    out.extend(lines(
+        lang,
+        &[("report_own_conclusions", v.own_conclusions.values().sum())],
+    ));
+    out.extend(parts(lang, None, &v.own_conclusions));
+    out.extend(lines(
+        lang,
+        &[
+            (
+                "report_own_conclusions_as_proposed",
+                v.own_conclusions_as_proposed,
+            ),
+            ("report_verdicts", v.verdicts.values().sum()),
+        ],
+    ));
+    out.extend(parts(lang, None, &v.verdicts));
+    out.extend(lines(
+        lang,
+        &[
+            ("report_disputes", v.disputes),
+            (
+                "report_resolved_by_further_verifier",
+                v.resolved_by_further_verifier,
+            ),
+            (
+                "report_resolved_by_consultation",
+                v.resolved_by_consultation,
+            ),
+            ("report_concluded", v.concluded),
+            (
+                "report_minutes_to_outcome_median",
+                v.minutes_to_outcome_median,
+            ),
+            ("report_minutes_to_outcome_max", v.minutes_to_outcome_max),
+        ],
+    ));
+    out
 }
 
 fn framework_lines(lang: Lang, report: &Report) -> Vec<Line> {
@@ -353,6 +397,7 @@ impl FiguresView {
                 .collect(),
             databases: parts(lang, None, &report.reference_databases),
             framework: framework_lines(lang, report),
+            verification: verification_lines(lang, report),
             deployments: report
                 .per_deployment
                 .iter()
@@ -489,6 +534,11 @@ mod tests {
             },
             reference_databases: BTreeMap::from([("custody".to_string(), 500)]),
             framework: Default::default(),
+            verification: crate::verification::VerificationFigures {
+                disputes: 2,
+                resolved_by_further_verifier: 1,
+                ..Default::default()
+            },
         }
     }
 

@@ -156,6 +156,9 @@ pub struct Report {
     /// The deployment framework's working: proposals, advice, decisions, reviews.
     #[serde(default)]
     pub framework: FrameworkFigures,
+    /// Verification: each step's outcomes, disputes and their resolution, time to outcome.
+    #[serde(default)]
+    pub verification: verification::VerificationFigures,
 }
 
 /// Case authorisations in a period (AI Act Art. 26(10): each use authorised before, or in
@@ -429,6 +432,7 @@ pub mod html;
 pub mod pdf;
 pub mod register;
 mod tally;
+pub mod verification;
 
 impl Report {
     /// Deployment `id`'s figures: its revisions' added up; `None` where it has none in the

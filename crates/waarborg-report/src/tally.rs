@@ -54,6 +54,7 @@ pub(crate) struct Tally {
     /// Reference images held per database at the end of the period.
     databases: BTreeMap<String, i64>,
     revisions: BTreeMap<(String, u32), RevisionState>,
+    verification: crate::verification::VerificationTally,
 }
 
 fn seconds(time: &str) -> Option<i64> {
@@ -96,6 +97,7 @@ impl Tally {
             enrolled: BTreeMap::new(),
             databases: BTreeMap::new(),
             revisions: BTreeMap::new(),
+            verification: Default::default(),
         }
     }
 
@@ -115,6 +117,11 @@ impl Tally {
             self.track_state(&entry.event, at);
         }
         self.track_cases(&entry.event, at, in_period);
+        if let Event::BiometricOperation(op) = &entry.event {
+            if matches!(op.operation, Operation::Proposal | Operation::Verification) {
+                self.verification.add(op, seconds(at), in_period);
+            }
+        }
         if !in_period {
             return;
         }
@@ -329,6 +336,7 @@ impl Tally {
             per_month: self.per_month,
             per_offence_category: self.per_category,
             authorisations: self.authorisations,
+            verification: self.verification.finish(),
             reference_databases: self
                 .databases
                 .into_iter()
