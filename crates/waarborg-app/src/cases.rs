@@ -71,6 +71,20 @@ pub fn record_request(app: &App, actor: &Actor, c: &CaseAuthorisation) -> Result
             c.case_number
         )));
     }
+    if crate::proficiency::planted_case(app, &c.case_number)? {
+        // A planted test never becomes a case someone acts on.
+        app.log_refusal(entries::rule_refusal(
+            actor,
+            &format!("request authorisation for case {}", c.case_number),
+            &waarborg_govern::rule::Rule::ProficiencyCase,
+            None,
+            Some(&c.case_number),
+        ))?;
+        return Err(waarborg_govern::GovernError::Refused(
+            waarborg_govern::rule::Rule::ProficiencyCase,
+        )
+        .into());
+    }
     let entry = entries::case_entry(actor, "request_case_authorisation", c, &c.offence);
     app.commit(&[entry], |log| app.store.create_case_logged(c, log))
 }

@@ -127,6 +127,10 @@ pub struct SearchRecord {
     /// What of the search was erased, when and by which rule (the record itself stays).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub erasures: Vec<Erasure>,
+    /// A planted proficiency test's truth and gallery (shown to coordinators and auditors
+    /// only; [`view`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proficiency: Option<crate::proficiency::ProficiencyCase>,
 }
 
 /// A part of a search's material that was erased.
@@ -227,7 +231,7 @@ fn operation(
     })
 }
 
-fn random_id() -> Result<String> {
+pub(crate) fn random_id() -> Result<String> {
     let mut b = [0u8; 8];
     getrandom::fill(&mut b).map_err(|e| AppError::internal(e.to_string()))?;
     Ok(format!(
@@ -236,7 +240,7 @@ fn random_id() -> Result<String> {
     ))
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(bytes)
         .iter()
@@ -318,6 +322,7 @@ pub fn submit_probe(
             identification: None,
             created: app.now(),
             erasures: Vec::new(),
+            proficiency: None,
         };
         let sufficient = faces.iter().filter(|f| f.quality.sufficient).count();
         let entry = operation(
@@ -985,6 +990,12 @@ pub fn candidates_for(actor: &Actor, s: &SearchRecord) -> Vec<Candidate> {
 /// order of their own), and sees the others' judgements only after recording their own.
 pub fn view(actor: &Actor, s: &SearchRecord) -> Value {
     let mut v = serde_json::to_value(s).unwrap_or(Value::Null);
+    // A planted test looks like any search to those it tests.
+    if !matches!(actor.role, Role::Coordinator | Role::Auditor) {
+        if let Some(o) = v.as_object_mut() {
+            o.remove("proficiency");
+        }
+    }
     if blind(actor, s) {
         v["candidates"] = json!(candidates_for(actor, s)
             .iter()
@@ -1214,6 +1225,20 @@ pub fn candidate_image(app: &App, actor: &Actor, id: &str, reference: &str) -> R
                 "reference {reference} is not a candidate of this search"
             ))
         })?;
+    if let Some(case) = &s.proficiency {
+        // A test gallery's image, from the probe vault (never the reference database).
+        let name = case
+            .gallery
+            .iter()
+            .find(|(r, _)| *r == reference)
+            .map(|(_, sha)| sha.clone())
+            .ok_or_else(|| AppError::not_found("no image is stored for this candidate"))?;
+        consult_image(app, actor, &s, "reference_image", Vec::new())?;
+        return app
+            .probes
+            .get(&name)
+            .map_err(|e| AppError::not_found(format!("the image is no longer kept: {e}")));
+    }
     let vault = app
         .references
         .as_ref()
@@ -1295,7 +1320,13 @@ fn of_owner(store: &waarborg_store::SqliteStore, owner: Option<&str>) -> Result<
 pub fn remove_orphan_probes(app: &App) -> Result<usize> {
     let held: std::collections::HashSet<String> = stored_searches(app, None)?
         .into_iter()
-        .map(|s| s.probe_sha256)
+        .flat_map(|s| {
+            let gallery = s
+                .proficiency
+                .map(|p| p.gallery.into_iter().map(|(_, sha)| sha).collect())
+                .unwrap_or_else(Vec::new);
+            std::iter::once(s.probe_sha256).chain(gallery)
+        })
         .collect();
     let names = app
         .probes

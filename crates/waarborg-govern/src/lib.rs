@@ -27,6 +27,7 @@ pub mod framework;
 pub mod gate;
 pub mod identification;
 pub mod ids;
+pub mod proficiency;
 pub mod reference;
 pub mod retention;
 pub mod revision;

@@ -389,6 +389,14 @@ pub enum Rule {
         /// The deployment.
         deployment: String,
     },
+    /// A coordinator plants proficiency tests for others only.
+    #[error("a proficiency test is planted for someone else, never for oneself")]
+    OwnProficiencyTest,
+    /// A proficiency test's case is never reported or acted on as operational.
+    #[error(
+        "this is a proficiency test, never an operational case: it is not reported or acted on"
+    )]
+    ProficiencyCase,
     /// No such authorisation to withdraw.
     #[error("no such authorisation under deployment {deployment} is held")]
     NotAuthorisedToWithdraw {
@@ -491,6 +499,8 @@ impl Rule {
         "own_competence",
         "already_authorised",
         "not_authorised_to_withdraw",
+        "own_proficiency_test",
+        "proficiency_case",
     ];
 
     /// The stable code: snake case, one per rule.
@@ -576,6 +586,8 @@ impl Rule {
             OwnCompetence => "own_competence",
             AlreadyAuthorised { .. } => "already_authorised",
             NotAuthorisedToWithdraw { .. } => "not_authorised_to_withdraw",
+            OwnProficiencyTest => "own_proficiency_test",
+            ProficiencyCase => "proficiency_case",
         }
     }
 
@@ -681,7 +693,9 @@ impl Rule {
             | NotDisputed
             | LevelNeedsCandidate
             | LevelNamesNoCandidate
-            | OwnCompetence => Vec::new(),
+            | OwnCompetence
+            | OwnProficiencyTest
+            | ProficiencyCase => Vec::new(),
         }
     }
 }

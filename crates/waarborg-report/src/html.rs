@@ -319,6 +319,22 @@ fn verification_lines(lang: Lang, report: &Report) -> Vec<Line> {
             ("report_minutes_to_outcome_max", v.minutes_to_outcome_max),
         ],
     ));
+    let p = &report.proficiency;
+    out.extend(lines(
+        lang,
+        &[
+            ("report_proficiency_planted", p.planted),
+            ("report_proficiency_answers", p.overall.values().sum()),
+        ],
+    ));
+    out.extend(parts(lang, None, &p.overall));
+    for (person, scores) in &p.per_person {
+        let scored: BTreeMap<String, u64> = scores
+            .iter()
+            .map(|(score, n)| (format!("{person} · {score}"), *n))
+            .collect();
+        out.extend(parts(lang, None, &scored));
+    }
     out
 }
 
@@ -539,6 +555,7 @@ mod tests {
                 resolved_by_further_verifier: 1,
                 ..Default::default()
             },
+            proficiency: Default::default(),
         }
     }
 

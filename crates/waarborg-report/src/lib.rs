@@ -159,6 +159,10 @@ pub struct Report {
     /// Verification: each step's outcomes, disputes and their resolution, time to outcome.
     #[serde(default)]
     pub verification: verification::VerificationFigures,
+    /// Proficiency tests: planted cases and every conclusion on them, scored (counted
+    /// nowhere else).
+    #[serde(default)]
+    pub proficiency: verification::ProficiencyFigures,
 }
 
 /// Case authorisations in a period (AI Act Art. 26(10): each use authorised before, or in

@@ -55,6 +55,7 @@ pub(crate) struct Tally {
     databases: BTreeMap<String, i64>,
     revisions: BTreeMap<(String, u32), RevisionState>,
     verification: crate::verification::VerificationTally,
+    proficiency: crate::verification::ProficiencyTally,
 }
 
 fn seconds(time: &str) -> Option<i64> {
@@ -98,6 +99,7 @@ impl Tally {
             databases: BTreeMap::new(),
             revisions: BTreeMap::new(),
             verification: Default::default(),
+            proficiency: Default::default(),
         }
     }
 
@@ -117,6 +119,25 @@ impl Tally {
             self.track_state(&entry.event, at);
         }
         self.track_cases(&entry.event, at, in_period);
+        // A planted proficiency test counts in its own figures only.
+        match &entry.event {
+            Event::GovernanceDecision(d) if d.action == "plant_proficiency_test" => {
+                self.proficiency.planted(&d.subject, &d.reason, in_period);
+                return;
+            }
+            Event::BiometricOperation(op)
+                if self
+                    .proficiency
+                    .is_planted(op.case_authorisation.as_deref()) =>
+            {
+                self.proficiency.add(op, in_period);
+                return;
+            }
+            Event::Refusal(r) if self.proficiency.is_planted(r.case_authorisation.as_deref()) => {
+                return;
+            }
+            _ => {}
+        }
         if let Event::BiometricOperation(op) = &entry.event {
             if matches!(op.operation, Operation::Proposal | Operation::Verification) {
                 self.verification.add(op, seconds(at), in_period);
@@ -337,6 +358,7 @@ impl Tally {
             per_offence_category: self.per_category,
             authorisations: self.authorisations,
             verification: self.verification.finish(),
+            proficiency: self.proficiency.finish(),
             reference_databases: self
                 .databases
                 .into_iter()

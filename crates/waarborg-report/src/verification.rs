@@ -70,6 +70,94 @@ pub(crate) fn search_key(op: &BiometricOperation) -> Option<(String, String)> {
     Some((op.case_authorisation.clone()?, op.input_sha256.clone()?))
 }
 
+/// Proficiency tests in a period: every conclusion on a planted case, scored against its
+/// truth, per person and overall (`correct`, `false_identification`, `missed`,
+/// `inconclusive`). Planted cases are counted here and nowhere else.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProficiencyFigures {
+    /// Cases planted.
+    pub planted: u64,
+    /// Scores of every conclusion.
+    pub overall: BTreeMap<String, u64>,
+    /// Scores per person.
+    pub per_person: BTreeMap<String, BTreeMap<String, u64>>,
+}
+
+/// How a conclusion (its `{Conclusion:?}` words) scores against `mated`: the table of
+/// `waarborg_govern::proficiency`.
+fn score(words: &str, mated: Option<u64>) -> Option<&'static str> {
+    let named = words
+        .strip_prefix("Candidate { reference: ")
+        .and_then(|r| r.split(' ').next())
+        .and_then(|r| r.parse::<u64>().ok());
+    Some(match (conclusion_name(words)?, named, mated) {
+        ("candidate", Some(r), Some(m)) if r == m => "correct",
+        ("candidate", _, _) => "false_identification",
+        ("no_identification", _, None) => "correct",
+        ("no_identification", _, Some(_)) => "missed",
+        _ => "inconclusive",
+    })
+}
+
+/// The planted cases the ledger announced, by case number: their truth.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ProficiencyTally {
+    figures: ProficiencyFigures,
+    truth: HashMap<String, Option<u64>>,
+}
+
+impl ProficiencyTally {
+    /// Learns a planted case from its entry (`plant_proficiency_test`: subject `proficiency
+    /// test in case N`, reason `…; mated: reference R` or `…; mated: none`).
+    pub(crate) fn planted(&mut self, subject: &str, reason: &str, in_period: bool) {
+        let Some(case) = subject.strip_prefix("proficiency test in case ") else {
+            return;
+        };
+        let mated = reason
+            .rsplit("mated: reference ")
+            .next()
+            .filter(|_| reason.contains("mated: reference "))
+            .and_then(|r| r.trim().parse::<u64>().ok());
+        self.truth.insert(case.to_string(), mated);
+        if in_period {
+            self.figures.planted += 1;
+        }
+    }
+
+    /// Whether `case` is a planted case's (its entries count here only).
+    pub(crate) fn is_planted(&self, case: Option<&str>) -> bool {
+        case.is_some_and(|c| self.truth.contains_key(c))
+    }
+
+    /// Scores a proposal or an own conclusion on a planted case.
+    pub(crate) fn add(&mut self, op: &BiometricOperation, in_period: bool) {
+        let Some(mated) = op
+            .case_authorisation
+            .as_deref()
+            .and_then(|c| self.truth.get(c))
+        else {
+            return;
+        };
+        let words = stated(&op.outcome, "proposal")
+            .or_else(|| stated(&op.outcome, "own conclusion, blind to the proposal"));
+        if let (true, Some(s)) = (in_period, words.and_then(|w| score(w, *mated))) {
+            *self.figures.overall.entry(s.into()).or_default() += 1;
+            *self
+                .figures
+                .per_person
+                .entry(op.user.clone())
+                .or_default()
+                .entry(s.into())
+                .or_default() += 1;
+        }
+    }
+
+    /// The figures.
+    pub(crate) fn finish(self) -> ProficiencyFigures {
+        self.figures
+    }
+}
+
 /// Counting state.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct VerificationTally {
@@ -195,5 +283,46 @@ mod tests {
         assert_eq!((f.disputes, f.resolved_by_further_verifier), (1, 1));
         assert_eq!(f.resolved_by_consultation, 0);
         assert_eq!((f.concluded, f.minutes_to_outcome_median), (1, 60));
+    }
+
+    #[test]
+    fn planted_cases_are_scored_per_person() {
+        let mut t = ProficiencyTally::default();
+        t.planted(
+            "proficiency test in case OM-1",
+            "for examiner e; probe ab; 3 gallery images; mated: reference 7",
+            true,
+        );
+        t.planted(
+            "proficiency test in case OM-2",
+            "for examiner e; probe cd; 3 gallery images; mated: none",
+            true,
+        );
+        assert!(t.is_planted(Some("OM-1")) && !t.is_planted(Some("OM-3")) && !t.is_planted(None));
+        let on = |case: &str, user: &str, text: &str| BiometricOperation {
+            case_authorisation: Some(case.into()),
+            ..op(Operation::Proposal, user, text)
+        };
+        for (case, user, text) in [
+            ("OM-1", "e", "proposal: Candidate { reference: 7 } at identification_support_strong"),
+            ("OM-1", "v1", "own conclusion, blind to the proposal: Candidate { reference: 8 } at identification_support_limited"),
+            ("OM-1", "v2", "own conclusion, blind to the proposal: NoIdentification at exclusion_support_limited"),
+            ("OM-2", "e", "proposal: NoIdentification at exclusion_support_strong"),
+            ("OM-2", "v1", "own conclusion, blind to the proposal: Inconclusive at inconclusive"),
+            ("OM-3", "v1", "proposal: Candidate { reference: 9 } at identification_support_strong"),
+        ] {
+            t.add(&on(case, user, text), true);
+        }
+        let f = t.finish();
+        assert_eq!(f.planted, 2);
+        assert_eq!(f.per_person["e"]["correct"], 2);
+        assert_eq!(f.per_person["v1"]["false_identification"], 1);
+        assert_eq!(f.per_person["v1"]["inconclusive"], 1);
+        assert_eq!(f.per_person["v2"]["missed"], 1);
+        assert_eq!(
+            f.overall.values().sum::<u64>(),
+            5,
+            "OM-3 is no planted case"
+        );
     }
 }

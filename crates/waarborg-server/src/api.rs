@@ -280,6 +280,15 @@ pub struct AssignBody {
     pub verifier: String,
 }
 
+/// `GET /api/proficiency`: the planted cases and every conclusion on them, scored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProficiencyResults {
+    /// The planted searches' ids.
+    pub planted: Vec<String>,
+    /// Every conclusion on them, scored.
+    pub scored: Vec<waarborg_app::proficiency::Scored>,
+}
+
 /// `GET /api/competence`: the competence register.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CompetenceRegister {

@@ -23,6 +23,7 @@ pub mod governance;
 mod handlers;
 pub mod i18n;
 pub mod problem;
+pub mod proficiency;
 pub mod publication;
 pub mod reference;
 pub mod routes;

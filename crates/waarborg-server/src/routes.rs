@@ -88,6 +88,7 @@ pub const NAVIGATION: &[(&str, &str)] = &[
     ("/ui/deployments/new", "new_deployment"),
     ("/ui/cases", "cases"),
     ("/ui/competence", "competence_register"),
+    ("/ui/proficiency", "proficiency_tests"),
     ("/ui/refdb", "reference_database"),
     ("/register", "register"),
     ("/ui/account", "account"),
@@ -294,6 +295,23 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(&[Coordinator]),
         summary: "Web: resolve a dispute by a recorded consultation (form)",
         handler: || post(crate::ui::resolve),
+        body: Body::Form,
+        ..BASE
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/ui/proficiency",
+        access: Access::Roles(&[Coordinator, Auditor]),
+        summary: "Web: proficiency tests — plant one, and the scores",
+        handler: || get(crate::proficiency::page),
+        ..BASE
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/ui/proficiency",
+        access: Access::Roles(&[Coordinator]),
+        summary: "Web: plant a proficiency test (multipart)",
+        handler: || post(crate::proficiency::form),
         body: Body::Form,
         ..BASE
     },
@@ -683,6 +701,25 @@ pub const ROUTES: &[RouteSpec] = &[
         handler: || post(crate::search::resolution),
         body: Body::Json(shape::<waarborg_app::search::ConsultationBody>()),
         answer: Some(shape::<api::VerificationRecorded>()),
+        ..BASE
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/proficiency",
+        access: Access::Roles(&[Coordinator]),
+        summary: "Plant a known-answer proficiency test in an examiner's work: a probe and a test gallery (never the reference database), with the truth",
+        handler: || post(crate::proficiency::plant),
+        body: Body::Json(shape::<crate::proficiency::PlantBody>()),
+        answer: Some(shape::<api::SearchAnswer>()),
+        ..BASE
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/proficiency",
+        access: Access::Roles(&[Coordinator, Auditor]),
+        summary: "The planted proficiency tests and every conclusion on them, scored",
+        handler: || get(crate::proficiency::list),
+        answer: Some(shape::<api::ProficiencyResults>()),
         ..BASE
     },
     RouteSpec {

@@ -744,11 +744,23 @@ fn graded_text(lang: Lang, scale: &ConclusionScale, c: &Conclusion, level: &str)
 }
 
 /// One candidate's row; read blind, without rank or score.
-fn candidate_row(state: &AppState, lang: Lang, c: &search::Candidate, blind: bool) -> CandidateRow {
+/// A planted proficiency test's candidates are its test gallery's (`gallery`): their images
+/// come from the search, never a reference record.
+fn candidate_row(
+    state: &AppState,
+    lang: Lang,
+    c: &search::Candidate,
+    blind: bool,
+    gallery: bool,
+) -> CandidateRow {
     use waarborg_refdb::ReferenceStore;
-    let record = state.store.reference(c.reference).ok().flatten();
-    let has_image =
-        record.as_ref().is_some_and(|r| !r.image_sha256.is_empty()) && state.references.is_some();
+    let record = match gallery {
+        true => None,
+        false => state.store.reference(c.reference).ok().flatten(),
+    };
+    let has_image = gallery
+        || record.as_ref().is_some_and(|r| !r.image_sha256.is_empty())
+            && state.references.is_some();
     let provenance = record.map(|r| {
         let p = r.provenance;
         vec![
@@ -854,7 +866,7 @@ fn search_page(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Respons
     let blind = search::blind(&actor, &s);
     let candidates = search::candidates_for(&actor, &s)
         .iter()
-        .map(|c| candidate_row(state, lang, c, blind))
+        .map(|c| candidate_row(state, lang, c, blind, s.proficiency.is_some()))
         .collect();
     let scale = match search::scale_of(state, &s) {
         Ok(scale) => scale,

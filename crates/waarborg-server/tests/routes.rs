@@ -192,6 +192,13 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
             ("POST", "/ui/competence/{person}"),
             Some(vec![CompetenceAdministrator]),
         ),
+        (("GET", "/ui/proficiency"), Some(vec![Coordinator, Auditor])),
+        (("POST", "/ui/proficiency"), Some(vec![Coordinator])),
+        (
+            ("GET", "/api/proficiency"),
+            Some(vec![Coordinator, Auditor]),
+        ),
+        (("POST", "/api/proficiency"), Some(vec![Coordinator])),
         (
             ("GET", "/api/competence"),
             Some(vec![CompetenceAdministrator, Coordinator, Auditor]),

@@ -153,6 +153,7 @@ fn world_named(name: &str) -> World {
         ("verifier-1", vec![Role::Verifier]),
         ("verifier-2", vec![Role::Verifier]),
         ("auditor-1", vec![Role::Auditor]),
+        ("coordinator-1", vec![Role::Coordinator]),
         ("chief-1", vec![Role::ChiefOfPolice]),
     ] {
         let a = Account::new(user, roles, "biometrics-centre");
@@ -974,4 +975,97 @@ async fn search_references(w: &World, examiner: &Session, probe: &[u8]) -> Vec<u
         .iter()
         .map(|c| c["reference"].as_u64().unwrap())
         .collect()
+}
+
+/// Issue 16: a coordinator plants a known-answer case in the examiner's work; it looks like
+/// any search to the examiner (no truth, no mark), its candidates' images come from the
+/// test gallery, the examiner's conclusion is scored, and the case number never becomes a
+/// real case.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_planted_proficiency_test_is_indistinguishable_scored_and_never_a_case() {
+    use base64::Engine as _;
+    let w = world_named("proficiency");
+    let b64 = |name: &str| {
+        base64::engine::general_purpose::STANDARD
+            .encode(std::fs::read(w.samples.join(name)).unwrap())
+    };
+    let coordinator = login(&w, "coordinator-1", "coordinator").await;
+    let examiner = login(&w, "examiner-1", "examiner").await;
+    let body = serde_json::json!({
+        "deployment": "catch-demo",
+        "case_number": "OM-2027-0777",
+        "examiner": "examiner-1",
+        "probe_base64": b64("yaoming.jpg"),
+        "gallery_base64": [b64("gdp.jpg"), b64("yaoming.jpg")],
+        "mated": 1,
+    })
+    .to_string();
+    // Only a coordinator plants; the examiner cannot.
+    let (status, _) = json(&w, "POST", "/api/proficiency", Some(&examiner), &body).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, planted) = json(&w, "POST", "/api/proficiency", Some(&coordinator), &body).await;
+    assert_eq!(status, StatusCode::OK, "{planted}");
+    let id = planted["search"]["id"].as_str().unwrap().to_string();
+    let mated = planted["search"]["proficiency"]["mated"].as_u64().unwrap();
+    assert_eq!(
+        planted["search"]["candidates"][0]["reference"], mated,
+        "the same face ranks first"
+    );
+    // The examiner sees an ordinary search of theirs, in their list and by id.
+    let (_, mine) = json(&w, "GET", "/api/searches", Some(&examiner), "").await;
+    assert!(mine.to_string().contains(&id), "{mine}");
+    let (status, seen) = json(
+        &w,
+        "GET",
+        &format!("/api/searches/{id}"),
+        Some(&examiner),
+        "",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(seen["search"].get("proficiency").is_none(), "{seen}");
+    let image = format!("/ui/searches/{id}/candidates/{mated}/image");
+    let (status, bytes) = send_raw(&w, "GET", &image, Some(&examiner), "", Vec::new()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(bytes.starts_with(&[0xff, 0xd8]), "the gallery's JPEG");
+    let proposal = format!(
+        r#"{{"level":"identification_support_strong","reference":{mated},"reasons":"same face"}}"#
+    );
+    let (status, body) = json(
+        &w,
+        "POST",
+        &format!("/api/searches/{id}/proposal"),
+        Some(&examiner),
+        &proposal,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, results) = json(&w, "GET", "/api/proficiency", Some(&coordinator), "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(results["scored"][0]["person"], "examiner-1", "{results}");
+    assert_eq!(results["scored"][0]["score"], "correct", "{results}");
+    // The case number is never a real case: a request under it is refused and logged.
+    let officer = Actor::new("officer-1", Role::Requester, "investigation");
+    let c = CaseAuthorisation::request(
+        &officer,
+        "OM-2027-0777",
+        "catch-demo",
+        "robbery",
+        "robbery",
+        12,
+        AuthorityKind::PublicProsecutor,
+        false,
+        Timestamp(NOW),
+    )
+    .unwrap();
+    let refused = waarborg_app::cases::record_request(&w.state.app, &officer, &c).unwrap_err();
+    assert_eq!(refused.rule().map(|r| r.code()), Some("proficiency_case"));
+    // The reports count it in the proficiency figures and nowhere else.
+    let snapshot = waarborg_ledger::Snapshot::read(w.state.ledger.dir()).unwrap();
+    let period = waarborg_report::Period::new("2000-01-01", "2100-01-01").unwrap();
+    let report = waarborg_report::figures(&snapshot, snapshot.size(), &period).unwrap();
+    assert_eq!(report.proficiency.planted, 1);
+    assert_eq!(report.proficiency.per_person["examiner-1"]["correct"], 1);
+    assert_eq!(report.overall.proposals, 0, "{:?}", report.overall);
+    assert!(report.verification.proposals.is_empty());
 }
