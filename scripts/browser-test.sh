@@ -20,7 +20,7 @@ fi
 . scripts/serve-demo.sh
 serve_demo "$W"
 samples=$("$W" models check | sed -n 's/^model cache: //p')/samples
-node tests/browser/e2e.mjs "$url" "$data/demo-accounts.txt" "$samples/gdp.jpg" $shots
+node tests/browser/e2e.mjs "$url" "$data/demo-accounts.txt" "$samples/gdp.jpg" "$shots" "$samples/yaoming.jpg"
 
 # Reports as PDF, printed by chromium and rendered back to PNG pages: each report prints,
 # its pages are real images, and its JSON verifies against the ledger it came from.

@@ -1,6 +1,6 @@
 // End-to-end: the Waarborg web interface in headless Chromium, driven by playwright-core.
 //
-//   node e2e.mjs BASE_URL ACCOUNTS_FILE PROBE_IMAGE [SCREENSHOT_DIR]
+//   node e2e.mjs BASE_URL ACCOUNTS_FILE PROBE_IMAGE SCREENSHOT_DIR GALLERY_IMAGE
 //
 // Logs in as the examiner, searches, proposes; as two verifiers, confirms; checks that the
 // ledger shows each step and verifies; tries the forbidden paths (self-verification, a
@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
-const [base, accountsFile, probe, shots] = process.argv.slice(2);
+const [base, accountsFile, probe, shots, gallery] = process.argv.slice(2);
 const passwords = Object.fromEntries(
   readFileSync(accountsFile, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'))
     .map((l) => l.trim().split(/\s+/)).map(([user, , password]) => [user, password]));
@@ -97,10 +97,21 @@ try {
   assert.ok((await ex.page.content()).includes('never identifications'));
   await shot(ex.page, '05-examiner-candidates');
   log('examiner searched with a face: candidate list, marked as never an identification');
-  await ex.page.fill('#reasoning', 'Face shape, ears and hairline agree with the reference image.');
-  await Promise.all([ex.page.waitForNavigation(), ex.page.click('text=Propose')]);
-  assert.ok((await ex.page.content()).includes('proposed'));
-  log('examiner proposed candidate 1 with reasoning');
+  // A form with nothing chosen is refused by the browser; the graded scale (issue 16).
+  assert.equal(await ex.page.locator('#level option[value=""][disabled]').count(), 1, 'no preset level');
+  await ex.page.selectOption('#level', 'identification_support_moderate');
+  await ex.page.selectOption('#reference', { index: 1 });
+  await ex.page.fill('#judgement-reasons', 'Face shape, ears and hairline agree with the reference image.');
+  await Promise.all([ex.page.waitForNavigation(), ex.page.click('#proposal button')]);
+  assert.ok((await ex.page.content()).includes('Moderate support that the candidate is the person'));
+  log('examiner proposed candidate 1 on the graded scale, with reasoning');
+  // Verification is assigned: two verifiers of the deployment's unit.
+  for (const v of ['verifier-1', 'verifier-2']) {
+    await ex.page.selectOption('#verifier', v);
+    await Promise.all([ex.page.waitForNavigation(), ex.page.click('#assign button')]);
+  }
+  assert.ok((await ex.page.content()).includes('verifier-1, verifier-2'), 'both assigned');
+  log('examiner assigned two verifiers');
 
   // The examiner cannot verify their own proposal, even as a verifier.
   const self = await session('examiner-1', 'verifier');
@@ -111,8 +122,32 @@ try {
   assert.ok((await selfTry.text()).includes('own proposal'));
   log('self-verification refused');
 
-  // Two independent verifiers, each blind to the other until recording.
-  for (const [i, v] of ['verifier-1', 'verifier-2'].entries()) {
+  // A verifier not assigned neither has it in the queue nor reads it.
+  {
+    const v3 = await session('verifier-3', 'verifier');
+    await v3.page.goto(base + '/ui/searches');
+    assert.ok(!(await v3.page.content()).includes(searchUrl.split('/').pop()), 'not in an unassigned queue');
+    const read = await v3.page.goto(searchUrl);
+    assert.equal(read.status(), 403, 'an unassigned verifier does not read the search');
+    await v3.context.close();
+    log('an unassigned verifier neither sees nor reads the search');
+  }
+  // Two independent verifiers, each blind to the other until recording; the second
+  // disagrees, and a third, assigned by the coordinator, resolves the dispute.
+  const verdicts = { 'verifier-1': 'agree', 'verifier-2': 'disagree', 'verifier-3': 'agree' };
+  for (const [i, v] of ['verifier-1', 'verifier-2', 'verifier-3'].entries()) {
+    if (v === 'verifier-3') {
+      const co = await session('coordinator-1', 'coordinator');
+      await co.page.goto(searchUrl);
+      const disputed = await co.page.content();
+      assert.ok(disputed.includes('disputed'), 'the coordinator sees the dispute');
+      assert.ok(disputed.includes('verifier-2') && disputed.includes('Disagree'), 'everyone\'s position shown');
+      await shot(co.page, '21-coordinator-dispute');
+      await co.page.selectOption('#verifier', 'verifier-3');
+      await Promise.all([co.page.waitForNavigation(), co.page.click('#assign button')]);
+      await co.context.close();
+      log('the coordinator assigned a further verifier to the dispute');
+    }
     const s = await session(v, 'verifier');
     await s.page.goto(base + '/ui/searches');
     assert.ok((await s.page.content()).includes(searchUrl.split('/').pop()), `${v} sees the proposal in the queue`);
@@ -123,21 +158,71 @@ try {
     assert.ok(!blindPage.includes('Face shape, ears and hairline'), 'the examiner\'s reasoning is not shown');
     assert.equal(await s.page.locator('#verdict').count(), 0, 'no verdict before one\'s own conclusion');
     if (i === 1) await shot(s.page, '06-verifier-blind');
-    await s.page.selectOption('#own', { index: 1 });
-    await s.page.fill('#own-reasons', `${v}: compared for myself; ears and hairline agree.`);
+    // Nothing chosen: refused, nothing recorded.
+    const empty = await s.page.request.post(`${searchUrl}/own-conclusion`, { headers: sameSite, form: { level: '', reference: '', reasons: 'nothing chosen' } });
+    assert.equal(empty.status(), 400, 'a form with nothing chosen is refused');
+    if (verdicts[v] === 'agree') {
+      await s.page.selectOption('#level', 'identification_support_strong');
+      await s.page.selectOption('#reference', { index: 1 });
+    } else {
+      await s.page.selectOption('#level', 'inconclusive');
+    }
+    await s.page.fill('#judgement-reasons', `${v}: compared for myself.`);
     await Promise.all([s.page.waitForNavigation(), s.page.click('text=Record my own conclusion')]);
     assert.ok((await s.page.content()).includes('Face shape, ears and hairline'), 'the proposal, shown after');
     assert.ok((await s.page.content()).includes('shown once yours is recorded') || i === 0, 'the other verdicts hidden');
-    await s.page.selectOption('#verdict', 'agree');
-    await s.page.fill('#reasons', `${v}: compared independently; ears and hairline agree.`);
+    await s.page.selectOption('#verdict', verdicts[v]);
+    await s.page.fill('#reasons', `${v}: compared independently.`);
     await Promise.all([s.page.waitForNavigation(), s.page.click('text=Record my verification')]);
-    log(`${v} verified`);
-    if (i === 1) {
+    log(`${v} recorded their own conclusion blind, then ${verdicts[v]}d`);
+    if (v === 'verifier-3') {
       const html = await s.page.content();
+      assert.ok(html.includes('Resolved by the further verifier'), 'resolved by the further verifier');
       assert.ok(html.includes('identification'), 'the outcome is an identification');
       await shot(s.page, '07-verified-identification');
     }
     await s.context.close();
+  }
+
+  // An examiner whose qualification expired is refused by the gate, in words.
+  {
+    const ex2 = await session('examiner-2', 'examiner');
+    await ex2.page.goto(base + '/ui/searches/new');
+    await ex2.page.fill('#case', 'OM-DEMO-0001');
+    await ex2.page.setInputFiles('#probe', probe);
+    await Promise.all([ex2.page.waitForNavigation(), ex2.page.click('form.card button')]);
+    assert.ok((await ex2.page.content()).includes('qualification_expired'), 'refused: qualification expired');
+    await shot(ex2.page, '22-refused-expired-examiner');
+    await ex2.context.close();
+    log('an examiner whose qualification expired is refused by the gate');
+  }
+  // The competence register: expiries shown ahead of time.
+  {
+    const hr = await session('competence-1', 'competence_administrator');
+    await hr.page.goto(base + '/ui/competence');
+    const register = await hr.page.content();
+    assert.ok(register.includes('expired') && register.includes('expires soon'), 'expired and expiring shown');
+    await shot(hr.page, '23-competence-register');
+    await hr.context.close();
+    log('the competence register shows who expired and who expires soon');
+  }
+  // The coordinator plants a proficiency test in the examiner's work.
+  {
+    const co = await session('coordinator-1', 'coordinator');
+    await co.page.goto(base + '/ui/proficiency');
+    await co.page.fill('#deployment', 'catch-demo');
+    await co.page.fill('#case_number', 'OM-2026-0917');
+    await co.page.fill('#examiner', 'examiner-1');
+    await co.page.setInputFiles('#probe', probe);
+    await co.page.setInputFiles('#gallery', [gallery, probe]);
+    await co.page.fill('#mated', '2');
+    await Promise.all([co.page.waitForNavigation(), co.page.click('#plant button')]);
+    assert.ok((await co.page.content()).includes('OM-2026-0917'), 'planted');
+    await shot(co.page, '24-proficiency');
+    await co.context.close();
+    await ex.page.goto(base + '/ui/searches');
+    assert.ok((await ex.page.content()).includes('OM-2026-0917'), 'in the examiner\'s work, like any search');
+    log('the coordinator planted a proficiency test; the examiner has it among their searches');
   }
 
   // A search for a case without authorisation is refused.
