@@ -590,3 +590,4 @@ score_missed = gemist
 score_inconclusive = geen conclusie
 refusal_own_proficiency_test = Een vaardigheidstoets wordt voor een ander geplaatst, nooit voor uzelf.
 refusal_proficiency_case = Dit is een vaardigheidstoets, nooit een operationele zaak: er wordt niet over gerapporteerd of op gehandeld.
+field_verifier_units = Eenheden van de verificateurs (kommagescheiden; leeg: de inzettende eenheid)

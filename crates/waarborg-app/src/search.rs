@@ -14,7 +14,7 @@ use waarborg_govern::scale::ConclusionScale;
 use waarborg_govern::{Actor, Role, Timestamp};
 use waarborg_index::SearchParams;
 use waarborg_ledger::{BiometricOperation, Operation};
-use waarborg_store::DocumentStore;
+use waarborg_store::{Account, DocumentStore};
 
 use crate::gate::{engine_missing, engine_models, Ask};
 use crate::{App, AppError, Result};
@@ -668,32 +668,74 @@ fn log_refused<T>(
     Ok(())
 }
 
+/// One step of the identification on search `id` by `actor`, the one way each is taken:
+/// `prepare` checks the search and gathers what the rules need (an error here is bad input
+/// or another's search, not logged as a rule's refusal); `decide` is the domain's rule on
+/// its identification (a refusal logged by its rule's code, nothing changed); `entry` is
+/// the ledger entry, appended in the transaction that keeps the changed search.
+fn identification_step<C, T>(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+    step: &str,
+    prepare: impl FnOnce(&SearchRecord) -> Result<C>,
+    decide: impl FnOnce(&mut Identification, C) -> std::result::Result<T, waarborg_govern::GovernError>,
+    entry: impl FnOnce(&SearchRecord, &T) -> waarborg_ledger::Event,
+) -> Result<(SearchRecord, T)> {
+    let (mut s, version) = load(app, id)?;
+    let at = Step::of(&s);
+    let context = prepare(&s)?;
+    let identification = s.identification.as_mut().ok_or_else(|| {
+        AppError::refused(format!("search {id} has no candidate list to {step} on"))
+    })?;
+    let done = decide(identification, context);
+    log_refused(app, actor, &at, step, &done)?;
+    let value = done?;
+    let e = entry(&s, &value);
+    save(app, &s, version, e)?;
+    Ok((s, value))
+}
+
+/// An identification step's ledger entry on search `s`: `op` by `actor`, saying `outcome`.
+fn step_entry(
+    actor: &Actor,
+    op: Operation,
+    s: &SearchRecord,
+    outcome: String,
+    verifiers: Vec<String>,
+) -> waarborg_ledger::Event {
+    operation(actor, op, s, now_rfc3339(), vec![], outcome, verifiers)
+}
+
+/// The verifiers who judged search `s`, for its entry.
+fn judged(s: &SearchRecord) -> Vec<String> {
+    s.identification
+        .iter()
+        .flat_map(|i| i.verifications.iter().map(|v| v.verifier.clone()))
+        .collect()
+}
+
 /// Records the examiner's proposal on search `id`, on the framework's conclusion scale.
 pub fn propose(app: &App, actor: &Actor, id: &str, b: JudgementBody) -> Result<SearchRecord> {
     timed(app, "proposal", || {
-        let (mut s, version) = load(app, id)?;
-        let at = Step::of(&s);
-        own(actor, &s)?;
-        on_the_list(&s, &b)?;
-        let scale = scale_of(app, &s)?;
-        let identification = s
-            .identification
-            .as_mut()
-            .ok_or_else(|| AppError::refused("there is no candidate list to propose on"))?;
-        let done = identification.propose(actor, &b.judgement(), &scale);
-        log_refused(app, actor, &at, "propose", &done)?;
-        done?;
-        let entry = operation(
-            actor,
-            Operation::Proposal,
-            &s,
-            now_rfc3339(),
-            vec![],
-            judgement_words("proposal", &s, actor),
-            vec![],
-        );
-        save(app, &s, version, entry)?;
-        Ok(s)
+        let prepare = |s: &SearchRecord| {
+            own(actor, s)?;
+            on_the_list(s, &b)?;
+            scale_of(app, s)
+        };
+        let decide = |i: &mut Identification, scale: ConclusionScale| {
+            i.propose(actor, &b.judgement(), &scale)
+        };
+        let entry = |s: &SearchRecord, _: &()| {
+            step_entry(
+                actor,
+                Operation::Proposal,
+                s,
+                judgement_words("proposal", s, actor),
+                vec![],
+            )
+        };
+        identification_step(app, actor, id, "propose", prepare, decide, entry).map(|(s, _)| s)
     })
 }
 
@@ -716,35 +758,27 @@ pub fn conclude_independently(
     b: JudgementBody,
 ) -> Result<SearchRecord> {
     timed(app, "verification", || {
-        let (mut s, version) = load(app, id)?;
-        let at = Step::of(&s);
-        on_the_list(&s, &b)?;
-        let scale = scale_of(app, &s)?;
-        let competent = verifier_competence(app, actor, &s)?;
-        let identification = s
-            .identification
-            .as_mut()
-            .ok_or_else(|| AppError::refused("there is no proposal to verify"))?;
-        let done = identification.conclude_independently(
+        let prepare = |s: &SearchRecord| {
+            on_the_list(s, &b)?;
+            Ok((scale_of(app, s)?, verifier_competence(app, actor, s)?))
+        };
+        let decide = |i: &mut Identification, (scale, competent)| {
+            i.conclude_independently(actor, &b.judgement(), &scale, competent, app.now())
+        };
+        let entry = |s: &SearchRecord, _: &()| {
+            let words = judgement_words("own conclusion, blind to the proposal", s, actor);
+            step_entry(actor, Operation::Verification, s, words, vec![])
+        };
+        identification_step(
+            app,
             actor,
-            &b.judgement(),
-            &scale,
-            competent,
-            app.now(),
-        );
-        log_refused(app, actor, &at, "conclude_independently", &done)?;
-        done?;
-        let entry = operation(
-            actor,
-            Operation::Verification,
-            &s,
-            now_rfc3339(),
-            vec![],
-            judgement_words("own conclusion, blind to the proposal", &s, actor),
-            vec![],
-        );
-        save(app, &s, version, entry)?;
-        Ok(s)
+            id,
+            "conclude_independently",
+            prepare,
+            decide,
+            entry,
+        )
+        .map(|(s, _)| s)
     })
 }
 
@@ -757,48 +791,35 @@ pub fn record_verification(
     b: VerificationBody,
 ) -> Result<Option<Outcome>> {
     timed(app, "verification", || {
-        let (mut s, version) = load(app, id)?;
-        let at = Step::of(&s);
-        let competent = verifier_competence(app, actor, &s)?;
-        let identification = s
-            .identification
-            .as_mut()
-            .ok_or_else(|| AppError::refused("there is no proposal to verify"))?;
-        let outcome = identification.verify(actor, b.verdict, &b.reasons, competent, app.now());
-        log_refused(app, actor, &at, "verify", &outcome)?;
-        let outcome = outcome?;
-        let verifiers: Vec<String> = identification
-            .verifications
-            .iter()
-            .map(|v| v.verifier.clone())
-            .collect();
-        let further = matches!(
-            identification.resolution,
-            Some(waarborg_govern::identification::Resolution::FurtherVerifier { .. })
-        );
-        let text = match (&outcome, identification.stage) {
-            (Some(o), _) if further => format!(
-                "verification {:?} by the further verifier; outcome {o:?}",
-                b.verdict
-            ),
-            (Some(o), _) => format!("verification {:?}; outcome {o:?}", b.verdict),
-            (None, Stage::Disputed) => format!(
-                "verification {:?}; disputed: not every verifier agrees",
-                b.verdict
-            ),
-            (None, _) => format!("verification {:?}", b.verdict),
+        let prepare = |s: &SearchRecord| verifier_competence(app, actor, s);
+        let decide = |i: &mut Identification, competent| {
+            i.verify(actor, b.verdict, &b.reasons, competent, app.now())
         };
-        let entry = operation(
-            actor,
-            Operation::Verification,
-            &s,
-            now_rfc3339(),
-            vec![],
-            text,
-            verifiers,
-        );
-        save(app, &s, version, entry)?;
-        Ok(outcome)
+        let entry = |s: &SearchRecord, outcome: &Option<Outcome>| {
+            let identification = s.identification.as_ref();
+            let further = identification.is_some_and(|i| {
+                matches!(
+                    i.resolution,
+                    Some(waarborg_govern::identification::Resolution::FurtherVerifier { .. })
+                )
+            });
+            let disputed = identification.is_some_and(|i| i.stage == Stage::Disputed);
+            let text = match outcome {
+                Some(o) if further => format!(
+                    "verification {:?} by the further verifier; outcome {o:?}",
+                    b.verdict
+                ),
+                Some(o) => format!("verification {:?}; outcome {o:?}", b.verdict),
+                None if disputed => format!(
+                    "verification {:?}; disputed: not every verifier agrees",
+                    b.verdict
+                ),
+                None => format!("verification {:?}", b.verdict),
+            };
+            step_entry(actor, Operation::Verification, s, text, judged(s))
+        };
+        identification_step(app, actor, id, "verify", prepare, decide, entry)
+            .map(|(_, outcome)| outcome)
     })
 }
 
@@ -826,44 +847,39 @@ fn judgement_words(what: &str, s: &SearchRecord, actor: &Actor) -> String {
 pub fn assign(app: &App, actor: &Actor, id: &str, verifier: &str) -> Result<SearchRecord> {
     use waarborg_store::AccountStore;
     waarborg_govern::ids::check(waarborg_govern::ids::Kind::User, verifier)?;
-    let (mut s, version) = load(app, id)?;
-    let at = Step::of(&s);
-    if actor.role == Role::Examiner {
-        own(actor, &s)?;
-    }
-    let (account, _) = app
-        .store
-        .account(verifier)?
-        .ok_or_else(|| AppError::not_found(format!("no account {verifier}")))?;
-    let units = verifying_units(app, &s)?;
-    let competent = crate::competence::current(app, verifier, Role::Verifier, &s.deployment)?;
-    let identification = s
-        .identification
-        .as_mut()
-        .ok_or_else(|| AppError::refused("there is no candidate list to verify"))?;
-    let done = identification.assign(
-        actor,
-        Candidacy {
+    let prepare = |s: &SearchRecord| {
+        if actor.role == Role::Examiner {
+            own(actor, s)?;
+        }
+        let (account, _) = app
+            .store
+            .account(verifier)?
+            .ok_or_else(|| AppError::not_found(format!("no account {verifier}")))?;
+        let competent = crate::competence::current(app, verifier, Role::Verifier, &s.deployment)?;
+        Ok((account, verifying_units(app, s)?, competent))
+    };
+    let decide = |i: &mut Identification,
+                  (account, units, competent): (Account, Vec<String>, _)| {
+        let candidacy = Candidacy {
             user: verifier,
             verifier: account.roles.contains(&Role::Verifier),
             unit: &account.unit,
             competent,
-        },
-        &units,
-    );
-    log_refused(app, actor, &at, "assign a verifier", &done)?;
-    done?;
-    let entry = waarborg_ledger::Event::GovernanceDecision(waarborg_ledger::GovernanceDecision {
-        actor: actor.user.clone(),
-        role: actor.role.as_str().into(),
-        action: "assign_verifier".into(),
-        subject: format!("search {} of case {}", s.id, s.case_number),
-        reason: format!("{verifier} assigned to verify"),
-        framework_version: None,
-        about: None,
-    });
-    save(app, &s, version, entry)?;
-    Ok(s)
+        };
+        i.assign(actor, candidacy, &units)
+    };
+    let entry = |s: &SearchRecord, _: &()| {
+        waarborg_ledger::Event::GovernanceDecision(waarborg_ledger::GovernanceDecision {
+            actor: actor.user.clone(),
+            role: actor.role.as_str().into(),
+            action: "assign_verifier".into(),
+            subject: format!("search {} of case {}", s.id, s.case_number),
+            reason: format!("{verifier} assigned to verify"),
+            framework_version: None,
+            about: None,
+        })
+    };
+    identification_step(app, actor, id, "assign a verifier", prepare, decide, entry).map(|(s, _)| s)
 }
 
 /// The verifiers `actor` could assign to search `s` now, each with whether they are
@@ -926,32 +942,23 @@ pub fn resolve_by_consultation(
     b: ConsultationBody,
 ) -> Result<Outcome> {
     timed(app, "verification", || {
-        let (mut s, version) = load(app, id)?;
-        let at = Step::of(&s);
-        let identification = s
-            .identification
-            .as_mut()
-            .ok_or_else(|| AppError::refused("there is no verification to resolve"))?;
-        let done =
-            identification.resolve_by_consultation(actor, b.positions, &b.reasons, app.now());
-        log_refused(app, actor, &at, "resolve by consultation", &done)?;
-        let outcome = done?;
-        let verifiers = identification
-            .verifications
-            .iter()
-            .map(|v| v.verifier.clone())
-            .collect();
-        let entry = operation(
+        let decide = |i: &mut Identification, ()| {
+            i.resolve_by_consultation(actor, b.positions, &b.reasons, app.now())
+        };
+        let entry = |s: &SearchRecord, outcome: &Outcome| {
+            let text = format!("dispute resolved by consultation; outcome {outcome:?}");
+            step_entry(actor, Operation::Verification, s, text, judged(s))
+        };
+        identification_step(
+            app,
             actor,
-            Operation::Verification,
-            &s,
-            now_rfc3339(),
-            vec![],
-            format!("dispute resolved by consultation; outcome {outcome:?}"),
-            verifiers,
-        );
-        save(app, &s, version, entry)?;
-        Ok(outcome)
+            id,
+            "resolve by consultation",
+            |_| Ok(()),
+            decide,
+            entry,
+        )
+        .map(|(_, outcome)| outcome)
     })
 }
 

@@ -158,38 +158,23 @@ pub async fn form(
     State(state): State<Arc<AppState>>,
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Response {
     let lang = lang_of(&headers, &LangQuery::default());
-    let (mut fields, mut probe, mut gallery) =
-        (std::collections::HashMap::new(), Vec::new(), Vec::new());
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or("").to_string();
-                match field.bytes().await {
-                    Ok(bytes) if name == "probe" => probe = bytes.to_vec(),
-                    Ok(bytes) if name == "gallery" => {
-                        if !bytes.is_empty() {
-                            gallery.push(bytes.to_vec())
-                        }
-                    }
-                    Ok(bytes) => {
-                        fields.insert(name, String::from_utf8_lossy(&bytes).trim().to_string());
-                    }
-                    Err(e) => {
-                        let cut = Problem::bad_request(format!("the upload was cut short: {e}"));
-                        return problem_page(lang, Some(&p), &cut);
-                    }
-                }
-            }
-            Ok(None) => break,
-            Err(e) => {
-                let cut = Problem::bad_request(format!("the upload was cut short: {e}"));
-                return problem_page(lang, Some(&p), &cut);
-            }
-        }
-    }
+    let (mut fields, mut files) =
+        match crate::ui::multipart_form(multipart, &["probe", "gallery"]).await {
+            Ok(read) => read,
+            Err(problem) => return problem_page(lang, Some(&p), &problem),
+        };
+    let mut images = |k: &str| -> Vec<Vec<u8>> {
+        files
+            .remove(k)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(_, bytes)| bytes)
+            .collect()
+    };
+    let (probe, gallery) = (images("probe").pop().unwrap_or_default(), images("gallery"));
     let mut field = |k: &str| fields.remove(k).unwrap_or_default();
     let mated = match field("mated").as_str() {
         "" | "none" => None,

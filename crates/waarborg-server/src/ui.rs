@@ -598,41 +598,14 @@ pub async fn submit(
     State(state): State<Arc<AppState>>,
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Response {
     let lang = lang_of(&headers, &LangQuery::default());
-    let mut fields = std::collections::HashMap::new();
-    let mut probe: Option<(String, Vec<u8>)> = None;
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or("").to_string();
-                let ctype = field.content_type().unwrap_or("").to_string();
-                match field.bytes().await {
-                    Ok(bytes) if name == "probe" => probe = Some((ctype, bytes.to_vec())),
-                    Ok(bytes) => {
-                        fields.insert(name, String::from_utf8_lossy(&bytes).to_string());
-                    }
-                    Err(e) => {
-                        return problem_page(
-                            lang,
-                            Some(&p),
-                            &Problem::bad_request(format!("the upload was cut short: {e}")),
-                        )
-                    }
-                }
-            }
-            Ok(None) => break,
-            Err(e) => {
-                return problem_page(
-                    lang,
-                    Some(&p),
-                    &Problem::bad_request(format!("the upload was cut short: {e}")),
-                )
-            }
-        }
-    }
-    let Some((ctype, bytes)) = probe else {
+    let (mut fields, mut files) = match multipart_form(multipart, &["probe"]).await {
+        Ok(read) => read,
+        Err(problem) => return problem_page(lang, Some(&p), &problem),
+    };
+    let Some((ctype, bytes)) = files.remove("probe").and_then(|mut f| f.pop()) else {
         return problem_page(
             lang,
             Some(&p),
@@ -653,6 +626,36 @@ pub async fn submit(
         Ok((s, _)) => Redirect::to(&format!("/ui/searches/{}", s.id)).into_response(),
         Err(e) => problem_page(lang, Some(&p), &e),
     }
+}
+
+/// Text fields and files by name: (content type, bytes), several under one name in order.
+pub(crate) type MultipartForm = (
+    std::collections::HashMap<String, String>,
+    std::collections::HashMap<String, Vec<(String, Vec<u8>)>>,
+);
+
+/// A multipart form read whole: fields named in `files` (empty parts left out) as files,
+/// the others as trimmed text. An upload cut short is a problem that says so.
+pub(crate) async fn multipart_form(
+    mut multipart: Multipart,
+    files: &[&str],
+) -> Result<MultipartForm, Problem> {
+    let cut =
+        |e: &dyn std::fmt::Display| Problem::bad_request(format!("the upload was cut short: {e}"));
+    let (mut fields, mut read) = MultipartForm::default();
+    while let Some(field) = multipart.next_field().await.map_err(|e| cut(&e))? {
+        let name = field.name().unwrap_or("").to_string();
+        let ctype = field.content_type().unwrap_or("").to_string();
+        let bytes = field.bytes().await.map_err(|e| cut(&e))?;
+        if files.contains(&name.as_str()) {
+            if !bytes.is_empty() {
+                read.entry(name).or_default().push((ctype, bytes.to_vec()));
+            }
+        } else {
+            fields.insert(name, String::from_utf8_lossy(&bytes).trim().to_string());
+        }
+    }
+    Ok((fields, read))
 }
 
 /// An image answer: its type from its first bytes, never cached, never sniffed.
