@@ -12,8 +12,16 @@ fuzz_target!(|data: &[u8]| {
     let _ = serde_json::from_slice::<account::NewAccount>(data);
     let _ = serde_json::from_slice::<account::SecondFactorForm>(data);
     let _ = serde_json::from_slice::<cases::CaseDecision>(data);
-    let _ = serde_json::from_slice::<search::ProposalBody>(data);
     let _ = serde_json::from_slice::<search::VerificationBody>(data);
+    let _ = serde_json::from_slice::<search::ConsultationBody>(data);
+    let _ = serde_json::from_slice::<waarborg_app::competence::ChangeBody>(data);
+    if let Ok(b) = serde_json::from_slice::<search::JudgementBody>(data) {
+        // A level and a candidate: a conclusion on the scale, or the rule that refuses it.
+        let scale = waarborg_govern::scale::ConclusionScale::enfsi();
+        if let Err(rule) = scale.conclusion(&b.level, b.reference) {
+            assert!(!rule.to_string().is_empty());
+        }
+    }
     let _ = serde_json::from_slice::<waarborg_app::publication::Publication>(data);
     let _ = serde_json::from_slice::<waarborg_govern::revision::RevisionContent>(data);
     if let Ok(r) = serde_json::from_slice::<cases::CaseRequest>(data) {
