@@ -869,17 +869,57 @@ pub fn assign(app: &App, actor: &Actor, id: &str, verifier: &str) -> Result<Sear
         i.assign(actor, candidacy, &units)
     };
     let entry = |s: &SearchRecord, _: &()| {
-        waarborg_ledger::Event::GovernanceDecision(waarborg_ledger::GovernanceDecision {
-            actor: actor.user.clone(),
-            role: actor.role.as_str().into(),
-            action: "assign_verifier".into(),
-            subject: format!("search {} of case {}", s.id, s.case_number),
-            reason: format!("{verifier} assigned to verify"),
-            framework_version: None,
-            about: None,
-        })
+        assignment_entry(
+            actor,
+            s,
+            "assign_verifier",
+            format!("{verifier} assigned to verify"),
+        )
     };
     identification_step(app, actor, id, "assign a verifier", prepare, decide, entry).map(|(s, _)| s)
+}
+
+/// Withdraws verifier `verifier`'s assignment to search `id` (by its examiner or a
+/// coordinator, before the verifier recorded anything): in the ledger before it is kept.
+pub fn unassign(app: &App, actor: &Actor, id: &str, verifier: &str) -> Result<SearchRecord> {
+    waarborg_govern::ids::check(waarborg_govern::ids::Kind::User, verifier)?;
+    let prepare = |s: &SearchRecord| match actor.role {
+        Role::Examiner => own(actor, s),
+        _ => Ok(()),
+    };
+    let decide = |i: &mut Identification, ()| i.unassign(actor, verifier);
+    let entry = |s: &SearchRecord, _: &()| {
+        let reason = format!("{verifier}'s assignment withdrawn");
+        assignment_entry(actor, s, "withdraw_verifier", reason)
+    };
+    identification_step(
+        app,
+        actor,
+        id,
+        "withdraw an assignment",
+        prepare,
+        decide,
+        entry,
+    )
+    .map(|(s, _)| s)
+}
+
+/// The ledger entry for a change to search `s`'s assigned verifiers.
+fn assignment_entry(
+    actor: &Actor,
+    s: &SearchRecord,
+    action: &str,
+    reason: String,
+) -> waarborg_ledger::Event {
+    waarborg_ledger::Event::GovernanceDecision(waarborg_ledger::GovernanceDecision {
+        actor: actor.user.clone(),
+        role: actor.role.as_str().into(),
+        action: action.into(),
+        subject: format!("search {} of case {}", s.id, s.case_number),
+        reason,
+        framework_version: None,
+        about: None,
+    })
 }
 
 /// The verifiers `actor` could assign to search `s` now, each with whether they are
@@ -1478,11 +1518,30 @@ pub(crate) fn erase_parts(app: &App, s: &SearchRecord, e: &Erasing, now: Timesta
         receipts,
         ..
     } = *e;
-    if parts.contains(&SearchPart::Probe) && !e.probe_needed {
+    // A part still kept may hold the same image as the part going (a planted test's probe
+    // among its own gallery).
+    let keeps = |part: SearchPart, sha: &str| {
+        !parts.contains(&part)
+            && !s.erased(part)
+            && match part {
+                SearchPart::Probe => s.probe_sha256 == sha,
+                SearchPart::SearchResult => s
+                    .proficiency
+                    .as_ref()
+                    .is_some_and(|p| p.gallery.iter().any(|(_, g)| g == sha)),
+            }
+    };
+    if parts.contains(&SearchPart::Probe)
+        && !e.probe_needed
+        && !keeps(SearchPart::SearchResult, &s.probe_sha256)
+    {
         app.probes
             .remove(&s.probe_sha256)
             .map_err(|e| AppError::internal(format!("erasing the probe: {e}")))?;
         app.caches.crops.forget(&s.probe_sha256);
+    }
+    if parts.contains(&SearchPart::SearchResult) {
+        erase_gallery(app, s, |sha| keeps(SearchPart::Probe, sha))?;
     }
     app.caches.covers.forget(&s.id);
     let Some((doc, version)) = app.store.document(KIND, &s.id)? else {
@@ -1496,6 +1555,11 @@ pub(crate) fn erase_parts(app: &App, s: &SearchRecord, e: &Erasing, now: Timesta
             SearchPart::SearchResult => {
                 kept.candidates.clear();
                 kept.identification = None;
+                // A planted test keeps its truth (the scores stay in the ledger), not its
+                // gallery.
+                if let Some(p) = kept.proficiency.as_mut() {
+                    p.gallery.clear();
+                }
             }
         }
         kept.erasures.push(Erasure {
@@ -1512,6 +1576,35 @@ pub(crate) fn erase_parts(app: &App, s: &SearchRecord, e: &Erasing, now: Timesta
     app.commit_erasure(receipts, |log| {
         app.store.save_document(KIND, &s.id, &doc, version, log)
     })?;
+    Ok(())
+}
+
+/// A planted test's gallery images go with its results (its candidates), each unless another
+/// kept search, or this search's kept probe (`kept_here`), still holds the same image;
+/// before the record, so that a crash leaves the part shown as kept and the next run
+/// finishes it.
+fn erase_gallery(app: &App, s: &SearchRecord, kept_here: impl Fn(&str) -> bool) -> Result<()> {
+    let Some(case) = &s.proficiency else {
+        return Ok(());
+    };
+    let others = stored_searches(app, None)?;
+    let held_elsewhere = |sha: &str| {
+        others.iter().filter(|o| o.id != s.id).any(|o| {
+            (o.probe_sha256 == sha && !o.erased(SearchPart::Probe))
+                || o.proficiency
+                    .as_ref()
+                    .is_some_and(|p| p.gallery.iter().any(|(_, g)| g == sha))
+        })
+    };
+    for (_, sha) in case
+        .gallery
+        .iter()
+        .filter(|(_, sha)| !held_elsewhere(sha) && !kept_here(sha))
+    {
+        app.probes
+            .remove(sha)
+            .map_err(|e| AppError::internal(format!("erasing a test gallery image: {e}")))?;
+    }
     Ok(())
 }
 

@@ -1713,3 +1713,46 @@ fn a_data_subject_is_looked_up_restricted_and_erased_on_request() {
     assert!(app.store.reference(3).unwrap().is_some(), "others stay");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 16 with issue 17's periods: a planted proficiency test's gallery images go with its
+/// results; an image its own probe and gallery share stays while either part is kept; the
+/// truth stays for the scores.
+#[test]
+fn a_planted_tests_gallery_goes_with_its_results_and_a_shared_image_stays_while_needed() {
+    use waarborg_app::proficiency::ProficiencyCase;
+    use waarborg_app::retention;
+    let mut app = with_deployment("proficiency-retention");
+    let day = |n: i64| Timestamp(NOW).plus(n * Timestamp::DAY);
+    let (probe, other) = ("cc".repeat(32), "dd".repeat(32));
+    stored_search(&app, "S-test", "OM-PT-1", &probe, day(0));
+    app.probes.put(&other, b"gallery image").unwrap();
+    let (doc, version) = app.store.document("search", "S-test").unwrap().unwrap();
+    let mut planted: waarborg_app::search::SearchRecord = serde_json::from_value(doc).unwrap();
+    planted.proficiency = Some(ProficiencyCase {
+        planted_by: "coordinator-1".into(),
+        mated: Some(7),
+        // The probe's own image is in its gallery (the mated candidate).
+        gallery: vec![(7, probe.clone()), (8, other.clone())],
+    });
+    app.store
+        .save_document(
+            "search",
+            "S-test",
+            &serde_json::to_value(&planted).unwrap(),
+            version,
+            &mut || Ok(Vec::new()),
+        )
+        .unwrap();
+    let at = |app: &mut App, t: Timestamp| app.clock = waarborg_app::fixed_clock(t);
+    // The probe's period ends: its faces go, its image stays (the gallery still shows it).
+    at(&mut app, day(366));
+    retention::apply(&app).unwrap();
+    assert!(app.probes.contains(&probe) && app.probes.contains(&other));
+    // The results' period ends: the gallery goes, the shared image with it; the truth stays.
+    at(&mut app, day(3651));
+    retention::apply(&app).unwrap();
+    assert!(!app.probes.contains(&probe) && !app.probes.contains(&other));
+    let kept = search(&app, "S-test");
+    let case = kept.proficiency.unwrap();
+    assert_eq!((case.mated, case.gallery.len()), (Some(7), 0));
+}

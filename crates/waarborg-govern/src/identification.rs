@@ -361,6 +361,39 @@ impl Identification {
         Ok(())
     }
 
+    /// Withdraws `verifier`'s assignment (they are away, or conflicted), by the search's
+    /// examiner or a coordinator, before the outcome and before the verifier has recorded
+    /// anything: another may then be assigned in their place.
+    pub fn unassign(&mut self, actor: &Actor, verifier: &str) -> Result<(), GovernError> {
+        let own_examiner = actor.role == Role::Examiner && actor.user == self.examiner;
+        if !own_examiner && actor.role != Role::Coordinator {
+            return refuse(Rule::NotAssigning);
+        }
+        if matches!(self.stage, Stage::Concluded | Stage::Reported) {
+            return refuse(Rule::AssignAfterOutcome);
+        }
+        if !self.assigned.iter().any(|a| a == verifier) {
+            return refuse(Rule::NotAssignedToSearch {
+                person: verifier.into(),
+            });
+        }
+        let acted = self.own_conclusions.iter().any(|c| c.verifier == verifier)
+            || self.verifications.iter().any(|v| v.verifier == verifier);
+        if acted {
+            return refuse(Rule::AssignmentActedOn {
+                person: verifier.into(),
+            });
+        }
+        self.assigned.retain(|a| a != verifier);
+        Ok(())
+    }
+
+    /// Whether `actor` may withdraw `verifier`'s assignment now (the page's button asks;
+    /// [`Identification::unassign`] decides).
+    pub fn may_unassign(&self, actor: &Actor, verifier: &str) -> bool {
+        self.clone().unassign(actor, verifier).is_ok()
+    }
+
     /// A verifier's own conclusion, blind to the proposal: an assigned, competent verifier
     /// (not the examiner), once there is a proposal to verify, once each, on the scale, with
     /// reasons. The caller checks that a candidate named is on the list.

@@ -389,6 +389,18 @@ pub enum Rule {
         /// The deployment.
         deployment: String,
     },
+    /// The person is not assigned to this search.
+    #[error("{person} is not assigned to verify this search")]
+    NotAssignedToSearch {
+        /// The person.
+        person: String,
+    },
+    /// A verifier who recorded a judgement stays on the search.
+    #[error("{person} has recorded a judgement on this search; their assignment stays")]
+    AssignmentActedOn {
+        /// The person.
+        person: String,
+    },
     /// A coordinator plants proficiency tests for others only.
     #[error("a proficiency test is planted for someone else, never for oneself")]
     OwnProficiencyTest,
@@ -501,6 +513,8 @@ impl Rule {
         "not_authorised_to_withdraw",
         "own_proficiency_test",
         "proficiency_case",
+        "not_assigned_to_search",
+        "assignment_acted_on",
     ];
 
     /// The stable code: snake case, one per rule.
@@ -588,6 +602,8 @@ impl Rule {
             NotAuthorisedToWithdraw { .. } => "not_authorised_to_withdraw",
             OwnProficiencyTest => "own_proficiency_test",
             ProficiencyCase => "proficiency_case",
+            NotAssignedToSearch { .. } => "not_assigned_to_search",
+            AssignmentActedOn { .. } => "assignment_acted_on",
         }
     }
 
@@ -640,7 +656,9 @@ impl Rule {
             | NotRestricted { person }
             | NotAVerifier { person }
             | AlreadyAssigned { person }
-            | PositionMissing { person } => {
+            | PositionMissing { person }
+            | NotAssignedToSearch { person }
+            | AssignmentActedOn { person } => {
                 vec![("person", text(person))]
             }
             VerifierUnit { unit } => vec![("unit", text(unit))],

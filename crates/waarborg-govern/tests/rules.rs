@@ -414,6 +414,31 @@ fn every_refusal_of_scale_assignment_and_competence_has_a_row() {
             "no_ai_literacy",
         ),
         (
+            "another examiner withdraws an assignment",
+            proposed(2, 1, 1),
+            Box::new(|id: &mut Identification| {
+                let other = Actor::new("examiner-2", Role::Examiner, "biometrics-centre");
+                id.unassign(&other, "verifier-1")
+            }),
+            "not_assigning",
+        ),
+        (
+            "an assignment that is not there withdrawn",
+            proposed(2, 1, 1),
+            Box::new(|id: &mut Identification| id.unassign(&coordinator(), "verifier-2")),
+            "not_assigned_to_search",
+        ),
+        (
+            "a verifier who concluded withdrawn",
+            {
+                let mut id = proposed(2, 1, 1);
+                conclude(verifier(1), Ok(()))(&mut id).unwrap();
+                id
+            },
+            Box::new(|id: &mut Identification| id.unassign(&coordinator(), "verifier-1")),
+            "assignment_acted_on",
+        ),
+        (
             "a consultation outside a dispute",
             proposed(2, 1, 2),
             Box::new(|id: &mut Identification| {
@@ -428,6 +453,12 @@ fn every_refusal_of_scale_assignment_and_competence_has_a_row() {
         assert_eq!(refused(step(&mut id)), code, "{name}");
         assert_eq!(id, before, "{name}: refused, yet changed");
     }
+    // An assignment withdrawn before the verifier acted: another takes their place.
+    let mut id = proposed(2, 1, 2);
+    id.unassign(&examiner(), "verifier-2").unwrap();
+    id.assign(&coordinator(), candidacy(&verifier(3)), &units())
+        .unwrap();
+    assert_eq!(id.assigned, ["verifier-1", "verifier-3"]);
     // The coordinator assigns as well as the examiner; a graded exclusion concludes "no
     // identification".
     let mut id = fresh();

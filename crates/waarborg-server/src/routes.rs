@@ -291,6 +291,15 @@ pub const ROUTES: &[RouteSpec] = &[
     },
     RouteSpec {
         method: "POST",
+        path: "/ui/searches/{id}/unassign",
+        access: Access::Roles(ASSIGNERS),
+        summary: "Web: withdraw a verifier's assignment (form)",
+        handler: || post(crate::ui::unassign),
+        body: Body::Form,
+        ..BASE
+    },
+    RouteSpec {
+        method: "POST",
         path: "/ui/searches/{id}/resolve",
         access: Access::Roles(&[Coordinator]),
         summary: "Web: resolve a dispute by a recorded consultation (form)",
@@ -689,6 +698,16 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(ASSIGNERS),
         summary: "Assign a verifier (the search's examiner or a coordinator): of the deployment's verifying units, competent, never the examiner",
         handler: || post(crate::search::assignment),
+        body: Body::Json(shape::<api::AssignBody>()),
+        answer: Some(shape::<api::SearchAnswer>()),
+        ..BASE
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/searches/{id}/assignments/withdrawal",
+        access: Access::Roles(ASSIGNERS),
+        summary: "Withdraw a verifier's assignment before they recorded anything (the search's examiner or a coordinator)",
+        handler: || post(crate::search::withdrawal),
         body: Body::Json(shape::<api::AssignBody>()),
         answer: Some(shape::<api::SearchAnswer>()),
         ..BASE

@@ -125,6 +125,19 @@ pub async fn assignment(
     Ok(Json(api::SearchAnswer { search }))
 }
 
+/// `POST /api/searches/{id}/assignments/withdrawal`: withdraw a verifier's assignment.
+pub async fn withdrawal(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+    body: std::result::Result<Json<api::AssignBody>, JsonRejection>,
+) -> Result<Json<api::SearchAnswer>> {
+    let b = crate::handlers::body(body)?;
+    let actor = p.actor();
+    let search = blocking(&state, move |app| unassign(app, &actor, &id, &b.verifier)).await?;
+    Ok(Json(api::SearchAnswer { search }))
+}
+
 /// `POST /api/searches/{id}/resolution`: a dispute resolved by a recorded consultation.
 pub async fn resolution(
     State(state): State<Arc<AppState>>,

@@ -1030,7 +1030,11 @@ fn identification_view(
         proposal,
         judgement_form,
         blind: shown["hidden"].is_string(),
-        assigned: ident.assigned.join(", "),
+        assigned: ident
+            .assigned
+            .iter()
+            .map(|v| (v.clone(), ident.may_unassign(actor, v)))
+            .collect(),
         assign_form: (!assignable.is_empty()).then(|| {
             assignable
                 .iter()
@@ -1146,8 +1150,8 @@ struct IdentificationView {
     judgement_form: Option<JudgementFormView>,
     /// The others' judgements are hidden until this verifier records their own.
     blind: bool,
-    /// The verifiers assigned, in words.
-    assigned: String,
+    /// The verifiers assigned, each with whether this reader may withdraw the assignment.
+    assigned: Vec<(String, bool)>,
     /// For the examiner or a coordinator: the verifiers to assign (user, label, competent).
     assign_form: Option<Vec<(String, String, bool)>>,
     /// (verifier, verdict, reasons).
@@ -1335,6 +1339,23 @@ pub async fn assign(
     let (actor, assigned) = (p.actor(), id.clone());
     let done = crate::blocking(&state, move |app| {
         search::assign(app, &actor, &assigned, f.verifier.trim())
+    })
+    .await;
+    back_to_search(lang, &p, &id, done)
+}
+
+/// `POST /ui/searches/{id}/unassign`.
+pub async fn unassign(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<AssignForm>,
+) -> Response {
+    let lang = lang_of(&headers, &LangQuery::default());
+    let (actor, withdrawn) = (p.actor(), id.clone());
+    let done = crate::blocking(&state, move |app| {
+        search::unassign(app, &actor, &withdrawn, f.verifier.trim())
     })
     .await;
     back_to_search(lang, &p, &id, done)

@@ -177,6 +177,14 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
             Some(vec![Coordinator]),
         ),
         (
+            ("POST", "/ui/searches/{id}/unassign"),
+            Some(vec![Examiner, Coordinator]),
+        ),
+        (
+            ("POST", "/api/searches/{id}/assignments/withdrawal"),
+            Some(vec![Examiner, Coordinator]),
+        ),
+        (
             ("POST", "/api/searches/{id}/assignments"),
             Some(vec![Examiner, Coordinator]),
         ),

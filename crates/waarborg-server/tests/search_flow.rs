@@ -553,6 +553,15 @@ async fn probe_to_identification_and_every_forbidden_path() {
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["rule"], "not_a_verifier", "{body}");
+    // An assignment withdrawn before the verifier acted, and made again.
+    let withdraw = format!("/api/searches/{id}/assignments/withdrawal");
+    let v2_body = r#"{"verifier":"verifier-2"}"#;
+    let (status, body) = json(&w, "POST", &withdraw, Some(&examiner), v2_body).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let assigned = &body["search"]["identification"]["assigned"];
+    assert_eq!(assigned, &serde_json::json!(["verifier-1"]));
+    let (status, _) = json(&w, "POST", &assign, Some(&examiner), v2_body).await;
+    assert_eq!(status, StatusCode::OK);
 
     // The examiner cannot verify their own proposal, even holding the verifier role.
     let self_verifier = login(&w, "examiner-1", "verifier").await;
@@ -609,6 +618,11 @@ async fn probe_to_identification_and_every_forbidden_path() {
             "shown after: {body}"
         );
     }
+    // A verifier who concluded stays assigned.
+    let v1_body = r#"{"verifier":"verifier-1"}"#;
+    let (status, body) = json(&w, "POST", &withdraw, Some(&examiner), v1_body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["rule"], "assignment_acted_on", "{body}");
     let (status, body) = json(
         &w,
         "POST",
@@ -719,8 +733,9 @@ async fn probe_to_identification_and_every_forbidden_path() {
     }
     // The two refusals above and the later ones, and the unusable probe (issue 23); the
     // self-verification and the verdict before one's own conclusion, two levels off the
-    // scale, a verifier reading before assignment, two assignments refused (issue 16).
-    assert_eq!(log.matches("\"kind\":\"refusal\"").count(), 10);
+    // scale, a verifier reading before assignment, two assignments and a withdrawal refused
+    // (issue 16).
+    assert_eq!(log.matches("\"kind\":\"refusal\"").count(), 11);
     assert!(log.contains("not_on_scale") && log.contains("not_to_verify"));
     assert!(log.contains("verify_own_proposal") && log.contains("own_conclusion_first"));
     let (status, verified) = json(&w, "GET", "/api/ledger/verify", Some(&auditor), "").await;
