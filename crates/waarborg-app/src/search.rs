@@ -1002,13 +1002,14 @@ pub fn resolve_by_consultation(
     })
 }
 
-/// Whether `actor` reads search `s` blind: a verifier who has not recorded their own
-/// conclusion sees neither the examiner's proposal and reasoning nor any score or rank.
+/// Whether `actor` reads search `s` blind: a verifier — or anyone assigned to verify it,
+/// whatever role they act in — who has not recorded their own conclusion sees neither the
+/// examiner's proposal and reasoning nor any score or rank.
 pub fn blind(actor: &Actor, s: &SearchRecord) -> bool {
-    actor.role == Role::Verifier
-        && s.identification
-            .as_ref()
-            .is_none_or(|i| !i.proposal_visible_to(actor))
+    match &s.identification {
+        Some(i) => !i.proposal_visible_to(actor),
+        None => actor.role == Role::Verifier,
+    }
 }
 
 /// The candidates as `actor` may see them: in rank order, or — read blind — in an order of
@@ -1063,7 +1064,7 @@ pub fn view(actor: &Actor, s: &SearchRecord) -> Value {
         return v;
     }
     if let Some(id) = &s.identification {
-        if actor.role == Role::Verifier {
+        if id.judging(actor) {
             // Only one's own conclusion, never the other verifiers'.
             v["identification"]["own_conclusions"] = json!(id
                 .own_conclusions
@@ -1072,7 +1073,7 @@ pub fn view(actor: &Actor, s: &SearchRecord) -> Value {
                 .collect::<Vec<_>>());
         }
         let visible = id.visible_verifications(actor).len() == id.verifications.len();
-        if !visible && matches!(actor.role, Role::Verifier | Role::Examiner) {
+        if !visible && (id.judging(actor) || actor.role == Role::Examiner) {
             v["identification"]["verifications"] = json!([]);
             v["identification"]["outcome"] = Value::Null;
             v["identification"]["resolution"] = Value::Null;

@@ -298,11 +298,18 @@ impl Identification {
         matches!(self.stage, Stage::Proposed | Stage::Disputed)
     }
 
+    /// Whether `actor` judges this search as a verifier: acting as one, or assigned to it
+    /// whatever role they act in now (someone who is also a coordinator or an auditor does
+    /// not read around their own blindness).
+    pub fn judging(&self, actor: &Actor) -> bool {
+        actor.role == Role::Verifier || self.assigned.contains(&actor.user)
+    }
+
     /// Whether `actor` may see the examiner's proposal (and the candidates' scores and
-    /// ranks): the examiner and oversight always; a verifier only once their own conclusion
-    /// is recorded.
+    /// ranks): the examiner and oversight always; whoever judges it as a verifier only once
+    /// their own conclusion is recorded.
     pub fn proposal_visible_to(&self, actor: &Actor) -> bool {
-        actor.role != Role::Verifier || self.concluded_by(actor)
+        !self.judging(actor) || self.concluded_by(actor)
     }
 
     /// Whether another verifier may be assigned: fewer than required before the outcome,
@@ -627,7 +634,7 @@ impl Identification {
             Stage::Disputed | Stage::Concluded | Stage::Reported
         );
         let may = match actor.role {
-            Role::Verifier => self.judged_by(actor),
+            _ if self.judging(actor) => self.judged_by(actor),
             Role::Examiner | Role::Auditor | Role::Coordinator => settled,
             _ => false,
         };

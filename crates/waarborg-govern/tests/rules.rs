@@ -235,6 +235,13 @@ fn identification_needs_every_independent_verification() {
         "identification_support_limited"
     );
     assert!(id.proposal_visible_to(&verifier(1)) && !id.proposal_visible_to(&verifier(2)));
+    // Assigned, verifier 2 stays blind in any other role they hold (a coordinator too), and
+    // sees no verdict of the others there either.
+    let as_coordinator = Actor::new("verifier-2", Role::Coordinator, "biometrics-centre");
+    assert!(!id.proposal_visible_to(&as_coordinator));
+    id.verify(&verifier(1), Verdict::Agree, "ear", Ok(()), T0)
+        .unwrap();
+    assert!(id.visible_verifications(&as_coordinator).is_empty());
     assert_eq!(
         refused(id.conclude_independently(&verifier(1), &own, &scale, Ok(()), T0)),
         "concluded_twice"
