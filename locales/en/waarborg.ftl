@@ -590,6 +590,6 @@ score_missed = missed
 score_inconclusive = inconclusive
 refusal_own_proficiency_test = A proficiency test is planted for someone else, never for oneself.
 refusal_proficiency_case = This is a proficiency test, never an operational case: it is not reported or acted on.
-field_verifier_units = Verifying units (comma-separated; empty: the deploying unit)
+field_verifier_units = Verifying units (comma-separated)
 refusal_not_assigned_to_search = { $person } is not assigned to verify this search.
 refusal_assignment_acted_on = { $person } has recorded a judgement on this search; their assignment stays.

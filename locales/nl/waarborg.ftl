@@ -590,6 +590,6 @@ score_missed = gemist
 score_inconclusive = geen conclusie
 refusal_own_proficiency_test = Een vaardigheidstoets wordt voor een ander geplaatst, nooit voor uzelf.
 refusal_proficiency_case = Dit is een vaardigheidstoets, nooit een operationele zaak: er wordt niet over gerapporteerd of op gehandeld.
-field_verifier_units = Eenheden van de verificateurs (kommagescheiden; leeg: de inzettende eenheid)
+field_verifier_units = Eenheden van de verificateurs (kommagescheiden)
 refusal_not_assigned_to_search = { $person } is niet toegewezen om deze zoekactie te verifiëren.
 refusal_assignment_acted_on = { $person } heeft al een oordeel over deze zoekactie vastgelegd; de toewijzing blijft.

@@ -110,8 +110,14 @@ try {
     await ex.page.selectOption('#verifier', v);
     await Promise.all([ex.page.waitForNavigation(), ex.page.click('#assign button')]);
   }
-  assert.ok((await ex.page.content()).includes('verifier-1, verifier-2'), 'both assigned');
-  log('examiner assigned two verifiers');
+  const assigned = await ex.page.textContent('#assigned');
+  assert.ok(assigned.includes('verifier-1') && assigned.includes('verifier-2'), `both assigned: ${assigned}`);
+  // An assignment can be withdrawn before the verifier acts, and made again.
+  await Promise.all([ex.page.waitForNavigation(), ex.page.click('button[aria-label="Withdraw: verifier-2"]')]);
+  assert.ok(!(await ex.page.textContent('#assigned')).includes('verifier-2'), 'withdrawn');
+  await ex.page.selectOption('#verifier', 'verifier-2');
+  await Promise.all([ex.page.waitForNavigation(), ex.page.click('#assign button')]);
+  log('examiner assigned two verifiers (one withdrawn and assigned again)');
 
   // The examiner cannot verify their own proposal, even as a verifier.
   const self = await session('examiner-1', 'verifier');

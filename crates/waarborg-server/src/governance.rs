@@ -331,7 +331,7 @@ fn proposal_fields(c: &RevisionContent) -> Vec<ProposalField> {
             "number",
         ),
         ("examiners", list(&c.oversight.examiners), "text"),
-        ("verifier_units", list(&c.oversight.verifier_units), "text"),
+        ("verifier_units", list(&c.verifying_units()), "text"),
         ("probe_days", c.retention.probe_days.to_string(), "number"),
         ("result_days", c.retention.result_days.to_string(), "number"),
         ("reporting_duties", c.reporting_duties.clone(), "textarea"),
