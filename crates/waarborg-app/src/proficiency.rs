@@ -214,6 +214,7 @@ pub fn plant(app: &App, actor: &Actor, p: Plant) -> Result<SearchRecord> {
         )),
         created: now,
         erasures: Vec::new(),
+        withdrawal: None,
         proficiency: Some(ProficiencyCase {
             planted_by: actor.user.clone(),
             mated,

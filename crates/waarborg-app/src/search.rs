@@ -68,6 +68,9 @@ pub enum SearchStage {
     InsufficientQuality,
     /// Searched with a face: a candidate list.
     Searched,
+    /// Withdrawn by its examiner or a coordinator with reasons ([`SearchRecord::withdrawal`]):
+    /// not pursued; nothing more is done on it, and its periods still apply.
+    Withdrawn,
     /// Erased as a whole (its authorisation refused or late): probe, faces and results; the
     /// record stays. (A part erased when its period ran out is named in
     /// [`SearchRecord::erasures`]; the stage stays.)
@@ -75,12 +78,14 @@ pub enum SearchStage {
 }
 
 impl SearchStage {
-    /// The stable name (`detected`, `insufficient_quality`, `searched`, `erased`).
+    /// The stable name (`detected`, `insufficient_quality`, `searched`, `withdrawn`,
+    /// `erased`).
     pub fn as_str(self) -> &'static str {
         match self {
             SearchStage::Detected => "detected",
             SearchStage::InsufficientQuality => "insufficient_quality",
             SearchStage::Searched => "searched",
+            SearchStage::Withdrawn => "withdrawn",
             SearchStage::Erased => "erased",
         }
     }
@@ -127,10 +132,25 @@ pub struct SearchRecord {
     /// What of the search was erased, when and by which rule (the record itself stays).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub erasures: Vec<Erasure>,
+    /// Why, by whom and when the search was withdrawn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawal: Option<Withdrawal>,
     /// A planted proficiency test's truth and gallery (shown to coordinators and auditors
     /// only; [`view`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proficiency: Option<crate::proficiency::ProficiencyCase>,
+}
+
+/// A search withdrawn: not pursued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Withdrawal {
+    /// Who withdrew it.
+    pub by: String,
+    /// Why.
+    pub reasons: String,
+    /// When (RFC 3339, UTC).
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Timestamp,
 }
 
 /// A part of a search's material that was erased.
@@ -322,6 +342,7 @@ pub fn submit_probe(
             identification: None,
             created: app.now(),
             erasures: Vec::new(),
+            withdrawal: None,
             proficiency: None,
         };
         let sufficient = faces.iter().filter(|f| f.quality.sufficient).count();
@@ -685,6 +706,11 @@ fn identification_step<C, T>(
     let (mut s, version) = load(app, id)?;
     let at = Step::of(&s);
     let context = prepare(&s)?;
+    if s.stage == SearchStage::Withdrawn {
+        return Err(AppError::refused(format!(
+            "search {id} is withdrawn: nothing more is done on it"
+        )));
+    }
     let identification = s.identification.as_mut().ok_or_else(|| {
         AppError::refused(format!("search {id} has no candidate list to {step} on"))
     })?;
@@ -1000,6 +1026,68 @@ pub fn resolve_by_consultation(
         )
         .map(|(_, outcome)| outcome)
     })
+}
+
+/// Withdraws search `id` — it will not be pursued — by its examiner or a coordinator, with
+/// reasons, before the outcome: in the ledger before it is kept; a refusal logged.
+pub fn withdraw(app: &App, actor: &Actor, id: &str, reasons: &str) -> Result<SearchRecord> {
+    let (mut s, version) = load(app, id)?;
+    if actor.role == Role::Examiner {
+        own(actor, &s)?;
+    }
+    if matches!(
+        s.stage,
+        SearchStage::InsufficientQuality | SearchStage::Erased
+    ) {
+        return Err(AppError::refused(format!(
+            "search {id} is closed already ({})",
+            s.stage
+        )));
+    }
+    let done = waarborg_govern::identification::may_withdraw(
+        actor,
+        &s.examiner,
+        s.identification.as_ref().map(|i| i.stage),
+        s.stage == SearchStage::Withdrawn,
+        reasons,
+    );
+    log_refused(app, actor, &Step::of(&s), "withdraw", &done)?;
+    done?;
+    s.stage = SearchStage::Withdrawn;
+    s.withdrawal = Some(Withdrawal {
+        by: actor.user.clone(),
+        reasons: crate::short(reasons.trim()),
+        at: app.now(),
+    });
+    let entry = waarborg_ledger::Event::GovernanceDecision(waarborg_ledger::GovernanceDecision {
+        actor: actor.user.clone(),
+        role: actor.role.as_str().into(),
+        action: "withdraw_search".into(),
+        subject: format!("search {} of case {}", s.id, s.case_number),
+        reason: crate::short(reasons.trim()),
+        framework_version: None,
+        about: None,
+    });
+    save(app, &s, version, entry)?;
+    Ok(s)
+}
+
+/// Whether `actor` may withdraw search `s` now (the page's form asks; [`withdraw`] decides
+/// with the reasons given).
+pub fn withdrawable(actor: &Actor, s: &SearchRecord) -> bool {
+    (actor.role != Role::Examiner || actor.user == s.examiner)
+        && waarborg_govern::identification::may_withdraw(
+            actor,
+            &s.examiner,
+            s.identification.as_ref().map(|i| i.stage),
+            s.stage == SearchStage::Withdrawn,
+            "(reasons to be given)",
+        )
+        .is_ok()
+        && !matches!(
+            s.stage,
+            SearchStage::InsufficientQuality | SearchStage::Erased
+        )
 }
 
 /// Whether `actor` reads search `s` blind: a verifier — or anyone assigned to verify it,
@@ -1336,6 +1424,7 @@ pub fn verifier_may_read(actor: &Actor, s: &SearchRecord) -> bool {
 /// this (the domain still decides when the judgement is recorded).
 pub fn awaits_verification_by(actor: &Actor, s: &SearchRecord) -> bool {
     actor.role == Role::Verifier
+        && s.stage != SearchStage::Withdrawn
         && s.identification.as_ref().is_some_and(|i| {
             i.awaiting_verification()
                 && i.examiner != actor.user

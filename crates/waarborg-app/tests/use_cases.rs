@@ -1153,6 +1153,7 @@ fn stored_search(app: &App, id: &str, case: &str, probe: &str, created: Timestam
         identification: Some(identification),
         created,
         erasures: Vec::new(),
+        withdrawal: None,
         proficiency: None,
     };
     let doc = serde_json::to_value(&record).unwrap();

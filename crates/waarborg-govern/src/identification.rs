@@ -240,6 +240,35 @@ fn refuse<T>(rule: Rule) -> Result<T, GovernError> {
     Err(GovernError::Refused(rule))
 }
 
+/// Whether `actor` may withdraw a search examined by `examiner` — one that will not be
+/// pursued (wrong material, the case solved otherwise, a duplicate) — whose identification
+/// stands at `stage` (`None`: no candidate list yet), with `reasons`: its examiner or a
+/// coordinator, once, before the outcome (a concluded identification stands).
+pub fn may_withdraw(
+    actor: &Actor,
+    examiner: &str,
+    stage: Option<Stage>,
+    withdrawn: bool,
+    reasons: &str,
+) -> Result<(), GovernError> {
+    let own_examiner = actor.role == Role::Examiner && actor.user == examiner;
+    if !own_examiner && actor.role != Role::Coordinator {
+        return refuse(Rule::NotWithdrawing);
+    }
+    if withdrawn {
+        return refuse(Rule::AlreadyWithdrawn);
+    }
+    if matches!(stage, Some(Stage::Concluded | Stage::Reported)) {
+        return refuse(Rule::WithdrawAfterOutcome);
+    }
+    if reasons.trim().len() < 3 {
+        return refuse(Rule::NeedsReasons {
+            step: "withdraw a search",
+        });
+    }
+    Ok(())
+}
+
 /// A verifier to assign, as the account shows them.
 #[derive(Debug, Clone)]
 pub struct Candidacy<'a> {

@@ -401,6 +401,15 @@ pub enum Rule {
         /// The person.
         person: String,
     },
+    /// Only the search's examiner or a coordinator withdraws it.
+    #[error("only the search's examiner or a coordinator withdraws it")]
+    NotWithdrawing,
+    /// A search is withdrawn once.
+    #[error("the search is withdrawn already")]
+    AlreadyWithdrawn,
+    /// A concluded identification stands.
+    #[error("the verification is concluded: its outcome stands and the search is not withdrawn")]
+    WithdrawAfterOutcome,
     /// A coordinator plants proficiency tests for others only.
     #[error("a proficiency test is planted for someone else, never for oneself")]
     OwnProficiencyTest,
@@ -515,6 +524,9 @@ impl Rule {
         "proficiency_case",
         "not_assigned_to_search",
         "assignment_acted_on",
+        "not_withdrawing",
+        "already_withdrawn",
+        "withdraw_after_outcome",
     ];
 
     /// The stable code: snake case, one per rule.
@@ -604,6 +616,9 @@ impl Rule {
             ProficiencyCase => "proficiency_case",
             NotAssignedToSearch { .. } => "not_assigned_to_search",
             AssignmentActedOn { .. } => "assignment_acted_on",
+            NotWithdrawing => "not_withdrawing",
+            AlreadyWithdrawn => "already_withdrawn",
+            WithdrawAfterOutcome => "withdraw_after_outcome",
         }
     }
 
@@ -713,7 +728,10 @@ impl Rule {
             | LevelNamesNoCandidate
             | OwnCompetence
             | OwnProficiencyTest
-            | ProficiencyCase => Vec::new(),
+            | ProficiencyCase
+            | NotWithdrawing
+            | AlreadyWithdrawn
+            | WithdrawAfterOutcome => Vec::new(),
         }
     }
 }

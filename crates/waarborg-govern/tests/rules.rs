@@ -755,3 +755,78 @@ fn a_legal_hold_is_the_competent_authoritys_decision_with_reasons() {
     c.release(&authority, "appeal decided").unwrap();
     assert!(c.legal_hold.is_none());
 }
+
+/// Issue 18 item 1: a search not pursued is withdrawn with reasons, by its examiner or a
+/// coordinator, once, before the outcome.
+#[test]
+fn a_search_is_withdrawn_with_reasons_before_its_outcome() {
+    use waarborg_govern::identification::may_withdraw;
+    let code = |r: Result<(), waarborg_govern::GovernError>| match r {
+        Ok(()) => "ok",
+        Err(waarborg_govern::GovernError::Refused(rule)) => rule.code(),
+        Err(e) => panic!("{e}"),
+    };
+    let other = Actor::new("examiner-2", Role::Examiner, "biometrics-centre");
+    let rows = [
+        (examiner(), None, false, "wrong material", "ok"),
+        (
+            coordinator(),
+            Some(Stage::Disputed),
+            false,
+            "duplicate",
+            "ok",
+        ),
+        (
+            other,
+            Some(Stage::Proposed),
+            false,
+            "not mine",
+            "not_withdrawing",
+        ),
+        (
+            verifier(1),
+            Some(Stage::Proposed),
+            false,
+            "tired",
+            "not_withdrawing",
+        ),
+        (
+            examiner(),
+            Some(Stage::Searched),
+            true,
+            "again",
+            "already_withdrawn",
+        ),
+        (
+            examiner(),
+            Some(Stage::Concluded),
+            false,
+            "late",
+            "withdraw_after_outcome",
+        ),
+        (
+            examiner(),
+            Some(Stage::Reported),
+            false,
+            "late",
+            "withdraw_after_outcome",
+        ),
+        (
+            examiner(),
+            Some(Stage::Searched),
+            false,
+            " ",
+            "needs_reasons",
+        ),
+    ];
+    for (actor, stage, withdrawn, reasons, expected) in rows {
+        let got = code(may_withdraw(
+            &actor,
+            "examiner-1",
+            stage,
+            withdrawn,
+            reasons,
+        ));
+        assert_eq!(got, expected, "{} at {stage:?}", actor.user);
+    }
+}

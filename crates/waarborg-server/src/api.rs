@@ -273,6 +273,13 @@ pub struct ChooseBody {
     pub face: usize,
 }
 
+/// `POST /api/searches/{id}/withdrawal`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct WithdrawBody {
+    /// Why the search is not pursued.
+    pub reasons: String,
+}
+
 /// `POST /api/searches/{id}/assignments`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AssignBody {

@@ -300,6 +300,15 @@ pub const ROUTES: &[RouteSpec] = &[
     },
     RouteSpec {
         method: "POST",
+        path: "/ui/searches/{id}/withdraw",
+        access: Access::Roles(ASSIGNERS),
+        summary: "Web: withdraw a search with reasons (form)",
+        handler: || post(crate::ui::withdraw),
+        body: Body::Form,
+        ..BASE
+    },
+    RouteSpec {
+        method: "POST",
         path: "/ui/searches/{id}/resolve",
         access: Access::Roles(&[Coordinator]),
         summary: "Web: resolve a dispute by a recorded consultation (form)",
@@ -709,6 +718,16 @@ pub const ROUTES: &[RouteSpec] = &[
         summary: "Withdraw a verifier's assignment before they recorded anything (the search's examiner or a coordinator)",
         handler: || post(crate::search::withdrawal),
         body: Body::Json(shape::<api::AssignBody>()),
+        answer: Some(shape::<api::SearchAnswer>()),
+        ..BASE
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/searches/{id}/withdrawal",
+        access: Access::Roles(ASSIGNERS),
+        summary: "Withdraw a search that will not be pursued, with reasons (its examiner or a coordinator, before the outcome)",
+        handler: || post(crate::search::withdrawn),
+        body: Body::Json(shape::<api::WithdrawBody>()),
         answer: Some(shape::<api::SearchAnswer>()),
         ..BASE
     },

@@ -138,6 +138,19 @@ pub async fn withdrawal(
     Ok(Json(api::SearchAnswer { search }))
 }
 
+/// `POST /api/searches/{id}/withdrawal`: the search is not pursued.
+pub async fn withdrawn(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+    body: std::result::Result<Json<api::WithdrawBody>, JsonRejection>,
+) -> Result<Json<api::SearchAnswer>> {
+    let b = crate::handlers::body(body)?;
+    let actor = p.actor();
+    let search = blocking(&state, move |app| withdraw(app, &actor, &id, &b.reasons)).await?;
+    Ok(Json(api::SearchAnswer { search }))
+}
+
 /// `POST /api/searches/{id}/resolution`: a dispute resolved by a recorded consultation.
 pub async fn resolution(
     State(state): State<Arc<AppState>>,

@@ -797,6 +797,7 @@ fn candidate_row(
 pub(crate) fn search_stage(lang: Lang, s: &waarborg_app::search::SearchRecord) -> &'static str {
     use waarborg_govern::identification::Stage;
     let key = match s.identification.as_ref().map(|i| i.stage) {
+        _ if s.stage == search::SearchStage::Withdrawn => s.stage.as_str(),
         Some(Stage::Searched) | None => s.stage.as_str(),
         Some(Stage::Proposed) => "proposed",
         Some(Stage::Disputed) => "disputed",
@@ -897,6 +898,16 @@ fn search_page(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Respons
             chosen_face: s.chosen.unwrap_or_default(),
             identification,
             probe_kept: !s.erased(waarborg_govern::retention::SearchPart::Probe),
+            withdraw_form: search::withdrawable(&p.actor(), &s),
+            withdrawal: s.withdrawal.as_ref().map(|w| {
+                format!(
+                    "{} {} ({}): {}",
+                    t(lang, "withdrawn_by"),
+                    w.by,
+                    crate::i18n::date_time(lang, w.at),
+                    w.reasons
+                )
+            }),
             erasures: s.erasures.iter().map(|e| erasure_text(lang, e)).collect(),
         },
     )
@@ -1107,6 +1118,10 @@ struct SearchPage {
     identification: Option<IdentificationView>,
     /// The probe image is still kept (not erased by its period or an authorisation).
     probe_kept: bool,
+    /// The reader may withdraw the search.
+    withdraw_form: bool,
+    /// Who withdrew it, when and why, in words.
+    withdrawal: Option<String>,
     /// What was erased, by which rule, when.
     erasures: Vec<String>,
 }
@@ -1339,6 +1354,29 @@ pub async fn assign(
     let (actor, assigned) = (p.actor(), id.clone());
     let done = crate::blocking(&state, move |app| {
         search::assign(app, &actor, &assigned, f.verifier.trim())
+    })
+    .await;
+    back_to_search(lang, &p, &id, done)
+}
+
+#[derive(Deserialize)]
+pub struct WithdrawForm {
+    #[serde(default)]
+    reasons: String,
+}
+
+/// `POST /ui/searches/{id}/withdraw`.
+pub async fn withdraw(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<WithdrawForm>,
+) -> Response {
+    let lang = lang_of(&headers, &LangQuery::default());
+    let (actor, withdrawn) = (p.actor(), id.clone());
+    let done = crate::blocking(&state, move |app| {
+        search::withdraw(app, &actor, &withdrawn, &f.reasons)
     })
     .await;
     back_to_search(lang, &p, &id, done)

@@ -177,6 +177,14 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
             Some(vec![Coordinator]),
         ),
         (
+            ("POST", "/ui/searches/{id}/withdraw"),
+            Some(vec![Examiner, Coordinator]),
+        ),
+        (
+            ("POST", "/api/searches/{id}/withdrawal"),
+            Some(vec![Examiner, Coordinator]),
+        ),
+        (
             ("POST", "/ui/searches/{id}/unassign"),
             Some(vec![Examiner, Coordinator]),
         ),

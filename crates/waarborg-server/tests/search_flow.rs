@@ -666,6 +666,12 @@ async fn probe_to_identification_and_every_forbidden_path() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["outcome"]["outcome"], "identification");
     assert_eq!(body["outcome"]["reference"], 200);
+    // A concluded identification stands: it is not withdrawn (refused, logged).
+    let withdraw = format!("/api/searches/{id}/withdrawal");
+    let reasons = r#"{"reasons":"no longer needed"}"#;
+    let (status, body) = json(&w, "POST", &withdraw, Some(&examiner), reasons).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["rule"], "withdraw_after_outcome", "{body}");
 
     // The auditor reads but cannot write; another examiner's search is not yours.
     let auditor = login(&w, "auditor-1", "auditor").await;
@@ -734,8 +740,8 @@ async fn probe_to_identification_and_every_forbidden_path() {
     // The two refusals above and the later ones, and the unusable probe (issue 23); the
     // self-verification and the verdict before one's own conclusion, two levels off the
     // scale, a verifier reading before assignment, two assignments and a withdrawal refused
-    // (issue 16).
-    assert_eq!(log.matches("\"kind\":\"refusal\"").count(), 11);
+    // (issue 16); withdrawing a concluded search (issue 18).
+    assert_eq!(log.matches("\"kind\":\"refusal\"").count(), 12);
     assert!(log.contains("not_on_scale") && log.contains("not_to_verify"));
     assert!(log.contains("verify_own_proposal") && log.contains("own_conclusion_first"));
     let (status, verified) = json(&w, "GET", "/api/ledger/verify", Some(&auditor), "").await;
@@ -1055,6 +1061,30 @@ async fn a_planted_proficiency_test_is_indistinguishable_scored_and_never_a_case
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    // Withdrawn with reasons (not without), nothing more is done on it.
+    let withdraw = format!("/api/searches/{id}/withdrawal");
+    let (status, body) = json(
+        &w,
+        "POST",
+        &withdraw,
+        Some(&coordinator),
+        r#"{"reasons":" "}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["rule"], "needs_reasons", "{body}");
+    let reasons = r#"{"reasons":"the test period has ended"}"#;
+    let (status, body) = json(&w, "POST", &withdraw, Some(&coordinator), reasons).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["search"]["stage"], "withdrawn", "{body}");
+    let assign = format!("/api/searches/{id}/assignments");
+    let v1 = r#"{"verifier":"verifier-1"}"#;
+    let (status, _) = json(&w, "POST", &assign, Some(&coordinator), v1).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "withdrawn: nothing more"
+    );
     let (status, results) = json(&w, "GET", "/api/proficiency", Some(&coordinator), "").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(results["scored"][0]["person"], "examiner-1", "{results}");
