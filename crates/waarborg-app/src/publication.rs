@@ -49,7 +49,7 @@ fn prefilled(d: &Deployment) -> Publication {
         p.register.publication_category = "Hoog-risico AI-systeem".into();
         p.register.category = vec!["Openbare orde en veiligheid".into()];
         p.register.human_intervention = format!(
-            "Een examinator beoordeelt de kandidatenlijst; een identificatie bestaat pas na {} onafhankelijke verificaties. De uitkomst is een opsporingsindicatie, nooit bewijs.",
+            "Een gezichtsvergelijker beoordeelt de kandidatenlijst; een identificatie bestaat pas na {} onafhankelijke verificaties. De uitkomst is een opsporingsindicatie, nooit bewijs.",
             r.content.oversight.verifiers_required
         );
     }
