@@ -301,15 +301,7 @@ pub fn register(app: &App, actor: &Actor) -> Result<Vec<Entry>> {
             .collect();
         let lapsed = competence::Subject::ALL
             .into_iter()
-            .filter(|s| {
-                let latest = record
-                    .qualifications
-                    .iter()
-                    .filter(|q| q.subject == *s)
-                    .map(|q| q.expires)
-                    .max();
-                latest.is_some_and(|at| at <= now)
-            })
+            .filter(|s| record.latest(*s, now).is_some_and(|q| q.expires <= now))
             .map(|s| s.as_str().to_string())
             .collect();
         out.push(Entry {

@@ -184,13 +184,7 @@ pub fn current(
 ) -> Result<(), Lack> {
     let empty = CompetenceRecord::default();
     let r = record.unwrap_or(&empty);
-    let held = |subject| {
-        r.qualifications
-            .iter()
-            .filter(|q| q.subject == subject && q.obtained <= now)
-            .map(|q| q.expires)
-            .max()
-    };
+    let held = |subject| r.latest(subject, now).map(|q| q.expires);
     match held(Subject::FacialComparison) {
         None => return Err(Lack::NoQualification(person.into())),
         Some(at) if at <= now => {
@@ -312,6 +306,15 @@ impl CompetenceRecord {
             }
         }
         Ok(())
+    }
+
+    /// The qualification in `subject` obtained by `now` that runs longest (expired or not):
+    /// the one the gate judges, and the register shows.
+    pub fn latest(&self, subject: Subject, now: Timestamp) -> Option<&Qualification> {
+        self.qualifications
+            .iter()
+            .filter(|q| q.subject == subject && q.obtained <= now)
+            .max_by_key(|q| q.expires)
     }
 
     /// The qualifications, current at `now`, that expire within `days` days: shown ahead of

@@ -10,7 +10,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::{Extension, Form, Json};
 use waarborg_app::competence::{self, ChangeBody, Entry};
-use waarborg_govern::competence::{Qualification, Subject};
+use waarborg_govern::competence::Subject;
 use waarborg_govern::Role;
 
 use crate::auth::Principal;
@@ -73,12 +73,7 @@ fn row(lang: Lang, e: &Entry, now: waarborg_govern::Timestamp) -> Row {
     let subjects = Subject::ALL
         .into_iter()
         .map(|subject| {
-            let latest: Option<&Qualification> = e
-                .record
-                .qualifications
-                .iter()
-                .filter(|q| q.subject == subject)
-                .max_by_key(|q| q.expires);
+            let latest = e.record.latest(subject, now);
             let name = t(lang, &format!("subject_{}", subject.as_str()));
             match latest {
                 None => (name, String::new(), "bad", t(lang, "competence_missing")),

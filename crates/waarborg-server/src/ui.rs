@@ -1204,16 +1204,21 @@ struct ResolutionView {
     positions: Vec<(String, String, String)>,
 }
 
-/// After a form: back to the search's page, or the problem explained.
-fn back_to_search<T, E: Into<Problem>>(
-    lang: Lang,
+/// A step on search `id` posted from its page: `step` run on the blocking pool by the
+/// signed-in person, then back to the search's page, or the problem explained.
+async fn search_step<T: Send + 'static>(
+    state: &AppState,
     p: &Principal,
+    lang: Lang,
     id: &str,
-    result: Result<T, E>,
+    step: impl FnOnce(&waarborg_app::App, &waarborg_govern::Actor, &str) -> waarborg_app::Result<T>
+        + Send
+        + 'static,
 ) -> Response {
-    match result {
+    let (actor, searched) = (p.actor(), id.to_string());
+    match crate::blocking(state, move |app| step(app, &actor, &searched)).await {
         Ok(_) => Redirect::to(&format!("/ui/searches/{id}")).into_response(),
-        Err(e) => problem_page(lang, Some(p), &e.into()),
+        Err(e) => problem_page(lang, Some(p), &e),
     }
 }
 
@@ -1231,12 +1236,10 @@ pub async fn choose(
     Form(f): Form<ChooseForm>,
 ) -> Response {
     let lang = lang_of(&headers, &LangQuery::default());
-    let (actor, searched) = (p.actor(), id.clone());
-    let done = crate::blocking(&state, move |app| {
-        search::choose_face(app, &actor, &searched, f.face)
+    search_step(&state, &p, lang, &id, move |app, actor, id| {
+        search::choose_face(app, actor, id, f.face)
     })
-    .await;
-    back_to_search(lang, &p, &id, done)
+    .await
 }
 
 /// `POST /ui/searches/{id}/insufficient`.
@@ -1247,12 +1250,10 @@ pub async fn insufficient(
     Path(id): Path<String>,
 ) -> Response {
     let lang = lang_of(&headers, &LangQuery::default());
-    let (actor, stopped) = (p.actor(), id.clone());
-    let done = crate::blocking(&state, move |app| {
-        search::stop_insufficient(app, &actor, &stopped)
+    search_step(&state, &p, lang, &id, move |app, actor, id| {
+        search::stop_insufficient(app, actor, id)
     })
-    .await;
-    back_to_search(lang, &p, &id, done)
+    .await
 }
 
 /// A conclusion on the scale as a form sends it: the level, the candidate (empty: none)
@@ -1301,12 +1302,10 @@ pub async fn proposal(
         Ok(b) => b,
         Err(problem) => return problem_page(lang, Some(&p), &problem),
     };
-    let (actor, proposed) = (p.actor(), id.clone());
-    let done = crate::blocking(&state, move |app| {
-        search::propose(app, &actor, &proposed, body)
+    search_step(&state, &p, lang, &id, move |app, actor, id| {
+        search::propose(app, actor, id, body)
     })
-    .await;
-    back_to_search(lang, &p, &id, done)
+    .await
 }
 
 #[derive(Deserialize)]
@@ -1328,12 +1327,10 @@ pub async fn own_conclusion(
         Ok(b) => b,
         Err(problem) => return problem_page(lang, Some(&p), &problem),
     };
-    let (actor, concluded) = (p.actor(), id.clone());
-    let done = crate::blocking(&state, move |app| {
-        search::conclude_independently(app, &actor, &concluded, body).map(|_| ())
+    search_step(&state, &p, lang, &id, move |app, actor, id| {
+        search::conclude_independently(app, actor, id, body)
     })
-    .await;
-    back_to_search(lang, &p, &id, done)
+    .await
 }
 
 #[derive(Deserialize)]
@@ -1351,12 +1348,10 @@ pub async fn assign(
     Form(f): Form<AssignForm>,
 ) -> Response {
     let lang = lang_of(&headers, &LangQuery::default());
-    let (actor, assigned) = (p.actor(), id.clone());
-    let done = crate::blocking(&state, move |app| {
-        search::assign(app, &actor, &assigned, f.verifier.trim())
+    search_step(&state, &p, lang, &id, move |app, actor, id| {
+        search::assign(app, actor, id, f.verifier.trim())
     })
-    .await;
-    back_to_search(lang, &p, &id, done)
+    .await
 }
 
 #[derive(Deserialize)]
@@ -1374,12 +1369,10 @@ pub async fn withdraw(
     Form(f): Form<WithdrawForm>,
 ) -> Response {
     let lang = lang_of(&headers, &LangQuery::default());
-    let (actor, withdrawn) = (p.actor(), id.clone());
-    let done = crate::blocking(&state, move |app| {
-        search::withdraw(app, &actor, &withdrawn, &f.reasons)
+    search_step(&state, &p, lang, &id, move |app, actor, id| {
+        search::withdraw(app, actor, id, &f.reasons)
     })
-    .await;
-    back_to_search(lang, &p, &id, done)
+    .await
 }
 
 /// `POST /ui/searches/{id}/unassign`.
@@ -1391,12 +1384,10 @@ pub async fn unassign(
     Form(f): Form<AssignForm>,
 ) -> Response {
     let lang = lang_of(&headers, &LangQuery::default());
-    let (actor, withdrawn) = (p.actor(), id.clone());
-    let done = crate::blocking(&state, move |app| {
-        search::unassign(app, &actor, &withdrawn, f.verifier.trim())
+    search_step(&state, &p, lang, &id, move |app, actor, id| {
+        search::unassign(app, actor, id, f.verifier.trim())
     })
-    .await;
-    back_to_search(lang, &p, &id, done)
+    .await
 }
 
 /// `POST /ui/searches/{id}/resolve`: the consultation's positions as the form sends them
@@ -1426,12 +1417,10 @@ pub async fn resolve(
         positions,
         reasons: f.get("reasons").cloned().unwrap_or_default(),
     };
-    let (actor, resolved) = (p.actor(), id.clone());
-    let done = crate::blocking(&state, move |app| {
-        search::resolve_by_consultation(app, &actor, &resolved, body)
+    search_step(&state, &p, lang, &id, move |app, actor, id| {
+        search::resolve_by_consultation(app, actor, id, body)
     })
-    .await;
-    back_to_search(lang, &p, &id, done)
+    .await
 }
 
 /// `POST /ui/searches/{id}/verify`.
@@ -1447,12 +1436,10 @@ pub async fn verify(
         verdict: f.verdict,
         reasons: f.reasons,
     };
-    let (actor, verified) = (p.actor(), id.clone());
-    let done = crate::blocking(&state, move |app| {
-        search::record_verification(app, &actor, &verified, body)
+    search_step(&state, &p, lang, &id, move |app, actor, id| {
+        search::record_verification(app, actor, id, body)
     })
-    .await;
-    back_to_search(lang, &p, &id, done)
+    .await
 }
 
 /// `GET /ui/ledger`: verification status, the latest checkpoint, the entries with proofs.
