@@ -93,12 +93,16 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_string(&self).unwrap_or_default();
-        (
+        let mut response = (
             status,
             [(header::CONTENT_TYPE, "application/problem+json")],
             body,
         )
-            .into_response()
+            .into_response();
+        // Kept beside the body, so that a page's answer is said as a page
+        // (`routes::errors_as_pages`).
+        response.extensions_mut().insert(self);
+        response
     }
 }
 

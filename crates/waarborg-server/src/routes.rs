@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{header, Method};
+use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};
@@ -150,6 +150,17 @@ pub const OVERSIGHT_ROLES: &[Role] = &[
 
 /// Roles that read searches (each sees what is theirs to see).
 pub const SEARCH_READERS: &[Role] = &[Examiner, Verifier, Coordinator, Auditor, PrivacyOfficer];
+
+/// Roles that open case folders (the domain decides how much each sees:
+/// `CaseAuthorisation::folder_view`).
+pub const CASE_READERS: &[Role] = &[
+    Requester,
+    CompetentAuthority,
+    Examiner,
+    Coordinator,
+    Auditor,
+    PrivacyOfficer,
+];
 
 /// Roles that assign verifiers to a search: its examiner, or a coordinator.
 pub const ASSIGNERS: &[Role] = &[Examiner, Coordinator];
@@ -387,9 +398,26 @@ pub const ROUTES: &[RouteSpec] = &[
     RouteSpec {
         method: "GET",
         path: "/ui/cases",
-        access: Access::Roles(&[Requester, CompetentAuthority]),
-        summary: "Web: case authorisations — a requester's own with their outcomes; all for the competent authority",
+        access: Access::Roles(CASE_READERS),
+        summary: "Web: case authorisations — a requester's own with their outcomes; all for the competent authority and those who work on or oversee searches",
         handler: || get(crate::cases::view),
+        ..BASE
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/ui/cases/{number}",
+        access: Access::Roles(CASE_READERS),
+        summary: "Web: a case folder — the authorisation, every search of the case as the reader may see it, the notes; for the requester the outcome as a statement",
+        handler: || get(crate::cases::folder_page),
+        ..BASE
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/ui/cases/{number}/notes",
+        access: Access::Roles(&[Examiner, Coordinator]),
+        summary: "Web: add a note to a case folder (form)",
+        handler: || post(crate::cases::note_form),
+        body: Body::Form,
         ..BASE
     },
     RouteSpec {
@@ -941,6 +969,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(axum::middleware::from_fn(time_limit))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            errors_as_pages,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             security_headers,
         ))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
@@ -1049,6 +1081,58 @@ async fn security_headers(
         );
     }
     res
+}
+
+/// Whether `path` is a page's, answered in HTML: everything but the API, the metrics and
+/// the style sheet.
+pub fn is_page(path: &str) -> bool {
+    !(path.starts_with("/api/") || path == "/metrics" || path.starts_with("/static/"))
+}
+
+/// Says every error on a page's route as a page in the reader's language, with what to do
+/// next — whatever answered it: the access check, a form the extractor could not read, a
+/// route that does not exist, the time limit. The API keeps its problem+json.
+async fn errors_as_pages(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    if !is_page(req.uri().path()) {
+        return next.run(req).await;
+    }
+    let headers = req.headers().clone();
+    let lang_query = axum::extract::Query::<crate::ui::LangQuery>::try_from_uri(req.uri())
+        .map(|q| q.0)
+        .unwrap_or_default();
+    let res = next.run(req).await;
+    let failed = res.status().is_client_error() || res.status().is_server_error();
+    let html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if !failed || html {
+        return res;
+    }
+    let status = res.status();
+    let problem = match res.extensions().get::<Problem>().cloned() {
+        Some(problem) => problem,
+        None => {
+            // An extractor's rejection: its text says what was wrong with the request.
+            let text = axum::body::to_bytes(res.into_body(), 16 * 1024)
+                .await
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
+            // (axum answers an unreadable form with 422; it is the request, not a rule.)
+            match status {
+                StatusCode::UNPROCESSABLE_ENTITY => Problem::bad_request(text),
+                s if s.is_server_error() => Problem::new(s, "internal", text),
+                s => Problem::new(s, "bad_request", text),
+            }
+        }
+    };
+    let lang = crate::ui::lang_of(&headers, &lang_query);
+    let who = match status.as_u16() {
+        401 => None,
+        _ => crate::ui::signed_in(&state, &headers).await,
+    };
+    crate::ui::problem_page(lang, who.as_ref(), &problem)
 }
 
 /// Answers 503 when a request takes longer than [`REQUEST_TIMEOUT`]. A write that was under
