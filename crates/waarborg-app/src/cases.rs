@@ -5,9 +5,9 @@
 //! searches it does not cover.
 
 use serde::Deserialize;
-use waarborg_govern::case::{AuthorityKind, CaseAuthorisation};
-use waarborg_govern::{Actor, Timestamp};
-use waarborg_store::Store;
+use waarborg_govern::case::{AuthorityKind, CaseAuthorisation, FolderView};
+use waarborg_govern::{Actor, Role, Timestamp};
+use waarborg_store::{DocumentStore, ReferenceStore, Store};
 
 use crate::{entries, App, AppError, Result};
 
@@ -223,20 +223,16 @@ fn urgent_use_allowed(store: &dyn Store, deployment: &str) -> Result<bool> {
         .is_some_and(|(d, _)| allows_urgent_use(&d)))
 }
 
-/// The case authorisations `actor` may see: every one for the competent authority, their
-/// own requests for a requester, none for anyone else; the read logged (the cases shown,
-/// with their outcomes).
+/// The case authorisations `actor` may see — those whose folder they may open
+/// ([`CaseAuthorisation::folder_view`]: every one for the competent authority, examiners,
+/// coordinators, auditors and privacy officers; their own requests for a requester; none
+/// for anyone else); the read logged (the cases shown).
 pub fn visible_to(app: &App, actor: &Actor) -> Result<Vec<CaseAuthorisation>> {
-    use waarborg_govern::Role;
     let cases: Vec<CaseAuthorisation> = app
         .store
         .cases()?
         .into_iter()
-        .filter(|c| match actor.role {
-            Role::CompetentAuthority => true,
-            Role::Requester => c.requested_by == actor.user,
-            _ => false,
-        })
+        .filter(|c| c.folder_view(actor).is_some())
         .collect();
     let shown = cases
         .iter()
@@ -246,25 +242,43 @@ pub fn visible_to(app: &App, actor: &Actor) -> Result<Vec<CaseAuthorisation>> {
     Ok(cases)
 }
 
-/// The cases `actor` may see ([`visible_to`], the read logged), each with its searches (for
-/// their outcomes).
-pub fn with_searches(
-    app: &App,
-    actor: &Actor,
-) -> Result<Vec<(CaseAuthorisation, Vec<crate::search::SearchRecord>)>> {
-    let cases = visible_to(app, actor)?;
-    let searches = crate::search::stored(&app.store)?;
-    Ok(cases
+/// The cases `actor` may see, each with its searches as its folder shows them (for where
+/// each stands and its outcome); the read logged first — the cases, and the reference
+/// records the outcomes name.
+pub fn overview(app: &App, actor: &Actor) -> Result<Vec<(CaseAuthorisation, Vec<FolderSearch>)>> {
+    let cases: Vec<(CaseAuthorisation, FolderView)> = app
+        .store
+        .cases()?
         .into_iter()
-        .map(|c| {
-            let of_case = searches
-                .iter()
-                .filter(|s| s.case_number == c.case_number)
-                .cloned()
-                .collect();
-            (c, of_case)
-        })
-        .collect())
+        .filter_map(|c| c.folder_view(actor).map(|v| (c, v)))
+        .collect();
+    let searches = crate::search::stored(&app.store)?;
+    let mut out = Vec::with_capacity(cases.len());
+    let mut shown = Vec::new();
+    for (c, view) in cases {
+        let mut of_case: Vec<FolderSearch> = searches
+            .iter()
+            .filter(|s| s.case_number == c.case_number && s.proficiency.is_none())
+            .map(|s| folder_search(app, actor, view, s.clone()))
+            .collect::<Result<_>>()?;
+        of_case.sort_by_key(|s| s.created);
+        shown.push(format!("case:{}", c.case_number));
+        shown.extend(named_references(&of_case));
+        out.push((c, of_case));
+    }
+    crate::consult::log(app, actor, crate::consult::Read::of("case", shown))?;
+    Ok(out)
+}
+
+/// The reference records that the statements of `searches` name.
+fn named_references(searches: &[FolderSearch]) -> Vec<String> {
+    crate::consult::reference_images(searches.iter().filter_map(|s| match &s.statement {
+        Statement::Concluded {
+            outcome: Conclusion::Identification { reference, .. },
+            ..
+        } => Some(*reference),
+        _ => None,
+    }))
 }
 
 /// Case `number` with its version, read by `actor` (the read logged first).
@@ -284,9 +298,7 @@ pub fn read(app: &App, actor: &Actor, number: &str) -> Result<(CaseAuthorisation
 /// Whether `actor` decides on case `c` now: the competent authority, not on their own
 /// request, and no decision yet (the domain still decides when it is recorded).
 pub fn decision_due_from(actor: &Actor, c: &CaseAuthorisation) -> bool {
-    actor.role == waarborg_govern::Role::CompetentAuthority
-        && c.requested_by != actor.user
-        && c.decision.is_none()
+    actor.role == Role::CompetentAuthority && c.requested_by != actor.user && c.decision.is_none()
 }
 
 /// Whether deployment `d` (its latest revision) allows urgent use.
@@ -327,4 +339,294 @@ pub fn erase_uncovered_searches(
         })
         .collect();
     crate::search::erase_unauthorised(app, &cases, now)
+}
+
+/// The document kind of a case's notes (owner: the case number).
+const NOTE_KIND: &str = "case_note";
+
+/// The longest note kept, in characters.
+pub const MAX_NOTE_CHARS: usize = 4000;
+
+/// A note in a case's folder: the examiner's or coordinator's working record (what was
+/// tried, what the material shows, what was agreed), kept with the case. The ledger holds
+/// its hash, not its words: the words fall under the case's periods, the ledger never
+/// forgets.
+#[derive(Debug, Clone, serde::Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CaseNote {
+    /// Id.
+    pub id: String,
+    /// The case.
+    pub case_number: String,
+    /// Who wrote it.
+    pub by: String,
+    /// When (RFC 3339, UTC).
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Timestamp,
+    /// The note.
+    pub text: String,
+}
+
+/// Where a search of a case ended, said as a statement for the case file: never a
+/// candidate list, a score or a note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Statement {
+    /// Still being worked on ([`FolderSearch::stage`] says where).
+    InProgress,
+    /// The probe's quality allowed no search.
+    InsufficientQuality,
+    /// Withdrawn by its examiner or a coordinator: not pursued.
+    Withdrawn {
+        /// When.
+        at: Timestamp,
+    },
+    /// Erased as a whole: no authorisation covers it.
+    Erased,
+    /// Concluded after independent verification.
+    Concluded {
+        /// What was concluded.
+        outcome: Conclusion,
+        /// The verifiers whose judgements stand, in order.
+        verified_by: Vec<String>,
+        /// When the last judgement was recorded.
+        at: Timestamp,
+    },
+}
+
+/// A concluded search's outcome as the case file says it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Conclusion {
+    /// Identified: an investigative lead, never proof. `person` is the reference
+    /// database's pseudonymous person record (`None` once the record is no longer kept).
+    Identification {
+        /// The reference image.
+        reference: u64,
+        /// Its reference database.
+        database: Option<String>,
+        /// The person record it belongs to.
+        person: Option<String>,
+    },
+    /// None of the candidates is the person.
+    NoIdentification,
+    /// The verifiers did not confirm the proposal.
+    NotConfirmed,
+    /// No conclusion could be drawn.
+    Inconclusive,
+}
+
+/// One search in a case folder, as its reader may see it.
+#[derive(Debug, Clone)]
+pub struct FolderSearch {
+    /// The search's id.
+    pub id: String,
+    /// Its examiner.
+    pub examiner: String,
+    /// When its probe was submitted.
+    pub created: Timestamp,
+    /// Where it stands.
+    pub stage: crate::search::SearchStage,
+    /// Where it ended.
+    pub statement: Statement,
+    /// The search itself, where the reader works on it or oversees it (they may open it);
+    /// `None` where they see only the statement.
+    pub record: Option<crate::search::SearchRecord>,
+}
+
+/// A case folder: the authorisation, every search of the case as the reader may see it,
+/// and the notes.
+#[derive(Debug, Clone)]
+pub struct CaseFolder {
+    /// The case authorisation.
+    pub case: CaseAuthorisation,
+    /// How much the reader sees.
+    pub view: FolderView,
+    /// The case's searches, oldest first (planted proficiency tests are never in a case).
+    pub searches: Vec<FolderSearch>,
+    /// The notes, oldest first (none in the outcome view).
+    pub notes: Vec<CaseNote>,
+    /// Whether the reader may add a note and a probe (an examiner; a coordinator adds notes).
+    pub may_work: bool,
+}
+
+/// Case `number`'s folder for `actor` ([`CaseAuthorisation::folder_view`]); a reader with
+/// no view is refused and the refusal logged; the read is logged first — the case, the
+/// searches shown in full, and the reference records named in the statements.
+pub fn folder(app: &App, actor: &Actor, number: &str) -> Result<CaseFolder> {
+    let (case, _) = app
+        .store
+        .case(number)?
+        .ok_or_else(|| AppError::not_found(format!("no case {number}")))?;
+    let Some(view) = case.folder_view(actor) else {
+        app.log_refusal(entries::refusal(
+            actor,
+            &format!("open the folder of case {number}"),
+            "not_case_reader: a case folder is open to its requester, the competent authority, examiners, coordinators, auditors and privacy officers",
+            None,
+            Some(number),
+        ))?;
+        return Err(AppError::forbidden(format!(
+            "the folder of case {number} is not open to you in the role {}: a case's requester, the competent authority, examiners, coordinators, auditors and privacy officers open it",
+            actor.role.as_str()
+        )));
+    };
+    let mut searches: Vec<FolderSearch> = crate::search::stored(&app.store)?
+        .into_iter()
+        .filter(|s| s.case_number == number && s.proficiency.is_none())
+        .map(|s| folder_search(app, actor, view, s))
+        .collect::<Result<_>>()?;
+    searches.sort_by_key(|s| s.created);
+    let notes = match view {
+        FolderView::Outcome => Vec::new(),
+        FolderView::Full | FolderView::Examiner => notes(app, number)?,
+    };
+    let mut records = vec![format!("case:{number}")];
+    records.extend(
+        searches
+            .iter()
+            .filter(|s| s.record.is_some())
+            .map(|s| format!("search:{}", s.id)),
+    );
+    records.extend(named_references(&searches));
+    records.extend(notes.iter().map(|n| format!("case_note:{}", n.id)));
+    crate::consult::log(
+        app,
+        actor,
+        crate::consult::Read::of("case_folder", records).under(number),
+    )?;
+    let may_work = matches!(actor.role, Role::Examiner | Role::Coordinator);
+    Ok(CaseFolder {
+        case,
+        view,
+        searches,
+        notes,
+        may_work,
+    })
+}
+
+fn folder_search(
+    app: &App,
+    actor: &Actor,
+    view: FolderView,
+    s: crate::search::SearchRecord,
+) -> Result<FolderSearch> {
+    use crate::search::SearchStage;
+    let statement = match s.stage {
+        SearchStage::InsufficientQuality => Statement::InsufficientQuality,
+        SearchStage::Erased => Statement::Erased,
+        SearchStage::Withdrawn => Statement::Withdrawn {
+            at: s.withdrawal.as_ref().map_or(s.created, |w| w.at),
+        },
+        SearchStage::Detected | SearchStage::Searched => match &s.identification {
+            Some(i) if i.outcome.is_some() => concluded(app, i)?,
+            _ => Statement::InProgress,
+        },
+    };
+    let opens = match view {
+        FolderView::Full => true,
+        FolderView::Examiner => s.examiner == actor.user,
+        FolderView::Outcome => false,
+    };
+    Ok(FolderSearch {
+        id: s.id.clone(),
+        examiner: s.examiner.clone(),
+        created: s.created,
+        stage: s.stage,
+        statement,
+        record: opens.then_some(s),
+    })
+}
+
+/// The statement of a concluded identification `i`.
+fn concluded(app: &App, i: &waarborg_govern::identification::Identification) -> Result<Statement> {
+    use waarborg_govern::identification::{Outcome, Resolution};
+    let outcome = match &i.outcome {
+        Some(Outcome::Identification { reference }) => {
+            let record = app.store.reference(*reference)?;
+            Conclusion::Identification {
+                reference: *reference,
+                database: record.as_ref().map(|r| r.database.clone()),
+                person: record.map(|r| r.provenance.person),
+            }
+        }
+        Some(Outcome::NoIdentification) => Conclusion::NoIdentification,
+        Some(Outcome::NotConfirmed) => Conclusion::NotConfirmed,
+        Some(Outcome::Inconclusive) | None => Conclusion::Inconclusive,
+    };
+    let mut at = i.verifications.iter().map(|v| v.at).max();
+    if let Some(Resolution::Consultation { at: c, .. }) = &i.resolution {
+        at = at.max(Some(*c));
+    }
+    Ok(Statement::Concluded {
+        outcome,
+        verified_by: i.verifications.iter().map(|v| v.verifier.clone()).collect(),
+        at: at.unwrap_or(Timestamp(0)),
+    })
+}
+
+/// Case `number`'s notes, oldest first (not logged: for [`folder`], which logs its read).
+fn notes(app: &App, number: &str) -> Result<Vec<CaseNote>> {
+    let mut notes: Vec<CaseNote> = app
+        .store
+        .documents(NOTE_KIND, Some(number))?
+        .into_iter()
+        .filter_map(|doc| serde_json::from_value(doc).ok())
+        .collect();
+    notes.sort_by_key(|n| n.at);
+    Ok(notes)
+}
+
+/// Adds `actor`'s note to case `number`'s folder: an examiner or a coordinator who may open
+/// the folder; 1 to [`MAX_NOTE_CHARS`] characters. The ledger entry (the note's hash) is
+/// written before the note is kept.
+pub fn add_note(app: &App, actor: &Actor, number: &str, text: &str) -> Result<CaseNote> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(AppError::invalid("a note needs some text"));
+    }
+    if text.chars().count() > MAX_NOTE_CHARS {
+        return Err(AppError::invalid(format!(
+            "a note holds at most {MAX_NOTE_CHARS} characters; split it into several"
+        )));
+    }
+    let (case, _) = app
+        .store
+        .case(number)?
+        .ok_or_else(|| AppError::not_found(format!("no case {number}")))?;
+    let writes = matches!(actor.role, Role::Examiner | Role::Coordinator)
+        && case.folder_view(actor).is_some();
+    if !writes {
+        app.log_refusal(entries::refusal(
+            actor,
+            &format!("add a note to case {number}"),
+            "not_case_worker: notes in a case folder are written by examiners and coordinators",
+            None,
+            Some(number),
+        ))?;
+        return Err(AppError::forbidden(format!(
+            "notes in the folder of case {number} are written by examiners and coordinators, not in the role {}",
+            actor.role.as_str()
+        )));
+    }
+    let note = CaseNote {
+        id: crate::search::random_id()?,
+        case_number: number.to_string(),
+        by: actor.user.clone(),
+        at: app.now(),
+        text: text.to_string(),
+    };
+    let body = serde_json::to_value(&note).map_err(|e| AppError::internal(e.to_string()))?;
+    let entry = entries::case_entry(
+        actor,
+        "add_case_note",
+        &case,
+        &format!(
+            "note {} (sha256 {})",
+            note.id,
+            crate::search::sha256_hex(text.as_bytes())
+        ),
+    );
+    app.commit(&[entry], |log| {
+        app.store
+            .create_document(NOTE_KIND, &note.id, number, &body, log)
+    })?;
+    Ok(note)
 }

@@ -447,7 +447,14 @@ fn cases_are_seen_and_decided_by_the_right_people() {
     assert_eq!(numbers(&other), ["OM-B"]);
     let prosecutor = Actor::new("prosecutor-1", Role::CompetentAuthority, "om");
     assert_eq!(numbers(&prosecutor), ["OM-A", "OM-B"]);
-    assert!(numbers(&examiner()).is_empty());
+    // Examiners work on any case; a verifier's work reaches them search by search.
+    assert_eq!(numbers(&examiner()), ["OM-A", "OM-B"]);
+    assert!(numbers(&Actor::new(
+        "verifier-1",
+        Role::Verifier,
+        "biometrics-centre"
+    ))
+    .is_empty());
     let cases = cases::visible_to(&app, &prosecutor).unwrap();
     assert!(cases
         .iter()
@@ -1756,4 +1763,110 @@ fn a_planted_tests_gallery_goes_with_its_results_and_a_shared_image_stays_while_
     let kept = search(&app, "S-test");
     let case = kept.proficiency.unwrap();
     assert_eq!((case.mated, case.gallery.len()), (Some(7), 0));
+}
+
+/// Issue 18 item 1: a case folder holds every search of the case, as each reader may see
+/// it — the requester the outcome as a statement (never a candidate, a score or a note),
+/// an examiner their own searches with their work, those who oversee everything; a
+/// verifier or another requester is refused and the refusal logged. Notes are written by
+/// examiners and coordinators; the ledger keeps a note's hash, never its words.
+#[test]
+fn a_case_folder_shows_each_reader_their_part_and_keeps_the_notes() {
+    use waarborg_app::cases::{Conclusion, Statement};
+    let app = with_deployment("case-folder");
+    granted_case(&app, "OM-F");
+    stored_search(&app, "s-f1", "OM-F", &"f1".repeat(32), Timestamp(NOW));
+    stored_search(&app, "s-f2", "OM-F", &"f2".repeat(32), Timestamp(NOW + 60));
+    // s-f2 concluded: an identification of reference image 7, verified by verifier-1.
+    let mut doc = serde_json::to_value(search(&app, "s-f2")).unwrap();
+    let at = doc["created"].clone();
+    doc["identification"]["verifications"] = serde_json::json!([{"verifier": "verifier-1", "verdict": "agree", "reasons": "the same ear", "at": at}]);
+    doc["identification"]["outcome"] =
+        serde_json::json!({"outcome": "identification", "reference": 7});
+    doc["identification"]["stage"] = serde_json::json!("concluded");
+    app.store
+        .save_document("search", "s-f2", &doc, 1, &mut || Ok(Vec::new()))
+        .unwrap();
+
+    let officer = Actor::new("officer-1", Role::Requester, "investigation");
+    let from = app.ledger.size();
+    let f = cases::folder(&app, &officer, "OM-F").unwrap();
+    assert_eq!(f.view, waarborg_govern::case::FolderView::Outcome);
+    assert!(
+        f.searches.iter().all(|s| s.record.is_none()),
+        "no search's work"
+    );
+    assert!(f.notes.is_empty() && !f.may_work);
+    assert_eq!(f.searches[0].statement, Statement::InProgress);
+    match &f.searches[1].statement {
+        Statement::Concluded {
+            outcome: Conclusion::Identification { reference: 7, .. },
+            verified_by,
+            ..
+        } => assert_eq!(verified_by, &["verifier-1"]),
+        other => panic!("expected the identification, got {other:?}"),
+    }
+    // The read is in the ledger: the case and the reference record the statement names.
+    let reads = consultations_since(&app, from);
+    assert_eq!(reads.len(), 1);
+    assert_eq!(reads[0].2, ["case:OM-F", "reference-image:7"]);
+
+    // Another requester and a verifier are refused, and the refusals logged.
+    for reader in [
+        Actor::new("officer-2", Role::Requester, "investigation"),
+        Actor::new("verifier-1", Role::Verifier, "biometrics-centre"),
+    ] {
+        let from = app.ledger.size();
+        let refused = cases::folder(&app, &reader, "OM-F");
+        assert!(
+            matches!(refused, Err(AppError::Forbidden { .. })),
+            "{reader:?}"
+        );
+        assert_eq!(kinds_since(&app, from), ["refusal"], "{reader:?}");
+    }
+    assert!(matches!(
+        cases::folder(&app, &officer, "OM-NONE"),
+        Err(AppError::NotFound(_))
+    ));
+
+    // Notes: the examiner writes one; empty, too long, or by an auditor: refused, unkept.
+    let note = cases::add_note(&app, &examiner(), "OM-F", "  CCTV frame 3 is sharper  ").unwrap();
+    assert_eq!(note.text, "CCTV frame 3 is sharper");
+    let entry =
+        waarborg_ledger::Entry::from_bytes(&app.ledger.entry(app.ledger.size() - 1).unwrap())
+            .unwrap();
+    let words = serde_json::to_string(&entry.event).unwrap();
+    assert!(
+        words.contains("add_case_note") && !words.contains("sharper"),
+        "{words}"
+    );
+    for (who, text) in [
+        (examiner(), "   "),
+        (examiner(), &"x".repeat(cases::MAX_NOTE_CHARS + 1)[..]),
+        (Actor::new("auditor-1", Role::Auditor, "audit"), "a finding"),
+    ] {
+        let before = app.ledger.size();
+        assert!(
+            cases::add_note(&app, &who, "OM-F", text).is_err(),
+            "{who:?}"
+        );
+        let logged = kinds_since(&app, before);
+        assert!(logged.is_empty() || logged == ["refusal"], "{logged:?}");
+    }
+
+    // The examiner opens their own searches; an auditor every one; both read the note.
+    let f = cases::folder(&app, &examiner(), "OM-F").unwrap();
+    assert!(f.searches.iter().all(|s| s.record.is_some()) && f.may_work);
+    assert_eq!(f.notes.len(), 1);
+    let other = Actor::new("examiner-2", Role::Examiner, "biometrics-centre");
+    let f = cases::folder(&app, &other, "OM-F").unwrap();
+    assert!(f.searches.iter().all(|s| s.record.is_none()), "not theirs");
+    let f = cases::folder(
+        &app,
+        &Actor::new("auditor-1", Role::Auditor, "audit"),
+        "OM-F",
+    )
+    .unwrap();
+    assert!(f.searches.iter().all(|s| s.record.is_some()) && !f.may_work);
+    assert_eq!(f.notes.len(), 1);
 }

@@ -112,7 +112,32 @@ pub enum CaseStatus {
     Late,
 }
 
+/// How much of a case's folder a reader sees ([`CaseAuthorisation::folder_view`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FolderView {
+    /// Every search with its work, and the notes: those who coordinate and oversee.
+    Full,
+    /// An examiner: their own searches in the case with their work, and the notes; of the
+    /// others' searches only where they stand.
+    Examiner,
+    /// Where each search ended, as a statement — never a candidate, a score or a note: the
+    /// requester of the case and the competent authority.
+    Outcome,
+}
+
 impl CaseAuthorisation {
+    /// What `actor` sees of this case's folder, if anything. A verifier has none: their
+    /// work reaches them assigned, search by search, and blind.
+    pub fn folder_view(&self, actor: &Actor) -> Option<FolderView> {
+        match actor.role {
+            Role::Coordinator | Role::Auditor | Role::PrivacyOfficer => Some(FolderView::Full),
+            Role::Examiner => Some(FolderView::Examiner),
+            Role::CompetentAuthority => Some(FolderView::Outcome),
+            Role::Requester if self.requested_by == actor.user => Some(FolderView::Outcome),
+            _ => None,
+        }
+    }
+
     /// A new request by a requester.
     #[allow(clippy::too_many_arguments)]
     pub fn request(

@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use waarborg_govern::case::{AuthorityKind, CaseAuthorisation};
+use waarborg_govern::case::{AuthorityKind, CaseAuthorisation, FolderView};
 use waarborg_govern::competence::Lack;
 use waarborg_govern::framework::Framework;
 use waarborg_govern::gate::{check, Action, Request};
@@ -346,5 +346,55 @@ fn no_search_runs_with_other_technology() {
         approved.sort();
         let exact = sorted == approved;
         assert_eq!(result.is_ok(), exact, "{presented:?}");
+    }
+}
+
+#[test]
+fn a_case_folder_shows_no_reader_more_than_their_part() {
+    let mut rng = Rng(0x5eed_f01d);
+    let users = [
+        "officer-1",
+        "officer-2",
+        "examiner-1",
+        "coordinator-1",
+        "auditor-1",
+    ];
+    for _ in 0..2000 {
+        let requester = Actor::new(rng.pick(&users), Role::Requester, "recherche");
+        let c = CaseAuthorisation::request(
+            &requester,
+            "2026-001",
+            "d1",
+            "robbery",
+            "robbery",
+            12,
+            AuthorityKind::PublicProsecutor,
+            false,
+            Timestamp(0),
+        )
+        .unwrap();
+        let reader = Actor::new(rng.pick(&users), rng.pick(&Role::ALL), "unit");
+        let view = c.folder_view(&reader);
+        match reader.role {
+            // The requester sees the outcome of their own case, never another's.
+            Role::Requester if reader.user == c.requested_by => {
+                assert_eq!(view, Some(FolderView::Outcome))
+            }
+            Role::Requester => assert_eq!(view, None, "{reader:?} read another's case"),
+            Role::CompetentAuthority => assert_eq!(view, Some(FolderView::Outcome)),
+            Role::Examiner => assert_eq!(view, Some(FolderView::Examiner)),
+            Role::Coordinator | Role::Auditor | Role::PrivacyOfficer => {
+                assert_eq!(view, Some(FolderView::Full))
+            }
+            // Verifiers (blind, assigned work), the governance roles, administrators: none.
+            _ => assert_eq!(view, None, "{reader:?} opened a case folder"),
+        }
+        // Nobody but those who oversee sees every search's work.
+        if view == Some(FolderView::Full) {
+            assert!(matches!(
+                reader.role,
+                Role::Coordinator | Role::Auditor | Role::PrivacyOfficer
+            ));
+        }
     }
 }

@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::{Extension, Form};
-use waarborg_govern::case::CaseStatus;
+use waarborg_govern::case::{AuthorityKind, CaseStatus};
 use waarborg_govern::revision::State as RevisionState;
 use waarborg_govern::Role;
 
@@ -19,7 +19,7 @@ pub use waarborg_app::cases::*;
 use crate::auth::Principal;
 use crate::i18n::{t, Lang};
 use crate::problem::Problem;
-use crate::ui::{form_answer, lang_of, outcome_text, LangQuery};
+use crate::ui::{form_answer, lang_of, LangQuery};
 use crate::AppState;
 
 type Result<T> = std::result::Result<T, Problem>;
@@ -118,20 +118,10 @@ fn rows(state: &AppState, p: &Principal, lang: Lang) -> Result<(Vec<CaseRow>, Op
             .is_some_and(allows_urgent_use)
     };
     let actor = p.actor();
-    let rows = with_searches(state, &actor)?
+    let rows = overview(state, &actor)?
         .into_iter()
         .map(|(c, searches)| {
-            let outcomes = searches
-                .iter()
-                .map(|s| match &s.identification {
-                    Some(i) if i.outcome.is_some() => outcome_text(lang, i.outcome.as_ref()),
-                    _ => format!(
-                        "{} ({})",
-                        t(lang, "search_in_progress"),
-                        crate::ui::search_stage(lang, s)
-                    ),
-                })
-                .collect();
+            let outcomes = searches.iter().map(|s| statement_text(lang, s)).collect();
             let decision = match &c.decision {
                 Some(d) => Decision::Made(d.by.clone(), d.reason.clone()),
                 None if decision_due_from(&actor, &c) => Decision::Due,
@@ -208,4 +198,215 @@ pub async fn decide_form(
     let actor = p.actor();
     let done = crate::blocking(&state, move |app| decide(app, &actor, &number, &d)).await;
     form_answer(&headers, &p, done, "/ui/cases")
+}
+
+/// Where search `s` of a case ended, as a statement in the reader's language: never a
+/// candidate, a score or a note.
+pub(crate) fn statement_text(lang: Lang, s: &FolderSearch) -> String {
+    let date = |at| crate::i18n::date_time(lang, at);
+    let names = |v: &[String]| v.join(", ");
+    match &s.statement {
+        Statement::InProgress => {
+            let stage = match &s.record {
+                Some(r) => crate::ui::search_stage(lang, r),
+                None => t(lang, &format!("stage_{}", s.stage.as_str())),
+            };
+            format!("{} — {stage}", t(lang, "statement_in_progress"))
+        }
+        Statement::InsufficientQuality => t(lang, "statement_insufficient_quality").to_string(),
+        Statement::Withdrawn { at } => {
+            crate::i18n::t_with(lang, "statement_withdrawn", &[("at", date(*at))])
+        }
+        Statement::Erased => t(lang, "statement_erased").to_string(),
+        Statement::Concluded {
+            outcome,
+            verified_by,
+            at,
+        } => {
+            let verified = crate::i18n::t_with(
+                lang,
+                "statement_verified",
+                &[("by", names(verified_by)), ("at", date(*at))],
+            );
+            let what = match outcome {
+                Conclusion::Identification {
+                    reference,
+                    database,
+                    person,
+                } => match (person, database) {
+                    (Some(person), Some(database)) => crate::i18n::t_with(
+                        lang,
+                        "statement_identification",
+                        &[
+                            ("person", person.clone()),
+                            ("database", database.clone()),
+                            ("reference", reference.to_string()),
+                        ],
+                    ),
+                    _ => crate::i18n::t_with(
+                        lang,
+                        "statement_identification_record_gone",
+                        &[("reference", reference.to_string())],
+                    ),
+                },
+                Conclusion::NoIdentification => t(lang, "statement_no_identification").to_string(),
+                Conclusion::NotConfirmed => t(lang, "statement_not_confirmed").to_string(),
+                Conclusion::Inconclusive => t(lang, "statement_inconclusive").to_string(),
+            };
+            format!("{what} {verified}")
+        }
+    }
+}
+
+/// One search in the folder, as the page shows it.
+struct FolderRow {
+    /// 1, 2, … in the order the probes came in.
+    ordinal: usize,
+    /// The search's id, where the reader may open it.
+    link: Option<String>,
+    examiner: String,
+    submitted: String,
+    statement: String,
+}
+
+/// The case folder page (`templates/case.html`).
+#[derive(askama::Template)]
+#[template(path = "case.html")]
+struct FolderPage {
+    layout: crate::ui::Layout,
+    number: String,
+    deployment: String,
+    offence: String,
+    category: String,
+    max_sentence: u32,
+    authority: &'static str,
+    requested_by: String,
+    requested_at: String,
+    status: CaseState,
+    /// The decision: by whom, why.
+    decision: Option<(String, String)>,
+    /// The legal hold, if one is set: (by, since, reason).
+    hold: Option<(String, String, String)>,
+    /// Only the outcome (the requester, the competent authority).
+    outcome_only: bool,
+    searches: Vec<FolderRow>,
+    /// The notes: (by, at, text).
+    notes: Vec<(String, String, String)>,
+    /// The reader may add a note; `add_probe`: and a probe (an examiner).
+    may_note: bool,
+    add_probe: bool,
+    max_note: usize,
+}
+
+/// `GET /ui/cases/{number}`: the case folder — the authorisation, every search of the case
+/// as the reader may see it, the notes; the outcome as a statement for the requester.
+pub async fn folder_page(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let actor = p.actor();
+    match crate::blocking(&state, move |app| {
+        let f = folder(app, &actor, &number)?;
+        let urgent = waarborg_app::register::deployments(app)?
+            .iter()
+            .find(|d| d.id == f.case.deployment)
+            .is_some_and(allows_urgent_use);
+        Ok((f, urgent, app.now()))
+    })
+    .await
+    {
+        Ok((f, urgent, now)) => {
+            let c = &f.case;
+            let page = FolderPage {
+                layout: crate::ui::Layout::new(
+                    lang,
+                    &format!("{} {}", t(lang, "case_folder"), c.case_number),
+                    Some(&p),
+                ),
+                number: c.case_number.clone(),
+                deployment: c.deployment.clone(),
+                offence: c.offence.clone(),
+                category: c.offence_category.clone(),
+                max_sentence: c.max_sentence_years,
+                authority: t(
+                    lang,
+                    match c.authority {
+                        AuthorityKind::PublicProsecutor => "public_prosecutor",
+                        AuthorityKind::InvestigatingJudge => "investigating_judge",
+                    },
+                ),
+                requested_by: c.requested_by.clone(),
+                requested_at: crate::i18n::date_time(lang, c.requested_at),
+                status: CaseState::of(lang, c.status(urgent, now)),
+                decision: c
+                    .decision
+                    .as_ref()
+                    .map(|d| (d.by.clone(), d.reason.clone())),
+                hold: c.legal_hold.as_ref().map(|h| {
+                    (
+                        h.by.clone(),
+                        crate::i18n::date_time(lang, h.at),
+                        h.reason.clone(),
+                    )
+                }),
+                outcome_only: f.view == waarborg_govern::case::FolderView::Outcome,
+                searches: f
+                    .searches
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| FolderRow {
+                        ordinal: i + 1,
+                        link: s.record.as_ref().map(|r| r.id.clone()),
+                        examiner: s.examiner.clone(),
+                        submitted: crate::i18n::date_time(lang, s.created),
+                        statement: statement_text(lang, s),
+                    })
+                    .collect(),
+                notes: f
+                    .notes
+                    .iter()
+                    .map(|n| {
+                        (
+                            n.by.clone(),
+                            crate::i18n::date_time(lang, n.at),
+                            n.text.clone(),
+                        )
+                    })
+                    .collect(),
+                may_note: f.may_work,
+                add_probe: p.role == Role::Examiner,
+                max_note: MAX_NOTE_CHARS,
+            };
+            crate::ui::render(lang, &page)
+        }
+        Err(problem) => crate::ui::problem_page(lang, Some(&p), &problem),
+    }
+}
+
+/// A note, as the form sends it.
+#[derive(serde::Deserialize)]
+pub struct NoteForm {
+    /// The note.
+    pub text: String,
+}
+
+/// `POST /ui/cases/{number}/notes` (form): a note in the case folder.
+pub async fn note_form(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+    Form(f): Form<NoteForm>,
+) -> Response {
+    let actor = p.actor();
+    let to = format!("/ui/cases/{}#notes", crate::ui::path_segment(&number));
+    let done = crate::blocking(&state, move |app| {
+        add_note(app, &actor, &number, &f.text).map(|_| ())
+    })
+    .await;
+    form_answer(&headers, &p, done, &to)
 }

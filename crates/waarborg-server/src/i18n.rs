@@ -98,7 +98,7 @@ mod tests {
     /// No key is missing and none is unused: every key the code and the templates ask for
     /// (`t(lang, "…")`, `layout.t("…")`, the pages' and the reports')
     /// exists, and every key is named somewhere in the code — as a literal, or as the
-    /// suffix of the keys the pages build (`step_…`, `field_…`, and `refusal_…` from the
+    /// suffix of the keys the pages build (`step_…`, `field_…`, `source_…`, and `refusal_…` from the
     /// gate's codes).
     #[test]
     fn no_key_is_missing_and_none_is_unused() {
@@ -129,7 +129,7 @@ mod tests {
         let mut unused: Vec<&String> = known
             .iter()
             .filter(|key| {
-                let built = ["step_", "field_", "refusal_", "role_", "stage_"]
+                let built = ["step_", "field_", "refusal_", "role_", "stage_", "source_"]
                     .iter()
                     .any(|prefix| {
                         key.strip_prefix(prefix)

@@ -27,6 +27,17 @@ pub struct LangQuery {
     pub(crate) lang: Option<String>,
 }
 
+/// `id` percent-encoded as one segment of a URL's path (as the templates'
+/// `urlencode_strict`): identifiers are checked where they enter, and still encoded here.
+pub(crate) fn path_segment(id: &str) -> String {
+    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(id, SEGMENT).to_string()
+}
+
 pub(crate) fn lang_of(headers: &HeaderMap, q: &LangQuery) -> Lang {
     if let Some(l) = &q.lang {
         return Lang::parse(l);
@@ -169,16 +180,35 @@ pub(crate) fn problem_page(lang: Lang, who: Option<&Principal>, p: &Problem) -> 
         .or(gate)
         .or(kind)
         .filter(|text| text != "??");
+    let status = StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST);
     let mut r = render(
         lang,
         &ProblemPage {
             layout: Layout::new(lang, t(lang, "error"), who),
             why,
             detail: &p.detail,
+            next: t(lang, next_step(status)).to_string(),
+            log_in: status == StatusCode::UNAUTHORIZED,
         },
     );
-    *r.status_mut() = StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST);
+    *r.status_mut() = status;
     r
+}
+
+/// What the reader can do next after an answer with `status`: the message key.
+fn next_step(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        401 => "next_log_in",
+        403 => "next_forbidden",
+        404 | 410 => "next_not_found",
+        409 => "next_conflict",
+        413 => "next_too_large",
+        415 => "next_unsupported",
+        422 => "next_refused",
+        429 => "next_wait",
+        500.. => "next_later",
+        _ => "next_correct",
+    }
 }
 
 /// The login form (`templates/login.html`).
@@ -196,6 +226,10 @@ struct ProblemPage<'a> {
     layout: Layout,
     why: Option<String>,
     detail: &'a str,
+    /// What the reader can do now.
+    next: String,
+    /// Offer the login (the session ended or never began).
+    log_in: bool,
 }
 
 /// The answer to a web form: on success, on to `to`; otherwise the problem, as a page in
@@ -228,6 +262,16 @@ fn optional_principal(state: &AppState, headers: &HeaderMap) -> Option<Principal
         .flatten()
 }
 
+/// The principal of the request's session, if any, read on the blocking pool.
+pub(crate) async fn signed_in(state: &Arc<AppState>, headers: &HeaderMap) -> Option<Principal> {
+    let state = state.clone();
+    let headers = headers.clone();
+    crate::pool(move || optional_principal(&state, &headers))
+        .await
+        .ok()
+        .flatten()
+}
+
 /// `GET /`: the login form, or the signed-in person's start page.
 pub async fn home(
     State(state): State<Arc<AppState>>,
@@ -235,7 +279,7 @@ pub async fn home(
     Query(q): Query<LangQuery>,
 ) -> Response {
     let lang = lang_of(&headers, &q);
-    let Some(p) = optional_principal(&state, &headers) else {
+    let Some(p) = signed_in(&state, &headers).await else {
         return render(
             lang,
             &LoginPage {
@@ -559,9 +603,21 @@ struct NewSearchPage {
     layout: Layout,
     /// The deployments in use (id, name).
     deployments: Vec<(String, String)>,
-    probe_sources: &'static [&'static str],
+    /// The probe sources a search may name: (value, in words).
+    probe_sources: Vec<(&'static str, &'static str)>,
     /// The image types a probe may be (the file input's `accept`).
     accept: String,
+    /// The case and deployment given (from a case folder's "add a probe").
+    case: String,
+    deployment: String,
+}
+
+/// The `?case=&deployment=` of the new-search page (and its `?lang=`).
+#[derive(Deserialize, Default)]
+pub struct NewSearchQuery {
+    lang: Option<String>,
+    case: Option<String>,
+    deployment: Option<String>,
 }
 
 /// `GET /ui/searches/new`.
@@ -569,26 +625,41 @@ pub async fn new_search(
     State(state): State<Arc<AppState>>,
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
-    Query(q): Query<LangQuery>,
+    Query(q): Query<NewSearchQuery>,
 ) -> Response {
-    let lang = lang_of(&headers, &q);
+    let lang = lang_of(
+        &headers,
+        &LangQuery {
+            lang: q.lang.clone(),
+        },
+    );
     crate::page_blocking(&state, move |state| {
         match waarborg_app::register::in_use(state) {
-            Ok(deployments) => new_search_page(lang, &p, deployments),
+            Ok(deployments) => new_search_page(lang, &p, deployments, q),
             Err(e) => problem_page(lang, Some(&p), &e.into()),
         }
     })
     .await
 }
 
-fn new_search_page(lang: Lang, p: &Principal, deployments: Vec<(String, String)>) -> Response {
+fn new_search_page(
+    lang: Lang,
+    p: &Principal,
+    deployments: Vec<(String, String)>,
+    q: NewSearchQuery,
+) -> Response {
     render(
         lang,
         &NewSearchPage {
             layout: Layout::new(lang, t(lang, "new_search"), Some(p)),
             deployments,
-            probe_sources: &["crime_scene_cctv", "seized_material", "bystander_photo"],
+            probe_sources: ["crime_scene_cctv", "seized_material", "bystander_photo"]
+                .into_iter()
+                .map(|k| (k, t(lang, &format!("source_{k}"))))
+                .collect(),
             accept: search::PROBE_TYPES.join(","),
+            case: q.case.unwrap_or_default(),
+            deployment: q.deployment.unwrap_or_default(),
         },
     )
 }

@@ -114,6 +114,14 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
         ChiefOfPolice,
         Administrator,
     ];
+    let case_readers = vec![
+        Requester,
+        CompetentAuthority,
+        Examiner,
+        Coordinator,
+        Auditor,
+        PrivacyOfficer,
+    ];
     BTreeMap::from([
         (("GET", "/"), None),
         (("POST", "/login"), None),
@@ -235,9 +243,11 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
         ),
         (("GET", "/ui/account"), Some(all.clone())),
         (("POST", "/ui/account/second-factor"), Some(all.clone())),
+        (("GET", "/ui/cases"), Some(case_readers.clone())),
+        (("GET", "/ui/cases/{number}"), Some(case_readers.clone())),
         (
-            ("GET", "/ui/cases"),
-            Some(vec![Requester, CompetentAuthority]),
+            ("POST", "/ui/cases/{number}/notes"),
+            Some(vec![Examiner, Coordinator]),
         ),
         (("POST", "/ui/cases"), Some(vec![Requester])),
         (
@@ -440,7 +450,17 @@ async fn every_route_and_every_role() {
                     r.method,
                     role.as_str()
                 );
-                assert!(body.contains("\"type\":\"forbidden\""), "{body}");
+                if waarborg_server::routes::is_page(r.path) {
+                    // A page's refusal is a page, in the reader's words, with what to do.
+                    assert!(
+                        body.contains("<html") && body.contains("the role you logged in with"),
+                        "{} {path} as {}: {body}",
+                        r.method,
+                        role.as_str()
+                    );
+                } else {
+                    assert!(body.contains("\"type\":\"forbidden\""), "{body}");
+                }
             }
             checked += 1;
         }
@@ -1039,6 +1059,51 @@ async fn a_requester_asks_and_the_competent_authority_decides_on_the_case_page()
     assert!(
         !html.contains("OM-2026-77"),
         "another requester's case is not shown"
+    );
+    // The case folder: the requester's own opens, with no search yet; another requester's
+    // is refused with a page in their language that says what to do.
+    let (status, html) = call(&app, "GET", "/ui/cases/OM-2026-77", Some(&requester), "").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("No probe has been searched for this case yet"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("action=\"/ui/cases/OM-2026-77/notes\""),
+        "no notes for the requester"
+    );
+    let (status, html) = call(
+        &app,
+        "GET",
+        "/ui/cases/OM-2026-77?lang=nl",
+        Some(&stranger),
+        "",
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(
+        html.contains("<html") && html.contains("vraag het uw coördinator"),
+        "{html}"
+    );
+    // An examiner writes a note in the folder.
+    let examiner = login(&app, Examiner).await;
+    let (status, html) = form(
+        &app,
+        "/ui/cases/OM-2026-77/notes",
+        &examiner,
+        &fields(&[("text", "asked the requester for the original recording")]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    let (_, html) = call(&app, "GET", "/ui/cases/OM-2026-77", Some(&examiner), "").await;
+    assert!(
+        html.contains("asked the requester for the original recording"),
+        "{html}"
+    );
+    let (_, html) = call(&app, "GET", "/ui/cases/OM-2026-77", Some(&requester), "").await;
+    assert!(
+        !html.contains("original recording"),
+        "notes are not the requester's"
     );
 
     let decision = "/ui/cases/OM-2026-77/decision";
@@ -1812,6 +1877,7 @@ fn the_navigation_follows_the_route_table() {
             "/",
             "/ui/searches",
             "/ui/searches/new",
+            "/ui/cases",
             "/register",
             "/ui/account"
         ]
@@ -2161,4 +2227,46 @@ async fn the_privacy_officer_looks_a_person_up_and_restricts_their_records() {
     assert!(
         ledger.contains("\"record_kind\":\"person\"") && ledger.contains("restrict_processing")
     );
+}
+
+/// Issue 18 item 1: every error on a page's route is a page in the reader's language with
+/// what to do next — the access check, a form that cannot be read, a route that does not
+/// exist; the API keeps its problem+json.
+#[tokio::test]
+async fn errors_on_pages_are_pages_in_the_readers_language() {
+    let app = app(state("error-pages"));
+    let (status, html) = call(&app, "GET", "/ui/no-such-page", None, "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        html.contains("<html") && html.contains("Check the address"),
+        "{html}"
+    );
+    let (status, html) = call(&app, "GET", "/ui/cases?lang=nl", None, "").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        html.contains("Log in en open de pagina opnieuw") && html.contains("Inloggen"),
+        "{html}"
+    );
+    let verifier = login(&app, Verifier).await;
+    let (status, html) = call(&app, "GET", "/ui/cases?lang=nl", Some(&verifier), "").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(html.contains("Dit staat niet voor u open"), "{html}");
+    // A form the extractor cannot read (a field missing).
+    let requester = login(&app, Requester).await;
+    let (status, html) = form(
+        &app,
+        "/ui/cases",
+        &requester,
+        &[("case_number".to_string(), "OM-1".to_string())],
+    )
+    .await;
+    assert!(status.is_client_error(), "{status}");
+    assert!(
+        html.contains("<html") && html.contains("correct what you entered"),
+        "{html}"
+    );
+    // The API answers as before.
+    let (status, body) = call(&app, "GET", "/api/no-such-thing", None, "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("\"type\":\"not_found\""), "{body}");
 }

@@ -155,6 +155,7 @@ fn world_named(name: &str) -> World {
         ("auditor-1", vec![Role::Auditor]),
         ("coordinator-1", vec![Role::Coordinator]),
         ("chief-1", vec![Role::ChiefOfPolice]),
+        ("officer-1", vec![Role::Requester]),
     ] {
         let a = Account::new(user, roles, "biometrics-centre");
         store
@@ -666,6 +667,32 @@ async fn probe_to_identification_and_every_forbidden_path() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["outcome"]["outcome"], "identification");
     assert_eq!(body["outcome"]["reference"], 200);
+    // The requester reads the outcome in the case folder as a statement: the person record
+    // from the reference database, who verified — never a candidate or a score.
+    let person = {
+        use waarborg_store::ReferenceStore;
+        w.state
+            .store
+            .reference(200)
+            .unwrap()
+            .unwrap()
+            .provenance
+            .person
+    };
+    let officer = login(&w, "officer-1", "requester").await;
+    let (status, page) =
+        send_raw(&w, "GET", "/ui/cases/OM-1", Some(&officer), "", Vec::new()).await;
+    let page = String::from_utf8_lossy(&page).to_string();
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains(&format!("person record {person}"))
+            && page.contains("Verified independently by verifier-1, verifier-2"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("/candidates/") && !page.contains(&format!("/ui/searches/{id}")),
+        "no candidate and no search for the requester: {page}"
+    );
     // A concluded identification stands: it is not withdrawn (refused, logged).
     let withdraw = format!("/api/searches/{id}/withdrawal");
     let reasons = r#"{"reasons":"no longer needed"}"#;
