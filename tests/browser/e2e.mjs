@@ -91,7 +91,7 @@ try {
   assert.ok(faces >= 1, 'faces with their quality are shown');
   await shot(ex.page, '04-examiner-faces-and-quality');
   log(`examiner submitted a probe: ${faces} faces with their quality`);
-  await Promise.all([ex.page.waitForNavigation(), ex.page.click('text=Search with this face >> nth=0')]);
+  await Promise.all([ex.page.waitForNavigation(), ex.page.click('text=Search with face >> nth=0')]);
   const candidates = ex.page.locator('text=Candidate list');
   assert.equal(await candidates.count(), 1, 'a candidate list');
   assert.ok((await ex.page.content()).includes('never identifications'));

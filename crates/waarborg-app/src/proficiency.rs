@@ -50,14 +50,19 @@ pub struct ProficiencyCase {
 }
 
 /// The best face of an image, with its template: the most confident of those of sufficient
-/// quality, else of all.
-fn best_face(app: &App, bytes: &[u8], what: &str) -> Result<waarborg_face::AnalyzedFace> {
+/// quality, else of all; and the upright image's width and height.
+fn best_face(
+    app: &App,
+    bytes: &[u8],
+    what: &str,
+) -> Result<(waarborg_face::AnalyzedFace, [u32; 2])> {
     let engine = app
         .engine
         .as_ref()
         .ok_or_else(crate::gate::engine_missing)?;
     let image = waarborg_face::decode::decode(bytes, &waarborg_face::DecodeLimits::default())
         .map_err(|e| AppError::invalid(format!("{what} cannot be used: {e}")))?;
+    let size = [image.width(), image.height()];
     let faces = engine
         .analyze(&image, true)
         .map_err(|e| AppError::internal(e.to_string()))?;
@@ -69,6 +74,7 @@ fn best_face(app: &App, bytes: &[u8], what: &str) -> Result<waarborg_face::Analy
                 .partial_cmp(&(b.quality.sufficient, b.det_score))
                 .unwrap_or(std::cmp::Ordering::Equal)
         })
+        .map(|f| (f, size))
         .ok_or_else(|| AppError::invalid(format!("{what} shows no face")))
 }
 
@@ -133,12 +139,12 @@ pub fn plant(app: &App, actor: &Actor, p: Plant) -> Result<SearchRecord> {
         ))
     })?;
     app.reserve.check()?;
-    let probe_face = best_face(app, &p.probe, "the probe")?;
+    let (probe_face, probe_size) = best_face(app, &p.probe, "the probe")?;
     let probe_template = probe_face.embedding.clone().unwrap_or_default();
     let mut scored = Vec::new();
     let mut taken = std::collections::HashSet::new();
     for (i, image) in p.gallery.iter().enumerate() {
-        let face = best_face(app, image, &format!("gallery image {}", i + 1))?;
+        let (face, _) = best_face(app, image, &format!("gallery image {}", i + 1))?;
         let score = waarborg_face::embed::similarity(
             &probe_template,
             face.embedding.as_deref().unwrap_or_default(),
@@ -188,6 +194,7 @@ pub fn plant(app: &App, actor: &Actor, p: Plant) -> Result<SearchRecord> {
             quality: probe_face.quality.clone(),
         }],
         stage: SearchStage::Searched,
+        probe_size: Some(probe_size),
         chosen: Some(0),
         candidates: scored
             .iter()

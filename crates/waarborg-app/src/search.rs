@@ -118,6 +118,10 @@ pub struct SearchRecord {
     pub faces: Vec<FaceSummary>,
     /// Where the search stands.
     pub stage: SearchStage,
+    /// The upright probe's width and height in pixels (the frame of the faces' boxes;
+    /// absent in searches made before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe_size: Option<[u32; 2]>,
     /// The face searched with.
     pub chosen: Option<usize>,
     /// The candidate list.
@@ -337,6 +341,7 @@ pub fn submit_probe(
                 })
                 .collect(),
             stage: SearchStage::Detected,
+            probe_size: Some([image.width(), image.height()]),
             chosen: None,
             candidates: Vec::new(),
             identification: None,
@@ -1238,17 +1243,41 @@ fn consult_image(
     )
 }
 
-/// The probe image of search `id` (`face`: one face of it, cut out), for a reader of the
-/// search, their read logged ([`consult_image`]).
-pub fn probe_image(app: &App, actor: &Actor, id: &str, face: Option<usize>) -> Result<Vec<u8>> {
+/// Which image of a probe is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rendition {
+    /// The file as submitted, byte for byte (the evidence).
+    Original,
+    /// One detected face, cut out with a margin (PNG).
+    Face(usize),
+    /// The whole probe upright (EXIF orientation applied), at most [`VIEW_MAX_SIDE`] pixels
+    /// on its long side (JPEG): what a browser shows under the faces' boxes, whatever the
+    /// file's format.
+    View,
+}
+
+/// The long side of the [`Rendition::View`], in pixels.
+pub const VIEW_MAX_SIDE: u32 = 1600;
+
+/// The probe image of search `id` in `rendition`, for a reader of the search, their read
+/// logged ([`consult_image`]).
+pub fn probe_image(app: &App, actor: &Actor, id: &str, rendition: Rendition) -> Result<Vec<u8>> {
     let (s, _) = readable(app, actor, id)?;
     if s.erased(SearchPart::Probe) {
         return Err(AppError::not_found("the probe image is no longer kept"));
     }
     consult_image(app, actor, &s, "probe", Vec::new())?;
-    match face {
-        Some(face) => probe_face(app, &s, face),
-        None => probe_bytes(app, &s),
+    match rendition {
+        Rendition::Face(face) => {
+            let f = s
+                .faces
+                .get(face)
+                .ok_or_else(|| AppError::not_found(format!("the probe has no face {face}")))?;
+            let bbox = f.bbox;
+            prepared(app, &s, face, move |app, s| crop_face(app, s, bbox))
+        }
+        Rendition::View => prepared(app, &s, usize::MAX, view_of),
+        Rendition::Original => probe_bytes(app, &s),
     }
 }
 
@@ -1292,32 +1321,52 @@ impl Crops {
     }
 }
 
-/// Face `face` of search `s`'s probe, cut out with a margin and encoded as PNG: what the
-/// examiner compares with a candidate's reference image. Kept a while ([`Crops`]); made
-/// behind the decoding gate (busy: [`AppError::TooMany`]).
-fn probe_face(app: &App, s: &SearchRecord, face: usize) -> Result<Vec<u8>> {
-    let f = s
-        .faces
-        .get(face)
-        .ok_or_else(|| AppError::not_found(format!("the probe has no face {face}")))?;
+/// An image made from search `s`'s probe by `make` — a face cut out with a margin (what the
+/// examiner compares with a candidate's reference image), or the upright view — under key
+/// `part`. Kept a while ([`Crops`]); made behind the decoding gate (busy:
+/// [`AppError::TooMany`]).
+fn prepared(
+    app: &App,
+    s: &SearchRecord,
+    part: usize,
+    make: impl FnOnce(&App, &SearchRecord) -> Result<Vec<u8>>,
+) -> Result<Vec<u8>> {
     if !app.probes.contains(&s.probe_sha256) {
         app.caches.crops.forget(&s.probe_sha256);
         return Err(AppError::not_found("the probe image is no longer kept"));
     }
-    let key = (s.probe_sha256.clone(), face);
+    let key = (s.probe_sha256.clone(), part);
     if let Some(png) = app.caches.crops.get(&key) {
         return Ok(png.to_vec());
     }
-    let png = app
-        .caches
-        .decoding
-        .run(|| crop_face(app, s, f.bbox))
-        .ok_or_else(|| {
-            AppError::TooMany("the service is busy preparing images; try again shortly".into())
-        })??;
+    let png = app.caches.decoding.run(|| make(app, s)).ok_or_else(|| {
+        AppError::TooMany("the service is busy preparing images; try again shortly".into())
+    })??;
     let png = std::sync::Arc::new(png);
     app.caches.crops.put(key, png.clone());
     Ok(png.to_vec())
+}
+
+/// The probe upright, scaled down to [`VIEW_MAX_SIDE`], as JPEG.
+fn view_of(app: &App, s: &SearchRecord) -> Result<Vec<u8>> {
+    let image = waarborg_face::decode::decode(&probe_bytes(app, s)?, &DecodeLimits::default())
+        .map_err(|e| AppError::internal(format!("the stored probe cannot be decoded: {e}")))?;
+    let image = if image.width().max(image.height()) > VIEW_MAX_SIDE {
+        image::DynamicImage::ImageRgb8(image)
+            .resize(
+                VIEW_MAX_SIDE,
+                VIEW_MAX_SIDE,
+                image::imageops::FilterType::Triangle,
+            )
+            .to_rgb8()
+    } else {
+        image
+    };
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
+        .encode_image(&image)
+        .map_err(|e| AppError::internal(format!("encoding the probe's view: {e}")))?;
+    Ok(jpeg)
 }
 
 fn crop_face(app: &App, s: &SearchRecord, bbox: [f32; 4]) -> Result<Vec<u8>> {

@@ -1149,6 +1149,7 @@ fn stored_search(app: &App, id: &str, case: &str, probe: &str, created: Timestam
         probe_source: "crime_scene_cctv".into(),
         faces: serde_json::from_value(serde_json::json!([])).unwrap(),
         stage: SearchStage::Searched,
+        probe_size: None,
         chosen: Some(0),
         candidates: vec![Candidate {
             rank: 1,
@@ -1383,7 +1384,7 @@ fn every_read_of_personal_data_is_in_the_ledger_first_one_entry_per_page() {
         b"reference image 7"
     );
     assert_eq!(
-        search::probe_image(&app, &examiner(), "S-read", None).unwrap(),
+        search::probe_image(&app, &examiner(), "S-read", search::Rendition::Original).unwrap(),
         b"probe cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
     );
     assert!(consultations_since(&app, before).is_empty());
@@ -1399,7 +1400,7 @@ fn every_read_of_personal_data_is_in_the_ledger_first_one_entry_per_page() {
     // The cover runs out.
     app.clock = waarborg_app::fixed_clock(Timestamp(NOW + waarborg_app::consult::COVER_SECONDS));
     let before = app.ledger.size();
-    search::probe_image(&app, &examiner(), "S-read", None).unwrap();
+    search::probe_image(&app, &examiner(), "S-read", search::Rendition::Original).unwrap();
     assert_eq!(consultations_since(&app, before)[0].1, "probe");
 
     // A page with 50 candidates: one entry.

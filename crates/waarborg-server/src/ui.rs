@@ -752,6 +752,9 @@ fn image_response(bytes: Vec<u8>) -> Response {
 pub struct ProbeQuery {
     /// One detected face, cut out; the whole image when absent.
     face: Option<usize>,
+    /// `upright`: the whole probe upright and scaled for the screen (JPEG), under the
+    /// faces' boxes; the file as submitted when absent.
+    view: Option<String>,
 }
 
 /// `GET /ui/searches/{id}/probe[?face=N]`: the probe image, or one face of it, for those
@@ -764,7 +767,17 @@ pub async fn probe(
 ) -> Response {
     let actor = p.actor();
     let bytes = crate::blocking(&state, move |app| {
-        search::probe_image(app, &actor, &id, q.face)
+        let rendition = match (q.face, q.view.as_deref()) {
+            (Some(face), _) => search::Rendition::Face(face),
+            (None, Some("upright")) => search::Rendition::View,
+            (None, Some(other)) => {
+                return Err(waarborg_app::AppError::invalid(format!(
+                    "view {other:?} is not known; upright, or none for the file as submitted"
+                )))
+            }
+            (None, None) => search::Rendition::Original,
+        };
+        search::probe_image(app, &actor, &id, rendition)
     })
     .await;
     match bytes {
@@ -896,37 +909,54 @@ pub async fn show(
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Query(q): Query<LangQuery>,
+    Query(q): Query<SearchQuery>,
 ) -> Response {
-    let lang = lang_of(&headers, &q);
-    crate::page_blocking(&state, move |state| search_page(state, &p, lang, &id)).await
+    let lang = lang_of(&headers, &LangQuery { lang: q.lang });
+    crate::page_blocking(&state, move |state| {
+        search_page(state, &p, lang, &id, q.face)
+    })
+    .await
 }
 
-fn search_page(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Response {
+/// The `?face=` of a search page (a face picked on the probe) and its `?lang=`.
+#[derive(Deserialize, Default)]
+pub struct SearchQuery {
+    lang: Option<String>,
+    face: Option<usize>,
+}
+
+fn search_page(
+    state: &AppState,
+    p: &Principal,
+    lang: Lang,
+    id: &str,
+    face: Option<usize>,
+) -> Response {
     let (s, _) = match search::consult(state, &p.actor(), id) {
         Ok(x) => x,
         Err(e) => return problem_page(lang, Some(p), &e.into()),
     };
     let view = search::view(&p.actor(), &s);
     let examining = p.role == Role::Examiner && s.stage == search::SearchStage::Detected;
-    let faces = s
+    let faces: Vec<FaceRow> = s
         .faces
         .iter()
         .enumerate()
         .map(|(i, f)| {
             let q = &f.quality;
+            let (reasons, measures) = quality_words(lang, q);
+            let [x0, y0, x1, y1] = f.bbox;
             FaceRow {
                 index: i,
-                bbox: format!(
-                    "[{:.0}, {:.0}, {:.0}, {:.0}]",
-                    f.bbox[0], f.bbox[1], f.bbox[2], f.bbox[3]
-                ),
+                number: i + 1,
+                x: format!("{x0:.0}"),
+                y: format!("{y0:.0}"),
+                width: format!("{:.0}", (x1 - x0).max(1.0)),
+                height: format!("{:.0}", (y1 - y0).max(1.0)),
                 sufficient: q.sufficient,
-                reasons: q.reasons.join("; "),
-                measures: format!(
-                    "eyes {:.0} px · yaw {:+.0}° · roll {:+.0}° · sharpness {:.0}",
-                    q.interocular_px, q.yaw_deg, q.roll_deg, q.sharpness
-                ),
+                reasons,
+                measures,
+                selected: face == Some(i),
                 action: if s.chosen == Some(i) {
                     FaceAction::SearchedWith
                 } else if examining && q.sufficient {
@@ -963,7 +993,13 @@ fn search_page(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Respons
             case: s.case_number.clone(),
             revision: s.revision.clone(),
             probe_sha256: s.probe_sha256.clone(),
+            usable: faces.iter().any(|f| f.sufficient),
             faces,
+            frame: s.probe_size.map(|[width, height]| ProbeFrame {
+                width,
+                height,
+                font: (width.max(height) / 28).max(12),
+            }),
             can_stop: examining,
             candidates,
             chosen_face: s.chosen.unwrap_or_default(),
@@ -1182,6 +1218,10 @@ struct SearchPage {
     revision: String,
     probe_sha256: String,
     faces: Vec<FaceRow>,
+    /// The frame to draw the boxes in (searches made before it was kept have none).
+    frame: Option<ProbeFrame>,
+    /// Some face is of sufficient quality.
+    usable: bool,
     /// The examiner may still stop: the probe's quality does not allow a search.
     can_stop: bool,
     candidates: Vec<CandidateRow>,
@@ -1199,12 +1239,78 @@ struct SearchPage {
 
 /// One face found in the probe.
 struct FaceRow {
+    /// 0, 1, … (the forms' value).
     index: usize,
-    bbox: String,
+    /// 1, 2, … (as the page numbers it).
+    number: usize,
+    /// The box in the upright probe's pixels: left, top, width, height.
+    x: String,
+    y: String,
+    width: String,
+    height: String,
     sufficient: bool,
-    reasons: String,
+    /// Why not, in the reader's words.
+    reasons: Vec<String>,
+    /// The measurements, in the reader's words.
     measures: String,
     action: FaceAction,
+    /// Picked on the probe (`?face=`).
+    selected: bool,
+}
+
+/// The upright probe's frame, in which the faces' boxes are drawn.
+struct ProbeFrame {
+    width: u32,
+    height: u32,
+    /// The boxes' numbers' size, in the frame's pixels.
+    font: u32,
+}
+
+/// A number with `decimals` as the reader writes it (a decimal comma in Dutch).
+fn number(lang: Lang, v: f32, decimals: usize) -> String {
+    let text = format!("{v:.decimals$}");
+    match lang {
+        Lang::Nl => text.replace('.', ","),
+        Lang::En => text,
+    }
+}
+
+/// A face's quality in the reader's words: why it is not sufficient (one sentence per failed
+/// check, with what was measured), and the measurements.
+fn quality_words(lang: Lang, q: &waarborg_face::QualityReport) -> (Vec<String>, String) {
+    use waarborg_face::quality::QualityCheck as C;
+    let reasons = q
+        .failed
+        .iter()
+        .map(|check| {
+            let (key, value) = match check {
+                C::DetectorScore => ("quality_fail_detector_score", number(lang, q.det_score, 2)),
+                C::EyeDistance => (
+                    "quality_fail_eye_distance",
+                    number(lang, q.interocular_px, 0),
+                ),
+                C::Yaw => ("quality_fail_yaw", number(lang, q.yaw_deg.abs(), 0)),
+                C::Roll => ("quality_fail_roll", number(lang, q.roll_deg.abs(), 0)),
+                C::Sharpness => ("quality_fail_sharpness", number(lang, q.sharpness, 0)),
+                C::TooDark => ("quality_fail_too_dark", number(lang, q.brightness, 0)),
+                C::TooBright => ("quality_fail_too_bright", number(lang, q.brightness, 0)),
+                C::Contrast => ("quality_fail_contrast", number(lang, q.contrast, 0)),
+            };
+            crate::i18n::t_with(lang, key, &[("value", value)])
+        })
+        .collect();
+    let measures = crate::i18n::t_with(
+        lang,
+        "quality_measures",
+        &[
+            ("eyes", number(lang, q.interocular_px, 0)),
+            ("yaw", number(lang, q.yaw_deg.abs(), 0)),
+            ("roll", number(lang, q.roll_deg.abs(), 0)),
+            ("sharpness", number(lang, q.sharpness, 0)),
+            ("brightness", number(lang, q.brightness, 0)),
+        ],
+    );
+    (reasons, measures)
 }
 
 /// What may be done with a face.

@@ -470,6 +470,53 @@ async fn probe_to_identification_and_every_forbidden_path() {
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let second = body["search"]["id"].as_str().unwrap().to_string();
+    // The group photo shown large with every face boxed and numbered, in the upright
+    // probe's frame; a face picked on it is marked; its quality in the reader's words.
+    let faces = body["search"]["faces"].as_array().unwrap().len();
+    assert!(faces > 1, "a group photo");
+    let whole =
+        image::load_from_memory(&std::fs::read(w.samples.join("players.jpg")).unwrap()).unwrap();
+    let page_path = format!("/ui/searches/{second}?face=1&lang=nl");
+    let (status, page) = send_raw(&w, "GET", &page_path, Some(&examiner), "", Vec::new()).await;
+    assert_eq!(status, StatusCode::OK);
+    let page = String::from_utf8_lossy(&page).to_string();
+    assert!(
+        page.contains(&format!(
+            "viewBox=\"0 0 {} {}\"",
+            whole.width(),
+            whole.height()
+        )),
+        "{page}"
+    );
+    assert_eq!(
+        page.matches("<rect class=\"face-box").count(),
+        faces,
+        "{page}"
+    );
+    assert_eq!(page.matches(" selected\"").count(), 1, "one face picked");
+    assert!(
+        page.contains("px uit elkaar") && page.contains("Zoeken met gezicht"),
+        "{page}"
+    );
+    let view = format!("/ui/searches/{second}/probe?view=upright");
+    let (status, jpeg) = send_raw(&w, "GET", &view, Some(&examiner), "", Vec::new()).await;
+    assert_eq!(status, StatusCode::OK);
+    let shown = image::load_from_memory(&jpeg).unwrap();
+    assert_eq!(
+        (shown.width(), shown.height()),
+        (whole.width(), whole.height()),
+        "a small probe is shown at its size"
+    );
+    let (status, _) = send_raw(
+        &w,
+        "GET",
+        &format!("/ui/searches/{second}/probe?view=sideways"),
+        Some(&examiner),
+        "",
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     let path = format!("/api/searches/{second}/insufficient");
     let (status, body) = json(&w, "POST", &path, Some(&examiner), "").await;
     assert_eq!(status, StatusCode::OK, "{body}");
