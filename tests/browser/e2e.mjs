@@ -46,6 +46,16 @@ async function shot(page, name, fullPage = true) {
   if (shots) await page.screenshot({ path: `${shots}/${name}.png`, fullPage });
 }
 
+// A page read on a 390-px-wide telephone screen: nothing runs off to the side.
+async function narrow(page, name) {
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: 390, height: 844 });
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  if (shots) await page.screenshot({ path: `${shots}/${name}-390px.png`, fullPage: true });
+  await page.setViewportSize(size);
+  assert.ok(wide <= 390, `${name} is ${wide} px wide on a 390-px screen`);
+}
+
 async function accessible(page, name) {
   await page.addScriptTag({ path: axePath });
   const result = await page.evaluate(() => axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
@@ -87,11 +97,15 @@ try {
   await Promise.all([ex.page.waitForNavigation(), ex.page.click('form.card button')]);
   assert.match(ex.page.url(), /\/ui\/searches\/S-/);
   const searchUrl = ex.page.url();
-  const faces = await ex.page.locator('section table tbody tr').count();
+  const faces = await ex.page.locator('ol.faces li').count();
   assert.ok(faces >= 1, 'faces with their quality are shown');
+  assert.equal(await ex.page.locator('svg rect.face-box').count(), faces, 'every face boxed on the probe');
+  // A face is picked by clicking its box on the probe, then searched with.
+  await Promise.all([ex.page.waitForNavigation(), ex.page.locator('svg a').first().click()]);
+  assert.equal(await ex.page.locator('svg rect.face-box.selected').count(), 1, 'the clicked face is marked');
   await shot(ex.page, '04-examiner-faces-and-quality');
-  log(`examiner submitted a probe: ${faces} faces with their quality`);
-  await Promise.all([ex.page.waitForNavigation(), ex.page.click('text=Search with face >> nth=0')]);
+  log(`examiner submitted a probe: ${faces} faces boxed with their quality; picked one on the probe`);
+  await Promise.all([ex.page.waitForNavigation(), ex.page.click('ol.faces li.selected button')]);
   const candidates = ex.page.locator('text=Candidate list');
   assert.equal(await candidates.count(), 1, 'a candidate list');
   assert.ok((await ex.page.content()).includes('never identifications'));
@@ -231,6 +245,20 @@ try {
     log('the coordinator planted a proficiency test; the examiner has it among their searches');
   }
 
+  // The case folder: the examiner's search with its outcome, and a note kept with the case.
+  await ex.page.goto(base + '/ui/cases');
+  await Promise.all([ex.page.waitForNavigation(), ex.page.click('a:text("OM-DEMO-0001")')]);
+  await ex.page.fill('#note', 'Requested the original recording of camera 3 from the requester.');
+  await Promise.all([ex.page.waitForNavigation(), ex.page.click('#notes form button')]);
+  assert.ok((await ex.page.textContent('#notes')).includes('camera 3'), 'the note is kept with the case');
+  const outcome = await ex.page.textContent('#outcome');
+  assert.ok(outcome.includes('Verified independently by'), outcome);
+  await shot(ex.page, '26-examiner-case-folder');
+  await narrow(ex.page, '26-examiner-case-folder');
+  await ex.page.goto(searchUrl);
+  await narrow(ex.page, '04-examiner-search');
+  log('the case folder holds the search, its outcome and a note');
+
   // A search for a case without authorisation is refused.
   await ex.page.goto(base + '/ui/searches/new');
   await ex.page.fill('#case', 'OM-NOT-AUTHORISED');
@@ -253,6 +281,24 @@ try {
     await officer.page.goto(base + '/ui/cases');
     const worked = officer.page.locator('tr:has-text("OM-DEMO-0001")');
     assert.ok((await worked.textContent()).includes('Identification'), 'the worked case shows its outcome');
+    // The requester's case folder: the outcome as a statement, never a candidate.
+    await Promise.all([officer.page.waitForNavigation(), worked.locator('a:text("OM-DEMO-0001")').click()]);
+    const folder = await officer.page.textContent('#outcome');
+    assert.ok(folder.includes('Identification: person record') && folder.includes('Verified independently by'), folder);
+    assert.equal(await officer.page.locator('img').count(), 0, 'no image for the requester');
+    assert.equal(await officer.page.locator('a[href^="/ui/searches/"]').count(), 0, 'no search for the requester');
+    await shot(officer.page, '25-requester-case-folder');
+    await narrow(officer.page, '25-requester-case-folder');
+    await officer.page.goto(base + '/ui/cases/OM-DEMO-0001?lang=nl');
+    assert.ok((await officer.page.textContent('#outcome')).includes('Identificatie: persoonsregistratie'));
+    await shot(officer.page, '25-requester-case-folder-nl');
+    // A page that is not theirs: a page in their language that says what to do, no JSON.
+    const refused = await officer.page.goto(base + '/ui/searches?lang=nl');
+    assert.equal(refused.status(), 403);
+    assert.ok((await officer.page.content()).includes('vraag het uw coördinator'));
+    await shot(officer.page, '27-requester-refused-nl');
+    await officer.page.goto(base + '/ui/cases?lang=en');
+    await narrow(officer.page, '12-requester-cases');
     await officer.page.fill('#case_number', 'OM-E2E-0002');
     await officer.page.fill('#offence', 'robbery of a petrol station');
     await officer.page.fill('#offence_category', 'robbery');

@@ -555,9 +555,20 @@ fn concluded(app: &App, i: &waarborg_govern::identification::Identification) -> 
     if let Some(Resolution::Consultation { at: c, .. }) = &i.resolution {
         at = at.max(Some(*c));
     }
+    // A confirmed proposal names the verifiers who confirmed it (not one who disagreed
+    // before a resolution); an unconfirmed one, everyone who judged.
+    let confirmed = matches!(
+        outcome,
+        Conclusion::Identification { .. } | Conclusion::NoIdentification
+    );
     Ok(Statement::Concluded {
         outcome,
-        verified_by: i.verifications.iter().map(|v| v.verifier.clone()).collect(),
+        verified_by: i
+            .verifications
+            .iter()
+            .filter(|v| !confirmed || v.verdict == waarborg_govern::identification::Verdict::Agree)
+            .map(|v| v.verifier.clone())
+            .collect(),
         at: at.unwrap_or(Timestamp(0)),
     })
 }

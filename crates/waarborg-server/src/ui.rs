@@ -160,7 +160,14 @@ pub fn rule_text(lang: Lang, rule: &waarborg_govern::rule::Rule) -> String {
 }
 
 /// Problems said in the reader's words (what to do), beside the recorded detail.
-const PROBLEM_TEXTS: &[(&str, &str)] = &[("insufficient_storage", "problem_insufficient_storage")];
+const PROBLEM_TEXTS: &[(&str, &str)] = &[
+    ("insufficient_storage", "problem_insufficient_storage"),
+    ("forbidden", "problem_forbidden"),
+    ("unauthenticated", "problem_unauthenticated"),
+    ("not_found", "problem_not_found"),
+    ("conflict", "problem_conflict"),
+    ("bad_request", "problem_bad_request"),
+];
 
 pub(crate) fn problem_page(lang: Lang, who: Option<&Principal>, p: &Problem) -> Response {
     // A refusal (of a governance rule, or of the gate, whose detail starts with its stable
