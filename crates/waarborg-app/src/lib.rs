@@ -32,6 +32,7 @@ pub mod gate;
 pub mod governance;
 pub mod jobs;
 pub mod metrics;
+pub mod prepare;
 pub mod proficiency;
 pub mod publication;
 pub mod reference;

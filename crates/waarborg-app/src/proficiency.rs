@@ -192,9 +192,11 @@ pub fn plant(app: &App, actor: &Actor, p: Plant) -> Result<SearchRecord> {
             bbox: probe_face.bbox,
             kps: Some(probe_face.kps),
             quality: probe_face.quality.clone(),
+            manual: None,
         }],
         stage: SearchStage::Searched,
         probe_size: Some(probe_size),
+        derivation: None,
         chosen: Some(0),
         candidates: scored
             .iter()

@@ -41,6 +41,9 @@ pub struct FaceSummary {
     /// Quality measurements and verdict (with the thresholds each failed).
     #[schema(value_type = Object)]
     pub quality: QualityReport,
+    /// Marked by hand where the detector missed it ([`crate::prepare::mark_face`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manual: Option<crate::prepare::ManualMark>,
 }
 
 /// One candidate: a reference image, never an identification.
@@ -122,6 +125,9 @@ pub struct SearchRecord {
     /// absent in searches made before it was kept).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probe_size: Option<[u32; 2]>,
+    /// The probe this one was prepared from, and how ([`crate::prepare::derive`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub derivation: Option<crate::prepare::Derivation>,
     /// The face searched with.
     pub chosen: Option<usize>,
     /// The candidate list.
@@ -188,7 +194,7 @@ fn timed<T>(app: &App, stage: &str, run: impl FnOnce() -> Result<T>) -> Result<T
     done
 }
 
-fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     waarborg_ledger::entry::now()
 }
 
@@ -206,7 +212,7 @@ pub struct SubmitQuery {
 
 /// Asks the gate for `action` on search `s`'s deployment and case (the one path,
 /// [`crate::gate::require`]): the permit, its databases, and the models the engine presents.
-fn gate_check(
+pub(crate) fn gate_check(
     app: &App,
     actor: &Actor,
     action: Action,
@@ -230,7 +236,7 @@ fn gate_check(
     Ok((permit, databases, models))
 }
 
-fn operation(
+pub(crate) fn operation(
     actor: &Actor,
     op: Operation,
     s: &SearchRecord,
@@ -299,7 +305,7 @@ pub fn submit_probe(
             &q.case,
             &q.probe_source,
         )?;
-        let engine = app.engine.as_ref().ok_or_else(engine_missing)?;
+        app.engine.as_ref().ok_or_else(engine_missing)?;
         let image = match waarborg_face::decode::decode(&bytes, &DecodeLimits::default()) {
             Ok(image) => image,
             Err(e) => {
@@ -315,6 +321,49 @@ pub fn submit_probe(
                 return Err(AppError::invalid(format!("the probe cannot be used: {e}")));
             }
         };
+        keep_probe(app, actor, q, &permit, started, bytes, image, None)
+    })
+}
+
+/// A prepared probe (`bytes`, decoded as `image`) submitted for case `q` under the gate,
+/// as [`submit_probe`] does with an uploaded one ([`crate::prepare::derive`]).
+pub(crate) fn submit_prepared(
+    app: &App,
+    actor: &Actor,
+    q: &SubmitQuery,
+    bytes: Vec<u8>,
+    image: image::RgbImage,
+    derivation: Option<crate::prepare::Derivation>,
+) -> Result<(SearchRecord, Option<Timestamp>)> {
+    timed(app, "detect", || {
+        let started = now_rfc3339();
+        let (permit, _, _) = gate_check(
+            app,
+            actor,
+            Action::DetectForSearch,
+            &q.deployment,
+            &q.case,
+            &q.probe_source,
+        )?;
+        keep_probe(app, actor, q, &permit, started, bytes, image, derivation)
+    })
+}
+
+/// Finds the faces of a permitted probe, keeps it in the vault and its search in the
+/// store, its entry in the ledger first; a search that is not kept takes its probe along.
+#[allow(clippy::too_many_arguments)]
+fn keep_probe(
+    app: &App,
+    actor: &Actor,
+    q: &SubmitQuery,
+    permit: &waarborg_govern::gate::Permit,
+    started: String,
+    bytes: Vec<u8>,
+    image: image::RgbImage,
+    derivation: Option<crate::prepare::Derivation>,
+) -> Result<(SearchRecord, Option<Timestamp>)> {
+    {
+        let engine = app.engine.as_ref().ok_or_else(engine_missing)?;
         // No room for the probe and its record: refused before either is written.
         app.reserve.check()?;
         let faces = engine
@@ -338,10 +387,12 @@ pub fn submit_probe(
                     bbox: f.bbox,
                     kps: Some(f.kps),
                     quality: f.quality.clone(),
+                    manual: None,
                 })
                 .collect(),
             stage: SearchStage::Detected,
             probe_size: Some([image.width(), image.height()]),
+            derivation,
             chosen: None,
             candidates: Vec::new(),
             identification: None,
@@ -351,13 +402,26 @@ pub fn submit_probe(
             proficiency: None,
         };
         let sufficient = faces.iter().filter(|f| f.quality.sufficient).count();
+        let found = format!("{} faces, {sufficient} of sufficient quality", faces.len());
         let entry = operation(
             actor,
             Operation::Detect,
             &record,
             started,
             vec![engine.fingerprint().detector_sha256.clone()],
-            format!("{} faces, {sufficient} of sufficient quality", faces.len()),
+            match &record.derivation {
+                None => found,
+                Some(d) => format!(
+                    "prepared from probe {} (search {}) by {}; {found}",
+                    d.parent_sha256,
+                    d.parent_search,
+                    d.operations
+                        .iter()
+                        .map(crate::prepare::Preparation::describe)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            },
             vec![],
         );
         let doc = serde_json::to_value(&record).map_err(|e| AppError::internal(e.to_string()))?;
@@ -377,10 +441,10 @@ pub fn submit_probe(
             return Err(e);
         }
         Ok((record, permit.urgent_until))
-    })
+    }
 }
 
-fn load(app: &App, id: &str) -> Result<(SearchRecord, u64)> {
+pub(crate) fn load(app: &App, id: &str) -> Result<(SearchRecord, u64)> {
     let (doc, version) = app
         .store
         .document(KIND, id)?
@@ -390,7 +454,7 @@ fn load(app: &App, id: &str) -> Result<(SearchRecord, u64)> {
     Ok((record, version))
 }
 
-fn save(
+pub(crate) fn save(
     app: &App,
     record: &SearchRecord,
     version: u64,
@@ -404,7 +468,7 @@ fn save(
     Ok(())
 }
 
-fn own(actor: &Actor, s: &SearchRecord) -> Result<()> {
+pub(crate) fn own(actor: &Actor, s: &SearchRecord) -> Result<()> {
     if actor.user != s.examiner {
         return Err(AppError::forbidden(format!(
             "search {} belongs to another examiner",
@@ -1536,7 +1600,7 @@ pub fn remove_orphan_probes(app: &App) -> Result<usize> {
 }
 
 /// The stored probe image of search `s`.
-fn probe_bytes(app: &App, s: &SearchRecord) -> Result<Vec<u8>> {
+pub(crate) fn probe_bytes(app: &App, s: &SearchRecord) -> Result<Vec<u8>> {
     app.probes
         .get(&s.probe_sha256)
         .map_err(|e| AppError::internal(format!("the stored probe cannot be read: {e}")))

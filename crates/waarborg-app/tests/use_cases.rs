@@ -1150,6 +1150,7 @@ fn stored_search(app: &App, id: &str, case: &str, probe: &str, created: Timestam
         faces: serde_json::from_value(serde_json::json!([])).unwrap(),
         stage: SearchStage::Searched,
         probe_size: None,
+        derivation: None,
         chosen: Some(0),
         candidates: vec![Candidate {
             rank: 1,

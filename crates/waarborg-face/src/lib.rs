@@ -34,7 +34,7 @@ pub mod align;
 pub mod decode;
 pub mod detect;
 pub mod embed;
-mod imgops;
+pub mod imgops;
 pub mod quality;
 mod runtime;
 

@@ -266,6 +266,24 @@ pub const ROUTES: &[RouteSpec] = &[
     },
     RouteSpec {
         method: "POST",
+        path: "/ui/searches/{id}/faces",
+        access: Access::Roles(&[Examiner]),
+        summary: "Web: mark a face the detector missed (form)",
+        handler: || post(crate::ui::mark_face),
+        body: Body::Form,
+        ..BASE
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/ui/searches/{id}/derive",
+        access: Access::Roles(&[Examiner]),
+        summary: "Web: prepare a derived probe from this search's probe (form)",
+        handler: || post(crate::ui::derive),
+        body: Body::Form,
+        ..BASE
+    },
+    RouteSpec {
+        method: "POST",
         path: "/ui/searches/{id}/insufficient",
         access: Access::Roles(&[Examiner]),
         summary: "Web: stop, insufficient quality",
@@ -697,6 +715,26 @@ pub const ROUTES: &[RouteSpec] = &[
         summary: "Search the reference database with one face",
         handler: || post(crate::search::choose),
         body: Body::Json(shape::<api::ChooseBody>()),
+        answer: Some(shape::<api::SearchAnswer>()),
+        ..BASE
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/searches/{id}/faces",
+        access: Access::Roles(&[Examiner]),
+        summary: "Mark a face the detector missed: a box, and optionally the eye points; aligned from them, its quality measured, recorded as marked by hand",
+        handler: || post(crate::search::mark_face),
+        body: Body::Json(shape::<waarborg_app::prepare::FaceMark>()),
+        answer: Some(shape::<api::SearchAnswer>()),
+        ..BASE
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/searches/{id}/derived",
+        access: Access::Roles(&[Examiner]),
+        summary: "Prepare a derived probe (crop, rotate, scale, brightness, contrast, gamma, in order): a new search of the same case whose probe names its parent's hash and the steps; the original is not changed",
+        handler: || post(crate::search::derive),
+        body: Body::Json(shape::<waarborg_app::prepare::DeriveBody>()),
         answer: Some(shape::<api::SearchAnswer>()),
         ..BASE
     },

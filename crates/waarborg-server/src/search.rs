@@ -56,6 +56,39 @@ pub async fn choose(
     Ok(Json(api::SearchAnswer { search }))
 }
 
+/// `POST /api/searches/{id}/faces`: a face the detector missed, marked by hand.
+pub async fn mark_face(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+    body: std::result::Result<Json<waarborg_app::prepare::FaceMark>, JsonRejection>,
+) -> Result<Json<api::SearchAnswer>> {
+    let mark = crate::handlers::body(body)?;
+    let actor = p.actor();
+    let (search, _) = blocking(&state, move |app| {
+        waarborg_app::prepare::mark_face(app, &actor, &id, &mark)
+    })
+    .await?;
+    Ok(Json(api::SearchAnswer { search }))
+}
+
+/// `POST /api/searches/{id}/derived`: a probe prepared from this search's probe, as a new
+/// search.
+pub async fn derive(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+    body: std::result::Result<Json<waarborg_app::prepare::DeriveBody>, JsonRejection>,
+) -> Result<Json<api::SearchAnswer>> {
+    let b = crate::handlers::body(body)?;
+    let actor = p.actor();
+    let search = blocking(&state, move |app| {
+        waarborg_app::prepare::derive(app, &actor, &id, &b.operations)
+    })
+    .await?;
+    Ok(Json(api::SearchAnswer { search }))
+}
+
 /// `POST /api/searches/{id}/insufficient`: stop, the probe's quality does not allow a search.
 pub async fn insufficient(
     State(state): State<Arc<AppState>>,

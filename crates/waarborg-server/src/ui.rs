@@ -964,6 +964,7 @@ fn search_page(
                 reasons,
                 measures,
                 selected: face == Some(i),
+                manual: f.manual.is_some(),
                 action: if s.chosen == Some(i) {
                     FaceAction::SearchedWith
                 } else if examining && q.sufficient {
@@ -1007,6 +1008,27 @@ fn search_page(
                 height,
                 font: (width.max(height) / 28).max(12),
             }),
+            derivation: s.derivation.as_ref().map(|d| {
+                (
+                    d.parent_search.clone(),
+                    d.parent_sha256.clone(),
+                    d.operations
+                        .iter()
+                        .map(|op| preparation_words(lang, op))
+                        .collect::<Vec<_>>()
+                        .join(" · "),
+                )
+            }),
+            mark_form: examining,
+            prepare_form: (p.role == Role::Examiner
+                && s.examiner == p.account.user
+                && !s.erased(waarborg_govern::retention::SearchPart::Probe)
+                && !matches!(
+                    s.stage,
+                    search::SearchStage::Withdrawn | search::SearchStage::Erased
+                ))
+            .then(|| crop_around(&s, face))
+            .flatten(),
             can_stop: examining,
             candidates,
             chosen_face: s.chosen.unwrap_or_default(),
@@ -1227,6 +1249,12 @@ struct SearchPage {
     faces: Vec<FaceRow>,
     /// The frame to draw the boxes in (searches made before it was kept have none).
     frame: Option<ProbeFrame>,
+    /// Where this probe was prepared from: (parent search, parent's hash, the steps).
+    derivation: Option<(String, String, String)>,
+    /// The examiner's preparation forms: a face marked by hand (while choosing), a derived
+    /// probe (crop prefilled: the picked face with a margin, else the whole image).
+    mark_form: bool,
+    prepare_form: Option<[u32; 4]>,
     /// Some face is of sufficient quality.
     usable: bool,
     /// The examiner may still stop: the probe's quality does not allow a search.
@@ -1263,6 +1291,8 @@ struct FaceRow {
     action: FaceAction,
     /// Picked on the probe (`?face=`).
     selected: bool,
+    /// Marked by hand.
+    manual: bool,
 }
 
 /// The upright probe's frame, in which the faces' boxes are drawn.
@@ -1271,6 +1301,62 @@ struct ProbeFrame {
     height: u32,
     /// The boxes' numbers' size, in the frame's pixels.
     font: u32,
+}
+
+/// The crop a derived probe's form offers: face `face` with a margin of half its size, or
+/// the whole probe; `None` where the probe's frame is not known.
+fn crop_around(s: &search::SearchRecord, face: Option<usize>) -> Option<[u32; 4]> {
+    let [w, h] = s.probe_size?;
+    Some(match face.and_then(|i| s.faces.get(i)) {
+        Some(f) => {
+            let [x0, y0, x1, y1] = f.bbox;
+            let margin = 0.5 * (x1 - x0).max(y1 - y0);
+            let left = (x0 - margin).max(0.0) as u32;
+            let top = (y0 - margin).max(0.0) as u32;
+            let right = ((x1 + margin) as u32).min(w);
+            let bottom = ((y1 + margin) as u32).min(h);
+            [
+                left,
+                top,
+                right.saturating_sub(left),
+                bottom.saturating_sub(top),
+            ]
+        }
+        None => [0, 0, w, h],
+    })
+}
+
+/// A preparation step in the reader's words.
+fn preparation_words(lang: Lang, op: &waarborg_app::prepare::Preparation) -> String {
+    use waarborg_app::prepare::Preparation as P;
+    let (key, vars) = match *op {
+        P::Crop {
+            x,
+            y,
+            width,
+            height,
+        } => (
+            "prepared_crop",
+            vec![
+                ("x", x.to_string()),
+                ("y", y.to_string()),
+                ("width", width.to_string()),
+                ("height", height.to_string()),
+            ],
+        ),
+        P::Rotate { degrees } => ("prepared_rotate", vec![("value", number(lang, degrees, 1))]),
+        P::Scale { factor } => ("prepared_scale", vec![("value", number(lang, factor, 2))]),
+        P::Brightness { offset } => (
+            "prepared_brightness",
+            vec![("value", format!("{offset:+}"))],
+        ),
+        P::Contrast { factor } => (
+            "prepared_contrast",
+            vec![("value", number(lang, factor, 2))],
+        ),
+        P::Gamma { gamma } => ("prepared_gamma", vec![("value", number(lang, gamma, 2))]),
+    };
+    crate::i18n::t_with(lang, key, &vars)
 }
 
 /// A number with `decimals` as the reader writes it (a decimal comma in Dutch).
@@ -1403,6 +1489,51 @@ async fn search_step<T: Send + 'static>(
     match crate::blocking(state, move |app| step(app, &actor, &searched)).await {
         Ok(_) => Redirect::to(&format!("/ui/searches/{id}")).into_response(),
         Err(e) => problem_page(lang, Some(p), &e),
+    }
+}
+
+/// `POST /ui/searches/{id}/faces` (form): a face the detector missed, marked by hand; on
+/// to the search with the new face picked.
+pub async fn mark_face(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<waarborg_app::prepare::FaceMarkForm>,
+) -> Response {
+    let lang = lang_of(&headers, &LangQuery::default());
+    let actor = p.actor();
+    let marked = crate::blocking(&state, move |app| {
+        waarborg_app::prepare::mark_face(app, &actor, &id, &f.mark()?)
+    })
+    .await;
+    match marked {
+        Ok((s, face)) => Redirect::to(&format!(
+            "/ui/searches/{}?face={face}#face-{face}",
+            path_segment(&s.id)
+        ))
+        .into_response(),
+        Err(e) => problem_page(lang, Some(&p), &e),
+    }
+}
+
+/// `POST /ui/searches/{id}/derive` (form): a derived probe; on to its search.
+pub async fn derive(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<waarborg_app::prepare::PrepareForm>,
+) -> Response {
+    let lang = lang_of(&headers, &LangQuery::default());
+    let actor = p.actor();
+    let derived = crate::blocking(&state, move |app| {
+        waarborg_app::prepare::derive_from_form(app, &actor, &id, &f)
+    })
+    .await;
+    match derived {
+        Ok(s) => Redirect::to(&format!("/ui/searches/{}", path_segment(&s.id))).into_response(),
+        Err(e) => problem_page(lang, Some(&p), &e),
     }
 }
 

@@ -245,6 +245,10 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
         (("POST", "/ui/account/second-factor"), Some(all.clone())),
         (("GET", "/ui/cases"), Some(case_readers.clone())),
         (("GET", "/ui/cases/{number}"), Some(case_readers.clone())),
+        (("POST", "/ui/searches/{id}/faces"), Some(vec![Examiner])),
+        (("POST", "/ui/searches/{id}/derive"), Some(vec![Examiner])),
+        (("POST", "/api/searches/{id}/faces"), Some(vec![Examiner])),
+        (("POST", "/api/searches/{id}/derived"), Some(vec![Examiner])),
         (
             ("POST", "/ui/cases/{number}/notes"),
             Some(vec![Examiner, Coordinator]),

@@ -517,6 +517,130 @@ async fn probe_to_identification_and_every_forbidden_path() {
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Issue 18 item 2: a face marked by hand. A box outside the probe or too small to align
+    // is refused and nothing is kept or logged; a good one, with the eye points, is
+    // aligned, measured and kept as marked by hand, the step in the ledger.
+    let searches = || {
+        use waarborg_store::DocumentStore;
+        w.state.store.documents("search", None).unwrap().len()
+    };
+    let faces_path = format!("/api/searches/{second}/faces");
+    let (before, kept) = (w.state.ledger.size(), searches());
+    for (mark, says) in [
+        (
+            r#"{"x": 10, "y": 10, "width": 9000, "height": 50}"#,
+            "outside the probe",
+        ),
+        (
+            r#"{"x": 10, "y": 10, "width": 10, "height": 50}"#,
+            "too small to align",
+        ),
+        (
+            r#"{"x": 10, "y": 10, "width": 60, "height": 60, "right_eye": [30, 30]}"#,
+            "both eye points",
+        ),
+    ] {
+        let (status, body) = json(&w, "POST", &faces_path, Some(&examiner), mark).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(body["detail"].as_str().unwrap().contains(says), "{body}");
+    }
+    assert_eq!(
+        (w.state.ledger.size(), searches()),
+        (before, kept),
+        "nothing kept, nothing logged"
+    );
+    let first_face = {
+        let (_, body) = json(
+            &w,
+            "GET",
+            &format!("/api/searches/{second}"),
+            Some(&examiner),
+            "",
+        )
+        .await;
+        body["search"]["faces"][0].clone()
+    };
+    let [x0, y0, x1, y1] = [0, 1, 2, 3].map(|i| first_face["bbox"][i].as_f64().unwrap());
+    let kps = &first_face["kps"];
+    let mark = serde_json::json!({
+        "x": x0, "y": y0, "width": x1 - x0, "height": y1 - y0,
+        "right_eye": kps[0], "left_eye": kps[1],
+    });
+    let (status, body) = json(&w, "POST", &faces_path, Some(&examiner), &mark.to_string()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let marked = body["search"]["faces"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(body["search"]["faces"].as_array().unwrap().len(), faces + 1);
+    assert_eq!(marked["manual"]["eyes_placed"], true, "{marked}");
+    assert_eq!(
+        marked["quality"]["sufficient"], first_face["quality"]["sufficient"],
+        "the same face, aligned from its own eyes, is judged alike"
+    );
+    assert!(ledger_text(&w).contains("marked by hand: box"));
+
+    // A derived probe: the face cropped with a margin and lightened; a new search of the
+    // same case naming its parent's hash and the steps; the original is unchanged. A crop
+    // outside the image is refused and nothing is made.
+    let derived_path = format!("/api/searches/{second}/derived");
+    let (before, kept) = (w.state.ledger.size(), searches());
+    let outside =
+        r#"{"operations": [{"op": "crop", "x": 0, "y": 0, "width": 100000, "height": 10}]}"#;
+    let (status, body) = json(&w, "POST", &derived_path, Some(&examiner), outside).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("outside the image"),
+        "{body}"
+    );
+    assert_eq!((w.state.ledger.size(), searches()), (before, kept));
+    let margin = (x1 - x0).max(y1 - y0) * 0.6;
+    let steps = serde_json::json!({"operations": [
+        {"op": "crop", "x": (x0 - margin).max(0.0) as u32, "y": (y0 - margin).max(0.0) as u32,
+         "width": ((x1 - x0) + 2.0 * margin) as u32, "height": ((y1 - y0) + 2.0 * margin) as u32},
+        {"op": "brightness", "offset": 12},
+    ]});
+    let (status, body) = json(
+        &w,
+        "POST",
+        &derived_path,
+        Some(&examiner),
+        &steps.to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let derived = &body["search"];
+    let parent_sha = {
+        let (_, body) = json(
+            &w,
+            "GET",
+            &format!("/api/searches/{second}"),
+            Some(&examiner),
+            "",
+        )
+        .await;
+        body["search"]["probe_sha256"].as_str().unwrap().to_string()
+    };
+    assert_eq!(derived["derivation"]["parent_sha256"], parent_sha.as_str());
+    assert_eq!(derived["derivation"]["parent_search"], second.as_str());
+    assert_eq!(derived["derivation"]["operations"][1]["op"], "brightness");
+    assert_eq!(derived["case_number"], "OM-1");
+    assert_ne!(derived["probe_sha256"], parent_sha.as_str());
+    assert!(
+        !derived["faces"].as_array().unwrap().is_empty(),
+        "the face is found in the crop"
+    );
+    assert!(
+        w.state.probes.contains(&parent_sha),
+        "the original is kept as it was"
+    );
+    assert!(ledger_text(&w).contains(&format!("prepared from probe {parent_sha}")));
     let path = format!("/api/searches/{second}/insufficient");
     let (status, body) = json(&w, "POST", &path, Some(&examiner), "").await;
     assert_eq!(status, StatusCode::OK, "{body}");
