@@ -681,3 +681,4 @@ prepare_brightness = Brightness (−100 to 100)
 prepare_contrast = Contrast (factor)
 prepare_gamma = Gamma (above 1 lightens the shadows)
 prepare_button = Make the derived probe
+prepared_from_probe = prepared from probe

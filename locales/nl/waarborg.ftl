@@ -681,3 +681,4 @@ prepare_brightness = Helderheid (−100 tot 100)
 prepare_contrast = Contrast (factor)
 prepare_gamma = Gamma (boven 1 worden de schaduwen lichter)
 prepare_button = Bewerkt beeld maken
+prepared_from_probe = bewerkt uit beeld

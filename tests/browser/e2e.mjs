@@ -111,6 +111,20 @@ try {
   assert.ok((await ex.page.content()).includes('never identifications'));
   await shot(ex.page, '05-examiner-candidates');
   log('examiner searched with a face: candidate list, marked as never an identification');
+  // A derived probe: the chosen face cropped (the form offers it) and lightened, a new
+  // search of the case naming its parent; the original stays as it was.
+  {
+    await ex.page.goto(searchUrl + '?face=0');
+    await ex.page.click('#prepare summary');
+    await ex.page.fill('#brightness', '15');
+    await Promise.all([ex.page.waitForNavigation(), ex.page.click('#prepare button')]);
+    assert.notEqual(ex.page.url(), searchUrl, 'a new search');
+    assert.ok((await ex.page.textContent('p.note')).includes('prepared from the probe of search'));
+    assert.ok((await ex.page.locator('ol.faces li').count()) >= 1, 'the face is found in the crop');
+    await shot(ex.page, '28-examiner-derived-probe');
+    await ex.page.goto(searchUrl);
+    log('the examiner prepared a derived probe: cropped and lightened, naming its parent');
+  }
   // A form with nothing chosen is refused by the browser; the graded scale (issue 16).
   assert.equal(await ex.page.locator('#level option[value=""][disabled]').count(), 1, 'no preset level');
   await ex.page.selectOption('#level', 'identification_support_moderate');

@@ -426,6 +426,8 @@ pub struct FolderSearch {
     pub stage: crate::search::SearchStage,
     /// Where it ended.
     pub statement: Statement,
+    /// The search whose probe this one was prepared from, if it was.
+    pub prepared_from: Option<String>,
     /// The search itself, where the reader works on it or oversees it (they may open it);
     /// `None` where they see only the statement.
     pub record: Option<crate::search::SearchRecord>,
@@ -531,6 +533,7 @@ fn folder_search(
         created: s.created,
         stage: s.stage,
         statement,
+        prepared_from: s.derivation.as_ref().map(|d| d.parent_search.clone()),
         record: opens.then_some(s),
     })
 }

@@ -267,6 +267,8 @@ struct FolderRow {
     examiner: String,
     submitted: String,
     statement: String,
+    /// The probe (its number in the folder) this one was prepared from.
+    prepared_from: Option<usize>,
 }
 
 /// The case folder page (`templates/case.html`).
@@ -364,6 +366,12 @@ pub async fn folder_page(
                         examiner: s.examiner.clone(),
                         submitted: crate::i18n::date_time(lang, s.created),
                         statement: statement_text(lang, s),
+                        prepared_from: s.prepared_from.as_ref().and_then(|parent| {
+                            f.searches
+                                .iter()
+                                .position(|p| &p.id == parent)
+                                .map(|i| i + 1)
+                        }),
                     })
                     .collect(),
                 notes: f
