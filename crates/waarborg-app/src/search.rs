@@ -1190,6 +1190,107 @@ pub fn candidates_for(actor: &Actor, s: &SearchRecord) -> Vec<Candidate> {
     shown
 }
 
+/// Which candidates a reader asks to see (the page's filters): all when empty.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CandidateFilter {
+    /// Only this reference database.
+    #[serde(default)]
+    pub database: Option<String>,
+    /// Only images captured on or after this day (`YYYY-MM-DD`).
+    #[serde(default)]
+    pub captured_from: Option<String>,
+    /// Only images captured on or before this day.
+    #[serde(default)]
+    pub captured_to: Option<String>,
+}
+
+impl CandidateFilter {
+    /// The days as times (the end of `captured_to`'s day); an error names the field.
+    fn bounds(&self) -> Result<(Option<Timestamp>, Option<Timestamp>)> {
+        let day = |name: &str, v: &Option<String>| -> Result<Option<Timestamp>> {
+            match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                None => Ok(None),
+                Some(v) if v.len() == 10 => Timestamp::parse(v)
+                    .map(Some)
+                    .map_err(|e| AppError::invalid(format!("{name}: {e}"))),
+                Some(v) => Err(AppError::invalid(format!(
+                    "{name}: {v:?} is not a day (YYYY-MM-DD)"
+                ))),
+            }
+        };
+        let from = day("captured_from", &self.captured_from)?;
+        let to = day("captured_to", &self.captured_to)?.map(|t| t.plus(Timestamp::DAY - 1));
+        Ok((from, to))
+    }
+
+    /// Whether this filter asks for anything.
+    pub fn is_empty(&self) -> bool {
+        [&self.database, &self.captured_from, &self.captured_to]
+            .iter()
+            .all(|v| v.as_deref().is_none_or(|v| v.trim().is_empty()))
+    }
+}
+
+/// One person among a search's candidates: their images in the reader's order (the best
+/// first), each with its reference record where one is kept.
+#[derive(Debug, Clone)]
+pub struct PersonCandidates {
+    /// The reference database's pseudonymous person record (`None`: no record kept; such
+    /// an image stands alone).
+    pub person: Option<String>,
+    /// The images.
+    pub images: Vec<(Candidate, Option<waarborg_store::ReferenceRecord>)>,
+}
+
+/// The candidates of search `s` as `actor` may see them ([`candidates_for`]: blind, in an
+/// order of their own, without rank or score), grouped per person in the order of each
+/// person's best image, and kept to `filter`. Not logged: the reader's read of the search
+/// ([`consult`]) names every candidate's reference image.
+pub fn candidates_by_person(
+    app: &App,
+    actor: &Actor,
+    s: &SearchRecord,
+    filter: &CandidateFilter,
+) -> Result<Vec<PersonCandidates>> {
+    use waarborg_store::ReferenceStore;
+    let (from, to) = filter.bounds()?;
+    let database = filter
+        .database
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty());
+    let mut groups: Vec<PersonCandidates> = Vec::new();
+    for c in candidates_for(actor, s) {
+        if database.is_some_and(|d| d != c.database) {
+            continue;
+        }
+        // A planted test's gallery is no reference database's: it has no records.
+        let record = match s.proficiency {
+            Some(_) => None,
+            None => app.store.reference(c.reference)?,
+        };
+        let captured = record.as_ref().map(|r| r.provenance.captured_at);
+        let dated = from.is_none() && to.is_none();
+        if !dated
+            && !captured.is_some_and(|t| from.is_none_or(|f| t >= f) && to.is_none_or(|u| t <= u))
+        {
+            continue;
+        }
+        let person = record.as_ref().map(|r| r.provenance.person.clone());
+        match groups
+            .iter_mut()
+            .find(|g| g.person.is_some() && g.person == person)
+        {
+            Some(g) => g.images.push((c, record)),
+            None => groups.push(PersonCandidates {
+                person,
+                images: vec![(c, record)],
+            }),
+        }
+    }
+    Ok(groups)
+}
+
 /// What `actor` may see of a search: a verifier reads blind until their own conclusion is
 /// recorded ([`blind`]: no proposal, no reasoning, no score, no rank, the candidates in an
 /// order of their own), and sees the others' judgements only after recording their own.

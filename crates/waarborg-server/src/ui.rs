@@ -844,19 +844,14 @@ fn candidate_row(
     state: &AppState,
     lang: Lang,
     c: &search::Candidate,
+    record: Option<&waarborg_refdb::ReferenceRecord>,
     blind: bool,
     gallery: bool,
 ) -> CandidateRow {
-    use waarborg_refdb::ReferenceStore;
-    let record = match gallery {
-        true => None,
-        false => state.store.reference(c.reference).ok().flatten(),
-    };
-    let has_image = gallery
-        || record.as_ref().is_some_and(|r| !r.image_sha256.is_empty())
-            && state.references.is_some();
+    let has_image =
+        gallery || record.is_some_and(|r| !r.image_sha256.is_empty()) && state.references.is_some();
     let provenance = record.map(|r| {
-        let p = r.provenance;
+        let p = &r.provenance;
         vec![
             ("source_kind", p.source_kind.as_str().to_string()),
             (
@@ -869,15 +864,15 @@ fn candidate_row(
                 ),
             ),
             ("captured", crate::i18n::date(lang, p.captured_at)),
-            ("capturing_unit", p.capturing_unit),
-            ("legal_basis", p.legal_basis),
+            ("capturing_unit", p.capturing_unit.clone()),
+            ("legal_basis", p.legal_basis.clone()),
         ]
     });
     CandidateRow {
         rank: (!blind).then_some(c.rank),
         reference: c.reference,
         database: c.database.clone(),
-        score: (!blind).then(|| format!("{:.3}", c.score)),
+        score: (!blind).then(|| number(lang, c.score, 3)),
         has_image,
         provenance,
     }
@@ -919,17 +914,26 @@ pub async fn show(
     Query(q): Query<SearchQuery>,
 ) -> Response {
     let lang = lang_of(&headers, &LangQuery { lang: q.lang });
+    let filter = search::CandidateFilter {
+        database: q.database,
+        captured_from: q.captured_from,
+        captured_to: q.captured_to,
+    };
     crate::page_blocking(&state, move |state| {
-        search_page(state, &p, lang, &id, q.face)
+        search_page(state, &p, lang, &id, q.face, &filter)
     })
     .await
 }
 
-/// The `?face=` of a search page (a face picked on the probe) and its `?lang=`.
+/// The `?face=` of a search page (a face picked on the probe), the candidate filters and
+/// its `?lang=`.
 #[derive(Deserialize, Default)]
 pub struct SearchQuery {
     lang: Option<String>,
     face: Option<usize>,
+    database: Option<String>,
+    captured_from: Option<String>,
+    captured_to: Option<String>,
 }
 
 fn search_page(
@@ -938,6 +942,7 @@ fn search_page(
     lang: Lang,
     id: &str,
     face: Option<usize>,
+    filter: &search::CandidateFilter,
 ) -> Response {
     let (s, _) = match search::consult(state, &p.actor(), id) {
         Ok(x) => x,
@@ -977,10 +982,35 @@ fn search_page(
         .collect();
     let actor = p.actor();
     let blind = search::blind(&actor, &s);
-    let candidates = search::candidates_for(&actor, &s)
+    let groups = match search::candidates_by_person(state, &actor, &s, filter) {
+        Ok(groups) => groups,
+        Err(e) => return problem_page(lang, Some(p), &e.into()),
+    };
+    let shown = groups.iter().map(|g| g.images.len()).sum::<usize>();
+    let people: Vec<PersonView> = groups
         .iter()
-        .map(|c| candidate_row(state, lang, c, blind, s.proficiency.is_some()))
+        .map(|g| {
+            let mut rows = g.images.iter().map(|(c, record)| {
+                candidate_row(
+                    state,
+                    lang,
+                    c,
+                    record.as_ref(),
+                    blind,
+                    s.proficiency.is_some(),
+                )
+            });
+            PersonView {
+                person: g.person.clone(),
+                best: rows.next(),
+                more: rows.collect(),
+            }
+        })
+        .filter(|v| v.best.is_some())
         .collect();
+    let mut databases: Vec<String> = s.candidates.iter().map(|c| c.database.clone()).collect();
+    databases.sort();
+    databases.dedup();
     let scale = match search::scale_of(state, &s) {
         Ok(scale) => scale,
         Err(e) => return problem_page(lang, Some(p), &e.into()),
@@ -1030,7 +1060,15 @@ fn search_page(
             .then(|| crop_around(&s, face))
             .flatten(),
             can_stop: examining,
-            candidates,
+            has_candidates: !s.candidates.is_empty(),
+            candidate_count: s.candidates.len(),
+            shown,
+            people,
+            databases,
+            filter_database: filter.database.clone().unwrap_or_default(),
+            filter_from: filter.captured_from.clone().unwrap_or_default(),
+            filter_to: filter.captured_to.clone().unwrap_or_default(),
+            filtered: !filter.is_empty(),
             chosen_face: s.chosen.unwrap_or_default(),
             identification,
             probe_kept: !s.erased(waarborg_govern::retention::SearchPart::Probe),
@@ -1259,7 +1297,19 @@ struct SearchPage {
     usable: bool,
     /// The examiner may still stop: the probe's quality does not allow a search.
     can_stop: bool,
-    candidates: Vec<CandidateRow>,
+    /// The search has a candidate list.
+    has_candidates: bool,
+    /// How many candidates, how many the filters let through.
+    candidate_count: usize,
+    shown: usize,
+    /// The candidates per person, as this reader may see them.
+    people: Vec<PersonView>,
+    /// The reference databases among the candidates, and the filters asked for.
+    databases: Vec<String>,
+    filter_database: String,
+    filter_from: String,
+    filter_to: String,
+    filtered: bool,
     chosen_face: usize,
     identification: Option<IdentificationView>,
     /// The probe image is still kept (not erased by its period or an authorisation).
@@ -1411,6 +1461,15 @@ enum FaceAction {
     SearchedWith,
     Choose,
     None,
+}
+
+/// One person among the candidates: their best image, and the others on demand.
+struct PersonView {
+    /// The pseudonymous person record, where one is kept.
+    person: Option<String>,
+    /// Always present once built (a person has an image).
+    best: Option<CandidateRow>,
+    more: Vec<CandidateRow>,
 }
 
 /// One candidate of the list.

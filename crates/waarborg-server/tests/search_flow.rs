@@ -426,6 +426,38 @@ async fn probe_to_identification_and_every_forbidden_path() {
     let page = String::from_utf8_lossy(&page).to_string();
     let image = format!("/ui/searches/{id}/candidates/200/image");
     assert!(page.contains(&image), "{page}");
+    // Candidates per person: one card per person record, the others on demand.
+    let people = page.matches("<li class=\"person\"").count();
+    assert!(people >= 1 && page.contains("Person record"), "{page}");
+    let cards_and_more = page.matches("/candidates/").count();
+    assert!(cards_and_more >= people, "{page}");
+    // Filters: a capture period with nothing in it shows no candidate (the search is
+    // unchanged); a malformed day is a page that says so.
+    let (status, filtered) = send_raw(
+        &w,
+        "GET",
+        &format!("{path}?captured_from=2999-01-01"),
+        Some(&examiner),
+        "",
+        Vec::new(),
+    )
+    .await;
+    let filtered = String::from_utf8_lossy(&filtered).to_string();
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        filtered.contains("No candidate meets these filters") && !filtered.contains(&image),
+        "{filtered}"
+    );
+    let (status, _) = send_raw(
+        &w,
+        "GET",
+        &format!("{path}?captured_to=yesterday"),
+        Some(&examiner),
+        "",
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
         page.contains("Wet politiegegevens") || page.contains("Vreemdelingenwet"),
         "provenance shown"
