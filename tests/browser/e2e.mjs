@@ -121,7 +121,7 @@ try {
     assert.notEqual(ex.page.url(), searchUrl, 'a new search');
     assert.ok((await ex.page.textContent('p.note')).includes('prepared from the probe of search'));
     assert.ok((await ex.page.locator('ol.faces li').count()) >= 1, 'the face is found in the crop');
-    await shot(ex.page, '28-examiner-derived-probe');
+    await shot(ex.page, '30-examiner-derived-probe');
     await ex.page.goto(searchUrl);
     log('the examiner prepared a derived probe: cropped and lightened, naming its parent');
   }
@@ -267,8 +267,8 @@ try {
   assert.ok((await ex.page.textContent('#notes')).includes('camera 3'), 'the note is kept with the case');
   const outcome = await ex.page.textContent('#outcome');
   assert.ok(outcome.includes('Verified independently by'), outcome);
-  await shot(ex.page, '26-examiner-case-folder');
-  await narrow(ex.page, '26-examiner-case-folder');
+  await shot(ex.page, '28-examiner-case-folder');
+  await narrow(ex.page, '28-examiner-case-folder');
   await ex.page.goto(searchUrl);
   await narrow(ex.page, '04-examiner-search');
   log('the case folder holds the search, its outcome and a note');
@@ -301,16 +301,16 @@ try {
     assert.ok(folder.includes('Identification: person record') && folder.includes('Verified independently by'), folder);
     assert.equal(await officer.page.locator('img').count(), 0, 'no image for the requester');
     assert.equal(await officer.page.locator('a[href^="/ui/searches/"]').count(), 0, 'no search for the requester');
-    await shot(officer.page, '25-requester-case-folder');
-    await narrow(officer.page, '25-requester-case-folder');
+    await shot(officer.page, '27-requester-case-folder');
+    await narrow(officer.page, '27-requester-case-folder');
     await officer.page.goto(base + '/ui/cases/OM-DEMO-0001?lang=nl');
     assert.ok((await officer.page.textContent('#outcome')).includes('Identificatie: persoonsregistratie'));
-    await shot(officer.page, '25-requester-case-folder-nl');
+    await shot(officer.page, '27-requester-case-folder-nl');
     // A page that is not theirs: a page in their language that says what to do, no JSON.
     const refused = await officer.page.goto(base + '/ui/searches?lang=nl');
     assert.equal(refused.status(), 403);
     assert.ok((await officer.page.content()).includes('vraag het uw coördinator'));
-    await shot(officer.page, '27-requester-refused-nl');
+    await shot(officer.page, '29-requester-refused-nl');
     await officer.page.goto(base + '/ui/cases?lang=en');
     await narrow(officer.page, '12-requester-cases');
     await officer.page.fill('#case_number', 'OM-E2E-0002');
