@@ -428,6 +428,8 @@ pub struct FolderSearch {
     pub statement: Statement,
     /// The search whose probe this one was prepared from, if it was.
     pub prepared_from: Option<String>,
+    /// The recorded video this probe is a frame of, if it is.
+    pub frame: Option<crate::video::FrameSource>,
     /// The search itself, where the reader works on it or oversees it (they may open it);
     /// `None` where they see only the statement.
     pub record: Option<crate::search::SearchRecord>,
@@ -534,6 +536,7 @@ fn folder_search(
         stage: s.stage,
         statement,
         prepared_from: s.derivation.as_ref().map(|d| d.parent_search.clone()),
+        frame: s.frame.clone(),
         record: opens.then_some(s),
     })
 }

@@ -42,6 +42,7 @@ pub mod search;
 pub mod space;
 pub mod subject;
 pub mod throttle;
+pub mod video;
 
 use std::sync::Arc;
 

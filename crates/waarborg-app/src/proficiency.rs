@@ -197,6 +197,7 @@ pub fn plant(app: &App, actor: &Actor, p: Plant) -> Result<SearchRecord> {
         stage: SearchStage::Searched,
         probe_size: Some(probe_size),
         derivation: None,
+        frame: None,
         chosen: Some(0),
         candidates: scored
             .iter()

@@ -125,6 +125,10 @@ pub struct SearchRecord {
     /// absent in searches made before it was kept).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probe_size: Option<[u32; 2]>,
+    /// The recorded video this probe is a frame of, and the frame's time
+    /// ([`crate::video::take_frames`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frame: Option<crate::video::FrameSource>,
     /// The probe this one was prepared from, and how ([`crate::prepare::derive`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub derivation: Option<crate::prepare::Derivation>,
@@ -321,7 +325,7 @@ pub fn submit_probe(
                 return Err(AppError::invalid(format!("the probe cannot be used: {e}")));
             }
         };
-        keep_probe(app, actor, q, &permit, started, bytes, image, None)
+        keep_probe(app, actor, q, &permit, started, bytes, image, None, None)
     })
 }
 
@@ -345,7 +349,43 @@ pub(crate) fn submit_prepared(
             &q.case,
             &q.probe_source,
         )?;
-        keep_probe(app, actor, q, &permit, started, bytes, image, derivation)
+        keep_probe(
+            app, actor, q, &permit, started, bytes, image, derivation, None,
+        )
+    })
+}
+
+/// A video's frame (`png`, decoded as `image`) submitted for case `q` under the gate, as a
+/// probe of its own ([`crate::video::take_frames`]).
+pub(crate) fn submit_frame(
+    app: &App,
+    actor: &Actor,
+    q: &SubmitQuery,
+    png: Vec<u8>,
+    image: image::RgbImage,
+    frame: crate::video::FrameSource,
+) -> Result<(SearchRecord, Option<Timestamp>)> {
+    timed(app, "detect", || {
+        let started = now_rfc3339();
+        let (permit, _, _) = gate_check(
+            app,
+            actor,
+            Action::DetectForSearch,
+            &q.deployment,
+            &q.case,
+            &q.probe_source,
+        )?;
+        keep_probe(
+            app,
+            actor,
+            q,
+            &permit,
+            started,
+            png,
+            image,
+            None,
+            Some(frame),
+        )
     })
 }
 
@@ -361,6 +401,7 @@ fn keep_probe(
     bytes: Vec<u8>,
     image: image::RgbImage,
     derivation: Option<crate::prepare::Derivation>,
+    frame: Option<crate::video::FrameSource>,
 ) -> Result<(SearchRecord, Option<Timestamp>)> {
     {
         let engine = app.engine.as_ref().ok_or_else(engine_missing)?;
@@ -393,6 +434,7 @@ fn keep_probe(
             stage: SearchStage::Detected,
             probe_size: Some([image.width(), image.height()]),
             derivation,
+            frame,
             chosen: None,
             candidates: Vec::new(),
             identification: None,
@@ -409,9 +451,16 @@ fn keep_probe(
             &record,
             started,
             vec![engine.fingerprint().detector_sha256.clone()],
-            match &record.derivation {
-                None => found,
-                Some(d) => format!(
+            match (&record.derivation, &record.frame) {
+                (None, Some(f)) => format!(
+                    "frame at {}.{:03} s of video {} ({} frame); {found}",
+                    f.time_ms / 1000,
+                    f.time_ms % 1000,
+                    f.video_sha256,
+                    f.picked
+                ),
+                (None, None) => found,
+                (Some(d), _) => format!(
                     "prepared from probe {} (search {}) by {}; {found}",
                     d.parent_sha256,
                     d.parent_search,

@@ -1151,6 +1151,7 @@ fn stored_search(app: &App, id: &str, case: &str, probe: &str, created: Timestam
         stage: SearchStage::Searched,
         probe_size: None,
         derivation: None,
+        frame: None,
         chosen: Some(0),
         candidates: vec![Candidate {
             rank: 1,

@@ -42,6 +42,13 @@ pub fn query<T: IntoParams>() -> Vec<Parameter> {
     T::into_params(|| Some(ParameterIn::Query))
 }
 
+/// The query of `POST /api/videos`: where (deployment, case, source) and which frames.
+pub fn video_query() -> Vec<Parameter> {
+    let mut params = query::<waarborg_app::search::SubmitQuery>();
+    params.extend(query::<waarborg_app::video::FramePick>());
+    params
+}
+
 /// `GET /api/health`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
@@ -248,6 +255,23 @@ impl PartialSchema for ProbeImage {
 }
 
 impl ToSchema for ProbeImage {}
+
+/// The recorded video of `POST /api/videos` (the body's content type names its container).
+pub struct RecordedVideo;
+
+impl PartialSchema for RecordedVideo {
+    fn schema() -> RefOr<Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .content_media_type("video/*")
+            .description(Some(
+                "The recorded video (never a stream): MP4, MOV, WebM, MKV or AVI, at most 100 MiB and 10 minutes",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for RecordedVideo {}
 
 /// A probe submitted.
 #[derive(Debug, Serialize, ToSchema)]
@@ -583,6 +607,14 @@ pub fn document() -> Value {
             Body::Image => {
                 let schema = add(&shape::<ProbeImage>(), &mut schemas);
                 let content: serde_json::Map<String, Value> = waarborg_app::search::PROBE_TYPES
+                    .iter()
+                    .map(|m| (m.to_string(), json!({"schema": schema.clone()})))
+                    .collect();
+                op["requestBody"] = json!({"required": true, "content": content});
+            }
+            Body::Video => {
+                let schema = add(&shape::<RecordedVideo>(), &mut schemas);
+                let content: serde_json::Map<String, Value> = waarborg_app::video::VIDEO_TYPES
                     .iter()
                     .map(|m| (m.to_string(), json!({"schema": schema.clone()})))
                     .collect();

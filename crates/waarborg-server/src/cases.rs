@@ -269,6 +269,8 @@ struct FolderRow {
     statement: String,
     /// The probe (its number in the folder) this one was prepared from.
     prepared_from: Option<usize>,
+    /// The video it is a frame of, in words.
+    frame: Option<String>,
 }
 
 /// The case folder page (`templates/case.html`).
@@ -366,6 +368,16 @@ pub async fn folder_page(
                         examiner: s.examiner.clone(),
                         submitted: crate::i18n::date_time(lang, s.created),
                         statement: statement_text(lang, s),
+                        frame: s.frame.as_ref().map(|f| {
+                            crate::i18n::t_with(
+                                lang,
+                                "folder_frame",
+                                &[
+                                    ("time", format!("{:.1}", f.time_ms as f64 / 1000.0)),
+                                    ("sha", f.video_sha256.chars().take(12).collect()),
+                                ],
+                            )
+                        }),
                         prepared_from: s.prepared_from.as_ref().and_then(|parent| {
                             f.searches
                                 .iter()

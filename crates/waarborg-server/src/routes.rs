@@ -71,6 +71,8 @@ pub enum Body {
     Json(crate::api::Shape),
     /// A probe image.
     Image,
+    /// A recorded video.
+    Video,
     /// A web form.
     Form,
 }
@@ -261,6 +263,19 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Roles(&[Examiner]),
         summary: "Web: search with a face",
         handler: || post(crate::ui::choose),
+        body: Body::Form,
+        ..BASE
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/ui/videos",
+        access: Access::Roles(&[Examiner]),
+        summary: "Web: take frames of a recorded video as probes of a case (multipart)",
+        handler: || {
+            post(crate::ui::submit_video).layer(DefaultBodyLimit::max(
+                waarborg_app::video::MAX_VIDEO_BYTES + 64 * 1024,
+            ))
+        },
         body: Body::Form,
         ..BASE
     },
@@ -689,6 +704,20 @@ pub const ROUTES: &[RouteSpec] = &[
         body: Body::Image,
         answer: Some(shape::<api::Submitted>()),
         query: Some(api::query::<waarborg_app::search::SubmitQuery>),
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/videos",
+        access: Access::Roles(&[Examiner]),
+        summary: "Take frames of a recorded video (the body; never a stream) as probes of a case: at the times named, or the best by face quality among frames sampled evenly; each frame a search naming the video's hash and the frame's time",
+        handler: || {
+            post(crate::search::submit_video).layer(DefaultBodyLimit::max(
+                waarborg_app::video::MAX_VIDEO_BYTES + 1,
+            ))
+        },
+        body: Body::Video,
+        answer: Some(shape::<waarborg_app::video::FramesTaken>()),
+        query: Some(api::video_query),
     },
     RouteSpec {
         method: "GET",

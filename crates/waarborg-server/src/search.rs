@@ -43,6 +43,28 @@ pub async fn submit(
     }))
 }
 
+/// `POST /api/videos`: frames of a recorded video (the body) taken as probes of a case.
+pub async fn submit_video(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    Query(q): Query<SubmitQuery>,
+    Query(pick): Query<waarborg_app::video::FramePick>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<waarborg_app::video::FramesTaken>> {
+    let ctype = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let actor = p.actor();
+    let taken = blocking(&state, move |app| {
+        waarborg_app::video::take_frames(app, &actor, &q, &ctype, &body, &pick)
+    })
+    .await?;
+    Ok(Json(taken))
+}
+
 /// `POST /api/searches/{id}/choose`: search the reference database with one face.
 pub async fn choose(
     State(state): State<Arc<AppState>>,

@@ -614,6 +614,10 @@ struct NewSearchPage {
     probe_sources: Vec<(&'static str, &'static str)>,
     /// The image types a probe may be (the file input's `accept`).
     accept: String,
+    /// The video types, and the limits of a video.
+    accept_video: String,
+    /// What a video may be, in words.
+    video_note: String,
     /// The case and deployment given (from a case folder's "add a probe").
     case: String,
     deployment: String,
@@ -665,6 +669,21 @@ fn new_search_page(
                 .map(|k| (k, t(lang, &format!("source_{k}"))))
                 .collect(),
             accept: search::PROBE_TYPES.join(","),
+            accept_video: waarborg_app::video::VIDEO_TYPES.join(","),
+            video_note: crate::i18n::t_with(
+                lang,
+                "video_note",
+                &[
+                    (
+                        "mib",
+                        (waarborg_app::video::MAX_VIDEO_BYTES >> 20).to_string(),
+                    ),
+                    (
+                        "minutes",
+                        (waarborg_app::video::MAX_VIDEO_SECONDS / 60.0).to_string(),
+                    ),
+                ],
+            ),
             case: q.case.unwrap_or_default(),
             deployment: q.deployment.unwrap_or_default(),
         },
@@ -702,6 +721,60 @@ pub async fn submit(
     .await;
     match submitted {
         Ok((s, _)) => Redirect::to(&format!("/ui/searches/{}", s.id)).into_response(),
+        Err(e) => problem_page(lang, Some(&p), &e),
+    }
+}
+
+/// `POST /ui/videos` (multipart): frames of a recorded video taken as probes of a case; on
+/// to the case folder, where they are listed.
+pub async fn submit_video(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Response {
+    let lang = lang_of(&headers, &LangQuery::default());
+    let (mut fields, mut files) = match multipart_form(multipart, &["video"]).await {
+        Ok(read) => read,
+        Err(problem) => return problem_page(lang, Some(&p), &problem),
+    };
+    let Some((ctype, bytes)) = files.remove("video").and_then(|mut f| f.pop()) else {
+        return problem_page(lang, Some(&p), &Problem::bad_request("no video was sent"));
+    };
+    let q = SubmitQuery {
+        deployment: fields.remove("deployment").unwrap_or_default(),
+        case: fields.remove("case").unwrap_or_default(),
+        probe_source: fields.remove("probe_source").unwrap_or_default(),
+    };
+    let best = match fields
+        .remove("best")
+        .filter(|b| !b.is_empty())
+        .map(|b| b.parse())
+    {
+        None => None,
+        Some(Ok(n)) => Some(n),
+        Some(Err(_)) => {
+            return problem_page(
+                lang,
+                Some(&p),
+                &Problem::bad_request("the number of best frames is a whole number, 0 to 5"),
+            )
+        }
+    };
+    let pick = waarborg_app::video::FramePick {
+        at: fields.remove("at"),
+        best,
+    };
+    let actor = p.actor();
+    let case = q.case.clone();
+    let taken = crate::blocking(&state, move |app| {
+        waarborg_app::video::take_frames(app, &actor, &q, &ctype, &bytes, &pick)
+    })
+    .await;
+    match taken {
+        Ok(_) => {
+            Redirect::to(&format!("/ui/cases/{}#outcome", path_segment(&case))).into_response()
+        }
         Err(e) => problem_page(lang, Some(&p), &e),
     }
 }
@@ -1049,6 +1122,7 @@ fn search_page(
                         .join(" · "),
                 )
             }),
+            frame_of: s.frame.as_ref().map(|f| frame_words(lang, f)),
             mark_form: examining,
             prepare_form: (p.role == Role::Examiner
                 && s.examiner == p.account.user
@@ -1289,6 +1363,8 @@ struct SearchPage {
     frame: Option<ProbeFrame>,
     /// Where this probe was prepared from: (parent search, parent's hash, the steps).
     derivation: Option<(String, String, String)>,
+    /// The recorded video this probe is a frame of, in words.
+    frame_of: Option<String>,
     /// The examiner's preparation forms: a face marked by hand (while choosing), a derived
     /// probe (crop prefilled: the picked face with a margin, else the whole image).
     mark_form: bool,
@@ -1374,6 +1450,23 @@ fn crop_around(s: &search::SearchRecord, face: Option<usize>) -> Option<[u32; 4]
         }
         None => [0, 0, w, h],
     })
+}
+
+/// Where a frame probe came from, in the reader's words.
+pub(crate) fn frame_words(lang: Lang, f: &waarborg_app::video::FrameSource) -> String {
+    crate::i18n::t_with(
+        lang,
+        if f.picked == "best" {
+            "frame_of_video_best"
+        } else {
+            "frame_of_video"
+        },
+        &[
+            ("time", number(lang, f.time_ms as f32 / 1000.0, 1)),
+            ("length", number(lang, f.duration_ms as f32 / 1000.0, 1)),
+            ("sha", f.video_sha256.clone()),
+        ],
+    )
 }
 
 /// A preparation step in the reader's words.

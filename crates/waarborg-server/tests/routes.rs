@@ -246,6 +246,8 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
         (("GET", "/ui/cases"), Some(case_readers.clone())),
         (("GET", "/ui/cases/{number}"), Some(case_readers.clone())),
         (("POST", "/ui/searches/{id}/faces"), Some(vec![Examiner])),
+        (("POST", "/ui/videos"), Some(vec![Examiner])),
+        (("POST", "/api/videos"), Some(vec![Examiner])),
         (("POST", "/ui/searches/{id}/derive"), Some(vec![Examiner])),
         (("POST", "/api/searches/{id}/faces"), Some(vec![Examiner])),
         (("POST", "/api/searches/{id}/derived"), Some(vec![Examiner])),
