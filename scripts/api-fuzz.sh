@@ -23,7 +23,7 @@ while read -r user role password; do
   csrf=$(printf '%s\n' "$login" | tail -1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["csrf"])')
   [ -n "$cookie" ] || { echo "api fuzz: $user could not log in" >&2; exit 1; }
   report=$(mktemp)
-  if python3 -m schemathesis.cli run "$url/api/openapi.json" \
+  if SCHEMATHESIS_HOOKS=scripts/schemathesis_hooks.py python3 -m schemathesis.cli run "$url/api/openapi.json" \
       -H "Cookie: $cookie" -H "X-CSRF-Token: $csrf" --exclude-path-regex 'logout' \
       -c not_a_server_error,response_schema_conformance -n "$examples" \
       --phases examples,fuzzing --generation-deterministic >"$report" 2>&1; then
