@@ -20,7 +20,10 @@ fi
 . scripts/serve-demo.sh
 serve_demo "$W"
 samples=$("$W" models check | sed -n 's/^model cache: //p')/samples
-node tests/browser/e2e.mjs "$url" "$data/demo-accounts.txt" "$samples/gdp.jpg" "$shots" "$samples/yaoming.jpg"
+# A recorded video for the frames step: three seconds of a sample photo (ffmpeg, from setup).
+ffmpeg -nostdin -v error -y -loop 1 -i "$samples/yaoming.jpg" -t 3 -r 5 \
+  -vf 'scale=trunc(iw/2)*2:trunc(ih/2)*2' -pix_fmt yuv420p -c:v libx264 "$data/clip.mp4"
+node tests/browser/e2e.mjs "$url" "$data/demo-accounts.txt" "$samples/gdp.jpg" "$shots" "$samples/yaoming.jpg" "$data/clip.mp4"
 
 # Reports as PDF, printed by chromium and rendered back to PNG pages: each report prints,
 # its pages are real images, and its JSON verifies against the ledger it came from.

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
-const [base, accountsFile, probe, shots, gallery] = process.argv.slice(2);
+const [base, accountsFile, probe, shots, gallery, clip] = process.argv.slice(2);
 const passwords = Object.fromEntries(
   readFileSync(accountsFile, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'))
     .map((l) => l.trim().split(/\s+/)).map(([user, , password]) => [user, password]));
@@ -124,6 +124,25 @@ try {
     await shot(ex.page, '30-examiner-derived-probe');
     await ex.page.goto(searchUrl);
     log('the examiner prepared a derived probe: cropped and lightened, naming its parent');
+  }
+  // Frames of a recorded video: one at a time named, one picked as the best; both probes of
+  // the case, listed in its folder with the video's time.
+  {
+    await ex.page.goto(base + '/ui/searches/new?case=OM-DEMO-0001');
+    await ex.page.setInputFiles('#video-file', clip);
+    await ex.page.fill('#video-at', '0,5');
+    await ex.page.fill('#video-best', '1');
+    await shot(ex.page, '31-examiner-video');
+    // (Submitted as the browser does on Enter: a click on this second form's button did not
+    // reach it in headless Chromium after the full-page screenshot.)
+    await Promise.all([ex.page.waitForNavigation({ timeout: 120000 }), ex.page.locator('#video').evaluate((f) => f.requestSubmit())]);
+    assert.match(ex.page.url(), /\/ui\/cases\/OM-DEMO-0001/);
+    const folder = await ex.page.textContent('#outcome');
+    assert.ok(folder.includes('frame at 0.5 s of video'), folder);
+    assert.equal((folder.match(/of video/g) || []).length, 2, 'two frames taken');
+    await shot(ex.page, '32-examiner-video-frames-in-folder');
+    await ex.page.goto(searchUrl);
+    log('the examiner took two frames of a recorded video as probes of the case');
   }
   // A form with nothing chosen is refused by the browser; the graded scale (issue 16).
   assert.equal(await ex.page.locator('#level option[value=""][disabled]').count(), 1, 'no preset level');
