@@ -439,7 +439,15 @@ pub fn derive(
         parent_sha256: parent.probe_sha256.clone(),
         operations: operations.to_vec(),
     };
-    search::submit_prepared(app, actor, &q, png, image, Some(derivation)).map(|(s, _)| s)
+    search::submit_made(
+        app,
+        actor,
+        &q,
+        png,
+        image,
+        search::MadeFrom::Derivation(derivation),
+    )
+    .map(|(s, _)| s)
 }
 
 /// A face marked by hand, as the page's form sends it: the box, and the eye points as four

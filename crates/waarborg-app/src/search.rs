@@ -329,15 +329,23 @@ pub fn submit_probe(
     })
 }
 
-/// A prepared probe (`bytes`, decoded as `image`) submitted for case `q` under the gate,
-/// as [`submit_probe`] does with an uploaded one ([`crate::prepare::derive`]).
-pub(crate) fn submit_prepared(
+/// Where a probe the service made came from.
+pub(crate) enum MadeFrom {
+    /// Prepared from another probe ([`crate::prepare::derive`]).
+    Derivation(crate::prepare::Derivation),
+    /// A frame of a recorded video ([`crate::video::take_frames`]).
+    Frame(crate::video::FrameSource),
+}
+
+/// A probe the service made (`bytes`, decoded as `image`) submitted for case `q` under the
+/// gate, as [`submit_probe`] does with an uploaded one.
+pub(crate) fn submit_made(
     app: &App,
     actor: &Actor,
     q: &SubmitQuery,
     bytes: Vec<u8>,
     image: image::RgbImage,
-    derivation: Option<crate::prepare::Derivation>,
+    from: MadeFrom,
 ) -> Result<(SearchRecord, Option<Timestamp>)> {
     timed(app, "detect", || {
         let started = now_rfc3339();
@@ -349,42 +357,12 @@ pub(crate) fn submit_prepared(
             &q.case,
             &q.probe_source,
         )?;
+        let (derivation, frame) = match from {
+            MadeFrom::Derivation(d) => (Some(d), None),
+            MadeFrom::Frame(f) => (None, Some(f)),
+        };
         keep_probe(
-            app, actor, q, &permit, started, bytes, image, derivation, None,
-        )
-    })
-}
-
-/// A video's frame (`png`, decoded as `image`) submitted for case `q` under the gate, as a
-/// probe of its own ([`crate::video::take_frames`]).
-pub(crate) fn submit_frame(
-    app: &App,
-    actor: &Actor,
-    q: &SubmitQuery,
-    png: Vec<u8>,
-    image: image::RgbImage,
-    frame: crate::video::FrameSource,
-) -> Result<(SearchRecord, Option<Timestamp>)> {
-    timed(app, "detect", || {
-        let started = now_rfc3339();
-        let (permit, _, _) = gate_check(
-            app,
-            actor,
-            Action::DetectForSearch,
-            &q.deployment,
-            &q.case,
-            &q.probe_source,
-        )?;
-        keep_probe(
-            app,
-            actor,
-            q,
-            &permit,
-            started,
-            png,
-            image,
-            None,
-            Some(frame),
+            app, actor, q, &permit, started, bytes, image, derivation, frame,
         )
     })
 }

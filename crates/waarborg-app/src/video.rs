@@ -416,7 +416,8 @@ pub fn take_frames(
             duration_ms: duration,
             picked: picked.to_string(),
         };
-        let (s, _) = search::submit_frame(app, actor, q, png, image, source)?;
+        let (s, _) =
+            search::submit_made(app, actor, q, png, image, search::MadeFrom::Frame(source))?;
         searches.push(s);
     }
     Ok(FramesTaken {

@@ -24,26 +24,30 @@ use crate::AppState;
 
 type Result<T> = std::result::Result<T, Problem>;
 
-/// Where a case authorisation stands, as the page says it.
-enum CaseState {
-    Authorised,
-    UrgentUntil(String),
-    Pending,
-    Refused,
-    Late,
+/// Where a case authorisation stands, as the pages say it: a style (`ok`, `bad` or none)
+/// and the words.
+struct CaseState {
+    class: &'static str,
+    text: String,
 }
 
 impl CaseState {
     fn of(lang: Lang, status: CaseStatus) -> CaseState {
-        match status {
-            CaseStatus::Authorised => CaseState::Authorised,
-            CaseStatus::UrgentPending { deadline } => {
-                CaseState::UrgentUntil(crate::i18n::date_time(lang, deadline))
-            }
-            CaseStatus::Pending => CaseState::Pending,
-            CaseStatus::Refused => CaseState::Refused,
-            CaseStatus::Late => CaseState::Late,
-        }
+        let (class, text) = match status {
+            CaseStatus::Authorised => ("ok", t(lang, "case_authorised").to_string()),
+            CaseStatus::UrgentPending { deadline } => (
+                "",
+                format!(
+                    "{} {}",
+                    t(lang, "case_urgent_until"),
+                    crate::i18n::date_time(lang, deadline)
+                ),
+            ),
+            CaseStatus::Pending => ("", t(lang, "case_pending").to_string()),
+            CaseStatus::Refused => ("bad", t(lang, "case_refused").to_string()),
+            CaseStatus::Late => ("bad", t(lang, "case_late").to_string()),
+        };
+        CaseState { class, text }
     }
 }
 

@@ -698,21 +698,9 @@ pub async fn submit(
     multipart: Multipart,
 ) -> Response {
     let lang = lang_of(&headers, &LangQuery::default());
-    let (mut fields, mut files) = match multipart_form(multipart, &["probe"]).await {
+    let (q, _, (ctype, bytes)) = match probe_upload(multipart, "probe").await {
         Ok(read) => read,
         Err(problem) => return problem_page(lang, Some(&p), &problem),
-    };
-    let Some((ctype, bytes)) = files.remove("probe").and_then(|mut f| f.pop()) else {
-        return problem_page(
-            lang,
-            Some(&p),
-            &Problem::bad_request("no probe image was sent"),
-        );
-    };
-    let q = SubmitQuery {
-        deployment: fields.remove("deployment").unwrap_or_default(),
-        case: fields.remove("case").unwrap_or_default(),
-        probe_source: fields.remove("probe_source").unwrap_or_default(),
     };
     let actor = p.actor();
     let submitted = crate::blocking(&state, move |app| {
@@ -734,17 +722,9 @@ pub async fn submit_video(
     multipart: Multipart,
 ) -> Response {
     let lang = lang_of(&headers, &LangQuery::default());
-    let (mut fields, mut files) = match multipart_form(multipart, &["video"]).await {
+    let (q, mut fields, (ctype, bytes)) = match probe_upload(multipart, "video").await {
         Ok(read) => read,
         Err(problem) => return problem_page(lang, Some(&p), &problem),
-    };
-    let Some((ctype, bytes)) = files.remove("video").and_then(|mut f| f.pop()) else {
-        return problem_page(lang, Some(&p), &Problem::bad_request("no video was sent"));
-    };
-    let q = SubmitQuery {
-        deployment: fields.remove("deployment").unwrap_or_default(),
-        case: fields.remove("case").unwrap_or_default(),
-        probe_source: fields.remove("probe_source").unwrap_or_default(),
     };
     let best = match fields
         .remove("best")
@@ -777,6 +757,32 @@ pub async fn submit_video(
         }
         Err(e) => problem_page(lang, Some(&p), &e),
     }
+}
+
+/// A probe's upload form read: where it goes (deployment, case, source), the other fields,
+/// and the file sent as `file` (its content type and bytes); no file is a problem.
+async fn probe_upload(
+    multipart: Multipart,
+    file: &str,
+) -> Result<
+    (
+        SubmitQuery,
+        std::collections::HashMap<String, String>,
+        (String, Vec<u8>),
+    ),
+    Problem,
+> {
+    let (mut fields, mut files) = multipart_form(multipart, &[file]).await?;
+    let sent = files
+        .remove(file)
+        .and_then(|mut f| f.pop())
+        .ok_or_else(|| Problem::bad_request(format!("no {file} was sent")))?;
+    let q = SubmitQuery {
+        deployment: fields.remove("deployment").unwrap_or_default(),
+        case: fields.remove("case").unwrap_or_default(),
+        probe_source: fields.remove("probe_source").unwrap_or_default(),
+    };
+    Ok((q, fields, sent))
 }
 
 /// Text fields and files by name: (content type, bytes), several under one name in order.
