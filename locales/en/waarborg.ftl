@@ -702,3 +702,4 @@ video_take_frames = Take the frames
 frame_of_video = A frame at { $time } s of a recorded video of { $length } s (SHA-256 { $sha }), at the time the examiner named.
 frame_of_video_best = A frame at { $time } s of a recorded video of { $length } s (SHA-256 { $sha }), picked as one where the face is best.
 folder_frame = frame at { $time } s of video { $sha }…
+case_report_download = Case report for the file (JSON, with the audit log's proofs; the download is logged)

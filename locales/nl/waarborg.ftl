@@ -702,3 +702,4 @@ video_take_frames = Frames nemen
 frame_of_video = Een frame op { $time } s van een opgenomen video van { $length } s (SHA-256 { $sha }), op het tijdstip dat de gezichtsvergelijker noemde.
 frame_of_video_best = Een frame op { $time } s van een opgenomen video van { $length } s (SHA-256 { $sha }), gekozen als een waarin het gezicht het best te zien is.
 folder_frame = frame op { $time } s van video { $sha }…
+case_report_download = Zaakrapport voor het dossier (JSON, met de bewijzen uit het auditlogboek; het downloaden wordt vastgelegd)

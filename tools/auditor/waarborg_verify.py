@@ -16,6 +16,7 @@ Usage (VKEY is the ledger's public key, `name+keyid+base64`, obtained independen
     waarborg_verify.py inclusion   --key VKEY PROOF_JSON      # from `waarborg audit prove --json`
     waarborg_verify.py consistency --key VKEY PROOF_JSON      # from `waarborg audit consistency --json`
     waarborg_verify.py ledger      --key VKEY LEDGER_DIR      # entries.log + checkpoints.log
+    waarborg_verify.py report      --key VKEY REPORT_JSON     # from `waarborg case report N --json`
 
 Exit status 0 when everything verifies, 1 when something does not (the reason is printed),
 2 on usage errors. See docs/ledger.md for the formats and a worked example.
@@ -330,7 +331,7 @@ def b64(s):
 
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=["checkpoint", "inclusion", "consistency", "ledger"])
+    parser.add_argument("what", choices=["checkpoint", "inclusion", "consistency", "ledger", "report"])
     parser.add_argument("--key", required=True, help="the ledger's public key, name+keyid+base64")
     parser.add_argument("path")
     args = parser.parse_args(argv)
@@ -346,6 +347,26 @@ def main(argv):
             print(f"OK: checkpoint of {origin} at size {size}, root {base64.b64encode(root).decode()}")
             return 0
         doc = json.loads(text)
+        if args.what == "report":
+            # A case report: every ledger entry it cites is in the tree its checkpoint signs,
+            # and names the report's case.
+            ledger, case = doc["ledger"], doc["case"]["case_number"]
+            origin, size, root = open_checkpoint(ledger["checkpoint"], args.key)
+            if size != ledger["tree_size"]:
+                raise Failure("the report's tree size differs from its checkpoint's")
+            for item in ledger["entries"]:
+                entry = item["entry"].encode()
+                event = json.loads(entry)
+                if event["index"] != item["index"]:
+                    raise Failure(f"entry {item['index']}: its own index differs")
+                named = event["event"].get("case_authorisation") == case or (event["event"].get("about") or {}).get("case_number") == case
+                if not named:
+                    raise Failure(f"entry {item['index']} does not name case {case}")
+                proof = [b64(h) for h in item["inclusion_proof"]]
+                if not verify_inclusion(item["index"], size, leaf_hash(entry), proof, root):
+                    raise Failure(f"entry {item['index']} is not in the tree of the checkpoint")
+            print(f"OK: {len(ledger['entries'])} entries of case {case} are in {origin} at size {size}")
+            return 0
         origin, size, root = open_checkpoint(doc["checkpoint"], args.key)
         if args.what == "inclusion":
             entry = doc["entry"].encode()

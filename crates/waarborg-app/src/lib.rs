@@ -22,6 +22,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod case_report;
 pub mod cases;
 pub mod competence;
 pub mod consistency;

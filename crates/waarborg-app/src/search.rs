@@ -696,7 +696,7 @@ impl JudgementBody {
 }
 
 /// The revision a search ran under: its deployment's record and the revision's number.
-fn revision_of(
+pub(crate) fn revision_of(
     app: &App,
     s: &SearchRecord,
 ) -> Result<(waarborg_govern::revision::Deployment, u32)> {

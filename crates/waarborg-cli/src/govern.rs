@@ -581,6 +581,23 @@ pub enum AuthorityArg {
 
 #[derive(Debug, Subcommand)]
 pub enum CaseCommand {
+    /// The case report for the police file and the court: what each search did and
+    /// concluded, and every ledger entry of the case with its inclusion proof against a
+    /// freshly signed checkpoint (check it with `tools/auditor/waarborg_verify.py report`).
+    /// Making it is a logged disclosure.
+    Report {
+        /// Case number.
+        number: String,
+        /// Where to write the report as JSON.
+        #[arg(long)]
+        json: PathBuf,
+        /// Who makes it: USER:ROLE:UNIT (an examiner, a coordinator, an auditor or a privacy
+        /// officer).
+        #[arg(long = "as", value_name = "WHO")]
+        actor: String,
+        #[command(flatten)]
+        env: Env,
+    },
     /// Request authorisation to search for a case (requester).
     Request {
         /// Case number.
@@ -733,6 +750,27 @@ pub fn case(command: CaseCommand) -> anyhow::Result<ExitCode> {
         }
         CaseCommand::Hold(args) => return legal_hold(&args, true),
         CaseCommand::Release(args) => return legal_hold(&args, false),
+        CaseCommand::Report {
+            number,
+            json,
+            actor,
+            env,
+        } => {
+            let actor = parse_actor(&actor)?;
+            let report = match waarborg_app::case_report::report(&env.app()?, &actor, &number) {
+                Ok(report) => report,
+                Err(e) => return refused_or_error(e),
+            };
+            std::fs::write(&json, serde_json::to_string_pretty(&report)?)
+                .with_context(|| format!("writing {}", json.display()))?;
+            println!(
+                "case {number}: report written to {} ({} searches, {} ledger entries proved at size {})",
+                json.display(),
+                report.searches.len(),
+                report.ledger.entries.len(),
+                report.ledger.tree_size
+            );
+        }
         CaseCommand::Show { case_number, env } => {
             let (c, version) = cases::read(&env.app()?, &operator(), &case_number)?;
             print_json(

@@ -344,8 +344,16 @@ fn an_operation_whose_ledger_entry_cannot_be_written_shows_no_result() {
 #[test]
 fn the_demo_organisation_is_set_up_once_and_its_ledger_verifies() {
     let data = scratch("demo-org");
+    let mut key = String::new();
     for round in 0..2 {
         let (out, text) = run(waarborg().args(["demo", "--no-serve", "--data"]).arg(&data));
+        if let Some(k) = (text.clone() + &stderr(&out))
+            .split("(public key ")
+            .nth(1)
+            .and_then(|rest| rest.split(')').next())
+        {
+            key = k.to_string();
+        }
         assert!(
             out.status.success(),
             "round {round}: {text}{}",
@@ -377,6 +385,66 @@ fn the_demo_organisation_is_set_up_once_and_its_ledger_verifies() {
     assert_eq!(mode, 0o600);
     let (out, text) = audit(&data, &["verify"]);
     assert!(out.status.success(), "{text}");
+
+    // Issue 18 item 6: the case report cites every entry of the worked case with its
+    // inclusion proof, which the independent verifier accepts; a changed entry it refuses;
+    // a requester may not make it (refused, exit 3).
+    let report = data.join("case-report.json");
+    let as_examiner = ["--as", "examiner-1:examiner:biometrics-centre", "--json"];
+    let (out, text) = run(waarborg()
+        .args(["case", "report", "OM-DEMO-0001"])
+        .args(as_examiner)
+        .arg(&report)
+        .arg("--data")
+        .arg(&data));
+    assert!(out.status.success(), "{text}{}", stderr(&out));
+    assert!(!key.is_empty(), "the demo printed its public key");
+    let (ok, said) = python_verify("report", &key, &report);
+    assert!(ok, "{said}");
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let cited = doc["ledger"]["entries"].as_array().unwrap();
+    let text_of = |op: &str| {
+        cited
+            .iter()
+            .filter(|e| e["entry"].as_str().unwrap().contains(op))
+            .count()
+    };
+    assert!(
+        text_of("request_case_authorisation") == 1
+            && text_of("\"operation\":\"verification\"") == 4,
+        "{doc}"
+    );
+    assert!(doc["lead_not_proof"]
+        .as_str()
+        .unwrap()
+        .contains("never proof"));
+    assert!(
+        doc["searches"][0]["search"]["candidates"].is_u64(),
+        "the list's length, never its contents"
+    );
+    let mut forged = doc.clone();
+    let first = forged["ledger"]["entries"][0]["entry"]
+        .as_str()
+        .unwrap()
+        .replace("officer-1", "officer-9");
+    forged["ledger"]["entries"][0]["entry"] = first.into();
+    std::fs::write(&report, forged.to_string()).unwrap();
+    let (ok, said) = python_verify("report", &key, &report);
+    assert!(!ok && said.contains("is not in the tree"), "{said}");
+    let (out, _) = run(waarborg()
+        .args([
+            "case",
+            "report",
+            "OM-DEMO-0001",
+            "--as",
+            "officer-1:requester:recherche",
+            "--json",
+        ])
+        .arg(&report)
+        .arg("--data")
+        .arg(&data));
+    assert_eq!(out.status.code(), Some(3), "a requester is refused");
+
     let log = std::fs::read(data.join("ledger").join(waarborg_ledger::ENTRIES_FILE)).unwrap();
     let log = String::from_utf8_lossy(&log);
     // Set up once: one worked case, one ratification.

@@ -434,3 +434,38 @@ pub async fn note_form(
     .await;
     form_answer(&headers, &p, done, &to)
 }
+
+/// `GET /ui/cases/{number}/report.json`: the case report as a download (a logged
+/// disclosure), for the police file and the court.
+pub async fn report_download(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+) -> Response {
+    use axum::response::IntoResponse;
+    let lang = lang_of(&headers, &LangQuery::default());
+    let actor = p.actor();
+    let file = format!("case-report-{}.json", crate::ui::path_segment(&number));
+    match crate::blocking(&state, move |app| {
+        waarborg_app::case_report::report(app, &actor, &number)
+    })
+    .await
+    {
+        Ok(report) => (
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "application/json".to_string(),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{file}\""),
+                ),
+            ],
+            serde_json::to_string_pretty(&report).unwrap_or_default(),
+        )
+            .into_response(),
+        Err(problem) => crate::ui::problem_page(lang, Some(&p), &problem),
+    }
+}

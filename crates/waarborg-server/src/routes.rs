@@ -445,6 +445,14 @@ pub const ROUTES: &[RouteSpec] = &[
         ..BASE
     },
     RouteSpec {
+        method: "GET",
+        path: "/ui/cases/{number}/report.json",
+        access: Access::Roles(&[Examiner, Coordinator, Auditor, PrivacyOfficer]),
+        summary: "Web: the case report (JSON) for the police file and the court, with every ledger entry of the case proved against a signed checkpoint; a logged disclosure",
+        handler: || get(crate::cases::report_download),
+        ..BASE
+    },
+    RouteSpec {
         method: "POST",
         path: "/ui/cases/{number}/notes",
         access: Access::Roles(&[Examiner, Coordinator]),

@@ -245,6 +245,10 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
         (("POST", "/ui/account/second-factor"), Some(all.clone())),
         (("GET", "/ui/cases"), Some(case_readers.clone())),
         (("GET", "/ui/cases/{number}"), Some(case_readers.clone())),
+        (
+            ("GET", "/ui/cases/{number}/report.json"),
+            Some(vec![Examiner, Coordinator, Auditor, PrivacyOfficer]),
+        ),
         (("POST", "/ui/searches/{id}/faces"), Some(vec![Examiner])),
         (("POST", "/ui/videos"), Some(vec![Examiner])),
         (("POST", "/api/videos"), Some(vec![Examiner])),
@@ -1105,6 +1109,22 @@ async fn a_requester_asks_and_the_competent_authority_decides_on_the_case_page()
     assert!(
         html.contains("asked the requester for the original recording"),
         "{html}"
+    );
+    // The case report, downloaded (a logged disclosure), cites the case's entries.
+    assert!(html.contains("/ui/cases/OM-2026-77/report.json"), "{html}");
+    let (status, json) = call(
+        &app,
+        "GET",
+        "/ui/cases/OM-2026-77/report.json",
+        Some(&examiner),
+        "",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(
+        report["ledger"]["entries"].as_array().unwrap().len() >= 3,
+        "request, grant, note: {report}"
     );
     let (_, html) = call(&app, "GET", "/ui/cases/OM-2026-77", Some(&requester), "").await;
     assert!(
