@@ -240,6 +240,24 @@ pub(crate) fn gate_check(
     Ok((permit, databases, models))
 }
 
+/// Asks the gate to detect faces in a probe for case `q`: the one check before any probe
+/// (an upload, a prepared image, a video's frames) is decoded or kept.
+pub(crate) fn gate_detect(
+    app: &App,
+    actor: &Actor,
+    q: &SubmitQuery,
+) -> Result<waarborg_govern::gate::Permit> {
+    gate_check(
+        app,
+        actor,
+        Action::DetectForSearch,
+        &q.deployment,
+        &q.case,
+        &q.probe_source,
+    )
+    .map(|(permit, _, _)| permit)
+}
+
 pub(crate) fn operation(
     actor: &Actor,
     op: Operation,
@@ -301,14 +319,7 @@ pub fn submit_probe(
             });
         }
         let started = now_rfc3339();
-        let (permit, _, _) = gate_check(
-            app,
-            actor,
-            Action::DetectForSearch,
-            &q.deployment,
-            &q.case,
-            &q.probe_source,
-        )?;
+        let permit = gate_detect(app, actor, q)?;
         app.engine.as_ref().ok_or_else(engine_missing)?;
         let image = match waarborg_face::decode::decode(&bytes, &DecodeLimits::default()) {
             Ok(image) => image,
@@ -349,14 +360,7 @@ pub(crate) fn submit_made(
 ) -> Result<(SearchRecord, Option<Timestamp>)> {
     timed(app, "detect", || {
         let started = now_rfc3339();
-        let (permit, _, _) = gate_check(
-            app,
-            actor,
-            Action::DetectForSearch,
-            &q.deployment,
-            &q.case,
-            &q.probe_source,
-        )?;
+        let permit = gate_detect(app, actor, q)?;
         let (derivation, frame) = match from {
             MadeFrom::Derivation(d) => (Some(d), None),
             MadeFrom::Frame(f) => (None, Some(f)),

@@ -23,7 +23,6 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use waarborg_face::DecodeLimits;
-use waarborg_govern::gate::Action;
 use waarborg_govern::Actor;
 
 use crate::search::{self, SearchRecord, SubmitQuery};
@@ -345,14 +344,7 @@ pub fn take_frames(
     }
     let (times, best) = pick.parse()?;
     // The gate first: nothing is decoded for a use it does not permit (its refusal logged).
-    search::gate_check(
-        app,
-        actor,
-        Action::DetectForSearch,
-        &q.deployment,
-        &q.case,
-        &q.probe_source,
-    )?;
+    search::gate_detect(app, actor, q)?;
     app.engine
         .as_ref()
         .ok_or_else(crate::gate::engine_missing)?;
