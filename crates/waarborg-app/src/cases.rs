@@ -223,28 +223,12 @@ fn urgent_use_allowed(store: &dyn Store, deployment: &str) -> Result<bool> {
         .is_some_and(|(d, _)| allows_urgent_use(&d)))
 }
 
-/// The case authorisations `actor` may see — those whose folder they may open
+/// The cases `actor` may see — those whose folder they may open
 /// ([`CaseAuthorisation::folder_view`]: every one for the competent authority, examiners,
 /// coordinators, auditors and privacy officers; their own requests for a requester; none
-/// for anyone else); the read logged (the cases shown).
-pub fn visible_to(app: &App, actor: &Actor) -> Result<Vec<CaseAuthorisation>> {
-    let cases: Vec<CaseAuthorisation> = app
-        .store
-        .cases()?
-        .into_iter()
-        .filter(|c| c.folder_view(actor).is_some())
-        .collect();
-    let shown = cases
-        .iter()
-        .map(|c| format!("case:{}", c.case_number))
-        .collect();
-    crate::consult::log(app, actor, crate::consult::Read::of("case", shown))?;
-    Ok(cases)
-}
-
-/// The cases `actor` may see, each with its searches as its folder shows them (for where
-/// each stands and its outcome); the read logged first — the cases, and the reference
-/// records the outcomes name.
+/// for anyone else) — each with its searches as its folder shows them (for where each
+/// stands and its outcome); the read logged first: the cases, and the reference records
+/// the outcomes name.
 pub fn overview(app: &App, actor: &Actor) -> Result<Vec<(CaseAuthorisation, Vec<FolderSearch>)>> {
     let cases: Vec<(CaseAuthorisation, FolderView)> = app
         .store

@@ -294,6 +294,16 @@ pub fn mark_face(
             s.stage
         )));
     }
+    // The gate first: nothing is decoded for a use it does not permit.
+    let started = search::now_rfc3339();
+    let (_, _, models) = search::gate_check(
+        app,
+        actor,
+        Action::DetectForSearch,
+        &s.deployment,
+        &s.case_number,
+        &s.probe_source,
+    )?;
     let engine = app
         .engine
         .as_ref()
@@ -345,15 +355,6 @@ pub fn mark_face(
         kps,
     };
     let quality = waarborg_face::quality::assess(&detection, &aligned, &engine.config().quality);
-    let started = search::now_rfc3339();
-    let (_, _, models) = search::gate_check(
-        app,
-        actor,
-        Action::DetectForSearch,
-        &s.deployment,
-        &s.case_number,
-        &s.probe_source,
-    )?;
     let eyes_placed = mark.right_eye.is_some();
     s.faces.push(FaceSummary {
         bbox: detection.bbox,
@@ -406,14 +407,30 @@ pub fn derive(
     id: &str,
     operations: &[Preparation],
 ) -> Result<SearchRecord> {
+    derive_with(app, actor, id, |_| operations.to_vec())
+}
+
+/// [`derive`] from the page's form.
+pub fn derive_from_form(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+    f: &PrepareForm,
+) -> Result<SearchRecord> {
+    derive_with(app, actor, id, |size| f.operations(size))
+}
+
+/// [`derive`] with the steps that `steps` names for the upright probe's size (a form
+/// leaves out what changes nothing, which needs the size): the parent loaded and decoded
+/// once.
+fn derive_with(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+    steps: impl FnOnce([u32; 2]) -> Vec<Preparation>,
+) -> Result<SearchRecord> {
     let (parent, _) = search::load(app, id)?;
     search::own(actor, &parent)?;
-    if operations.is_empty() {
-        return Err(invalid("name at least one step to prepare a probe".into()));
-    }
-    if operations.len() > 16 {
-        return Err(invalid("at most 16 steps in one preparation".into()));
-    }
     if parent.erased(waarborg_govern::retention::SearchPart::Probe) {
         return Err(AppError::not_found("the probe image is no longer kept"));
     }
@@ -422,7 +439,14 @@ pub fn derive(
         &DecodeLimits::default(),
     )
     .map_err(|e| AppError::internal(format!("the stored probe cannot be decoded: {e}")))?;
-    for op in operations {
+    let operations = steps([image.width(), image.height()]);
+    if operations.is_empty() {
+        return Err(invalid("name at least one step to prepare a probe".into()));
+    }
+    if operations.len() > 16 {
+        return Err(invalid("at most 16 steps in one preparation".into()));
+    }
+    for op in &operations {
         image = apply(&image, op)?;
     }
     let mut png = Vec::new();
@@ -437,17 +461,15 @@ pub fn derive(
     let derivation = Derivation {
         parent_search: parent.id.clone(),
         parent_sha256: parent.probe_sha256.clone(),
-        operations: operations.to_vec(),
+        operations,
     };
-    search::submit_made(
-        app,
-        actor,
-        &q,
-        png,
+    let probe = search::MadeProbe {
+        bytes: png,
         image,
-        search::MadeFrom::Derivation(derivation),
-    )
-    .map(|(s, _)| s)
+        faces: None,
+        from: Some(search::MadeFrom::Derivation(derivation)),
+    };
+    search::submit_made(app, actor, &q, probe).map(|(s, _)| s)
 }
 
 /// A face marked by hand, as the page's form sends it: the box, and the eye points as four
@@ -580,29 +602,6 @@ impl PrepareForm {
         }
         ops
     }
-}
-
-/// [`derive`] from the page's form.
-pub fn derive_from_form(
-    app: &App,
-    actor: &Actor,
-    id: &str,
-    f: &PrepareForm,
-) -> Result<SearchRecord> {
-    let (parent, _) = search::load(app, id)?;
-    search::own(actor, &parent)?;
-    let size = match parent.probe_size {
-        Some(size) => size,
-        None => {
-            let image = waarborg_face::decode::decode(
-                &search::probe_bytes(app, &parent)?,
-                &DecodeLimits::default(),
-            )
-            .map_err(|e| AppError::internal(format!("the stored probe cannot be decoded: {e}")))?;
-            [image.width(), image.height()]
-        }
-    };
-    derive(app, actor, id, &f.operations(size))
 }
 
 #[cfg(test)]

@@ -336,7 +336,13 @@ pub fn submit_probe(
                 return Err(AppError::invalid(format!("the probe cannot be used: {e}")));
             }
         };
-        keep_probe(app, actor, q, &permit, started, bytes, image, None, None)
+        let probe = MadeProbe {
+            bytes,
+            image,
+            faces: None,
+            from: None,
+        };
+        keep_probe(app, actor, q, &permit, started, probe)
     })
 }
 
@@ -348,50 +354,63 @@ pub(crate) enum MadeFrom {
     Frame(crate::video::FrameSource),
 }
 
-/// A probe the service made (`bytes`, decoded as `image`) submitted for case `q` under the
-/// gate, as [`submit_probe`] does with an uploaded one.
+/// A probe ready to be kept: its file, the image decoded from it, its faces where they were
+/// found already (a video's sampled frames), and where the service made it from (none for
+/// an upload).
+pub(crate) struct MadeProbe {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) image: image::RgbImage,
+    pub(crate) faces: Option<Vec<waarborg_face::AnalyzedFace>>,
+    pub(crate) from: Option<MadeFrom>,
+}
+
+/// A probe the service made submitted for case `q` under the gate, as [`submit_probe`]
+/// does with an uploaded one.
 pub(crate) fn submit_made(
     app: &App,
     actor: &Actor,
     q: &SubmitQuery,
-    bytes: Vec<u8>,
-    image: image::RgbImage,
-    from: MadeFrom,
+    probe: MadeProbe,
 ) -> Result<(SearchRecord, Option<Timestamp>)> {
     timed(app, "detect", || {
         let started = now_rfc3339();
         let permit = gate_detect(app, actor, q)?;
-        let (derivation, frame) = match from {
-            MadeFrom::Derivation(d) => (Some(d), None),
-            MadeFrom::Frame(f) => (None, Some(f)),
-        };
-        keep_probe(
-            app, actor, q, &permit, started, bytes, image, derivation, frame,
-        )
+        keep_probe(app, actor, q, &permit, started, probe)
     })
 }
 
-/// Finds the faces of a permitted probe, keeps it in the vault and its search in the
-/// store, its entry in the ledger first; a search that is not kept takes its probe along.
-#[allow(clippy::too_many_arguments)]
+/// Finds the faces of a permitted probe (unless found already), keeps it in the vault and
+/// its search in the store, its entry in the ledger first; a search that is not kept takes
+/// its probe along.
 fn keep_probe(
     app: &App,
     actor: &Actor,
     q: &SubmitQuery,
     permit: &waarborg_govern::gate::Permit,
     started: String,
-    bytes: Vec<u8>,
-    image: image::RgbImage,
-    derivation: Option<crate::prepare::Derivation>,
-    frame: Option<crate::video::FrameSource>,
+    probe: MadeProbe,
 ) -> Result<(SearchRecord, Option<Timestamp>)> {
+    let MadeProbe {
+        bytes,
+        image,
+        faces,
+        from,
+    } = probe;
+    let (derivation, frame) = match from {
+        Some(MadeFrom::Derivation(d)) => (Some(d), None),
+        Some(MadeFrom::Frame(f)) => (None, Some(f)),
+        None => (None, None),
+    };
     {
         let engine = app.engine.as_ref().ok_or_else(engine_missing)?;
         // No room for the probe and its record: refused before either is written.
         app.reserve.check()?;
-        let faces = engine
-            .analyze(&image, false)
-            .map_err(|e| AppError::internal(e.to_string()))?;
+        let faces = match faces {
+            Some(faces) => faces,
+            None => engine
+                .analyze(&image, false)
+                .map_err(|e| AppError::internal(e.to_string()))?,
+        };
         let sha = sha256_hex(&bytes);
         app.probes
             .put(&sha, &bytes)

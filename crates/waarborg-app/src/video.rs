@@ -148,12 +148,7 @@ struct TempVideo(PathBuf);
 impl TempVideo {
     fn write(bytes: &[u8]) -> Result<TempVideo> {
         use std::os::unix::fs::OpenOptionsExt;
-        let mut name = [0u8; 12];
-        getrandom::fill(&mut name).map_err(|e| AppError::internal(e.to_string()))?;
-        let path = std::env::temp_dir().join(format!(
-            "waarborg-video-{}",
-            name.iter().map(|b| format!("{b:02x}")).collect::<String>()
-        ));
+        let path = std::env::temp_dir().join(format!("waarborg-video-{}", search::random_id()?));
         let mut f = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -297,9 +292,17 @@ fn frame_at(path: &Path, ms: u64) -> Result<Vec<u8>> {
     Ok(out.stdout)
 }
 
-/// How good a frame's best face is for a search: sufficient faces first, then the
-/// detector's confidence times the eye distance (a larger, surer face).
-fn frame_quality(app: &App, image: &image::RgbImage) -> Result<Option<(bool, f32)>> {
+/// How good a face is for a search, in the order the best frames are picked: sufficient
+/// first, then the detector's confidence times the eye distance.
+type FaceScore = (bool, f32);
+
+/// A frame's faces, and how good its best face is for a search: sufficient faces first,
+/// then the detector's confidence times the eye distance (a larger, surer face). The faces
+/// go on with the frame if it is taken (found once).
+fn frame_faces(
+    app: &App,
+    image: &image::RgbImage,
+) -> Result<(Option<FaceScore>, Vec<waarborg_face::AnalyzedFace>)> {
     let engine = app
         .engine
         .as_ref()
@@ -307,10 +310,11 @@ fn frame_quality(app: &App, image: &image::RgbImage) -> Result<Option<(bool, f32
     let faces = engine
         .analyze(image, false)
         .map_err(|e| AppError::internal(e.to_string()))?;
-    Ok(faces
+    let best = faces
         .iter()
         .map(|f| (f.quality.sufficient, f.det_score * f.quality.interocular_px))
-        .max_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal)))
+        .max_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    Ok((best, faces))
 }
 
 /// Takes frames of a recorded video for case `q` (an examiner, under the gate as any probe,
@@ -362,11 +366,11 @@ pub fn take_frames(
         waarborg_face::decode::decode(png, &DecodeLimits::default())
             .map_err(|e| AppError::internal(format!("a frame does not decode: {e}")))
     };
-    let mut frames: Vec<(u64, &str, Vec<u8>, image::RgbImage)> = Vec::new();
+    let mut frames = Vec::new();
     for &t in &times {
         let png = frame_at(&video.0, t)?;
         let image = decode(&png)?;
-        frames.push((t, "time", png, image));
+        frames.push((t, "time", png, image, None));
     }
     if best > 0 {
         let step = duration / SAMPLES as u64;
@@ -381,8 +385,8 @@ pub fn take_frames(
                 continue;
             };
             let image = decode(&png)?;
-            if let Some(quality) = frame_quality(app, &image)? {
-                scored.push((quality, t, png, image));
+            if let (Some(quality), faces) = frame_faces(app, &image)? {
+                scored.push((quality, t, png, image, faces));
             }
         }
         scored.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
@@ -390,7 +394,7 @@ pub fn take_frames(
             scored
                 .into_iter()
                 .take(best)
-                .map(|(_, t, png, image)| (t, "best", png, image)),
+                .map(|(_, t, png, image, faces)| (t, "best", png, image, Some(faces))),
         );
         if frames.is_empty() {
             return Err(AppError::invalid(
@@ -401,15 +405,20 @@ pub fn take_frames(
     frames.sort_by_key(|f| f.0);
     drop(video);
     let mut searches = Vec::with_capacity(frames.len());
-    for (time_ms, picked, png, image) in frames {
+    for (time_ms, picked, bytes, image, faces) in frames {
         let source = FrameSource {
             video_sha256: video_sha256.clone(),
             time_ms,
             duration_ms: duration,
             picked: picked.to_string(),
         };
-        let (s, _) =
-            search::submit_made(app, actor, q, png, image, search::MadeFrom::Frame(source))?;
+        let probe = search::MadeProbe {
+            bytes,
+            image,
+            faces,
+            from: Some(search::MadeFrom::Frame(source)),
+        };
+        let (s, _) = search::submit_made(app, actor, q, probe)?;
         searches.push(s);
     }
     Ok(FramesTaken {

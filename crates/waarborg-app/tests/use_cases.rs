@@ -437,10 +437,10 @@ fn cases_are_seen_and_decided_by_the_right_people() {
     ask(&officer, "OM-A");
     ask(&other, "OM-B");
     let numbers = |who: &Actor| -> Vec<String> {
-        cases::visible_to(&app, who)
+        cases::overview(&app, who)
             .unwrap()
             .into_iter()
-            .map(|c| c.case_number)
+            .map(|(c, _)| c.case_number)
             .collect()
     };
     assert_eq!(numbers(&officer), ["OM-A"]);
@@ -455,13 +455,21 @@ fn cases_are_seen_and_decided_by_the_right_people() {
         "biometrics-centre"
     ))
     .is_empty());
-    let cases = cases::visible_to(&app, &prosecutor).unwrap();
+    let cases: Vec<_> = cases::overview(&app, &prosecutor)
+        .unwrap()
+        .into_iter()
+        .map(|(c, _)| c)
+        .collect();
     assert!(cases
         .iter()
         .all(|c| cases::decision_due_from(&prosecutor, c)));
     assert!(!cases::decision_due_from(&officer, &cases[0]));
     cases::record_decision(&app, &prosecutor, "OM-A", true, "proportionate").unwrap();
-    let decided = cases::visible_to(&app, &prosecutor).unwrap();
+    let decided: Vec<_> = cases::overview(&app, &prosecutor)
+        .unwrap()
+        .into_iter()
+        .map(|(c, _)| c)
+        .collect();
     assert!(
         !cases::decision_due_from(&prosecutor, &decided[0]),
         "decided once"
@@ -1443,7 +1451,7 @@ fn every_read_of_personal_data_is_in_the_ledger_first_one_entry_per_page() {
     // Lists and cases.
     let before = app.ledger.size();
     assert_eq!(search::searches_for(&app, &auditor).unwrap().len(), 1);
-    cases::visible_to(&app, &prosecutor()).unwrap();
+    cases::overview(&app, &prosecutor()).unwrap();
     let read = consultations_since(&app, before);
     assert_eq!(
         read.iter()

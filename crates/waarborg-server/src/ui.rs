@@ -1643,9 +1643,24 @@ async fn search_step<T: Send + 'static>(
         + Send
         + 'static,
 ) -> Response {
+    let back = format!("/ui/searches/{}", path_segment(id));
+    search_step_to(state, p, lang, id, step, move |_| back).await
+}
+
+/// [`search_step`], on to where `to` says after it (a new search, a face picked).
+async fn search_step_to<T: Send + 'static>(
+    state: &AppState,
+    p: &Principal,
+    lang: Lang,
+    id: &str,
+    step: impl FnOnce(&waarborg_app::App, &waarborg_govern::Actor, &str) -> waarborg_app::Result<T>
+        + Send
+        + 'static,
+    to: impl FnOnce(T) -> String,
+) -> Response {
     let (actor, searched) = (p.actor(), id.to_string());
     match crate::blocking(state, move |app| step(app, &actor, &searched)).await {
-        Ok(_) => Redirect::to(&format!("/ui/searches/{id}")).into_response(),
+        Ok(done) => Redirect::to(&to(done)).into_response(),
         Err(e) => problem_page(lang, Some(p), &e),
     }
 }
@@ -1660,19 +1675,16 @@ pub async fn mark_face(
     Form(f): Form<waarborg_app::prepare::FaceMarkForm>,
 ) -> Response {
     let lang = lang_of(&headers, &LangQuery::default());
-    let actor = p.actor();
-    let marked = crate::blocking(&state, move |app| {
-        waarborg_app::prepare::mark_face(app, &actor, &id, &f.mark()?)
-    })
-    .await;
-    match marked {
-        Ok((s, face)) => Redirect::to(&format!(
+    let step = move |app: &_, actor: &_, id: &str| {
+        waarborg_app::prepare::mark_face(app, actor, id, &f.mark()?)
+    };
+    search_step_to(&state, &p, lang, &id, step, |(s, face)| {
+        format!(
             "/ui/searches/{}?face={face}#face-{face}",
             path_segment(&s.id)
-        ))
-        .into_response(),
-        Err(e) => problem_page(lang, Some(&p), &e),
-    }
+        )
+    })
+    .await
 }
 
 /// `POST /ui/searches/{id}/derive` (form): a derived probe; on to its search.
@@ -1684,15 +1696,13 @@ pub async fn derive(
     Form(f): Form<waarborg_app::prepare::PrepareForm>,
 ) -> Response {
     let lang = lang_of(&headers, &LangQuery::default());
-    let actor = p.actor();
-    let derived = crate::blocking(&state, move |app| {
-        waarborg_app::prepare::derive_from_form(app, &actor, &id, &f)
+    let step = move |app: &_, actor: &_, id: &str| {
+        waarborg_app::prepare::derive_from_form(app, actor, id, &f)
+    };
+    search_step_to(&state, &p, lang, &id, step, |s| {
+        format!("/ui/searches/{}", path_segment(&s.id))
     })
-    .await;
-    match derived {
-        Ok(s) => Redirect::to(&format!("/ui/searches/{}", path_segment(&s.id))).into_response(),
-        Err(e) => problem_page(lang, Some(&p), &e),
-    }
+    .await
 }
 
 #[derive(Deserialize)]
