@@ -23,7 +23,12 @@ samples=$("$W" models check | sed -n 's/^model cache: //p')/samples
 # A recorded video for the frames step: three seconds of a sample photo (ffmpeg, from setup).
 ffmpeg -nostdin -v error -y -loop 1 -i "$samples/yaoming.jpg" -t 3 -r 5 \
   -vf 'scale=trunc(iw/2)*2:trunc(ih/2)*2' -pix_fmt yuv420p -c:v libx264 "$data/clip.mp4"
-node tests/browser/e2e.mjs "$url" "$data/demo-accounts.txt" "$samples/gdp.jpg" "$shots" "$samples/yaoming.jpg" "$data/clip.mp4"
+node tests/browser/e2e.mjs "$url" "$data/demo-accounts.txt" "$samples/gdp.jpg" "$shots" "$samples/yaoming.jpg" "$data/clip.mp4" "$data/case-report.json"
+# The case report the examiner downloaded: its proofs checked by the independent verifier,
+# with the ledger's public key only.
+python3 tools/auditor/waarborg_verify.py report --key "$key" "$data/case-report.json"
+pdftoppm -png -r 60 -f 1 -l 2 "$data/case-report-nl.pdf" "$data/case-report-nl"
+[ -n "$shots" ] && cp "$data"/case-report-nl-*.png "$shots/"
 
 # Reports as PDF, printed by chromium and rendered back to PNG pages: each report prints,
 # its pages are real images, and its JSON verifies against the ledger it came from.

@@ -7,13 +7,13 @@
 // search without case authorisation, a search under a suspended deployment, an auditor
 // writing) and sees them refused. Screenshots of the main screens go to SCREENSHOT_DIR.
 import { chromium } from 'playwright-core';
-import { readFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import assert from 'node:assert/strict';
 
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
-const [base, accountsFile, probe, shots, gallery, clip] = process.argv.slice(2);
+const [base, accountsFile, probe, shots, gallery, clip, caseReport] = process.argv.slice(2);
 const passwords = Object.fromEntries(
   readFileSync(accountsFile, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'))
     .map((l) => l.trim().split(/\s+/)).map(([user, , password]) => [user, password]));
@@ -100,6 +100,23 @@ try {
   const faces = await ex.page.locator('ol.faces li').count();
   assert.ok(faces >= 1, 'faces with their quality are shown');
   assert.equal(await ex.page.locator('svg rect.face-box').count(), faces, 'every face boxed on the probe');
+  // A face the detector missed is drawn on the probe: a box dragged, then the two eyes
+  // clicked; the script fills the marking form's fields (not sent here).
+  {
+    await ex.page.click('#mark summary');
+    await ex.page.locator('figure.probe-faces svg').scrollIntoViewIfNeeded();
+    const r = await ex.page.locator('figure.probe-faces svg').boundingBox();
+    await ex.page.mouse.move(r.x + 20, r.y + 20);
+    await ex.page.mouse.down();
+    await ex.page.mouse.move(r.x + 120, r.y + 140, { steps: 5 });
+    await ex.page.mouse.up();
+    await ex.page.mouse.click(r.x + 50, r.y + 60);
+    await ex.page.mouse.click(r.x + 90, r.y + 60);
+    const value = async (id) => Number(await ex.page.inputValue(id));
+    assert.ok(await value('#mark-width') > 0 && await value('#mark-height') > await value('#mark-width'), 'the box drawn fills the form');
+    assert.ok(await value('#left-eye-x') > await value('#right-eye-x') && await value('#right-eye-x') > await value('#mark-x'), 'the eyes clicked fill the form');
+    await ex.page.click('#mark summary');
+  }
   // A face is picked by clicking its box on the probe, then searched with.
   await Promise.all([ex.page.waitForNavigation(), ex.page.locator('svg a').first().click()]);
   assert.equal(await ex.page.locator('svg rect.face-box.selected').count(), 1, 'the clicked face is marked');
@@ -113,6 +130,7 @@ try {
   log('examiner searched with a face: candidate list, marked as never an identification');
   // A derived probe: the chosen face cropped (the form offers it) and lightened, a new
   // search of the case naming its parent; the original stays as it was.
+  let derivedUrl, frameUrl;
   {
     await ex.page.goto(searchUrl + '?face=0');
     await ex.page.click('#prepare summary');
@@ -122,6 +140,7 @@ try {
     assert.ok((await ex.page.textContent('p.note')).includes('prepared from the probe of search'));
     assert.ok((await ex.page.locator('ol.faces li').count()) >= 1, 'the face is found in the crop');
     await shot(ex.page, '30-examiner-derived-probe');
+    derivedUrl = ex.page.url();
     await ex.page.goto(searchUrl);
     log('the examiner prepared a derived probe: cropped and lightened, naming its parent');
   }
@@ -142,17 +161,58 @@ try {
     assert.ok(folder.includes('frame at 0.5 s of video'), folder);
     assert.equal((folder.match(/of video/g) || []).length, 2, 'two frames taken');
     await shot(ex.page, '32-examiner-video-frames-in-folder');
-    await ex.page.goto(searchUrl);
+    frameUrl = new URL(await ex.page.locator('#outcome li:has-text("frame at 0.5 s") a').getAttribute('href'), base).href;
     log('the examiner took two frames of a recorded video as probes of the case');
   }
-  // A form with nothing chosen is refused by the browser; the graded scale (issue 16).
-  assert.equal(await ex.page.locator('#level option[value=""][disabled]').count(), 1, 'no preset level');
+  // The two probes worked (issue 18): the prepared crop and the video frame, each searched
+  // with its face and compared side by side with a candidate; the frame's comparison,
+  // feature by feature, becomes the proposal the verifiers judge.
+  for (const url of [derivedUrl, frameUrl]) {
+    await ex.page.goto(url);
+    await Promise.all([ex.page.waitForNavigation(), ex.page.locator('ol.faces li button').first().click()]);
+    assert.ok(await ex.page.locator('a.compare').count() >= 1, 'each candidate can be compared');
+  }
+  const workUrl = frameUrl;
+  await ex.page.goto(workUrl);
+  // Keys move between persons in the grid (the script); the first person's comparison.
+  await ex.page.locator('ol.people > li.person').first().focus();
+  await ex.page.keyboard.press('j');
+  await ex.page.keyboard.press('k');
+  assert.equal(await ex.page.evaluate(() => document.activeElement.id), 'person-1', 'j then k comes back to the first person');
+  await Promise.all([ex.page.waitForNavigation(), ex.page.locator('ol.people > li.person a.compare').first().click()]);
+  assert.match(ex.page.url(), /\/compare\/\d+$/);
+  const compareUrl = ex.page.url();
+  assert.equal(await ex.page.locator('svg.zoomable image').count(), 4, 'both faces, and both again in the overlay the script builds');
+  assert.equal(await ex.page.locator('g.landmarks circle').count(), 10, 'five key points on each face');
+  assert.ok(!(await ex.page.locator('g.landmarks').first().isVisible()), 'key points hidden until asked for');
+  await ex.page.check('#show-landmarks');
+  assert.ok(await ex.page.locator('g.landmarks').first().isVisible(), 'key points shown (no script needed)');
+  // Zoom keeps both faces in step; the overlay blends, wipes and flickers.
+  await ex.page.click('button[data-zoom="in"]');
+  const boxes = await ex.page.locator('svg.zoomable').evaluateAll((all) => all.map((s) => s.getAttribute('viewBox')));
+  assert.ok(boxes[0] !== '0 0 320 420' && boxes.every((b) => b === boxes[0]), `zoomed in step: ${boxes}`);
+  await ex.page.check('input[name="overlay-mode"][value="wipe"]');
+  await ex.page.fill('#overlay-amount', '30');
+  assert.equal(await ex.page.locator('#wipe rect').getAttribute('width'), '96', 'the wipe follows the slider');
+  await ex.page.check('input[name="overlay-mode"][value="blend"]');
+  await shot(ex.page, '33-examiner-comparison');
+  await narrow(ex.page, '33-examiner-comparison');
+  // Every feature marked (the browser refuses the form until then), a level, reasons.
+  const features = await ex.page.locator('fieldset.feature').count();
+  assert.equal(features, 18, 'the FISWG feature list');
+  for (let f = 0; f < features; f++) {
+    const mark = f === 17 || f === 15 ? 'not_assessable' : 'similar';
+    await ex.page.locator('fieldset.feature').nth(f).locator(`input[value="${mark}"]`).check();
+  }
+  await ex.page.fill('input[name="note.ears"]', 'Lobes attached, same helix shape.');
   await ex.page.selectOption('#level', 'identification_support_moderate');
-  await ex.page.selectOption('#reference', { index: 1 });
-  await ex.page.fill('#judgement-reasons', 'Face shape, ears and hairline agree with the reference image.');
-  await Promise.all([ex.page.waitForNavigation(), ex.page.click('#proposal button')]);
+  await ex.page.fill('#comparison-reasons', 'Face shape, ears and hairline agree with the reference image.');
+  await shot(ex.page, '34-examiner-comparison-form');
+  await Promise.all([ex.page.waitForNavigation(), ex.page.locator('#comparison').evaluate((f) => f.requestSubmit())]);
+  assert.ok(ex.page.url().startsWith(workUrl), 'back on the search');
   assert.ok((await ex.page.content()).includes('Moderate support that the candidate is the person'));
-  log('examiner proposed candidate 1 on the graded scale, with reasoning');
+  assert.ok((await ex.page.content()).includes('16 similar, 0 dissimilar, 2 not assessable'), 'the comparison is kept with the proposal');
+  log('examiner compared a candidate side by side (key points, zoom, overlay) and proposed from the feature form');
   // Verification is assigned: two verifiers of the deployment's unit.
   for (const v of ['verifier-1', 'verifier-2']) {
     await ex.page.selectOption('#verifier', v);
@@ -169,9 +229,9 @@ try {
 
   // The examiner cannot verify their own proposal, even as a verifier.
   const self = await session('examiner-1', 'verifier');
-  await self.page.goto(searchUrl);
+  await self.page.goto(workUrl);
   assert.equal(await self.page.locator('#verdict').count(), 0, 'no verification form for your own proposal');
-  const selfTry = await self.page.request.post(`${searchUrl}/verify`, { headers: sameSite, form: { verdict: 'agree', reasons: 'my own' } });
+  const selfTry = await self.page.request.post(`${workUrl}/verify`, { headers: sameSite, form: { verdict: 'agree', reasons: 'my own' } });
   assert.equal(selfTry.status(), 422);
   assert.ok((await selfTry.text()).includes('own proposal'));
   log('self-verification refused');
@@ -180,8 +240,8 @@ try {
   {
     const v3 = await session('verifier-3', 'verifier');
     await v3.page.goto(base + '/ui/searches');
-    assert.ok(!(await v3.page.content()).includes(searchUrl.split('/').pop()), 'not in an unassigned queue');
-    const read = await v3.page.goto(searchUrl);
+    assert.ok(!(await v3.page.content()).includes(workUrl.split('/').pop()), 'not in an unassigned queue');
+    const read = await v3.page.goto(workUrl);
     assert.equal(read.status(), 403, 'an unassigned verifier does not read the search');
     await v3.context.close();
     log('an unassigned verifier neither sees nor reads the search');
@@ -192,7 +252,7 @@ try {
   for (const [i, v] of ['verifier-1', 'verifier-2', 'verifier-3'].entries()) {
     if (v === 'verifier-3') {
       const co = await session('coordinator-1', 'coordinator');
-      await co.page.goto(searchUrl);
+      await co.page.goto(workUrl);
       const disputed = await co.page.content();
       assert.ok(disputed.includes('disputed'), 'the coordinator sees the dispute');
       assert.ok(disputed.includes('verifier-2') && disputed.includes('Disagree'), 'everyone\'s position shown');
@@ -204,8 +264,8 @@ try {
     }
     const s = await session(v, 'verifier');
     await s.page.goto(base + '/ui/searches');
-    assert.ok((await s.page.content()).includes(searchUrl.split('/').pop()), `${v} sees the proposal in the queue`);
-    await s.page.goto(searchUrl);
+    assert.ok((await s.page.content()).includes(workUrl.split('/').pop()), `${v} sees the proposal in the queue`);
+    await s.page.goto(workUrl);
     // Blind first (issue 16): no proposal, no reasoning, no score; their own conclusion.
     const blindPage = await s.page.content();
     assert.ok(blindPage.includes('Compare the probe with the candidates yourself first'), 'blind');
@@ -213,16 +273,27 @@ try {
     assert.equal(await s.page.locator('#verdict').count(), 0, 'no verdict before one\'s own conclusion');
     if (i === 1) await shot(s.page, '06-verifier-blind');
     // Nothing chosen: refused, nothing recorded.
-    const empty = await s.page.request.post(`${searchUrl}/own-conclusion`, { headers: sameSite, form: { level: '', reference: '', reasons: 'nothing chosen' } });
+    const empty = await s.page.request.post(`${workUrl}/own-conclusion`, { headers: sameSite, form: { level: '', reference: '', reasons: 'nothing chosen' } });
     assert.equal(empty.status(), 400, 'a form with nothing chosen is refused');
-    if (verdicts[v] === 'agree') {
+    if (v === 'verifier-1') {
+      // Their own comparison, side by side and blind: no rank, no score, no proposal.
+      await s.page.goto(compareUrl);
+      const blindCompare = await s.page.content();
+      assert.ok(!blindCompare.includes('Score') && !blindCompare.includes('Face shape, ears'), 'the comparison view is blind');
+      for (const f of await s.page.locator('fieldset.feature').all()) await f.locator('input[value="similar"]').check();
       await s.page.selectOption('#level', 'identification_support_strong');
-      await s.page.selectOption('#reference', { index: 1 });
+      await s.page.fill('#comparison-reasons', `${v}: compared for myself, feature by feature.`);
+      await Promise.all([s.page.waitForNavigation(), s.page.locator('#comparison').evaluate((f) => f.requestSubmit())]);
     } else {
-      await s.page.selectOption('#level', 'inconclusive');
+      if (verdicts[v] === 'agree') {
+        await s.page.selectOption('#level', 'identification_support_strong');
+        await s.page.selectOption('#reference', { index: 1 });
+      } else {
+        await s.page.selectOption('#level', 'inconclusive');
+      }
+      await s.page.fill('#judgement-reasons', `${v}: compared for myself.`);
+      await Promise.all([s.page.waitForNavigation(), s.page.click('text=Record my own conclusion')]);
     }
-    await s.page.fill('#judgement-reasons', `${v}: compared for myself.`);
-    await Promise.all([s.page.waitForNavigation(), s.page.click('text=Record my own conclusion')]);
     assert.ok((await s.page.content()).includes('Face shape, ears and hairline'), 'the proposal, shown after');
     assert.ok((await s.page.content()).includes('shown once yours is recorded') || i === 0, 'the other verdicts hidden');
     await s.page.selectOption('#verdict', verdicts[v]);
@@ -289,9 +360,25 @@ try {
   assert.ok(outcome.includes('Verified independently by'), outcome);
   await shot(ex.page, '28-examiner-case-folder');
   await narrow(ex.page, '28-examiner-case-folder');
+  // The case report for the file, downloaded from the folder (a logged disclosure); its
+  // proofs are checked by the independent verifier (scripts/browser-test.sh).
+  const [download] = await Promise.all([ex.page.waitForEvent('download'), ex.page.click('a[href$="/report.json"]')]);
+  await download.saveAs(caseReport);
+  const report = JSON.parse(readFileSync(caseReport, 'utf8'));
+  assert.ok(report.searches.length >= 4, `every probe of the case: ${report.searches.length}`);
+  assert.ok(report.searches.some((s) => s.search.frame) && report.searches.some((s) => s.search.derivation), 'the frame and the prepared crop');
+  const worked = report.searches.find((s) => workUrl.endsWith(s.search.id));
+  assert.equal(worked.search.identification.proposal.comparison.features.length, 18, 'the comparison form in the report');
+  assert.equal(worked.search.identification.outcome.outcome, 'identification', 'the verified identification');
+  // The same report printed for the file, in Dutch (rendered back to images by the script).
+  const pdf = await ex.page.request.get(`${base}/ui/cases/OM-DEMO-0001/report.pdf?lang=nl`);
+  assert.equal(pdf.status(), 200);
+  const printed = await pdf.body();
+  assert.equal(printed.subarray(0, 4).toString(), '%PDF', 'a PDF');
+  writeFileSync(caseReport.replace(/\.json$/, '-nl.pdf'), printed);
   await ex.page.goto(searchUrl);
   await narrow(ex.page, '04-examiner-search');
-  log('the case folder holds the search, its outcome and a note');
+  log('the case folder holds the searches, their outcomes and a note; its report downloaded as JSON and PDF');
 
   // A search for a case without authorisation is refused.
   await ex.page.goto(base + '/ui/searches/new');

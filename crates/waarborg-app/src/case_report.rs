@@ -52,6 +52,12 @@ pub struct CaseReport {
     pub role: String,
     /// When.
     pub made_at: String,
+    /// Who, as an actor (for the report's words).
+    #[serde(skip)]
+    pub maker: Actor,
+    /// When, as a timestamp.
+    #[serde(skip)]
+    pub made: waarborg_govern::Timestamp,
     /// The case authorisation.
     pub case: waarborg_govern::case::CaseAuthorisation,
     /// Every search of the case, with its technology and its path to an outcome.
@@ -76,6 +82,10 @@ pub struct ReportedSearch {
     pub score_threshold: f32,
     /// The revision's candidate list length.
     pub candidate_list_length: u32,
+    /// The search as kept, for the report's words ([`SearchRecordSummary`] is what the
+    /// JSON says of it).
+    #[serde(skip)]
+    pub record: SearchRecord,
 }
 
 /// What a report says of a search's own record.
@@ -220,6 +230,7 @@ pub fn report(app: &App, actor: &Actor, number: &str) -> Result<CaseReport> {
             model_sha256: r.content.technology.model_sha256.clone(),
             score_threshold: r.content.technology.score_threshold,
             candidate_list_length: r.content.technology.candidate_list_length,
+            record: s.clone(),
         });
     }
     Ok(CaseReport {
@@ -227,6 +238,8 @@ pub fn report(app: &App, actor: &Actor, number: &str) -> Result<CaseReport> {
         made_by: actor.user.clone(),
         role: actor.role.as_str().to_string(),
         made_at: app.now().to_string(),
+        maker: actor.clone(),
+        made: app.now(),
         case,
         searches: reported,
         lead_not_proof: LEAD_NOT_PROOF,

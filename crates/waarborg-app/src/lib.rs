@@ -24,6 +24,7 @@ pub mod account;
 pub mod audit;
 pub mod case_report;
 pub mod cases;
+pub mod compare;
 pub mod competence;
 pub mod consistency;
 pub mod consult;
@@ -95,6 +96,8 @@ pub struct Caches {
     pub decoding: throttle::Gate,
     /// Face crops made recently ([`search::probe_face`]).
     pub crops: search::Crops,
+    /// Faces made for the comparison view recently ([`compare`]).
+    pub compared: search::Kept<compare::ComparedFace>,
     /// Which readers' reads of a search's images its logged read covers ([`consult`]).
     pub covers: consult::Covers,
     /// Refused attempts held back in a flood ([`throttle::Refusals`]).
@@ -103,6 +106,14 @@ pub struct Caches {
     /// full for them too): written before anything else, so that no later change is
     /// logged while a change that was not kept still looks kept ([`App::commit`]).
     pub voids: std::sync::Mutex<Vec<waarborg_ledger::Event>>,
+}
+
+impl Caches {
+    /// Forgets every image made from probe `sha256` (its erasure).
+    pub fn forget_probe(&self, sha256: &str) {
+        self.crops.forget(sha256);
+        self.compared.forget(sha256);
+    }
 }
 
 impl App {

@@ -706,6 +706,23 @@ pub struct JudgementBody {
     /// Why (`reasoning` is accepted too).
     #[serde(alias = "reasoning")]
     pub reasons: String,
+    /// The feature-by-feature comparison the conclusion rests on: every feature of the list
+    /// marked (`waarborg_govern::comparison::FEATURES`), of the candidate a supporting level
+    /// names.
+    #[serde(default)]
+    pub comparison: Option<ComparisonBody>,
+}
+
+/// A comparison form: `{"reference": 17, "features": [{"feature": "nose", "assessment":
+/// "similar", "notes": "…"}, …]}`, every feature of the list marked `similar`,
+/// `dissimilar` or `not_assessable`.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct ComparisonBody {
+    /// The candidate compared.
+    pub reference: u64,
+    /// Every feature, marked.
+    #[schema(value_type = Vec<Object>)]
+    pub features: Vec<waarborg_govern::comparison::FeatureMark>,
 }
 
 impl JudgementBody {
@@ -714,6 +731,13 @@ impl JudgementBody {
             level: self.level.trim().to_string(),
             reference: self.reference,
             reasons: self.reasons.clone(),
+            comparison: self.comparison.as_ref().map(|c| {
+                waarborg_govern::comparison::FeatureComparison {
+                    reference: c.reference,
+                    list: waarborg_govern::comparison::FEATURE_LIST.to_string(),
+                    features: c.features.clone(),
+                }
+            }),
         }
     }
 }
@@ -1439,7 +1463,7 @@ pub fn consult(app: &App, actor: &Actor, id: &str) -> Result<(SearchRecord, u64)
 
 /// Logs `actor`'s read of an image of search `s` (`kind`: `probe`, `reference_image`;
 /// `records` beside the search) unless their logged read of the search covers it.
-fn consult_image(
+pub(crate) fn consult_image(
     app: &App,
     actor: &Actor,
     s: &SearchRecord,
@@ -1496,33 +1520,56 @@ pub fn probe_image(app: &App, actor: &Actor, id: &str, rendition: Rendition) -> 
     }
 }
 
-/// Face crops made recently, by (probe hash, face): a page shows each face several times
-/// and several viewers look at one search, while decoding a large probe costs much. Kept in
-/// memory only, at most [`Crops::MAX_BYTES`]; never served once the probe is erased.
-#[derive(Debug, Default)]
-pub struct Crops {
-    kept: std::sync::Mutex<std::collections::VecDeque<(CropKey, std::sync::Arc<Vec<u8>>)>>,
+/// Images made recently, by (image hash or name, part): a page shows each face several
+/// times and several viewers look at one search, while decoding a large image costs much.
+/// Kept in memory only, at most [`Kept::MAX_BYTES`]; never served once the probe is erased.
+#[derive(Debug)]
+pub struct Kept<V> {
+    kept: std::sync::Mutex<std::collections::VecDeque<(CropKey, std::sync::Arc<V>)>>,
 }
 
-/// A crop's key: the probe's SHA-256 and the face's index.
+impl<V> Default for Kept<V> {
+    fn default() -> Self {
+        Kept {
+            kept: Default::default(),
+        }
+    }
+}
+
+/// Face crops of probes ([`probe_image`]).
+pub type Crops = Kept<Vec<u8>>;
+
+/// How many bytes a kept image holds.
+pub trait Weighed {
+    /// Bytes.
+    fn bytes(&self) -> usize;
+}
+
+impl Weighed for Vec<u8> {
+    fn bytes(&self) -> usize {
+        self.len()
+    }
+}
+
+/// A kept image's key: the probe's SHA-256 (or a reference's name) and the part.
 type CropKey = (String, usize);
 
-impl Crops {
-    /// The most crop bytes kept.
+impl<V: Weighed> Kept<V> {
+    /// The most bytes kept.
     pub const MAX_BYTES: usize = 32 << 20;
 
-    fn get(&self, key: &CropKey) -> Option<std::sync::Arc<Vec<u8>>> {
+    pub(crate) fn get(&self, key: &CropKey) -> Option<std::sync::Arc<V>> {
         let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
         kept.iter()
             .find(|(k, _)| k == key)
             .map(|(_, png)| png.clone())
     }
 
-    fn put(&self, key: CropKey, png: std::sync::Arc<Vec<u8>>) {
+    pub(crate) fn put(&self, key: CropKey, png: std::sync::Arc<V>) {
         let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
         kept.retain(|(k, _)| *k != key);
         kept.push_back((key, png));
-        while kept.iter().map(|(_, p)| p.len()).sum::<usize>() > Self::MAX_BYTES {
+        while kept.iter().map(|(_, p)| p.bytes()).sum::<usize>() > Self::MAX_BYTES {
             kept.pop_front();
         }
     }
@@ -1547,7 +1594,7 @@ fn prepared(
     make: impl FnOnce(&App, &SearchRecord) -> Result<Vec<u8>>,
 ) -> Result<Vec<u8>> {
     if !app.probes.contains(&s.probe_sha256) {
-        app.caches.crops.forget(&s.probe_sha256);
+        app.caches.forget_probe(&s.probe_sha256);
         return Err(AppError::not_found("the probe image is no longer kept"));
     }
     let key = (s.probe_sha256.clone(), part);
@@ -1587,6 +1634,16 @@ fn view_of(app: &App, s: &SearchRecord) -> Result<Vec<u8>> {
 fn crop_face(app: &App, s: &SearchRecord, bbox: [f32; 4]) -> Result<Vec<u8>> {
     let image = waarborg_face::decode::decode(&probe_bytes(app, s)?, &DecodeLimits::default())
         .map_err(|e| AppError::internal(format!("the stored probe cannot be decoded: {e}")))?;
+    let crop = with_margin(&image, bbox);
+    let mut png = Vec::new();
+    crop.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .map_err(|e| AppError::internal(format!("encoding the face: {e}")))?;
+    Ok(png)
+}
+
+/// The face in box `bbox` of `image` with a margin around it (the head, not only the face),
+/// kept inside the image.
+pub(crate) fn with_margin(image: &image::RgbImage, bbox: [f32; 4]) -> image::RgbImage {
     let [x0, y0, x1, y1] = bbox;
     let margin = 0.35 * (x1 - x0).max(y1 - y0);
     let (w, h) = (image.width() as f32, image.height() as f32);
@@ -1598,25 +1655,27 @@ fn crop_face(app: &App, s: &SearchRecord, bbox: [f32; 4]) -> Result<Vec<u8>> {
         (x1 + margin).clamp(left + 1.0, w),
         (y1 + margin).clamp(top + 1.0, h),
     );
-    let crop = image::imageops::crop_imm(
-        &image,
+    image::imageops::crop_imm(
+        image,
         left as u32,
         top as u32,
         (right - left) as u32,
         (bottom - top) as u32,
     )
-    .to_image();
-    let mut png = Vec::new();
-    crop.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-        .map_err(|e| AppError::internal(format!("encoding the face: {e}")))?;
-    Ok(png)
+    .to_image()
 }
 
 /// The stored image of reference `reference`, for a reader of search `id` in whose candidate
 /// list it is (no one browses the reference images through a search).
 pub fn candidate_image(app: &App, actor: &Actor, id: &str, reference: &str) -> Result<Vec<u8>> {
     let (s, _) = readable(app, actor, id)?;
-    let reference = reference
+    let reference = on_list(&s, reference)?;
+    candidate_bytes(app, actor, &s, reference)
+}
+
+/// Reference `reference` (as given in a path) if it is on search `s`'s candidate list.
+pub(crate) fn on_list(s: &SearchRecord, reference: &str) -> Result<u64> {
+    reference
         .parse::<u64>()
         .ok()
         .filter(|r| s.candidates.iter().any(|c| c.reference == *r))
@@ -1624,7 +1683,16 @@ pub fn candidate_image(app: &App, actor: &Actor, id: &str, reference: &str) -> R
             AppError::not_found(format!(
                 "reference {reference} is not a candidate of this search"
             ))
-        })?;
+        })
+}
+
+/// The stored image of candidate `reference` of search `s`, its read by `actor` logged.
+pub(crate) fn candidate_bytes(
+    app: &App,
+    actor: &Actor,
+    s: &SearchRecord,
+    reference: u64,
+) -> Result<Vec<u8>> {
     if let Some(case) = &s.proficiency {
         // A test gallery's image, from the probe vault (never the reference database).
         let name = case
@@ -1633,7 +1701,7 @@ pub fn candidate_image(app: &App, actor: &Actor, id: &str, reference: &str) -> R
             .find(|(r, _)| *r == reference)
             .map(|(_, sha)| sha.clone())
             .ok_or_else(|| AppError::not_found("no image is stored for this candidate"))?;
-        consult_image(app, actor, &s, "reference_image", Vec::new())?;
+        consult_image(app, actor, s, "reference_image", Vec::new())?;
         return app
             .probes
             .get(&name)
@@ -1646,7 +1714,7 @@ pub fn candidate_image(app: &App, actor: &Actor, id: &str, reference: &str) -> R
     consult_image(
         app,
         actor,
-        &s,
+        s,
         "reference_image",
         crate::consult::reference_images([reference]),
     )?;
@@ -1697,6 +1765,36 @@ pub fn awaits_verification_by(actor: &Actor, s: &SearchRecord) -> bool {
         })
 }
 
+/// A judgement someone records on a search: the examiner's proposal, or a verifier's own
+/// conclusion reached blind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JudgingStep {
+    /// The examiner proposes.
+    Propose,
+    /// An assigned verifier concludes independently.
+    OwnConclusion,
+}
+
+/// Which judgement `actor` may record on search `s` now, if any (the pages offer its form;
+/// the domain still decides when it is recorded).
+pub fn judging_step(actor: &Actor, s: &SearchRecord) -> Option<JudgingStep> {
+    let i = s.identification.as_ref()?;
+    if s.stage == SearchStage::Withdrawn {
+        return None;
+    }
+    if i.proposal.is_none()
+        && actor.role == Role::Examiner
+        && i.stage == Stage::Searched
+        && actor.user == s.examiner
+    {
+        Some(JudgingStep::Propose)
+    } else if blind(actor, s) && awaits_verification_by(actor, s) {
+        Some(JudgingStep::OwnConclusion)
+    } else {
+        None
+    }
+}
+
 /// Every search kept in `store`.
 pub(crate) fn stored(store: &waarborg_store::SqliteStore) -> Result<Vec<SearchRecord>> {
     of_owner(store, None)
@@ -1744,7 +1842,7 @@ pub fn remove_orphan_probes(app: &App) -> Result<usize> {
         app.probes
             .remove(&name)
             .map_err(|e| AppError::internal(format!("removing probe {name}: {e}")))?;
-        app.caches.crops.forget(&name);
+        app.caches.forget_probe(&name);
         removed += 1;
     }
     Ok(removed)
@@ -1892,7 +1990,7 @@ pub(crate) fn erase_parts(app: &App, s: &SearchRecord, e: &Erasing, now: Timesta
         app.probes
             .remove(&s.probe_sha256)
             .map_err(|e| AppError::internal(format!("erasing the probe: {e}")))?;
-        app.caches.crops.forget(&s.probe_sha256);
+        app.caches.forget_probe(&s.probe_sha256);
     }
     if parts.contains(&SearchPart::SearchResult) {
         erase_gallery(app, s, |sha| keeps(SearchPart::Probe, sha))?;

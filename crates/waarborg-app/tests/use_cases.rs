@@ -1143,6 +1143,7 @@ fn stored_search(app: &App, id: &str, case: &str, probe: &str, created: Timestam
                 level: "inconclusive".into(),
                 reference: None,
                 reasons: "too blurred to tell".into(),
+                comparison: None,
             },
             &waarborg_govern::scale::ConclusionScale::enfsi(),
         )

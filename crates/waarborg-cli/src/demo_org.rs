@@ -179,6 +179,7 @@ pub fn set_up(app: &App, data: &Path, samples: &Path) -> anyhow::Result<()> {
             level: "identification_support_moderate".into(),
             reference: Some(top),
             reasons: "Face shape, ears and hairline agree with the reference image".into(),
+            comparison: Some(compared(top)),
         };
         search::propose(app, &examiner, &s.id, proposal)?;
         for v in ["verifier-1", "verifier-2"] {
@@ -190,6 +191,7 @@ pub fn set_up(app: &App, data: &Path, samples: &Path) -> anyhow::Result<()> {
                 level: "identification_support_moderate".into(),
                 reference: Some(top),
                 reasons: format!("{v}: compared for myself; face shape, ears and hairline agree"),
+                comparison: Some(compared(top)),
             };
             search::conclude_independently(app, &person(v, Role::Verifier), &s.id, own)?;
             let judgement = search::VerificationBody {
@@ -201,6 +203,30 @@ pub fn set_up(app: &App, data: &Path, samples: &Path) -> anyhow::Result<()> {
     }
     app.ledger.checkpoint()?;
     Ok(())
+}
+
+/// The demo's comparison form of candidate `reference`: the features a frontal photo shows
+/// alike, the ones it hides not assessable.
+fn compared(reference: u64) -> search::ComparisonBody {
+    use waarborg_govern::comparison::{Assessment, FeatureMark, FEATURES};
+    let features = FEATURES
+        .iter()
+        .map(|f| FeatureMark {
+            feature: f.to_string(),
+            assessment: match *f {
+                "scars" | "alterations" | "neck" => Assessment::NotAssessable,
+                _ => Assessment::Similar,
+            },
+            notes: match *f {
+                "ears" => "lobes attached, same helix shape".into(),
+                _ => String::new(),
+            },
+        })
+        .collect();
+    search::ComparisonBody {
+        reference,
+        features,
+    }
 }
 
 /// The demo's competence register, kept by its competence administrator: every examiner and

@@ -591,6 +591,12 @@ pub enum CaseCommand {
         /// Where to write the report as JSON.
         #[arg(long)]
         json: PathBuf,
+        /// Also print it as a document for the file to PDF here (needs Debian's `chromium`).
+        #[arg(long, value_name = "FILE")]
+        pdf: Option<PathBuf>,
+        /// The PDF's language: en or nl.
+        #[arg(long, default_value = "en")]
+        lang: String,
         /// Who makes it: USER:ROLE:UNIT (an examiner, a coordinator, an auditor or a privacy
         /// officer).
         #[arg(long = "as", value_name = "WHO")]
@@ -753,16 +759,26 @@ pub fn case(command: CaseCommand) -> anyhow::Result<ExitCode> {
         CaseCommand::Report {
             number,
             json,
+            pdf,
+            lang,
             actor,
             env,
         } => {
             let actor = parse_actor(&actor)?;
-            let report = match waarborg_app::case_report::report(&env.app()?, &actor, &number) {
+            let lang = crate::report::lang(&lang)?;
+            let app = env.app()?;
+            let report = match waarborg_app::case_report::report(&app, &actor, &number) {
                 Ok(report) => report,
                 Err(e) => return refused_or_error(e),
             };
             std::fs::write(&json, serde_json::to_string_pretty(&report)?)
                 .with_context(|| format!("writing {}", json.display()))?;
+            if let Some(pdf) = &pdf {
+                let document = waarborg_server::cases::case_document(&app, lang, &report)?;
+                let html = waarborg_report::case::render(lang, &document)?;
+                waarborg_report::pdf::print(&html, pdf)?;
+                println!("case {number}: printed to {}", pdf.display());
+            }
             println!(
                 "case {number}: report written to {} ({} searches, {} ledger entries proved at size {})",
                 json.display(),

@@ -158,7 +158,7 @@ pub enum ReportCommand {
     },
 }
 
-fn lang(code: &str) -> anyhow::Result<waarborg_report::html::Lang> {
+pub(crate) fn lang(code: &str) -> anyhow::Result<waarborg_report::html::Lang> {
     match code {
         "en" => Ok(waarborg_report::html::Lang::En),
         "nl" => Ok(waarborg_report::html::Lang::Nl),

@@ -63,6 +63,35 @@ pub fn align_face(image: &RgbImage, kps: &[[f32; 2]; 5]) -> Option<RgbImage> {
     warp_affine(image, &m, ALIGNED_SIZE, ALIGNED_SIZE)
 }
 
+/// Width and height of a face shown for comparison ([`align_for_comparison`]): the whole
+/// head with ears, hairline and chin, upright, at one scale for every image.
+pub const COMPARISON_SIZE: [u32; 2] = [320, 420];
+
+/// Where the eyes (image left, image right) land in a face shown for comparison: level,
+/// 100 pixels apart, so that two faces aligned this way are at the same scale.
+pub const COMPARISON_EYES: [[f64; 2]; 2] = [[110.0, 185.0], [210.0, 185.0]];
+
+/// A face straightened and scaled for comparison with another (the eyes exactly at
+/// [`COMPARISON_EYES`]: no mirroring, no other distortion), and its five key points in that
+/// frame; `None` when the eyes coincide.
+pub fn align_for_comparison(
+    image: &RgbImage,
+    kps: &[[f32; 2]; 5],
+) -> Option<(RgbImage, [[f32; 2]; 5])> {
+    let eyes = [kps[0], kps[1]].map(|p| [f64::from(p[0]), f64::from(p[1])]);
+    let m = similarity_transform(&eyes, &COMPARISON_EYES)?;
+    let [w, h] = COMPARISON_SIZE;
+    let face = warp_affine(image, &m, w, h)?;
+    let points = kps.map(|p| {
+        let (x, y) = (f64::from(p[0]), f64::from(p[1]));
+        [
+            (m[0][0] * x + m[0][1] * y + m[0][2]) as f32,
+            (m[1][0] * x + m[1][1] * y + m[1][2]) as f32,
+        ]
+    });
+    Some((face, points))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,6 +101,29 @@ mod tests {
             m[0][0] * p[0] + m[0][1] * p[1] + m[0][2],
             m[1][0] * p[0] + m[1][1] * p[1] + m[1][2],
         ]
+    }
+
+    #[test]
+    fn a_face_for_comparison_has_its_eyes_level_and_100_pixels_apart() {
+        // A tilted, small face: eyes 40 px apart at 30 degrees.
+        let (c, s) = (30f32.to_radians().cos(), 30f32.to_radians().sin());
+        let at = |dx: f32, dy: f32| [200.0 + c * dx - s * dy, 150.0 + s * dx + c * dy];
+        let kps = [
+            at(-20.0, 0.0),
+            at(20.0, 0.0),
+            at(0.0, 20.0),
+            at(-15.0, 40.0),
+            at(15.0, 40.0),
+        ];
+        let image = RgbImage::from_pixel(400, 300, image::Rgb([90, 90, 90]));
+        let (face, points) = align_for_comparison(&image, &kps).unwrap();
+        assert_eq!([face.width(), face.height()], COMPARISON_SIZE);
+        for (p, e) in points.iter().zip(COMPARISON_EYES) {
+            assert!((f64::from(p[0]) - e[0]).abs() < 1e-3 && (f64::from(p[1]) - e[1]).abs() < 1e-3);
+        }
+        // The nose: straight below the eyes' middle, at 2.5× the scale (50 px).
+        assert!((points[2][0] - 160.0).abs() < 1e-3 && (points[2][1] - 235.0).abs() < 1e-3);
+        assert!(align_for_comparison(&image, &[[5.0, 5.0]; 5]).is_none());
     }
 
     #[test]

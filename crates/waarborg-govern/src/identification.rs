@@ -20,6 +20,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::actor::{Actor, Role, Timestamp};
+use crate::comparison::FeatureComparison;
 use crate::competence::Lack;
 use crate::rule::Rule;
 use crate::scale::ConclusionScale;
@@ -64,6 +65,23 @@ pub struct Judgement {
     /// Why.
     #[serde(alias = "reasoning")]
     pub reasons: String,
+    /// The feature-by-feature comparison the conclusion rests on, if one was made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<FeatureComparison>,
+}
+
+impl Judgement {
+    /// The judgement's comparison, checked: every feature marked once, of the candidate the
+    /// conclusion names (if it names one).
+    fn checked_comparison(&self) -> Result<Option<FeatureComparison>, GovernError> {
+        let Some(c) = &self.comparison else {
+            return Ok(None);
+        };
+        let checked = FeatureComparison::new(c.reference, c.features.clone())
+            .and_then(|c| c.check_names(self.reference).map(|()| c))
+            .map_err(GovernError::Refused)?;
+        Ok(Some(checked))
+    }
 }
 
 /// The examiner's proposal.
@@ -75,6 +93,9 @@ pub struct Proposal {
     pub level: String,
     /// The examiner's reasoning.
     pub reasoning: String,
+    /// The comparison form the proposal rests on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<FeatureComparison>,
 }
 
 impl<'de> Deserialize<'de> for Proposal {
@@ -86,6 +107,8 @@ impl<'de> Deserialize<'de> for Proposal {
             #[serde(default)]
             level: String,
             reasoning: String,
+            #[serde(default)]
+            comparison: Option<FeatureComparison>,
         }
         #[derive(Deserialize)]
         #[serde(untagged)]
@@ -98,11 +121,13 @@ impl<'de> Deserialize<'de> for Proposal {
                 conclusion: f.conclusion,
                 level: f.level,
                 reasoning: f.reasoning,
+                comparison: f.comparison,
             },
             Either::Pair(conclusion, reasoning) => Proposal {
                 conclusion,
                 level: String::new(),
                 reasoning,
+                comparison: None,
             },
         })
     }
@@ -120,6 +145,9 @@ pub struct OwnConclusion {
     pub level: String,
     /// Their reasons.
     pub reasons: String,
+    /// The comparison form their conclusion rests on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<FeatureComparison>,
     /// When.
     pub at: Timestamp,
 }
@@ -451,11 +479,13 @@ impl Identification {
         if judgement.reasons.trim().len() < 3 {
             return refuse(Rule::VerificationWithoutReasons);
         }
+        let comparison = judgement.checked_comparison()?;
         self.own_conclusions.push(OwnConclusion {
             verifier: actor.user.clone(),
             conclusion,
             level: judgement.level.clone(),
             reasons: judgement.reasons.clone(),
+            comparison,
             at: now,
         });
         Ok(())
@@ -501,10 +531,12 @@ impl Identification {
         if judgement.reasons.trim().len() < 3 {
             return refuse(Rule::ProposalWithoutReasoning);
         }
+        let comparison = judgement.checked_comparison()?;
         self.proposal = Some(Proposal {
             conclusion,
             level: judgement.level.clone(),
             reasoning: judgement.reasons.clone(),
+            comparison,
         });
         self.stage = Stage::Proposed;
         Ok(())

@@ -8,6 +8,7 @@
 //! * [`case`]: case authorisations (AI Act Art. 26(10)), urgent use within 48 hours.
 //! * [`identification`]: candidate list → proposal → assigned, blind, independent
 //!   verifications → outcome, a dispute resolved.
+//! * [`comparison`]: a probe face compared with a candidate feature by feature (FISWG).
 //! * [`scale`]: the graded conclusion scale (ENFSI-style), as framework data.
 //! * [`competence`]: who is qualified and authorised to examine and to verify.
 //! * [`ids`]: case numbers, deployment ids and user names, each checked by one rule.
@@ -21,6 +22,7 @@
 
 pub mod actor;
 pub mod case;
+pub mod comparison;
 pub mod competence;
 pub mod demo;
 pub mod framework;

@@ -410,6 +410,38 @@ pub enum Rule {
     /// A concluded identification stands.
     #[error("the verification is concluded: its outcome stands and the search is not withdrawn")]
     WithdrawAfterOutcome,
+    /// A comparison leaves a feature unmarked.
+    #[error("mark the feature {feature} (similar, dissimilar or not assessable): every feature of the list is marked before a conclusion rests on the comparison")]
+    FeatureUnmarked {
+        /// The feature's key.
+        feature: String,
+    },
+    /// A feature marked twice.
+    #[error("the feature {feature} is marked twice; mark it once")]
+    FeatureMarkedTwice {
+        /// The feature's key.
+        feature: String,
+    },
+    /// A feature not on the list.
+    #[error("{feature} is not a feature of the comparison list")]
+    FeatureUnknown {
+        /// What was named.
+        feature: String,
+    },
+    /// A feature's note too long.
+    #[error("the note on {feature} is too long; keep it under 2000 characters")]
+    FeatureNoteTooLong {
+        /// The feature's key.
+        feature: String,
+    },
+    /// The comparison is of another candidate than the conclusion names.
+    #[error("the comparison is of reference image {compared}, the conclusion names {named}: compare the candidate you conclude on")]
+    ComparisonOfAnotherCandidate {
+        /// The candidate compared.
+        compared: u64,
+        /// The candidate the conclusion names.
+        named: u64,
+    },
     /// A coordinator plants proficiency tests for others only.
     #[error("a proficiency test is planted for someone else, never for oneself")]
     OwnProficiencyTest,
@@ -527,6 +559,11 @@ impl Rule {
         "not_withdrawing",
         "already_withdrawn",
         "withdraw_after_outcome",
+        "feature_unmarked",
+        "feature_marked_twice",
+        "feature_unknown",
+        "feature_note_too_long",
+        "comparison_of_another_candidate",
     ];
 
     /// The stable code: snake case, one per rule.
@@ -619,6 +656,11 @@ impl Rule {
             NotWithdrawing => "not_withdrawing",
             AlreadyWithdrawn => "already_withdrawn",
             WithdrawAfterOutcome => "withdraw_after_outcome",
+            FeatureUnmarked { .. } => "feature_unmarked",
+            FeatureMarkedTwice { .. } => "feature_marked_twice",
+            FeatureUnknown { .. } => "feature_unknown",
+            FeatureNoteTooLong { .. } => "feature_note_too_long",
+            ComparisonOfAnotherCandidate { .. } => "comparison_of_another_candidate",
         }
     }
 
@@ -677,6 +719,14 @@ impl Rule {
                 vec![("person", text(person))]
             }
             VerifierUnit { unit } => vec![("unit", text(unit))],
+            FeatureUnmarked { feature }
+            | FeatureMarkedTwice { feature }
+            | FeatureUnknown { feature }
+            | FeatureNoteTooLong { feature } => vec![("feature", text(feature))],
+            ComparisonOfAnotherCandidate { compared, named } => vec![
+                ("compared", Arg::Number(*compared)),
+                ("named", Arg::Number(*named)),
+            ],
             NotQualified { lack } => lack.args(),
             NotOnScale { level } => vec![("level", text(level))],
             AlreadyAuthorised { deployment } | NotAuthorisedToWithdraw { deployment } => {

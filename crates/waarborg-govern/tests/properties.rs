@@ -198,6 +198,7 @@ fn no_identification_without_enough_distinct_independent_verifiers() {
         level: "inconclusive".into(),
         reference: None,
         reasons: "own look".into(),
+        comparison: None,
     };
     // verifier-4's qualification lapsed.
     let competent = |a: &Actor| match a.user.as_str() {
@@ -215,6 +216,7 @@ fn no_identification_without_enough_distinct_independent_verifiers() {
                     level: "identification_support_moderate".into(),
                     reference: Some(7),
                     reasons: "same ear shape and scar".into(),
+                    comparison: None,
                 },
                 &scale,
             );

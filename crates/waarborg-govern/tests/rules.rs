@@ -94,7 +94,22 @@ fn judgement(level: &str, reference: Option<u64>, reasons: &str) -> Judgement {
         level: level.into(),
         reference,
         reasons: reasons.into(),
+        comparison: None,
     }
+}
+
+/// A complete comparison of candidate `reference`: every feature similar.
+fn compared(reference: u64) -> waarborg_govern::comparison::FeatureComparison {
+    use waarborg_govern::comparison::{Assessment, FeatureComparison, FeatureMark, FEATURES};
+    let marks = FEATURES
+        .iter()
+        .map(|f| FeatureMark {
+            feature: f.to_string(),
+            assessment: Assessment::Similar,
+            notes: String::new(),
+        })
+        .collect();
+    FeatureComparison::new(reference, marks).unwrap()
 }
 
 fn refused<T: std::fmt::Debug>(r: Result<T, waarborg_govern::GovernError>) -> &'static str {
@@ -333,6 +348,40 @@ fn every_refusal_of_scale_assignment_and_competence_has_a_row() {
             fresh(),
             propose("inconclusive", Some(1)),
             "level_names_no_candidate",
+        ),
+        (
+            "a comparison with a feature left open",
+            fresh(),
+            Box::new(|id: &mut Identification| {
+                let mut j = judgement("identification_support_strong", Some(1), "ears alike");
+                let mut c = compared(1);
+                c.features.pop();
+                j.comparison = Some(c);
+                id.propose(&examiner(), &j, &ConclusionScale::enfsi())
+            }),
+            "feature_unmarked",
+        ),
+        (
+            "a comparison of another candidate",
+            fresh(),
+            Box::new(|id: &mut Identification| {
+                let mut j = judgement("identification_support_strong", Some(1), "ears alike");
+                j.comparison = Some(compared(2));
+                id.propose(&examiner(), &j, &ConclusionScale::enfsi())
+            }),
+            "comparison_of_another_candidate",
+        ),
+        (
+            "a verifier's comparison with a feature left open",
+            proposed(2, 1, 1),
+            Box::new(|id: &mut Identification| {
+                let mut j = judgement("inconclusive", None, "own look");
+                let mut c = compared(1);
+                c.features.remove(0);
+                j.comparison = Some(c);
+                id.conclude_independently(&verifier(1), &j, &ConclusionScale::enfsi(), Ok(()), T0)
+            }),
+            "feature_unmarked",
         ),
         (
             "a verifier assigns",

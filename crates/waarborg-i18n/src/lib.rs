@@ -228,6 +228,45 @@ mod tests {
         );
     }
 
+    /// Dutch as a Dutch examiner writes it (issue 18 item 7): one word for each thing — the
+    /// words on the left are not used, the ones on the right are — and no message left in
+    /// English but the few that read the same in Dutch.
+    #[test]
+    fn the_dutch_uses_one_word_for_each_thing_and_leaves_nothing_in_english() {
+        const NOT_SAID: [(&str, &str); 7] = [
+            ("examinator", "gezichtsvergelijker"),
+            ("zoekvraag", "zoekactie"),
+            ("zoekopdracht", "zoekactie"),
+            ("verificator", "verificateur"),
+            ("kandidaatlijst", "kandidatenlijst"),
+            ("grootboek", "logboek"),
+            ("referentieafbeelding", "referentiebeeld"),
+        ];
+        const SAME_IN_DUTCH: [&str; 8] = [
+            "score",
+            "manifest_sha256",
+            "factor",
+            "role_auditor",
+            "report_status",
+            "prepared_contrast",
+            "prepared_gamma",
+            "prepare_contrast",
+        ];
+        let mut wrong = Vec::new();
+        for key in keys() {
+            let dutch = t(Lang::Nl, &key).to_lowercase();
+            for (word, say) in NOT_SAID {
+                if dutch.contains(word) {
+                    wrong.push(format!("{key}: says {word:?}, write {say:?}"));
+                }
+            }
+            if t(Lang::Nl, &key) == t(Lang::En, &key) && !SAME_IN_DUTCH.contains(&key.as_str()) {
+                wrong.push(format!("{key}: still in English"));
+            }
+        }
+        assert!(wrong.is_empty(), "{wrong:#?}");
+    }
+
     /// Dates in the reader's words and Amsterdam's time, summer and winter.
     #[test]
     fn dates_are_local_and_in_the_readers_language() {

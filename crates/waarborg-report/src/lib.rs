@@ -431,6 +431,7 @@ pub fn figures_of_verified(dir: &std::path::Path, period: &Period) -> Result<Rep
 }
 
 pub mod annual;
+pub mod case;
 pub mod consultations;
 pub mod html;
 pub mod pdf;

@@ -469,3 +469,272 @@ pub async fn report_download(
         Err(problem) => crate::ui::problem_page(lang, Some(&p), &problem),
     }
 }
+
+/// `GET /ui/cases/{number}/report.pdf?lang=`: the case report printed for the file, in the
+/// language asked for (a logged disclosure, like the JSON).
+pub async fn report_pdf(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let actor = p.actor();
+    let name = format!(
+        "case-report-{}-{}.pdf",
+        crate::ui::path_segment(&number),
+        lang.code()
+    );
+    let done = crate::blocking(&state, move |app| {
+        let report = waarborg_app::case_report::report(app, &actor, &number)?;
+        let document = case_document(app, lang, &report)?;
+        waarborg_report::case::render(lang, &document)
+            .map_err(|e| waarborg_app::AppError::internal(e.to_string()))
+    })
+    .await;
+    match done.and_then(|html| crate::publication::page_or_pdf(html, "pdf", &name)) {
+        Ok(pdf) => pdf,
+        Err(problem) => crate::ui::problem_page(lang, Some(&p), &problem),
+    }
+}
+
+/// The case report in words, in `lang`: the document printed to PDF for the file
+/// ([`waarborg_report::case`]). It says what the JSON report holds; the JSON stays the
+/// document the independent verifier reads.
+pub fn case_document(
+    app: &waarborg_app::App,
+    lang: Lang,
+    r: &waarborg_app::case_report::CaseReport,
+) -> waarborg_app::Result<waarborg_report::case::CaseDocument> {
+    use waarborg_report::case::{CaseDocument, Judged, LedgerSection, SearchSection};
+    let c = &r.case;
+    let label = |key: &str| t(lang, key).to_string();
+    let mut facts = vec![
+        (
+            label("case_report_made_by"),
+            format!(
+                "{} ({}), {}",
+                r.made_by,
+                crate::i18n::role_name(lang, r.maker.role),
+                crate::i18n::date_time(lang, r.made)
+            ),
+        ),
+        (label("case"), c.case_number.clone()),
+        (label("deployment"), c.deployment.clone()),
+        (
+            label("offence"),
+            format!(
+                "{} ({}; {} {})",
+                c.offence,
+                c.offence_category,
+                c.max_sentence_years,
+                t(lang, "years_maximum")
+            ),
+        ),
+        (
+            label("requested_by"),
+            format!(
+                "{} ({})",
+                c.requested_by,
+                crate::i18n::date_time(lang, c.requested_at)
+            ),
+        ),
+    ];
+    if let Some(d) = &c.decision {
+        let authority = match c.authority {
+            AuthorityKind::PublicProsecutor => "public_prosecutor",
+            AuthorityKind::InvestigatingJudge => "investigating_judge",
+        };
+        facts.push((
+            label("case_report_decision"),
+            format!(
+                "{} — {} {} ({}{}): {}",
+                t(
+                    lang,
+                    if d.granted {
+                        "case_authorised"
+                    } else {
+                        "case_refused"
+                    }
+                ),
+                t(lang, authority),
+                d.by,
+                crate::i18n::date_time(lang, d.at),
+                if c.urgent {
+                    format!("; {}", t(lang, "case_report_urgent"))
+                } else {
+                    String::new()
+                },
+                d.reason
+            ),
+        ));
+    }
+    let mut searches = Vec::new();
+    for (n, reported) in r.searches.iter().enumerate() {
+        let s = &reported.record;
+        let scale = waarborg_app::search::scale_of(app, s)?;
+        let mut facts = vec![
+            (
+                label("case_report_submitted"),
+                format!(
+                    "{} — {}",
+                    crate::i18n::date_time(lang, s.created),
+                    s.examiner
+                ),
+            ),
+            (
+                label("probe"),
+                format!(
+                    "SHA-256 {} — {}",
+                    s.probe_sha256,
+                    t(lang, &format!("source_{}", s.probe_source))
+                ),
+            ),
+        ];
+        if let Some(f) = &s.frame {
+            facts.push((label("case_report_frame"), crate::ui::frame_words(lang, f)));
+        }
+        if let Some(d) = &s.derivation {
+            facts.push((
+                label("prepared_from"),
+                format!(
+                    "{} (SHA-256 {}): {}",
+                    d.parent_search,
+                    d.parent_sha256,
+                    d.operations
+                        .iter()
+                        .map(|op| crate::ui::preparation_words(lang, op))
+                        .collect::<Vec<_>>()
+                        .join(" · ")
+                ),
+            ));
+        }
+        if let Some(face) = s.chosen {
+            let manual = if s.faces.get(face).is_some_and(|f| f.manual.is_some()) {
+                format!(" ({})", t(lang, "marked_by_hand"))
+            } else {
+                String::new()
+            };
+            facts.push((
+                label("case_report_face"),
+                format!(
+                    "{} {} / {}{manual}",
+                    t(lang, "face"),
+                    face + 1,
+                    s.faces.len()
+                ),
+            ));
+        }
+        facts.push((
+            label("revision"),
+            format!(
+                "{} — {}: {} · {}: {} · {}: {}",
+                reported.revision,
+                t(lang, "case_report_threshold"),
+                reported.score_threshold,
+                t(lang, "case_report_list_length"),
+                reported.candidate_list_length,
+                t(lang, "candidates"),
+                s.candidates.len()
+            ),
+        ));
+        facts.push((
+            label("case_report_models"),
+            reported.model_sha256.join(" · "),
+        ));
+        if let Some(w) = &s.withdrawal {
+            facts.push((
+                label("withdrawn"),
+                format!(
+                    "{} ({}): {}",
+                    w.by,
+                    crate::i18n::date_time(lang, w.at),
+                    w.reasons
+                ),
+            ));
+        }
+        for e in &s.erasures {
+            facts.push((label("erased_parts"), crate::ui::erasure_text(lang, e)));
+        }
+        let marks = |c: &Option<waarborg_govern::comparison::FeatureComparison>| {
+            c.as_ref().map(|c| {
+                let m = crate::compare::MarksView::of(lang, c);
+                (m.summary, m.marks)
+            })
+        };
+        let mut judgements = Vec::new();
+        if let Some(i) = &s.identification {
+            if let Some(p) = &i.proposal {
+                judgements.push(Judged {
+                    who: format!("{} — {}", t(lang, "proposal"), i.examiner),
+                    what: crate::ui::graded_text(lang, &scale, &p.conclusion, &p.level),
+                    reasons: p.reasoning.clone(),
+                    comparison: marks(&p.comparison),
+                });
+            }
+            for o in &i.own_conclusions {
+                judgements.push(Judged {
+                    who: format!("{} {}", t(lang, "own_conclusion_of"), o.verifier),
+                    what: crate::ui::graded_text(lang, &scale, &o.conclusion, &o.level),
+                    reasons: o.reasons.clone(),
+                    comparison: marks(&o.comparison),
+                });
+            }
+            for v in &i.verifications {
+                use waarborg_govern::identification::Verdict;
+                let verdict = match v.verdict {
+                    Verdict::Agree => "agree",
+                    Verdict::Disagree => "disagree",
+                    Verdict::Inconclusive => "inconclusive",
+                };
+                judgements.push(Judged {
+                    who: format!(
+                        "{} {} ({})",
+                        t(lang, "verdict_of"),
+                        v.verifier,
+                        crate::i18n::date_time(lang, v.at)
+                    ),
+                    what: t(lang, verdict).to_string(),
+                    reasons: v.reasons.clone(),
+                    comparison: None,
+                });
+            }
+            if i.outcome.is_some() {
+                judgements.push(Judged {
+                    who: label("outcome"),
+                    what: crate::ui::outcome_text(lang, i.outcome.as_ref()),
+                    reasons: String::new(),
+                    comparison: None,
+                });
+            }
+        }
+        searches.push(SearchSection {
+            title: format!(
+                "{} {} — {} ({})",
+                t(lang, "probe"),
+                n + 1,
+                s.id,
+                crate::ui::search_stage(lang, s)
+            ),
+            facts,
+            judgements,
+        });
+    }
+    Ok(CaseDocument {
+        title: format!("{} {}", t(lang, "case_report_title"), c.case_number),
+        lead_not_proof: label("lead_never_proof"),
+        facts,
+        searches,
+        ledger: LedgerSection {
+            how: label("case_report_how"),
+            checkpoint: r.ledger.checkpoint.clone(),
+            entries: r
+                .ledger
+                .entries
+                .iter()
+                .map(|e| (e.index, e.entry.clone(), e.inclusion_proof.clone()))
+                .collect(),
+        },
+    })
+}

@@ -129,12 +129,21 @@ mod tests {
         let mut unused: Vec<&String> = known
             .iter()
             .filter(|key| {
-                let built = ["step_", "field_", "refusal_", "role_", "stage_", "source_"]
-                    .iter()
-                    .any(|prefix| {
-                        key.strip_prefix(prefix)
-                            .is_some_and(|rest| code.contains(&format!("\"{rest}\"")))
-                    });
+                let built = [
+                    "step_",
+                    "field_",
+                    "refusal_",
+                    "role_",
+                    "stage_",
+                    "source_",
+                    "feature_",
+                    "assessment_",
+                ]
+                .iter()
+                .any(|prefix| {
+                    key.strip_prefix(prefix)
+                        .is_some_and(|rest| code.contains(&format!("\"{rest}\"")))
+                });
                 !code.contains(&format!("\"{key}\"")) && !built
             })
             .collect();

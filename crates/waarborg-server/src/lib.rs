@@ -17,6 +17,7 @@ pub mod account;
 pub mod api;
 pub mod auth;
 pub mod cases;
+pub mod compare;
 pub mod competence;
 pub mod consultations;
 pub mod governance;

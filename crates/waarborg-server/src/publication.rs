@@ -328,7 +328,7 @@ fn html_inline(body: String) -> Response {
 
 /// The page itself, or (`format=pdf`) the page printed by headless Chromium; without a
 /// Chromium on the server, a 503 that says what to install.
-fn page_or_pdf(html: String, format: &str, name: &str) -> Result<Response> {
+pub(crate) fn page_or_pdf(html: String, format: &str, name: &str) -> Result<Response> {
     if format != "pdf" {
         return Ok(html_inline(html));
     }

@@ -289,6 +289,23 @@ pub const ROUTES: &[RouteSpec] = &[
         ..BASE
     },
     RouteSpec {
+        method: "GET",
+        path: "/ui/searches/{id}/compare/{reference}",
+        access: Access::Roles(SEARCH_READERS),
+        summary: "Web: the probe face and one candidate side by side, and the comparison form",
+        handler: || get(crate::compare::page),
+        ..BASE
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/ui/searches/{id}/compare/{reference}",
+        access: Access::Roles(&[Examiner, Verifier]),
+        summary: "Web: the comparison form, recorded as the proposal or one's own conclusion",
+        handler: || post(crate::compare::judge),
+        body: Body::Form,
+        ..BASE
+    },
+    RouteSpec {
         method: "POST",
         path: "/ui/searches/{id}/derive",
         access: Access::Roles(&[Examiner]),
@@ -453,6 +470,14 @@ pub const ROUTES: &[RouteSpec] = &[
         ..BASE
     },
     RouteSpec {
+        method: "GET",
+        path: "/ui/cases/{number}/report.pdf",
+        access: Access::Roles(&[Examiner, Coordinator, Auditor, PrivacyOfficer]),
+        summary: "Web: the case report as a PDF document for the file (`?lang=en|nl`), printed by headless Chromium; a logged disclosure",
+        handler: || get(crate::cases::report_pdf),
+        ..BASE
+    },
+    RouteSpec {
         method: "POST",
         path: "/ui/cases/{number}/notes",
         access: Access::Roles(&[Examiner, Coordinator]),
@@ -591,6 +616,14 @@ pub const ROUTES: &[RouteSpec] = &[
         access: Access::Public,
         summary: "The pages' style sheet",
         handler: || get(crate::ui::style_sheet),
+        ..BASE
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/static/waarborg.js",
+        access: Access::Public,
+        summary: "The pages' one script (zoom, overlay and keys in the comparison view; the pages work without it)",
+        handler: || get(crate::ui::script),
         ..BASE
     },
     RouteSpec {
@@ -1110,10 +1143,11 @@ fn log_answer(res: &Response, latency: std::time::Duration, _: &tracing::Span) {
 /// Longest a request may take before it is answered with 503.
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
-/// The content security policy of every answer: nothing but this origin's own style sheet
-/// and images (no script at all, none inline), forms posted here only, never framed.
-/// Inline styles are allowed for the reports, which are self-contained pages.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// The content security policy of every answer: nothing but this origin's own style sheet,
+/// script and images (no script inline, none from elsewhere), forms posted here only, never
+/// framed. Inline styles are allowed for the reports, which are self-contained pages; the
+/// one script (`/static/waarborg.js`) only enhances pages that work without it.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// One header layer for every answer (issue 23): the content security policy, no MIME
 /// sniffing, no referrer to other sites (URLs hold case numbers and search ids; to this

@@ -134,6 +134,18 @@ pub async fn style_sheet() -> Response {
         .into_response()
 }
 
+/// `GET /static/waarborg.js`: the one script, an enhancement only.
+pub async fn script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/waarborg.js"),
+    )
+        .into_response()
+}
+
 /// Why a governance rule refused, in the reader's language: `refusal_<code>` with the
 /// rule's values, roles and states by their names.
 pub fn rule_text(lang: Lang, rule: &waarborg_govern::rule::Rule) -> String {
@@ -907,7 +919,12 @@ fn conclusion_text(lang: Lang, c: &Conclusion) -> String {
 
 /// A conclusion with its level on the scale, in the reader's words (the level's own text
 /// from the framework; a level no longer on the scale as recorded).
-fn graded_text(lang: Lang, scale: &ConclusionScale, c: &Conclusion, level: &str) -> String {
+pub(crate) fn graded_text(
+    lang: Lang,
+    scale: &ConclusionScale,
+    c: &Conclusion,
+    level: &str,
+) -> String {
     let words = conclusion_text(lang, c);
     match scale.level(level) {
         Some(l) => format!("{words} — {}", l.text(lang.code())),
@@ -929,32 +946,37 @@ fn candidate_row(
 ) -> CandidateRow {
     let has_image =
         gallery || record.is_some_and(|r| !r.image_sha256.is_empty()) && state.references.is_some();
-    let provenance = record.map(|r| {
-        let p = &r.provenance;
-        vec![
-            ("source_kind", p.source_kind.as_str().to_string()),
-            (
-                "offence",
-                format!(
-                    "{} ({} {})",
-                    p.offence,
-                    p.max_sentence_years,
-                    t(lang, "years_maximum")
-                ),
-            ),
-            ("captured", crate::i18n::date(lang, p.captured_at)),
-            ("capturing_unit", p.capturing_unit.clone()),
-            ("legal_basis", p.legal_basis.clone()),
-        ]
-    });
     CandidateRow {
         rank: (!blind).then_some(c.rank),
         reference: c.reference,
         database: c.database.clone(),
         score: (!blind).then(|| number(lang, c.score, 3)),
         has_image,
-        provenance,
+        provenance: record.map(|r| provenance_lines(lang, r)),
     }
+}
+
+/// A reference image's provenance as (label key, value) lines.
+pub(crate) fn provenance_lines(
+    lang: Lang,
+    r: &waarborg_refdb::ReferenceRecord,
+) -> Vec<(&'static str, String)> {
+    let p = &r.provenance;
+    vec![
+        ("source_kind", p.source_kind.as_str().to_string()),
+        (
+            "offence",
+            format!(
+                "{} ({} {})",
+                p.offence,
+                p.max_sentence_years,
+                t(lang, "years_maximum")
+            ),
+        ),
+        ("captured", crate::i18n::date(lang, p.captured_at)),
+        ("capturing_unit", p.capturing_unit.clone()),
+        ("legal_basis", p.legal_basis.clone()),
+    ]
 }
 
 /// Where a search stands, in words: its path to an identification once there is one, else
@@ -1184,6 +1206,9 @@ fn identification_view(
         (
             graded_text(lang, scale, &p.conclusion, &p.level),
             p.reasoning.clone(),
+            p.comparison
+                .as_ref()
+                .map(|c| crate::compare::MarksView::of(lang, c)),
         )
     });
     let levels: Vec<(String, String)> = scale
@@ -1249,6 +1274,9 @@ fn identification_view(
                     c.verifier.clone(),
                     graded_text(lang, scale, &c.conclusion, &c.level),
                     c.reasons.clone(),
+                    c.comparison
+                        .as_ref()
+                        .map(|c| crate::compare::MarksView::of(lang, c)),
                 )
             })
             .collect(),
@@ -1338,7 +1366,7 @@ fn identification_view(
 }
 
 /// What was erased of a search, by which rule and when, in the reader's words.
-fn erasure_text(lang: Lang, e: &search::Erasure) -> String {
+pub(crate) fn erasure_text(lang: Lang, e: &search::Erasure) -> String {
     use waarborg_govern::retention::SearchPart;
     let part = match e.part {
         SearchPart::Probe => t(lang, "erased_probe"),
@@ -1476,7 +1504,7 @@ pub(crate) fn frame_words(lang: Lang, f: &waarborg_app::video::FrameSource) -> S
 }
 
 /// A preparation step in the reader's words.
-fn preparation_words(lang: Lang, op: &waarborg_app::prepare::Preparation) -> String {
+pub(crate) fn preparation_words(lang: Lang, op: &waarborg_app::prepare::Preparation) -> String {
     use waarborg_app::prepare::Preparation as P;
     let (key, vars) = match *op {
         P::Crop {
@@ -1509,7 +1537,7 @@ fn preparation_words(lang: Lang, op: &waarborg_app::prepare::Preparation) -> Str
 }
 
 /// A number with `decimals` as the reader writes it (a decimal comma in Dutch).
-fn number(lang: Lang, v: f32, decimals: usize) -> String {
+pub(crate) fn number(lang: Lang, v: f32, decimals: usize) -> String {
     let text = format!("{v:.decimals$}");
     match lang {
         Lang::Nl => text.replace('.', ","),
@@ -1588,7 +1616,7 @@ struct CandidateRow {
 struct IdentificationView {
     stage: String,
     /// The examiner's conclusion (with its level) and reasoning, once proposed.
-    proposal: Option<(String, String)>,
+    proposal: Option<(String, String, Option<crate::compare::MarksView>)>,
     /// The examiner's proposal, or a verifier's own conclusion (blind), to record.
     judgement_form: Option<JudgementFormView>,
     /// The others' judgements are hidden until this verifier records their own.
@@ -1601,7 +1629,7 @@ struct IdentificationView {
     verifications: Vec<(String, String, String)>,
     /// Every verifier's own conclusion, once the reader may see them all
     /// (verifier, conclusion, reasons).
-    own_conclusions: Vec<(String, String, String)>,
+    own_conclusions: Vec<(String, String, String, Option<crate::compare::MarksView>)>,
     resolution: Option<ResolutionView>,
     /// For a coordinator while disputed: the participants whose positions the
     /// consultation records.
@@ -1648,7 +1676,7 @@ async fn search_step<T: Send + 'static>(
 }
 
 /// [`search_step`], on to where `to` says after it (a new search, a face picked).
-async fn search_step_to<T: Send + 'static>(
+pub(crate) async fn search_step_to<T: Send + 'static>(
     state: &AppState,
     p: &Principal,
     lang: Lang,
@@ -1768,6 +1796,7 @@ impl JudgementForm {
             level: self.level,
             reference,
             reasons: self.reasons,
+            comparison: None,
         })
     }
 }

@@ -721,8 +721,123 @@ async fn probe_to_identification_and_every_forbidden_path() {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
         assert_eq!(answer["rule"], rule, "{answer}");
     }
-    let (status, body) = json(&w, "POST", &format!("/api/searches/{id}/proposal"), Some(&examiner), r#"{"level":"identification_support_moderate","reference":200,"reasoning":"same face shape, ears and hairline"}"#).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // Issue 18: the comparison view — both faces aligned, their key points, the form.
+    let compare = format!("/ui/searches/{id}/compare/200");
+    let (status, page) = send_raw(&w, "GET", &compare, Some(&examiner), "", vec![]).await;
+    let page = String::from_utf8(page).unwrap();
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(
+        page.matches("data:image/jpeg;base64,").count(),
+        2,
+        "both faces"
+    );
+    assert_eq!(page.matches("<circle").count(), 10, "five key points each");
+    assert!(page.contains("id=\"comparison\"") && page.contains("feature.ears"));
+    assert!(
+        !page.contains("no key points to align") && page.contains("Rank 1 · Score"),
+        "aligned; the examiner sees rank and score"
+    );
+    let (status, _) = send_raw(
+        &w,
+        "GET",
+        &format!("/ui/searches/{id}/compare/999"),
+        Some(&examiner),
+        "",
+        vec![],
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "not a candidate");
+    // A form with a feature left open, or a mark that is none: refused, nothing kept.
+    let marks = |skip: &str, mark: &str| -> Vec<u8> {
+        let mut form: Vec<String> = waarborg_govern::comparison::FEATURES
+            .iter()
+            .filter(|f| **f != skip)
+            .map(|f| format!("feature.{f}={mark}&note.{f}="))
+            .collect();
+        form.push("level=identification_support_moderate&reasons=same+ears+and+hairline".into());
+        form.join("&").into_bytes()
+    };
+    let form = "application/x-www-form-urlencoded";
+    let (status, page) = send_raw(
+        &w,
+        "POST",
+        &compare,
+        Some(&examiner),
+        form,
+        marks("ears", "similar"),
+    )
+    .await;
+    let page = String::from_utf8(page).unwrap();
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(
+        page.contains("ears") && page.contains("Nothing was recorded"),
+        "{page}"
+    );
+    let (status, _) = send_raw(
+        &w,
+        "POST",
+        &compare,
+        Some(&examiner),
+        form,
+        marks("", "alike"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "a mark that is none");
+    let (_, seen) = json(
+        &w,
+        "GET",
+        &format!("/api/searches/{id}"),
+        Some(&examiner),
+        "",
+    )
+    .await;
+    assert!(
+        seen["search"]["identification"]["proposal"].is_null(),
+        "nothing kept: {seen}"
+    );
+    assert!(
+        ledger_text(&w).contains("feature_unmarked"),
+        "the refusal is logged"
+    );
+    // The whole form: the proposal, naming this candidate, with every feature's mark.
+    let (status, _) = send_raw(
+        &w,
+        "POST",
+        &compare,
+        Some(&examiner),
+        form,
+        marks("", "similar"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, seen) = json(
+        &w,
+        "GET",
+        &format!("/api/searches/{id}"),
+        Some(&examiner),
+        "",
+    )
+    .await;
+    let proposal = &seen["search"]["identification"]["proposal"];
+    assert_eq!(proposal["conclusion"]["reference"], 200, "{proposal}");
+    assert_eq!(
+        proposal["comparison"]["features"].as_array().unwrap().len(),
+        18,
+        "{proposal}"
+    );
+    let (_, page) = send_raw(
+        &w,
+        "GET",
+        &format!("/ui/searches/{id}"),
+        Some(&examiner),
+        "",
+        vec![],
+    )
+    .await;
+    assert!(String::from_utf8(page)
+        .unwrap()
+        .contains("18 similar, 0 dissimilar, 0 not assessable"));
 
     // Issue 16: verification is assigned. Before that, a verifier neither has it in their
     // queue nor reads it (403, logged); the examiner cannot be assigned, in any role.
@@ -808,6 +923,14 @@ async fn probe_to_identification_and_every_forbidden_path() {
                 && seen.get("version").is_none(),
             "blind: {seen}"
         );
+        // The comparison view, blind too: no rank, no score, the form for their own.
+        let (status, page) = send_raw(&w, "GET", &compare, Some(v), "", vec![]).await;
+        let page = String::from_utf8(page).unwrap();
+        assert_eq!(status, StatusCode::OK);
+        for leak in ["Score", "Rank", "same ears and hairline"] {
+            assert!(!page.contains(leak), "blind: {leak}");
+        }
+        assert!(page.contains("feature.ears") && page.contains("Record my own conclusion"));
         let (status, body) = json(
             &w,
             "POST",
@@ -970,8 +1093,9 @@ async fn probe_to_identification_and_every_forbidden_path() {
     // The two refusals above and the later ones, and the unusable probe (issue 23); the
     // self-verification and the verdict before one's own conclusion, two levels off the
     // scale, a verifier reading before assignment, two assignments and a withdrawal refused
-    // (issue 16); withdrawing a concluded search (issue 18).
-    assert_eq!(log.matches("\"kind\":\"refusal\"").count(), 12);
+    // (issue 16); withdrawing a concluded search, a comparison with a feature left open
+    // (issue 18).
+    assert_eq!(log.matches("\"kind\":\"refusal\"").count(), 13);
     assert!(log.contains("not_on_scale") && log.contains("not_to_verify"));
     assert!(log.contains("verify_own_proposal") && log.contains("own_conclusion_first"));
     let (status, verified) = json(&w, "GET", "/api/ledger/verify", Some(&auditor), "").await;
