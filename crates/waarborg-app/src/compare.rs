@@ -212,21 +212,10 @@ fn jpeg(image: &RgbImage) -> Vec<u8> {
     out
 }
 
-/// A comparison form as posted from the view: the level on the scale, the reasons, and each
+/// Records `actor`'s judgement on search `id` from the comparison form with candidate
+/// `reference`, its `fields` as posted — `level` (a key on the scale), `reasons`, and each
 /// feature's mark (`feature.<key>`: `similar`, `dissimilar`, `not_assessable`) and note
-/// (`note.<key>`).
-#[derive(Debug, Clone, Default)]
-pub struct ComparisonForm {
-    /// The level's key.
-    pub level: String,
-    /// Why.
-    pub reasons: String,
-    /// The fields, as posted.
-    pub fields: Vec<(String, String)>,
-}
-
-/// Records `actor`'s judgement on search `id` from the comparison with candidate
-/// `reference`: the examiner's proposal or a verifier's own conclusion, whichever is theirs
+/// (`note.<key>`): the examiner's proposal or a verifier's own conclusion, whichever is theirs
 /// to record ([`search::judging_step`]); a supporting level names this candidate. Every
 /// feature must be marked; a form with one left open is refused whole and logged as a
 /// refusal, nothing kept.
@@ -235,18 +224,25 @@ pub fn judge(
     actor: &Actor,
     id: &str,
     reference: &str,
-    form: ComparisonForm,
+    fields: &[(String, String)],
 ) -> Result<SearchRecord> {
     use waarborg_govern::comparison::{Assessment, FeatureMark};
     use waarborg_govern::scale::Tendency;
     let (s, _) = search::readable(app, actor, id)?;
     let reference = search::on_list(&s, reference)?;
-    let level = form.level.trim().to_string();
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let level = field("level").trim().to_string();
     if level.is_empty() {
         return Err(AppError::invalid("choose a level of the conclusion scale"));
     }
     let mut features = Vec::new();
-    for (name, value) in &form.fields {
+    for (name, value) in fields {
         let Some(feature) = name.strip_prefix("feature.") else {
             continue;
         };
@@ -255,12 +251,7 @@ pub fn judge(
                 "{value:?} is no mark of a feature: similar, dissimilar or not_assessable"
             ))
         })?;
-        let notes = form
-            .fields
-            .iter()
-            .find(|(n, _)| n.strip_prefix("note.") == Some(feature))
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default();
+        let notes = field(&format!("note.{feature}"));
         features.push(FeatureMark {
             feature: feature.to_string(),
             assessment,
@@ -273,7 +264,7 @@ pub fn judge(
     let body = search::JudgementBody {
         level,
         reference: supports.then_some(reference),
-        reasons: form.reasons,
+        reasons: field("reasons"),
         comparison: Some(search::ComparisonBody {
             reference,
             features,

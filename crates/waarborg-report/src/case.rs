@@ -12,6 +12,8 @@
 
 use askama::Template;
 
+use crate::html::Layout;
+
 pub use waarborg_i18n::Lang;
 
 /// The case report, in words.
@@ -65,18 +67,6 @@ pub struct LedgerSection {
     pub checkpoint: String,
     /// (index, entry JSON, proof hashes).
     pub entries: Vec<(u64, String, Vec<String>)>,
-}
-
-struct Layout(Lang);
-
-impl Layout {
-    fn t(&self, key: &str) -> &'static str {
-        waarborg_i18n::t(self.0, key)
-    }
-
-    fn code(&self) -> &'static str {
-        self.0.code()
-    }
 }
 
 #[derive(Template)]

@@ -16,14 +16,14 @@ use crate::{Figures, Report};
 pub use waarborg_i18n::Lang;
 
 /// The reader's language, for the templates (their words are the `report_*` messages).
-struct Layout(Lang);
+pub(crate) struct Layout(pub(crate) Lang);
 
 impl Layout {
-    fn t(&self, key: &str) -> &'static str {
+    pub(crate) fn t(&self, key: &str) -> &'static str {
         waarborg_i18n::t(self.0, key)
     }
 
-    fn code(&self) -> &'static str {
+    pub(crate) fn code(&self) -> &'static str {
         self.0.code()
     }
 }

@@ -12,7 +12,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::{Extension, Form};
 use base64::Engine;
-use waarborg_app::compare::{self, ComparedFace, ComparisonForm};
+use waarborg_app::compare::{self, ComparedFace};
 use waarborg_app::search::JudgingStep;
 use waarborg_govern::comparison::FEATURES;
 
@@ -173,19 +173,8 @@ pub async fn judge(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let lang = lang_of(&headers, &LangQuery::default());
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let form = ComparisonForm {
-        level: field("level"),
-        reasons: field("reasons"),
-        fields: fields.clone(),
-    };
-    let step = move |app: &_, actor: &_, id: &str| compare::judge(app, actor, id, &reference, form);
+    let step =
+        move |app: &_, actor: &_, id: &str| compare::judge(app, actor, id, &reference, &fields);
     search_step_to(&state, &p, lang, &id, step, |s| {
         format!("/ui/searches/{}#proposal-made", path_segment(&s.id))
     })

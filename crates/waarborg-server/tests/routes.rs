@@ -114,6 +114,8 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
         ChiefOfPolice,
         Administrator,
     ];
+    // Who reads searches (`routes::SEARCH_READERS`, written out here).
+    let search_readers = vec![Examiner, Verifier, Coordinator, Auditor, PrivacyOfficer];
     let case_readers = vec![
         Requester,
         CompetentAuthority,
@@ -127,47 +129,17 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
         (("POST", "/login"), None),
         (("POST", "/logout"), Some(all.clone())),
         (("GET", "/register"), None),
-        (
-            ("GET", "/ui/searches"),
-            Some(vec![
-                Examiner,
-                Verifier,
-                Coordinator,
-                Auditor,
-                PrivacyOfficer,
-            ]),
-        ),
+        (("GET", "/ui/searches"), Some(search_readers.clone())),
         (("GET", "/ui/searches/new"), Some(vec![Examiner])),
         (("POST", "/ui/searches"), Some(vec![Examiner])),
-        (
-            ("GET", "/ui/searches/{id}"),
-            Some(vec![
-                Examiner,
-                Verifier,
-                Coordinator,
-                Auditor,
-                PrivacyOfficer,
-            ]),
-        ),
+        (("GET", "/ui/searches/{id}"), Some(search_readers.clone())),
         (
             ("GET", "/ui/searches/{id}/probe"),
-            Some(vec![
-                Examiner,
-                Verifier,
-                Coordinator,
-                Auditor,
-                PrivacyOfficer,
-            ]),
+            Some(search_readers.clone()),
         ),
         (
             ("GET", "/ui/searches/{id}/candidates/{reference}/image"),
-            Some(vec![
-                Examiner,
-                Verifier,
-                Coordinator,
-                Auditor,
-                PrivacyOfficer,
-            ]),
+            Some(search_readers.clone()),
         ),
         (("POST", "/ui/searches/{id}/choose"), Some(vec![Examiner])),
         (
@@ -255,13 +227,7 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
         ),
         (
             ("GET", "/ui/searches/{id}/compare/{reference}"),
-            Some(vec![
-                Examiner,
-                Verifier,
-                Coordinator,
-                Auditor,
-                PrivacyOfficer,
-            ]),
+            Some(search_readers.clone()),
         ),
         (
             ("POST", "/ui/searches/{id}/compare/{reference}"),
@@ -356,26 +322,8 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
         ),
         (("GET", "/api/ledger/verify"), Some(oversight.clone())),
         (("POST", "/api/searches"), Some(vec![Examiner])),
-        (
-            ("GET", "/api/searches"),
-            Some(vec![
-                Examiner,
-                Verifier,
-                Coordinator,
-                Auditor,
-                PrivacyOfficer,
-            ]),
-        ),
-        (
-            ("GET", "/api/searches/{id}"),
-            Some(vec![
-                Examiner,
-                Verifier,
-                Coordinator,
-                Auditor,
-                PrivacyOfficer,
-            ]),
-        ),
+        (("GET", "/api/searches"), Some(search_readers.clone())),
+        (("GET", "/api/searches/{id}"), Some(search_readers.clone())),
         (("POST", "/api/searches/{id}/choose"), Some(vec![Examiner])),
         (
             ("POST", "/api/searches/{id}/insufficient"),
