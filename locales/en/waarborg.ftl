@@ -776,3 +776,40 @@ case_report_pdf = Case report for the file (PDF, English)
 case_report_pdf_nl = Case report for the file (PDF, Dutch)
 case_report_submitted = Submitted
 mark_face_draw = Or draw it: drag a box around the face on the probe above, then click the eye on the image's left and the one on its right. The fields below follow.
+
+# What the investigation found of an identification (issue 19 item 5).
+investigation_found = What the investigation found
+finding_lead_confirmed = the lead was confirmed
+finding_lead_not_confirmed = the lead was not confirmed (not the person)
+finding_lead_not_followed = the lead was not followed up
+finding_unknown = not known (yet)
+found_on = Date of the finding
+recorded_by = recorded by
+record_feedback = Record what the investigation found
+feedback_note = Tell us what the investigation found of this identification: the review of the face-recognition use weighs how often leads are confirmed. You can record it again later; the latest counts.
+refusal_not_case_requester = Only the requester of the case records what the investigation found.
+refusal_feedback_without_identification = The search did not end in an identification: there is no lead to give feedback on.
+refusal_feedback_from_the_future = The date of the finding lies in the future.
+
+report_lead_feedback = What the investigations found of identifications (feedback recorded)
+report_no_lead_feedback = Identifications without any feedback: their usefulness is not known
+
+# The explanation for the person a search concerned (issue 19 item 6, AI Act Art. 86).
+explanation_title = Explanation of search
+explanation_note = What the face-recognition system did in this search, and what people decided, for the person it concerned (AI Act Art. 86). Nothing about other candidates is shown. Making this explanation is recorded in the audit log as a disclosure to the data subject.
+back_to_person = Back to the person
+explanation_system = What the system did
+explanation_list_held = Candidates on the list
+explanation_how = The system compared the face in the probe image with the reference images of the reference database and listed the most similar, above the score threshold, up to the list's length. A list is never an identification: people compare and decide.
+explanation_on_the_list = Where the person's images stood on the candidate list
+explanation_people = What people concluded
+explanation_no_judgement = No one has concluded anything on this search.
+explained_proposal = Proposal of the examiner
+explained_own_conclusion = Own conclusion of the verifier
+explained_verdict = Verdict on the proposal of the verifier
+towards_this_person = about this person
+towards_another_candidate = about another candidate
+towards_no_candidate = about no candidate
+outcome_this_person = an identification of this person, verified by independent verifiers (an investigative lead, never proof)
+outcome_another_candidate = an identification of another candidate, not of this person
+outcome_no_candidate = no identification of anyone on the list

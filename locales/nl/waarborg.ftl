@@ -776,3 +776,40 @@ case_report_pdf = Zaakrapport voor het dossier (pdf, Engels)
 case_report_pdf_nl = Zaakrapport voor het dossier (pdf, Nederlands)
 case_report_submitted = Ingediend
 mark_face_draw = Of teken het: sleep een kader om het gezicht op het beeld hierboven en klik daarna op het oog links in het beeld en op het oog rechts. De velden hieronder vullen zich mee.
+
+# Wat het onderzoek vond van een identificatie (issue 19 punt 5).
+investigation_found = Wat het onderzoek vond
+finding_lead_confirmed = de indicatie is bevestigd
+finding_lead_not_confirmed = de indicatie is niet bevestigd (niet de persoon)
+finding_lead_not_followed = de indicatie is niet opgevolgd
+finding_unknown = (nog) niet bekend
+found_on = Datum van de bevinding
+recorded_by = vastgelegd door
+record_feedback = Vastleggen wat het onderzoek vond
+feedback_note = Laat weten wat het onderzoek van deze identificatie vond: bij de toetsing van het gebruik van gezichtsherkenning weegt mee hoe vaak indicaties worden bevestigd. U kunt het later opnieuw vastleggen; de laatste telt.
+refusal_not_case_requester = Alleen de aanvrager van de zaak legt vast wat het onderzoek vond.
+refusal_feedback_without_identification = De zoekactie eindigde niet in een identificatie: er is geen indicatie om op terug te koppelen.
+refusal_feedback_from_the_future = De datum van de bevinding ligt in de toekomst.
+
+report_lead_feedback = Wat het onderzoek vond van identificaties (teruggekoppeld)
+report_no_lead_feedback = Identificaties zonder terugkoppeling: hun nut is niet bekend
+
+# De uitleg voor de persoon om wie een zoekactie ging (issue 19 punt 6, AI-verordening art. 86).
+explanation_title = Uitleg bij zoekactie
+explanation_note = Wat het gezichtsherkenningssysteem in deze zoekactie deed en wat mensen besloten, voor de persoon om wie het ging (AI-verordening art. 86). Over andere kandidaten wordt niets getoond. Het opstellen van deze uitleg staat in het auditlogboek als verstrekking aan de betrokkene.
+back_to_person = Terug naar de persoon
+explanation_system = Wat het systeem deed
+explanation_list_held = Kandidaten op de lijst
+explanation_how = Het systeem vergeleek het gezicht op het sporenbeeld met de referentiebeelden van de referentiedatabank en zette de meest gelijkende boven de scoredrempel op een lijst, tot de lengte van de lijst. Een lijst is nooit een identificatie: mensen vergelijken en beslissen.
+explanation_on_the_list = Waar de beelden van de persoon op de kandidatenlijst stonden
+explanation_people = Wat mensen concludeerden
+explanation_no_judgement = Niemand heeft over deze zoekactie iets geconcludeerd.
+explained_proposal = Voorstel van de gezichtsvergelijker
+explained_own_conclusion = Eigen conclusie van de verificateur
+explained_verdict = Oordeel over het voorstel van de verificateur
+towards_this_person = over deze persoon
+towards_another_candidate = over een andere kandidaat
+towards_no_candidate = over geen enkele kandidaat
+outcome_this_person = een identificatie van deze persoon, bevestigd door onafhankelijke verificateurs (een opsporingsindicatie, nooit bewijs)
+outcome_another_candidate = een identificatie van een andere kandidaat, niet van deze persoon
+outcome_no_candidate = geen identificatie van iemand op de lijst

@@ -410,6 +410,14 @@ try {
     assert.equal(await officer.page.locator('a[href^="/ui/searches/"]').count(), 0, 'no search for the requester');
     await shot(officer.page, '27-requester-case-folder');
     await narrow(officer.page, '27-requester-case-folder');
+    // What the investigation found of the identification (issue 19): recorded by the
+    // requester on the folder, shown with the statement.
+    const feedback = officer.page.locator('form.feedback').first();
+    await feedback.locator('select[name="finding"]').selectOption('lead_confirmed');
+    await feedback.locator('input[name="found_on"]').fill(new Date().toISOString().slice(0, 10));
+    await Promise.all([officer.page.waitForNavigation(), feedback.evaluate((f) => f.requestSubmit())]);
+    assert.ok((await officer.page.textContent('#outcome')).includes('What the investigation found: the lead was confirmed'), 'the finding is shown');
+    await shot(officer.page, '36-requester-feedback');
     await officer.page.goto(base + '/ui/cases/OM-DEMO-0001?lang=nl');
     assert.ok((await officer.page.textContent('#outcome')).includes('Identificatie: persoonsregistratie'));
     await shot(officer.page, '27-requester-case-folder-nl');
@@ -436,7 +444,7 @@ try {
     assert.ok((await officer.page.textContent('tr:has-text("OM-E2E-0002")')).includes('authorised'));
     await officer.context.close();
     await prosecutor.context.close();
-    log('the requester asks for a search; the prosecutor grants it with reasons');
+    log('the requester records what the investigation found, asks for a search; the prosecutor grants it with reasons');
   }
   // The applicant proposes a new deployment with the form; it is registered as a draft.
   {
@@ -569,8 +577,14 @@ try {
     await po.page.goto(`${base}/ui/persons?person=${encodeURIComponent(person)}&lang=nl`);
     assert.ok((await po.page.textContent('main')).includes('Bewaartermijn'));
     await shot(po.page, '20-data-subject-nl');
+    // The explanation of a search's part for the person identified in it (AI Act Art. 86).
+    await po.page.goto(`${base}/ui/persons?person=DEMO-200&lang=en`);
+    await Promise.all([po.page.waitForNavigation(), po.page.locator('a[href*="/searches/S-"]').first().click()]);
+    const explained = await po.page.textContent('main');
+    assert.ok(explained.includes('Where the person') && explained.includes('about this person'), explained);
+    await shot(po.page, '37-explanation-art-86');
     await po.context.close();
-    log('a legal hold on the case; who consulted it; a data subject looked up');
+    log('a legal hold on the case; who consulted it; a data subject looked up, a search explained to them');
   }
   // One's own account: the second factor can be set up (not done here: the demo accounts
   // log in with passwords only).

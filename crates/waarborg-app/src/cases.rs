@@ -243,7 +243,7 @@ pub fn overview(app: &App, actor: &Actor) -> Result<Vec<(CaseAuthorisation, Vec<
         let mut of_case: Vec<FolderSearch> = searches
             .iter()
             .filter(|s| s.case_number == c.case_number && s.proficiency.is_none())
-            .map(|s| folder_search(app, actor, view, s.clone()))
+            .map(|s| folder_search(app, actor, &c, view, s.clone()))
             .collect::<Result<_>>()?;
         of_case.sort_by_key(|s| s.created);
         shown.push(format!("case:{}", c.case_number));
@@ -417,6 +417,10 @@ pub struct FolderSearch {
     /// The search itself, where the reader works on it or oversees it (they may open it);
     /// `None` where they see only the statement.
     pub record: Option<crate::search::SearchRecord>,
+    /// What the investigation found of its identification, as last recorded.
+    pub finding: Option<waarborg_govern::identification::LeadFeedback>,
+    /// Whether this reader (the case's requester) may record what the investigation found.
+    pub takes_feedback: bool,
 }
 
 /// A case folder: the authorisation, every search of the case as the reader may see it,
@@ -459,7 +463,7 @@ pub fn folder(app: &App, actor: &Actor, number: &str) -> Result<CaseFolder> {
     let mut searches: Vec<FolderSearch> = crate::search::stored(&app.store)?
         .into_iter()
         .filter(|s| s.case_number == number && s.proficiency.is_none())
-        .map(|s| folder_search(app, actor, view, s))
+        .map(|s| folder_search(app, actor, &case, view, s))
         .collect::<Result<_>>()?;
     searches.sort_by_key(|s| s.created);
     let notes = match view {
@@ -493,6 +497,7 @@ pub fn folder(app: &App, actor: &Actor, number: &str) -> Result<CaseFolder> {
 fn folder_search(
     app: &App,
     actor: &Actor,
+    case: &CaseAuthorisation,
     view: FolderView,
     s: crate::search::SearchRecord,
 ) -> Result<FolderSearch> {
@@ -521,6 +526,11 @@ fn folder_search(
         statement,
         prepared_from: s.derivation.as_ref().map(|d| d.parent_search.clone()),
         frame: s.frame.clone(),
+        finding: s.identification.as_ref().and_then(|i| i.finding().cloned()),
+        takes_feedback: s.stage != SearchStage::Withdrawn
+            && s.identification
+                .as_ref()
+                .is_some_and(|i| i.may_take_feedback(actor, &case.requested_by).is_ok()),
         record: opens.then_some(s),
     })
 }

@@ -65,6 +65,31 @@ pub fn case_entry(
     })
 }
 
+/// The ledger entry for what the investigation found of search `search`'s identification,
+/// recorded by the case's requester ([`waarborg_ledger::About::Lead`]).
+pub fn lead_entry(
+    actor: &waarborg_govern::Actor,
+    search: &str,
+    case_number: &str,
+    revision: &str,
+    finding: waarborg_govern::identification::Finding,
+) -> waarborg_ledger::Event {
+    waarborg_ledger::Event::GovernanceDecision(waarborg_ledger::GovernanceDecision {
+        actor: actor.user.clone(),
+        role: actor.role.as_str().into(),
+        action: "record_lead_feedback".into(),
+        subject: format!("the identification of search {search} in case {case_number}"),
+        reason: finding.as_str().into(),
+        framework_version: None,
+        about: Some(waarborg_ledger::About::Lead {
+            case_number: case_number.into(),
+            search: search.into(),
+            deployment_revision: revision.into(),
+            finding: finding.as_str().into(),
+        }),
+    })
+}
+
 /// The ledger entry for a refusal by the gate: who tried what under which deployment and
 /// case, and the refusal's code and words.
 pub fn gate_refusal(

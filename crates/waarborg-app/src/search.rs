@@ -908,6 +908,52 @@ pub fn propose(app: &App, actor: &Actor, id: &str, b: JudgementBody) -> Result<S
     })
 }
 
+/// What the investigation found of an identification, as its requester says it.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct FeedbackBody {
+    /// `lead_confirmed`, `lead_not_confirmed`, `lead_not_followed` or `unknown`.
+    pub finding: String,
+    /// When the investigation found it (`YYYY-MM-DD`).
+    pub found_on: String,
+}
+
+/// The requester of search `id`'s case records what the investigation found of its
+/// identification (AI Act Art. 26(5); the usefulness the periodic review weighs): in the
+/// ledger ([`crate::entries::lead_entry`]) before it is kept; refused and logged for anyone
+/// else, or for a search that did not end in an identification.
+pub fn record_feedback(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+    b: &FeedbackBody,
+) -> Result<SearchRecord> {
+    use waarborg_govern::identification::Finding;
+    use waarborg_store::Store;
+    let finding = Finding::parse(b.finding.trim()).ok_or_else(|| {
+        AppError::invalid(format!(
+            "{:?} is no finding: lead_confirmed, lead_not_confirmed, lead_not_followed or unknown",
+            b.finding
+        ))
+    })?;
+    let found_on = Timestamp::parse(b.found_on.trim())
+        .map_err(|e| AppError::invalid(format!("the date of the finding: {e}")))?;
+    let now = app.now();
+    let prepare = |s: &SearchRecord| {
+        let (case, _) = app
+            .store
+            .case(&s.case_number)?
+            .ok_or_else(|| AppError::not_found(format!("no case {}", s.case_number)))?;
+        Ok(case.requested_by)
+    };
+    let decide = |i: &mut Identification, requester: String| {
+        i.record_feedback(actor, &requester, finding, found_on, now)
+    };
+    let entry = |s: &SearchRecord, _: &()| {
+        crate::entries::lead_entry(actor, &s.id, &s.case_number, &s.revision, finding)
+    };
+    identification_step(app, actor, id, "record feedback", prepare, decide, entry).map(|(s, _)| s)
+}
+
 /// A verifier's judgement.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct VerificationBody {

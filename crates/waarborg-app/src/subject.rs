@@ -279,3 +279,165 @@ fn held_case(app: &App, ids: &[u64]) -> Result<Option<String>> {
         .find(|a| held.contains(&a.case))
         .map(|a| a.case))
 }
+
+/// How a judgement on the search stood towards the person's images.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Towards {
+    /// It named one of the person's images.
+    ThisPerson,
+    /// It named another candidate (who, is not said).
+    AnotherCandidate,
+    /// It named no candidate (inconclusive, none of them).
+    NoCandidate,
+}
+
+/// One judgement in an explanation: who, at which level, towards whom — the words of its
+/// reasons are not disclosed (they may describe other people).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ExplainedJudgement {
+    /// The examiner's proposal, a verifier's own conclusion, or a verdict.
+    pub step: &'static str,
+    /// Who.
+    pub by: String,
+    /// The level on the scale, or the verdict.
+    pub level: String,
+    /// Towards whom.
+    pub towards: Towards,
+}
+
+/// The explanation of the system's part in one search, for the person it concerned (AI Act
+/// Art. 86): the technology, where their images stood on the candidate list, and the human
+/// judgements — never another candidate.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Explanation {
+    /// The person.
+    pub person: String,
+    /// The search.
+    pub search: String,
+    /// Its case.
+    pub case: String,
+    /// When the probe was submitted.
+    pub searched_at: Timestamp,
+    /// The deployment revision it ran under.
+    pub revision: String,
+    /// The models (SHA-256).
+    pub model_sha256: Vec<String>,
+    /// The score threshold.
+    pub score_threshold: f32,
+    /// The candidate list's longest length.
+    pub candidate_list_length: u32,
+    /// How many candidates the list held (never who).
+    pub candidates: usize,
+    /// The person's images on the list: (reference image, rank, score).
+    pub on_the_list: Vec<(u64, usize, f32)>,
+    /// The human judgements, in order.
+    pub judgements: Vec<ExplainedJudgement>,
+    /// Where it ended, towards this person.
+    pub outcome: Option<Towards>,
+    /// What the investigation found, if this person was identified and it was recorded.
+    pub finding: Option<waarborg_govern::identification::Finding>,
+    /// The conclusion scale the judgements' levels are on (for their words).
+    #[serde(skip)]
+    pub scale: waarborg_govern::scale::ConclusionScale,
+}
+
+/// The explanation of search `search`'s part in decisions about person `person`, made by
+/// the privacy officer for the person (AI Act Art. 86; LED art. 14): refused unless the
+/// person's images were candidates in it; logged as a disclosure to the data subject before
+/// it is made.
+pub fn explain(app: &App, actor: &Actor, person: &str, search: &str) -> Result<Explanation> {
+    use waarborg_govern::identification::{Conclusion, Outcome};
+    let person = person_id(person)?;
+    let record = app.store.person(person)?.ok_or_else(|| {
+        AppError::not_found(format!("no person {person} in the reference database"))
+    })?;
+    let ids: Vec<u64> = record.images.iter().map(|r| r.id).collect();
+    let (s, _) = crate::search::load(app, search)?;
+    let on_the_list: Vec<(u64, usize, f32)> = s
+        .candidates
+        .iter()
+        .filter(|c| ids.contains(&c.reference))
+        .map(|c| (c.reference, c.rank, c.score))
+        .collect();
+    if on_the_list.is_empty() {
+        return Err(AppError::not_found(format!(
+            "person {person} was not a candidate in search {search}"
+        )));
+    }
+    let mut named = vec![format!("person:{person}"), format!("search:{}", s.id)];
+    named.extend(consult::reference_images(on_the_list.iter().map(|c| c.0)));
+    consult::log(
+        app,
+        actor,
+        Read {
+            purpose: Some(Purpose::DataSubjectRights),
+            recipient: Some("the data subject (AI Act Art. 86)"),
+            ..Read::of("explanation", named).under(&s.case_number)
+        },
+    )?;
+    let towards = |reference: Option<u64>| match reference {
+        Some(r) if ids.contains(&r) => Towards::ThisPerson,
+        Some(_) => Towards::AnotherCandidate,
+        None => Towards::NoCandidate,
+    };
+    let named_in = |c: &Conclusion| match c {
+        Conclusion::Candidate { reference } => Some(*reference),
+        _ => None,
+    };
+    let mut judgements = Vec::new();
+    let mut outcome = None;
+    let mut finding = None;
+    if let Some(i) = &s.identification {
+        if let Some(p) = &i.proposal {
+            judgements.push(ExplainedJudgement {
+                step: "proposal",
+                by: i.examiner.clone(),
+                level: p.level.clone(),
+                towards: towards(named_in(&p.conclusion)),
+            });
+        }
+        for o in &i.own_conclusions {
+            judgements.push(ExplainedJudgement {
+                step: "own_conclusion",
+                by: o.verifier.clone(),
+                level: o.level.clone(),
+                towards: towards(named_in(&o.conclusion)),
+            });
+        }
+        let proposed = i.proposal.as_ref().and_then(|p| named_in(&p.conclusion));
+        for v in &i.verifications {
+            judgements.push(ExplainedJudgement {
+                step: "verdict",
+                by: v.verifier.clone(),
+                level: v.verdict.as_str().to_string(),
+                towards: towards(proposed),
+            });
+        }
+        outcome = i.outcome.as_ref().map(|o| match o {
+            Outcome::Identification { reference } => towards(Some(*reference)),
+            _ => Towards::NoCandidate,
+        });
+        if outcome == Some(Towards::ThisPerson) {
+            finding = i.finding().map(|f| f.finding);
+        }
+    }
+    let (d, n) = crate::search::revision_of(app, &s)?;
+    let technology = d.revision(n)?.content.technology.clone();
+    Ok(Explanation {
+        person: person.to_string(),
+        search: s.id.clone(),
+        case: s.case_number.clone(),
+        searched_at: s.created,
+        revision: s.revision.clone(),
+        model_sha256: technology.model_sha256,
+        score_threshold: technology.score_threshold,
+        candidate_list_length: technology.candidate_list_length,
+        candidates: s.candidates.len(),
+        on_the_list,
+        judgements,
+        outcome,
+        finding,
+        scale: crate::search::scale_of(app, &s)?,
+    })
+}

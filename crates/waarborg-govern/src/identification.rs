@@ -53,6 +53,17 @@ pub enum Verdict {
     Inconclusive,
 }
 
+impl Verdict {
+    /// The stable name (`agree`, `disagree`, `inconclusive`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Agree => "agree",
+            Verdict::Disagree => "disagree",
+            Verdict::Inconclusive => "inconclusive",
+        }
+    }
+}
+
 /// A conclusion as someone states it: a level on the framework's conclusion scale and the
 /// candidate it names, if any ([`crate::scale`]), with reasons.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -262,6 +273,62 @@ pub struct Identification {
     pub resolution: Option<Resolution>,
     /// The outcome.
     pub outcome: Option<Outcome>,
+    /// What the investigation found of an identification, as its requester recorded it
+    /// (the latest counts; earlier ones are kept).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub feedback: Vec<LeadFeedback>,
+}
+
+/// What the investigation found of an identification (the lead), as the requester says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Finding {
+    /// The investigation confirmed the lead.
+    LeadConfirmed,
+    /// The investigation found it was not the person.
+    LeadNotConfirmed,
+    /// The lead was not followed up.
+    LeadNotFollowed,
+    /// Not (yet) known.
+    Unknown,
+}
+
+impl Finding {
+    /// Every finding.
+    pub const ALL: [Finding; 4] = [
+        Finding::LeadConfirmed,
+        Finding::LeadNotConfirmed,
+        Finding::LeadNotFollowed,
+        Finding::Unknown,
+    ];
+
+    /// The stable name (`lead_confirmed`, …), also the ledger's and the reports'.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Finding::LeadConfirmed => "lead_confirmed",
+            Finding::LeadNotConfirmed => "lead_not_confirmed",
+            Finding::LeadNotFollowed => "lead_not_followed",
+            Finding::Unknown => "unknown",
+        }
+    }
+
+    /// Reads a stable name.
+    pub fn parse(s: &str) -> Option<Finding> {
+        Finding::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+}
+
+/// One record of what the investigation found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadFeedback {
+    /// What it found.
+    pub finding: Finding,
+    /// When it found it (a date, as the requester gives it).
+    pub found_on: Timestamp,
+    /// Who recorded it (the case's requester).
+    pub by: String,
+    /// When it was recorded.
+    pub at: Timestamp,
 }
 
 fn refuse<T>(rule: Rule) -> Result<T, GovernError> {
@@ -328,6 +395,7 @@ impl Identification {
             assigned: Vec::new(),
             own_conclusions: Vec::new(),
             verifications: Vec::new(),
+            feedback: Vec::new(),
             resolution: None,
             outcome: None,
         }
@@ -704,6 +772,48 @@ impl Identification {
         } else {
             Vec::new()
         }
+    }
+
+    /// The case's requester records what the investigation found of the identification
+    /// (AI Act Art. 26(5) monitoring; the framework's periodic review weighs it): only on an
+    /// identification, never on a date after `now`. `requester` is the case's requester.
+    pub fn record_feedback(
+        &mut self,
+        actor: &Actor,
+        requester: &str,
+        finding: Finding,
+        found_on: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), GovernError> {
+        self.may_take_feedback(actor, requester)
+            .map_err(GovernError::Refused)?;
+        if found_on > now {
+            return refuse(Rule::FeedbackFromTheFuture);
+        }
+        self.feedback.push(LeadFeedback {
+            finding,
+            found_on,
+            by: actor.user.clone(),
+            at: now,
+        });
+        Ok(())
+    }
+
+    /// Whether `actor` may record what the investigation found (see
+    /// [`record_feedback`](Self::record_feedback)); `Err` says why not.
+    pub fn may_take_feedback(&self, actor: &Actor, requester: &str) -> Result<(), Rule> {
+        if actor.role != Role::Requester || actor.user != requester {
+            return Err(Rule::NotCaseRequester);
+        }
+        if !matches!(self.outcome, Some(Outcome::Identification { .. })) {
+            return Err(Rule::FeedbackWithoutIdentification);
+        }
+        Ok(())
+    }
+
+    /// What the investigation found, as last recorded.
+    pub fn finding(&self) -> Option<&LeadFeedback> {
+        self.feedback.last()
     }
 
     /// The examiner reports the outcome to the requesting officer.

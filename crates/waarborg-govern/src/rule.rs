@@ -410,6 +410,15 @@ pub enum Rule {
     /// A concluded identification stands.
     #[error("the verification is concluded: its outcome stands and the search is not withdrawn")]
     WithdrawAfterOutcome,
+    /// Only the case's requester records what the investigation found.
+    #[error("only the requester of the case records what the investigation found")]
+    NotCaseRequester,
+    /// Feedback is on an identification only.
+    #[error("the search did not end in an identification: there is no lead to give feedback on")]
+    FeedbackWithoutIdentification,
+    /// A finding dated after today.
+    #[error("the date of the finding lies in the future")]
+    FeedbackFromTheFuture,
     /// A comparison leaves a feature unmarked.
     #[error("mark the feature {feature} (similar, dissimilar or not assessable): every feature of the list is marked before a conclusion rests on the comparison")]
     FeatureUnmarked {
@@ -559,6 +568,9 @@ impl Rule {
         "not_withdrawing",
         "already_withdrawn",
         "withdraw_after_outcome",
+        "not_case_requester",
+        "feedback_without_identification",
+        "feedback_from_the_future",
         "feature_unmarked",
         "feature_marked_twice",
         "feature_unknown",
@@ -656,6 +668,9 @@ impl Rule {
             NotWithdrawing => "not_withdrawing",
             AlreadyWithdrawn => "already_withdrawn",
             WithdrawAfterOutcome => "withdraw_after_outcome",
+            NotCaseRequester => "not_case_requester",
+            FeedbackWithoutIdentification => "feedback_without_identification",
+            FeedbackFromTheFuture => "feedback_from_the_future",
             FeatureUnmarked { .. } => "feature_unmarked",
             FeatureMarkedTwice { .. } => "feature_marked_twice",
             FeatureUnknown { .. } => "feature_unknown",
@@ -781,7 +796,10 @@ impl Rule {
             | ProficiencyCase
             | NotWithdrawing
             | AlreadyWithdrawn
-            | WithdrawAfterOutcome => Vec::new(),
+            | WithdrawAfterOutcome
+            | NotCaseRequester
+            | FeedbackWithoutIdentification
+            | FeedbackFromTheFuture => Vec::new(),
         }
     }
 }

@@ -879,3 +879,75 @@ fn a_search_is_withdrawn_with_reasons_before_its_outcome() {
         assert_eq!(got, expected, "{} at {stage:?}", actor.user);
     }
 }
+
+/// One row per refusal of the investigation's feedback on a lead; the requester's record on
+/// an identification is kept, the latest one counting.
+#[test]
+fn what_the_investigation_found_is_recorded_by_the_requester_on_an_identification_only() {
+    use waarborg_govern::identification::Finding;
+    let with = |outcome: Option<Outcome>| {
+        let mut id = Identification::searched("search-1", "OM-1", "examiner-1", 2);
+        id.stage = if outcome.is_some() {
+            Stage::Concluded
+        } else {
+            Stage::Proposed
+        };
+        id.outcome = outcome;
+        id
+    };
+    let identified = || with(Some(Outcome::Identification { reference: 7 }));
+    let officer = Actor::new("officer-1", Role::Requester, "district-north");
+    let rows: Vec<(&str, Identification, Actor, Timestamp, &str)> = vec![
+        (
+            "another requester",
+            identified(),
+            Actor::new("officer-2", Role::Requester, "district-north"),
+            T0,
+            "not_case_requester",
+        ),
+        (
+            "the examiner",
+            identified(),
+            examiner(),
+            T0,
+            "not_case_requester",
+        ),
+        (
+            "no identification",
+            with(Some(Outcome::NoIdentification)),
+            officer.clone(),
+            T0,
+            "feedback_without_identification",
+        ),
+        (
+            "not yet concluded",
+            with(None),
+            officer.clone(),
+            T0,
+            "feedback_without_identification",
+        ),
+        (
+            "a finding dated tomorrow",
+            identified(),
+            officer.clone(),
+            Timestamp(T0.0 + 86_400),
+            "feedback_from_the_future",
+        ),
+    ];
+    for (name, mut id, actor, found_on, code) in rows {
+        let before = id.clone();
+        let done = id.record_feedback(&actor, "officer-1", Finding::LeadConfirmed, found_on, T0);
+        assert_eq!(refused(done), code, "{name}");
+        assert_eq!(id, before, "{name}: refused, yet changed");
+    }
+    let mut id = identified();
+    id.record_feedback(&officer, "officer-1", Finding::Unknown, T0, T0)
+        .unwrap();
+    id.record_feedback(&officer, "officer-1", Finding::LeadConfirmed, T0, T0)
+        .unwrap();
+    assert_eq!(id.feedback.len(), 2, "earlier records kept");
+    assert_eq!(id.finding().unwrap().finding, Finding::LeadConfirmed);
+    for f in Finding::ALL {
+        assert_eq!(Finding::parse(f.as_str()), Some(f));
+    }
+}

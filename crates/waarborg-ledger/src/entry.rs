@@ -189,6 +189,18 @@ pub enum About {
         /// Whether urgent use (searching before the decision) was asked for.
         urgent: bool,
     },
+    /// What the investigation found of an identification, as the case's requester
+    /// recorded it (the reports count the latest per search).
+    Lead {
+        /// The case number.
+        case_number: String,
+        /// The search whose identification it is.
+        search: String,
+        /// The deployment revision the search ran under.
+        deployment_revision: String,
+        /// `lead_confirmed`, `lead_not_confirmed`, `lead_not_followed` or `unknown`.
+        finding: String,
+    },
 }
 
 /// An attempt that was refused, and why.
@@ -413,6 +425,17 @@ impl Event {
                         id("about.case_number", case_number)?;
                         id("about.deployment", deployment)?;
                         text("about.offence_category", offence_category)
+                    }
+                    Some(About::Lead {
+                        case_number,
+                        search,
+                        deployment_revision,
+                        finding,
+                    }) => {
+                        id("about.case_number", case_number)?;
+                        id("about.search", search)?;
+                        id("about.deployment_revision", deployment_revision)?;
+                        id("about.finding", finding)
                     }
                 }
             }

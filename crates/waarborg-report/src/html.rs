@@ -90,6 +90,17 @@ fn figure_lines(lang: Lang, f: &Figures) -> Vec<Line> {
     ));
     out.extend(parts(lang, Some("report_refusals"), &f.refusals));
     out.extend(parts(lang, Some("report_erasures"), &f.erasures));
+    // What the investigations found: the usefulness the periodic review weighs; its
+    // absence is said, not left out.
+    out.push(figure(
+        lang,
+        "report_lead_feedback",
+        f.lead_feedback.values().sum(),
+    ));
+    out.extend(parts(lang, Some("report_lead_feedback"), &f.lead_feedback));
+    if f.identifications > 0 && f.lead_feedback.is_empty() {
+        out.push(figure(lang, "report_no_lead_feedback", f.identifications));
+    }
     out
 }
 

@@ -117,6 +117,10 @@ pub struct Figures {
     pub enrolments: u64,
     /// Records erased, by retention rule.
     pub erasures: BTreeMap<String, u64>,
+    /// What the investigations found of identifications, by finding (`lead_confirmed`, …;
+    /// the latest record per search in the period).
+    #[serde(default)]
+    pub lead_feedback: BTreeMap<String, u64>,
 }
 
 /// Where a report stands in the ledger.

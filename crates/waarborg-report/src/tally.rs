@@ -56,6 +56,9 @@ pub(crate) struct Tally {
     revisions: BTreeMap<(String, u32), RevisionState>,
     verification: crate::verification::VerificationTally,
     proficiency: crate::verification::ProficiencyTally,
+    /// What the investigations found, the latest record per search in the period: search →
+    /// (revision, finding, month).
+    leads: BTreeMap<String, (String, String, String)>,
 }
 
 fn seconds(time: &str) -> Option<i64> {
@@ -100,6 +103,7 @@ impl Tally {
             revisions: BTreeMap::new(),
             verification: Default::default(),
             proficiency: Default::default(),
+            leads: BTreeMap::new(),
         }
     }
 
@@ -174,6 +178,23 @@ impl Tally {
                 .entry(category.to_string())
                 .or_default()
                 .count(event);
+        }
+        if let Event::GovernanceDecision(waarborg_ledger::GovernanceDecision {
+            about:
+                Some(waarborg_ledger::About::Lead {
+                    search,
+                    deployment_revision,
+                    finding,
+                    ..
+                }),
+            ..
+        }) = event
+        {
+            let month = entry.time.get(..7).unwrap_or_default().to_string();
+            self.leads.insert(
+                search.clone(),
+                (deployment_revision.clone(), finding.clone(), month),
+            );
         }
         match event {
             Event::DeletionReceipt(d) if d.record_kind == "search" => {
@@ -321,6 +342,18 @@ impl Tally {
     }
 
     pub(crate) fn finish(mut self, ledger: LedgerPoint) -> Report {
+        for (revision, finding, month) in std::mem::take(&mut self.leads).into_values() {
+            for f in [
+                Some(&mut self.overall),
+                self.per_deployment.get_mut(&revision),
+                self.per_month.get_mut(&month),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                *f.lead_feedback.entry(finding.clone()).or_default() += 1;
+            }
+        }
         // The moment the report looks from: the period's end, or the last entry read if
         // that came earlier (a report on the current year).
         let cutoff = match (self.end, seconds(&self.last_time)) {

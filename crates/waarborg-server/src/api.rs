@@ -297,6 +297,27 @@ pub struct ChooseBody {
     pub face: usize,
 }
 
+/// `GET /api/persons/{person}/searches/{search}/explanation`: the explanation (AI Act
+/// Art. 86).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExplanationAnswer {
+    /// The explanation.
+    #[schema(value_type = Object)]
+    pub explanation: waarborg_app::subject::Explanation,
+}
+
+/// `POST /api/searches/{id}/feedback`: what was recorded (the requester never receives the
+/// search itself).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedbackRecorded {
+    /// The search.
+    pub search: String,
+    /// The finding's key.
+    pub finding: String,
+    /// Its date (RFC 3339).
+    pub found_on: String,
+}
+
 /// `POST /api/searches/{id}/withdrawal`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct WithdrawBody {

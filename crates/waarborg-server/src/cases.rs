@@ -275,6 +275,10 @@ struct FolderRow {
     prepared_from: Option<usize>,
     /// The video it is a frame of, in words.
     frame: Option<String>,
+    /// What the investigation found, in words.
+    finding: Option<String>,
+    /// Whether the reader records what the investigation found (the search's id).
+    feedback_form: Option<String>,
 }
 
 /// The case folder page (`templates/case.html`).
@@ -304,6 +308,8 @@ struct FolderPage {
     may_note: bool,
     add_probe: bool,
     max_note: usize,
+    /// The findings the feedback form offers: (key, words).
+    findings: Vec<(&'static str, &'static str)>,
 }
 
 /// `GET /ui/cases/{number}`: the case folder — the authorisation, every search of the case
@@ -388,7 +394,22 @@ pub async fn folder_page(
                                 .position(|p| &p.id == parent)
                                 .map(|i| i + 1)
                         }),
+                        finding: s.finding.as_ref().map(|l| {
+                            format!(
+                                "{}: {} ({}; {} {})",
+                                t(lang, "investigation_found"),
+                                t(lang, &format!("finding_{}", l.finding.as_str())),
+                                crate::i18n::date(lang, l.found_on),
+                                t(lang, "recorded_by"),
+                                l.by
+                            )
+                        }),
+                        feedback_form: s.takes_feedback.then(|| s.id.clone()),
                     })
+                    .collect(),
+                findings: waarborg_govern::identification::Finding::ALL
+                    .iter()
+                    .map(|f| (f.as_str(), t(lang, &format!("finding_{}", f.as_str()))))
                     .collect(),
                 notes: f
                     .notes
@@ -409,6 +430,42 @@ pub async fn folder_page(
         }
         Err(problem) => crate::ui::problem_page(lang, Some(&p), &problem),
     }
+}
+
+/// `POST /ui/cases/{number}/feedback` (form): the requester records what the investigation
+/// found of a search's identification.
+pub async fn feedback_form(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+    Form(f): Form<FeedbackForm>,
+) -> Response {
+    let actor = p.actor();
+    let to = format!("/ui/cases/{}#outcome", crate::ui::path_segment(&number));
+    let body = waarborg_app::search::FeedbackBody {
+        finding: f.finding,
+        found_on: f.found_on,
+    };
+    let done = crate::blocking(&state, move |app| {
+        waarborg_app::search::record_feedback(app, &actor, &f.search, &body).map(|_| ())
+    })
+    .await;
+    form_answer(&headers, &p, done, &to)
+}
+
+/// What the investigation found, as the folder's form sends it.
+#[derive(serde::Deserialize)]
+pub struct FeedbackForm {
+    /// The search.
+    #[serde(default)]
+    pub search: String,
+    /// The finding's key.
+    #[serde(default)]
+    pub finding: String,
+    /// Its date.
+    #[serde(default)]
+    pub found_on: String,
 }
 
 /// A note, as the form sends it.
@@ -682,12 +739,7 @@ pub fn case_document(
                 });
             }
             for v in &i.verifications {
-                use waarborg_govern::identification::Verdict;
-                let verdict = match v.verdict {
-                    Verdict::Agree => "agree",
-                    Verdict::Disagree => "disagree",
-                    Verdict::Inconclusive => "inconclusive",
-                };
+                let verdict = v.verdict.as_str();
                 judgements.push(Judged {
                     who: format!(
                         "{} {} ({})",

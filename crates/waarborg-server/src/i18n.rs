@@ -138,6 +138,8 @@ mod tests {
                     "source_",
                     "feature_",
                     "assessment_",
+                    "finding_",
+                    "explained_",
                 ]
                 .iter()
                 .any(|prefix| {

@@ -479,6 +479,15 @@ pub const ROUTES: &[RouteSpec] = &[
     },
     RouteSpec {
         method: "POST",
+        path: "/ui/cases/{number}/feedback",
+        access: Access::Roles(&[Requester]),
+        summary: "Web: the case's requester records what the investigation found of an identification (form)",
+        handler: || post(crate::cases::feedback_form),
+        body: Body::Form,
+        ..BASE
+    },
+    RouteSpec {
+        method: "POST",
         path: "/ui/cases/{number}/notes",
         access: Access::Roles(&[Examiner, Coordinator]),
         summary: "Web: add a note to a case folder (form)",
@@ -529,6 +538,23 @@ pub const ROUTES: &[RouteSpec] = &[
         summary: "Web: a data subject looked up by person id — images with retention, searches they appeared in, identifications, who consulted them (the look-up is logged)",
         handler: || get(crate::subject::view),
         query: Some(api::query::<crate::subject::PersonQuery>),
+        ..BASE
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/ui/persons/{person}/searches/{search}",
+        access: Access::Roles(&[PrivacyOfficer]),
+        summary: "Web: the explanation of the system's part in one search for the person it concerned (AI Act Art. 86) — models, threshold, their images' rank, the human judgements, never another candidate; a logged disclosure",
+        handler: || get(crate::subject::explanation),
+        ..BASE
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/persons/{person}/searches/{search}/explanation",
+        access: Access::Roles(&[PrivacyOfficer]),
+        summary: "The explanation of the system's part in one search for the person it concerned (AI Act Art. 86); a logged disclosure",
+        handler: || get(crate::subject::explanation_json),
+        answer: Some(shape::<api::ExplanationAnswer>()),
         ..BASE
     },
     RouteSpec {
@@ -865,6 +891,16 @@ pub const ROUTES: &[RouteSpec] = &[
         handler: || post(crate::search::withdrawn),
         body: Body::Json(shape::<api::WithdrawBody>()),
         answer: Some(shape::<api::SearchAnswer>()),
+        ..BASE
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/searches/{id}/feedback",
+        access: Access::Roles(&[Requester]),
+        summary: "What the investigation found of an identification (the case's requester): lead_confirmed, lead_not_confirmed, lead_not_followed or unknown, with its date",
+        handler: || post(crate::search::feedback),
+        body: Body::Json(shape::<waarborg_app::search::FeedbackBody>()),
+        answer: Some(shape::<api::FeedbackRecorded>()),
         ..BASE
     },
     RouteSpec {

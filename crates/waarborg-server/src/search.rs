@@ -193,6 +193,30 @@ pub async fn withdrawal(
     Ok(Json(api::SearchAnswer { search }))
 }
 
+/// `POST /api/searches/{id}/feedback`: the case's requester records what the investigation
+/// found of the identification.
+pub async fn feedback(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+    body: std::result::Result<Json<waarborg_app::search::FeedbackBody>, JsonRejection>,
+) -> Result<Json<api::FeedbackRecorded>> {
+    let b = crate::handlers::body(body)?;
+    let actor = p.actor();
+    let s = blocking(&state, move |app| {
+        waarborg_app::search::record_feedback(app, &actor, &id, &b)
+    })
+    .await?;
+    let last = s.identification.as_ref().and_then(|i| i.finding());
+    Ok(Json(api::FeedbackRecorded {
+        search: s.id.clone(),
+        finding: last
+            .map(|f| f.finding.as_str().to_string())
+            .unwrap_or_default(),
+        found_on: last.map(|f| f.found_on.to_string()).unwrap_or_default(),
+    }))
+}
+
 /// `POST /api/searches/{id}/withdrawal`: the search is not pursued.
 pub async fn withdrawn(
     State(state): State<Arc<AppState>>,

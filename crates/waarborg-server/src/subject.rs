@@ -176,3 +176,113 @@ pub async fn decide(
     .await;
     form_answer(&headers, &p, done, &back)
 }
+
+/// The explanation page (`templates/explanation.html`).
+#[derive(askama::Template)]
+#[template(path = "explanation.html")]
+struct ExplanationPage {
+    layout: Layout,
+    e: subject::Explanation,
+    searched_at: String,
+    /// (who and which step, what, towards whom), in words.
+    judgements: Vec<(String, String, String)>,
+    outcome: Option<String>,
+    finding: Option<String>,
+    /// (reference image, rank, score), in words.
+    on_the_list: Vec<(u64, usize, String)>,
+}
+
+fn towards_words(lang: Lang, t_: subject::Towards) -> &'static str {
+    t(
+        lang,
+        match t_ {
+            subject::Towards::ThisPerson => "towards_this_person",
+            subject::Towards::AnotherCandidate => "towards_another_candidate",
+            subject::Towards::NoCandidate => "towards_no_candidate",
+        },
+    )
+}
+
+/// `GET /ui/persons/{person}/searches/{search}`: the explanation of the system's part in
+/// the search for the person (AI Act Art. 86), made by the privacy officer.
+pub async fn explanation(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Path((person, search)): Path<(String, String)>,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    crate::page_blocking(&state, move |state| {
+        let e = match subject::explain(state, &p.actor(), &person, &search) {
+            Ok(e) => e,
+            Err(e) => return problem_page(lang, Some(&p), &e.into()),
+        };
+        let level = |key: &str| {
+            e.scale
+                .level(key)
+                .map_or_else(|| key.to_string(), |l| l.text(lang.code()).to_string())
+        };
+        let judgements = e
+            .judgements
+            .iter()
+            .map(|j| {
+                (
+                    format!("{} — {}", t(lang, &format!("explained_{}", j.step)), j.by),
+                    match j.step {
+                        "verdict" => t(lang, &j.level).to_string(),
+                        _ => level(&j.level),
+                    },
+                    towards_words(lang, j.towards).to_string(),
+                )
+            })
+            .collect();
+        render(
+            lang,
+            &ExplanationPage {
+                layout: Layout::new(
+                    lang,
+                    &format!("{} {}", t(lang, "explanation_title"), e.search),
+                    Some(&p),
+                ),
+                searched_at: date_time(lang, e.searched_at),
+                judgements,
+                outcome: e.outcome.map(|o| {
+                    t(
+                        lang,
+                        match o {
+                            subject::Towards::ThisPerson => "outcome_this_person",
+                            subject::Towards::AnotherCandidate => "outcome_another_candidate",
+                            subject::Towards::NoCandidate => "outcome_no_candidate",
+                        },
+                    )
+                    .to_string()
+                }),
+                on_the_list: e
+                    .on_the_list
+                    .iter()
+                    .map(|(r, rank, score)| (*r, *rank, crate::ui::number(lang, *score, 3)))
+                    .collect(),
+                finding: e
+                    .finding
+                    .map(|f| t(lang, &format!("finding_{}", f.as_str())).to_string()),
+                e,
+            },
+        )
+    })
+    .await
+}
+
+/// `GET /api/persons/{person}/searches/{search}/explanation`.
+pub async fn explanation_json(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    Path((person, search)): Path<(String, String)>,
+) -> Result<axum::Json<crate::api::ExplanationAnswer>, crate::problem::Problem> {
+    let actor = p.actor();
+    let explanation = crate::blocking(&state, move |app| {
+        subject::explain(app, &actor, &person, &search)
+    })
+    .await?;
+    Ok(axum::Json(crate::api::ExplanationAnswer { explanation }))
+}

@@ -233,6 +233,22 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
             ("POST", "/ui/searches/{id}/compare/{reference}"),
             Some(vec![Examiner, Verifier]),
         ),
+        (
+            ("GET", "/ui/persons/{person}/searches/{search}"),
+            Some(vec![PrivacyOfficer]),
+        ),
+        (
+            ("GET", "/api/persons/{person}/searches/{search}/explanation"),
+            Some(vec![PrivacyOfficer]),
+        ),
+        (
+            ("POST", "/ui/cases/{number}/feedback"),
+            Some(vec![Requester]),
+        ),
+        (
+            ("POST", "/api/searches/{id}/feedback"),
+            Some(vec![Requester]),
+        ),
         (("POST", "/ui/searches/{id}/faces"), Some(vec![Examiner])),
         (("POST", "/ui/videos"), Some(vec![Examiner])),
         (("POST", "/api/videos"), Some(vec![Examiner])),

@@ -156,6 +156,7 @@ fn world_named(name: &str) -> World {
         ("coordinator-1", vec![Role::Coordinator]),
         ("chief-1", vec![Role::ChiefOfPolice]),
         ("officer-1", vec![Role::Requester]),
+        ("privacy-1", vec![Role::PrivacyOfficer]),
     ] {
         let a = Account::new(user, roles, "biometrics-centre");
         store
@@ -1026,6 +1027,106 @@ async fn probe_to_identification_and_every_forbidden_path() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["rule"], "withdraw_after_outcome", "{body}");
 
+    // Issue 19: the requester records what the investigation found of the identification
+    // (the folder offers the form); a date to come is refused and logged, a finding that is
+    // none is bad input, nobody else records it; the reports count the latest.
+    assert!(
+        page.contains("Record what the investigation found"),
+        "{page}"
+    );
+    let feedback = format!("/api/searches/{id}/feedback");
+    let (status, body) = json(
+        &w,
+        "POST",
+        &feedback,
+        Some(&officer),
+        r#"{"finding":"lead_confirmed","found_on":"2027-02-01"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["rule"], "feedback_from_the_future", "{body}");
+    let (status, _) = json(
+        &w,
+        "POST",
+        &feedback,
+        Some(&officer),
+        r#"{"finding":"maybe","found_on":"2027-01-10"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = json(
+        &w,
+        "POST",
+        &feedback,
+        Some(&examiner),
+        r#"{"finding":"unknown","found_on":"2027-01-10"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a requester's step");
+    for finding in ["unknown", "lead_confirmed"] {
+        let b = format!(r#"{{"finding":"{finding}","found_on":"2027-01-10"}}"#);
+        let (status, body) = json(&w, "POST", &feedback, Some(&officer), &b).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["finding"], finding, "{body}");
+        assert!(
+            body.get("candidates").is_none() && body["search"] == id.as_str(),
+            "{body}"
+        );
+    }
+    let (_, page) = send_raw(&w, "GET", "/ui/cases/OM-1", Some(&officer), "", Vec::new()).await;
+    assert!(String::from_utf8_lossy(&page)
+        .contains("What the investigation found: the lead was confirmed"));
+    assert!(ledger_text(&w).contains("\"finding\":\"lead_confirmed\""));
+    let figures = {
+        let period = waarborg_report::Period::new("2000-01-01", "2200-01-01").unwrap();
+        let report = waarborg_report::figures_of_verified(w.state.ledger.dir(), &period).unwrap();
+        report.overall.lead_feedback
+    };
+    assert_eq!(
+        figures.get("lead_confirmed"),
+        Some(&1),
+        "the latest per search: {figures:?}"
+    );
+    assert_eq!(figures.len(), 1, "{figures:?}");
+
+    // Issue 19 (AI Act Art. 86): the privacy officer explains the search's part to the
+    // person identified — models, threshold, their rank, the judgements towards them, never
+    // another candidate; a disclosure in the ledger. A person not on the list: not found.
+    let privacy = login(&w, "privacy-1", "privacy_officer").await;
+    let explain = format!("/api/persons/{person}/searches/{id}/explanation");
+    let (status, body) = json(&w, "GET", &explain, Some(&privacy), "").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let e = &body["explanation"];
+    assert_eq!(e["on_the_list"].as_array().unwrap().len(), 1, "{e}");
+    assert_eq!(e["on_the_list"][0][0], 200, "{e}");
+    assert_eq!(e["on_the_list"][0][1], 1, "{e}");
+    assert_eq!(e["outcome"], "this_person", "{e}");
+    assert_eq!(e["finding"], "lead_confirmed", "{e}");
+    let judged = e["judgements"].as_array().unwrap();
+    assert!(
+        judged.len() >= 5 && judged.iter().all(|j| j["towards"] == "this_person"),
+        "{e}"
+    );
+    assert!(
+        !e.to_string().contains("same ears"),
+        "no reasons' words: {e}"
+    );
+    let page = format!("/ui/persons/{person}/searches/{id}");
+    let (status, page) = send_raw(&w, "GET", &page, Some(&privacy), "", vec![]).await;
+    let page = String::from_utf8(page).unwrap();
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("about this person") && page.contains("Proposal of the examiner"),
+        "{page}"
+    );
+    let nobody = format!("/api/persons/NO-SUCH-1/searches/{id}/explanation");
+    let (status, _) = json(&w, "GET", &nobody, Some(&privacy), "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        ledger_text(&w).contains("the data subject (AI Act Art. 86)"),
+        "a disclosure in the ledger"
+    );
+
     // The auditor reads but cannot write; another examiner's search is not yours.
     let auditor = login(&w, "auditor-1", "auditor").await;
     assert_eq!(
@@ -1094,8 +1195,8 @@ async fn probe_to_identification_and_every_forbidden_path() {
     // self-verification and the verdict before one's own conclusion, two levels off the
     // scale, a verifier reading before assignment, two assignments and a withdrawal refused
     // (issue 16); withdrawing a concluded search, a comparison with a feature left open
-    // (issue 18).
-    assert_eq!(log.matches("\"kind\":\"refusal\"").count(), 13);
+    // (issue 18); feedback dated in the future (issue 19).
+    assert_eq!(log.matches("\"kind\":\"refusal\"").count(), 14);
     assert!(log.contains("not_on_scale") && log.contains("not_to_verify"));
     assert!(log.contains("verify_own_proposal") && log.contains("own_conclusion_first"));
     let (status, verified) = json(&w, "GET", "/api/ledger/verify", Some(&auditor), "").await;
