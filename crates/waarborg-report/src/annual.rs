@@ -57,12 +57,10 @@ pub struct EuRegistration {
     pub deployer: Party,
     /// Point 2.
     pub submitter: Party,
-    /// Point 3.
+    /// Point 3. (Points 4 and 5, the summaries of the fundamental-rights and data-protection
+    /// impact assessments, are not part of the non-public section: Art. 49(4) asks only
+    /// points 1 to 3 of a law-enforcement deployer.)
     pub provider_entry_url: String,
-    /// Point 4.
-    pub fria_summary: String,
-    /// Point 5.
-    pub dpia_summary: String,
     /// The deployment (the organisation's reference).
     pub deployment: String,
     /// The AI system it uses.
@@ -70,10 +68,6 @@ pub struct EuRegistration {
     /// Where the use stands (the register's words).
     pub status: String,
 }
-
-/// Longest summary accepted, in characters (the database's free-text fields are short
-/// summaries, not the assessments themselves).
-pub const MAX_SUMMARY: usize = 5000;
 
 /// Checks and assembles a deployment's EU database registration data; every missing or
 /// too-long field is named.
@@ -114,18 +108,6 @@ pub fn eu_registration(
         &text.provider_entry_url,
         500,
     );
-    need(
-        "fria_summary",
-        "Annex VIII C.4",
-        &text.fria_summary,
-        MAX_SUMMARY,
-    );
-    need(
-        "dpia_summary",
-        "Annex VIII C.5",
-        &text.dpia_summary,
-        MAX_SUMMARY,
-    );
     if !text.provider_entry_url.is_empty() && !text.provider_entry_url.starts_with("https://") {
         out.push(FieldProblem {
             field: "provider_entry_url".into(),
@@ -141,8 +123,6 @@ pub fn eu_registration(
         deployer: organisation.deployer.clone(),
         submitter: organisation.submitter.clone(),
         provider_entry_url: text.provider_entry_url.clone(),
-        fria_summary: text.fria_summary.clone(),
-        dpia_summary: text.dpia_summary.clone(),
         deployment: facts.deployment.clone(),
         system: system.into(),
         status: facts.status.as_dutch().into(),
@@ -237,8 +217,6 @@ mod tests {
                 "submitter.address",
                 "submitter.contact",
                 "provider_entry_url",
-                "fria_summary",
-                "dpia_summary"
             ]
         );
         let party = Party {
@@ -253,14 +231,22 @@ mod tests {
         let mut text = EuRegistrationText {
             provider_entry_url: "ftp://x".into(),
             fria_summary: "Grondrechten afgewogen.".into(),
-            dpia_summary: "x".repeat(MAX_SUMMARY + 1),
+            dpia_summary: String::new(),
         };
         let problems = eu_registration(&org, &text, &facts, "waarborg").unwrap_err();
-        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert_eq!(
+            problems.len(),
+            1,
+            "only C.1–C.3 are asked (Art. 49(4)): {problems:?}"
+        );
         text.provider_entry_url = "https://eu-database.example/entry/1".into();
-        text.dpia_summary = "DPIA goedgekeurd.".into();
         let r = eu_registration(&org, &text, &facts, "waarborg").unwrap();
         assert!(r.section.contains("non-public"));
+        let exported = serde_json::to_string(&r).unwrap();
+        assert!(
+            !exported.contains("Grondrechten"),
+            "no C.4/C.5 in the non-public section"
+        );
         assert_eq!(r.status, "In gebruik");
     }
 }
