@@ -461,6 +461,29 @@ try {
     await applicant.context.close();
     log('the applicant proposes a deployment; it is a draft');
   }
+  // An incident (issue 19): the examiner reports it, the privacy officer classifies it
+  // serious; its clocks show, the provider's due at once.
+  {
+    await ex.page.goto(base + '/ui/incidents');
+    await ex.page.selectOption('#incident-deployment', 'catch-demo');
+    await ex.page.fill('#incident-description', 'A candidate list was shared with the requester before verification.');
+    await ex.page.fill('#incident-aware', new Date().toISOString().slice(0, 10));
+    await Promise.all([ex.page.waitForNavigation(), ex.page.locator('#report-incident').evaluate((f) => f.requestSubmit())]);
+    assert.ok((await ex.page.content()).includes('not yet classified'), 'reported, not yet classified');
+    const po = await session('privacy-1', 'privacy_officer');
+    await po.page.goto(base + '/ui/incidents');
+    const incident = po.page.locator('section.card').first();
+    await incident.locator('details:has(select[name="classification"]) summary').click();
+    await incident.locator('select[name="classification"]').selectOption('other_serious');
+    await incident.locator('textarea[name="reasons"]').first().fill('Harm to the rights of a person not yet verified as the offender.');
+    await Promise.all([po.page.waitForNavigation(), incident.locator('form[action$="/classification"]').evaluate((f) => f.requestSubmit())]);
+    const clocks = await po.page.textContent('section.card caption');
+    assert.ok(clocks.includes('Art. 73'), 'the clocks are shown');
+    assert.equal(await po.page.locator('section.card tbody tr').count(), 2, 'the provider and the authority');
+    await shot(po.page, '38-incident-clocks');
+    await po.context.close();
+    log('an incident reported and classified serious: its Art. 73 clocks show');
+  }
   // The chief suspends the deployment on its governance page; the next search is refused.
   const chief = await session('chief-1', 'chief_of_police');
   await chief.page.goto(base + '/register');

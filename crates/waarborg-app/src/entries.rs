@@ -90,6 +90,32 @@ pub fn lead_entry(
     })
 }
 
+/// The ledger entry for step `action` on incident `i`, with its classification as it stands
+/// after the step ([`waarborg_ledger::About::Incident`]).
+pub fn incident_entry(
+    actor: &waarborg_govern::Actor,
+    action: &str,
+    i: &waarborg_govern::incident::Incident,
+    reason: &str,
+) -> waarborg_ledger::Event {
+    waarborg_ledger::Event::GovernanceDecision(waarborg_ledger::GovernanceDecision {
+        actor: actor.user.clone(),
+        role: actor.role.as_str().into(),
+        action: action.into(),
+        subject: format!("incident {} of deployment {}", i.id, i.deployment),
+        reason: short(reason),
+        framework_version: None,
+        about: Some(waarborg_ledger::About::Incident {
+            incident: i.id.clone(),
+            deployment: i.deployment.clone(),
+            classification: i
+                .classification
+                .as_ref()
+                .map(|c| c.serious.map_or("not_serious", |k| k.as_str()).to_string()),
+        }),
+    })
+}
+
 /// The ledger entry for a refusal by the gate: who tried what under which deployment and
 /// case, and the refusal's code and words.
 pub fn gate_refusal(

@@ -284,10 +284,15 @@ pub(crate) fn operation(
 }
 
 pub(crate) fn random_id() -> Result<String> {
+    prefixed_id("S")
+}
+
+/// A new random id: `prefix`, a dash and 16 hex digits.
+pub(crate) fn prefixed_id(prefix: &str) -> Result<String> {
     let mut b = [0u8; 8];
     getrandom::fill(&mut b).map_err(|e| AppError::internal(e.to_string()))?;
     Ok(format!(
-        "S-{}",
+        "{prefix}-{}",
         b.iter().map(|x| format!("{x:02x}")).collect::<String>()
     ))
 }

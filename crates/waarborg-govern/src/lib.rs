@@ -11,6 +11,7 @@
 //! * [`comparison`]: a probe face compared with a candidate feature by feature (FISWG).
 //! * [`scale`]: the graded conclusion scale (ENFSI-style), as framework data.
 //! * [`competence`]: who is qualified and authorised to examine and to verify.
+//! * [`incident`]: incidents of a use, their classification and the Art. 73 clocks.
 //! * [`ids`]: case numbers, deployment ids and user names, each checked by one rule.
 //! * [`reference`]: reference images' provenance (closed list of source kinds).
 //! * [`retention`]: retention rules as data and the events that end the lawful basis.
@@ -29,6 +30,7 @@ pub mod framework;
 pub mod gate;
 pub mod identification;
 pub mod ids;
+pub mod incident;
 pub mod proficiency;
 pub mod reference;
 pub mod retention;

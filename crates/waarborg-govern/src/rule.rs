@@ -410,6 +410,12 @@ pub enum Rule {
     /// A concluded identification stands.
     #[error("the verification is concluded: its outcome stands and the search is not withdrawn")]
     WithdrawAfterOutcome,
+    /// An incident's notification before its classification.
+    #[error("classify the incident first (serious or not, and of which kind): the deadlines follow from it")]
+    IncidentUnclassified,
+    /// An incident or notification dated after today.
+    #[error("the date lies in the future")]
+    IncidentFromTheFuture,
     /// Only the case's requester records what the investigation found.
     #[error("only the requester of the case records what the investigation found")]
     NotCaseRequester,
@@ -568,6 +574,8 @@ impl Rule {
         "not_withdrawing",
         "already_withdrawn",
         "withdraw_after_outcome",
+        "incident_unclassified",
+        "incident_from_the_future",
         "not_case_requester",
         "feedback_without_identification",
         "feedback_from_the_future",
@@ -668,6 +676,8 @@ impl Rule {
             NotWithdrawing => "not_withdrawing",
             AlreadyWithdrawn => "already_withdrawn",
             WithdrawAfterOutcome => "withdraw_after_outcome",
+            IncidentUnclassified => "incident_unclassified",
+            IncidentFromTheFuture => "incident_from_the_future",
             NotCaseRequester => "not_case_requester",
             FeedbackWithoutIdentification => "feedback_without_identification",
             FeedbackFromTheFuture => "feedback_from_the_future",
@@ -798,6 +808,8 @@ impl Rule {
             | AlreadyWithdrawn
             | WithdrawAfterOutcome
             | NotCaseRequester
+            | IncidentUnclassified
+            | IncidentFromTheFuture
             | FeedbackWithoutIdentification
             | FeedbackFromTheFuture => Vec::new(),
         }

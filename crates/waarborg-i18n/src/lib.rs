@@ -242,7 +242,8 @@ mod tests {
             ("grootboek", "logboek"),
             ("referentieafbeelding", "referentiebeeld"),
         ];
-        const SAME_IN_DUTCH: [&str; 8] = [
+        const SAME_IN_DUTCH: [&str; 9] = [
+            "incident",
             "score",
             "manifest_sha256",
             "factor",

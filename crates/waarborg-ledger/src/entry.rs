@@ -201,6 +201,17 @@ pub enum About {
         /// `lead_confirmed`, `lead_not_confirmed`, `lead_not_followed` or `unknown`.
         finding: String,
     },
+    /// A step on an incident of a deployment (AI Act Art. 26(5), 73).
+    Incident {
+        /// The incident.
+        incident: String,
+        /// The deployment it concerns.
+        deployment: String,
+        /// Its classification after the step: `not_serious`, a serious kind
+        /// (`widespread_or_critical`, `death`, `other_serious`), or absent before one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        classification: Option<String>,
+    },
 }
 
 /// An attempt that was refused, and why.
@@ -436,6 +447,15 @@ impl Event {
                         id("about.search", search)?;
                         id("about.deployment_revision", deployment_revision)?;
                         id("about.finding", finding)
+                    }
+                    Some(About::Incident {
+                        incident,
+                        deployment,
+                        classification,
+                    }) => {
+                        id("about.incident", incident)?;
+                        id("about.deployment", deployment)?;
+                        opt("about.classification", classification, id)
                     }
                 }
             }

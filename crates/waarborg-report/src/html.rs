@@ -375,6 +375,8 @@ fn framework_lines(lang: Lang, report: &Report) -> Vec<Line> {
             ("report_withdrawn", f.withdrawn),
             ("report_active_at_end", f.active_at_end),
             ("report_reviews_overdue_at_end", f.reviews_overdue_at_end),
+            ("report_incidents_reported", f.incidents_reported),
+            ("report_incidents_serious", f.incidents_serious),
         ],
     ));
     out

@@ -226,6 +226,12 @@ pub struct FrameworkFigures {
     pub active_at_end: u64,
     /// Of those, revisions whose review was overdue at the end of the period.
     pub reviews_overdue_at_end: u64,
+    /// Incidents reported in the period.
+    #[serde(default)]
+    pub incidents_reported: u64,
+    /// Incidents classified serious in the period (their latest classification).
+    #[serde(default)]
+    pub incidents_serious: u64,
 }
 
 /// Where an entry's outcome text says how an identification ended.

@@ -59,6 +59,8 @@ pub(crate) struct Tally {
     /// What the investigations found, the latest record per search in the period: search →
     /// (revision, finding, month).
     leads: BTreeMap<String, (String, String, String)>,
+    /// Incidents classified in the period: incident → its latest classification.
+    incident_classes: BTreeMap<String, String>,
 }
 
 fn seconds(time: &str) -> Option<i64> {
@@ -104,6 +106,7 @@ impl Tally {
             verification: Default::default(),
             proficiency: Default::default(),
             leads: BTreeMap::new(),
+            incident_classes: BTreeMap::new(),
         }
     }
 
@@ -195,6 +198,24 @@ impl Tally {
                 search.clone(),
                 (deployment_revision.clone(), finding.clone(), month),
             );
+        }
+        if let Event::GovernanceDecision(waarborg_ledger::GovernanceDecision {
+            action,
+            about:
+                Some(waarborg_ledger::About::Incident {
+                    incident,
+                    classification,
+                    ..
+                }),
+            ..
+        }) = event
+        {
+            if action == "report_incident" {
+                self.framework.incidents_reported += 1;
+            }
+            if let Some(c) = classification {
+                self.incident_classes.insert(incident.clone(), c.clone());
+            }
         }
         match event {
             Event::DeletionReceipt(d) if d.record_kind == "search" => {
@@ -342,6 +363,11 @@ impl Tally {
     }
 
     pub(crate) fn finish(mut self, ledger: LedgerPoint) -> Report {
+        self.framework.incidents_serious = self
+            .incident_classes
+            .values()
+            .filter(|c| c.as_str() != "not_serious")
+            .count() as u64;
         for (revision, finding, month) in std::mem::take(&mut self.leads).into_values() {
             for f in [
                 Some(&mut self.overall),

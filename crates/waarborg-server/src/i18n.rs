@@ -140,6 +140,7 @@ mod tests {
                     "assessment_",
                     "finding_",
                     "explained_",
+                    "incident_class_",
                 ]
                 .iter()
                 .any(|prefix| {

@@ -23,6 +23,7 @@ pub mod consultations;
 pub mod governance;
 mod handlers;
 pub mod i18n;
+pub mod incidents;
 pub mod problem;
 pub mod proficiency;
 pub mod publication;

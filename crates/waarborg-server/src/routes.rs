@@ -89,6 +89,7 @@ pub const NAVIGATION: &[(&str, &str)] = &[
     ("/ui/persons", "data_subjects"),
     ("/ui/deployments/new", "new_deployment"),
     ("/ui/cases", "cases"),
+    ("/ui/incidents", "incidents"),
     ("/ui/competence", "competence_register"),
     ("/ui/proficiency", "proficiency_tests"),
     ("/ui/refdb", "reference_database"),
@@ -529,6 +530,50 @@ pub const ROUTES: &[RouteSpec] = &[
         summary: "Web: who consulted which records, and why — from the ledger, the unusual reads flagged (asking is logged too)",
         handler: || get(crate::consultations::view),
         query: Some(api::query::<waarborg_app::consult::Ask>),
+        ..BASE
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/ui/incidents",
+        access: Access::Roles(waarborg_govern::incident::REPORTERS),
+        summary: "Web: the incident register — report an incident; the clocks of serious incidents (provider at once, the authority in 2, 10 or 15 days), overdue ones flagged; classify, notify, suspend the deployment from an incident",
+        handler: || get(crate::incidents::page),
+        ..BASE
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/ui/incidents",
+        access: Access::Roles(waarborg_govern::incident::REPORTERS),
+        summary: "Web: report an incident of a deployment (form)",
+        handler: || post(crate::incidents::report),
+        body: Body::Form,
+        ..BASE
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/ui/incidents/{id}/classification",
+        access: Access::Roles(&[PrivacyOfficer]),
+        summary: "Web: classify an incident — not serious, or serious and of which kind (form)",
+        handler: || post(crate::incidents::classify),
+        body: Body::Form,
+        ..BASE
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/ui/incidents/{id}/notifications",
+        access: Access::Roles(waarborg_govern::incident::NOTIFIERS),
+        summary: "Web: record a notification of an incident to the provider or the market surveillance authority (form)",
+        handler: || post(crate::incidents::notify),
+        body: Body::Form,
+        ..BASE
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/ui/incidents/{id}/suspension",
+        access: Access::Roles(&[ChiefOfPolice, PrivacyOfficer]),
+        summary: "Web: suspend the deployment an incident concerns, from the incident, in one step (form)",
+        handler: || post(crate::incidents::suspend),
+        body: Body::Form,
         ..BASE
     },
     RouteSpec {

@@ -242,6 +242,44 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
             Some(vec![PrivacyOfficer]),
         ),
         (
+            ("GET", "/ui/incidents"),
+            Some(vec![
+                Examiner,
+                Verifier,
+                Coordinator,
+                PrivacyOfficer,
+                ChiefOfPolice,
+                Auditor,
+                ReviewCommitteeMember,
+                Applicant,
+            ]),
+        ),
+        (
+            ("POST", "/ui/incidents"),
+            Some(vec![
+                Examiner,
+                Verifier,
+                Coordinator,
+                PrivacyOfficer,
+                ChiefOfPolice,
+                Auditor,
+                ReviewCommitteeMember,
+                Applicant,
+            ]),
+        ),
+        (
+            ("POST", "/ui/incidents/{id}/classification"),
+            Some(vec![PrivacyOfficer]),
+        ),
+        (
+            ("POST", "/ui/incidents/{id}/notifications"),
+            Some(vec![PrivacyOfficer, ChiefOfPolice]),
+        ),
+        (
+            ("POST", "/ui/incidents/{id}/suspension"),
+            Some(vec![ChiefOfPolice, PrivacyOfficer]),
+        ),
+        (
             ("POST", "/ui/cases/{number}/feedback"),
             Some(vec![Requester]),
         ),
@@ -1887,6 +1925,7 @@ fn the_navigation_follows_the_route_table() {
             "/ui/searches",
             "/ui/searches/new",
             "/ui/cases",
+            "/ui/incidents",
             "/register",
             "/ui/account"
         ]

@@ -1726,3 +1726,149 @@ async fn frames_of_a_recorded_video_become_probes_that_name_it() {
     assert!(ledger_text(&w).contains(&format!("frame at 0.500 s of video {sha} (time frame)")));
     assert_eq!(searches(), kept + 2);
 }
+
+/// Issue 19 item 4: an incident reported, classified serious, its clocks run from when it
+/// became known (the provider's overdue, shown so), a notification recorded, and the
+/// deployment suspended from it in one step — after which nothing is searched under it.
+/// Bad input is refused with what is wrong, nothing kept; a notification before the
+/// classification is refused and logged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_incident_is_classified_notified_and_suspends_its_deployment() {
+    let w = world_named("incidents");
+    let examiner = login(&w, "examiner-1", "examiner").await;
+    let privacy = login(&w, "privacy-1", "privacy_officer").await;
+    let chief = login(&w, "chief-1", "chief_of_police").await;
+    let form = "application/x-www-form-urlencoded";
+    let post = |s: &'static str| s.as_bytes().to_vec();
+    for (body, status) in [
+        (
+            "deployment=nowhere&description=a+wrong+identification+acted+upon&aware_since=2027-01-10",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "deployment=catch-demo&description=oops&aware_since=2027-01-10",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "deployment=catch-demo&description=a+wrong+identification+acted+upon&aware_since=2027-03-01",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ] {
+        let (got, page) = send_raw(&w, "POST", "/ui/incidents", Some(&examiner), form, post(body)).await;
+        assert_eq!(got, status, "{body}: {}", String::from_utf8_lossy(&page));
+    }
+    let reported = "deployment=catch-demo&description=A+wrong+identification+was+acted+upon+before+verification&aware_since=2027-01-10";
+    let (got, _) = send_raw(
+        &w,
+        "POST",
+        "/ui/incidents",
+        Some(&examiner),
+        form,
+        post(reported),
+    )
+    .await;
+    assert_eq!(got, StatusCode::SEE_OTHER);
+    let actor = waarborg_govern::Actor::new("privacy-1", Role::PrivacyOfficer, "privacy");
+    let listed = waarborg_app::incidents::list(&w.state, &actor).unwrap();
+    assert_eq!(listed.len(), 1, "nothing kept of the refused reports");
+    let id = listed[0].id.clone();
+    // Notified before it is classified: refused, logged.
+    let notify = format!("/ui/incidents/{id}/notifications");
+    let (got, _) = send_raw(
+        &w,
+        "POST",
+        &notify,
+        Some(&privacy),
+        form,
+        post("to=provider&sent=2027-01-11&reference=T-1"),
+    )
+    .await;
+    assert_eq!(got, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(ledger_text(&w).contains("incident_unclassified"));
+    let classify = format!("/ui/incidents/{id}/classification");
+    let (got, _) = send_raw(
+        &w,
+        "POST",
+        &classify,
+        Some(&examiner),
+        form,
+        post("classification=death&reasons=x+y+z"),
+    )
+    .await;
+    assert_eq!(got, StatusCode::FORBIDDEN, "the privacy officer classifies");
+    let (got, _) = send_raw(
+        &w,
+        "POST",
+        &classify,
+        Some(&privacy),
+        form,
+        post("classification=serious-ish&reasons=x+y+z"),
+    )
+    .await;
+    assert_eq!(got, StatusCode::BAD_REQUEST);
+    let (got, _) = send_raw(
+        &w,
+        "POST",
+        &classify,
+        Some(&privacy),
+        form,
+        post("classification=other_serious&reasons=harm+to+a+person%27s+rights"),
+    )
+    .await;
+    assert_eq!(got, StatusCode::SEE_OTHER);
+    // Known since 10 January, now 15 January: the provider's 24 hours ran out; the
+    // authority's 15 days have not.
+    let (_, page) = send_raw(&w, "GET", "/ui/incidents", Some(&privacy), "", vec![]).await;
+    let page = String::from_utf8(page).unwrap();
+    assert_eq!(page.matches("— overdue").count(), 1, "{page}");
+    let (got, _) = send_raw(
+        &w,
+        "POST",
+        &notify,
+        Some(&chief),
+        form,
+        post("to=provider&sent=2027-01-11&reference=T-1"),
+    )
+    .await;
+    assert_eq!(got, StatusCode::SEE_OTHER);
+    let (_, page) = send_raw(&w, "GET", "/ui/incidents", Some(&privacy), "", vec![]).await;
+    assert!(!String::from_utf8(page).unwrap().contains("— overdue"));
+    // The examiner sees the incidents they reported; the form is theirs, not the steps.
+    let (_, page) = send_raw(&w, "GET", "/ui/incidents", Some(&examiner), "", vec![]).await;
+    let page = String::from_utf8(page).unwrap();
+    assert!(
+        page.contains(&id) && !page.contains("/classification"),
+        "{page}"
+    );
+    // Suspended from the incident, in one step: no search runs under it any more.
+    let suspend = format!("/ui/incidents/{id}/suspension");
+    let (got, _) = send_raw(
+        &w,
+        "POST",
+        &suspend,
+        Some(&chief),
+        form,
+        post("reasons=stop+until+reviewed"),
+    )
+    .await;
+    assert_eq!(got, StatusCode::SEE_OTHER);
+    assert!(ledger_text(&w).contains(&format!("incident {id}: stop until reviewed")));
+    let probe = std::fs::read(w.samples.join("yaoming.jpg")).unwrap();
+    let (status, body) = send(
+        &w,
+        "POST",
+        "/api/searches?deployment=catch-demo&case=OM-1&probe_source=crime_scene_cctv",
+        Some(&examiner),
+        "image/jpeg",
+        probe,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let period = waarborg_report::Period::new("2000-01-01", "2200-01-01").unwrap();
+    let report = waarborg_report::figures_of_verified(w.state.ledger.dir(), &period).unwrap();
+    let f = &report.framework;
+    assert_eq!(
+        (f.incidents_reported, f.incidents_serious, f.suspended),
+        (1, 1, 1)
+    );
+}
