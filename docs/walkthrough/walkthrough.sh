@@ -17,8 +17,24 @@ step() { printf '\n$ %s\n' "$*" | sed "s|$W|waarborg|; s|$work/||g"; "$@"; }
 echo "# 1. The framework: the shipped template (replace it with the official text)"
 step "$W" framework list
 
-echo "# 2. The applicant registers the use with its first revision"
-"$W" deployment template > "$work/content.json"
+echo "# 2. The applicant registers the use with its first revision: the template, with the"
+echo "#    fundamental-rights impact assessment completed (the template prefills points a, b, c"
+echo "#    and e from the revision), notified to the market surveillance authority, and the use"
+echo "#    registered in the EU database (AI Act Art. 27, 26(8), 49(4))"
+"$W" deployment template > "$work/template.json"
+python3 - "$work/template.json" "$work/content.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["fria"].update(
+    risks="A wrong lead against an innocent person in the reference database; accuracy differences between demographic groups.",
+    measures_and_complaints="Suspension by the chief of police or the privacy officer; incidents registered and notified; complaints to the privacy officer.",
+    up_to_date=True,
+    notified_on="2026-11-30",
+    notification_reference="MSA-2026-117",
+)
+c["registration_reference"] = "EU-LE-2026-0042"
+json.dump(c, open(sys.argv[2], "w"), indent=2)
+PY
 step "$W" deployment propose --id retro-search --name "Retrospective search, serious crime" \
   --content "$work/content.json" --as applicant-1:applicant:biometrics-centre $(at 2026-12-01)
 step "$W" deployment submit retro-search --as applicant-1:applicant:biometrics-centre $(at 2026-12-01)

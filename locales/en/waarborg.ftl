@@ -849,3 +849,19 @@ refusal_incident_unclassified = Classify the incident first (serious or not, and
 refusal_incident_from_the_future = The date lies in the future.
 report_incidents_reported = Incidents reported
 report_incidents_serious = Incidents classified serious (AI Act Art. 73)
+
+# The fundamental-rights impact assessment and the registration (issue 19 items 1–2).
+field_fria_processes = FRIA (a): the processes in which the system is used, in line with its purpose
+field_fria_period_and_frequency = FRIA (b): the period and frequency of use
+field_fria_persons_affected = FRIA (c): the categories of persons and groups likely to be affected
+field_fria_risks = FRIA (d): the specific risks of harm to them
+field_fria_oversight_measures = FRIA (e): the human-oversight measures
+field_fria_measures_and_complaints = FRIA (f): what is done if the risks materialise, internal governance and complaints
+field_fria_up_to_date = The fundamental-rights impact assessment is brought up to date for this revision
+field_fria_notified_on = Date the market surveillance authority was notified of the FRIA
+field_fria_notification_reference = Reference of that notification
+field_registration_reference = Registration reference in the EU database (non-public section)
+fria_title = Fundamental-rights impact assessment (AI Act Art. 27), notification and registration
+fria_missing = not yet written
+fria_current = yes
+fria_marked_for_update = no: marked for update (the use changed)

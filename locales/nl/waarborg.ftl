@@ -849,3 +849,19 @@ refusal_incident_unclassified = Deel het incident eerst in (ernstig of niet, en 
 refusal_incident_from_the_future = De datum ligt in de toekomst.
 report_incidents_reported = Gemelde incidenten
 report_incidents_serious = Als ernstig ingedeelde incidenten (AI-verordening art. 73)
+
+# De grondrechteneffectbeoordeling en de registratie (issue 19 punten 1–2).
+field_fria_processes = FRIA (a): de processen waarin het systeem wordt gebruikt, passend bij het doel
+field_fria_period_and_frequency = FRIA (b): de periode en frequentie van gebruik
+field_fria_persons_affected = FRIA (c): de categorieën personen en groepen die er waarschijnlijk door worden geraakt
+field_fria_risks = FRIA (d): de specifieke risico's op schade voor hen
+field_fria_oversight_measures = FRIA (e): de maatregelen voor menselijk toezicht
+field_fria_measures_and_complaints = FRIA (f): wat er gebeurt als de risico's zich voordoen, interne governance en klachten
+field_fria_up_to_date = De grondrechteneffectbeoordeling is bijgewerkt voor deze versie
+field_fria_notified_on = Datum waarop de markttoezichtautoriteit over de FRIA is ingelicht
+field_fria_notification_reference = Kenmerk van die melding
+field_registration_reference = Registratiekenmerk in de EU-databank (niet-openbaar deel)
+fria_title = Grondrechteneffectbeoordeling (AI-verordening art. 27), melding en registratie
+fria_missing = nog niet geschreven
+fria_current = ja
+fria_marked_for_update = nee: bij te werken (het gebruik is gewijzigd)

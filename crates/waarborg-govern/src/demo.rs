@@ -78,6 +78,15 @@ pub fn catch_like_content(model_sha256: Vec<String>, from: Timestamp) -> Revisio
             approved: true,
         },
         algorithm_register_text: "Retrospectieve gezichtsherkenning op opgenomen beelden bij misdrijven met een strafmaximum van vier jaar of meer (demo).".into(),
+        fria: Fria {
+            risks: "A wrong lead against an innocent person found in the reference database; differences in accuracy between demographic groups; a chilling effect if used beyond its scope.".into(),
+            measures_and_complaints: "The use is suspended by the chief of police or the privacy officer; incidents are registered and notified; complaints go to the privacy officer and the national ombudsman.".into(),
+            up_to_date: true,
+            notified_on: "2026-01-15".into(),
+            notification_reference: "MSA-DEMO-2026-001".into(),
+            ..template.fria
+        },
+        registration_reference: "EU-LE-DEMO-0001".into(),
         ..template
     }
 }

@@ -45,6 +45,12 @@ pub enum MachineCheck {
     ReviewDatesSet,
     /// Examiners are named.
     ExaminersNamed,
+    /// The fundamental-rights impact assessment is complete and up to date (Art. 27(1)).
+    FriaComplete,
+    /// The market surveillance authority was notified of it (Art. 27(3)).
+    FriaNotified,
+    /// The use is registered in the EU database (Art. 26(8), 49(4)).
+    Registered,
 }
 
 impl MachineCheck {
@@ -81,6 +87,16 @@ impl MachineCheck {
             MachineCheck::ExaminersNamed => ok(
                 !content.oversight.examiners.is_empty(),
                 "no examiners are named",
+            ),
+            MachineCheck::FriaComplete => content.fria.complete(),
+            MachineCheck::FriaNotified => ok(
+                crate::Timestamp::parse(content.fria.notified_on.trim()).is_ok()
+                    && !content.fria.notification_reference.trim().is_empty(),
+                "the market surveillance authority's notification of the fundamental-rights impact assessment (date and reference) is not recorded",
+            ),
+            MachineCheck::Registered => ok(
+                !content.registration_reference.trim().is_empty(),
+                "the use's registration in the EU database (its reference) is not recorded",
             ),
         }
     }
@@ -286,6 +302,9 @@ impl Framework {
                 machine("two_verifiers", HumanControl, "At least two independent verifiers confirm every identification.", MachineCheck::AtLeastTwoVerifiers),
                 machine("examiners_named", HumanControl, "Only named, trained examiners search.", MachineCheck::ExaminersNamed),
                 machine("dpia_approved", PrivacyAndDataGovernance, "An approved DPIA is referenced.", MachineCheck::DpiaApproved),
+                machine("fria_complete", PrivacyAndDataGovernance, "A fundamental-rights impact assessment covers points (a) to (f) of AI Act Art. 27(1) and is up to date for this revision.", MachineCheck::FriaComplete),
+                machine("fria_notified", PrivacyAndDataGovernance, "The market surveillance authority is notified of the assessment (AI Act Art. 27(3)).", MachineCheck::FriaNotified),
+                machine("registered", TransparencyAndAccountability, "The use is registered in the EU database's non-public section (AI Act Art. 26(8), 49(4)).", MachineCheck::Registered),
                 machine("retention_set", PrivacyAndDataGovernance, "Retention periods for probes and results are set.", MachineCheck::RetentionSet),
                 machine("register_text", TransparencyAndAccountability, "An algorithm-register text is drafted.", MachineCheck::AlgorithmRegisterDrafted),
                 attested("accountability_named", TransparencyAndAccountability, "A responsible officer is named and accountable.", crate::Role::Applicant),

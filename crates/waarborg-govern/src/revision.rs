@@ -105,6 +105,96 @@ pub struct Dpia {
     pub approved: bool,
 }
 
+/// The fundamental-rights impact assessment of a use (AI Act Art. 27(1)(a)–(f)), kept with
+/// the revision it assesses, and its notification to the market surveillance authority
+/// (Art. 27(3)). Prefilled from the revision where the revision says it ((a), (b), (c),
+/// (e)); the risks and the measures are the applicant's and the privacy officer's to write.
+/// A revised use starts with its predecessor's assessment marked for update.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Fria {
+    /// (a) The processes in which the system is used, in line with its purpose.
+    pub processes: String,
+    /// (b) The period within which, and the frequency with which, it is used.
+    pub period_and_frequency: String,
+    /// (c) The categories of persons and groups likely to be affected.
+    pub persons_affected: String,
+    /// (d) The specific risks of harm to them.
+    pub risks: String,
+    /// (e) The human-oversight measures.
+    pub oversight_measures: String,
+    /// (f) What is done if the risks materialise, including internal governance and
+    /// complaints.
+    pub measures_and_complaints: String,
+    /// Brought up to date for this revision (a revised use clears it).
+    pub up_to_date: bool,
+    /// When the market surveillance authority was notified (`YYYY-MM-DD`).
+    pub notified_on: String,
+    /// The notification's reference.
+    pub notification_reference: String,
+}
+
+/// The shortest a part of the assessment may be, in characters.
+pub const MIN_FRIA_PART: usize = 40;
+
+impl Fria {
+    /// The six parts, by their keys and points of Art. 27(1).
+    pub fn parts(&self) -> [(&'static str, &str); 6] {
+        [
+            ("processes", &self.processes),
+            ("period_and_frequency", &self.period_and_frequency),
+            ("persons_affected", &self.persons_affected),
+            ("risks", &self.risks),
+            ("oversight_measures", &self.oversight_measures),
+            ("measures_and_complaints", &self.measures_and_complaints),
+        ]
+    }
+
+    /// What the revision itself says for points (a), (b), (c) and (e); (d) and (f) are left
+    /// to the people who assess.
+    pub fn prefilled(c: &RevisionContent) -> Fria {
+        Fria {
+            processes: format!(
+                "{} — searching the reference databases {} with probe images from {}, for offences with a maximum sentence of at least {} years.",
+                c.purpose,
+                c.scope.reference_databases.join(", "),
+                c.scope.probe_sources.join(", "),
+                c.scope.min_max_sentence_years
+            ),
+            period_and_frequency: format!(
+                "From {} until {}, per authorised case; reviewed every {} days.",
+                c.scope.valid_from, c.scope.valid_until, c.review_interval_days
+            ),
+            persons_affected: "Persons whose images are in the reference databases; persons shown on probe images, including bystanders; the suspects named as a lead.".into(),
+            oversight_measures: format!(
+                "Every candidate list is compared by a named examiner and confirmed by at least {} independent verifiers before it is an identification; every step is in the audit log.",
+                c.oversight.verifiers_required
+            ),
+            ..Fria::default()
+        }
+    }
+
+    /// Whether it is complete and up to date: `Err` names what is missing.
+    pub fn complete(&self) -> Result<(), String> {
+        let missing: Vec<&str> = self
+            .parts()
+            .iter()
+            .filter(|(_, text)| text.trim().chars().count() < MIN_FRIA_PART)
+            .map(|(key, _)| *key)
+            .collect();
+        if !missing.is_empty() {
+            return Err(format!(
+                "the fundamental-rights impact assessment lacks {}",
+                missing.join(", ")
+            ));
+        }
+        if !self.up_to_date {
+            return Err("the fundamental-rights impact assessment is not brought up to date for this revision".into());
+        }
+        Ok(())
+    }
+}
+
 /// Everything a revision says about the use. Fixed once submitted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RevisionContent {
@@ -143,6 +233,13 @@ pub struct RevisionContent {
     pub applicant: String,
     /// The deploying unit.
     pub deploying_unit: String,
+    /// The fundamental-rights impact assessment and its notification (Art. 27).
+    #[serde(default)]
+    pub fria: Fria,
+    /// The use's registration in the EU database's non-public section (Art. 26(8), 49(4)):
+    /// its reference.
+    #[serde(default)]
+    pub registration_reference: String,
 }
 
 impl RevisionContent {
@@ -150,7 +247,7 @@ impl RevisionContent {
     /// framework's usual settings, the given model hashes, valid through 2027. Every field
     /// is the applicant's to change.
     pub fn template(model_sha256: Vec<String>) -> RevisionContent {
-        RevisionContent {
+        let c = RevisionContent {
         purpose: "Identify suspects of serious offences from recorded images in criminal investigations".into(),
         domain: Domain::CriminalInvestigation,
         mode: Mode::Retrospective,
@@ -191,7 +288,13 @@ impl RevisionContent {
         corrects_defect: false,
         applicant: "applicant-1".into(),
         deploying_unit: "biometrics-centre".into(),
-    }
+        fria: Fria::default(),
+        registration_reference: String::new(),
+    };
+        RevisionContent {
+            fria: Fria::prefilled(&c),
+            ..c
+        }
     }
 
     /// The units whose verifiers may verify under this revision.
@@ -611,6 +714,14 @@ impl Deployment {
             });
         }
         let number = self.revisions.last().map_or(1, |r| r.number + 1);
+        // A changed use with its predecessor's assessment unchanged: the assessment is
+        // marked for update (Art. 27(2)); the applicant brings it up to date in the draft.
+        let mut content = content;
+        if let Some(previous) = self.revisions.last() {
+            if content.fria == previous.content.fria {
+                content.fria.up_to_date = false;
+            }
+        }
         self.revisions.push(Revision::draft(number, content));
         Ok(number)
     }

@@ -622,6 +622,23 @@ fn a_new_revision_supersedes_the_running_one_and_a_defect_fix_suspends_it_at_onc
     );
     let n = d.new_revision(&applicant(), changed.clone()).unwrap();
     assert_eq!(n, 2);
+    // The changed use keeps its predecessor's assessment, marked for update (Art. 27(2)):
+    // no positive advice until the applicant brings it up to date in the draft.
+    let marked = &d.revision(2).unwrap().content.fria;
+    assert!(!marked.up_to_date && marked.complete().is_err());
+    let mut updated = changed.clone();
+    updated.fria.up_to_date = true;
+    d.apply(
+        2,
+        &applicant(),
+        Command::Edit {
+            content: Box::new(updated),
+        },
+        "",
+        &f,
+        now,
+    )
+    .unwrap();
     assert!(
         d.new_revision(&applicant(), changed.clone()).is_err(),
         "one open revision at a time"
@@ -743,9 +760,12 @@ fn frameworks_validate_and_round_trip_as_json() {
         .to_string()
         .contains("used twice"));
     let mut no_group = f.clone();
-    no_group
-        .preconditions
-        .retain(|p| p.key != "register_text" && p.key != "accountability_named");
+    no_group.preconditions.retain(|p| {
+        !matches!(
+            p.key.as_str(),
+            "register_text" | "accountability_named" | "registered"
+        )
+    });
     assert!(no_group
         .validate()
         .unwrap_err()
@@ -839,4 +859,67 @@ fn only_the_revisions_own_applicant_acts_on_it_and_the_chief_may_end_it() {
             "{who:?}"
         );
     }
+}
+
+/// Issue 19 items 1–2: no positive advice — and so no use — without a complete, current
+/// fundamental-rights impact assessment, its notification to the market surveillance
+/// authority and the use's registration; one row per missing piece, each named.
+#[test]
+fn no_use_without_a_current_fria_its_notification_and_the_registration() {
+    let f = Framework::default_template();
+    type Change = fn(&mut RevisionContent);
+    let rows: Vec<(&str, Change, &str)> = vec![
+        (
+            "no risks assessed",
+            |c| c.fria.risks.clear(),
+            "fria_complete",
+        ),
+        (
+            "not brought up to date",
+            |c| c.fria.up_to_date = false,
+            "fria_complete",
+        ),
+        (
+            "not notified",
+            |c| c.fria.notified_on.clear(),
+            "fria_notified",
+        ),
+        (
+            "notified without a reference",
+            |c| c.fria.notification_reference.clear(),
+            "fria_notified",
+        ),
+        (
+            "not registered",
+            |c| c.registration_reference.clear(),
+            "registered",
+        ),
+    ];
+    for (name, change, key) in rows {
+        let mut c = content();
+        change(&mut c);
+        let mut d = Deployment::new("retro-search", "Retrospective search", c).unwrap();
+        let mut refused = None;
+        for (actor, command) in full_chain(&f, false) {
+            let advice = matches!(command, Command::Advise { .. });
+            let done = d.apply(1, &actor, command, "on the evidence given", &f, T0);
+            if advice {
+                refused = done.err();
+                break;
+            }
+            done.unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+        match refused {
+            Some(waarborg_govern::GovernError::Refused(rule)) => {
+                assert_eq!(rule.code(), "precondition_fails", "{name}");
+                assert!(rule.to_string().contains(key), "{name}: {rule}");
+            }
+            other => panic!("{name}: expected the advice refused, got {other:?}"),
+        }
+        assert_ne!(d.revision(1).unwrap().state, State::Advised, "{name}");
+    }
+    // The revision's own words prefill what it says; the risks and measures are left open.
+    let pre = Fria::prefilled(&content());
+    assert!(pre.processes.contains("criminal") && pre.oversight_measures.contains('2'));
+    assert!(pre.risks.is_empty() && pre.measures_and_complaints.is_empty());
 }

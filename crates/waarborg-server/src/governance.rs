@@ -159,6 +159,34 @@ fn render(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Result<Respo
             }),
             system: c.system.clone(),
             purpose: c.purpose.clone(),
+            fria: c
+                .fria
+                .parts()
+                .iter()
+                .map(|(key, text)| (t(lang, &format!("field_fria_{key}")), text.to_string()))
+                .chain([
+                    (
+                        t(lang, "field_fria_up_to_date"),
+                        t(
+                            lang,
+                            if c.fria.up_to_date {
+                                "fria_current"
+                            } else {
+                                "fria_marked_for_update"
+                            },
+                        )
+                        .to_string(),
+                    ),
+                    (
+                        t(lang, "field_fria_notified_on"),
+                        format!("{} {}", c.fria.notified_on, c.fria.notification_reference),
+                    ),
+                    (
+                        t(lang, "field_registration_reference"),
+                        c.registration_reference.clone(),
+                    ),
+                ])
+                .collect(),
             databases: c.scope.reference_databases.join(", "),
             from: crate::i18n::date(lang, c.scope.valid_from),
             until: crate::i18n::date(lang, c.scope.valid_until),
@@ -191,6 +219,9 @@ struct DeploymentPage {
     framework: String,
     system: String,
     purpose: String,
+    /// The fundamental-rights impact assessment, its notification and the registration:
+    /// (label, text).
+    fria: Vec<(&'static str, String)>,
     databases: String,
     from: String,
     until: String,
@@ -350,6 +381,48 @@ fn proposal_fields(c: &RevisionContent) -> Vec<ProposalField> {
         ("urgent_use_allowed", on(c.urgent_use_allowed), "checkbox"),
         ("experiment", on(c.experiment), "checkbox"),
         ("deploying_unit", c.deploying_unit.clone(), "text"),
+        (
+            "fria_processes",
+            c.fria.processes.clone(),
+            "textarea-optional",
+        ),
+        (
+            "fria_period_and_frequency",
+            c.fria.period_and_frequency.clone(),
+            "textarea-optional",
+        ),
+        (
+            "fria_persons_affected",
+            c.fria.persons_affected.clone(),
+            "textarea-optional",
+        ),
+        ("fria_risks", c.fria.risks.clone(), "textarea-optional"),
+        (
+            "fria_oversight_measures",
+            c.fria.oversight_measures.clone(),
+            "textarea-optional",
+        ),
+        (
+            "fria_measures_and_complaints",
+            c.fria.measures_and_complaints.clone(),
+            "textarea-optional",
+        ),
+        ("fria_up_to_date", on(c.fria.up_to_date), "checkbox"),
+        (
+            "fria_notified_on",
+            c.fria.notified_on.clone(),
+            "date-optional",
+        ),
+        (
+            "fria_notification_reference",
+            c.fria.notification_reference.clone(),
+            "text-optional",
+        ),
+        (
+            "registration_reference",
+            c.registration_reference.clone(),
+            "text-optional",
+        ),
     ]
 }
 
@@ -523,6 +596,18 @@ fn content_from(fields: &[(String, String)], applicant: &str) -> Result<Revision
         corrects_defect: false,
         applicant: applicant.to_string(),
         deploying_unit: get("deploying_unit"),
+        fria: waarborg_govern::revision::Fria {
+            processes: get("fria_processes"),
+            period_and_frequency: get("fria_period_and_frequency"),
+            persons_affected: get("fria_persons_affected"),
+            risks: get("fria_risks"),
+            oversight_measures: get("fria_oversight_measures"),
+            measures_and_complaints: get("fria_measures_and_complaints"),
+            up_to_date: checked("fria_up_to_date"),
+            notified_on: get("fria_notified_on"),
+            notification_reference: get("fria_notification_reference"),
+        },
+        registration_reference: get("registration_reference"),
     })
 }
 

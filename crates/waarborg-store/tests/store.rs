@@ -65,6 +65,8 @@ fn content() -> RevisionContent {
         corrects_defect: false,
         applicant: "applicant-1".into(),
         deploying_unit: "bc".into(),
+        fria: Default::default(),
+        registration_reference: String::new(),
     }
 }
 

@@ -52,6 +52,25 @@ pub fn content() -> RevisionContent {
         corrects_defect: false,
         applicant: "applicant-1".into(),
         deploying_unit: "biometrics-centre".into(),
+        fria: Fria {
+            processes: "Searching the criminal reference database with images from crime scenes."
+                .into(),
+            period_and_frequency: "For a year, per authorised case, reviewed every ninety days."
+                .into(),
+            persons_affected: "Persons in the reference database and bystanders on probe images."
+                .into(),
+            risks: "A wrong lead against an innocent person; accuracy differences between groups."
+                .into(),
+            oversight_measures:
+                "Every candidate list compared and confirmed by two independent verifiers.".into(),
+            measures_and_complaints:
+                "Suspension by the chief; incidents notified; complaints to the privacy officer."
+                    .into(),
+            up_to_date: true,
+            notified_on: "2026-12-01".into(),
+            notification_reference: "MSA-1".into(),
+        },
+        registration_reference: "EU-LE-1".into(),
     }
 }
 
