@@ -41,6 +41,25 @@ pub fn governance_entry(
     })
 }
 
+/// A governance decision by `actor`: `action` on `subject`, why, about what (as data).
+fn decision(
+    actor: &waarborg_govern::Actor,
+    action: &str,
+    subject: String,
+    reason: &str,
+    about: waarborg_ledger::About,
+) -> waarborg_ledger::Event {
+    waarborg_ledger::Event::GovernanceDecision(waarborg_ledger::GovernanceDecision {
+        actor: actor.user.clone(),
+        role: actor.role.as_str().into(),
+        action: action.into(),
+        subject,
+        reason: short(reason),
+        framework_version: None,
+        about: Some(about),
+    })
+}
+
 /// The ledger entry for a step on a case authorisation (request, grant, refusal), with the
 /// case's facts as data ([`waarborg_ledger::About::Case`]).
 pub fn case_entry(
@@ -49,20 +68,18 @@ pub fn case_entry(
     c: &waarborg_govern::case::CaseAuthorisation,
     reason: &str,
 ) -> waarborg_ledger::Event {
-    waarborg_ledger::Event::GovernanceDecision(waarborg_ledger::GovernanceDecision {
-        actor: actor.user.clone(),
-        role: actor.role.as_str().into(),
-        action: action.into(),
-        subject: format!("case {} under deployment {}", c.case_number, c.deployment),
-        reason: short(reason),
-        framework_version: None,
-        about: Some(waarborg_ledger::About::Case {
+    decision(
+        actor,
+        action,
+        format!("case {} under deployment {}", c.case_number, c.deployment),
+        reason,
+        waarborg_ledger::About::Case {
             case_number: c.case_number.clone(),
             deployment: c.deployment.clone(),
             offence_category: short(&c.offence_category),
             urgent: c.urgent,
-        }),
-    })
+        },
+    )
 }
 
 /// The ledger entry for what the investigation found of search `search`'s identification,
@@ -74,20 +91,18 @@ pub fn lead_entry(
     revision: &str,
     finding: waarborg_govern::identification::Finding,
 ) -> waarborg_ledger::Event {
-    waarborg_ledger::Event::GovernanceDecision(waarborg_ledger::GovernanceDecision {
-        actor: actor.user.clone(),
-        role: actor.role.as_str().into(),
-        action: "record_lead_feedback".into(),
-        subject: format!("the identification of search {search} in case {case_number}"),
-        reason: finding.as_str().into(),
-        framework_version: None,
-        about: Some(waarborg_ledger::About::Lead {
+    decision(
+        actor,
+        "record_lead_feedback",
+        format!("the identification of search {search} in case {case_number}"),
+        finding.as_str(),
+        waarborg_ledger::About::Lead {
             case_number: case_number.into(),
             search: search.into(),
             deployment_revision: revision.into(),
             finding: finding.as_str().into(),
-        }),
-    })
+        },
+    )
 }
 
 /// The ledger entry for step `action` on incident `i`, with its classification as it stands
@@ -98,22 +113,20 @@ pub fn incident_entry(
     i: &waarborg_govern::incident::Incident,
     reason: &str,
 ) -> waarborg_ledger::Event {
-    waarborg_ledger::Event::GovernanceDecision(waarborg_ledger::GovernanceDecision {
-        actor: actor.user.clone(),
-        role: actor.role.as_str().into(),
-        action: action.into(),
-        subject: format!("incident {} of deployment {}", i.id, i.deployment),
-        reason: short(reason),
-        framework_version: None,
-        about: Some(waarborg_ledger::About::Incident {
+    decision(
+        actor,
+        action,
+        format!("incident {} of deployment {}", i.id, i.deployment),
+        reason,
+        waarborg_ledger::About::Incident {
             incident: i.id.clone(),
             deployment: i.deployment.clone(),
             classification: i
                 .classification
                 .as_ref()
                 .map(|c| c.serious.map_or("not_serious", |k| k.as_str()).to_string()),
-        }),
-    })
+        },
+    )
 }
 
 /// The ledger entry for a refusal by the gate: who tried what under which deployment and

@@ -1727,6 +1727,13 @@ async fn frames_of_a_recorded_video_become_probes_that_name_it() {
     assert_eq!(searches(), kept + 2);
 }
 
+/// A form posted by `s`: the status and the page.
+async fn post_form(w: &World, path: &str, s: &Session, body: &str) -> (StatusCode, String) {
+    let form = "application/x-www-form-urlencoded";
+    let (status, page) = send_raw(w, "POST", path, Some(s), form, body.into()).await;
+    (status, String::from_utf8_lossy(&page).into_owned())
+}
+
 /// Issue 19 item 4: an incident reported, classified serious, its clocks run from when it
 /// became known (the provider's overdue, shown so), a notification recorded, and the
 /// deployment suspended from it in one step — after which nothing is searched under it.
@@ -1738,8 +1745,6 @@ async fn an_incident_is_classified_notified_and_suspends_its_deployment() {
     let examiner = login(&w, "examiner-1", "examiner").await;
     let privacy = login(&w, "privacy-1", "privacy_officer").await;
     let chief = login(&w, "chief-1", "chief_of_police").await;
-    let form = "application/x-www-form-urlencoded";
-    let post = |s: &'static str| s.as_bytes().to_vec();
     for (body, status) in [
         (
             "deployment=nowhere&description=a+wrong+identification+acted+upon&aware_since=2027-01-10",
@@ -1754,19 +1759,11 @@ async fn an_incident_is_classified_notified_and_suspends_its_deployment() {
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
     ] {
-        let (got, page) = send_raw(&w, "POST", "/ui/incidents", Some(&examiner), form, post(body)).await;
-        assert_eq!(got, status, "{body}: {}", String::from_utf8_lossy(&page));
+        let (got, page) = post_form(&w, "/ui/incidents", &examiner, body).await;
+        assert_eq!(got, status, "{body}: {page}");
     }
     let reported = "deployment=catch-demo&description=A+wrong+identification+was+acted+upon+before+verification&aware_since=2027-01-10";
-    let (got, _) = send_raw(
-        &w,
-        "POST",
-        "/ui/incidents",
-        Some(&examiner),
-        form,
-        post(reported),
-    )
-    .await;
+    let (got, _) = post_form(&w, "/ui/incidents", &examiner, reported).await;
     assert_eq!(got, StatusCode::SEE_OTHER);
     let actor = waarborg_govern::Actor::new("privacy-1", Role::PrivacyOfficer, "privacy");
     let listed = waarborg_app::incidents::list(&w.state, &actor).unwrap();
@@ -1774,45 +1771,37 @@ async fn an_incident_is_classified_notified_and_suspends_its_deployment() {
     let id = listed[0].id.clone();
     // Notified before it is classified: refused, logged.
     let notify = format!("/ui/incidents/{id}/notifications");
-    let (got, _) = send_raw(
+    let (got, _) = post_form(
         &w,
-        "POST",
         &notify,
-        Some(&privacy),
-        form,
-        post("to=provider&sent=2027-01-11&reference=T-1"),
+        &privacy,
+        "to=provider&sent=2027-01-11&reference=T-1",
     )
     .await;
     assert_eq!(got, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(ledger_text(&w).contains("incident_unclassified"));
     let classify = format!("/ui/incidents/{id}/classification");
-    let (got, _) = send_raw(
+    let (got, _) = post_form(
         &w,
-        "POST",
         &classify,
-        Some(&examiner),
-        form,
-        post("classification=death&reasons=x+y+z"),
+        &examiner,
+        "classification=death&reasons=x+y+z",
     )
     .await;
     assert_eq!(got, StatusCode::FORBIDDEN, "the privacy officer classifies");
-    let (got, _) = send_raw(
+    let (got, _) = post_form(
         &w,
-        "POST",
         &classify,
-        Some(&privacy),
-        form,
-        post("classification=serious-ish&reasons=x+y+z"),
+        &privacy,
+        "classification=serious-ish&reasons=x+y+z",
     )
     .await;
     assert_eq!(got, StatusCode::BAD_REQUEST);
-    let (got, _) = send_raw(
+    let (got, _) = post_form(
         &w,
-        "POST",
         &classify,
-        Some(&privacy),
-        form,
-        post("classification=other_serious&reasons=harm+to+a+person%27s+rights"),
+        &privacy,
+        "classification=other_serious&reasons=harm+to+a+person%27s+rights",
     )
     .await;
     assert_eq!(got, StatusCode::SEE_OTHER);
@@ -1821,13 +1810,11 @@ async fn an_incident_is_classified_notified_and_suspends_its_deployment() {
     let (_, page) = send_raw(&w, "GET", "/ui/incidents", Some(&privacy), "", vec![]).await;
     let page = String::from_utf8(page).unwrap();
     assert_eq!(page.matches("— overdue").count(), 1, "{page}");
-    let (got, _) = send_raw(
+    let (got, _) = post_form(
         &w,
-        "POST",
         &notify,
-        Some(&chief),
-        form,
-        post("to=provider&sent=2027-01-11&reference=T-1"),
+        &chief,
+        "to=provider&sent=2027-01-11&reference=T-1",
     )
     .await;
     assert_eq!(got, StatusCode::SEE_OTHER);
@@ -1842,15 +1829,7 @@ async fn an_incident_is_classified_notified_and_suspends_its_deployment() {
     );
     // Suspended from the incident, in one step: no search runs under it any more.
     let suspend = format!("/ui/incidents/{id}/suspension");
-    let (got, _) = send_raw(
-        &w,
-        "POST",
-        &suspend,
-        Some(&chief),
-        form,
-        post("reasons=stop+until+reviewed"),
-    )
-    .await;
+    let (got, _) = post_form(&w, &suspend, &chief, "reasons=stop+until+reviewed").await;
     assert_eq!(got, StatusCode::SEE_OTHER);
     assert!(ledger_text(&w).contains(&format!("incident {id}: stop until reviewed")));
     let probe = std::fs::read(w.samples.join("yaoming.jpg")).unwrap();
