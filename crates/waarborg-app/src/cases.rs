@@ -55,6 +55,36 @@ pub fn request(app: &App, actor: &Actor, r: &CaseRequest) -> Result<()> {
     record_request(app, actor, &c)
 }
 
+/// Refuses (and logs) a request for an offence the deployment's use in force does not
+/// cover: asked now, not found out at the examiner's first search.
+fn within_scope(app: &App, actor: &Actor, c: &CaseAuthorisation) -> Result<()> {
+    let Some((d, _)) = app.store.deployment(&c.deployment)? else {
+        return Ok(());
+    };
+    let Some(rev) = d.active_revision(app.now()) else {
+        return Ok(());
+    };
+    if rev
+        .content
+        .scope
+        .covers_offence(&c.offence_category, c.max_sentence_years)
+    {
+        return Ok(());
+    }
+    let rule = waarborg_govern::rule::Rule::OffenceOutsideScope {
+        category: c.offence_category.clone(),
+        years: u64::from(c.max_sentence_years),
+    };
+    app.log_refusal(entries::rule_refusal(
+        actor,
+        &format!("request authorisation for case {}", c.case_number),
+        &rule,
+        Some(format!("{}/{}", d.id, rev.number)),
+        Some(&c.case_number),
+    ))?;
+    Err(waarborg_govern::GovernError::Refused(rule).into())
+}
+
 /// Records request `c` (made by `actor` with [`CaseAuthorisation::request`]) — the one path
 /// for the web and the CLI: the deployment must exist and the case have no request yet;
 /// the request is in the ledger before it is kept.
@@ -85,6 +115,7 @@ pub fn record_request(app: &App, actor: &Actor, c: &CaseAuthorisation) -> Result
         )
         .into());
     }
+    within_scope(app, actor, c)?;
     let entry = entries::case_entry(actor, "request_case_authorisation", c, &c.offence);
     app.commit(&[entry], |log| app.store.create_case_logged(c, log))
 }

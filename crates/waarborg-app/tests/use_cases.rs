@@ -279,6 +279,47 @@ fn a_second_request_for_the_same_case_is_refused_before_it_is_logged() {
     assert!(!logged, "the ledger step ran for a case that was not kept");
 }
 
+/// Issue 19 item 7: a case request for an offence the use in force does not cover (a
+/// shoplifting case under a use for offences of four years or more) is refused when it is
+/// asked, logged, and no case is kept — not found out at the examiner's first search.
+#[test]
+fn a_request_outside_the_scope_in_force_is_refused_when_asked() {
+    let app = with_deployment("case-scope");
+    let officer = Actor::new("officer-1", Role::Requester, "investigation");
+    let form = cases::CaseRequest {
+        case_number: "OM-4".into(),
+        deployment: "catch-demo".into(),
+        offence: "shoplifting".into(),
+        offence_category: "theft".into(),
+        max_sentence_years: 1,
+        authority: "public_prosecutor".into(),
+        urgent: None,
+    };
+    let before = app.ledger.size();
+    let e = cases::request(&app, &officer, &form).unwrap_err();
+    assert_eq!(
+        e.rule().map(|r| r.code()),
+        Some("offence_outside_scope"),
+        "{e}"
+    );
+    assert!(app.store.case("OM-4").unwrap().is_none(), "nothing kept");
+    assert_eq!(
+        kinds_since(&app, before),
+        ["refusal"],
+        "the refusal, logged"
+    );
+    // Within scope it is taken.
+    let within = cases::CaseRequest {
+        case_number: "OM-5".into(),
+        offence: "armed robbery".into(),
+        offence_category: "robbery".into(),
+        max_sentence_years: 12,
+        ..form
+    };
+    cases::request(&app, &officer, &within).unwrap();
+    assert!(app.store.case("OM-5").unwrap().is_some());
+}
+
 #[test]
 fn an_unknown_authority_in_a_request_form_is_refused_not_defaulted() {
     let app = with_deployment("case-authority");

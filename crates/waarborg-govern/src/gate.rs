@@ -307,9 +307,10 @@ pub fn check(req: &Request) -> Result<Permit, Refusal> {
             }
             CaseStatus::Late => return Err(Refusal::AuthorisationLate(case.case_number.clone())),
         }
-        let category_ok = c.scope.offence_categories.is_empty()
-            || c.scope.offence_categories.contains(&case.offence_category);
-        if !category_ok || case.max_sentence_years < c.scope.min_max_sentence_years {
+        if !c
+            .scope
+            .covers_offence(&case.offence_category, case.max_sentence_years)
+        {
             return Err(Refusal::OffenceOutOfScope(format!(
                 "{}, maximum {} years",
                 case.offence_category, case.max_sentence_years

@@ -62,6 +62,16 @@ pub struct Scope {
     pub valid_until: Timestamp,
 }
 
+impl Scope {
+    /// Whether an offence of `category` with a maximum sentence of `max_sentence_years`
+    /// lies within this scope: the gate's test for a search, and the request's for a case.
+    pub fn covers_offence(&self, category: &str, max_sentence_years: u32) -> bool {
+        (self.offence_categories.is_empty()
+            || self.offence_categories.iter().any(|c| c == category))
+            && max_sentence_years >= self.min_max_sentence_years
+    }
+}
+
 /// The technology the revision pins (invariant 5).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Technology {

@@ -410,6 +410,14 @@ pub enum Rule {
     /// A concluded identification stands.
     #[error("the verification is concluded: its outcome stands and the search is not withdrawn")]
     WithdrawAfterOutcome,
+    /// A case request for an offence outside the use in force.
+    #[error("the offence ({category}, maximum {years} years) is outside the scope of the deployment's use in force: no search could run for it")]
+    OffenceOutsideScope {
+        /// The offence category asked for.
+        category: String,
+        /// Its maximum sentence.
+        years: u64,
+    },
     /// An incident's notification before its classification.
     #[error("classify the incident first (serious or not, and of which kind): the deadlines follow from it")]
     IncidentUnclassified,
@@ -574,6 +582,7 @@ impl Rule {
         "not_withdrawing",
         "already_withdrawn",
         "withdraw_after_outcome",
+        "offence_outside_scope",
         "incident_unclassified",
         "incident_from_the_future",
         "not_case_requester",
@@ -676,6 +685,7 @@ impl Rule {
             NotWithdrawing => "not_withdrawing",
             AlreadyWithdrawn => "already_withdrawn",
             WithdrawAfterOutcome => "withdraw_after_outcome",
+            OffenceOutsideScope { .. } => "offence_outside_scope",
             IncidentUnclassified => "incident_unclassified",
             IncidentFromTheFuture => "incident_from_the_future",
             NotCaseRequester => "not_case_requester",
@@ -744,6 +754,9 @@ impl Rule {
                 vec![("person", text(person))]
             }
             VerifierUnit { unit } => vec![("unit", text(unit))],
+            OffenceOutsideScope { category, years } => {
+                vec![("category", text(category)), ("years", Arg::Number(*years))]
+            }
             FeatureUnmarked { feature }
             | FeatureMarkedTwice { feature }
             | FeatureUnknown { feature }
