@@ -866,3 +866,4 @@ fria_missing = not yet written
 fria_current = yes
 fria_marked_for_update = no: marked for update (the use changed)
 refusal_offence_outside_scope = The offence ({ $category }, maximum { $years } years) is outside the scope of the deployment's use in force: no search could run for it. Ask under a deployment whose scope covers it.
+no_incident_clocks = No deadline of a serious incident is running.

@@ -866,3 +866,4 @@ fria_missing = nog niet geschreven
 fria_current = ja
 fria_marked_for_update = nee: bij te werken (het gebruik is gewijzigd)
 refusal_offence_outside_scope = Het delict ({ $category }, strafmaximum { $years } jaar) valt buiten de reikwijdte van de toepassing die geldt: er zou geen zoekactie voor mogen lopen. Vraag het aan onder een toepassing die het dekt.
+no_incident_clocks = Er loopt geen termijn van een ernstig incident.

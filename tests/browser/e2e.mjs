@@ -545,6 +545,8 @@ try {
   {
     await au.page.goto(base + '/ui/reports');
     assert.ok((await au.page.content()).includes('ready for export'), 'the demo texts pass the register standard');
+    const deadlines = await au.page.textContent('#incident-clocks');
+    assert.ok(deadlines.includes('the provider') && deadlines.includes('the market surveillance authority'), `the incident's deadlines on the oversight page: ${deadlines}`);
     await shot(au.page, '15-reports');
     const year = new Date().getUTCFullYear();
     const made = await au.page.request.get(`${base}/ui/reports/figures?from=${year}-01-01&to=${year + 1}-01-01&format=json`);

@@ -231,3 +231,44 @@ pub async fn suspend(
     .await;
     form_answer(&headers, &p, done, &to)
 }
+
+/// A deadline of a serious incident still running, for the oversight page.
+pub(crate) struct RunningClock {
+    pub(crate) incident: String,
+    pub(crate) deployment: String,
+    pub(crate) to: &'static str,
+    pub(crate) due: String,
+    pub(crate) overdue: bool,
+}
+
+/// Every deadline `actor` oversees that is not yet met, the soonest first.
+pub(crate) fn running_clocks(
+    app: &waarborg_app::App,
+    actor: &waarborg_govern::Actor,
+    lang: Lang,
+) -> waarborg_app::Result<Vec<RunningClock>> {
+    let now = app.now();
+    let mut open: Vec<(waarborg_govern::Timestamp, RunningClock)> = incidents::list(app, actor)?
+        .into_iter()
+        .flat_map(|i| {
+            i.clocks()
+                .into_iter()
+                .filter(|c| c.done.is_none())
+                .map(|c| {
+                    (
+                        c.due,
+                        RunningClock {
+                            incident: i.id.clone(),
+                            deployment: i.deployment.clone(),
+                            to: recipient_words(lang, c.to),
+                            due: date_time(lang, c.due),
+                            overdue: c.overdue(now),
+                        },
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    open.sort_by_key(|(due, _)| *due);
+    Ok(open.into_iter().map(|(_, c)| c).collect())
+}

@@ -523,16 +523,23 @@ pub async fn view(
     Query(q): Query<LangQuery>,
 ) -> Response {
     let lang = lang_of(&headers, &q);
-    crate::page_blocking(&state, move |state| match checks(state) {
-        Ok(checks) => crate::ui::render(
-            lang,
-            &ReportsPage {
-                layout: Layout::new(lang, t(lang, "reports"), Some(&p)),
-                year: year_of(state.now()),
-                checks,
-            },
-        ),
-        Err(problem) => problem_page(lang, Some(&p), &problem),
+    crate::page_blocking(&state, move |state| {
+        let clocks = match crate::incidents::running_clocks(state, &p.actor(), lang) {
+            Ok(c) => c,
+            Err(e) => return problem_page(lang, Some(&p), &e.into()),
+        };
+        match checks(state) {
+            Ok(checks) => crate::ui::render(
+                lang,
+                &ReportsPage {
+                    layout: Layout::new(lang, t(lang, "reports"), Some(&p)),
+                    year: year_of(state.now()),
+                    checks,
+                    clocks,
+                },
+            ),
+            Err(problem) => problem_page(lang, Some(&p), &problem),
+        }
     })
     .await
 }
@@ -559,4 +566,6 @@ struct ReportsPage {
     year: i32,
     /// Per deployment: what the register would refuse (empty: ready for export).
     checks: Vec<(String, Vec<String>)>,
+    /// The serious incidents' deadlines still running.
+    clocks: Vec<crate::incidents::RunningClock>,
 }

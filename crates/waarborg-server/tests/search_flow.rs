@@ -1810,6 +1810,14 @@ async fn an_incident_is_classified_notified_and_suspends_its_deployment() {
     let (_, page) = send_raw(&w, "GET", "/ui/incidents", Some(&privacy), "", vec![]).await;
     let page = String::from_utf8(page).unwrap();
     assert_eq!(page.matches("— overdue").count(), 1, "{page}");
+    // The oversight page shows the deadlines still running, the overdue one flagged.
+    let (_, oversight) = send_raw(&w, "GET", "/ui/reports", Some(&privacy), "", vec![]).await;
+    let oversight = String::from_utf8(oversight).unwrap();
+    assert!(
+        oversight.contains(&format!("/ui/incidents#{id}")),
+        "{oversight}"
+    );
+    assert_eq!(oversight.matches("— overdue").count(), 1, "{oversight}");
     let (got, _) = post_form(
         &w,
         &notify,
