@@ -160,6 +160,26 @@ impl Fria {
         ]
     }
 
+    /// The form fields of the six parts, in the order of [`parts`](Self::parts).
+    pub const FIELDS: [&'static str; 6] = [
+        "fria_processes",
+        "fria_period_and_frequency",
+        "fria_persons_affected",
+        "fria_risks",
+        "fria_oversight_measures",
+        "fria_measures_and_complaints",
+    ];
+
+    /// Sets the six parts, in the order of [`parts`](Self::parts).
+    pub fn set_parts(&mut self, [a, b, c, d, e, f]: [String; 6]) {
+        self.processes = a;
+        self.period_and_frequency = b;
+        self.persons_affected = c;
+        self.risks = d;
+        self.oversight_measures = e;
+        self.measures_and_complaints = f;
+    }
+
     /// What the revision itself says for points (a), (b), (c) and (e); (d) and (f) are left
     /// to the people who assess.
     pub fn prefilled(c: &RevisionContent) -> Fria {

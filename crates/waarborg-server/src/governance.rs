@@ -324,7 +324,7 @@ type ProposalField = (&'static str, String, &'static str);
 fn proposal_fields(c: &RevisionContent) -> Vec<ProposalField> {
     let on = |b: bool| if b { "on".to_string() } else { String::new() };
     let (scope, tech) = (&c.scope, &c.technology);
-    vec![
+    let mut fields = vec![
         ("id", String::new(), "text"),
         ("name", String::new(), "text"),
         ("purpose", c.purpose.clone(), "textarea"),
@@ -381,32 +381,16 @@ fn proposal_fields(c: &RevisionContent) -> Vec<ProposalField> {
         ("urgent_use_allowed", on(c.urgent_use_allowed), "checkbox"),
         ("experiment", on(c.experiment), "checkbox"),
         ("deploying_unit", c.deploying_unit.clone(), "text"),
-        (
-            "fria_processes",
-            c.fria.processes.clone(),
-            "textarea-optional",
-        ),
-        (
-            "fria_period_and_frequency",
-            c.fria.period_and_frequency.clone(),
-            "textarea-optional",
-        ),
-        (
-            "fria_persons_affected",
-            c.fria.persons_affected.clone(),
-            "textarea-optional",
-        ),
-        ("fria_risks", c.fria.risks.clone(), "textarea-optional"),
-        (
-            "fria_oversight_measures",
-            c.fria.oversight_measures.clone(),
-            "textarea-optional",
-        ),
-        (
-            "fria_measures_and_complaints",
-            c.fria.measures_and_complaints.clone(),
-            "textarea-optional",
-        ),
+    ];
+    // The assessment's six parts, then whether it is current, its notification, the
+    // registration.
+    fields.extend(
+        waarborg_govern::revision::Fria::FIELDS
+            .iter()
+            .zip(c.fria.parts())
+            .map(|(name, (_, text))| (*name, text.to_string(), "textarea-optional")),
+    );
+    fields.extend([
         ("fria_up_to_date", on(c.fria.up_to_date), "checkbox"),
         (
             "fria_notified_on",
@@ -423,7 +407,8 @@ fn proposal_fields(c: &RevisionContent) -> Vec<ProposalField> {
             c.registration_reference.clone(),
             "text-optional",
         ),
-    ]
+    ]);
+    fields
 }
 
 /// `GET /ui/deployments/new`: the applicant's proposal form, with the framework's factors
@@ -596,16 +581,15 @@ fn content_from(fields: &[(String, String)], applicant: &str) -> Result<Revision
         corrects_defect: false,
         applicant: applicant.to_string(),
         deploying_unit: get("deploying_unit"),
-        fria: waarborg_govern::revision::Fria {
-            processes: get("fria_processes"),
-            period_and_frequency: get("fria_period_and_frequency"),
-            persons_affected: get("fria_persons_affected"),
-            risks: get("fria_risks"),
-            oversight_measures: get("fria_oversight_measures"),
-            measures_and_complaints: get("fria_measures_and_complaints"),
-            up_to_date: checked("fria_up_to_date"),
-            notified_on: get("fria_notified_on"),
-            notification_reference: get("fria_notification_reference"),
+        fria: {
+            let mut fria = waarborg_govern::revision::Fria {
+                up_to_date: checked("fria_up_to_date"),
+                notified_on: get("fria_notified_on"),
+                notification_reference: get("fria_notification_reference"),
+                ..Default::default()
+            };
+            fria.set_parts(waarborg_govern::revision::Fria::FIELDS.map(&get));
+            fria
         },
         registration_reference: get("registration_reference"),
     })
