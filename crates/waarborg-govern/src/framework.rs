@@ -166,6 +166,10 @@ pub struct Framework {
     /// The graded scale examiners and verifiers conclude on (ENFSI-style by default).
     #[serde(default)]
     pub conclusion_scale: crate::scale::ConclusionScale,
+    /// The limits of the monitoring indicators; crossing one raises an alert (AI Act
+    /// Art. 26(5); the defaults where a framework names none).
+    #[serde(default = "crate::monitoring::Threshold::defaults")]
+    pub monitoring: Vec<crate::monitoring::Threshold>,
 }
 
 impl Framework {
@@ -210,6 +214,8 @@ impl Framework {
         }
         self.conclusion_scale
             .validate()
+            .map_err(GovernError::InvalidFramework)?;
+        crate::monitoring::Threshold::validate_all(&self.monitoring)
             .map_err(GovernError::InvalidFramework)?;
         for group in [
             PreconditionGroup::ReportingAndReview,
@@ -310,6 +316,7 @@ impl Framework {
                 attested("accountability_named", TransparencyAndAccountability, "A responsible officer is named and accountable.", crate::Role::Applicant),
             ],
             conclusion_scale: crate::scale::ConclusionScale::enfsi(),
+            monitoring: crate::monitoring::Threshold::defaults(),
         }
     }
 }

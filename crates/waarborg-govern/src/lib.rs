@@ -12,6 +12,7 @@
 //! * [`scale`]: the graded conclusion scale (ENFSI-style), as framework data.
 //! * [`competence`]: who is qualified and authorised to examine and to verify.
 //! * [`incident`]: incidents of a use, their classification and the Art. 73 clocks.
+//! * [`monitoring`]: indicators of a use, thresholds as framework data, alerts (Art. 26(5)).
 //! * [`ids`]: case numbers, deployment ids and user names, each checked by one rule.
 //! * [`reference`]: reference images' provenance (closed list of source kinds).
 //! * [`retention`]: retention rules as data and the events that end the lawful basis.
@@ -31,6 +32,7 @@ pub mod gate;
 pub mod identification;
 pub mod ids;
 pub mod incident;
+pub mod monitoring;
 pub mod proficiency;
 pub mod reference;
 pub mod retention;

@@ -131,6 +131,14 @@ const ABOUT_PEOPLE: &[&str] = &[
 /// Duties for which reading about people under no case is the duty itself.
 const CASELESS_DUTIES: &[&str] = &["reference_management", "data_subject_rights"];
 
+/// Whether `c` read records about people under no case, for a duty that needs one (the
+/// `no_case` flag).
+pub(crate) fn without_case(c: &waarborg_ledger::Consultation) -> bool {
+    c.case_authorisation.is_none()
+        && ABOUT_PEOPLE.contains(&c.record_kind.as_str())
+        && !CASELESS_DUTIES.contains(&c.purpose.as_str())
+}
+
 fn seconds(time: &str) -> i64 {
     humantime::parse_rfc3339(time)
         .ok()
@@ -164,10 +172,7 @@ pub fn consultations(
         };
         let at = seconds(&entry.time);
         let mut flags = Vec::new();
-        if c.case_authorisation.is_none()
-            && ABOUT_PEOPLE.contains(&c.record_kind.as_str())
-            && !CASELESS_DUTIES.contains(&c.purpose.as_str())
-        {
+        if without_case(&c) {
             flags.push("no_case");
         }
         let window = recent.entry(c.user.clone()).or_default();

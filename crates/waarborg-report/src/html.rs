@@ -569,6 +569,7 @@ mod tests {
                 ..Default::default()
             },
             proficiency: Default::default(),
+            monitoring: Default::default(),
         }
     }
 

@@ -167,6 +167,9 @@ pub struct Report {
     /// nowhere else).
     #[serde(default)]
     pub proficiency: verification::ProficiencyFigures,
+    /// The monitoring indicators' counts per deployment and month (AI Act Art. 26(5)).
+    #[serde(default)]
+    pub monitoring: monitoring::Monitoring,
 }
 
 /// Case authorisations in a period (AI Act Art. 26(10): each use authorised before, or in
@@ -444,6 +447,7 @@ pub mod annual;
 pub mod case;
 pub mod consultations;
 pub mod html;
+pub mod monitoring;
 pub mod pdf;
 pub mod register;
 mod tally;

@@ -61,6 +61,9 @@ pub(crate) struct Tally {
     leads: BTreeMap<String, (String, String, String)>,
     /// Incidents classified in the period: incident → its latest classification.
     incident_classes: BTreeMap<String, String>,
+    /// The figures per deployment (not revision) and month, for the monitoring counts.
+    per_deployment_month: BTreeMap<(String, String), Figures>,
+    monitoring: crate::monitoring::Monitoring,
 }
 
 fn seconds(time: &str) -> Option<i64> {
@@ -107,6 +110,8 @@ impl Tally {
             proficiency: Default::default(),
             leads: BTreeMap::new(),
             incident_classes: BTreeMap::new(),
+            per_deployment_month: BTreeMap::new(),
+            monitoring: Default::default(),
         }
     }
 
@@ -137,7 +142,18 @@ impl Tally {
                     .proficiency
                     .is_planted(op.case_authorisation.as_deref()) =>
             {
-                self.proficiency.add(op, in_period);
+                if let (true, Some(score), Some(month)) =
+                    (in_period, self.proficiency.add(op, in_period), at.get(..7))
+                {
+                    let o = self
+                        .monitoring
+                        .organisation
+                        .entry(month.to_string())
+                        .or_default();
+                    o.proficiency_scored += 1;
+                    o.proficiency_wrong +=
+                        u64::from(matches!(score, "false_identification" | "missed"));
+                }
                 return;
             }
             Event::Refusal(r) if self.proficiency.is_planted(r.case_authorisation.as_deref()) => {
@@ -166,6 +182,21 @@ impl Tally {
                 .entry(revision.to_string())
                 .or_default()
                 .count(event);
+            let deployment = revision.split('/').next().unwrap_or(revision);
+            let month = at.get(..7).unwrap_or_default();
+            self.per_deployment_month
+                .entry((deployment.to_string(), month.to_string()))
+                .or_default()
+                .count(event);
+        }
+        if let (Event::Consultation(c), Some(month)) = (event, at.get(..7)) {
+            if crate::consultations::without_case(c) {
+                self.monitoring
+                    .organisation
+                    .entry(month.to_string())
+                    .or_default()
+                    .consultations_without_case += 1;
+            }
         }
         let case = match event {
             Event::BiometricOperation(op) => op.case_authorisation.as_deref(),
@@ -237,9 +268,9 @@ impl Tally {
         };
         let Some(About::Case {
             case_number,
+            deployment,
             offence_category,
             urgent,
-            ..
         }) = &d.about
         else {
             return;
@@ -260,14 +291,23 @@ impl Tally {
                     self.authorisations.requested += 1;
                     if *urgent {
                         self.authorisations.urgent_requested += 1;
+                        self.monitored(deployment, at).urgent_uses += 1;
                     }
                 }
             }
             "grant_case_authorisation" | "refuse_case_authorisation" => {
-                if let Some(case) = self.cases.get_mut(case_number) {
-                    case.decided_at = seconds(at);
-                }
+                let decided_at = seconds(at);
+                let requested_at = self.cases.get_mut(case_number).and_then(|case| {
+                    case.decided_at = decided_at;
+                    case.requested_at
+                });
                 if in_period {
+                    let hours = decided_at
+                        .zip(requested_at)
+                        .map_or(0, |(d, r)| (d - r).max(0) as u64 / 3600);
+                    let m = self.monitored(deployment, at);
+                    m.decided += 1;
+                    m.longest_decision_hours = m.longest_decision_hours.max(hours);
                     if d.action.starts_with("grant") {
                         self.authorisations.granted += 1;
                     } else {
@@ -277,6 +317,16 @@ impl Tally {
             }
             _ => {}
         }
+    }
+
+    /// The monitoring counts of `deployment` in the month of `at`.
+    fn monitored(&mut self, deployment: &str, at: &str) -> &mut crate::monitoring::Monitored {
+        self.monitoring
+            .per_deployment
+            .entry(deployment.to_string())
+            .or_default()
+            .entry(at.get(..7).unwrap_or_default().to_string())
+            .or_default()
     }
 
     /// What holds at the end of the period: reference images per database, revisions'
@@ -368,6 +418,15 @@ impl Tally {
             .values()
             .filter(|c| c.as_str() != "not_serious")
             .count() as u64;
+        for ((deployment, month), f) in std::mem::take(&mut self.per_deployment_month) {
+            self.monitoring
+                .per_deployment
+                .entry(deployment)
+                .or_default()
+                .entry(month)
+                .or_default()
+                .take_figures(&f);
+        }
         for (revision, finding, month) in std::mem::take(&mut self.leads).into_values() {
             for f in [
                 Some(&mut self.overall),
@@ -424,6 +483,7 @@ impl Tally {
                 .map(|(db, n)| (db, n.max(0) as u64))
                 .collect(),
             framework: self.framework,
+            monitoring: self.monitoring,
         }
     }
 }
@@ -634,6 +694,19 @@ mod tests {
                 "2026-03-05T00:00:00.000Z",
                 case("request_case_authorisation", "OM-E", "theft", false),
             ),
+            entry(
+                "2026-04-05T00:00:00.000Z",
+                Event::Consultation(waarborg_ledger::Consultation {
+                    user: "u".into(),
+                    role: "examiner".into(),
+                    unit: "x".into(),
+                    record_kind: "search".into(),
+                    records: vec!["search:S-1".into()],
+                    purpose: "identification".into(),
+                    case_authorisation: None,
+                    recipient: None,
+                }),
+            ),
             // After the period: not counted, but it is the last entry read.
             entry(
                 "2026-06-01T00:00:00.000Z",
@@ -691,6 +764,13 @@ mod tests {
             "2 enrolled, 1 erased; 3 came after"
         );
         assert_eq!(r.reference_databases.get(NOT_RECORDED), Some(&9));
+        let m = &r.monitoring.per_deployment["catch"]["2026-03"];
+        assert_eq!((m.searches, m.urgent_uses, m.decided), (3, 4, 3));
+        assert_eq!(m.longest_decision_hours, 72, "OM-B: three days");
+        assert_eq!(
+            r.monitoring.organisation["2026-04"].consultations_without_case,
+            1
+        );
         let f = &r.framework;
         assert_eq!(
             (

@@ -129,18 +129,16 @@ impl ProficiencyTally {
         case.is_some_and(|c| self.truth.contains_key(c))
     }
 
-    /// Scores a proposal or an own conclusion on a planted case.
-    pub(crate) fn add(&mut self, op: &BiometricOperation, in_period: bool) {
-        let Some(mated) = op
+    /// Scores a proposal or an own conclusion on a planted case; its score, if it was one.
+    pub(crate) fn add(&mut self, op: &BiometricOperation, in_period: bool) -> Option<&'static str> {
+        let mated = op
             .case_authorisation
             .as_deref()
-            .and_then(|c| self.truth.get(c))
-        else {
-            return;
-        };
+            .and_then(|c| self.truth.get(c))?;
         let words = stated(&op.outcome, "proposal")
             .or_else(|| stated(&op.outcome, "own conclusion, blind to the proposal"));
-        if let (true, Some(s)) = (in_period, words.and_then(|w| score(w, *mated))) {
+        let s = words.and_then(|w| score(w, *mated))?;
+        if in_period {
             *self.figures.overall.entry(s.into()).or_default() += 1;
             *self
                 .figures
@@ -150,6 +148,7 @@ impl ProficiencyTally {
                 .entry(s.into())
                 .or_default() += 1;
         }
+        Some(s)
     }
 
     /// The figures.
