@@ -481,8 +481,20 @@ try {
     assert.ok(clocks.includes('Art. 73'), 'the clocks are shown');
     assert.equal(await po.page.locator('section.card tbody tr').count(), 2, 'the provider and the authority');
     await shot(po.page, '38-incident-clocks');
-    await po.context.close();
     log('an incident reported and classified serious: its Art. 73 clocks show');
+    // Monitoring (issue 19 item 3): the demo's framework sets its thresholds low, so the
+    // demo's identification already crossed one; the privacy officer acknowledges the alert.
+    await po.page.goto(base + '/ui/reports#monitoring');
+    const alert = po.page.locator('#monitoring tr[id$="-identification_rate-catch-demo"]');
+    assert.equal(await alert.count(), 1, 'the identification-rate alert of catch-demo is raised');
+    assert.ok(await po.page.isVisible('#monitoring table.monitoring svg rect.bar-crossed'), 'the crossing shows on the monthly chart');
+    await alert.locator('textarea[name="note"]').fill('Demo thresholds; discussed with the committee.');
+    await Promise.all([po.page.waitForNavigation(), alert.locator('form').evaluate((f) => f.requestSubmit())]);
+    const acknowledged = await po.page.locator('#monitoring tr[id$="-identification_rate-catch-demo"]').textContent();
+    assert.ok(acknowledged.includes('privacy-1') && acknowledged.includes('discussed with the committee'), `acknowledged: ${acknowledged}`);
+    await shot(po.page, '39-monitoring');
+    await po.context.close();
+    log('a monitoring alert is raised on the demo and acknowledged by the privacy officer');
   }
   // The chief suspends the deployment on its governance page; the next search is refused.
   const chief = await session('chief-1', 'chief_of_police');

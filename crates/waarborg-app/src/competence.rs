@@ -149,16 +149,11 @@ pub fn change(
         .map(|(r, _)| r.clone())
         .unwrap_or_else(|| CompetenceRecord::new(person));
     let done = r.apply(actor, change.clone());
-    if let Err(waarborg_govern::GovernError::Refused(rule)) = &done {
-        app.log_refusal(crate::entries::rule_refusal(
-            actor,
-            &format!("{} on the competence record of {person}", change.as_str()),
-            rule,
-            None,
-            None,
-        ))?;
-    }
-    done?;
+    app.logged_refusal(
+        actor,
+        &format!("{} on the competence record of {person}", change.as_str()),
+        done,
+    )?;
     let entry = waarborg_ledger::Event::GovernanceDecision(waarborg_ledger::GovernanceDecision {
         actor: actor.user.clone(),
         role: actor.role.as_str().into(),

@@ -88,19 +88,6 @@ fn load(app: &App, id: &str) -> Result<(Incident, u64)> {
     Ok((i, version))
 }
 
-/// Logs a step the rules refused (nothing changed).
-fn refused<T>(
-    app: &App,
-    actor: &Actor,
-    what: &str,
-    done: std::result::Result<T, waarborg_govern::GovernError>,
-) -> Result<T> {
-    if let Err(waarborg_govern::GovernError::Refused(rule)) = &done {
-        app.log_refusal(entries::rule_refusal(actor, what, rule, None, None))?;
-    }
-    Ok(done?)
-}
-
 /// Reports an incident of a deployment in the register.
 pub fn report(app: &App, actor: &Actor, b: &ReportBody) -> Result<Incident> {
     let deployment = b.deployment.trim();
@@ -127,8 +114,7 @@ pub fn report(app: &App, actor: &Actor, b: &ReportBody) -> Result<Incident> {
     }
     let aware_since = date("when it became known", &b.aware_since)?;
     let id = crate::search::prefixed_id("I")?;
-    let incident = refused(
-        app,
+    let incident = app.logged_refusal(
         actor,
         "report an incident",
         Incident::report(
@@ -166,7 +152,7 @@ fn step(
     change: impl FnOnce(&mut Incident) -> std::result::Result<(), waarborg_govern::GovernError>,
 ) -> Result<Incident> {
     let (mut incident, version) = load(app, id)?;
-    refused(app, actor, what, change(&mut incident))?;
+    app.logged_refusal(actor, what, change(&mut incident))?;
     let entry = entries::incident_entry(actor, action, &incident, reason);
     let body = serde_json::to_value(&incident).map_err(|e| AppError::internal(e.to_string()))?;
     app.commit(&[entry], |log| {

@@ -21,7 +21,7 @@ pub const CHECKPOINT_EVERY: Duration = Duration::from_secs(300);
 pub const RETENTION_EVERY: Duration = Duration::from_secs(24 * 3600);
 
 /// How often the running service brings its kept verification and public figures up to
-/// date ([`crate::audit`]).
+/// date ([`crate::audit`]) and checks the monitoring indicators ([`crate::monitoring`]).
 pub const VERIFY_EVERY: Duration = Duration::from_secs(60);
 
 /// Applies every period ([`crate::retention::apply`]): the reference database brought into
@@ -96,6 +96,9 @@ impl Jobs {
             move || {
                 if let Err(e) = crate::audit::refresh(&watched) {
                     failed(&watched, "verification", &e);
+                }
+                if let Err(e) = crate::monitoring::check(&watched) {
+                    failed(&watched, "monitoring", &e);
                 }
             },
         )?);

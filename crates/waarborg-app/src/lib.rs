@@ -35,6 +35,7 @@ pub mod governance;
 pub mod incidents;
 pub mod jobs;
 pub mod metrics;
+pub mod monitoring;
 pub mod prepare;
 pub mod proficiency;
 pub mod publication;
@@ -204,6 +205,20 @@ impl App {
             self.append(&entries)?;
         }
         Ok(())
+    }
+
+    /// `done` as the use case's answer, a refusal by a governance rule logged first (as
+    /// `actor` attempting `what`; nothing changed).
+    pub(crate) fn logged_refusal<T>(
+        &self,
+        actor: &waarborg_govern::Actor,
+        what: &str,
+        done: std::result::Result<T, waarborg_govern::GovernError>,
+    ) -> Result<T> {
+        if let Err(waarborg_govern::GovernError::Refused(rule)) = &done {
+            self.log_refusal(entries::rule_refusal(actor, what, rule, None, None))?;
+        }
+        Ok(done?)
     }
 
     /// Logs the held refusal counts whose minute is over (every one when `all`).

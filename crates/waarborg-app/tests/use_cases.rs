@@ -1923,3 +1923,61 @@ fn a_case_folder_shows_each_reader_their_part_and_keeps_the_notes() {
     assert!(f.searches.iter().all(|s| s.record.is_some()) && !f.may_work);
     assert_eq!(f.notes.len(), 1);
 }
+
+/// Issue 19 item 3: an indicator out of bounds raises one alert per deployment, month and
+/// indicator, by the system, in the ledger before it is kept; only the privacy officer or a
+/// committee member acknowledges it, saying what was done.
+#[test]
+fn a_crossed_threshold_raises_one_alert_that_its_addressees_acknowledge() {
+    let app = with_deployment("monitoring");
+    let models = models();
+    assert!(waarborg_app::monitoring::check(&app).unwrap().is_empty());
+    // The template's limit: more than 20 refusals in a month.
+    for _ in 0..21 {
+        let answer = gate::check(&app, &examiner(), &ask("catch-demo", None, &models)).unwrap();
+        assert!(answer.decision.is_err());
+    }
+    app.flush_refusals(true).unwrap();
+    let overview = waarborg_app::monitoring::overview(&app).unwrap();
+    let catch = overview
+        .watched
+        .iter()
+        .find(|w| w.deployment.as_deref() == Some("catch-demo"))
+        .unwrap();
+    let month = catch.months.last().unwrap();
+    let refusals = month
+        .indicators
+        .iter()
+        .find(|j| j.indicator == waarborg_govern::monitoring::Indicator::Refusals)
+        .unwrap();
+    assert_eq!((refusals.reading.count, refusals.crossed), (21, true));
+    assert!(overview.alerts.is_empty(), "reading raises nothing");
+    let before = app.ledger.size();
+    let raised = waarborg_app::monitoring::check(&app).unwrap();
+    assert_eq!(raised.len(), 1, "{raised:?}");
+    let id = raised[0].id.clone();
+    assert!(id.ends_with("-refusals-catch-demo"), "{id}");
+    let entry: serde_json::Value =
+        serde_json::from_slice(&app.ledger.entry(before).unwrap()).unwrap();
+    assert_eq!(entry["event"]["action"], "raise_monitoring_alert");
+    assert_eq!(entry["event"]["about"]["indicator"], "refusals");
+    assert_eq!(app.ledger.size(), before + 1);
+    // Checked again: nothing new.
+    assert!(waarborg_app::monitoring::check(&app).unwrap().is_empty());
+    assert_eq!(app.ledger.size(), before + 1);
+    // An examiner may not acknowledge it: refused, logged, nothing changed.
+    let err = waarborg_app::monitoring::acknowledge(&app, &examiner(), &id, "seen it").unwrap_err();
+    assert!(matches!(err, AppError::Refused { .. }), "{err:?}");
+    assert_eq!(kinds_since(&app, before + 1), ["refusal"]);
+    let po = Actor::new("privacy-1", Role::PrivacyOfficer, "privacy");
+    let done =
+        waarborg_app::monitoring::acknowledge(&app, &po, &id, "asked the unit; a test account")
+            .unwrap();
+    assert_eq!(done.acknowledged.unwrap().by, "privacy-1");
+    let alerts = waarborg_app::monitoring::alerts(&app).unwrap();
+    assert!(alerts[0].acknowledged.is_some());
+    assert!(matches!(
+        waarborg_app::monitoring::acknowledge(&app, &po, "M-nothing", "x y z"),
+        Err(AppError::NotFound(_))
+    ));
+}

@@ -91,6 +91,38 @@ pub fn catch_like_content(model_sha256: Vec<String>, from: Timestamp) -> Revisio
     }
 }
 
+/// The demo's framework: the template under its own name, its monitoring thresholds set low
+/// so that a short demo shows the alerts (a single refusal, rejected probe or urgent use
+/// crosses one). Never for real use.
+pub fn demo_framework() -> Framework {
+    use crate::monitoring::{Bound, Indicator, Threshold};
+    let template = Framework::default_template();
+    let low = |indicator, limit| Threshold {
+        indicator,
+        bound: Bound::Above,
+        limit,
+        min_observations: 1,
+    };
+    Framework {
+        name: "inzetkader-demo".into(),
+        title: format!("{} — DEMO: monitoring thresholds set low", template.title),
+        monitoring: Indicator::ALL
+            .into_iter()
+            .map(|i| {
+                low(
+                    i,
+                    if i == Indicator::IdentificationRate {
+                        50
+                    } else {
+                        0
+                    },
+                )
+            })
+            .collect(),
+        ..template
+    }
+}
+
 /// Takes revision `number` of `d` from draft to active at `now`, every step by its role;
 /// returns the events for the ledger.
 pub fn approve_through_chain(

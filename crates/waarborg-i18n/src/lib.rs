@@ -242,8 +242,11 @@ mod tests {
             ("grootboek", "logboek"),
             ("referentieafbeelding", "referentiebeeld"),
         ];
-        const SAME_IN_DUTCH: [&str; 9] = [
+        const SAME_IN_DUTCH: [&str; 12] = [
+            "report_indicator",
             "incident",
+            "monitoring",
+            "monitoring_indicator",
             "score",
             "manifest_sha256",
             "factor",

@@ -212,6 +212,18 @@ pub enum About {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         classification: Option<String>,
     },
+    /// A monitoring alert raised or acknowledged (AI Act Art. 26(5)).
+    Alert {
+        /// The alert.
+        alert: String,
+        /// The deployment it concerns; absent for an organisation-wide indicator.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        deployment: Option<String>,
+        /// The indicator's code.
+        indicator: String,
+        /// The month, `YYYY-MM`.
+        month: String,
+    },
 }
 
 /// An attempt that was refused, and why.
@@ -456,6 +468,17 @@ impl Event {
                         id("about.incident", incident)?;
                         id("about.deployment", deployment)?;
                         opt("about.classification", classification, id)
+                    }
+                    Some(About::Alert {
+                        alert,
+                        deployment,
+                        indicator,
+                        month,
+                    }) => {
+                        id("about.alert", alert)?;
+                        opt("about.deployment", deployment, id)?;
+                        id("about.indicator", indicator)?;
+                        id("about.month", month)
                     }
                 }
             }

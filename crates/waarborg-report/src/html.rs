@@ -288,6 +288,79 @@ struct FiguresView {
     framework: Vec<Line>,
     verification: Vec<Line>,
     deployments: Vec<(String, Vec<Line>)>,
+    monitoring: Vec<MonitoringBlock>,
+}
+
+/// The monitoring counts of one deployment (or of the organisation): a row per indicator,
+/// a column per month, a rate as `part/whole`.
+struct MonitoringBlock {
+    title: String,
+    months: Vec<String>,
+    rows: Vec<(String, Vec<String>)>,
+}
+
+fn monitoring_blocks(lang: Lang, report: &Report) -> Vec<MonitoringBlock> {
+    use crate::monitoring::{Monitored, OrganisationMonitored};
+    type Cell<T> = fn(&T) -> String;
+    fn block<T>(
+        lang: Lang,
+        title: String,
+        months: &BTreeMap<String, T>,
+        cells: &[(&str, Cell<T>)],
+    ) -> MonitoringBlock {
+        MonitoringBlock {
+            title,
+            months: months.keys().cloned().collect(),
+            rows: cells
+                .iter()
+                .map(|(code, cell)| {
+                    (
+                        waarborg_i18n::t(lang, &format!("indicator_{code}")).to_string(),
+                        months.values().map(cell).collect(),
+                    )
+                })
+                .collect(),
+        }
+    }
+    let deployment: [(&str, Cell<Monitored>); 6] = [
+        ("quality_rejection_rate", |c| {
+            format!("{}/{}", c.insufficient_quality, c.probes)
+        }),
+        ("identification_rate", |c| {
+            format!("{}/{}", c.identifications, c.searches)
+        }),
+        ("disagreement_rate", |c| {
+            format!("{}/{}", c.not_confirmed, c.concluded)
+        }),
+        ("refusals", |c| c.refusals.to_string()),
+        ("authorisation_hours", |c| {
+            c.longest_decision_hours.to_string()
+        }),
+        ("urgent_uses", |c| c.urgent_uses.to_string()),
+    ];
+    let organisation: [(&str, Cell<OrganisationMonitored>); 2] = [
+        ("consultations_without_case", |o| {
+            o.consultations_without_case.to_string()
+        }),
+        ("proficiency_error_rate", |o| {
+            format!("{}/{}", o.proficiency_wrong, o.proficiency_scored)
+        }),
+    ];
+    let m = &report.monitoring;
+    let mut out: Vec<MonitoringBlock> = m
+        .per_deployment
+        .iter()
+        .map(|(d, months)| block(lang, d.clone(), months, &deployment))
+        .collect();
+    if !m.organisation.is_empty() {
+        out.push(block(
+            lang,
+            waarborg_i18n::t(lang, "report_organisation").to_string(),
+            &m.organisation,
+            &organisation,
+        ));
+    }
+    out
 }
 
 fn verification_lines(lang: Lang, report: &Report) -> Vec<Line> {
@@ -377,7 +450,23 @@ fn framework_lines(lang: Lang, report: &Report) -> Vec<Line> {
             ("report_reviews_overdue_at_end", f.reviews_overdue_at_end),
             ("report_incidents_reported", f.incidents_reported),
             ("report_incidents_serious", f.incidents_serious),
+            ("report_alerts_raised", f.alerts_raised.values().sum()),
         ],
+    ));
+    let by_indicator: BTreeMap<String, u64> = f
+        .alerts_raised
+        .iter()
+        .map(|(code, n)| {
+            (
+                waarborg_i18n::t(lang, &format!("indicator_{code}")).to_string(),
+                *n,
+            )
+        })
+        .collect();
+    out.extend(parts(lang, None, &by_indicator));
+    out.extend(lines(
+        lang,
+        &[("report_alerts_acknowledged", f.alerts_acknowledged)],
     ));
     out
 }
@@ -427,6 +516,7 @@ impl FiguresView {
             databases: parts(lang, None, &report.reference_databases),
             framework: framework_lines(lang, report),
             verification: verification_lines(lang, report),
+            monitoring: monitoring_blocks(lang, report),
             deployments: report
                 .per_deployment
                 .iter()
@@ -626,8 +716,25 @@ mod tests {
                 page.contains(waarborg_i18n::t(lang, "report_no_use")),
                 "{page}"
             );
-            let page = render_framework(&sample(), lang);
+            let mut watched = sample();
+            watched.monitoring.per_deployment.insert(
+                "catch/<b>".into(),
+                BTreeMap::from([(
+                    "2027-02".to_string(),
+                    crate::monitoring::Monitored {
+                        insufficient_quality: 3,
+                        probes: 7,
+                        ..Default::default()
+                    },
+                )]),
+            );
+            let page = render_framework(&watched, lang);
             assert!(page.contains(waarborg_i18n::t(lang, "report_framework_heading")));
+            assert!(page.contains(waarborg_i18n::t(lang, "indicator_quality_rejection_rate")));
+            assert!(
+                page.contains("<td>3/7</td>") && page.contains("catch/&#60;b&#62;"),
+                "{page}"
+            );
             assert!(!page.contains("??"), "{page}");
         }
     }

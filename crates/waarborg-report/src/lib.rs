@@ -235,6 +235,12 @@ pub struct FrameworkFigures {
     /// Incidents classified serious in the period (their latest classification).
     #[serde(default)]
     pub incidents_serious: u64,
+    /// Monitoring alerts raised in the period, by indicator (AI Act Art. 26(5)).
+    #[serde(default)]
+    pub alerts_raised: BTreeMap<String, u64>,
+    /// Monitoring alerts acknowledged in the period.
+    #[serde(default)]
+    pub alerts_acknowledged: u64,
 }
 
 /// Where an entry's outcome text says how an identification ended.

@@ -256,6 +256,21 @@ impl Tally {
                     .entry(d.rule.clone())
                     .or_default() += 1;
             }
+            Event::GovernanceDecision(waarborg_ledger::GovernanceDecision {
+                action,
+                about: Some(About::Alert { indicator, .. }),
+                ..
+            }) => match action.as_str() {
+                "raise_monitoring_alert" => {
+                    *self
+                        .framework
+                        .alerts_raised
+                        .entry(indicator.clone())
+                        .or_default() += 1
+                }
+                "acknowledge_monitoring_alert" => self.framework.alerts_acknowledged += 1,
+                _ => {}
+            },
             Event::GovernanceDecision(d) => self.count_framework(&d.action, &d.reason),
             _ => {}
         }

@@ -318,6 +318,19 @@ pub struct FeedbackRecorded {
     pub found_on: String,
 }
 
+/// `POST /api/monitoring/alerts/{id}/acknowledgement`: the alert as acknowledged.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AlertAcknowledged {
+    /// The alert.
+    pub alert: String,
+    /// Who acknowledged it.
+    pub by: String,
+    /// When (RFC 3339).
+    pub at: String,
+    /// What was done.
+    pub note: String,
+}
+
 /// `POST /api/searches/{id}/withdrawal`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct WithdrawBody {

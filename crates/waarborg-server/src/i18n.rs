@@ -141,6 +141,7 @@ mod tests {
                     "finding_",
                     "explained_",
                     "incident_class_",
+                    "indicator_",
                 ]
                 .iter()
                 .any(|prefix| {

@@ -24,6 +24,7 @@ pub mod governance;
 mod handlers;
 pub mod i18n;
 pub mod incidents;
+pub mod monitoring;
 pub mod problem;
 pub mod proficiency;
 pub mod publication;

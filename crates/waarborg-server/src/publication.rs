@@ -528,6 +528,10 @@ pub async fn view(
             Ok(c) => c,
             Err(e) => return problem_page(lang, Some(&p), &e.into()),
         };
+        let (watched, alerts) = match crate::monitoring::view(state, lang) {
+            Ok(m) => m,
+            Err(e) => return problem_page(lang, Some(&p), &e.into()),
+        };
         match checks(state) {
             Ok(checks) => crate::ui::render(
                 lang,
@@ -536,6 +540,9 @@ pub async fn view(
                     year: year_of(state.now()),
                     checks,
                     clocks,
+                    acknowledges: waarborg_app::monitoring::addressed(p.role),
+                    watched,
+                    alerts,
                 },
             ),
             Err(problem) => problem_page(lang, Some(&p), &problem),
@@ -568,4 +575,10 @@ struct ReportsPage {
     checks: Vec<(String, Vec<String>)>,
     /// The serious incidents' deadlines still running.
     clocks: Vec<crate::incidents::RunningClock>,
+    /// Whether the reader acknowledges monitoring alerts.
+    acknowledges: bool,
+    /// Each deployment's indicators, charted.
+    watched: Vec<crate::monitoring::WatchedView>,
+    /// The monitoring alerts raised.
+    alerts: Vec<crate::monitoring::AlertRow>,
 }

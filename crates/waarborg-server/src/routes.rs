@@ -1054,6 +1054,34 @@ pub const ROUTES: &[RouteSpec] = &[
         ..BASE
     },
     RouteSpec {
+        method: "POST",
+        path: "/ui/monitoring/alerts/{id}/acknowledgement",
+        access: Access::Roles(waarborg_govern::monitoring::ADDRESSEES),
+        summary: "Web: acknowledge a monitoring alert, saying what was done (privacy officer, committee member; form)",
+        handler: || post(crate::monitoring::acknowledge_form),
+        body: Body::Form,
+        ..BASE
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/monitoring",
+        access: Access::Roles(OVERSIGHT_ROLES),
+        summary: "Monitoring (AI Act Art. 26(5)): every deployment's indicators per month, judged against its framework's thresholds, and the alerts raised",
+        handler: || get(crate::monitoring::overview),
+        answer: Some(shape::<waarborg_app::monitoring::Overview>()),
+        ..BASE
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/monitoring/alerts/{id}/acknowledgement",
+        access: Access::Roles(waarborg_govern::monitoring::ADDRESSEES),
+        summary: "Acknowledge a monitoring alert, saying what was done (privacy officer, committee member)",
+        handler: || post(crate::monitoring::acknowledge),
+        body: Body::Json(shape::<crate::monitoring::AcknowledgeBody>()),
+        answer: Some(shape::<api::AlertAcknowledged>()),
+        ..BASE
+    },
+    RouteSpec {
         method: "GET",
         path: "/ui/reports/{kind}",
         access: Access::Roles(OVERSIGHT_ROLES),

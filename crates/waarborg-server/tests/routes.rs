@@ -399,6 +399,15 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
         (("GET", "/ui/reports/{kind}"), Some(oversight.clone())),
         (("POST", "/ui/reports/verify"), Some(oversight.clone())),
         (("POST", "/api/reports/verify"), Some(oversight.clone())),
+        (("GET", "/api/monitoring"), Some(oversight.clone())),
+        (
+            ("POST", "/ui/monitoring/alerts/{id}/acknowledgement"),
+            Some(vec![PrivacyOfficer, ReviewCommitteeMember]),
+        ),
+        (
+            ("POST", "/api/monitoring/alerts/{id}/acknowledgement"),
+            Some(vec![PrivacyOfficer, ReviewCommitteeMember]),
+        ),
         (
             ("GET", "/api/deployments/{id}/publication"),
             Some(all.clone()),

@@ -1,0 +1,320 @@
+//! Monitoring the uses (issue 19 item 3; AI Act Art. 26(5)): the indicators of every
+//! deployment per month, read from the kept figures of the ledger
+//! ([`crate::audit::current`]), judged against the thresholds of the framework the
+//! deployment's revision was reviewed under; a crossing raises an alert to the privacy
+//! officer and the review committee, once per deployment, month and indicator, in the
+//! ledger before it is kept. The organisation-wide indicators (consultations without a case,
+//! proficiency errors) are judged against the thresholds of every framework in use.
+//!
+//! The check runs with the ledger's verification ([`crate::jobs`], every minute) and at
+//! start; reading the indicators never writes.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use waarborg_govern::monitoring::{Alert, Indicator, Reading, Threshold};
+use waarborg_govern::{Actor, Role};
+use waarborg_report::monitoring::{Monitored, OrganisationMonitored};
+use waarborg_store::{DocumentStore, Store};
+
+use crate::{App, AppError, Result};
+
+const KIND: &str = "monitoring_alert";
+
+/// How many months the overview shows.
+pub const MONTHS_SHOWN: usize = 12;
+
+/// A deployment's readings in one month.
+pub fn readings(m: &Monitored) -> Vec<(Indicator, Reading)> {
+    vec![
+        (
+            Indicator::QualityRejectionRate,
+            Reading::rate(m.insufficient_quality, m.probes),
+        ),
+        (
+            Indicator::IdentificationRate,
+            Reading::rate(m.identifications, m.searches),
+        ),
+        (
+            Indicator::DisagreementRate,
+            Reading::rate(m.not_confirmed, m.concluded),
+        ),
+        (Indicator::Refusals, Reading::count(m.refusals)),
+        (
+            Indicator::AuthorisationHours,
+            Reading::count(m.longest_decision_hours),
+        ),
+        (Indicator::UrgentUses, Reading::count(m.urgent_uses)),
+    ]
+}
+
+/// The organisation's readings in one month.
+pub fn organisation_readings(o: &OrganisationMonitored) -> Vec<(Indicator, Reading)> {
+    vec![
+        (
+            Indicator::ConsultationsWithoutCase,
+            Reading::count(o.consultations_without_case),
+        ),
+        (
+            Indicator::ProficiencyErrorRate,
+            Reading::rate(o.proficiency_wrong, o.proficiency_scored),
+        ),
+    ]
+}
+
+/// One indicator in one month, judged.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Judged {
+    /// The indicator's code.
+    #[schema(value_type = String)]
+    pub indicator: Indicator,
+    /// The reading.
+    #[schema(value_type = Object)]
+    pub reading: Reading,
+    /// Whether a threshold is crossed.
+    pub crossed: bool,
+}
+
+/// One month of a deployment (or of the organisation).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Month {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Each indicator.
+    pub indicators: Vec<Judged>,
+}
+
+/// A deployment's indicators, the last months first to last.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Watched {
+    /// The deployment; `None`: the organisation.
+    pub deployment: Option<String>,
+    /// The thresholds applied.
+    #[schema(value_type = Vec<Object>)]
+    pub thresholds: Vec<Threshold>,
+    /// The months with figures, oldest first (at most [`MONTHS_SHOWN`]).
+    pub months: Vec<Month>,
+}
+
+/// What the oversight page and `GET /api/monitoring` show.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Overview {
+    /// The ledger size the figures are from.
+    pub ledger_size: u64,
+    /// Per deployment, then the organisation.
+    pub watched: Vec<Watched>,
+    /// The alerts raised, the newest first.
+    #[schema(value_type = Vec<Object>)]
+    pub alerts: Vec<Alert>,
+}
+
+fn judge(readings: Vec<(Indicator, Reading)>, thresholds: &[Threshold]) -> Vec<Judged> {
+    readings
+        .into_iter()
+        .map(|(indicator, reading)| Judged {
+            indicator,
+            reading,
+            crossed: thresholds
+                .iter()
+                .any(|t| t.indicator == indicator && t.crossed(reading)),
+        })
+        .collect()
+}
+
+fn last_months<T>(months: &BTreeMap<String, T>) -> impl Iterator<Item = (&String, &T)> {
+    months
+        .iter()
+        .skip(months.len().saturating_sub(MONTHS_SHOWN))
+}
+
+/// The thresholds deployment `id` is judged by: those of the framework its revision in use
+/// (else its latest) was reviewed under.
+fn thresholds_of(app: &App, id: &str) -> Result<Option<Vec<Threshold>>> {
+    let Some((d, _)) = app.store.deployment(id)? else {
+        return Ok(None);
+    };
+    let number = match d.active_revision(app.now()) {
+        Some(r) => r.number,
+        None => match d.revisions.last() {
+            Some(r) => r.number,
+            None => return Ok(None),
+        },
+    };
+    let framework = crate::governance::framework_of(&app.store, &d, number)?;
+    Ok(Some(framework.monitoring))
+}
+
+/// Every deployment's indicators and the organisation's, judged, from the kept figures of
+/// all time (none while the ledger does not verify).
+fn watch(app: &App) -> Result<(u64, Vec<Watched>)> {
+    let verified = crate::audit::current(app)?;
+    let Some(report) = verified.all_time.clone() else {
+        return Ok((verified.report.entries, Vec::new()));
+    };
+    let mut watched = Vec::new();
+    let mut in_use: Vec<Threshold> = Vec::new();
+    for (deployment, months) in &report.monitoring.per_deployment {
+        let Some(thresholds) = thresholds_of(app, deployment)? else {
+            continue;
+        };
+        for t in thresholds
+            .iter()
+            .filter(|t| t.indicator.organisation_wide())
+        {
+            if !in_use.contains(t) {
+                in_use.push(t.clone());
+            }
+        }
+        watched.push(Watched {
+            deployment: Some(deployment.clone()),
+            months: last_months(months)
+                .map(|(month, m)| Month {
+                    month: month.clone(),
+                    indicators: judge(readings(m), &thresholds),
+                })
+                .collect(),
+            thresholds,
+        });
+    }
+    if !report.monitoring.organisation.is_empty() {
+        watched.push(Watched {
+            deployment: None,
+            months: last_months(&report.monitoring.organisation)
+                .map(|(month, o)| Month {
+                    month: month.clone(),
+                    indicators: judge(organisation_readings(o), &in_use),
+                })
+                .collect(),
+            thresholds: in_use,
+        });
+    }
+    Ok((report.ledger.size, watched))
+}
+
+fn read(v: serde_json::Value) -> Result<Alert> {
+    serde_json::from_value(v)
+        .map_err(|e| AppError::internal(format!("a stored monitoring alert does not read: {e}")))
+}
+
+/// The alerts raised, the newest first.
+pub fn alerts(app: &App) -> Result<Vec<Alert>> {
+    let mut out = app
+        .store
+        .documents(KIND, None)?
+        .into_iter()
+        .map(read)
+        .collect::<Result<Vec<_>>>()?;
+    out.sort_by(|a, b| (b.raised_at, &b.id).cmp(&(a.raised_at, &a.id)));
+    Ok(out)
+}
+
+/// The indicators, judged, and the alerts: what the oversight page shows.
+pub fn overview(app: &App) -> Result<Overview> {
+    let (ledger_size, watched) = watch(app)?;
+    Ok(Overview {
+        ledger_size,
+        watched,
+        alerts: alerts(app)?,
+    })
+}
+
+/// The system, as the actor of the alerts it raises.
+const SYSTEM: &str = "waarborg";
+
+fn alert_entry(
+    actor: &str,
+    role: &str,
+    action: &str,
+    a: &Alert,
+    reason: &str,
+) -> waarborg_ledger::Event {
+    waarborg_ledger::Event::GovernanceDecision(waarborg_ledger::GovernanceDecision {
+        actor: actor.into(),
+        role: role.into(),
+        action: action.into(),
+        subject: match &a.deployment {
+            Some(d) => format!("monitoring of deployment {d} in {}", a.month),
+            None => format!("monitoring of the organisation in {}", a.month),
+        },
+        reason: crate::short(reason),
+        framework_version: None,
+        about: Some(waarborg_ledger::About::Alert {
+            alert: a.id.clone(),
+            deployment: a.deployment.clone(),
+            indicator: a.indicator.code().into(),
+            month: a.month.clone(),
+        }),
+    })
+}
+
+/// Raises an alert for every indicator out of bounds that has none yet: each in the ledger
+/// (by the system) before it is kept. Returns the alerts raised now.
+pub fn check(app: &App) -> Result<Vec<Alert>> {
+    let (_, watched) = watch(app)?;
+    let now = app.now();
+    let mut raised = Vec::new();
+    for w in &watched {
+        for month in &w.months {
+            for j in month.indicators.iter().filter(|j| j.crossed) {
+                let Some(t) = w
+                    .thresholds
+                    .iter()
+                    .find(|t| t.indicator == j.indicator && t.crossed(j.reading))
+                else {
+                    continue;
+                };
+                let alert = Alert::raise(w.deployment.as_deref(), &month.month, j.reading, t, now);
+                if app.store.document(KIND, &alert.id)?.is_some() {
+                    continue;
+                }
+                let entry = alert_entry(
+                    SYSTEM,
+                    "system",
+                    "raise_monitoring_alert",
+                    &alert,
+                    &alert.describe(),
+                );
+                let body =
+                    serde_json::to_value(&alert).map_err(|e| AppError::internal(e.to_string()))?;
+                let owner = alert.deployment.clone().unwrap_or_default();
+                app.commit(&[entry], |log| {
+                    app.store
+                        .create_document(KIND, &alert.id, &owner, &body, log)
+                })?;
+                tracing::warn!(alert = %alert.id, "monitoring alert raised");
+                raised.push(alert);
+            }
+        }
+    }
+    Ok(raised)
+}
+
+/// The privacy officer or a committee member acknowledges alert `id`, saying what was done.
+pub fn acknowledge(app: &App, actor: &Actor, id: &str, note: &str) -> Result<Alert> {
+    let (v, version) = app
+        .store
+        .document(KIND, id)?
+        .ok_or_else(|| AppError::not_found(format!("no monitoring alert {id}")))?;
+    let mut alert = read(v)?;
+    let done = alert.acknowledge(actor, note, app.now());
+    app.logged_refusal(actor, &format!("acknowledge monitoring alert {id}"), done)?;
+    let entry = alert_entry(
+        &actor.user,
+        actor.role.as_str(),
+        "acknowledge_monitoring_alert",
+        &alert,
+        note,
+    );
+    let body = serde_json::to_value(&alert).map_err(|e| AppError::internal(e.to_string()))?;
+    app.commit(&[entry], |log| {
+        app.store
+            .save_document(KIND, id, &body, version, log)
+            .map(|_| ())
+    })?;
+    Ok(alert)
+}
+
+/// Who is addressed by the alerts (the page marks them).
+pub fn addressed(role: Role) -> bool {
+    waarborg_govern::monitoring::ADDRESSEES.contains(&role)
+}
