@@ -905,3 +905,10 @@ report_monitoring_note = Counts from the ledger; a rate as part/whole. The thres
 report_monitoring_none = No use in this period.
 report_organisation = The organisation
 report_indicator = Indicator
+
+# Case requests and decisions (issue 19 item 7).
+justification = Justification
+justification_hint = Why face recognition is needed in this case, what else was tried, and for urgent use why it cannot wait (at least 20 characters). The authority weighs it.
+confirm_grant = I have read the request and its justification; granting lets searches run for this case under this deployment.
+confirm_refuse = I have read the request and its justification; refusing stops the use for this case and erases any results of an urgent search.
+refusal_case_unjustified = Say why face recognition is needed in this case (at least { $min } characters): the authority weighs it.

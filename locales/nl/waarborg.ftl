@@ -905,3 +905,10 @@ report_monitoring_note = Tellingen uit het logboek; een aandeel als deel/geheel.
 report_monitoring_none = Geen inzet in deze periode.
 report_organisation = De organisatie
 report_indicator = Indicator
+
+# Zaakverzoeken en beslissingen (issue 19 punt 7).
+justification = Onderbouwing
+justification_hint = Waarom gezichtsherkenning in deze zaak nodig is, wat al is geprobeerd, en bij spoed waarom het niet kan wachten (minstens 20 tekens). Het bevoegd gezag weegt dit.
+confirm_grant = Ik heb het verzoek en de onderbouwing gelezen; toestemming laat zoekacties voor deze zaak onder deze inzet lopen.
+confirm_refuse = Ik heb het verzoek en de onderbouwing gelezen; weigering stopt de inzet voor deze zaak en wist de resultaten van een spoedzoekactie.
+refusal_case_unjustified = Geef aan waarom gezichtsherkenning in deze zaak nodig is (minstens { $min } tekens): het bevoegd gezag weegt dit.

@@ -432,14 +432,22 @@ try {
     await officer.page.fill('#offence', 'robbery of a petrol station');
     await officer.page.fill('#offence_category', 'robbery');
     await officer.page.fill('#max_sentence_years', '12');
+    await officer.page.fill('#justification', 'Armed robbery; the only lead is the petrol station camera image.');
     await Promise.all([officer.page.waitForNavigation(), officer.page.click('#request button')]);
     assert.ok((await officer.page.textContent('tr:has-text("OM-E2E-0002")')).includes('awaiting the decision'));
     await shot(officer.page, '12-requester-cases');
     const prosecutor = await session('prosecutor-1', 'competent_authority');
     await prosecutor.page.goto(base + '/ui/cases');
     const row = prosecutor.page.locator('tr:has-text("OM-E2E-0002")');
-    await row.locator('form[action$="/decision"] input[name="reason"]').fill('Proportionate: armed robbery, no lighter means left');
-    await Promise.all([prosecutor.page.waitForNavigation(), row.locator('button[value="grant"]').click()]);
+    assert.ok((await row.textContent()).includes('the only lead is the petrol station camera'), 'the authority reads the justification');
+    // Grant and refuse are two distinct forms, each confirmed before it is sent.
+    await row.locator('details.grant summary').click();
+    await row.locator('details.grant textarea[name="reason"]').fill('Proportionate: armed robbery, no lighter means left');
+    await shot(prosecutor.page, '40-authority-decision');
+    await row.locator('details.grant button.grant').click();
+    assert.ok(await row.locator('details.grant input[name="confirm"]:invalid').count() === 1, 'not sent unconfirmed');
+    await row.locator('details.grant input[name="confirm"]').check();
+    await Promise.all([prosecutor.page.waitForNavigation(), row.locator('details.grant button.grant').click()]);
     await officer.page.reload();
     assert.ok((await officer.page.textContent('tr:has-text("OM-E2E-0002")')).includes('authorised'));
     await officer.context.close();

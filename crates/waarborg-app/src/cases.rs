@@ -12,7 +12,7 @@ use waarborg_store::{DocumentStore, ReferenceStore, Store};
 use crate::{entries, App, AppError, Result};
 
 /// A requester's request, as the form sends it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct CaseRequest {
     /// The case number.
     pub case_number: String,
@@ -28,6 +28,9 @@ pub struct CaseRequest {
     pub authority: String,
     /// Present (`on`) when urgent use is asked for.
     pub urgent: Option<String>,
+    /// Why face recognition is needed in this case (the authority weighs it).
+    #[serde(default)]
+    pub justification: String,
 }
 
 /// Records a requester's request for a case authorisation from the form.
@@ -41,7 +44,7 @@ pub fn request(app: &App, actor: &Actor, r: &CaseRequest) -> Result<()> {
             )))
         }
     };
-    let c = CaseAuthorisation::request(
+    let mut c = CaseAuthorisation::request(
         actor,
         r.case_number.trim(),
         r.deployment.trim(),
@@ -51,6 +54,12 @@ pub fn request(app: &App, actor: &Actor, r: &CaseRequest) -> Result<()> {
         authority,
         r.urgent.is_some(),
         app.now(),
+    )?;
+    let justified = c.justify(&r.justification);
+    app.logged_refusal(
+        actor,
+        &format!("request authorisation for case {}", c.case_number),
+        justified,
     )?;
     record_request(app, actor, &c)
 }
@@ -127,6 +136,10 @@ pub struct CaseDecision {
     pub decision: String,
     /// Why (required).
     pub reason: String,
+    /// Present (`on`) when the authority ticked that they read the request and know what
+    /// the decision does.
+    #[serde(default)]
+    pub confirm: Option<String>,
 }
 
 /// Records the competent authority's decision on case `number` from the form (reasons
@@ -143,6 +156,11 @@ pub fn decide(app: &App, actor: &Actor, number: &str, d: &CaseDecision) -> Resul
     };
     if d.reason.trim().is_empty() {
         return Err(AppError::invalid("a decision on a case needs its reasons"));
+    }
+    if d.confirm.is_none() {
+        return Err(AppError::invalid(
+            "confirm the decision: tick that you read the request and its justification and know what the decision does",
+        ));
     }
     record_decision(app, actor, number, granted, d.reason.trim())
 }

@@ -294,6 +294,7 @@ fn a_request_outside_the_scope_in_force_is_refused_when_asked() {
         max_sentence_years: 1,
         authority: "public_prosecutor".into(),
         urgent: None,
+        justification: "The shop's camera is the only lead in this case.".into(),
     };
     let before = app.ledger.size();
     let e = cases::request(&app, &officer, &form).unwrap_err();
@@ -316,8 +317,26 @@ fn a_request_outside_the_scope_in_force_is_refused_when_asked() {
         max_sentence_years: 12,
         ..form
     };
+    // Issue 19 item 7: without a justification the authority can weigh, refused and logged.
+    let before = app.ledger.size();
+    let unjustified = cases::CaseRequest {
+        justification: "needed".into(),
+        ..within.clone()
+    };
+    let e = cases::request(&app, &officer, &unjustified).unwrap_err();
+    assert_eq!(e.rule().map(|r| r.code()), Some("case_unjustified"), "{e}");
+    assert_eq!(kinds_since(&app, before), ["refusal"]);
+    assert!(app.store.case("OM-5").unwrap().is_none());
     cases::request(&app, &officer, &within).unwrap();
     assert!(app.store.case("OM-5").unwrap().is_some());
+    assert!(app
+        .store
+        .case("OM-5")
+        .unwrap()
+        .unwrap()
+        .0
+        .justification
+        .contains("only lead"));
 }
 
 #[test]
@@ -332,6 +351,7 @@ fn an_unknown_authority_in_a_request_form_is_refused_not_defaulted() {
         max_sentence_years: 12,
         authority: "the mayor".into(),
         urgent: None,
+        justification: "The shop's camera is the only lead in this case.".into(),
     };
     let e = cases::request(&app, &officer, &form).unwrap_err();
     assert_eq!(e.code(), "bad_request");
@@ -613,6 +633,7 @@ fn malformed_identifiers_are_refused_at_every_entry_point_and_never_logged() {
         max_sentence_years: 12,
         authority: "public_prosecutor".into(),
         urgent: None,
+        justification: "The shop's camera is the only lead in this case.".into(),
     };
     let e = cases::request(&app, &officer, &form).unwrap_err();
     assert_eq!(e.code(), "bad_request", "{e}");

@@ -53,6 +53,10 @@ pub struct CaseAuthorisation {
     pub authority: AuthorityKind,
     /// Whether the requester asks to search before the decision (urgent use).
     pub urgent: bool,
+    /// Why face recognition is needed in this case, as the requester wrote it for the
+    /// authority ([`CaseAuthorisation::justify`]).
+    #[serde(default)]
+    pub justification: String,
     /// The decision, once made.
     pub decision: Option<AuthorityDecision>,
     /// A legal hold: the case's search material is kept past its periods until released.
@@ -174,9 +178,26 @@ impl CaseAuthorisation {
             requested_at: now,
             authority,
             urgent,
+            justification: String::new(),
             decision: None,
             legal_hold: None,
         })
+    }
+
+    /// The fewest characters of a justification.
+    pub const MIN_JUSTIFICATION: usize = 20;
+
+    /// The requester's justification: why face recognition is needed in this case (and, for
+    /// urgent use, why it cannot wait) — what the authority weighs.
+    pub fn justify(&mut self, justification: &str) -> Result<(), GovernError> {
+        let text = justification.trim();
+        if text.chars().count() < Self::MIN_JUSTIFICATION {
+            return Err(GovernError::Refused(Rule::CaseUnjustified {
+                min: Self::MIN_JUSTIFICATION as u64,
+            }));
+        }
+        self.justification = text.to_string();
+        Ok(())
     }
 
     /// Records the authority's decision.

@@ -418,6 +418,12 @@ pub enum Rule {
         /// Its maximum sentence.
         years: u64,
     },
+    /// A case request without a justification the authority can weigh.
+    #[error("say why face recognition is needed in this case (at least {min} characters): the authority weighs it")]
+    CaseUnjustified {
+        /// The fewest characters.
+        min: u64,
+    },
     /// An incident's notification before its classification.
     #[error("classify the incident first (serious or not, and of which kind): the deadlines follow from it")]
     IncidentUnclassified,
@@ -583,6 +589,7 @@ impl Rule {
         "already_withdrawn",
         "withdraw_after_outcome",
         "offence_outside_scope",
+        "case_unjustified",
         "incident_unclassified",
         "incident_from_the_future",
         "not_case_requester",
@@ -686,6 +693,7 @@ impl Rule {
             AlreadyWithdrawn => "already_withdrawn",
             WithdrawAfterOutcome => "withdraw_after_outcome",
             OffenceOutsideScope { .. } => "offence_outside_scope",
+            CaseUnjustified { .. } => "case_unjustified",
             IncidentUnclassified => "incident_unclassified",
             IncidentFromTheFuture => "incident_from_the_future",
             NotCaseRequester => "not_case_requester",
@@ -754,6 +762,7 @@ impl Rule {
                 vec![("person", text(person))]
             }
             VerifierUnit { unit } => vec![("unit", text(unit))],
+            CaseUnjustified { min } => vec![("min", Arg::Number(*min))],
             OffenceOutsideScope { category, years } => {
                 vec![("category", text(category)), ("years", Arg::Number(*years))]
             }

@@ -66,6 +66,8 @@ struct CaseRow {
     offence: String,
     category: String,
     max_sentence: u32,
+    /// The requester's justification (empty for requests made before it was asked).
+    justification: String,
     status: CaseState,
     decision: Decision,
     outcomes: Vec<String>,
@@ -146,6 +148,7 @@ fn rows(state: &AppState, p: &Principal, lang: Lang) -> Result<(Vec<CaseRow>, Op
                 offence: c.offence,
                 category: c.offence_category,
                 max_sentence: c.max_sentence_years,
+                justification: c.justification,
                 decision,
                 outcomes,
             }

@@ -1084,7 +1084,18 @@ async fn a_requester_asks_and_the_competent_authority_decides_on_the_case_page()
         ("offence_category", "robbery"),
         ("max_sentence_years", "12"),
         ("authority", "public_prosecutor"),
+        ("justification", "too short"),
     ]);
+    // Issue 19 item 7: a request says why; a short justification is refused, and logged.
+    let (status, html) = form(&app, "/ui/cases", &requester, &ask).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(state.store.case("OM-2026-77").unwrap().is_none());
+    let mut ask = ask;
+    ask.retain(|(k, _)| k != "justification");
+    ask.push((
+        "justification".into(),
+        "The jeweller's camera is the only lead; witnesses saw no face.".into(),
+    ));
     let (status, html) = form(&app, "/ui/cases", &requester, &ask).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
     let (status, _) = form(&app, "/ui/cases", &requester, &ask).await;
@@ -1174,6 +1185,18 @@ async fn a_requester_asks_and_the_competent_authority_decides_on_the_case_page()
     let authority = login(&app, CompetentAuthority).await;
     let (_, html) = call(&app, "GET", "/ui/cases", Some(&authority), "").await;
     assert!(html.contains(&format!("action=\"{decision}\"")), "{html}");
+    assert!(
+        html.contains("witnesses saw no face"),
+        "the authority reads why"
+    );
+    let (status, _) = form(
+        &app,
+        decision,
+        &authority,
+        &fields(&[("decision", "grant"), ("reason", "proportionate")]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "a decision is confirmed");
     let (status, _) = form(
         &app,
         decision,
@@ -1185,6 +1208,7 @@ async fn a_requester_asks_and_the_competent_authority_decides_on_the_case_page()
     let grant = fields(&[
         ("decision", "grant"),
         ("reason", "proportionate: serious violent offence"),
+        ("confirm", "on"),
     ]);
     let (status, html) = form(&app, decision, &authority, &grant).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
@@ -1192,7 +1216,11 @@ async fn a_requester_asks_and_the_competent_authority_decides_on_the_case_page()
         &app,
         decision,
         &authority,
-        &fields(&[("decision", "refuse"), ("reason", "changed my mind")]),
+        &fields(&[
+            ("decision", "refuse"),
+            ("reason", "changed my mind"),
+            ("confirm", "on"),
+        ]),
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "decided once");
