@@ -204,6 +204,75 @@ pub fn steps_for(role: Role) -> &'static [&'static str] {
     }
 }
 
+/// One step a person could take on a revision now, or why not.
+#[derive(Debug, Clone)]
+pub struct StepOption {
+    /// The form's key (`ratify`, `attest:KEY`, `assess`).
+    pub step: String,
+    /// `Ok`: the rules allow it now; `Err`: why not (mostly the rule that refuses it).
+    pub now: std::result::Result<(), GovernError>,
+}
+
+/// The steps `actor` could take on revision `number` of `d` under `framework` at `now`: each
+/// step of their role ([`steps_for`]), each attestation theirs to give, and for a committee
+/// member the assessment — each tried on a copy by the domain itself, so a page offers only
+/// what would be taken and names the rule for the rest (issue 19 item 7). A step whose
+/// reasons are still to be written is tried with reasons given.
+pub fn step_options(
+    d: &Deployment,
+    number: u32,
+    actor: &Actor,
+    framework: &Framework,
+    now: waarborg_govern::Timestamp,
+) -> Vec<StepOption> {
+    use waarborg_govern::framework::Establishment;
+    let mut steps: Vec<(String, Command)> = steps_for(actor.role)
+        .iter()
+        .filter_map(|s| command_of(s).map(|c| (s.to_string(), c)))
+        .collect();
+    for pc in &framework.preconditions {
+        if matches!(pc.established, Establishment::Attested { role } if role == actor.role) {
+            steps.push((
+                format!("attest:{}", pc.key),
+                Command::Attest {
+                    precondition: pc.key.clone(),
+                },
+            ));
+        }
+    }
+    if actor.role == Role::ReviewCommitteeMember {
+        let judgements = framework
+            .factors
+            .iter()
+            .map(|f| &f.key)
+            .chain(framework.preconditions.iter().map(|p| &p.key))
+            .map(|key| Judgement {
+                key: key.clone(),
+                weighing: Weighing::Concerns,
+                reasons: "tried for the page".into(),
+            })
+            .collect();
+        steps.push(("assess".into(), Command::Assess { judgements }));
+    }
+    steps
+        .into_iter()
+        .map(|(step, command)| {
+            let tried = d.clone().apply(
+                number,
+                actor,
+                command,
+                "tried for the page: the reasons are written when the step is taken",
+                framework,
+                now,
+            );
+            StepOption {
+                step,
+                now: tried.map(|_| ()),
+            }
+        })
+        .collect()
+}
+
 /// The command a step key names (`advise_positive`, `attest:KEY`); `None` for a key that
 /// names none (refused by the caller, never defaulted).
 pub fn command_of(step: &str) -> Option<Command> {
@@ -264,6 +333,11 @@ pub fn command_from_form(role: Role, fields: &[(String, String)]) -> Result<Comm
                 "favourable" => Weighing::Favourable,
                 "concerns" => Weighing::Concerns,
                 "unfavourable" => Weighing::Unfavourable,
+                "" => {
+                    return Err(AppError::invalid(format!(
+                        "{key} is not weighed: choose favourable, concerns or unfavourable — nothing is preset"
+                    )))
+                }
                 other => {
                     return Err(AppError::invalid(format!(
                         "{other:?} is no weighing of {key}; favourable, concerns or unfavourable"

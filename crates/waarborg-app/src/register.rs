@@ -23,10 +23,33 @@ pub fn deployment(app: &App, id: &str) -> Result<(Deployment, u64)> {
         .ok_or_else(|| AppError::not_found(format!("no deployment {id} in the register")))
 }
 
-/// Deployment `id`, its version, and the framework version its latest revision is reviewed
-/// under (the one recorded at submission; for a draft, the latest of its framework).
-pub fn deployment_under_review(app: &App, id: &str) -> Result<(Deployment, u64, Framework)> {
+/// Deployment `id` as `actor` may read it (a committee member judges blind:
+/// [`Deployment::as_seen_by`]), and its stored version.
+pub fn deployment_seen_by(
+    app: &App,
+    actor: &waarborg_govern::Actor,
+    id: &str,
+) -> Result<(Deployment, u64)> {
     let (d, version) = deployment(app, id)?;
+    Ok((d.as_seen_by(actor), version))
+}
+
+/// Every deployment as `actor` may read it ([`Deployment::as_seen_by`]).
+pub fn deployments_seen_by(app: &App, actor: &waarborg_govern::Actor) -> Result<Vec<Deployment>> {
+    Ok(deployments(app)?
+        .into_iter()
+        .map(|d| d.as_seen_by(actor))
+        .collect())
+}
+
+/// Deployment `id` as `actor` may read it, its version, and the framework version its latest revision is reviewed
+/// under (the one recorded at submission; for a draft, the latest of its framework).
+pub fn deployment_under_review(
+    app: &App,
+    actor: &waarborg_govern::Actor,
+    id: &str,
+) -> Result<(Deployment, u64, Framework)> {
+    let (d, version) = deployment_seen_by(app, actor, id)?;
     let number = d
         .revisions
         .last()

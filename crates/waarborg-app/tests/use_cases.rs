@@ -575,7 +575,8 @@ fn the_register_is_read_through_the_application_layer() {
         register::in_use(&app).unwrap(),
         [("catch-demo".to_string(), "CATCH-like".to_string())]
     );
-    let (d, version, framework) = register::deployment_under_review(&app, "catch-demo").unwrap();
+    let (d, version, framework) =
+        register::deployment_under_review(&app, &examiner(), "catch-demo").unwrap();
     assert_eq!((d.id.as_str(), version), ("catch-demo", 1));
     assert_eq!(framework.id(), Framework::default_template().id());
     assert_eq!(

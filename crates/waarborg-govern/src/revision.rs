@@ -485,6 +485,10 @@ pub struct Revision {
     pub conflicts: Vec<String>,
     /// Assessments.
     pub assessments: Vec<Assessment>,
+    /// Assessments withheld from this reader ([`Deployment::as_seen_by`]): how many there
+    /// are, not what they say.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub assessments_withheld: u32,
     /// Attested preconditions: (key, user).
     pub attestations: Vec<(String, String)>,
     /// The committee's advice.
@@ -656,6 +660,7 @@ impl Revision {
             framework: None,
             conflicts: Vec::new(),
             assessments: Vec::new(),
+            assessments_withheld: 0,
             attestations: Vec::new(),
             advice: None,
             portfolio_approvals: Vec::new(),
@@ -689,6 +694,10 @@ impl Revision {
             .iter()
             .filter(|a| !self.conflicts.contains(&a.member))
     }
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 fn refuse<T>(rule: Rule) -> Result<T, GovernError> {
@@ -754,6 +763,24 @@ impl Deployment {
         }
         self.revisions.push(Revision::draft(number, content));
         Ok(number)
+    }
+
+    /// The deployment as `actor` may read it: a committee member who has not yet recorded
+    /// an assessment of a revision under review sees no other member's assessment of it —
+    /// only how many there are — so that each judges blind (issue 19 item 7). Once their
+    /// own is recorded, or the review is over, they see every one.
+    pub fn as_seen_by(mut self, actor: &Actor) -> Deployment {
+        if actor.role != Role::ReviewCommitteeMember {
+            return self;
+        }
+        for r in &mut self.revisions {
+            let under_review = matches!(r.state, State::Submitted | State::InReview);
+            if under_review && !r.assessments.iter().any(|a| a.member == actor.user) {
+                r.assessments_withheld = r.assessments.len() as u32;
+                r.assessments.clear();
+            }
+        }
+        self
     }
 
     /// The revision in use at `now`, if any.

@@ -923,3 +923,32 @@ fn no_use_without_a_current_fria_its_notification_and_the_registration() {
     assert!(pre.processes.contains("criminal") && pre.oversight_measures.contains('2'));
     assert!(pre.risks.is_empty() && pre.measures_and_complaints.is_empty());
 }
+
+/// Issue 19 item 7: a committee member judges blind — the others' assessments of a revision
+/// under review are withheld (only their number shown) until the member records their own;
+/// other roles, and everyone once the review is over, see them all.
+#[test]
+fn a_member_sees_the_others_assessments_only_after_recording_their_own() {
+    let f = Framework::default_template();
+    let mut d = Deployment::new("retro-search", "Retrospective search", content()).unwrap();
+    d.apply(1, &applicant(), Command::Submit, "", &f, T0)
+        .unwrap();
+    for n in [1, 2] {
+        d.apply(1, &member(n), assessment(&f), "", &f, T0).unwrap();
+    }
+    let seen = |d: &Deployment, actor: &Actor| {
+        let r = d.clone().as_seen_by(actor).revisions[0].clone();
+        (r.assessments.len(), r.assessments_withheld)
+    };
+    assert_eq!(seen(&d, &member(3)), (0, 2), "not yet assessed: blind");
+    assert_eq!(seen(&d, &member(1)), (2, 0), "assessed: sees all");
+    assert_eq!(seen(&d, &chief()), (2, 0), "another role sees all");
+    let json = serde_json::to_string(&d.clone().as_seen_by(&member(3))).unwrap();
+    assert!(!json.contains("judgements"), "{json}");
+    d.apply(1, &member(3), assessment(&f), "", &f, T0).unwrap();
+    assert_eq!(seen(&d, &member(3)), (3, 0));
+    // After the review, a member who never assessed sees them too.
+    assert_eq!(seen(&d, &member(5)), (0, 3));
+    d.revisions[0].state = State::Advised;
+    assert_eq!(seen(&d, &member(5)), (3, 0));
+}

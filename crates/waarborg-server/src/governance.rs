@@ -14,7 +14,7 @@ use axum::response::Response;
 use axum::{Extension, Form};
 use waarborg_govern::framework::Establishment;
 use waarborg_govern::revision::{Domain, Mode, RevisionContent, Weighing};
-use waarborg_govern::{Role, Timestamp};
+use waarborg_govern::Timestamp;
 
 pub use waarborg_app::governance::*;
 
@@ -51,7 +51,9 @@ pub async fn view(
 }
 
 fn render(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Result<Response> {
-    let (d, version, framework) = waarborg_app::register::deployment_under_review(state, id)?;
+    let actor = p.actor();
+    let (d, version, framework) =
+        waarborg_app::register::deployment_under_review(state, &actor, id)?;
     let r = d
         .revisions
         .last()
@@ -103,23 +105,42 @@ fn render(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Result<Respo
             judgements: judgements(&pc.key),
         })
         .collect();
-    // What this role may do now (the domain still decides whether each step is allowed).
+    // What this role may do now: each step tried by the domain on a copy; the page offers
+    // those it would take and names the rule for the others.
+    let options = if crate::routes::GOVERNANCE_ROLES.contains(&p.role) {
+        step_options(&d, r.number, &actor, &framework, now)
+    } else {
+        Vec::new()
+    };
+    let label = |step: &str| match step.strip_prefix("attest:") {
+        Some(key) => format!(
+            "{}: {}",
+            t(lang, "step_attest"),
+            framework
+                .preconditions
+                .iter()
+                .find(|pc| pc.key == key)
+                .map_or(key, |pc| pc.text.as_str())
+        ),
+        None => t(lang, &format!("step_{step}")).to_string(),
+    };
+    let why_not = |e: &waarborg_govern::GovernError| match e {
+        waarborg_govern::GovernError::Refused(rule) => crate::ui::rule_text(lang, rule),
+        other => other.to_string(),
+    };
     let steps = crate::routes::GOVERNANCE_ROLES.contains(&p.role).then(|| {
-        let mut options: Vec<(String, String)> = steps_for(p.role)
-            .iter()
-            .map(|s| (s.to_string(), t(lang, &format!("step_{s}")).to_string()))
-            .collect();
-        for pc in &framework.preconditions {
-            if matches!(pc.established, Establishment::Attested { role } if role == p.role) {
-                options.push((
-                    format!("attest:{}", pc.key),
-                    format!("{}: {}", t(lang, "step_attest"), pc.text),
-                ));
-            }
-        }
         options
+            .iter()
+            .filter(|o| o.now.is_ok() && o.step != "assess")
+            .map(|o| (o.step.clone(), label(&o.step)))
+            .collect::<Vec<_>>()
     });
-    let assess = (p.role == Role::ReviewCommitteeMember).then(|| {
+    let not_now: Vec<(String, String)> = options
+        .iter()
+        .filter_map(|o| o.now.as_ref().err().map(|e| (label(&o.step), why_not(e))))
+        .collect();
+    let may_assess = options.iter().any(|o| o.step == "assess" && o.now.is_ok());
+    let assess = may_assess.then(|| {
         framework
             .factors
             .iter()
@@ -132,6 +153,7 @@ fn render(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Result<Respo
             )
             .collect()
     });
+    let previous = d.revisions.iter().rev().nth(1);
     let history = r
         .history
         .iter()
@@ -197,6 +219,10 @@ fn render(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Result<Respo
             advice: r
                 .advice
                 .map_or_else(|| "—".to_string(), |a| format!("{a:?}")),
+            content: content_rows(lang, c, previous.map(|p| &p.content)),
+            previous: previous.map(|p| p.number),
+            withheld: r.assessments_withheld,
+            not_now,
             factors,
             preconditions,
             steps,
@@ -228,6 +254,14 @@ struct DeploymentPage {
     review: String,
     overdue: bool,
     advice: String,
+    /// The revision's whole content: (label, value, changed since the previous revision).
+    content: Vec<(&'static str, String, bool)>,
+    /// The previous revision's number, if there is one.
+    previous: Option<u32>,
+    /// Other members' assessments withheld until this member records theirs.
+    withheld: u32,
+    /// The steps of this role the rules refuse now: (step, why).
+    not_now: Vec<(String, String)>,
     factors: Vec<FactorRow>,
     preconditions: Vec<PreconditionRow>,
     /// For a governance role: the steps it may offer (value, label).
@@ -306,6 +340,37 @@ pub async fn decide_form(
     })
     .await;
     form_answer(&headers, &p, done, &to)
+}
+
+/// The revision's content as the page shows it: every field of the proposal form but the
+/// assessment's (shown in its own section), a change since `previous` marked.
+fn content_rows(
+    lang: Lang,
+    c: &RevisionContent,
+    previous: Option<&RevisionContent>,
+) -> Vec<(&'static str, String, bool)> {
+    let before = previous.map(proposal_fields);
+    proposal_fields(c)
+        .into_iter()
+        .enumerate()
+        .filter(|(_, (name, _, _))| {
+            !matches!(*name, "id" | "name")
+                && !name.starts_with("fria_")
+                && *name != "registration_reference"
+        })
+        .map(|(i, (name, value, kind))| {
+            let changed = before
+                .as_ref()
+                .and_then(|b| b.get(i))
+                .is_some_and(|(_, old, _)| *old != value);
+            let value = match (kind, value.as_str()) {
+                ("checkbox", "on") => t(lang, "yes").to_string(),
+                ("checkbox", _) => t(lang, "no").to_string(),
+                _ => value,
+            };
+            (t(lang, &format!("field_{name}")), value, changed)
+        })
+        .collect()
 }
 
 fn list(items: &[String]) -> String {

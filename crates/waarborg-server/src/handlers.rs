@@ -162,17 +162,26 @@ fn public_uses(state: &AppState) -> Result<api::PublicRegister> {
     Ok(api::PublicRegister { uses })
 }
 
-pub async fn deployments(State(state): State<Arc<AppState>>) -> Result<Json<api::Deployments>> {
-    let deployments = crate::blocking(&state, waarborg_app::register::deployments).await?;
+pub async fn deployments(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+) -> Result<Json<api::Deployments>> {
+    let actor = p.actor();
+    let deployments = crate::blocking(&state, move |app| {
+        waarborg_app::register::deployments_seen_by(app, &actor)
+    })
+    .await?;
     Ok(Json(api::Deployments { deployments }))
 }
 
 pub async fn deployment(
     State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Json<api::VersionedDeployment>> {
+    let actor = p.actor();
     let (d, version) = crate::blocking(&state, move |app| {
-        waarborg_app::register::deployment(app, &id)
+        waarborg_app::register::deployment_seen_by(app, &actor, &id)
     })
     .await?;
     Ok(Json(api::VersionedDeployment {

@@ -944,12 +944,23 @@ async fn the_governance_page_takes_a_deployment_from_draft_to_active() {
         login_as(&app, "member-2", ReviewCommitteeMember).await,
         login_as(&app, "member-3", ReviewCommitteeMember).await,
     ];
-    for member in &members {
+    // The chief's ratification does not apply yet: not offered, listed with why.
+    let chief = login(&app, ChiefOfPolice).await;
+    let (_, html) = call(&app, "GET", page, Some(&chief), "").await;
+    assert!(
+        !html.contains("<option value=\"ratify\"") && html.contains("id=\"not-now\""),
+        "{html}"
+    );
+    for (n, member) in members.iter().enumerate() {
         let (_, html) = call(&app, "GET", page, Some(member), "").await;
         assert!(
             html.contains("id=\"assess\""),
             "the assessment form is offered"
         );
+        // Issue 19 item 7: blind until their own is recorded; nothing preset.
+        assert_eq!(html.contains("id=\"blind\""), n > 0, "{html}");
+        assert!(!html.contains("considered, met"), "{html}");
+        assert!(html.contains("<option value=\"\">"), "no weighing preset");
         let mut fields = step("assess", "", version());
         for key in framework
             .factors
@@ -964,8 +975,16 @@ async fn the_governance_page_takes_a_deployment_from_draft_to_active() {
             fields.push((format!("weigh:{key}"), "favourable".into()));
             fields.push((format!("why:{key}"), format!("{key}: considered, met")));
         }
+        let mut unweighed = fields.clone();
+        if let Some(w) = unweighed.iter_mut().find(|(k, _)| k.starts_with("weigh:")) {
+            w.1 = String::new();
+        }
+        let (status, _) = form(&app, decide, member, &unweighed).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "nothing is preset");
         let (status, html) = form(&app, decide, member, &fields).await;
         assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+        let (_, html) = call(&app, "GET", page, Some(member), "").await;
+        assert!(html.contains("considered, met") && !html.contains("id=\"blind\""));
     }
     for p in &framework.preconditions {
         if let Establishment::Attested { role } = p.established {
