@@ -19,8 +19,9 @@ step "$W" framework list
 
 echo "# 2. The applicant registers the use with its first revision: the template, with the"
 echo "#    fundamental-rights impact assessment completed (the template prefills points a, b, c"
-echo "#    and e from the revision), notified to the market surveillance authority, and the use"
-echo "#    registered in the EU database (AI Act Art. 27, 26(8), 49(4))"
+echo "#    and e from the revision; AI Act Art. 27(1)). Its notification to the market"
+echo "#    surveillance authority and the use's registration in the EU database follow the"
+echo "#    approval (step 6)"
 "$W" deployment template > "$work/template.json"
 python3 - "$work/template.json" "$work/content.json" <<'PY'
 import json, sys
@@ -29,10 +30,7 @@ c["fria"].update(
     risks="A wrong lead against an innocent person in the reference database; accuracy differences between demographic groups.",
     measures_and_complaints="Suspension by the chief of police or the privacy officer; incidents registered and notified; complaints to the privacy officer.",
     up_to_date=True,
-    notified_on="2026-11-30",
-    notification_reference="MSA-2026-117",
 )
-c["registration_reference"] = "EU-LE-2026-0042"
 json.dump(c, open(sys.argv[2], "w"), indent=2)
 PY
 step "$W" deployment propose --id retro-search --name "Retrospective search, serious crime" \
@@ -62,8 +60,14 @@ step "$W" deployment ratify retro-search --reason "Ratified on the committee's p
 step "$W" deployment authority-approve retro-search --reason "No objection from the public prosecutor" \
   --as prosecutor-1:competent_authority:om $(at 2026-12-15)
 
-echo "# 6. Before its validity window it cannot start; on 1 January it can"
+echo "# 6. Before its validity window it cannot start; nor before the assessment's notification"
+echo "#    and the registration are recorded (AI Act Art. 27(3), 26(8), 49(4)); then it can"
 step "$W" deployment activate retro-search --as applicant-1:applicant:biometrics-centre $(at 2026-12-20) || echo "(refused: outside the validity window)"
+step "$W" deployment activate retro-search --as applicant-1:applicant:biometrics-centre $(at 2027-01-02) || echo "(refused: not yet notified or registered)"
+step "$W" deployment record-fria-notification retro-search --notified-on 2026-12-16 --reference MSA-2026-117 \
+  --as privacy-1:privacy_officer:privacy $(at 2026-12-16)
+step "$W" deployment record-registration retro-search --reference EU-LE-2026-0042 \
+  --as applicant-1:applicant:biometrics-centre $(at 2026-12-18)
 step "$W" deployment activate retro-search --as applicant-1:applicant:biometrics-centre $(at 2027-01-02)
 step "$W" deployment list $(at 2027-01-02)
 

@@ -186,7 +186,14 @@ pub fn import_framework(app: &App, actor: &Actor, f: &Framework) -> Result<bool>
 /// each is allowed now).
 pub fn steps_for(role: Role) -> &'static [&'static str] {
     match role {
-        Role::Applicant => &["submit", "activate", "end", "withdraw"],
+        Role::Applicant => &[
+            "submit",
+            "record_fria_notification",
+            "record_registration",
+            "activate",
+            "end",
+            "withdraw",
+        ],
         Role::ReviewCommitteeMember => &[
             "declare_conflict",
             "advise_positive",
@@ -199,7 +206,7 @@ pub fn steps_for(role: Role) -> &'static [&'static str] {
         Role::ChiefOfPolice => &["ratify", "refuse_ratification", "suspend", "end"],
         Role::PortfolioHolder => &["approve_experiment"],
         Role::CompetentAuthority => &["authority_approve", "authority_decline"],
-        Role::PrivacyOfficer => &["suspend"],
+        Role::PrivacyOfficer => &["record_fria_notification", "record_registration", "suspend"],
         _ => &[],
     }
 }
@@ -226,9 +233,21 @@ pub fn step_options(
     now: waarborg_govern::Timestamp,
 ) -> Vec<StepOption> {
     use waarborg_govern::framework::Establishment;
+    // The records are tried with a day and a reference given.
+    let today: String = now.to_string().chars().take(10).collect();
+    let tried = |s: &str| match s {
+        "record_fria_notification" => Some(Command::RecordFriaNotification {
+            notified_on: today.clone(),
+            reference: "tried".into(),
+        }),
+        "record_registration" => Some(Command::RecordRegistration {
+            reference: "tried".into(),
+        }),
+        other => command_of(other),
+    };
     let mut steps: Vec<(String, Command)> = steps_for(actor.role)
         .iter()
-        .filter_map(|s| command_of(s).map(|c| (s.to_string(), c)))
+        .filter_map(|s| tried(s).map(|c| (s.to_string(), c)))
         .collect();
     for pc in &framework.preconditions {
         if matches!(pc.established, Establishment::Attested { role } if role == actor.role) {
@@ -351,6 +370,23 @@ pub fn command_from_form(role: Role, fields: &[(String, String)]) -> Result<Comm
             });
         }
         return Ok(Command::Assess { judgements });
+    }
+    let text = |name: &str| field(name).unwrap_or_default().to_string();
+    if steps_for(role).contains(&step) {
+        match step {
+            "record_fria_notification" => {
+                return Ok(Command::RecordFriaNotification {
+                    notified_on: text("notified_on"),
+                    reference: text("reference"),
+                })
+            }
+            "record_registration" => {
+                return Ok(Command::RecordRegistration {
+                    reference: text("reference"),
+                })
+            }
+            _ => {}
+        }
     }
     let offered = steps_for(role).contains(&step) || step.starts_with("attest:");
     offered.then(|| command_of(step)).flatten().ok_or_else(|| {

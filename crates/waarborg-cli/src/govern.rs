@@ -348,6 +348,27 @@ pub enum DeploymentCommand {
         #[arg(long)]
         judgements: PathBuf,
     },
+    /// Record that the market surveillance authority was notified of the fundamental-rights
+    /// impact assessment (applicant or privacy officer; before use).
+    RecordFriaNotification {
+        #[command(flatten)]
+        act: Act,
+        /// The day it was notified (YYYY-MM-DD).
+        #[arg(long)]
+        notified_on: String,
+        /// The notification's reference.
+        #[arg(long)]
+        reference: String,
+    },
+    /// Record the use's registration in the EU database (applicant or privacy officer;
+    /// before use).
+    RecordRegistration {
+        #[command(flatten)]
+        act: Act,
+        /// The registration's reference.
+        #[arg(long)]
+        reference: String,
+    },
     /// Attest a precondition.
     Attest {
         #[command(flatten)]
@@ -533,6 +554,20 @@ pub fn deployment(command: DeploymentCommand) -> anyhow::Result<ExitCode> {
             act: a,
             precondition,
         } => act(a, Command::Attest { precondition }),
+        D::RecordFriaNotification {
+            act: a,
+            notified_on,
+            reference,
+        } => act(
+            a,
+            Command::RecordFriaNotification {
+                notified_on,
+                reference,
+            },
+        ),
+        D::RecordRegistration { act: a, reference } => {
+            act(a, Command::RecordRegistration { reference })
+        }
         D::Advise { act: a, outcome } => act(
             a,
             Command::Advise {

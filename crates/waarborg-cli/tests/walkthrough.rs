@@ -25,6 +25,8 @@ fn the_documented_walkthrough_runs_and_the_gate_decides_as_it_says() {
         "error: refused: the applicant cannot review their own proposal",
         "activate by applicant-1 (applicant) — authority_approved -> active",
         "error: refused: now is outside the revision's validity window",
+        "fria_notified",
+        "record_registration by applicant-1 (applicant)",
         "REFUSED (not_authorised)",
         "PERMIT search retro-search/1 by examiner-1",
         "REFUSED (probe_source_out_of_scope)",
@@ -34,7 +36,7 @@ fn the_documented_walkthrough_runs_and_the_gate_decides_as_it_says() {
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }
-    // Every refusal is itself in the ledger: the gate's four and the two refused
+    // Every refusal is itself in the ledger: the gate's four and the three refused
     // governance steps.
     let entries = std::fs::read(data.join("ledger/entries.log")).unwrap();
     let count = |needle: &[u8]| {
@@ -43,7 +45,7 @@ fn the_documented_walkthrough_runs_and_the_gate_decides_as_it_says() {
             .filter(|w| *w == needle)
             .count()
     };
-    assert_eq!(count(b"\"kind\":\"refusal\""), 6, "{text}");
+    assert_eq!(count(b"\"kind\":\"refusal\""), 7, "{text}");
     let decisions = count(b"\"kind\":\"governance_decision\"");
     assert!(decisions >= 14, "{decisions} decisions logged");
     let _ = std::fs::remove_dir_all(&data);

@@ -54,6 +54,12 @@ pub enum MachineCheck {
 }
 
 impl MachineCheck {
+    /// Whether it is done after the approval and checked at activation (the assessment's
+    /// notification, the registration), not before the committee's advice.
+    pub fn before_use(self) -> bool {
+        matches!(self, MachineCheck::FriaNotified | MachineCheck::Registered)
+    }
+
     /// Whether `content` meets this check; `Err` says what is missing.
     pub fn evaluate(self, content: &RevisionContent) -> Result<(), String> {
         let ok = |b: bool, why: &str| if b { Ok(()) } else { Err(why.to_string()) };
@@ -249,14 +255,39 @@ impl Framework {
 
     /// The machine-checked preconditions that `content` fails, with what is missing.
     pub fn failed_machine_checks(&self, content: &RevisionContent) -> Vec<(String, String)> {
+        self.failed_where(content, |_| true)
+    }
+
+    /// Those the committee's positive advice needs: all but what is done before use.
+    pub fn failed_machine_checks_at_advice(
+        &self,
+        content: &RevisionContent,
+    ) -> Vec<(String, String)> {
+        self.failed_where(content, |c| !c.before_use())
+    }
+
+    /// Those done after the approval and needed before use (the assessment's
+    /// notification, the registration): checked at activation.
+    pub fn failed_machine_checks_before_use(
+        &self,
+        content: &RevisionContent,
+    ) -> Vec<(String, String)> {
+        self.failed_where(content, MachineCheck::before_use)
+    }
+
+    fn failed_where(
+        &self,
+        content: &RevisionContent,
+        which: impl Fn(MachineCheck) -> bool,
+    ) -> Vec<(String, String)> {
         self.preconditions
             .iter()
             .filter_map(|p| match p.established {
-                Establishment::Machine { check } => check
+                Establishment::Machine { check } if which(check) => check
                     .evaluate(content)
                     .err()
                     .map(|why| (p.key.clone(), why)),
-                Establishment::Attested { .. } => None,
+                _ => None,
             })
             .collect()
     }

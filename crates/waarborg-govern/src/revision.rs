@@ -525,6 +525,21 @@ pub enum Command {
     },
     /// Submit for review under the current framework (applicant).
     Submit,
+    /// Record that the market surveillance authority was notified of the fundamental-rights
+    /// impact assessment (Art. 27(3)): when and under which reference (applicant or privacy
+    /// officer; any time before use — a record, not a change of what was reviewed).
+    RecordFriaNotification {
+        /// The day it was notified (`YYYY-MM-DD`).
+        notified_on: String,
+        /// The notification's reference.
+        reference: String,
+    },
+    /// Record the use's registration in the EU database's non-public section (Art. 26(8),
+    /// 49(4)): its reference (applicant or privacy officer; any time before use).
+    RecordRegistration {
+        /// The registration's reference.
+        reference: String,
+    },
     /// Declare a conflict of interest (committee member).
     DeclareConflict,
     /// Assess every factor and precondition (committee member).
@@ -576,6 +591,8 @@ impl Command {
         match self {
             Command::Edit { .. } => "edit",
             Command::Submit => "submit",
+            Command::RecordFriaNotification { .. } => "record_fria_notification",
+            Command::RecordRegistration { .. } => "record_registration",
             Command::DeclareConflict => "declare_conflict",
             Command::Assess { .. } => "assess",
             Command::Attest { .. } => "attest",
@@ -603,6 +620,8 @@ impl Command {
                 | Command::Assess { .. }
                 | Command::Attest { .. }
                 | Command::Activate
+                | Command::RecordFriaNotification { .. }
+                | Command::RecordRegistration { .. }
         )
     }
 
@@ -629,6 +648,9 @@ impl Command {
             Command::AuthorityDecision { .. } => &[CompetentAuthority],
             Command::Suspend => &[ChiefOfPolice, PrivacyOfficer],
             Command::End => &[Applicant, ChiefOfPolice],
+            Command::RecordFriaNotification { .. } | Command::RecordRegistration { .. } => {
+                &[Applicant, PrivacyOfficer]
+            }
         }
     }
 }
@@ -933,6 +955,35 @@ impl Deployment {
                 });
                 State::InReview
             }
+            Command::RecordFriaNotification {
+                notified_on,
+                reference,
+            } => {
+                record_before_use(from)?;
+                let on = Timestamp::parse(notified_on.trim()).map_err(|e| {
+                    GovernError::Invalid(format!("the day the authority was notified: {e}"))
+                })?;
+                if on > now {
+                    return Err(GovernError::Invalid(
+                        "the day the authority was notified lies in the future".into(),
+                    ));
+                }
+                let reference = record_reference(&reference)?;
+                rev.content.fria.notified_on = notified_on.trim().to_string();
+                rev.content.fria.notification_reference = reference.clone();
+                reason = format!(
+                    "the market surveillance authority notified of the assessment on {} ({reference})",
+                    notified_on.trim()
+                );
+                from
+            }
+            Command::RecordRegistration { reference } => {
+                record_before_use(from)?;
+                let reference = record_reference(&reference)?;
+                rev.content.registration_reference = reference.clone();
+                reason = format!("registered in the EU database ({reference})");
+                from
+            }
             Command::Attest { precondition } => {
                 if !matches!(from, State::Submitted | State::InReview) {
                     return refuse(Rule::AttestOutsideReview);
@@ -1039,6 +1090,17 @@ impl Deployment {
                 }
                 if now < rev.content.scope.valid_from || now >= rev.content.scope.valid_until {
                     return refuse(Rule::OutsideValidity);
+                }
+                // What must be done before use, after the approval: the assessment's
+                // notification, the registration.
+                if let Some((key, why)) = framework
+                    .failed_machine_checks_before_use(&rev.content)
+                    .first()
+                {
+                    return refuse(Rule::PreconditionFails {
+                        key: key.to_string(),
+                        why: why.to_string(),
+                    });
                 }
                 rev.activated_at = Some(now);
                 rev.last_review_at = Some(now);
@@ -1204,8 +1266,35 @@ fn check_complete(judgements: &[Judgement], framework: &Framework) -> Result<(),
     Ok(())
 }
 
+/// The notification and the registration are recorded before use only.
+fn record_before_use(from: State) -> Result<(), GovernError> {
+    if matches!(
+        from,
+        State::Draft
+            | State::Submitted
+            | State::InReview
+            | State::Advised
+            | State::Ratified
+            | State::AuthorityApproved
+    ) {
+        Ok(())
+    } else {
+        refuse(Rule::RecordOnlyBeforeUse { state: from })
+    }
+}
+
+fn record_reference(reference: &str) -> Result<String, GovernError> {
+    let r = reference.trim();
+    if r.is_empty() || r.chars().count() > 200 {
+        return Err(GovernError::Invalid(
+            "give the reference (1 to 200 characters)".into(),
+        ));
+    }
+    Ok(r.to_string())
+}
+
 fn positive_allowed(rev: &Revision, framework: &Framework) -> Result<(), GovernError> {
-    let failed = framework.failed_machine_checks(&rev.content);
+    let failed = framework.failed_machine_checks_at_advice(&rev.content);
     if let Some((key, why)) = failed.first() {
         return refuse(Rule::PreconditionFails {
             key: key.to_string(),

@@ -418,6 +418,12 @@ pub enum Rule {
         /// Its maximum sentence.
         years: u64,
     },
+    /// The assessment's notification and the registration are recorded before use.
+    #[error("the notification and the registration are recorded before the use starts; this revision is {}", .state.as_str())]
+    RecordOnlyBeforeUse {
+        /// The revision's state.
+        state: State,
+    },
     /// A case request without a justification the authority can weigh.
     #[error("say why face recognition is needed in this case (at least {min} characters): the authority weighs it")]
     CaseUnjustified {
@@ -590,6 +596,7 @@ impl Rule {
         "withdraw_after_outcome",
         "offence_outside_scope",
         "case_unjustified",
+        "record_only_before_use",
         "incident_unclassified",
         "incident_from_the_future",
         "not_case_requester",
@@ -694,6 +701,7 @@ impl Rule {
             WithdrawAfterOutcome => "withdraw_after_outcome",
             OffenceOutsideScope { .. } => "offence_outside_scope",
             CaseUnjustified { .. } => "case_unjustified",
+            RecordOnlyBeforeUse { .. } => "record_only_before_use",
             IncidentUnclassified => "incident_unclassified",
             IncidentFromTheFuture => "incident_from_the_future",
             NotCaseRequester => "not_case_requester",
@@ -727,7 +735,8 @@ impl Rule {
             | AdviceOutsideReview { state }
             | RatifyBeforeAdvice { state }
             | AuthorityBeforeRatification { state }
-            | ActivateOnlyApproved { state } => vec![("state", Arg::State(*state))],
+            | ActivateOnlyApproved { state }
+            | RecordOnlyBeforeUse { state } => vec![("state", Arg::State(*state))],
             AttestedByOtherRole { precondition, role } => {
                 vec![("key", text(precondition)), ("role", Arg::Role(*role))]
             }

@@ -868,42 +868,49 @@ fn only_the_revisions_own_applicant_acts_on_it_and_the_chief_may_end_it() {
 fn no_use_without_a_current_fria_its_notification_and_the_registration() {
     let f = Framework::default_template();
     type Change = fn(&mut RevisionContent);
-    let rows: Vec<(&str, Change, &str)> = vec![
+    // One row per missing piece: the step refused (the assessment before the advice; the
+    // notification and the registration, done after the approval, before use).
+    let rows: Vec<(&str, Change, &str, &str)> = vec![
         (
             "no risks assessed",
             |c| c.fria.risks.clear(),
             "fria_complete",
+            "advise",
         ),
         (
             "not brought up to date",
             |c| c.fria.up_to_date = false,
             "fria_complete",
+            "advise",
         ),
         (
             "not notified",
             |c| c.fria.notified_on.clear(),
             "fria_notified",
+            "activate",
         ),
         (
             "notified without a reference",
             |c| c.fria.notification_reference.clear(),
             "fria_notified",
+            "activate",
         ),
         (
             "not registered",
             |c| c.registration_reference.clear(),
             "registered",
+            "activate",
         ),
     ];
-    for (name, change, key) in rows {
+    for (name, change, key, step) in rows {
         let mut c = content();
         change(&mut c);
         let mut d = Deployment::new("retro-search", "Retrospective search", c).unwrap();
         let mut refused = None;
         for (actor, command) in full_chain(&f, false) {
-            let advice = matches!(command, Command::Advise { .. });
+            let this = command.name() == step;
             let done = d.apply(1, &actor, command, "on the evidence given", &f, T0);
-            if advice {
+            if this {
                 refused = done.err();
                 break;
             }
@@ -914,10 +921,80 @@ fn no_use_without_a_current_fria_its_notification_and_the_registration() {
                 assert_eq!(rule.code(), "precondition_fails", "{name}");
                 assert!(rule.to_string().contains(key), "{name}: {rule}");
             }
-            other => panic!("{name}: expected the advice refused, got {other:?}"),
+            other => panic!("{name}: expected {step} refused, got {other:?}"),
         }
-        assert_ne!(d.revision(1).unwrap().state, State::Advised, "{name}");
+        assert_ne!(d.revision(1).unwrap().state, State::Active, "{name}");
     }
+    // Recorded after the approval, the use starts; after that nothing more is recorded.
+    let mut c = content();
+    c.fria.notified_on.clear();
+    c.registration_reference.clear();
+    let mut d = Deployment::new("retro-search", "Retrospective search", c).unwrap();
+    for (actor, command) in full_chain(&f, false) {
+        if command == Command::Activate {
+            break;
+        }
+        d.apply(1, &actor, command, "on the evidence given", &f, T0)
+            .unwrap();
+    }
+    assert_eq!(d.revision(1).unwrap().state, State::AuthorityApproved);
+    let po = Actor::new("privacy-1", Role::PrivacyOfficer, "privacy");
+    let notify = |on: &str, reference: &str| Command::RecordFriaNotification {
+        notified_on: on.into(),
+        reference: reference.into(),
+    };
+    for (command, says) in [
+        (notify("2999-01-01", "MSA-1"), "future"),
+        (notify("someday", "MSA-1"), "notified"),
+        (notify("2026-01-02", " "), "reference"),
+    ] {
+        let e = d.apply(1, &po, command, "", &f, T0).unwrap_err();
+        assert!(e.to_string().contains(says), "{e}");
+    }
+    refused_with(
+        d.apply(
+            1,
+            &member(1),
+            Command::RecordRegistration {
+                reference: "EU-1".into(),
+            },
+            "",
+            &f,
+            T0,
+        ),
+        "wrong_role",
+    );
+    d.apply(1, &po, notify("2026-01-02", "MSA-2026-7"), "", &f, T0)
+        .unwrap();
+    d.apply(
+        1,
+        &applicant(),
+        Command::RecordRegistration {
+            reference: "EU-DB-42".into(),
+        },
+        "",
+        &f,
+        T0,
+    )
+    .unwrap();
+    d.apply(1, &applicant(), Command::Activate, "", &f, T0)
+        .unwrap();
+    let r = d.revision(1).unwrap();
+    assert_eq!(r.state, State::Active);
+    assert_eq!(r.content.registration_reference, "EU-DB-42");
+    refused_with(
+        d.apply(
+            1,
+            &po,
+            Command::RecordRegistration {
+                reference: "EU-2".into(),
+            },
+            "",
+            &f,
+            T0,
+        ),
+        "record_only_before_use",
+    );
     // The revision's own words prefill what it says; the risks and measures are left open.
     let pre = Fria::prefilled(&content());
     assert!(pre.processes.contains("criminal") && pre.oversight_measures.contains('2'));
@@ -951,4 +1028,11 @@ fn a_member_sees_the_others_assessments_only_after_recording_their_own() {
     assert_eq!(seen(&d, &member(5)), (0, 3));
     d.revisions[0].state = State::Advised;
     assert_eq!(seen(&d, &member(5)), (3, 0));
+}
+
+fn refused_with(r: Result<Vec<Event>, GovernError>, code: &str) {
+    match r {
+        Err(GovernError::Refused(rule)) => assert_eq!(rule.code(), code, "{rule}"),
+        other => panic!("expected {code}, got {other:?}"),
+    }
 }

@@ -131,10 +131,16 @@ fn render(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Result<Respo
     let steps = crate::routes::GOVERNANCE_ROLES.contains(&p.role).then(|| {
         options
             .iter()
-            .filter(|o| o.now.is_ok() && o.step != "assess")
+            .filter(|o| o.now.is_ok() && o.step != "assess" && !o.step.starts_with("record_"))
             .map(|o| (o.step.clone(), label(&o.step)))
             .collect::<Vec<_>>()
     });
+    // The notification and the registration: forms of their own (a day, a reference).
+    let records: Vec<(String, String)> = options
+        .iter()
+        .filter(|o| o.now.is_ok() && o.step.starts_with("record_"))
+        .map(|o| (o.step.clone(), label(&o.step)))
+        .collect();
     let not_now: Vec<(String, String)> = options
         .iter()
         .filter_map(|o| o.now.as_ref().err().map(|e| (label(&o.step), why_not(e))))
@@ -222,6 +228,8 @@ fn render(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Result<Respo
             content: content_rows(lang, c, previous.map(|p| &p.content)),
             previous: previous.map(|p| p.number),
             withheld: r.assessments_withheld,
+            records,
+            today: now.to_string().chars().take(10).collect(),
             not_now,
             factors,
             preconditions,
@@ -262,6 +270,11 @@ struct DeploymentPage {
     withheld: u32,
     /// The steps of this role the rules refuse now: (step, why).
     not_now: Vec<(String, String)>,
+    /// The records this reader may make now (the notification, the registration): (step,
+    /// label).
+    records: Vec<(String, String)>,
+    /// Today, for the notification's date field.
+    today: String,
     factors: Vec<FactorRow>,
     preconditions: Vec<PreconditionRow>,
     /// For a governance role: the steps it may offer (value, label).
