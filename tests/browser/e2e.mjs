@@ -466,8 +466,16 @@ try {
     await Promise.all([applicant.page.waitForNavigation(), applicant.page.click('#proposal button')]);
     const draft = await applicant.page.content();
     assert.ok(draft.includes('<strong>draft</strong>') && draft.includes('value="submit"'), 'registered as a draft');
+    // Issue 19 item 7: only the steps that apply are offered; activation is listed with why.
+    assert.ok(!draft.includes('<option value="activate"'), 'activation is not offered on a draft');
+    assert.ok((await applicant.page.textContent('#not-now')).includes('Only an approved revision is put into use'), 'and the page says why');
+    // The registration is recorded as a step of its own (before use), and shows.
+    await applicant.page.fill('#record_registration-reference', 'EU-LE-2026-0099');
+    await Promise.all([applicant.page.waitForNavigation(), applicant.page.locator('#record_registration').evaluate((f) => f.requestSubmit())]);
+    assert.ok((await applicant.page.textContent('#fria')).includes('EU-LE-2026-0099'), 'the registration reference is recorded');
+    await shot(applicant.page, '41-applicant-draft-steps');
     await applicant.context.close();
-    log('the applicant proposes a deployment; it is a draft');
+    log('the applicant proposes a deployment; it is a draft; only applicable steps are offered; the registration is recorded');
   }
   // An incident (issue 19): the examiner reports it, the privacy officer classifies it
   // serious; its clocks show, the provider's due at once.
