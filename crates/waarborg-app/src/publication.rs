@@ -192,9 +192,23 @@ pub fn use_facts(d: &Deployment, now: Timestamp) -> UseFacts {
             .or_else(|| d.revisions.last().map(|r| r.content.scope.valid_until)),
         _ => None,
     };
+    // The record of the revision in use, else the latest.
+    let revision = d.active_revision(now).or(d.revisions.last());
+    let assessment = revision
+        .map(|r| {
+            let c = &r.content;
+            waarborg_report::register::AssessmentRecord {
+                fria_complete: c.fria.complete().is_ok(),
+                fria_notified_on: c.fria.notified_on.clone(),
+                fria_notification_reference: c.fria.notification_reference.clone(),
+                registration_reference: c.registration_reference.clone(),
+            }
+        })
+        .unwrap_or_default();
     UseFacts {
         deployment: d.id.clone(),
         status,
+        assessment,
         begin_date: began.map(month),
         end_date: ended.map(month),
     }

@@ -67,6 +67,10 @@ pub struct EuRegistration {
     pub system: String,
     /// Where the use stands (the register's words).
     pub status: String,
+    /// The deployer's own record: the fundamental-rights impact assessment, its
+    /// notification, the registration's reference (not a point of Section C; kept with it).
+    #[serde(default)]
+    pub assessment: crate::register::AssessmentRecord,
 }
 
 /// Checks and assembles a deployment's EU database registration data; every missing or
@@ -126,6 +130,7 @@ pub fn eu_registration(
         deployment: facts.deployment.clone(),
         system: system.into(),
         status: facts.status.as_dutch().into(),
+        assessment: facts.assessment.clone(),
     })
 }
 
@@ -198,6 +203,12 @@ mod tests {
             status: UseStatus::InUse,
             begin_date: None,
             end_date: None,
+            assessment: crate::register::AssessmentRecord {
+                fria_complete: true,
+                fria_notified_on: "2026-02-01".into(),
+                fria_notification_reference: "MSA-7".into(),
+                registration_reference: "EU-42".into(),
+            },
         };
         let problems = eu_registration(
             &Organisation::default(),
@@ -248,5 +259,10 @@ mod tests {
             "no C.4/C.5 in the non-public section"
         );
         assert_eq!(r.status, "In gebruik");
+        assert!(
+            exported.contains("\"fria_notification_reference\":\"MSA-7\"")
+                && exported.contains("EU-42"),
+            "the deployer's record of the assessment and the registration: {exported}"
+        );
     }
 }

@@ -110,6 +110,49 @@ pub struct UseFacts {
     pub begin_date: Option<String>,
     /// Month use ended, `YYYY-MM`.
     pub end_date: Option<String>,
+    /// The fundamental-rights impact assessment and the registration, as the revision
+    /// records them.
+    pub assessment: AssessmentRecord,
+}
+
+/// What the revision records of its fundamental-rights impact assessment (AI Act Art. 27)
+/// and its registration (Art. 26(8), 49(4)): exported with the EU registration data, and
+/// said in the algorithm register's `impacttoetsen` where the organisation wrote none.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssessmentRecord {
+    /// Whether the assessment covers points (a)–(f) and is up to date for the revision.
+    pub fria_complete: bool,
+    /// When the market surveillance authority was notified of it (`YYYY-MM-DD`; empty:
+    /// not yet).
+    pub fria_notified_on: String,
+    /// That notification's reference.
+    pub fria_notification_reference: String,
+    /// The use's reference in the EU database (empty: not yet registered).
+    pub registration_reference: String,
+}
+
+impl AssessmentRecord {
+    /// The record in the register's words (Dutch), if there is anything to say.
+    pub fn in_dutch(&self) -> Option<String> {
+        if !self.fria_complete {
+            return None;
+        }
+        let mut s = "Een grondrechteneffectbeoordeling (AI-verordening art. 27) is uitgevoerd en actueel voor deze versie van de inzet".to_string();
+        if !self.fria_notified_on.is_empty() {
+            s.push_str(&format!(
+                "; gemeld aan de markttoezichtautoriteit op {} (kenmerk {})",
+                self.fria_notified_on, self.fria_notification_reference
+            ));
+        }
+        if !self.registration_reference.is_empty() {
+            s.push_str(&format!(
+                "; geregistreerd in de EU-databank (kenmerk {})",
+                self.registration_reference
+            ));
+        }
+        s.push('.');
+        Some(s)
+    }
 }
 
 /// A registration as exported: the organisation's texts and the system's facts, in the
@@ -430,8 +473,15 @@ pub fn registration(
     if !out.is_empty() {
         return Err(out);
     }
+    // The assessment said where the organisation wrote nothing on impact assessments.
+    let mut text = text.clone();
+    if text.impacttoetsen.trim().is_empty() {
+        if let Some(said) = facts.assessment.in_dutch() {
+            text.impacttoetsen = said.chars().take(2500).collect();
+        }
+    }
     Ok(Registration {
-        text: text.clone(),
+        text,
         status: facts.status.as_dutch().into(),
         begin_date: facts.begin_date.clone().unwrap_or_default(),
         end_date: facts.end_date.clone().unwrap_or_default(),
@@ -532,7 +582,40 @@ mod tests {
             status: UseStatus::InUse,
             begin_date: Some("2026-03".into()),
             end_date: None,
+            assessment: AssessmentRecord {
+                fria_complete: true,
+                fria_notified_on: "2026-02-01".into(),
+                fria_notification_reference: "MSA-7".into(),
+                registration_reference: "EU-42".into(),
+            },
         }
+    }
+
+    /// Issue 19 item 1: the assessment is in the register export where the organisation
+    /// wrote nothing on impact assessments; their own words stand where they did.
+    #[test]
+    fn the_assessment_is_said_where_the_organisation_wrote_none() {
+        let mut text = complete();
+        text.impacttoetsen = String::new();
+        let r = registration(&text, &facts()).unwrap();
+        assert!(
+            r.text.impacttoetsen.contains("art. 27") && r.text.impacttoetsen.contains("MSA-7"),
+            "{}",
+            r.text.impacttoetsen
+        );
+        text.impacttoetsen = "Eigen tekst.".into();
+        assert_eq!(
+            registration(&text, &facts()).unwrap().text.impacttoetsen,
+            "Eigen tekst."
+        );
+        let mut bare = facts();
+        bare.assessment = AssessmentRecord::default();
+        text.impacttoetsen = String::new();
+        assert!(registration(&text, &bare)
+            .unwrap()
+            .text
+            .impacttoetsen
+            .is_empty());
     }
 
     #[test]
