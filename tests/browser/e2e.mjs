@@ -462,6 +462,13 @@ try {
     await applicant.page.fill('#id', 'retro-west');
     await applicant.page.fill('#name', 'Retrospective search, unit West');
     await applicant.page.fill('#offence_categories', 'robbery, burglary');
+    // Valid from today; the assessment's risks and measures written (points (a), (b), (c)
+    // and (e) come prefilled from the revision), and brought up to date.
+    const today = new Date().toISOString().slice(0, 10);
+    await applicant.page.fill('#valid_from', today);
+    await applicant.page.fill('#fria_risks', 'A wrong lead against an innocent person in the reference database.');
+    await applicant.page.fill('#fria_measures_and_complaints', 'Suspension by the chief or the privacy officer; complaints to the privacy officer.');
+    await applicant.page.check('#fria_up_to_date');
     await shot(applicant.page, '13-applicant-proposal');
     await Promise.all([applicant.page.waitForNavigation(), applicant.page.click('#proposal button')]);
     const draft = await applicant.page.content();
@@ -474,8 +481,57 @@ try {
     await Promise.all([applicant.page.waitForNavigation(), applicant.page.locator('#record_registration').evaluate((f) => f.requestSubmit())]);
     assert.ok((await applicant.page.textContent('#fria')).includes('EU-LE-2026-0099'), 'the registration reference is recorded');
     await shot(applicant.page, '41-applicant-draft-steps');
-    await applicant.context.close();
     log('the applicant proposes a deployment; it is a draft; only applicable steps are offered; the registration is recorded');
+    // Issue 19 Done-when: from draft to active through the whole chain in the browser —
+    // each step by its role, the activation refused until the assessment's notification
+    // is recorded.
+    const page = base + '/ui/deployments/retro-west';
+    const step = async (who, value, reason) => {
+      await who.page.goto(page);
+      await who.page.selectOption('#step', value);
+      if (reason) await who.page.fill('#reason', reason);
+      await Promise.all([who.page.waitForNavigation(), who.page.locator('#decide form').first().evaluate((f) => f.requestSubmit())]);
+    };
+    await step(applicant, 'submit');
+    let first;
+    for (const m of ['member-1', 'member-2', 'member-3']) {
+      const member = await session(m, 'review_committee_member');
+      await member.page.goto(page);
+      for (const select of await member.page.locator('#assess select').all()) await select.selectOption('favourable');
+      for (const reasons of await member.page.locator('#assess textarea').all()) await reasons.fill('Considered on the revision as written; met.');
+      await Promise.all([member.page.waitForNavigation(), member.page.locator('#assess').evaluate((f) => f.requestSubmit())]);
+      if (m === 'member-1') first = member;
+      else await member.context.close();
+    }
+    await step(applicant, 'attest:reporting_agreed');
+    await step(applicant, 'attest:accountability_named');
+    const privacy = await session('privacy-1', 'privacy_officer');
+    await step(privacy, 'attest:security_reviewed');
+    await step(first, 'advise_positive', 'All factors favourable; the preconditions are met.');
+    await first.context.close();
+    const chief = await session('chief-1', 'chief_of_police');
+    await step(chief, 'ratify', 'Ratified on the committee\'s positive advice.');
+    await chief.context.close();
+    const prosecutor = await session('prosecutor-1', 'competent_authority');
+    await step(prosecutor, 'authority_approve', 'No objection.');
+    await prosecutor.context.close();
+    await applicant.page.goto(page);
+    assert.ok(!(await applicant.page.content()).includes('<option value="activate"'), 'not offered before the notification is recorded');
+    assert.ok((await applicant.page.textContent('#not-now')).includes('fria_notified'), 'and the page names the missing notification');
+    await privacy.page.goto(page);
+    await privacy.page.fill('#record_fria_notification-on', today);
+    await privacy.page.fill('#record_fria_notification-reference', 'MSA-2026-0123');
+    await Promise.all([privacy.page.waitForNavigation(), privacy.page.locator('#record_fria_notification').evaluate((f) => f.requestSubmit())]);
+    await privacy.context.close();
+    await step(applicant, 'activate');
+    assert.ok((await applicant.page.content()).includes('<strong>active</strong>'), 'active after the whole chain');
+    await shot(applicant.page, '42-deployment-active');
+    // The demonstration over, the applicant ends the use (the rest of the test searches
+    // under the demo's use only).
+    await step(applicant, 'end', 'Browser test: the demonstration of the chain is over.');
+    assert.ok((await applicant.page.content()).includes('<strong>ended</strong>'), 'ended');
+    await applicant.context.close();
+    log('a new deployment goes from draft to active through the whole chain, only once its assessment is notified and the use registered');
   }
   // An incident (issue 19): the examiner reports it, the privacy officer classifies it
   // serious; its clocks show, the provider's due at once.
