@@ -318,6 +318,85 @@ pub struct FeedbackRecorded {
     pub found_on: String,
 }
 
+/// One deadline of a serious incident (AI Act Art. 73).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IncidentClock {
+    /// `provider` or `authority`.
+    pub to: String,
+    /// By when (RFC 3339).
+    pub due: String,
+    /// When it was met (RFC 3339), if it was.
+    pub done: Option<String>,
+    /// Not met and past its time.
+    pub overdue: bool,
+}
+
+/// An incident of a deployment as the API shows it (the description as written: the
+/// register is for those who report and oversee).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IncidentView {
+    /// Its id.
+    pub id: String,
+    /// The deployment it concerns.
+    pub deployment: String,
+    /// The searches it touched.
+    pub searches: Vec<String>,
+    /// What happened.
+    pub description: String,
+    /// Who reported it.
+    pub reported_by: String,
+    /// When (RFC 3339).
+    pub reported_at: String,
+    /// When it became known (RFC 3339): the clocks run from here.
+    pub aware_since: String,
+    /// `not_serious`, a serious kind, or absent before the classification.
+    pub classification: Option<String>,
+    /// The deadlines (none before a serious classification).
+    pub clocks: Vec<IncidentClock>,
+    /// Whether the deployment was suspended from it.
+    pub suspended: bool,
+}
+
+impl IncidentView {
+    /// The view of `i` at `now`.
+    pub fn of(
+        i: &waarborg_govern::incident::Incident,
+        now: waarborg_govern::Timestamp,
+    ) -> IncidentView {
+        IncidentView {
+            id: i.id.clone(),
+            deployment: i.deployment.clone(),
+            searches: i.searches.clone(),
+            description: i.description.clone(),
+            reported_by: i.reported_by.clone(),
+            reported_at: i.reported_at.to_string(),
+            aware_since: i.aware_since.to_string(),
+            classification: i
+                .classification
+                .as_ref()
+                .map(|c| c.serious.map_or("not_serious", |k| k.as_str()).to_string()),
+            clocks: i
+                .clocks()
+                .into_iter()
+                .map(|c| IncidentClock {
+                    to: c.to.as_str().to_string(),
+                    due: c.due.to_string(),
+                    done: c.done.map(|d| d.to_string()),
+                    overdue: c.overdue(now),
+                })
+                .collect(),
+            suspended: i.suspended.is_some(),
+        }
+    }
+}
+
+/// `GET /api/incidents`: the incidents the reader sees (overseers all, others their own).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Incidents {
+    /// In the order reported.
+    pub incidents: Vec<IncidentView>,
+}
+
 /// `POST /api/monitoring/alerts/{id}/acknowledgement`: the alert as acknowledged.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AlertAcknowledged {

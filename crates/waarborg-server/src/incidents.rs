@@ -5,10 +5,11 @@
 
 use std::sync::Arc;
 
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::{Extension, Form};
+use axum::{Extension, Form, Json};
 use waarborg_app::incidents::{self, ClassifyBody, NotifyBody, ReportBody};
 use waarborg_govern::incident::{Recipient, SeriousKind, NOTIFIERS};
 use waarborg_govern::Role;
@@ -208,9 +209,10 @@ pub async fn notify(
     form_answer(&headers, &p, done, &to)
 }
 
-/// Why the deployment is suspended, as the form sends it.
-#[derive(serde::Deserialize)]
+/// Why the deployment is suspended, as the form and the API send it.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct SuspendForm {
+    /// Why.
     #[serde(default)]
     reasons: String,
 }
@@ -271,4 +273,84 @@ pub(crate) fn running_clocks(
         .collect();
     open.sort_by_key(|(due, _)| *due);
     Ok(open.into_iter().map(|(_, c)| c).collect())
+}
+
+/// `GET /api/incidents`.
+pub async fn list_api(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+) -> Result<Json<crate::api::Incidents>, crate::problem::Problem> {
+    let actor = p.actor();
+    let (listed, now) = crate::blocking(&state, move |app| {
+        incidents::list(app, &actor).map(|l| (l, app.now()))
+    })
+    .await?;
+    Ok(Json(crate::api::Incidents {
+        incidents: listed
+            .iter()
+            .map(|i| crate::api::IncidentView::of(i, now))
+            .collect(),
+    }))
+}
+
+/// One step on the register through the API: the use case, then the incident as it stands.
+async fn api_step(
+    state: Arc<AppState>,
+    step: impl FnOnce(&waarborg_app::App) -> waarborg_app::Result<waarborg_govern::incident::Incident>
+        + Send
+        + 'static,
+) -> Result<Json<crate::api::IncidentView>, crate::problem::Problem> {
+    let (incident, now) =
+        crate::blocking(&state, move |app| step(app).map(|i| (i, app.now()))).await?;
+    Ok(Json(crate::api::IncidentView::of(&incident, now)))
+}
+
+/// `POST /api/incidents`: an incident reported.
+pub async fn report_api(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    body: std::result::Result<Json<ReportBody>, JsonRejection>,
+) -> Result<Json<crate::api::IncidentView>, crate::problem::Problem> {
+    let b = crate::handlers::body(body)?;
+    let actor = p.actor();
+    api_step(state, move |app| incidents::report(app, &actor, &b)).await
+}
+
+/// `POST /api/incidents/{id}/classification`.
+pub async fn classify_api(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+    body: std::result::Result<Json<ClassifyBody>, JsonRejection>,
+) -> Result<Json<crate::api::IncidentView>, crate::problem::Problem> {
+    let b = crate::handlers::body(body)?;
+    let actor = p.actor();
+    api_step(state, move |app| incidents::classify(app, &actor, &id, &b)).await
+}
+
+/// `POST /api/incidents/{id}/notifications`.
+pub async fn notify_api(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+    body: std::result::Result<Json<NotifyBody>, JsonRejection>,
+) -> Result<Json<crate::api::IncidentView>, crate::problem::Problem> {
+    let b = crate::handlers::body(body)?;
+    let actor = p.actor();
+    api_step(state, move |app| incidents::notify(app, &actor, &id, &b)).await
+}
+
+/// `POST /api/incidents/{id}/suspension`.
+pub async fn suspend_api(
+    State(state): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+    body: std::result::Result<Json<SuspendForm>, JsonRejection>,
+) -> Result<Json<crate::api::IncidentView>, crate::problem::Problem> {
+    let f = crate::handlers::body(body)?;
+    let actor = p.actor();
+    api_step(state, move |app| {
+        incidents::suspend_deployment(app, &actor, &id, &f.reasons)
+    })
+    .await
 }

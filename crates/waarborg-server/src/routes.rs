@@ -550,6 +550,55 @@ pub const ROUTES: &[RouteSpec] = &[
         ..BASE
     },
     RouteSpec {
+        method: "GET",
+        path: "/api/incidents",
+        access: Access::Roles(waarborg_govern::incident::REPORTERS),
+        summary: "The incident register as the reader sees it (overseers every incident, others those they reported), each with its Art. 73 deadlines",
+        handler: || get(crate::incidents::list_api),
+        answer: Some(shape::<api::Incidents>()),
+        ..BASE
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/incidents",
+        access: Access::Roles(waarborg_govern::incident::REPORTERS),
+        summary: "Report an incident of a deployment",
+        handler: || post(crate::incidents::report_api),
+        body: Body::Json(shape::<waarborg_app::incidents::ReportBody>()),
+        answer: Some(shape::<api::IncidentView>()),
+        ..BASE
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/incidents/{id}/classification",
+        access: Access::Roles(&[PrivacyOfficer]),
+        summary: "Classify an incident: not_serious, widespread_or_critical, death or other_serious, with reasons",
+        handler: || post(crate::incidents::classify_api),
+        body: Body::Json(shape::<waarborg_app::incidents::ClassifyBody>()),
+        answer: Some(shape::<api::IncidentView>()),
+        ..BASE
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/incidents/{id}/notifications",
+        access: Access::Roles(waarborg_govern::incident::NOTIFIERS),
+        summary: "Record a notification of an incident to the provider or the market surveillance authority",
+        handler: || post(crate::incidents::notify_api),
+        body: Body::Json(shape::<waarborg_app::incidents::NotifyBody>()),
+        answer: Some(shape::<api::IncidentView>()),
+        ..BASE
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/incidents/{id}/suspension",
+        access: Access::Roles(&[ChiefOfPolice, PrivacyOfficer]),
+        summary: "Suspend the deployment an incident concerns, from the incident, in one step",
+        handler: || post(crate::incidents::suspend_api),
+        body: Body::Json(shape::<crate::incidents::SuspendForm>()),
+        answer: Some(shape::<api::IncidentView>()),
+        ..BASE
+    },
+    RouteSpec {
         method: "POST",
         path: "/ui/incidents/{id}/classification",
         access: Access::Roles(&[PrivacyOfficer]),

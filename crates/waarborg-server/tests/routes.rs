@@ -114,6 +114,17 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
         ChiefOfPolice,
         Administrator,
     ];
+    // Who reports incidents (`incident::REPORTERS`, written out here).
+    let reporters = vec![
+        Examiner,
+        Verifier,
+        Coordinator,
+        PrivacyOfficer,
+        ChiefOfPolice,
+        Auditor,
+        ReviewCommitteeMember,
+        Applicant,
+    ];
     // Who reads searches (`routes::SEARCH_READERS`, written out here).
     let search_readers = vec![Examiner, Verifier, Coordinator, Auditor, PrivacyOfficer];
     let case_readers = vec![
@@ -267,9 +278,23 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
                 Applicant,
             ]),
         ),
+        (("GET", "/api/incidents"), Some(reporters.clone())),
+        (("POST", "/api/incidents"), Some(reporters.clone())),
         (
             ("POST", "/ui/incidents/{id}/classification"),
             Some(vec![PrivacyOfficer]),
+        ),
+        (
+            ("POST", "/api/incidents/{id}/classification"),
+            Some(vec![PrivacyOfficer]),
+        ),
+        (
+            ("POST", "/api/incidents/{id}/notifications"),
+            Some(vec![PrivacyOfficer, ChiefOfPolice]),
+        ),
+        (
+            ("POST", "/api/incidents/{id}/suspension"),
+            Some(vec![ChiefOfPolice, PrivacyOfficer]),
         ),
         (
             ("POST", "/ui/incidents/{id}/notifications"),

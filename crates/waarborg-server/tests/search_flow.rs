@@ -1828,6 +1828,34 @@ async fn an_incident_is_classified_notified_and_suspends_its_deployment() {
     assert_eq!(got, StatusCode::SEE_OTHER);
     let (_, page) = send_raw(&w, "GET", "/ui/incidents", Some(&privacy), "", vec![]).await;
     assert!(!String::from_utf8(page).unwrap().contains("— overdue"));
+    // The same register through the API: the clocks as data, one met.
+    let (status, listed) = send(&w, "GET", "/api/incidents", Some(&privacy), "", vec![]).await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    let clocks = &listed["incidents"][0]["clocks"];
+    assert_eq!(listed["incidents"][0]["classification"], "other_serious");
+    assert_eq!(clocks[0]["to"], "provider", "{clocks}");
+    assert!(clocks[0]["done"].is_string() && !clocks[0]["overdue"].as_bool().unwrap());
+    let (status, body) = send(
+        &w,
+        "POST",
+        &format!("/api/incidents/{id}/notifications"),
+        Some(&privacy),
+        "application/json",
+        br#"{"to":"the press","sent":"2027-01-12","reference":"X"}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, body) = send(
+        &w,
+        "POST",
+        "/api/incidents",
+        Some(&examiner),
+        "application/json",
+        br#"{"deployment":"catch-demo","description":"Reported through the API by the examiner","aware_since":"2027-01-14"}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["classification"].is_null() && body["clocks"].as_array().unwrap().is_empty());
     // The examiner sees the incidents they reported; the form is theirs, not the steps.
     let (_, page) = send_raw(&w, "GET", "/ui/incidents", Some(&examiner), "", vec![]).await;
     let page = String::from_utf8(page).unwrap();
@@ -1856,6 +1884,6 @@ async fn an_incident_is_classified_notified_and_suspends_its_deployment() {
     let f = &report.framework;
     assert_eq!(
         (f.incidents_reported, f.incidents_serious, f.suspended),
-        (1, 1, 1)
+        (2, 1, 1)
     );
 }
