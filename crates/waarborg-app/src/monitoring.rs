@@ -314,6 +314,21 @@ pub fn acknowledge(app: &App, actor: &Actor, id: &str, note: &str) -> Result<Ale
     Ok(alert)
 }
 
+/// What a periodic review weighs of deployment `id`: its figures of all time (searches,
+/// identifications, what the investigations found of them; `None` before any use) and its
+/// monitoring alerts, the newest first.
+pub fn use_so_far(app: &App, id: &str) -> Result<(Option<waarborg_report::Figures>, Vec<Alert>)> {
+    let figures = crate::audit::current(app)?
+        .all_time
+        .as_ref()
+        .and_then(|r| r.deployment(id));
+    let alerts = alerts(app)?
+        .into_iter()
+        .filter(|a| a.deployment.as_deref() == Some(id))
+        .collect();
+    Ok((figures, alerts))
+}
+
 /// Who is addressed by the alerts (the page marks them).
 pub fn addressed(role: Role) -> bool {
     waarborg_govern::monitoring::ADDRESSEES.contains(&role)

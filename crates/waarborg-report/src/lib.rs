@@ -277,6 +277,7 @@ impl Figures {
         add_map(&mut self.refusals, &other.refusals);
         self.enrolments += other.enrolments;
         add_map(&mut self.erasures, &other.erasures);
+        add_map(&mut self.lead_feedback, &other.lead_feedback);
     }
 
     /// Counts one entry's event.
@@ -544,4 +545,36 @@ pub fn verify(report: &Report, ledger: &Snapshot) -> Result<Vec<Mismatch>, Repor
             recomputed: recomputed.get(k).cloned().unwrap_or_else(|| "—".into()),
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Adding figures to none gives the same figures: every field is summed (a field left
+    /// out of `add` once dropped the outcome feedback from a deployment's figures).
+    #[test]
+    fn adding_figures_sums_every_field() {
+        let map = || BTreeMap::from([("x".to_string(), 2u64)]);
+        let f = Figures {
+            probes_submitted: 1,
+            insufficient_quality: 2,
+            insufficient_reasons: map(),
+            searches: 3,
+            proposals: 4,
+            identifications: 5,
+            not_confirmed: 6,
+            no_identification: 7,
+            inconclusive: 8,
+            refusals: map(),
+            enrolments: 9,
+            erasures: map(),
+            lead_feedback: map(),
+        };
+        let mut sum = Figures::default();
+        sum.add(&f);
+        assert_eq!(sum, f);
+        sum.add(&f);
+        assert_eq!(sum.lead_feedback["x"], 4);
+    }
 }

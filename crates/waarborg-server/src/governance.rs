@@ -160,6 +160,48 @@ fn render(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Result<Respo
             .collect()
     });
     let previous = d.revisions.iter().rev().nth(1);
+    // What a periodic review weighs: the use so far and its alerts.
+    let (figures, alerts) = waarborg_app::monitoring::use_so_far(state, &d.id)?;
+    let use_so_far = figures.map(|f| {
+        let mut lines = vec![
+            (t(lang, "use_searches").to_string(), f.searches),
+            (
+                t(lang, "use_identifications").to_string(),
+                f.identifications,
+            ),
+        ];
+        lines.extend(f.lead_feedback.iter().map(|(finding, n)| {
+            (
+                format!(
+                    "{}: {}",
+                    t(lang, "use_feedback"),
+                    t(lang, &format!("finding_{finding}"))
+                ),
+                *n,
+            )
+        }));
+        let told: u64 = f.lead_feedback.values().sum();
+        lines.push((
+            t(lang, "use_without_feedback").to_string(),
+            f.identifications.saturating_sub(told),
+        ));
+        lines
+    });
+    let use_alerts = alerts
+        .iter()
+        .map(|a| {
+            format!(
+                "{} — {} ({})",
+                a.month,
+                t(lang, &format!("indicator_{}", a.indicator.code())),
+                if a.acknowledged.is_some() {
+                    t(lang, "monitoring_acknowledged")
+                } else {
+                    t(lang, "monitoring_open")
+                }
+            )
+        })
+        .collect();
     let history = r
         .history
         .iter()
@@ -228,6 +270,8 @@ fn render(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Result<Respo
             content: content_rows(lang, c, previous.map(|p| &p.content)),
             previous: previous.map(|p| p.number),
             withheld: r.assessments_withheld,
+            use_so_far,
+            use_alerts,
             records,
             today: now.to_string().chars().take(10).collect(),
             not_now,
@@ -268,6 +312,10 @@ struct DeploymentPage {
     previous: Option<u32>,
     /// Other members' assessments withheld until this member records theirs.
     withheld: u32,
+    /// The use's figures so far (label, count); `None` before any use.
+    use_so_far: Option<Vec<(String, u64)>>,
+    /// Its monitoring alerts, in words.
+    use_alerts: Vec<String>,
     /// The steps of this role the rules refuse now: (step, why).
     not_now: Vec<(String, String)>,
     /// The records this reader may make now (the notification, the registration): (step,

@@ -954,6 +954,7 @@ async fn the_governance_page_takes_a_deployment_from_draft_to_active() {
         html.contains("draft") && html.contains("value=\"submit\""),
         "{html}"
     );
+    assert!(html.contains("Not used yet."), "the use so far: none");
     // A step outside the role: refused, nothing changes.
     let (status, _) = form(&app, decide, &applicant, &step("ratify", "", version())).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);

@@ -1088,6 +1088,22 @@ async fn probe_to_identification_and_every_forbidden_path() {
         "the latest per search: {figures:?}"
     );
     assert_eq!(figures.len(), 1, "{figures:?}");
+    // The periodic review sees it on the deployment's page.
+    let chief = login(&w, "chief-1", "chief_of_police").await;
+    let (_, page) = send_raw(
+        &w,
+        "GET",
+        "/ui/deployments/catch-demo",
+        Some(&chief),
+        "",
+        Vec::new(),
+    )
+    .await;
+    let page = String::from_utf8_lossy(&page);
+    assert!(
+        page.contains("What the investigation found: the lead was confirmed</th><td>1"),
+        "{page}"
+    );
 
     // Issue 19 (AI Act Art. 86): the privacy officer explains the search's part to the
     // person identified — models, threshold, their rank, the judgements towards them, never
