@@ -58,7 +58,7 @@ step "$W" deployment advise retro-search --outcome positive --reason "All factor
 step "$W" deployment ratify retro-search --reason "Ratified on the committee's positive advice" \
   --as chief-1:chief_of_police:leadership $(at 2026-12-10)
 step "$W" deployment authority-approve retro-search --reason "No objection from the public prosecutor" \
-  --as prosecutor-1:competent_authority:om $(at 2026-12-15)
+  --as prosecutor-1:competent_authority:om:public_prosecutor $(at 2026-12-15)
 
 echo "# 6. Before its validity window it cannot start; nor before the assessment's notification"
 echo "#    and the registration are recorded (AI Act Art. 27(3), 26(8), 49(4)); then it can"
@@ -85,7 +85,7 @@ step "$W" case request --case OM-2027-0042 --deployment retro-search --offence "
 step "$W" gate check --deployment retro-search --case OM-2027-0042 --probe-source crime_scene_cctv \
   --as examiner-1:examiner:biometrics-centre $(at 2027-01-03) || echo "(refused: not yet authorised)"
 step "$W" case decide --case OM-2027-0042 --grant --reason "Serious offence; targeted search proportionate" \
-  --as prosecutor-1:competent_authority:om $(at 2027-01-03)
+  --as prosecutor-1:competent_authority:om:public_prosecutor $(at 2027-01-03)
 step "$W" gate check --deployment retro-search --case OM-2027-0042 --probe-source crime_scene_cctv \
   --as examiner-1:examiner:biometrics-centre $(at 2027-01-03)
 step "$W" gate check --deployment retro-search --case OM-2027-0042 --probe-source internet \

@@ -932,3 +932,5 @@ use_identifications = Identifications
 use_feedback = What the investigation found
 use_without_feedback = Identifications without feedback: their usefulness is not known
 use_none = Not used yet.
+refusal_authority_kind_mismatch = The case asks the { $asked } to decide; this account acts as { $acting }.
+refusal_not_ready_for_use = The use cannot start: precondition { $key } fails ({ $why }).

@@ -932,3 +932,5 @@ use_identifications = Identificaties
 use_feedback = Wat het onderzoek opleverde
 use_without_feedback = Identificaties zonder terugkoppeling: hun nut is niet bekend
 use_none = Nog niet ingezet.
+refusal_authority_kind_mismatch = De zaak vraagt de beslissing van { $asked }; dit account handelt als { $acting }.
+refusal_not_ready_for_use = De inzet kan niet beginnen: randvoorwaarde { $key } is niet vervuld ({ $why }).

@@ -36,6 +36,7 @@ impl Principal {
     pub fn actor(&self) -> Actor {
         Actor {
             portfolio: self.account.portfolio,
+            authority: self.account.authority,
             ..Actor::new(&self.account.user, self.role, &self.account.unit)
         }
     }
@@ -476,6 +477,10 @@ pub struct NewAccount {
     pub roles: Vec<Role>,
     /// The organisational unit.
     pub unit: String,
+    /// For a competent authority: `public_prosecutor` or `investigating_judge`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub authority: Option<waarborg_govern::case::AuthorityKind>,
     /// The first password.
     pub password: String,
 }
@@ -485,6 +490,7 @@ pub struct NewAccount {
 pub fn create_account_by(app: &App, actor: &Actor, b: NewAccount) -> Result<String> {
     let account = Account {
         display_name: b.display_name,
+        authority: b.authority,
         ..Account::new(&b.user, b.roles, &b.unit)
     };
     create_account(app, actor, account, &b.password)
@@ -527,6 +533,12 @@ fn check_new_account(account: &Account, password: &str) -> Result<()> {
     check_password_policy(password)?;
     if account.roles.is_empty() {
         return Err(AppError::invalid("an account needs at least one role"));
+    }
+    // A case names the kind of authority that decides it: the account says which it is.
+    if account.roles.contains(&Role::CompetentAuthority) && account.authority.is_none() {
+        return Err(AppError::invalid(
+            "a competent authority's account says which authority the person is: public_prosecutor or investigating_judge",
+        ));
     }
     Ok(())
 }

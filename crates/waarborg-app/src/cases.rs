@@ -328,10 +328,20 @@ pub fn read(app: &App, actor: &Actor, number: &str) -> Result<(CaseAuthorisation
     Ok(found)
 }
 
-/// Whether `actor` decides on case `c` now: the competent authority, not on their own
-/// request, and no decision yet (the domain still decides when it is recorded).
+/// Whether `actor` decides on case `c` now: the competent authority of the kind the request
+/// asks, not on their own request, and no decision yet (the domain still decides when it is
+/// recorded).
 pub fn decision_due_from(actor: &Actor, c: &CaseAuthorisation) -> bool {
-    actor.role == Role::CompetentAuthority && c.requested_by != actor.user && c.decision.is_none()
+    // The domain's own rule, tried on a copy (the role, the kind of authority asked for,
+    // not their own request, not decided yet).
+    c.clone()
+        .decide(
+            actor,
+            true,
+            "tried for the page",
+            waarborg_govern::Timestamp(0),
+        )
+        .is_ok()
 }
 
 /// Whether deployment `d` (its latest revision) allows urgent use.

@@ -153,7 +153,8 @@ fn an_unknown_deployment_or_case_is_a_logged_refusal_of_the_gate() {
 fn a_granted_case_is_permitted_and_nothing_is_logged_by_the_gate() {
     let app = with_deployment("gate-permit");
     let officer = Actor::new("officer-1", Role::Requester, "investigation");
-    let prosecutor = Actor::new("prosecutor-1", Role::CompetentAuthority, "om");
+    let prosecutor = Actor::new("prosecutor-1", Role::CompetentAuthority, "om")
+        .acting_as(waarborg_govern::case::AuthorityKind::PublicProsecutor);
     let c = CaseAuthorisation::request(
         &officer,
         "OM-1",
@@ -367,12 +368,18 @@ fn a_refused_account_leaves_no_ledger_entry() {
         display_name: user.into(),
         roles,
         unit: "x".into(),
+        authority: None,
         password: password.into(),
     };
     let before = app.ledger.size();
     for (refused, why) in [
         (new("a", "short", vec![Role::Auditor]), "bad_request"),
         (new("b", "long enough password", vec![]), "bad_request"),
+        // A competent authority's account says which authority the person is.
+        (
+            new("d", "long enough password", vec![Role::CompetentAuthority]),
+            "bad_request",
+        ),
     ] {
         let e = account::create_account_by(&app, &admin, refused).unwrap_err();
         assert_eq!(e.code(), why);
@@ -506,7 +513,8 @@ fn cases_are_seen_and_decided_by_the_right_people() {
     };
     assert_eq!(numbers(&officer), ["OM-A"]);
     assert_eq!(numbers(&other), ["OM-B"]);
-    let prosecutor = Actor::new("prosecutor-1", Role::CompetentAuthority, "om");
+    let prosecutor = Actor::new("prosecutor-1", Role::CompetentAuthority, "om")
+        .acting_as(waarborg_govern::case::AuthorityKind::PublicProsecutor);
     assert_eq!(numbers(&prosecutor), ["OM-A", "OM-B"]);
     // Examiners work on any case; a verifier's work reaches them search by search.
     assert_eq!(numbers(&examiner()), ["OM-A", "OM-B"]);
@@ -657,6 +665,7 @@ fn malformed_identifiers_are_refused_at_every_entry_point_and_never_logged() {
             display_name: "x".into(),
             roles: vec![Role::Auditor],
             unit: "x".into(),
+            authority: None,
             password: "correct horse battery staple".into(),
         },
     )
@@ -1055,6 +1064,7 @@ fn passwords_have_12_to_128_characters_and_a_longer_login_is_a_plain_failure() {
         display_name: "Auditor".into(),
         roles: vec![Role::Auditor],
         unit: "audit".into(),
+        authority: None,
         password: password.into(),
     };
     let before = app.ledger.size();
@@ -1188,6 +1198,7 @@ fn granted_case(app: &App, number: &str) {
 
 fn prosecutor() -> Actor {
     Actor::new("prosecutor-1", Role::CompetentAuthority, "om")
+        .acting_as(waarborg_govern::case::AuthorityKind::PublicProsecutor)
 }
 
 /// A search of case `case` made at `created`, on probe `probe` (kept in the vault), with a

@@ -43,6 +43,8 @@ fn accounts(app: &App, data: &Path) -> anyhow::Result<()> {
         let account = Account {
             portfolio: (*role == Role::PortfolioHolder)
                 .then_some(waarborg_govern::Portfolio::Digitalisation),
+            authority: (*role == Role::CompetentAuthority)
+                .then_some(waarborg_govern::case::AuthorityKind::PublicProsecutor),
             ..Account::new(user, roles, unit)
         };
         account::create_account(app, &operator, account, &password)?;
@@ -138,7 +140,8 @@ pub fn set_up(app: &App, data: &Path, samples: &Path) -> anyhow::Result<()> {
             "prosecutor-1",
             Role::CompetentAuthority,
             "public-prosecution",
-        );
+        )
+        .acting_as(waarborg_govern::case::AuthorityKind::PublicProsecutor);
         let case = CaseAuthorisation::request(
             &officer,
             "OM-DEMO-0001",

@@ -129,12 +129,13 @@ pub fn refused_or_error(e: AppError) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `--as USER:ROLE:UNIT[:PORTFOLIO]`.
+/// `--as USER:ROLE:UNIT[:PORTFOLIO|:AUTHORITY]` (a portfolio holder's portfolio; a
+/// competent authority's kind: `public_prosecutor` or `investigating_judge`).
 pub fn parse_actor(spec: &str) -> anyhow::Result<Actor> {
     let parts: Vec<&str> = spec.split(':').collect();
     let (user, role, unit) = match parts[..] {
         [u, r, n] | [u, r, n, _] => (u, r, n),
-        _ => bail!("--as {spec:?}: expected USER:ROLE:UNIT[:PORTFOLIO]"),
+        _ => bail!("--as {spec:?}: expected USER:ROLE:UNIT[:PORTFOLIO|:AUTHORITY]"),
     };
     let role = Role::parse(role).with_context(|| {
         format!(
@@ -146,14 +147,21 @@ pub fn parse_actor(spec: &str) -> anyhow::Result<Actor> {
                 .join(", ")
         )
     })?;
+    let authority = parts
+        .get(3)
+        .and_then(|k| waarborg_govern::case::AuthorityKind::parse(k));
     let portfolio = match parts.get(3) {
+        _ if authority.is_some() => None,
         None => None,
         Some(&"digitalisation") => Some(Portfolio::Digitalisation),
         Some(&"ethics_and_privacy") => Some(Portfolio::EthicsAndPrivacy),
-        Some(p) => bail!("unknown portfolio {p:?}; digitalisation or ethics_and_privacy"),
+        Some(p) => bail!(
+            "unknown portfolio or authority {p:?}; digitalisation, ethics_and_privacy, public_prosecutor or investigating_judge"
+        ),
     };
     Ok(Actor {
         portfolio,
+        authority,
         ..Actor::new(user, role, unit)
     })
 }

@@ -190,6 +190,10 @@ pub enum AdminCommand {
         /// Organisational unit.
         #[arg(long)]
         unit: String,
+        /// For a competent authority: which authority the person is, `public_prosecutor`
+        /// or `investigating_judge` (a case is decided by the kind it asks for).
+        #[arg(long)]
+        authority: Option<String>,
         /// Read the password from standard input instead of generating one.
         #[arg(long)]
         password_stdin: bool,
@@ -210,9 +214,16 @@ pub fn admin(command: AdminCommand) -> anyhow::Result<ExitCode> {
             name,
             role,
             unit,
+            authority,
             password_stdin,
             env,
         } => {
+            let authority = match authority.as_deref() {
+                None => None,
+                Some(k) => Some(waarborg_govern::case::AuthorityKind::parse(k).with_context(
+                    || format!("unknown authority {k:?}: public_prosecutor or investigating_judge"),
+                )?),
+            };
             let roles = role
                 .iter()
                 .map(|r| Role::parse(r).with_context(|| format!("unknown role {r:?}")))
@@ -226,6 +237,7 @@ pub fn admin(command: AdminCommand) -> anyhow::Result<ExitCode> {
             };
             let account = Account {
                 display_name: name.unwrap_or_else(|| user.clone()),
+                authority,
                 ..Account::new(&user, roles, &unit)
             };
             // Logged like every account: the operator at the command line creates it.
@@ -240,10 +252,13 @@ pub fn admin(command: AdminCommand) -> anyhow::Result<ExitCode> {
             for a in open_store(&data)?.accounts()? {
                 let roles: Vec<&str> = a.roles.iter().map(|r| r.as_str()).collect();
                 println!(
-                    "{:<24} {:<40} {}{}",
+                    "{:<24} {:<40} {}{}{}",
                     a.user,
                     roles.join(","),
                     a.unit,
+                    a.authority
+                        .map(|k| format!(" ({})", k.as_str()))
+                        .unwrap_or_default(),
                     if a.disabled { " (disabled)" } else { "" }
                 );
             }

@@ -175,6 +175,10 @@ pub struct Actor {
     /// For portfolio holders: which portfolio.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub portfolio: Option<Portfolio>,
+    /// For the competent authority: which authority they are (a case request names the
+    /// kind that must decide it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority: Option<crate::case::AuthorityKind>,
 }
 
 impl Actor {
@@ -185,6 +189,16 @@ impl Actor {
             role,
             unit: unit.to_string(),
             portfolio: None,
+            authority: None,
+        }
+    }
+
+    /// The same person acting as authority `kind` (a competent authority's account says
+    /// which it is).
+    pub fn acting_as(self, kind: crate::case::AuthorityKind) -> Actor {
+        Actor {
+            authority: Some(kind),
+            ..self
         }
     }
 }

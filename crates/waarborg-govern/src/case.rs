@@ -19,6 +19,27 @@ pub enum AuthorityKind {
     InvestigatingJudge,
 }
 
+impl AuthorityKind {
+    /// Both kinds.
+    pub const ALL: [AuthorityKind; 2] = [
+        AuthorityKind::PublicProsecutor,
+        AuthorityKind::InvestigatingJudge,
+    ];
+
+    /// Its stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthorityKind::PublicProsecutor => "public_prosecutor",
+            AuthorityKind::InvestigatingJudge => "investigating_judge",
+        }
+    }
+
+    /// The kind named `name`.
+    pub fn parse(name: &str) -> Option<AuthorityKind> {
+        AuthorityKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
 /// The authority's decision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuthorityDecision {
@@ -209,6 +230,12 @@ impl CaseAuthorisation {
         now: Timestamp,
     ) -> Result<(), GovernError> {
         authority(actor, "decide")?;
+        if actor.authority != Some(self.authority) {
+            return Err(GovernError::Refused(Rule::AuthorityKindMismatch {
+                asked: self.authority.as_str(),
+                acting: actor.authority.map_or("none", AuthorityKind::as_str),
+            }));
+        }
         if self.decision.is_some() {
             return Err(GovernError::Refused(Rule::CaseDecided {
                 case: self.case_number.clone(),

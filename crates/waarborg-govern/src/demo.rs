@@ -48,6 +48,8 @@ fn actor(user: &str) -> Actor {
             .unwrap_or((user, Role::Auditor, "unknown"));
     Actor {
         portfolio: (role == Role::PortfolioHolder).then_some(Portfolio::Digitalisation),
+        authority: (role == Role::CompetentAuthority)
+            .then_some(crate::case::AuthorityKind::PublicProsecutor),
         ..Actor::new(u, role, unit)
     }
 }

@@ -1097,7 +1097,7 @@ impl Deployment {
                     .failed_machine_checks_before_use(&rev.content)
                     .first()
                 {
-                    return refuse(Rule::PreconditionFails {
+                    return refuse(Rule::NotReadyForUse {
                         key: key.to_string(),
                         why: why.to_string(),
                     });

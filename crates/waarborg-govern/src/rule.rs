@@ -424,6 +424,22 @@ pub enum Rule {
         /// The revision's state.
         state: State,
     },
+    /// What must be done after the approval and before use is not done.
+    #[error("the use cannot start: precondition {key} fails ({why})")]
+    NotReadyForUse {
+        /// The precondition.
+        key: String,
+        /// What is missing.
+        why: String,
+    },
+    /// The case asked another kind of authority than the one deciding.
+    #[error("the case asks the {asked} to decide; this account acts as {acting}")]
+    AuthorityKindMismatch {
+        /// The kind the request names.
+        asked: &'static str,
+        /// The kind the decider's account is (`none`: not set).
+        acting: &'static str,
+    },
     /// A case request without a justification the authority can weigh.
     #[error("say why face recognition is needed in this case (at least {min} characters): the authority weighs it")]
     CaseUnjustified {
@@ -596,6 +612,8 @@ impl Rule {
         "withdraw_after_outcome",
         "offence_outside_scope",
         "case_unjustified",
+        "authority_kind_mismatch",
+        "not_ready_for_use",
         "record_only_before_use",
         "incident_unclassified",
         "incident_from_the_future",
@@ -701,6 +719,8 @@ impl Rule {
             WithdrawAfterOutcome => "withdraw_after_outcome",
             OffenceOutsideScope { .. } => "offence_outside_scope",
             CaseUnjustified { .. } => "case_unjustified",
+            AuthorityKindMismatch { .. } => "authority_kind_mismatch",
+            NotReadyForUse { .. } => "not_ready_for_use",
             RecordOnlyBeforeUse { .. } => "record_only_before_use",
             IncidentUnclassified => "incident_unclassified",
             IncidentFromTheFuture => "incident_from_the_future",
@@ -757,7 +777,9 @@ impl Rule {
             | JudgementWithoutReasons { key }
             | PreconditionNotAttested { key }
             | PreconditionJudgedUnmet { key } => vec![("key", text(key))],
-            PreconditionFails { key, why } => vec![("key", text(key)), ("why", text(why))],
+            PreconditionFails { key, why } | NotReadyForUse { key, why } => {
+                vec![("key", text(key)), ("why", text(why))]
+            }
             CaseDecided { case } | AlreadyHeld { case } | NotHeld { case } => {
                 vec![("case", text(case))]
             }
@@ -772,6 +794,9 @@ impl Rule {
             }
             VerifierUnit { unit } => vec![("unit", text(unit))],
             CaseUnjustified { min } => vec![("min", Arg::Number(*min))],
+            AuthorityKindMismatch { asked, acting } => {
+                vec![("asked", text(asked)), ("acting", text(acting))]
+            }
             OffenceOutsideScope { category, years } => {
                 vec![("category", text(category)), ("years", Arg::Number(*years))]
             }

@@ -918,7 +918,12 @@ fn no_use_without_a_current_fria_its_notification_and_the_registration() {
         }
         match refused {
             Some(waarborg_govern::GovernError::Refused(rule)) => {
-                assert_eq!(rule.code(), "precondition_fails", "{name}");
+                let code = if step == "advise" {
+                    "precondition_fails"
+                } else {
+                    "not_ready_for_use"
+                };
+                assert_eq!(rule.code(), code, "{name}");
                 assert!(rule.to_string().contains(key), "{name}: {rule}");
             }
             other => panic!("{name}: expected {step} refused, got {other:?}"),

@@ -512,6 +512,20 @@ fn searches_before_a_refused_or_late_authorisation_are_marked_for_deletion() {
 fn case_decisions_check_the_actor() {
     let mut c = case(false, None, T0);
     assert!(c.decide(&examiner(), true, "x", T0).is_err());
+    // Issue 19 item 7: the kind of authority the request asks decides it, no other; an
+    // account whose kind is not set decides nothing.
+    let judge = Actor::new("judge-1", Role::CompetentAuthority, "court")
+        .acting_as(AuthorityKind::InvestigatingJudge);
+    let unset = Actor::new("judge-2", Role::CompetentAuthority, "court");
+    for who in [&judge, &unset] {
+        match c.decide(who, true, "ok", T0) {
+            Err(waarborg_govern::GovernError::Refused(rule)) => {
+                assert_eq!(rule.code(), "authority_kind_mismatch", "{rule}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(c.decision.is_none());
     assert!(c.decide(&authority(), true, "ok", T0).is_ok());
     assert!(
         c.decide(&authority(), false, "again", T0).is_err(),

@@ -755,7 +755,8 @@ fn times_are_written_as_rfc3339_and_read_from_either_form() {
 fn a_legal_hold_is_the_competent_authoritys_decision_with_reasons() {
     use waarborg_govern::case::{AuthorityKind, CaseAuthorisation};
     let officer = Actor::new("officer-1", Role::Requester, "investigation");
-    let authority = Actor::new("prosecutor-1", Role::CompetentAuthority, "om");
+    let authority = Actor::new("prosecutor-1", Role::CompetentAuthority, "om")
+        .acting_as(waarborg_govern::case::AuthorityKind::PublicProsecutor);
     let mut c = CaseAuthorisation::request(
         &officer,
         "OM-2027-0009",

@@ -31,7 +31,11 @@ fn state(name: &str) -> Arc<AppState> {
     let signer = NoteSigner::generate("waarborg.test/ledger").unwrap();
     let (ledger, _) = Ledger::open(&dir.join("ledger"), signer).unwrap();
     for role in Role::ALL {
-        let account = Account::new(role.as_str(), vec![role], "unit");
+        let account = Account {
+            authority: (role == CompetentAuthority)
+                .then_some(waarborg_govern::case::AuthorityKind::PublicProsecutor),
+            ..Account::new(role.as_str(), vec![role], "unit")
+        };
         store
             .create_account(
                 &account,

@@ -118,7 +118,8 @@ fn world_named(name: &str) -> World {
     waarborg_govern::demo::approve_through_chain(&mut d, 1, &f, Timestamp(NOW - 3600)).unwrap();
     store.create_deployment(&d).unwrap();
     let officer = Actor::new("officer-1", Role::Requester, "investigation");
-    let prosecutor = Actor::new("prosecutor-1", Role::CompetentAuthority, "om");
+    let prosecutor = Actor::new("prosecutor-1", Role::CompetentAuthority, "om")
+        .acting_as(waarborg_govern::case::AuthorityKind::PublicProsecutor);
     let mut granted = CaseAuthorisation::request(
         &officer,
         "OM-1",
@@ -1273,7 +1274,8 @@ async fn urgent_uses_refused_or_late_have_their_search_results_erased() {
     assert_eq!(w.state.probes.names().unwrap().len(), 2);
 
     // The prosecutor refuses OM-U1: its search's results are erased at once.
-    let prosecutor = Actor::new("prosecutor-1", Role::CompetentAuthority, "om");
+    let prosecutor = Actor::new("prosecutor-1", Role::CompetentAuthority, "om")
+        .acting_as(waarborg_govern::case::AuthorityKind::PublicProsecutor);
     // (at NOW, the service's clock)
     waarborg_server::cases::record_decision(
         &w.state,

@@ -208,6 +208,10 @@ pub struct Account {
     /// For portfolio holders.
     #[serde(default)]
     pub portfolio: Option<waarborg_govern::Portfolio>,
+    /// For the competent authority: which authority the person is (public prosecutor or
+    /// investigating judge); a case is decided by the kind it asks for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority: Option<waarborg_govern::case::AuthorityKind>,
     /// Disabled accounts cannot log in.
     #[serde(default)]
     pub disabled: bool,
@@ -228,6 +232,7 @@ impl Account {
             roles,
             unit: unit.to_string(),
             portfolio: None,
+            authority: None,
             disabled: false,
             failed_logins: 0,
             locked_until: 0,

@@ -89,6 +89,7 @@ pub fn chief() -> Actor {
 }
 pub fn authority() -> Actor {
     Actor::new("prosecutor-1", Role::CompetentAuthority, "om")
+        .acting_as(waarborg_govern::case::AuthorityKind::PublicProsecutor)
 }
 pub fn privacy() -> Actor {
     Actor::new("privacy-1", Role::PrivacyOfficer, "privacy")
