@@ -934,3 +934,4 @@ use_without_feedback = Identifications without feedback: their usefulness is not
 use_none = Not used yet.
 refusal_authority_kind_mismatch = The case asks the { $asked } to decide; this account acts as { $acting }.
 refusal_not_ready_for_use = The use cannot start: precondition { $key } fails ({ $why }).
+step_write_fria = Write the fundamental-rights impact assessment

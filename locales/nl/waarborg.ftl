@@ -934,3 +934,4 @@ use_without_feedback = Identificaties zonder terugkoppeling: hun nut is niet bek
 use_none = Nog niet ingezet.
 refusal_authority_kind_mismatch = De zaak vraagt de beslissing van { $asked }; dit account handelt als { $acting }.
 refusal_not_ready_for_use = De inzet kan niet beginnen: randvoorwaarde { $key } is niet vervuld ({ $why }).
+step_write_fria = De grondrechteneffectbeoordeling schrijven

@@ -188,6 +188,7 @@ pub fn steps_for(role: Role) -> &'static [&'static str] {
     match role {
         Role::Applicant => &[
             "submit",
+            "write_fria",
             "record_fria_notification",
             "record_registration",
             "activate",
@@ -206,7 +207,12 @@ pub fn steps_for(role: Role) -> &'static [&'static str] {
         Role::ChiefOfPolice => &["ratify", "refuse_ratification", "suspend", "end"],
         Role::PortfolioHolder => &["approve_experiment"],
         Role::CompetentAuthority => &["authority_approve", "authority_decline"],
-        Role::PrivacyOfficer => &["record_fria_notification", "record_registration", "suspend"],
+        Role::PrivacyOfficer => &[
+            "write_fria",
+            "record_fria_notification",
+            "record_registration",
+            "suspend",
+        ],
         _ => &[],
     }
 }
@@ -235,7 +241,15 @@ pub fn step_options(
     use waarborg_govern::framework::Establishment;
     // The records are tried with a day and a reference given.
     let today: String = now.to_string().chars().take(10).collect();
+    let written = d
+        .revision(number)
+        .map(|r| r.content.fria.parts().map(|(_, text)| text.to_string()))
+        .unwrap_or_default();
     let tried = |s: &str| match s {
+        "write_fria" => Some(Command::WriteFria {
+            parts: Box::new(written.clone()),
+            up_to_date: true,
+        }),
         "record_fria_notification" => Some(Command::RecordFriaNotification {
             notified_on: today.clone(),
             reference: "tried".into(),
@@ -374,6 +388,12 @@ pub fn command_from_form(role: Role, fields: &[(String, String)]) -> Result<Comm
     let text = |name: &str| field(name).unwrap_or_default().to_string();
     if steps_for(role).contains(&step) {
         match step {
+            "write_fria" => {
+                return Ok(Command::WriteFria {
+                    parts: Box::new(waarborg_govern::revision::Fria::FIELDS.map(&text)),
+                    up_to_date: field("fria_up_to_date").is_some(),
+                })
+            }
             "record_fria_notification" => {
                 return Ok(Command::RecordFriaNotification {
                     notified_on: text("notified_on"),

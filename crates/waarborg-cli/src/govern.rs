@@ -356,6 +356,16 @@ pub enum DeploymentCommand {
         #[arg(long)]
         judgements: PathBuf,
     },
+    /// Write a draft's fundamental-rights impact assessment (applicant or privacy officer):
+    /// a JSON file with `processes`, `period_and_frequency`, `persons_affected`, `risks`,
+    /// `oversight_measures`, `measures_and_complaints` and `up_to_date`.
+    WriteFria {
+        #[command(flatten)]
+        act: Act,
+        /// The assessment (JSON).
+        #[arg(long)]
+        file: PathBuf,
+    },
     /// Record that the market surveillance authority was notified of the fundamental-rights
     /// impact assessment (applicant or privacy officer; before use).
     RecordFriaNotification {
@@ -562,6 +572,16 @@ pub fn deployment(command: DeploymentCommand) -> anyhow::Result<ExitCode> {
             act: a,
             precondition,
         } => act(a, Command::Attest { precondition }),
+        D::WriteFria { act: a, file } => {
+            let fria: waarborg_govern::revision::Fria = read_json(&file)?;
+            act(
+                a,
+                Command::WriteFria {
+                    parts: Box::new(fria.parts().map(|(_, text)| text.to_string())),
+                    up_to_date: fria.up_to_date,
+                },
+            )
+        }
         D::RecordFriaNotification {
             act: a,
             notified_on,

@@ -525,6 +525,15 @@ pub enum Command {
     },
     /// Submit for review under the current framework (applicant).
     Submit,
+    /// Write the draft's fundamental-rights impact assessment, points (a)–(f), and whether it
+    /// is brought up to date (the applicant or the privacy officer; a draft only — what is
+    /// reviewed is fixed at submission).
+    WriteFria {
+        /// The six parts, in the order of [`Fria::parts`].
+        parts: Box<[String; 6]>,
+        /// Brought up to date for this revision.
+        up_to_date: bool,
+    },
     /// Record that the market surveillance authority was notified of the fundamental-rights
     /// impact assessment (Art. 27(3)): when and under which reference (applicant or privacy
     /// officer; any time before use — a record, not a change of what was reviewed).
@@ -591,6 +600,7 @@ impl Command {
         match self {
             Command::Edit { .. } => "edit",
             Command::Submit => "submit",
+            Command::WriteFria { .. } => "write_fria",
             Command::RecordFriaNotification { .. } => "record_fria_notification",
             Command::RecordRegistration { .. } => "record_registration",
             Command::DeclareConflict => "declare_conflict",
@@ -622,6 +632,7 @@ impl Command {
                 | Command::Activate
                 | Command::RecordFriaNotification { .. }
                 | Command::RecordRegistration { .. }
+                | Command::WriteFria { .. }
         )
     }
 
@@ -648,9 +659,9 @@ impl Command {
             Command::AuthorityDecision { .. } => &[CompetentAuthority],
             Command::Suspend => &[ChiefOfPolice, PrivacyOfficer],
             Command::End => &[Applicant, ChiefOfPolice],
-            Command::RecordFriaNotification { .. } | Command::RecordRegistration { .. } => {
-                &[Applicant, PrivacyOfficer]
-            }
+            Command::RecordFriaNotification { .. }
+            | Command::RecordRegistration { .. }
+            | Command::WriteFria { .. } => &[Applicant, PrivacyOfficer],
         }
     }
 }
@@ -954,6 +965,22 @@ impl Deployment {
                     judgements,
                 });
                 State::InReview
+            }
+            Command::WriteFria { parts, up_to_date } => {
+                if from != State::Draft {
+                    return refuse(Rule::EditOnlyDraft);
+                }
+                if parts.iter().any(|p| p.chars().count() > MAX_FRIA_PART) {
+                    return Err(GovernError::Invalid(format!(
+                        "a part of the assessment holds at most {MAX_FRIA_PART} characters"
+                    )));
+                }
+                rev.content
+                    .fria
+                    .set_parts((*parts).map(|p| p.trim().to_string()));
+                rev.content.fria.up_to_date = up_to_date;
+                reason = "wrote the fundamental-rights impact assessment".into();
+                from
             }
             Command::RecordFriaNotification {
                 notified_on,
@@ -1265,6 +1292,9 @@ fn check_complete(judgements: &[Judgement], framework: &Framework) -> Result<(),
     }
     Ok(())
 }
+
+/// The longest part of a fundamental-rights impact assessment.
+pub const MAX_FRIA_PART: usize = 5000;
 
 /// The notification and the registration are recorded before use only.
 fn record_before_use(from: State) -> Result<(), GovernError> {

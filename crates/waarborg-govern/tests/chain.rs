@@ -1041,3 +1041,39 @@ fn refused_with(r: Result<Vec<Event>, GovernError>, code: &str) {
         other => panic!("expected {code}, got {other:?}"),
     }
 }
+
+/// Issue 19 item 1: the assessment is written by the applicant and the privacy officer on
+/// the draft; once submitted, what is reviewed stays as it is.
+#[test]
+fn the_applicant_and_the_privacy_officer_write_the_assessment_on_the_draft() {
+    let f = Framework::default_template();
+    let mut d = Deployment::new("retro-search", "Retrospective search", content()).unwrap();
+    let po = Actor::new("privacy-1", Role::PrivacyOfficer, "privacy");
+    let mut parts = content().fria.parts().map(|(_, t)| t.to_string());
+    parts[3] = "  Risks as the privacy officer sees them.  ".into();
+    let write = |parts: [String; 6]| Command::WriteFria {
+        parts: Box::new(parts),
+        up_to_date: true,
+    };
+    refused_with(
+        d.apply(1, &member(1), write(parts.clone()), "", &f, T0),
+        "wrong_role",
+    );
+    let mut long = parts.clone();
+    long[0] = "x".repeat(MAX_FRIA_PART + 1);
+    assert!(matches!(
+        d.apply(1, &po, write(long), "", &f, T0),
+        Err(GovernError::Invalid(_))
+    ));
+    d.apply(1, &po, write(parts.clone()), "", &f, T0).unwrap();
+    assert_eq!(
+        d.revision(1).unwrap().content.fria.risks,
+        "Risks as the privacy officer sees them."
+    );
+    d.apply(1, &applicant(), Command::Submit, "", &f, T0)
+        .unwrap();
+    refused_with(
+        d.apply(1, &applicant(), write(parts), "", &f, T0),
+        "edit_only_draft",
+    );
+}

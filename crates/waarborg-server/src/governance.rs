@@ -131,11 +131,28 @@ fn render(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Result<Respo
     let steps = crate::routes::GOVERNANCE_ROLES.contains(&p.role).then(|| {
         options
             .iter()
-            .filter(|o| o.now.is_ok() && o.step != "assess" && !o.step.starts_with("record_"))
+            .filter(|o| {
+                o.now.is_ok()
+                    && !matches!(o.step.as_str(), "assess" | "write_fria")
+                    && !o.step.starts_with("record_")
+            })
             .map(|o| (o.step.clone(), label(&o.step)))
             .collect::<Vec<_>>()
     });
     // The notification and the registration: forms of their own (a day, a reference).
+    // The assessment's six parts: a form of its own, filled with what is written.
+    let write_fria = options
+        .iter()
+        .any(|o| o.step == "write_fria" && o.now.is_ok())
+        .then(|| {
+            waarborg_govern::revision::Fria::FIELDS
+                .iter()
+                .zip(c.fria.parts())
+                .map(|(name, (_, text))| {
+                    (*name, t(lang, &format!("field_{name}")), text.to_string())
+                })
+                .collect::<Vec<_>>()
+        });
     let records: Vec<(String, String)> = options
         .iter()
         .filter(|o| o.now.is_ok() && o.step.starts_with("record_"))
@@ -273,6 +290,8 @@ fn render(state: &AppState, p: &Principal, lang: Lang, id: &str) -> Result<Respo
             use_so_far,
             use_alerts,
             records,
+            write_fria,
+            fria_up_to_date: c.fria.up_to_date,
             today: now.to_string().chars().take(10).collect(),
             not_now,
             factors,
@@ -323,6 +342,11 @@ struct DeploymentPage {
     records: Vec<(String, String)>,
     /// Today, for the notification's date field.
     today: String,
+    /// For the applicant and the privacy officer on a draft: the assessment's six parts to
+    /// write (field, label, text).
+    write_fria: Option<Vec<(&'static str, &'static str, String)>>,
+    /// Whether the assessment is marked up to date.
+    fria_up_to_date: bool,
     factors: Vec<FactorRow>,
     preconditions: Vec<PreconditionRow>,
     /// For a governance role: the steps it may offer (value, label).

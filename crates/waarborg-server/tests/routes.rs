@@ -959,6 +959,10 @@ async fn the_governance_page_takes_a_deployment_from_draft_to_active() {
         "{html}"
     );
     assert!(html.contains("Not used yet."), "the use so far: none");
+    assert!(
+        html.contains("id=\"write_fria\""),
+        "the assessment is written on the draft"
+    );
     // A step outside the role: refused, nothing changes.
     let (status, _) = form(&app, decide, &applicant, &step("ratify", "", version())).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
