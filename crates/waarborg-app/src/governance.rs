@@ -275,10 +275,7 @@ pub fn step_options(
     }
     if actor.role == Role::ReviewCommitteeMember {
         let judgements = framework
-            .factors
-            .iter()
-            .map(|f| &f.key)
-            .chain(framework.preconditions.iter().map(|p| &p.key))
+            .keys()
             .map(|key| Judgement {
                 key: key.clone(),
                 weighing: Weighing::Concerns,

@@ -134,10 +134,7 @@ pub fn approve_through_chain(
     now: Timestamp,
 ) -> Result<Vec<Event>, GovernError> {
     let judgements: Vec<Judgement> = framework
-        .factors
-        .iter()
-        .map(|f| &f.key)
-        .chain(framework.preconditions.iter().map(|p| &p.key))
+        .keys()
         .map(|key| Judgement {
             key: key.clone(),
             weighing: Weighing::Favourable,

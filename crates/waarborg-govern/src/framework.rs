@@ -179,6 +179,14 @@ pub struct Framework {
 }
 
 impl Framework {
+    /// The keys a committee member judges: every factor's, then every precondition's.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.factors
+            .iter()
+            .map(|f| &f.key)
+            .chain(self.preconditions.iter().map(|p| &p.key))
+    }
+
     /// `name@version`.
     pub fn id(&self) -> String {
         format!("{}@{}", self.name, self.version)

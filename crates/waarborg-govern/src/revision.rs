@@ -377,6 +377,19 @@ pub enum State {
 }
 
 impl State {
+    /// Still being decided: from the draft to the authority's approval, not yet in use.
+    pub fn being_decided(self) -> bool {
+        matches!(
+            self,
+            State::Draft
+                | State::Submitted
+                | State::InReview
+                | State::Advised
+                | State::Ratified
+                | State::AuthorityApproved
+        )
+    }
+
     /// Name for files, the ledger and the CLI.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -769,17 +782,7 @@ impl Deployment {
                 needs: &[Role::Applicant],
             });
         }
-        if let Some(open) = self.revisions.iter().find(|r| {
-            matches!(
-                r.state,
-                State::Draft
-                    | State::Submitted
-                    | State::InReview
-                    | State::Advised
-                    | State::Ratified
-                    | State::AuthorityApproved
-            )
-        }) {
+        if let Some(open) = self.revisions.iter().find(|r| r.state.being_decided()) {
             return refuse(Rule::RevisionOpen {
                 number: open.number,
                 state: open.state,
@@ -1298,15 +1301,7 @@ pub const MAX_FRIA_PART: usize = 5000;
 
 /// The notification and the registration are recorded before use only.
 fn record_before_use(from: State) -> Result<(), GovernError> {
-    if matches!(
-        from,
-        State::Draft
-            | State::Submitted
-            | State::InReview
-            | State::Advised
-            | State::Ratified
-            | State::AuthorityApproved
-    ) {
+    if from.being_decided() {
         Ok(())
     } else {
         refuse(Rule::RecordOnlyBeforeUse { state: from })
