@@ -23,7 +23,7 @@ data=$(mktemp -d)
 unset WAARBORG_LEDGER_KEY
 "$W" demo --no-serve --data "$data" >/dev/null
 if [ "$templates" -gt 0 ]; then
-  "$W" bench index-scale --dir "$data/index" --keep --n "$templates" --segment-rows "$templates" \
+  "$W" bench index-scale --data "$data" --n "$templates" --segment-rows "$templates" \
     --first-id 10000000 --queries 3 >&2
 fi
 samples=$("$W" models check | sed -n 's/^model cache: //p')/samples

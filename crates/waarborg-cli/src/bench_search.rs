@@ -15,6 +15,7 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use clap::Args;
 use waarborg_index::{Index, IndexConfig, NewTemplate, SearchParams, DIM};
+use waarborg_seal::{Key, Keyring};
 
 #[derive(Debug, Args)]
 pub struct SearchBenchArgs {
@@ -231,8 +232,16 @@ pub struct ScaleBenchArgs {
     #[arg(long)]
     threads: Option<usize>,
     /// Index directory (default: a temporary one, removed after unless --keep).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with = "data")]
     dir: Option<PathBuf>,
+    /// Load into the index of this data directory, sealed under its data key, as the
+    /// service opens it (implies --sealed and --keep).
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// Seal the segments (under a fresh key unless --data gives the data directory's), as
+    /// the service keeps them.
+    #[arg(long)]
+    sealed: bool,
     /// Keep the index directory.
     #[arg(long)]
     keep: bool,
@@ -265,11 +274,22 @@ pub fn scale(args: ScaleBenchArgs) -> anyhow::Result<ExitCode> {
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let dir = args.dir.clone().unwrap_or_else(|| {
-        std::env::temp_dir().join(format!("waarborg-bench-scale-{}", std::process::id()))
-    });
+    let dir = match (&args.dir, &args.data) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(data)) => data.join("index"),
+        (None, None) => {
+            std::env::temp_dir().join(format!("waarborg-bench-scale-{}", std::process::id()))
+        }
+    };
+    let keys = match &args.data {
+        Some(data) => Some(crate::refdb::keyring(data)?),
+        None if args.sealed => Some(Keyring::new(Key::generate()?, Vec::new())),
+        None => None,
+    };
+    let sealed = keys.is_some();
     let config = IndexConfig {
         threads,
+        keys: keys.map(std::sync::Arc::new),
         ..IndexConfig::default()
     };
     let started = Instant::now();
@@ -359,7 +379,7 @@ pub fn scale(args: ScaleBenchArgs) -> anyhow::Result<ExitCode> {
         .map(|m| m.len())
         .sum();
     drop(index);
-    if args.dir.is_none() && !args.keep {
+    if args.dir.is_none() && args.data.is_none() && !args.keep {
         std::fs::remove_dir_all(&dir).ok();
     }
     let per = |b: u64| b as f64 / n.max(1) as f64;
@@ -367,6 +387,7 @@ pub fn scale(args: ScaleBenchArgs) -> anyhow::Result<ExitCode> {
         "templates": n,
         "segments": report.segments,
         "threads": threads,
+        "sealed": sealed,
         "load_s": load_s,
         "open_s": open_s,
         "first_query_ms": first_ms,
