@@ -254,7 +254,8 @@ pub fn open_probes(data: &Path, keys: &Keyring) -> anyhow::Result<Vault> {
 
 /// Opens the reference index of data directory `data`, its templates encrypted under the
 /// data key. Segments not yet under the current key (an index from before encryption, or
-/// a rotation) are resealed on the way.
+/// a rotation) or sealed whole by an earlier version (held whole in memory) are resealed
+/// on the way, their f32 rows in blocks.
 pub fn open_index(data: &Path, keys: &Keyring) -> anyhow::Result<Index> {
     let config = IndexConfig {
         keys: Some(std::sync::Arc::new(keys.clone())),
@@ -264,7 +265,7 @@ pub fn open_index(data: &Path, keys: &Keyring) -> anyhow::Result<Index> {
     if report.stale_segments > 0 {
         let r = index.compact()?;
         eprintln!(
-            "index: {} segments re-encrypted under the current data key",
+            "index: {} segments re-encrypted under the current data key, their rows in blocks",
             r.resealed
         );
     }

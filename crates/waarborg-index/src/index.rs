@@ -1,5 +1,6 @@
 //! The index: durable changes, exact search, compaction.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -646,7 +647,7 @@ impl Index {
             for row in (0..seg.count()).filter(|&r| !seg.is_deleted(r)) {
                 ids.push(seg.ids()[row]);
                 owners.push(seg.owners()[row]);
-                vectors.extend_from_slice(self.guard(&mut w, seg.vector(row))?);
+                vectors.extend_from_slice(&self.guard(&mut w, seg.vector(row))?);
             }
             let name = format!("seg-{next_segment:08}.wbs");
             next_segment += 1;
@@ -1005,10 +1006,10 @@ fn rerank(
                     m.ids[row],
                     m.owners[row],
                     db,
-                    &m.vectors[row * DIM..(row + 1) * DIM],
+                    Cow::Borrowed(&m.vectors[row * DIM..(row + 1) * DIM]),
                 ),
             };
-            let score = dot_f32(vector, &q.vector);
+            let score = dot_f32(&vector, &q.vector);
             if score >= min_score {
                 hits.push(Hit {
                     template,

@@ -19,13 +19,33 @@
 //! offset, length and CRC-32, and its own CRC-32. Opening verifies everything except the
 //! f32 vectors, whose per-row CRC is checked whenever a row is read.
 //!
-//! **Sealed segments.** With a keyring, the whole file above is written through
-//! `waarborg-seal`'s stream (magic `WBS1`, 1 MiB authenticated chunks, the file's name as
-//! associated data) and decrypted into memory when opened: templates never reach the disk
-//! in the clear. Without one (tests, benchmarks) the plain file is memory-mapped.
+//! **Sealed segments** (with a keyring; how the service keeps them). Templates never reach
+//! the disk in the clear, and memory holds only what the scan reads:
+//!
+//! | part | contents | in memory |
+//! |---|---|---|
+//! | preamble, 16 bytes, clear | magic `WBS2`, 4 zero bytes, the scan part's sealed length (`u64`) | — |
+//! | scan part | the layout above, version 2, its vectors and vector-CRC sections empty; one `waarborg-seal` stream (magic `WBSS`, 1 MiB authenticated chunks, the file's name as associated data) | decrypted whole at open: ids, owners, scales, codes, by-id — 536 B per template |
+//! | row blocks | the f32 templates, [`ROWS_PER_BLOCK`] rows per `waarborg-seal` record (magic `WBSR`), each at an offset computed from its number | decrypted one block at a time, only for the rows a search re-ranks |
+//!
+//! The version 2 header adds the rows per block (at 264) and a random segment id (at 268).
+//! A block's record name is `file#segment id#block number`, so a block that is altered,
+//! moved, swapped with another or taken from another segment does not open. A row read
+//! from a block is quantised again and must give exactly its stored codes and scale within
+//! the segment's error bounds — the premise of the search's proof — or the read is refused;
+//! the length of the block region is checked at open. A failed read fails the search: no
+//! result is computed from a row that was not verified.
+//!
+//! Why blocks: sealed whole (version 1, magic `WBS1`, the whole file as one stream) a
+//! segment was decrypted whole into memory, 2.6 KB per template, so 10 million templates
+//! did not fit on a 24 GiB machine. Version 1 files are still read, whole, and reported
+//! stale, so that compaction rewrites them in blocks. Without a keyring (tests, benchmarks)
+//! the plain version 1 file is memory-mapped.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
@@ -36,9 +56,27 @@ use crate::quant::{quantise, DIM};
 use crate::IndexError;
 
 const MAGIC: &[u8; 8] = b"WBIXSEG1";
-/// The magic of a sealed segment file.
-const SEALED: &[u8; 4] = b"WBS1";
-const VERSION: u32 = 1;
+/// The magic of a segment file sealed whole (version 1, read only).
+const SEALED_WHOLE: &[u8; 4] = b"WBS1";
+/// The magic of a sealed segment file with its f32 rows in blocks (version 2).
+const SEALED_BLOCKS: &[u8; 4] = b"WBS2";
+/// The magic of the scan part's stream in a `WBS2` file.
+const SCAN_STREAM: &[u8; 4] = b"WBSS";
+/// The magic of a block of f32 rows in a `WBS2` file.
+const ROW_BLOCK: &[u8; 4] = b"WBSR";
+/// Bytes before a `WBS2` file's scan part.
+const PREAMBLE: u64 = 16;
+/// All f32 rows inline (plain, or sealed whole).
+const VERSION_INLINE: u32 = 1;
+/// f32 rows in sealed blocks.
+const VERSION_BLOCKS: u32 = 2;
+/// f32 rows per sealed block. Small, because a search re-ranks a few dozen rows scattered
+/// over the whole index and decrypts every row of each block it touches; 4 rows (8 KiB)
+/// keep the record overhead (52 bytes) under 1 %.
+pub const ROWS_PER_BLOCK: usize = 4;
+const AT_BLOCK_ROWS: usize = 264;
+const AT_UID: usize = 268;
+const UID: usize = 16;
 const PAGE: u64 = 4096;
 const SECTIONS: usize = 7;
 const S_IDS: usize = 0;
@@ -69,6 +107,19 @@ pub struct SegmentRows<'a> {
     pub vectors: &'a [f32],
 }
 
+/// How a segment file is written.
+#[derive(Clone, Copy)]
+pub enum Form<'k> {
+    /// In the clear, memory-mapped when opened (tests and benchmarks).
+    Plain,
+    /// Sealed, the f32 rows in blocks (version 2): how the index writes with a keyring.
+    Sealed(&'k Keyring),
+    /// Sealed whole (version 1), as before version 2: only for tests that an old file is
+    /// still read.
+    #[doc(hidden)]
+    SealedWhole(&'k Keyring),
+}
+
 fn io(path: &Path, what: &str) -> impl Fn(std::io::Error) -> IndexError {
     let context = format!("{what} {}", path.display());
     move |source| IndexError::Io {
@@ -95,6 +146,23 @@ fn sealing(path: &Path) -> impl Fn(waarborg_seal::SealError) -> IndexError {
     }
 }
 
+/// The record name of row block `block` of segment `uid` in file `file`.
+fn block_name(file: &str, uid: &[u8; UID], block: usize) -> String {
+    let uid: String = uid.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{file}#{uid}#{block}")
+}
+
+/// Bytes of a sealed block of `rows` rows.
+fn block_len(rows: usize) -> u64 {
+    waarborg_seal::record_len(rows * DIM * 4) as u64
+}
+
+/// Bytes of the row blocks of `count` rows, `per_block` rows each.
+fn blocks_len(count: usize, per_block: usize) -> u64 {
+    let (full, rest) = (count / per_block, count % per_block);
+    full as u64 * block_len(per_block) + if rest > 0 { block_len(rest) } else { 0 }
+}
+
 /// Writes `rows` of `database` as a segment at `path` (via a temporary file, synced and
 /// renamed, so the segment either exists whole or not at all), sealed under the keyring's
 /// current key when `keys` is given.
@@ -104,29 +172,48 @@ pub fn write(
     rows: &SegmentRows,
     keys: Option<&Keyring>,
 ) -> Result<(), IndexError> {
+    let form = keys.map_or(Form::Plain, Form::Sealed);
+    write_as(path, database, rows, form, None)
+}
+
+/// [`write`] in a chosen form; `codes`, when given, replace the int8 codes computed from
+/// the rows (only tests give them: a segment whose codes and rows disagree must be refused).
+#[doc(hidden)]
+pub fn write_as(
+    path: &Path,
+    database: &str,
+    rows: &SegmentRows,
+    form: Form,
+    codes: Option<&[i8]>,
+) -> Result<(), IndexError> {
     let n = rows.ids.len();
     assert!(rows.owners.len() == n && rows.vectors.len() == n * DIM);
     if n > u32::MAX as usize {
         return Err(IndexError::TooLarge(n));
     }
-    let mut codes = vec![0i8; n * DIM];
+    let blocked = matches!(form, Form::Sealed(_));
+    let mut computed = vec![0i8; n * DIM];
     let mut scales = Vec::with_capacity(n);
     let (mut err_max, mut hat_max) = (0f32, 0f32);
     for (v, c) in rows
         .vectors
         .chunks_exact(DIM)
-        .zip(codes.chunks_exact_mut(DIM))
+        .zip(computed.chunks_exact_mut(DIM))
     {
         let q = quantise(v, c);
         scales.push(q.scale);
         err_max = err_max.max(q.err_norm);
         hat_max = hat_max.max(q.hat_norm);
     }
-    let crcs: Vec<u32> = rows
-        .vectors
-        .chunks_exact(DIM)
-        .map(|v| crc32fast::hash(bytemuck::cast_slice(v)))
-        .collect();
+    let codes = codes.unwrap_or(&computed);
+    let crcs: Vec<u32> = if blocked {
+        Vec::new()
+    } else {
+        rows.vectors
+            .chunks_exact(DIM)
+            .map(|v| crc32fast::hash(bytemuck::cast_slice(v)))
+            .collect()
+    };
     let mut by_id: Vec<u32> = (0..n as u32).collect();
     by_id.sort_unstable_by_key(|&r| rows.ids[r as usize]);
 
@@ -134,14 +221,30 @@ pub fn write(
         bytemuck::cast_slice(rows.ids),
         bytemuck::cast_slice(rows.owners),
         bytemuck::cast_slice(&scales),
-        bytemuck::cast_slice(&codes),
-        bytemuck::cast_slice(rows.vectors),
+        bytemuck::cast_slice(codes),
+        if blocked {
+            &[]
+        } else {
+            bytemuck::cast_slice(rows.vectors)
+        },
         bytemuck::cast_slice(&crcs),
         bytemuck::cast_slice(&by_id),
     ];
+    let uid: [u8; UID] = if blocked {
+        let mut uid = [0u8; UID];
+        getrandom::fill(&mut uid).map_err(|e| IndexError::Failed(format!("no randomness: {e}")))?;
+        uid
+    } else {
+        [0u8; UID]
+    };
     let mut header = vec![0u8; PAGE as usize];
     header[..8].copy_from_slice(MAGIC);
-    header[8..12].copy_from_slice(&VERSION.to_le_bytes());
+    let version = if blocked {
+        VERSION_BLOCKS
+    } else {
+        VERSION_INLINE
+    };
+    header[8..12].copy_from_slice(&version.to_le_bytes());
     header[12..16].copy_from_slice(&(DIM as u32).to_le_bytes());
     header[16..24].copy_from_slice(&(n as u64).to_le_bytes());
     let db = database.as_bytes();
@@ -157,26 +260,58 @@ pub fn write(
         header[at + 16..at + 20].copy_from_slice(&crc32fast::hash(s).to_le_bytes());
         offset = align(offset + s.len() as u64);
     }
+    if blocked {
+        header[AT_BLOCK_ROWS..AT_BLOCK_ROWS + 4]
+            .copy_from_slice(&(ROWS_PER_BLOCK as u32).to_le_bytes());
+        header[AT_UID..AT_UID + UID].copy_from_slice(&uid);
+    }
     let crc = crc32fast::hash(&header[..HEADER_CRC_AT]);
     header[HEADER_CRC_AT..HEADER_CRC_AT + 4].copy_from_slice(&crc.to_le_bytes());
 
+    let name = file_name(path);
     let tmp = path.with_extension("tmp");
     let file = File::create(&tmp).map_err(io(&tmp, "creating"))?;
     let mut buffered = BufWriter::with_capacity(1 << 20, file);
     let parts = std::iter::once(&header[..]).chain(sections.iter().copied());
-    match keys {
-        Some(keys) => {
+    let writing = io(&tmp, "writing");
+    match form {
+        Form::Plain => write_padded(&mut buffered, parts).map_err(&writing)?,
+        Form::SealedWhole(keys) => {
             let mut w = keys
-                .seal_writer(SEALED, &file_name(path), buffered)
+                .seal_writer(SEALED_WHOLE, &name, buffered)
                 .map_err(sealing(path))?;
-            write_padded(&mut w, parts).map_err(io(&tmp, "writing"))?;
-            buffered = w.finish().map_err(io(&tmp, "writing"))?;
+            write_padded(&mut w, parts).map_err(&writing)?;
+            buffered = w.finish().map_err(&writing)?;
         }
-        None => write_padded(&mut buffered, parts).map_err(io(&tmp, "writing"))?,
+        Form::Sealed(keys) => {
+            buffered
+                .write_all(&[0u8; PREAMBLE as usize])
+                .map_err(&writing)?;
+            let mut w = keys
+                .seal_writer(SCAN_STREAM, &name, buffered)
+                .map_err(sealing(path))?;
+            write_padded(&mut w, parts).map_err(&writing)?;
+            buffered = w.finish().map_err(&writing)?;
+            let stream_len = buffered.stream_position().map_err(&writing)? - PREAMBLE;
+            for (b, block) in rows.vectors.chunks(ROWS_PER_BLOCK * DIM).enumerate() {
+                let record = keys
+                    .seal(
+                        ROW_BLOCK,
+                        &block_name(&name, &uid, b),
+                        bytemuck::cast_slice(block),
+                    )
+                    .map_err(sealing(path))?;
+                buffered.write_all(&record).map_err(&writing)?;
+            }
+            // The preamble last: until it is written the file does not open.
+            let mut preamble = [0u8; PREAMBLE as usize];
+            preamble[..4].copy_from_slice(SEALED_BLOCKS);
+            preamble[8..16].copy_from_slice(&stream_len.to_le_bytes());
+            buffered.seek(SeekFrom::Start(0)).map_err(&writing)?;
+            buffered.write_all(&preamble).map_err(&writing)?;
+        }
     }
-    let file = buffered
-        .into_inner()
-        .map_err(|e| io(&tmp, "writing")(e.into_error()))?;
+    let file = buffered.into_inner().map_err(|e| writing(e.into_error()))?;
     file.sync_all().map_err(io(&tmp, "syncing"))?;
     drop(file);
     std::fs::rename(&tmp, path).map_err(io(path, "renaming into place"))?;
@@ -201,8 +336,9 @@ fn write_padded<'a>(
     Ok(())
 }
 
-/// A segment's bytes: the plain file mapped, or a sealed file decrypted into memory
-/// (8-byte aligned, so the id and template sections can be read in place).
+/// A segment's bytes: the plain file mapped, or a sealed file's scan part (or, version 1,
+/// the whole file) decrypted into memory (8-byte aligned, so the id and template sections
+/// can be read in place).
 enum Bytes {
     Mapped(Mmap),
     Decrypted { words: Vec<u64>, len: usize },
@@ -218,62 +354,109 @@ impl std::ops::Deref for Bytes {
     }
 }
 
+/// A segment file as read at open.
+struct Opened {
+    bytes: Bytes,
+    sealing: Sealing,
+    /// A `WBS2` file: the file, where its row blocks start, and its length.
+    blocks: Option<(File, u64, u64)>,
+}
+
 impl Bytes {
     /// Reads the file at `path`: a sealed one needs `keys` (and says whether it is under
     /// their current key); a plain one is mapped.
-    fn read(path: &Path, keys: Option<&Keyring>) -> Result<(Bytes, Sealing), IndexError> {
+    fn read(path: &Path, keys: Option<&Keyring>) -> Result<Opened, IndexError> {
         let mut file = File::open(path).map_err(io(path, "opening"))?;
         let len = file.metadata().map_err(io(path, "reading"))?.len();
-        let mut magic = [0u8; 4];
-        let sealed = len >= 4 && {
-            file.read_exact(&mut magic).map_err(io(path, "reading"))?;
-            &magic == SEALED
-        };
-        if !sealed {
-            // SAFETY: segment files are immutable once renamed into place and only this
-            // index writes in its directory; a truncated file is refused before any access.
-            let map = unsafe { Mmap::map(&file) }.map_err(io(path, "mapping"))?;
-            return Ok((Bytes::Mapped(map), Sealing::Plain));
-        }
-        let keys = keys.ok_or_else(|| IndexError::Corrupt {
+        let corrupt = |detail: &str| IndexError::Corrupt {
             file: path.display().to_string(),
-            detail: "the segment is encrypted and no data key was given".into(),
-        })?;
-        let plain = waarborg_seal::stream_plaintext_len(len)
+            detail: detail.into(),
+        };
+        let mut magic = [0u8; 4];
+        if len >= 4 {
+            file.read_exact(&mut magic).map_err(io(path, "reading"))?;
+        }
+        let (stream_magic, at, sealed_len) = match &magic {
+            SEALED_WHOLE => (SEALED_WHOLE, 0, len),
+            SEALED_BLOCKS => {
+                let mut preamble = [0u8; PREAMBLE as usize];
+                file.seek(SeekFrom::Start(0)).map_err(io(path, "reading"))?;
+                file.read_exact(&mut preamble)
+                    .map_err(|_| corrupt("truncated: it ends inside its preamble"))?;
+                let mut stream_len = [0u8; 8];
+                stream_len.copy_from_slice(&preamble[8..16]);
+                let stream_len = u64::from_le_bytes(stream_len);
+                if stream_len > len - PREAMBLE {
+                    return Err(corrupt("truncated: it ends inside its scan part"));
+                }
+                (SCAN_STREAM, PREAMBLE, stream_len)
+            }
+            _ => {
+                // SAFETY: segment files are immutable once renamed into place and only
+                // this index writes in its directory; a truncated file is refused before
+                // any access.
+                let map = unsafe { Mmap::map(&file) }.map_err(io(path, "mapping"))?;
+                return Ok(Opened {
+                    bytes: Bytes::Mapped(map),
+                    sealing: Sealing::Plain,
+                    blocks: None,
+                });
+            }
+        };
+        let keys =
+            keys.ok_or_else(|| corrupt("the segment is encrypted and no data key was given"))?;
+        let plain = waarborg_seal::stream_plaintext_len(sealed_len)
             .and_then(|n| usize::try_from(n).ok())
-            .ok_or_else(|| IndexError::Corrupt {
-                file: path.display().to_string(),
-                detail: "truncated: its length is not a whole sealed file".into(),
-            })?;
+            .ok_or_else(|| corrupt("truncated: its length is not a whole sealed file"))?;
         let mut words = vec![0u64; plain.div_ceil(8)];
-        file.seek(SeekFrom::Start(0)).map_err(io(path, "reading"))?;
+        file.seek(SeekFrom::Start(at))
+            .map_err(io(path, "reading"))?;
         let current = keys
             .open_stream(
-                SEALED,
+                stream_magic,
                 &file_name(path),
-                std::io::BufReader::with_capacity(1 << 20, file),
-                len,
+                std::io::BufReader::with_capacity(1 << 20, (&file).take(sealed_len)),
+                sealed_len,
                 &mut bytemuck::cast_slice_mut(&mut words)[..plain],
             )
             .map_err(sealing(path))?;
-        let sealing = if current {
-            Sealing::Current
-        } else {
-            Sealing::PreviousKey
+        let whole = stream_magic == SEALED_WHOLE;
+        let sealing = match (current, whole) {
+            (false, _) => Sealing::PreviousKey,
+            (true, true) => Sealing::Whole,
+            (true, false) => Sealing::Current,
         };
-        Ok((Bytes::Decrypted { words, len: plain }, sealing))
+        Ok(Opened {
+            bytes: Bytes::Decrypted { words, len: plain },
+            sealing,
+            blocks: (!whole).then_some((file, at + sealed_len, len)),
+        })
     }
 }
 
 /// How a segment file is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sealing {
-    /// Encrypted under the keyring's current key.
+    /// Encrypted under the keyring's current key, its rows in blocks.
     Current,
+    /// Encrypted under the current key but whole (version 1): held whole in memory until
+    /// compaction rewrites it in blocks.
+    Whole,
     /// Encrypted under a previous key (a rotation not yet finished).
     PreviousKey,
     /// Not encrypted.
     Plain,
+}
+
+/// The f32 rows of a `WBS2` segment, sealed in blocks on disk.
+struct RowBlocks {
+    file: File,
+    keys: Keyring,
+    /// Where the first block starts.
+    start: u64,
+    per_block: usize,
+    uid: [u8; UID],
+    name: String,
 }
 
 /// An open segment. Rows are deleted by marking them; the bytes go when compaction
@@ -282,6 +465,8 @@ pub struct Segment {
     path: PathBuf,
     map: Bytes,
     sealing: Sealing,
+    /// Version 2: the f32 rows, sealed on disk.
+    blocks: Option<RowBlocks>,
     database: String,
     count: usize,
     /// Largest `‖e‖` and `‖x̂‖` over the rows (for the search's bound).
@@ -312,7 +497,11 @@ impl Segment {
         threads: usize,
         keys: Option<&Keyring>,
     ) -> Result<Segment, IndexError> {
-        let (map, sealing) = Bytes::read(path, keys)?;
+        let Opened {
+            bytes: map,
+            sealing,
+            blocks,
+        } = Bytes::read(path, keys)?;
         let corrupt = |detail: String| IndexError::Corrupt {
             file: path.display().to_string(),
             detail,
@@ -332,11 +521,17 @@ impl Segment {
         if crc32fast::hash(&map[..HEADER_CRC_AT]) != u32_at(HEADER_CRC_AT) {
             return Err(corrupt("the header's checksum does not match".into()));
         }
-        if u32_at(8) != VERSION || u32_at(12) as usize != DIM {
+        let version = u32_at(8);
+        if !(version == VERSION_INLINE || version == VERSION_BLOCKS) || u32_at(12) as usize != DIM {
             return Err(corrupt(format!(
-                "version {} with dimension {}; this index reads version {VERSION}, dimension {DIM}",
-                u32_at(8),
+                "version {version} with dimension {}; this index reads versions {VERSION_INLINE} and {VERSION_BLOCKS}, dimension {DIM}",
                 u32_at(12)
+            )));
+        }
+        let blocked = version == VERSION_BLOCKS;
+        if blocked != blocks.is_some() {
+            return Err(corrupt(format!(
+                "a version {version} header in a file of the other layout"
             )));
         }
         let count =
@@ -346,13 +541,14 @@ impl Segment {
             .map_err(|_| corrupt("the database name is not UTF-8".into()))?;
         let err_max = f32::from_le_bytes([map[88], map[89], map[90], map[91]]);
         let hat_max = f32::from_le_bytes([map[92], map[93], map[94], map[95]]);
+        let inline = usize::from(!blocked);
         let expected = [
             8 * count,
             8 * count,
             4 * count,
             DIM * count,
-            4 * DIM * count,
-            4 * count,
+            inline * 4 * DIM * count,
+            inline * 4 * count,
             4 * count,
         ];
         let mut sections = [(0usize, 0usize); SECTIONS];
@@ -381,10 +577,37 @@ impl Segment {
             let (off, len) = sections[S_CODES];
             let _ = map.advise_range(memmap2::Advice::Sequential, off, len);
         }
+        let blocks = match (blocks, keys) {
+            (Some((file, start, len)), Some(keys)) => {
+                let per_block = u32_at(AT_BLOCK_ROWS) as usize;
+                if !(1..=4096).contains(&per_block) {
+                    return Err(corrupt(format!("{per_block} rows per block is impossible")));
+                }
+                let want = blocks_len(count, per_block);
+                if len - start != want {
+                    return Err(corrupt(format!(
+                        "its row blocks take {} bytes where {count} rows in blocks of {per_block} take {want} (truncated or extended)",
+                        len - start
+                    )));
+                }
+                let mut uid = [0u8; UID];
+                uid.copy_from_slice(&map[AT_UID..AT_UID + UID]);
+                Some(RowBlocks {
+                    file,
+                    keys: keys.clone(),
+                    start,
+                    per_block,
+                    uid,
+                    name: file_name(path),
+                })
+            }
+            _ => None,
+        };
         let segment = Segment {
             path: path.to_path_buf(),
             map,
             sealing,
+            blocks,
             database,
             count,
             err_max,
@@ -466,8 +689,12 @@ impl Segment {
         bytemuck::cast_slice(self.bytes(S_BY_ID))
     }
 
-    /// Row `row`'s f32 template, verified against its checksum.
-    pub fn vector(&self, row: usize) -> Result<&[f32], IndexError> {
+    /// Row `row`'s f32 template, verified: against its checksum, or (sealed in blocks)
+    /// decrypted from its block and checked against its int8 codes.
+    pub fn vector(&self, row: usize) -> Result<Cow<'_, [f32]>, IndexError> {
+        if let Some(blocks) = &self.blocks {
+            return self.read_row(blocks, row).map(Cow::Owned);
+        }
         let bytes = &self.bytes(S_VECTORS)[row * DIM * 4..(row + 1) * DIM * 4];
         let crcs: &[u32] = bytemuck::cast_slice(self.bytes(S_CRCS));
         if crc32fast::hash(bytes) != crcs[row] {
@@ -476,7 +703,57 @@ impl Segment {
                 detail: format!("the f32 template of row {row} does not match its checksum"),
             });
         }
-        Ok(bytemuck::cast_slice(bytes))
+        Ok(Cow::Borrowed(bytemuck::cast_slice(bytes)))
+    }
+
+    /// Decrypts row `row` from its block and checks that it quantises to exactly its
+    /// stored codes and scale, within the segment's bounds.
+    fn read_row(&self, blocks: &RowBlocks, row: usize) -> Result<Vec<f32>, IndexError> {
+        let corrupt = |detail: String| IndexError::Corrupt {
+            file: self.path.display().to_string(),
+            detail,
+        };
+        let per = blocks.per_block;
+        let block = row / per;
+        let first = block * per;
+        let rows = per.min(self.count - first);
+        let mut record = vec![0u8; block_len(rows) as usize];
+        let at = blocks.start + block as u64 * block_len(per);
+        blocks
+            .file
+            .read_exact_at(&mut record, at)
+            .map_err(io(&self.path, "reading a row block of"))?;
+        let (plain, _) = blocks
+            .keys
+            .open(
+                ROW_BLOCK,
+                &block_name(&blocks.name, &blocks.uid, block),
+                &record,
+            )
+            .map_err(|e| corrupt(format!("row block {block}: {e}")))?;
+        if plain.len() != rows * DIM * 4 {
+            return Err(corrupt(format!(
+                "row block {block} holds {} bytes, not {rows} rows",
+                plain.len()
+            )));
+        }
+        let from = (row - first) * DIM * 4;
+        let vector: Vec<f32> = plain[from..from + DIM * 4]
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        let mut codes = [0i8; DIM];
+        let q = quantise(&vector, &mut codes);
+        if codes[..] != self.codes()[row * DIM..(row + 1) * DIM]
+            || q.scale.to_bits() != self.scales()[row].to_bits()
+            || q.err_norm > self.err_max
+            || q.hat_norm > self.hat_max
+        {
+            return Err(corrupt(format!(
+                "the f32 template of row {row} disagrees with its int8 codes"
+            )));
+        }
+        Ok(vector)
     }
 
     /// The row holding template `id`, deleted or not.

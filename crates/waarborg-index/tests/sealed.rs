@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use common::{scratch, Rng};
 use waarborg_index::quant::quantise;
+use waarborg_index::segment::{self, Form, Segment, SegmentRows};
 use waarborg_index::{Index, IndexConfig, NewTemplate, SearchParams, DIM};
 use waarborg_seal::{Key, Keyring};
 
@@ -118,29 +119,176 @@ fn sealed_index_keeps_no_template_bytes_and_searches_the_same() {
     std::fs::remove_dir_all(&plain_dir).ok();
 }
 
-#[test]
-fn a_tampered_sealed_segment_is_refused() {
-    let dir = scratch("sealed-tamper");
-    let mut rng = Rng(9);
-    let vectors: Vec<Vec<f32>> = (0..200).map(|_| rng.unit()).collect();
-    let keys = || Some(Keyring::new(key("3"), vec![]));
-    {
-        let (index, _) = Index::open(&dir, config(keys())).unwrap();
-        insert_all(&index, &vectors);
-        index.flush().unwrap();
-    }
-    let segment = std::fs::read_dir(&dir)
+fn segment_file(dir: &Path) -> std::path::PathBuf {
+    std::fs::read_dir(dir)
         .unwrap()
         .flatten()
         .map(|e| e.path())
         .find(|p| p.extension().is_some_and(|e| e == "wbs"))
-        .unwrap();
+        .unwrap()
+}
+
+/// A sealed index of 200 templates, flushed into one segment of 160 rows.
+fn sealed_index(name: &str, seed: u64, keys: &Keyring) -> (std::path::PathBuf, Vec<Vec<f32>>) {
+    let dir = scratch(name);
+    let mut rng = Rng(seed);
+    let vectors: Vec<Vec<f32>> = (0..200).map(|_| rng.unit()).collect();
+    let (index, _) = Index::open(&dir, config(Some(keys.clone()))).unwrap();
+    insert_all(&index, &vectors);
+    index.flush().unwrap();
+    (dir, vectors)
+}
+
+/// Where the row blocks of the sealed segment at `path` start (after the 16-byte
+/// preamble and the scan part whose sealed length it gives).
+fn blocks_start(path: &Path) -> usize {
+    let bytes = std::fs::read(path).unwrap();
+    assert_eq!(&bytes[..4], b"WBS2");
+    16 + u64::from_le_bytes(bytes[8..16].try_into().unwrap()) as usize
+}
+
+const BLOCK: usize = waarborg_index::segment::ROWS_PER_BLOCK * DIM * 4 + 52;
+
+#[test]
+fn a_tampered_sealed_segment_is_refused() {
+    let keys = Keyring::new(key("3"), vec![]);
+    // The scan part (codes, ids): refused at open.
+    let (dir, _) = sealed_index("sealed-tamper-scan", 9, &keys);
+    let segment = segment_file(&dir);
     let mut bytes = std::fs::read(&segment).unwrap();
-    let at = bytes.len() / 2;
-    bytes[at] ^= 0x10;
+    bytes[blocks_start(&segment) / 2] ^= 0x10;
     std::fs::write(&segment, &bytes).unwrap();
-    let err = Index::open(&dir, config(keys())).unwrap_err().to_string();
+    let err = Index::open(&dir, config(Some(keys.clone())))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("authentication failed"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+
+    // Cut short or extended: refused at open, the block region named.
+    for (name, change) in [("cut", -1i64), ("longer", 1)] {
+        let (dir, _) = sealed_index(&format!("sealed-tamper-{name}"), 9, &keys);
+        let segment = segment_file(&dir);
+        let len = std::fs::metadata(&segment).unwrap().len();
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&segment)
+            .unwrap();
+        f.set_len((len as i64 + change) as u64).unwrap();
+        let err = Index::open(&dir, config(Some(keys.clone())))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("row blocks take"), "{name}: {err}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}
+
+/// A damaged or reordered row block opens (the scan does not read it) but is refused when
+/// a search would re-rank one of its rows: the search fails and names the block, and no
+/// result is computed from it.
+#[test]
+fn a_damaged_or_reordered_row_block_fails_the_search_that_reads_it() {
+    let keys = Keyring::new(key("3"), vec![]);
+    for reorder in [false, true] {
+        let (dir, vectors) = sealed_index(&format!("sealed-block-{reorder}"), 11, &keys);
+        let segment = segment_file(&dir);
+        let start = blocks_start(&segment);
+        let mut bytes = std::fs::read(&segment).unwrap();
+        if reorder {
+            // Blocks 2 and 3 change places: each is whole and authentic, but not there.
+            let (a, b) = (start + 2 * BLOCK, start + 3 * BLOCK);
+            let second = bytes[b..b + BLOCK].to_vec();
+            bytes.copy_within(a..a + BLOCK, b);
+            bytes[a..a + BLOCK].copy_from_slice(&second);
+        } else {
+            bytes[start + 2 * BLOCK + 100] ^= 0x01;
+        }
+        std::fs::write(&segment, &bytes).unwrap();
+        let (index, _) = Index::open(&dir, config(Some(keys.clone()))).unwrap();
+        // Row 9 lies in block 2 (rows 8..12), row 13 in block 3; row 40 in neither.
+        let err = index
+            .search(&vectors[9], &SearchParams::top(1))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("row block 2") && err.contains("authentication failed"),
+            "{err}"
+        );
+        let hits = index.search(&vectors[40], &SearchParams::top(1)).unwrap();
+        assert_eq!(hits[0].template, 40);
+        drop(index);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}
+
+/// A segment whose int8 codes do not come from its f32 rows breaks the premise of the
+/// search's proof: reading such a row is refused.
+#[test]
+fn a_segment_whose_codes_and_rows_disagree_is_refused_at_read() {
+    let dir = scratch("sealed-disagree");
+    std::fs::create_dir_all(&dir).unwrap();
+    let keys = Keyring::new(key("3"), vec![]);
+    let mut rng = Rng(17);
+    let vectors: Vec<f32> = (0..10).flat_map(|_| rng.unit()).collect();
+    let ids: Vec<u64> = (0..10).collect();
+    let mut codes = vec![0i8; 10 * DIM];
+    for (v, c) in vectors.chunks(DIM).zip(codes.chunks_mut(DIM)) {
+        quantise(v, c);
+    }
+    codes[5 * DIM + 3] = codes[5 * DIM + 3].saturating_add(9);
+    let rows = SegmentRows {
+        ids: &ids,
+        owners: &ids,
+        vectors: &vectors,
+    };
+    let path = dir.join("seg-00000000.wbs");
+    segment::write_as(&path, "criminal", &rows, Form::Sealed(&keys), Some(&codes)).unwrap();
+    let seg = Segment::open(&path, 1, Some(&keys)).unwrap();
+    assert_eq!(seg.vector(4).unwrap().as_ref(), &vectors[4 * DIM..5 * DIM]);
+    let err = seg.vector(5).unwrap_err().to_string();
+    assert!(err.contains("row 5 disagrees with its int8 codes"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A segment sealed whole by an earlier version still opens and searches; it is reported
+/// stale, and compaction rewrites it with its rows in blocks.
+#[test]
+fn a_segment_sealed_whole_is_read_and_rewritten_in_blocks() {
+    let keys = Keyring::new(key("3"), vec![]);
+    let (dir, vectors) = sealed_index("sealed-whole", 19, &keys);
+    // The same rows, written as the earlier version did.
+    let segment = segment_file(&dir);
+    let seg = Segment::open(&segment, 1, Some(&keys)).unwrap();
+    let ids = seg.ids().to_vec();
+    let owners = seg.owners().to_vec();
+    let flat: Vec<f32> = (0..seg.count())
+        .flat_map(|r| seg.vector(r).unwrap().to_vec())
+        .collect();
+    drop(seg);
+    let old = SegmentRows {
+        ids: &ids,
+        owners: &owners,
+        vectors: &flat,
+    };
+    segment::write_as(&segment, "criminal", &old, Form::SealedWhole(&keys), None).unwrap();
+    assert_eq!(&std::fs::read(&segment).unwrap()[..4], b"WBS1");
+    let (index, report) = Index::open(&dir, config(Some(keys.clone()))).unwrap();
+    assert_eq!(report.stale_segments, 1);
+    assert_eq!(
+        index.search(&vectors[7], &SearchParams::top(1)).unwrap()[0].template,
+        7
+    );
+    assert_eq!(index.compact().unwrap().resealed, 1);
+    drop(index);
+    let (index, report) = Index::open(&dir, config(Some(keys.clone()))).unwrap();
+    assert_eq!(report.stale_segments, 0);
+    assert_eq!(&std::fs::read(segment_file(&dir)).unwrap()[..4], b"WBS2");
+    for i in [0, 7, 159, 199] {
+        assert_eq!(
+            index.search(&vectors[i], &SearchParams::top(1)).unwrap()[0].template,
+            i as u64
+        );
+    }
+    drop(index);
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -64,9 +64,26 @@ fn check(
     }
 }
 
+/// Plain (memory-mapped) or sealed (rows decrypted from blocks when re-ranked), as the
+/// service keeps it: the same answers either way.
+fn config(flush_rows: usize, sealed: bool) -> IndexConfig {
+    let key = || waarborg_seal::Key::from_hex(&"7".repeat(64)).unwrap();
+    IndexConfig {
+        threads: 2,
+        flush_rows,
+        keys: sealed.then(|| std::sync::Arc::new(waarborg_seal::Keyring::new(key(), vec![]))),
+    }
+}
+
 #[test]
 fn random_data_across_databases_thresholds_memory_and_segments() {
-    let dir = scratch("random");
+    for sealed in [false, true] {
+        random_data(sealed);
+    }
+}
+
+fn random_data(sealed: bool) {
+    let dir = scratch(&format!("random-{sealed}"));
     let mut rng = Rng(42);
     let mut live: Live = Vec::new();
     for i in 0..6000u64 {
@@ -77,15 +94,7 @@ fn random_data_across_databases_thresholds_memory_and_segments() {
     let mut queries: Vec<Vec<f32>> = (0..6).map(|i| rng.near(&live[i * 997].2, 0.8)).collect();
     queries.push(rng.unit());
     // Flush every 1000 rows: part of the data in segments, the rest in memory and the log.
-    let (index, _) = Index::open(
-        &dir,
-        IndexConfig {
-            threads: 2,
-            flush_rows: 1000,
-            ..IndexConfig::default()
-        },
-    )
-    .unwrap();
+    let (index, _) = Index::open(&dir, config(1000, sealed)).unwrap();
     insert_all(&index, &live, 700);
     let stats = index.stats();
     assert!(stats.segments > 0 && stats.in_memory > 0, "{stats:?}");
@@ -137,15 +146,7 @@ fn random_data_across_databases_thresholds_memory_and_segments() {
 
     // Reopened: the same answers from segments and the replayed log.
     drop(index);
-    let (index, report) = Index::open(
-        &dir,
-        IndexConfig {
-            threads: 2,
-            flush_rows: 1000,
-            ..IndexConfig::default()
-        },
-    )
-    .unwrap();
+    let (index, report) = Index::open(&dir, config(1000, sealed)).unwrap();
     assert!(report.replayed > 0);
     check(&index, &live, &queries, 50, None, None);
     index.compact().unwrap();
@@ -155,7 +156,13 @@ fn random_data_across_databases_thresholds_memory_and_segments() {
 
 #[test]
 fn adversarial_near_ties_equal_brute_force() {
-    let dir = scratch("ties");
+    for sealed in [false, true] {
+        near_ties(sealed);
+    }
+}
+
+fn near_ties(sealed: bool) {
+    let dir = scratch(&format!("ties-{sealed}"));
     let mut rng = Rng(7);
     let q = rng.unit();
     let mut live: Live = Vec::new();
@@ -186,15 +193,7 @@ fn adversarial_near_ties_equal_brute_force() {
     for _ in 0..3000 {
         add(&mut live, rng.unit());
     }
-    let (index, _) = Index::open(
-        &dir,
-        IndexConfig {
-            threads: 2,
-            flush_rows: 500,
-            ..IndexConfig::default()
-        },
-    )
-    .unwrap();
+    let (index, _) = Index::open(&dir, config(500, sealed)).unwrap();
     insert_all(&index, &live, 400);
     let queries = vec![q.clone(), rng.near(&q, 0.99), dup.clone(), base.clone()];
     for k in [1, 5, 29, 30, 31, 50, 69, 70, 71, 200, 371] {

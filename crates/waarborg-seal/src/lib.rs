@@ -390,6 +390,12 @@ impl Keyring {
     }
 }
 
+/// The length of a record sealed by [`Keyring::seal`] from a message `message_len` bytes
+/// long.
+pub fn record_len(message_len: usize) -> usize {
+    RECORD_HEADER + message_len + TAG
+}
+
 /// The plaintext length of a sealed stream `sealed_len` bytes long, `None` if no sealed
 /// stream has that length.
 pub fn stream_plaintext_len(sealed_len: u64) -> Option<u64> {
