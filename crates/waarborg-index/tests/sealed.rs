@@ -147,7 +147,8 @@ fn blocks_start(path: &Path) -> usize {
     16 + u64::from_le_bytes(bytes[8..16].try_into().unwrap()) as usize
 }
 
-const BLOCK: usize = waarborg_index::segment::ROWS_PER_BLOCK * DIM * 4 + 52;
+const PER_BLOCK: usize = waarborg_index::segment::ROWS_PER_BLOCK;
+const BLOCK: usize = PER_BLOCK * DIM * 4 + 52;
 
 #[test]
 fn a_tampered_sealed_segment_is_refused() {
@@ -193,24 +194,27 @@ fn a_damaged_or_reordered_row_block_fails_the_search_that_reads_it() {
         let segment = segment_file(&dir);
         let start = blocks_start(&segment);
         let mut bytes = std::fs::read(&segment).unwrap();
+        // Template 9 is row 9 of the segment; row 40 lies in another block.
+        let block = 9 / PER_BLOCK;
+        assert_ne!(block, 40 / PER_BLOCK);
         if reorder {
-            // Blocks 2 and 3 change places: each is whole and authentic, but not there.
-            let (a, b) = (start + 2 * BLOCK, start + 3 * BLOCK);
+            // The block and the next change places: each is whole and authentic, but not
+            // where it belongs.
+            let (a, b) = (start + block * BLOCK, start + (block + 1) * BLOCK);
             let second = bytes[b..b + BLOCK].to_vec();
             bytes.copy_within(a..a + BLOCK, b);
             bytes[a..a + BLOCK].copy_from_slice(&second);
         } else {
-            bytes[start + 2 * BLOCK + 100] ^= 0x01;
+            bytes[start + block * BLOCK + 100] ^= 0x01;
         }
         std::fs::write(&segment, &bytes).unwrap();
         let (index, _) = Index::open(&dir, config(Some(keys.clone()))).unwrap();
-        // Row 9 lies in block 2 (rows 8..12), row 13 in block 3; row 40 in neither.
         let err = index
             .search(&vectors[9], &SearchParams::top(1))
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("row block 2") && err.contains("authentication failed"),
+            err.contains(&format!("row block {block}:")) && err.contains("authentication failed"),
             "{err}"
         );
         let hits = index.search(&vectors[40], &SearchParams::top(1)).unwrap();
