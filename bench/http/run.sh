@@ -19,6 +19,7 @@ done
 bash scripts/setup.sh
 cargo build --release --locked -p waarborg-cli >&2
 W="${CARGO_TARGET_DIR:-target}/release/waarborg"
+"$W" models install >/dev/null
 data=$(mktemp -d)
 unset WAARBORG_LEDGER_KEY
 "$W" demo --no-serve --data "$data" >/dev/null

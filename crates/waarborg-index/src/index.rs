@@ -30,8 +30,9 @@ pub struct IndexConfig {
     pub threads: usize,
     /// Logged templates kept in memory before they are written as a segment.
     pub flush_rows: usize,
-    /// The data keys: with them, segments and logged templates are encrypted at rest (and
-    /// segments are decrypted into memory when opened); without, they are plain files.
+    /// The data keys: with them, segments and logged templates are encrypted at rest (what
+    /// the scan reads is decrypted into memory when a segment opens, each f32 template only
+    /// when a search re-ranks it); without, they are plain files.
     pub keys: Option<Arc<Keyring>>,
 }
 
