@@ -11,6 +11,9 @@ echo "== lint" >&2
 cargo clippy --locked --all-targets -- -D warnings
 echo "== dependencies: sources, bans and licences (cargo deny)" >&2
 command -v cargo-deny >/dev/null 2>&1 || cargo install --locked --quiet cargo-deny@0.20.2
+# `cargo metadata`, which cargo deny reads, wants every platform's crates in the lock file, and
+# a build fetches only this platform's: fetch the rest from the registry first.
+cargo fetch --locked --quiet
 cargo deny --offline check bans licenses sources
 echo "== build and install the verified models" >&2
 cargo build --locked -p waarborg-cli
