@@ -146,15 +146,17 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
         .unwrap_or(0.0)
 }
 
-/// Runs `op` from every client for the given time; returns (requests, errors, latencies ms).
+/// Runs `op` (which answers the HTTP status it ended with) from every client for the given
+/// time; returns requests, rates and latencies, and the errors counted by status.
 fn measure(
     args: &HttpBenchArgs,
     host: &str,
-    op: &(dyn Fn(&mut Conn) -> anyhow::Result<bool> + Sync),
+    op: &(dyn Fn(&mut Conn) -> anyhow::Result<u16> + Sync),
 ) -> anyhow::Result<serde_json::Value> {
     let deadline = Instant::now() + Duration::from_secs_f64(args.seconds);
     let started = Instant::now();
-    let results: Vec<anyhow::Result<(Vec<f64>, usize)>> = std::thread::scope(|s| {
+    type Statuses = std::collections::BTreeMap<u16, usize>;
+    let results: Vec<anyhow::Result<(Vec<f64>, Statuses)>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..args.clients)
             .map(|_| {
                 s.spawn(|| {
@@ -162,11 +164,12 @@ fn measure(
                     if let Some(l) = &args.login {
                         conn.login(l)?;
                     }
-                    let (mut times, mut errors) = (Vec::new(), 0usize);
+                    let (mut times, mut errors) = (Vec::new(), Statuses::new());
                     while Instant::now() < deadline {
                         let t = Instant::now();
-                        if !op(&mut conn)? {
-                            errors += 1;
+                        let status = op(&mut conn)?;
+                        if status != 200 {
+                            *errors.entry(status).or_default() += 1;
                         }
                         times.push(t.elapsed().as_secs_f64() * 1e3);
                     }
@@ -184,15 +187,20 @@ fn measure(
     });
     let wall = started.elapsed().as_secs_f64();
     let mut times = Vec::new();
-    let mut errors = 0;
+    let mut errors = Statuses::new();
     for r in results {
         let (t, e) = r?;
         times.extend(t);
-        errors += e;
+        for (status, n) in e {
+            *errors.entry(status).or_default() += n;
+        }
     }
     times.sort_by(f64::total_cmp);
     Ok(serde_json::json!({
-        "requests": times.len(), "errors": errors, "seconds": wall,
+        "requests": times.len(), "errors": errors.values().sum::<usize>(),
+        // Which answers the errors were (429: the service's busy answer, by design).
+        "error_statuses": errors,
+        "seconds": wall,
         "per_s": times.len() as f64 / wall,
         "p50_ms": percentile(&times, 0.5), "p99_ms": percentile(&times, 0.99),
     }))
@@ -208,17 +216,15 @@ pub fn http(args: HttpBenchArgs) -> anyhow::Result<ExitCode> {
     for path in &args.get {
         let target = path.clone();
         let r = measure(&args, &host, &move |c: &mut Conn| {
-            Ok(c.request("GET", &target, "application/json", b"")?.0 == 200)
+            Ok(c.request("GET", &target, "application/json", b"")?.0)
         })?;
         if !args.json {
-            println!(
-                "GET {path:<28} {:>8.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  ({} requests, {} errors, {} clients)",
-                r["per_s"].as_f64().unwrap_or(0.0),
-                r["p50_ms"].as_f64().unwrap_or(0.0),
-                r["p99_ms"].as_f64().unwrap_or(0.0),
-                r["requests"],
-                r["errors"],
-                args.clients
+            print_line(
+                &format!("GET {path:<28}"),
+                "req/s",
+                "requests",
+                &r,
+                args.clients,
             );
         }
         report.insert(format!("GET {path}"), r);
@@ -235,7 +241,7 @@ pub fn http(args: HttpBenchArgs) -> anyhow::Result<ExitCode> {
         let r = measure(&args, &host, &|c: &mut Conn| {
             let (status, body) = c.request("POST", &submit, "image/jpeg", &bytes)?;
             if status != 200 {
-                return Ok(false);
+                return Ok(status);
             }
             let v: serde_json::Value = serde_json::from_slice(&body)?;
             let id = v["search"]["id"].as_str().unwrap_or("");
@@ -245,10 +251,16 @@ pub fn http(args: HttpBenchArgs) -> anyhow::Result<ExitCode> {
                 "application/json",
                 br#"{"face":0}"#,
             )?;
-            Ok(status == 200)
+            Ok(status)
         })?;
         if !args.json {
-            println!("search (probe + choose)        {:>8.1} /s    p50 {:>7.1} ms  p99 {:>7.1} ms  ({} searches, {} errors, {} clients)", r["per_s"].as_f64().unwrap_or(0.0), r["p50_ms"].as_f64().unwrap_or(0.0), r["p99_ms"].as_f64().unwrap_or(0.0), r["requests"], r["errors"], args.clients);
+            print_line(
+                "search (probe + choose)     ",
+                "/s   ",
+                "searches",
+                &r,
+                args.clients,
+            );
         }
         report.insert("search".into(), r);
     }
@@ -256,4 +268,25 @@ pub fn http(args: HttpBenchArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::Value::Object(report));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One measured operation as a line: rate, p50, p99, and the errors by status.
+fn print_line(what: &str, rate: &str, unit: &str, r: &serde_json::Value, clients: usize) {
+    let errors = r["error_statuses"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(s, n)| format!(" {s}×{n}"))
+                .collect::<String>()
+        })
+        .unwrap_or_default();
+    println!(
+        "{what} {:>8.1} {rate}  p50 {:>7.2} ms  p99 {:>7.2} ms  ({} {unit}, {} errors{}, {clients} clients)",
+        r["per_s"].as_f64().unwrap_or(0.0),
+        r["p50_ms"].as_f64().unwrap_or(0.0),
+        r["p99_ms"].as_f64().unwrap_or(0.0),
+        r["requests"],
+        r["errors"],
+        if errors.is_empty() { String::new() } else { format!(":{errors}") },
+    );
 }
