@@ -28,7 +28,8 @@ timed() {
   start=$(date +%s.%N)
   "$@"
   end=$(date +%s.%N)
-  echo "TIME $(echo "$end - $start" | bc) s :: ${*:1:3}"
+  # On standard error: the timed command's own output may be sent away.
+  echo "TIME $(echo "$end - $start" | bc) s :: ${*:1:3}" >&2
 }
 unset WAARBORG_LEDGER_KEY
 "$W" demo --no-serve --data "$data" >/dev/null

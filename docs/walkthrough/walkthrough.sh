@@ -21,7 +21,8 @@ echo "# 2. The applicant registers the use with its first revision: the template
 echo "#    fundamental-rights impact assessment completed (the template prefills points a, b, c"
 echo "#    and e from the revision; AI Act Art. 27(1)). Its notification to the market"
 echo "#    surveillance authority and the use's registration in the EU database follow the"
-echo "#    approval (step 6)"
+echo "#    approval (step 6). The shipped models are licensed for research only, so this use is"
+echo "#    marked a demonstration: an operational use on them is refused at activation"
 "$W" deployment template > "$work/template.json"
 python3 - "$work/template.json" "$work/content.json" <<'PY'
 import json, sys
@@ -31,6 +32,7 @@ c["fria"].update(
     measures_and_complaints="Suspension by the chief of police or the privacy officer; incidents registered and notified; complaints to the privacy officer.",
     up_to_date=True,
 )
+c["demonstration"] = True
 json.dump(c, open(sys.argv[2], "w"), indent=2)
 PY
 step "$W" deployment propose --id retro-search --name "Retrospective search, serious crime" \

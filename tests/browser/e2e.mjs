@@ -469,10 +469,14 @@ try {
     await applicant.page.fill('#fria_risks', 'A wrong lead against an innocent person in the reference database.');
     await applicant.page.fill('#fria_measures_and_complaints', 'Suspension by the chief or the privacy officer; complaints to the privacy officer.');
     await applicant.page.check('#fria_up_to_date');
+    // Issue 21: the shipped models are licensed for research only, so this use is marked a
+    // demonstration; an operational one would not be activated on them.
+    await applicant.page.check('#demonstration');
     await shot(applicant.page, '13-applicant-proposal');
     await Promise.all([applicant.page.waitForNavigation(), applicant.page.click('#proposal button')]);
     const draft = await applicant.page.content();
     assert.ok(draft.includes('<strong>draft</strong>') && draft.includes('value="submit"'), 'registered as a draft');
+    assert.ok(draft.includes('non-commercial research use only') && draft.includes('not for operational use'), 'the models\' licence, from the model cache, is on the page');
     // Issue 19 item 7: only the steps that apply are offered; activation is listed with why.
     assert.ok(!draft.includes('<option value="activate"'), 'activation is not offered on a draft');
     assert.ok((await applicant.page.textContent('#not-now')).includes('Only an approved revision is put into use'), 'and the page says why');

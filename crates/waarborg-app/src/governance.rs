@@ -62,6 +62,13 @@ pub fn apply_step(
     let number = step
         .revision
         .unwrap_or_else(|| d.revisions.last().map_or(1, |r| r.number));
+    let command = match step.command {
+        Command::Edit { content } => Command::Edit {
+            content: Box::new(with_licences(app, *content)),
+        },
+        other => other,
+    };
+    let step = Step { command, ..step };
     // The review applies the framework version recorded at submission; a draft is
     // submitted under the latest version of the framework it will be reviewed under.
     let framework = framework_of(&app.store, &d, number)?;
@@ -86,6 +93,19 @@ pub fn apply_step(
         .collect();
     let version = app.commit(&entries, |log| app.store.save_deployment(&d, stored, log))?;
     Ok((version, events))
+}
+
+/// `content` with the licence of each pinned model as the model cache records it: what
+/// the applicant wrote there is replaced, so the activation's licence check reads the
+/// cache's word, not the applicant's.
+fn with_licences(app: &App, mut content: RevisionContent) -> RevisionContent {
+    content.technology.licences = content
+        .technology
+        .model_sha256
+        .iter()
+        .filter_map(|h| app.model_licences.iter().find(|l| &l.sha256 == h).cloned())
+        .collect();
+    content
 }
 
 /// The ledger entry for a governance step the rules refused.
@@ -134,7 +154,7 @@ pub fn propose(
             "deployment {id} already exists"
         )));
     }
-    let d = Deployment::new(id, name, content)?;
+    let d = Deployment::new(id, name, with_licences(app, content))?;
     let entry = entries::draft_entry(actor, "propose", id, 1, name);
     app.commit(&[entry], |log| app.store.create_deployment_logged(&d, log))
 }
@@ -147,7 +167,7 @@ pub fn revise(app: &App, actor: &Actor, id: &str, content: RevisionContent) -> R
         .store
         .deployment(id)?
         .ok_or_else(|| AppError::not_found(format!("no deployment {id} in the register")))?;
-    let number = d.new_revision(actor, content)?;
+    let number = d.new_revision(actor, with_licences(app, content))?;
     let entry = entries::draft_entry(
         actor,
         "revise",

@@ -78,6 +78,9 @@ pub struct App {
     pub reserve: space::Reserve,
     /// When a pattern of reads is flagged ([`consult::consultations`]).
     pub read_flags: waarborg_report::consultations::Thresholds,
+    /// The licence of every model in the model cache, by hash: written into a revision's
+    /// technology whenever its content is written (none known: nothing may run operationally).
+    pub model_licences: Vec<waarborg_govern::revision::ModelLicence>,
 }
 
 /// A clock: seconds since 1970.

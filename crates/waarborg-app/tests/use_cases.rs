@@ -45,6 +45,7 @@ fn app(name: &str) -> App {
         caches: Default::default(),
         reserve: waarborg_app::space::Reserve::unchecked(),
         read_flags: Default::default(),
+        model_licences: Vec::new(),
     }
 }
 
@@ -229,6 +230,77 @@ fn a_refused_governance_step_is_logged_as_a_refusal_and_changes_nothing() {
     let e = governance::apply_step(&app, &auditor, step).unwrap_err();
     assert!(matches!(e, AppError::NotFound(_)), "{e:?}");
     assert_eq!(app.ledger.size(), before);
+}
+
+/// Issue 21: the licence a revision carries is the model cache's, not the applicant's; an
+/// operational use on research models is refused at activation, logged, and stays approved;
+/// the same content marked as a demonstration runs.
+#[test]
+fn the_model_caches_licence_decides_whether_a_use_may_run_operationally() {
+    let mut app = app("licences");
+    app.model_licences = MODELS
+        .iter()
+        .map(|h| waarborg_govern::revision::ModelLicence {
+            sha256: h.to_string(),
+            licence: "non-commercial research only".into(),
+            operational_use: false,
+        })
+        .collect();
+    let framework = Framework::default_template();
+    for (id, demonstration) in [("ops", false), ("demo", true)] {
+        let mut content =
+            waarborg_govern::demo::catch_like_content(models(), Timestamp(NOW - 86_400));
+        content.demonstration = demonstration;
+        // What the applicant claims is overwritten by what the cache records.
+        content.technology.licences = app
+            .model_licences
+            .iter()
+            .map(|l| waarborg_govern::revision::ModelLicence {
+                operational_use: true,
+                licence: "all rights granted".into(),
+                ..l.clone()
+            })
+            .collect();
+        let applicant = Actor::new("applicant-1", Role::Applicant, "biometrics-centre");
+        governance::propose(&app, &applicant, id, "Use", content).unwrap();
+        let (d, _) = app.store.deployment(id).unwrap().unwrap();
+        let licences = &d.revision(1).unwrap().content.technology.licences;
+        assert_eq!(licences, &app.model_licences, "{id}");
+        let mut last = Ok((0, Vec::new()));
+        let before = app.ledger.size();
+        for (actor, command, why) in waarborg_govern::demo::chain_steps(&framework) {
+            let step = governance::Step {
+                deployment: id,
+                version: None,
+                revision: None,
+                command,
+                reason: if why.is_empty() {
+                    "on the evidence"
+                } else {
+                    why
+                },
+            };
+            last = governance::apply_step(&app, &actor, step);
+            if last.is_err() {
+                break;
+            }
+        }
+        let (d, _) = app.store.deployment(id).unwrap().unwrap();
+        let state = d.revision(1).unwrap().effective_state(Timestamp(NOW));
+        if demonstration {
+            assert!(last.is_ok(), "{last:?}");
+            assert_eq!(state, waarborg_govern::revision::State::Active);
+        } else {
+            let e = last.unwrap_err();
+            assert_eq!(e.rule().map(|r| r.code()), Some("not_ready_for_use"));
+            assert!(e.to_string().contains("models_licensed"), "{e}");
+            assert_eq!(state, waarborg_govern::revision::State::AuthorityApproved);
+            assert_eq!(
+                kinds_since(&app, before).last().map(String::as_str),
+                Some("refusal")
+            );
+        }
+    }
 }
 
 #[test]

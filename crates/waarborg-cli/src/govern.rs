@@ -114,6 +114,7 @@ impl Env {
             caches: Default::default(),
             reserve: config.reserve(&dir),
             read_flags: config.read_flags(),
+            model_licences: crate::model_licences(),
         })
     }
 }

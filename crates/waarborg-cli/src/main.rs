@@ -207,6 +207,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The licence of each model in the cache, for the app. A cache whose manifest cannot be
+/// read knows no licence, so no revision can then be activated for operational use.
+pub(crate) fn model_licences() -> Vec<waarborg_govern::revision::ModelLicence> {
+    match ModelCache::from_env().manifest() {
+        Ok(manifest) => manifest
+            .files
+            .into_iter()
+            .filter(|e| e.is_model())
+            .map(|e| waarborg_govern::revision::ModelLicence {
+                sha256: e.sha256,
+                licence: e.licence,
+                operational_use: e.operational_use,
+            })
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "the model cache's licences are unknown");
+            Vec::new()
+        }
+    }
+}
+
 fn models(command: ModelsCommand) -> anyhow::Result<ExitCode> {
     let cache = ModelCache::from_env();
     match command {
@@ -223,10 +244,15 @@ fn models(command: ModelsCommand) -> anyhow::Result<ExitCode> {
                 let entry = manifest.files.iter().find(|e| e.file == status.file);
                 match &status.problem {
                     None => println!(
-                        "  ok       {}  ({}; {})",
+                        "  ok       {}  ({}; {}{})",
                         status.file,
                         entry.map_or("", |e| e.source_package.as_str()),
-                        entry.map_or("", |e| e.licence.as_str())
+                        entry.map_or("", |e| e.licence.as_str()),
+                        match entry {
+                            Some(e) if e.is_model() && !e.operational_use =>
+                                "; not for operational use: experiments and demonstrations only",
+                            _ => "",
+                        }
                     ),
                     Some(problem) => {
                         ok = false;

@@ -54,8 +54,8 @@ fn actor(user: &str) -> Actor {
     }
 }
 
-/// A retrospective search deployment like CATCH's, pinned to `model_sha256`, valid for a
-/// year from `from`.
+/// A retrospective search deployment like CATCH's, marked as a demonstration, pinned to
+/// `model_sha256`, valid for a year from `from`.
 pub fn catch_like_content(model_sha256: Vec<String>, from: Timestamp) -> RevisionContent {
     let template = RevisionContent::template(model_sha256);
     RevisionContent {
@@ -89,6 +89,8 @@ pub fn catch_like_content(model_sha256: Vec<String>, from: Timestamp) -> Revisio
             ..template.fria
         },
         registration_reference: "EU-LE-DEMO-0001".into(),
+        // The demo runs on the research-only models, on demo data.
+        demonstration: true,
         ..template
     }
 }
@@ -133,6 +135,17 @@ pub fn approve_through_chain(
     framework: &Framework,
     now: Timestamp,
 ) -> Result<Vec<Event>, GovernError> {
+    let mut events = Vec::new();
+    for (a, c, why) in chain_steps(framework) {
+        events.extend(d.apply(number, &a, c, why, framework, now)?);
+    }
+    Ok(events)
+}
+
+/// The steps from draft to active under `framework`, each by the demo's person in its role,
+/// with the reasons given: submission, three favourable assessments, the attestations, the
+/// advice, the ratification, the authority's approval, the activation.
+pub fn chain_steps(framework: &Framework) -> Vec<(Actor, Command, &'static str)> {
     let judgements: Vec<Judgement> = framework
         .keys()
         .map(|key| Judgement {
@@ -184,9 +197,5 @@ pub fn approve_through_chain(
         "demo: no objection",
     ));
     steps.push((actor("applicant-1"), Command::Activate, ""));
-    let mut events = Vec::new();
-    for (a, c, why) in steps {
-        events.extend(d.apply(number, &a, c, why, framework, now)?);
-    }
-    Ok(events)
+    steps
 }

@@ -51,13 +51,19 @@ pub enum MachineCheck {
     FriaNotified,
     /// The use is registered in the EU database (Art. 26(8), 49(4)).
     Registered,
+    /// Every model's licence permits operational use, unless the use is an experiment or a
+    /// demonstration.
+    ModelsLicensed,
 }
 
 impl MachineCheck {
     /// Whether it is done after the approval and checked at activation (the assessment's
     /// notification, the registration), not before the committee's advice.
     pub fn before_use(self) -> bool {
-        matches!(self, MachineCheck::FriaNotified | MachineCheck::Registered)
+        matches!(
+            self,
+            MachineCheck::FriaNotified | MachineCheck::Registered | MachineCheck::ModelsLicensed
+        )
     }
 
     /// Whether `content` meets this check; `Err` says what is missing.
@@ -104,6 +110,17 @@ impl MachineCheck {
                 !content.registration_reference.trim().is_empty(),
                 "the use's registration in the EU database (its reference) is not recorded",
             ),
+            MachineCheck::ModelsLicensed => {
+                let unlicensed = content.technology.models_not_licensed_for_operational_use();
+                match unlicensed.first() {
+                    None => Ok(()),
+                    Some(_) if content.kind_of_use() != crate::revision::KindOfUse::Operational => Ok(()),
+                    Some((hash, licence)) => Err(format!(
+                        "model {} is not licensed for operational use ({licence}); pin a model pair whose licence permits it (`waarborg models add`), or mark the use as an experiment or a demonstration",
+                        hash.get(..12).unwrap_or(hash)
+                    )),
+                }
+            }
         }
     }
 }
@@ -343,6 +360,7 @@ impl Framework {
                 machine("review_dates_set", ReportingAndReview, "Review intervals and an end date are set.", MachineCheck::ReviewDatesSet),
                 attested("reporting_agreed", ReportingAndReview, "Reporting duties to the committee and the authority are agreed.", crate::Role::Applicant),
                 machine("models_pinned", SystemRequirements, "Every model is pinned by its SHA-256.", MachineCheck::ModelsPinned),
+                machine("models_licensed", SystemRequirements, "Every model's licence permits operational use (experiments and demonstrations may use research models).", MachineCheck::ModelsLicensed),
                 attested("security_reviewed", SystemRequirements, "The system's security has been reviewed.", crate::Role::PrivacyOfficer),
                 machine("two_verifiers", HumanControl, "At least two independent verifiers confirm every identification.", MachineCheck::AtLeastTwoVerifiers),
                 machine("examiners_named", HumanControl, "Only named, trained examiners search.", MachineCheck::ExaminersNamed),

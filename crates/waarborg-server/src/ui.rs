@@ -413,6 +413,11 @@ fn register_page(state: &AppState, headers: &HeaderMap, q: &LangQuery) -> Respon
                 until: crate::i18n::date(lang, r.content.scope.valid_until),
                 review,
                 purpose: r.content.purpose.clone(),
+                kind: t(
+                    lang,
+                    &format!("kind_of_use_{}", r.content.kind_of_use().as_str()),
+                ),
+                licences: r.content.technology.licence_texts().join(" · "),
             })
         })
         .collect();
@@ -450,6 +455,10 @@ struct UseRow {
     until: String,
     review: Review,
     purpose: String,
+    /// Operational, an experiment or a demonstration, in words.
+    kind: &'static str,
+    /// The models' licences.
+    licences: String,
 }
 
 /// When a use's next review is due.

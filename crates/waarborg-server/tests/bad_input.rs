@@ -71,6 +71,7 @@ fn state() -> Arc<AppState> {
             caches: Default::default(),
             reserve: waarborg_app::space::Reserve::unchecked(),
             read_flags: Default::default(),
+            model_licences: Vec::new(),
         }),
         secure_cookies: true,
     })

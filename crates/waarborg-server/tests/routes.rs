@@ -59,6 +59,7 @@ fn state(name: &str) -> Arc<AppState> {
             caches: Default::default(),
             reserve: waarborg_app::space::Reserve::unchecked(),
             read_flags: Default::default(),
+            model_licences: Vec::new(),
         }),
         secure_cookies: false,
     })

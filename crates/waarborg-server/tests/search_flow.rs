@@ -182,6 +182,7 @@ fn world_named(name: &str) -> World {
             caches: Default::default(),
             reserve: waarborg_app::space::Reserve::unchecked(),
             read_flags: Default::default(),
+            model_licences: Vec::new(),
         }),
         secure_cookies: false,
     });

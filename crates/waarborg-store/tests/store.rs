@@ -43,6 +43,7 @@ fn content() -> RevisionContent {
             detector_settings: "scrfd".into(),
             score_threshold: 0.3,
             candidate_list_length: 50,
+            licences: Vec::new(),
         },
         oversight: Oversight {
             verifiers_required: 2,
@@ -62,6 +63,7 @@ fn content() -> RevisionContent {
         review_interval_days: 30,
         urgent_use_allowed: false,
         experiment: false,
+        demonstration: false,
         corrects_defect: false,
         applicant: "applicant-1".into(),
         deploying_unit: "bc".into(),

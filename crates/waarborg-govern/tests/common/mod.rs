@@ -29,6 +29,13 @@ pub fn content() -> RevisionContent {
             detector_settings: "scrfd_500m det_size=640 threshold=0.5".into(),
             score_threshold: 0.3,
             candidate_list_length: 50,
+            licences: [MODEL_A, MODEL_B]
+                .map(|h| ModelLicence {
+                    sha256: h.into(),
+                    licence: "licensed to the police for operational use (test)".into(),
+                    operational_use: true,
+                })
+                .to_vec(),
         },
         oversight: Oversight {
             verifiers_required: 2,
@@ -49,6 +56,7 @@ pub fn content() -> RevisionContent {
         review_interval_days: 90,
         urgent_use_allowed: true,
         experiment: false,
+        demonstration: false,
         corrects_defect: false,
         applicant: "applicant-1".into(),
         deploying_unit: "biometrics-centre".into(),
