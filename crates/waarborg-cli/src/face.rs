@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 use waarborg_face::decode::decode_file;
-use waarborg_face::{AnalyzedFace, DecodeLimits, EngineConfig, EnginePaths, FaceEngine};
+use waarborg_face::{AnalyzedFace, DecodeLimits, EngineConfig, FaceEngine};
 use waarborg_models::ModelCache;
 
 #[derive(Debug, Subcommand)]
@@ -81,14 +81,7 @@ impl EngineArgs {
             }
             None => images.clamp(1, config.threads),
         };
-        let engine = FaceEngine::load(
-            &EnginePaths {
-                runtime_library: paths.runtime_library,
-                detector: paths.detector,
-                recognizer: paths.recognizer,
-            },
-            config,
-        )?;
+        let engine = FaceEngine::load(&crate::models::engine_paths(paths), config)?;
         Ok(engine)
     }
 }
@@ -107,6 +100,11 @@ impl ImageResult {
     /// Faces found.
     pub fn faces(&self) -> usize {
         self.faces.len()
+    }
+
+    /// The faces found, best detector score first.
+    pub fn found(&self) -> &[AnalyzedFace] {
+        &self.faces
     }
 }
 

@@ -114,7 +114,7 @@ impl Env {
             caches: Default::default(),
             reserve: config.reserve(&dir),
             read_flags: config.read_flags(),
-            model_licences: crate::model_licences(),
+            model_licences: crate::models::model_licences(),
         })
     }
 }
@@ -629,12 +629,7 @@ pub fn deployment(command: DeploymentCommand) -> anyhow::Result<ExitCode> {
 
 /// A filled-in example of revision content, for operators to adapt.
 fn template_content() -> RevisionContent {
-    RevisionContent::template(
-        waarborg_models::PINNED_MODELS
-            .iter()
-            .map(|m| m.sha256.to_string())
-            .collect(),
-    )
+    RevisionContent::template(crate::models::active_pair_hashes())
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -1039,12 +1034,7 @@ pub fn gate(command: GateCommand) -> anyhow::Result<ExitCode> {
         env,
     } = command;
     let actor = parse_actor(&actor)?;
-    let models = models.unwrap_or_else(|| {
-        waarborg_models::PINNED_MODELS
-            .iter()
-            .map(|m| m.sha256.to_string())
-            .collect()
-    });
+    let models = models.unwrap_or_else(crate::models::active_pair_hashes);
     let action = match action {
         ActionArg::Detect => Action::DetectForSearch,
         ActionArg::Extract => Action::Extract,

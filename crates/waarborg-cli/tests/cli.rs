@@ -317,3 +317,326 @@ fn quality_thresholds_can_be_configured_and_bad_files_are_refused() {
         "{stderr}"
     );
 }
+
+/// The same ONNX graph with one unknown protobuf field appended: other bytes, other hash,
+/// the same network (ONNX Runtime skips fields it does not know).
+fn relabelled(model: &Path, tag: &[u8]) -> Vec<u8> {
+    let mut bytes = std::fs::read(model).unwrap();
+    // Field 1000, wire type 2 (length-delimited): key varint 0xC2 0x3E.
+    bytes.extend_from_slice(&[0xC2, 0x3E, tag.len() as u8]);
+    bytes.extend_from_slice(tag);
+    bytes
+}
+
+fn models_cmd(cache: &Path, args: &[&str]) -> Output {
+    waarborg()
+        .env("WAARBORG_MODELS", cache)
+        .arg("models")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn templates(cache: &Path, image: &Path) -> Vec<Vec<f64>> {
+    let out = waarborg()
+        .env("WAARBORG_MODELS", cache)
+        .args(["face", "analyze", "--json"])
+        .arg(image)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    json[0]["faces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            f["embedding"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn a_model_pair_is_added_after_the_engine_checks_it_and_is_then_chosen() {
+    let src = waarborg_models::ModelCache::from_env().dir().to_path_buf();
+    let cache = scratch("pairs");
+    for sub in ["models", "runtime", "samples"] {
+        std::fs::create_dir_all(cache.join(sub)).unwrap();
+    }
+    for rel in [
+        "manifest.json",
+        "models/scrfd_500m_bnkps.onnx",
+        "models/w600k_mbf.onnx",
+        "runtime/libonnxruntime.so",
+        "samples/gdp.jpg",
+        "samples/players.jpg",
+        "samples/yaoming.jpg",
+    ] {
+        std::fs::copy(src.join(rel), cache.join(rel)).unwrap();
+    }
+    let supplied = scratch("pairs-supplied");
+    let det = supplied.join("det.onnx");
+    let rec = supplied.join("rec.onnx");
+    std::fs::write(
+        &det,
+        relabelled(&src.join("models/scrfd_500m_bnkps.onnx"), b"v1"),
+    )
+    .unwrap();
+    std::fs::write(&rec, relabelled(&src.join("models/w600k_mbf.onnx"), b"v1")).unwrap();
+    let manifest = || std::fs::read(cache.join("manifest.json")).unwrap();
+    let before = manifest();
+    let path = |p: &Path| p.to_str().unwrap().to_string();
+    let add = |extra: &[&str], d: &Path, r: &Path| {
+        let mut args = vec!["add".to_string(), path(d), path(r)];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        models_cmd(&cache, &args)
+    };
+    let vendor = [
+        "--name",
+        "vendor-1.0",
+        "--licence",
+        "Licensed to the police for operational use, contract 2026-17",
+        "--source",
+        "Vendor BV, release 1.0",
+        "--operational-use",
+    ];
+
+    // Swapped: the engine refuses the graphs, nothing is added.
+    let out = add(&vendor, &rec, &det);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("not added") && err.contains("outputs"),
+        "{err}"
+    );
+    assert_eq!(manifest(), before);
+    // No licence, a stated hash that does not match: refused, nothing added.
+    let out = add(
+        &["--name", "x", "--licence", " ", "--source", "s"],
+        &det,
+        &rec,
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("licence"));
+    let wrong = "ab".repeat(32);
+    let mut stated = vendor.to_vec();
+    stated.extend(["--detector-sha256", wrong.as_str()]);
+    let out = add(&stated, &det, &rec);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("not the one its supplier stated"),
+        "{err}"
+    );
+    assert_eq!(manifest(), before);
+
+    let out = add(&vendor, &det, &rec);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let det_hash = waarborg_models::sha256_file(&det).unwrap();
+    assert!(
+        text.contains(&det_hash) && text.contains("licensed for operational use"),
+        "{text}"
+    );
+    let out = models_cmd(&cache, &["check"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("chosen pair: buffalo_s") && text.contains("pair vendor-1.0"),
+        "{text}"
+    );
+    assert!(
+        text.contains("pairs/vendor-1.0/detector.onnx") && text.contains("contract 2026-17"),
+        "{text}"
+    );
+
+    // The same network under another name gives the same templates once chosen.
+    let image = src.join("samples/yaoming.jpg");
+    let default = templates(&cache, &image);
+    assert!(models_cmd(&cache, &["use", "vendor-1.0"]).status.success());
+    assert_eq!(templates(&cache, &image), default);
+
+    // The engine feeds the recogniser as the pair's manifest says: another normalisation,
+    // other templates.
+    std::fs::write(
+        &det,
+        relabelled(&src.join("models/scrfd_500m_bnkps.onnx"), b"v2"),
+    )
+    .unwrap();
+    std::fs::write(&rec, relabelled(&src.join("models/w600k_mbf.onnx"), b"v2")).unwrap();
+    let out = add(
+        &[
+            "--name",
+            "shifted",
+            "--licence",
+            "research only",
+            "--source",
+            "lab",
+            "--recognizer-input",
+            "100,127.5",
+        ],
+        &det,
+        &rec,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("not for operational use"));
+    assert!(models_cmd(&cache, &["use", "shifted"]).status.success());
+    let shifted = templates(&cache, &image);
+    assert_eq!(shifted.len(), default.len());
+    assert_ne!(shifted, default);
+
+    let out = models_cmd(&cache, &["use", "nobody"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("buffalo_s, vendor-1.0, shifted"));
+    assert!(models_cmd(&cache, &["use", "buffalo_s"]).status.success());
+    assert_eq!(templates(&cache, &image), default);
+}
+
+#[test]
+fn an_evaluation_lists_every_pair_says_what_it_could_not_compute_and_can_be_recomputed() {
+    let dir = scratch("evaluate");
+    let out = waarborg()
+        .args(["models", "test-set", "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Two rows no evaluation can use: a faceless image and a missing file.
+    std::fs::write(
+        dir.join("grey.png"),
+        png(image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(
+            120,
+            120,
+            image::Rgb([128, 128, 128]),
+        ))),
+    )
+    .unwrap();
+    let manifest = dir.join("manifest.csv");
+    let mut text = std::fs::read_to_string(&manifest).unwrap();
+    text += "grey.png,nobody\nabsent.png,nobody\n";
+    std::fs::write(&manifest, &text).unwrap();
+    let rows = text.lines().count() - 1;
+
+    let json = dir.join("eval.json");
+    let svg = dir.join("det.svg");
+    let evaluate = |extra: &[&str]| {
+        waarborg()
+            .args(["model", "evaluate", "--bootstrap", "200", "--manifest"])
+            .arg(&manifest)
+            .arg("--json")
+            .arg(&json)
+            .arg("--svg")
+            .arg(&svg)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = evaluate(&[]);
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let e: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let used = e["images"].as_u64().unwrap() as usize;
+    assert_eq!(used, rows - 2);
+    let excluded = e["excluded"].as_array().unwrap();
+    assert_eq!(excluded.len(), 2, "{excluded:?}");
+    assert_eq!(excluded[0]["reason"], "no face found");
+    assert!(excluded[1]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("absent.png"));
+    let pins: Vec<&str> = waarborg_models::PINNED_MODELS
+        .iter()
+        .map(|m| m.sha256)
+        .collect();
+    assert_eq!(e["models"], serde_json::json!(pins));
+    assert_eq!(e["dataset_sha256"].as_str().unwrap().len(), 64);
+
+    // Every pair once, labelled by the manifest's identities.
+    let identity: std::collections::HashMap<&str, &str> = text
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let mut f = l.split(',');
+            (f.next().unwrap(), f.next().unwrap())
+        })
+        .collect();
+    let pairs = e["pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), used * (used - 1) / 2);
+    let mut impostor = Vec::new();
+    let mut genuine = Vec::new();
+    for p in pairs {
+        let (a, b) = (p["a"].as_str().unwrap(), p["b"].as_str().unwrap());
+        assert_eq!(p["same"].as_bool().unwrap(), identity[a] == identity[b]);
+        let s = p["score"].as_f64().unwrap();
+        assert!((-1.0..=1.0001).contains(&s));
+        if identity[a] == identity[b] {
+            genuine.push(s)
+        } else {
+            impostor.push(s)
+        }
+    }
+    // The figures follow from the pairs: at FMR 1e-2 at most 1 % of the non-mated pairs
+    // reach the threshold, and FNMR is the share of mated pairs below it.
+    let at = &e["verification"][0];
+    let t = at["threshold"]
+        .as_f64()
+        .expect("FMR 1e-2 is computed on this set");
+    let fmr = impostor.iter().filter(|&&s| s >= t).count() as f64 / impostor.len() as f64;
+    assert!(fmr <= 0.01 && (fmr - at["fmr"].as_f64().unwrap()).abs() < 1e-12);
+    let fnmr = genuine.iter().filter(|&&s| s < t).count() as f64 / genuine.len() as f64;
+    assert!((fnmr - at["fnmr"].as_f64().unwrap()).abs() < 1e-12);
+    assert!(genuine.iter().sum::<f64>() / genuine.len() as f64 > 0.8);
+    for (k, needs) in [(1, "30000"), (2, "300000")] {
+        let why = e["verification"][k]["not_computed"].as_str().unwrap();
+        assert!(
+            why.contains(needs) && why.contains("non-mated pairs"),
+            "{why}"
+        );
+    }
+    assert!(e["open_set"]["recommended"]["not_computed"].is_string());
+    assert_eq!(e["open_set"]["measured_ranks"][0]["rank"], 1);
+    assert_eq!(e["groups"].as_array().unwrap().len(), 3);
+    assert!(
+        summary.contains("FMR 1e-2: threshold")
+            && summary.contains("left out grey.png: no face found"),
+        "{summary}"
+    );
+    let svg_text = std::fs::read_to_string(&svg).unwrap();
+    assert!(svg_text.starts_with("<svg") && svg_text.contains("<polyline"));
+
+    // Other models than asked for: refused, nothing written.
+    std::fs::remove_file(&json).unwrap();
+    let out = evaluate(&["--models", &format!("{},{}", pins[1], pins[0])]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("waarborg models use"));
+    assert!(!json.exists());
+    // Too small to compare, and a malformed manifest: clear errors.
+    std::fs::write(&manifest, "gdp-0-crop.png,p\ngdp-0-blur.png,p\n").unwrap();
+    let out = evaluate(&[]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs at least one of each"));
+    std::fs::write(&manifest, "gdp-0-crop.png\n").unwrap();
+    let out = evaluate(&[]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("path,identity"));
+}

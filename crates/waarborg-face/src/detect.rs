@@ -1,7 +1,8 @@
 //! SCRFD face detection with five key points, decoded as the reference does.
 //!
 //! The image is resized, keeping its aspect ratio, into the top-left corner of a square
-//! canvas (640×640 by default), normalised as (x − 127.5) / 128 in RGB order, and run
+//! canvas (640×640 by default), normalised in RGB order as the model pair's manifest says
+//! (SCRFD's (x − 127.5) / 128 for the default models), and run
 //! through the network. Each of the three strides (8, 16, 32) gives, for two anchors per
 //! grid location, a score, four distances to the box sides and ten key-point offsets, all
 //! in units of the stride. Candidates at or above the score threshold are merged by
@@ -56,7 +57,11 @@ pub(crate) struct DetectorInput {
 }
 
 /// Resizes and normalises an image into the detector's square canvas.
-pub(crate) fn prepare(image: &RgbImage, input_size: u32) -> DetectorInput {
+pub(crate) fn prepare(
+    image: &RgbImage,
+    input_size: u32,
+    norm: crate::Normalisation,
+) -> DetectorInput {
     // f64 and truncation as in the reference (Python floats and `int()`).
     let (w, h) = (f64::from(image.width()), f64::from(image.height()));
     let side = input_size as usize;
@@ -70,7 +75,7 @@ pub(crate) fn prepare(image: &RgbImage, input_size: u32) -> DetectorInput {
     let scale = (f64::from(new_h) / h) as f32;
     let resized = resize_linear(image, new_w, new_h);
     // Planar RGB; the padding is a black pixel after normalisation, as in the reference.
-    let pad = (0.0 - 127.5) / 128.0;
+    let pad = norm.apply(0);
     let mut blob = vec![pad; 3 * side * side];
     let plane = side * side;
     let (rw, rh) = (new_w as usize, new_h as usize);
@@ -79,9 +84,9 @@ pub(crate) fn prepare(image: &RgbImage, input_size: u32) -> DetectorInput {
         let row = &raw[y * rw * 3..(y + 1) * rw * 3];
         for x in 0..rw {
             let o = y * side + x;
-            blob[o] = (f32::from(row[x * 3]) - 127.5) / 128.0;
-            blob[plane + o] = (f32::from(row[x * 3 + 1]) - 127.5) / 128.0;
-            blob[2 * plane + o] = (f32::from(row[x * 3 + 2]) - 127.5) / 128.0;
+            blob[o] = norm.apply(row[x * 3]);
+            blob[plane + o] = norm.apply(row[x * 3 + 1]);
+            blob[2 * plane + o] = norm.apply(row[x * 3 + 2]);
         }
     }
     DetectorInput { blob, scale }
@@ -224,7 +229,7 @@ mod tests {
     #[test]
     fn prepare_keeps_aspect_and_pads_below() {
         let img = RgbImage::from_pixel(200, 100, image::Rgb([255, 255, 255]));
-        let input = prepare(&img, 64);
+        let input = prepare(&img, 64, crate::Normalisation::SCRFD);
         assert!((input.scale - 0.32).abs() < 1e-6);
         let white = (255.0 - 127.5) / 128.0;
         assert_eq!(input.blob[0], white);

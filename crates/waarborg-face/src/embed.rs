@@ -33,12 +33,16 @@ fn normalised(v: &[f32]) -> Template {
 
 /// Templates for aligned crops, in order. A batch is split over the sessions that are idle
 /// when it starts, each part on its own thread.
-pub(crate) fn embed(pool: &SessionPool, crops: &[&RgbImage]) -> Result<Vec<Template>, FaceError> {
+pub(crate) fn embed(
+    pool: &SessionPool,
+    crops: &[&RgbImage],
+    norm: crate::Normalisation,
+) -> Result<Vec<Template>, FaceError> {
     let mut out = Vec::with_capacity(crops.len());
     for chunk in crops.chunks(MAX_BATCH) {
         let mut sessions = pool.acquire_idle(chunk.len());
         if sessions.len() == 1 {
-            out.extend(run_batch(&mut sessions[0], chunk)?);
+            out.extend(run_batch(&mut sessions[0], chunk, norm)?);
             continue;
         }
         let per = chunk.len().div_ceil(sessions.len());
@@ -48,7 +52,7 @@ pub(crate) fn embed(pool: &SessionPool, crops: &[&RgbImage]) -> Result<Vec<Templ
                 .zip(chunk.chunks(per))
                 .map(|(session, part)| {
                     let session: &mut Session = session;
-                    scope.spawn(move || run_batch(session, part))
+                    scope.spawn(move || run_batch(session, part, norm))
                 })
                 .collect();
             handles
@@ -67,7 +71,11 @@ pub(crate) fn embed(pool: &SessionPool, crops: &[&RgbImage]) -> Result<Vec<Templ
     Ok(out)
 }
 
-fn run_batch(session: &mut Session, crops: &[&RgbImage]) -> Result<Vec<Template>, FaceError> {
+fn run_batch(
+    session: &mut Session,
+    crops: &[&RgbImage],
+    norm: crate::Normalisation,
+) -> Result<Vec<Template>, FaceError> {
     let side = ALIGNED_SIZE as usize;
     let plane = side * side;
     let mut blob = vec![0f32; crops.len() * 3 * plane];
@@ -80,7 +88,7 @@ fn run_batch(session: &mut Session, crops: &[&RgbImage]) -> Result<Vec<Template>
         let base = i * 3 * plane;
         for (p, px) in crop.as_raw().chunks_exact(3).enumerate() {
             for c in 0..3 {
-                blob[base + c * plane + p] = (f32::from(px[c]) - 127.5) / 127.5;
+                blob[base + c * plane + p] = norm.apply(px[c]);
             }
         }
     }

@@ -15,12 +15,14 @@
 //! the gate can refuse an engine whose technology the deployment did not approve.
 //!
 //! ```no_run
-//! use waarborg_face::{EngineConfig, EnginePaths, FaceEngine};
+//! use waarborg_face::{EngineConfig, EnginePaths, FaceEngine, Normalisation};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let paths = EnginePaths {
 //!     runtime_library: "runtime/libonnxruntime.so".into(),
 //!     detector: "models/scrfd_500m_bnkps.onnx".into(),
 //!     recognizer: "models/w600k_mbf.onnx".into(),
+//!     detector_input: Normalisation::SCRFD,
+//!     recognizer_input: Normalisation::ARCFACE,
 //! };
 //! let engine = FaceEngine::load(&paths, EngineConfig::default())?;
 //! let image = waarborg_face::decode::decode_file("probe.jpg".as_ref(), &Default::default())?;
@@ -68,15 +70,59 @@ pub enum FaceError {
     Inference(String),
 }
 
-/// Where the engine finds ONNX Runtime and its two models.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where the engine finds ONNX Runtime and its two models, and how each model wants its
+/// pixels (a property of the model pair, recorded in the model cache's manifest).
+#[derive(Debug, Clone, PartialEq)]
 pub struct EnginePaths {
     /// `libonnxruntime.so`.
     pub runtime_library: PathBuf,
-    /// SCRFD detector (`scrfd_500m_bnkps.onnx`).
+    /// SCRFD-style detector (`scrfd_500m_bnkps.onnx`): one image input, nine outputs.
     pub detector: PathBuf,
-    /// ArcFace recogniser (`w600k_mbf.onnx`).
+    /// ArcFace-style recogniser (`w600k_mbf.onnx`): 112×112 crops in, 512-d vectors out.
     pub recognizer: PathBuf,
+    /// The detector's input normalisation.
+    pub detector_input: Normalisation,
+    /// The recogniser's input normalisation.
+    pub recognizer_input: Normalisation,
+}
+
+/// How a network wants its 8-bit RGB input: each channel value `x` becomes `(x − mean) / std`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Normalisation {
+    /// Subtracted from each channel value.
+    pub mean: f32,
+    /// The difference is divided by it (positive).
+    pub std: f32,
+}
+
+impl Normalisation {
+    /// SCRFD's, as InsightFace feeds it: `(x − 127.5) / 128`.
+    pub const SCRFD: Self = Self {
+        mean: 127.5,
+        std: 128.0,
+    };
+    /// ArcFace's: `(x − 127.5) / 127.5`.
+    pub const ARCFACE: Self = Self {
+        mean: 127.5,
+        std: 127.5,
+    };
+
+    /// The network value of one channel value.
+    #[inline]
+    pub fn apply(self, x: u8) -> f32 {
+        (f32::from(x) - self.mean) / self.std
+    }
+
+    fn check(self, which: &str) -> Result<(), FaceError> {
+        if self.mean.is_finite() && self.std.is_finite() && self.std > 0.0 {
+            Ok(())
+        } else {
+            Err(FaceError::Runtime(format!(
+                "the {which}'s normalisation (mean {}, std {}) needs a finite mean and a positive std",
+                self.mean, self.std
+            )))
+        }
+    }
 }
 
 /// Engine settings.
@@ -140,6 +186,8 @@ pub struct PreparedImage(detect::DetectorInput);
 pub struct FaceEngine {
     detector: SessionPool,
     recognizer: SessionPool,
+    detector_input: Normalisation,
+    recognizer_input: Normalisation,
     config: EngineConfig,
     fingerprint: EngineFingerprint,
 }
@@ -153,6 +201,8 @@ impl FaceEngine {
                 config.detector.input_size
             )));
         }
+        paths.detector_input.check("detector")?;
+        paths.recognizer_input.check("recogniser")?;
         let env = runtime::environment(&paths.runtime_library)?;
         let workers = config.workers.max(1);
         let intra = (config.threads / workers).max(1);
@@ -162,6 +212,7 @@ impl FaceEngine {
         let recognizer = SessionPool::new(env, &rec_bytes, &paths.recognizer, workers, intra)?;
         check_io(&detector, 1, 9, &paths.detector)?;
         check_io(&recognizer, 1, 1, &paths.recognizer)?;
+        check_recognizer_shape(&recognizer, &paths.recognizer)?;
         let fingerprint = EngineFingerprint {
             detector_sha256: det_bytes.sha256,
             recognizer_sha256: rec_bytes.sha256,
@@ -170,6 +221,8 @@ impl FaceEngine {
         Ok(Self {
             detector,
             recognizer,
+            detector_input: paths.detector_input,
+            recognizer_input: paths.recognizer_input,
             config,
             fingerprint,
         })
@@ -194,7 +247,11 @@ impl FaceEngine {
     /// [`detect_prepared`](Self::detect_prepared) this splits [`detect`](Self::detect) in
     /// two, so a benchmark can time the network apart from the preparation.
     pub fn prepare(&self, image: &RgbImage) -> PreparedImage {
-        PreparedImage(detect::prepare(image, self.config.detector.input_size))
+        PreparedImage(detect::prepare(
+            image,
+            self.config.detector.input_size,
+            self.detector_input,
+        ))
     }
 
     /// Runs the detector on a prepared image.
@@ -216,7 +273,11 @@ impl FaceEngine {
         }
         let templates = if embed && !crops.is_empty() {
             let refs: Vec<&RgbImage> = crops.iter().collect();
-            Some(embed::embed(&self.recognizer, &refs)?)
+            Some(embed::embed(
+                &self.recognizer,
+                &refs,
+                self.recognizer_input,
+            )?)
         } else {
             None
         };
@@ -236,7 +297,7 @@ impl FaceEngine {
 
     /// Templates for faces already aligned to 112×112.
     pub fn embed_aligned(&self, crops: &[&RgbImage]) -> Result<Vec<Template>, FaceError> {
-        embed::embed(&self.recognizer, crops)
+        embed::embed(&self.recognizer, crops, self.recognizer_input)
     }
 }
 
@@ -254,6 +315,35 @@ fn check_io(
                 "has {} inputs and {} outputs; expected {inputs} and {outputs}",
                 session.inputs().len(),
                 session.outputs().len()
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// An ArcFace-style recogniser takes `N×3×112×112` and gives `N×512`; a dimension the graph
+/// leaves open (−1) is taken on trust and checked again on the first run.
+fn check_recognizer_shape(pool: &SessionPool, path: &std::path::Path) -> Result<(), FaceError> {
+    let session = pool.first();
+    let side = i64::from(align::ALIGNED_SIZE);
+    let fits = |shape: Option<&[i64]>, want: &[i64]| {
+        shape.is_none_or(|s| {
+            s.len() == want.len() && s.iter().zip(want).all(|(&d, &w)| d < 0 || w < 0 || d == w)
+        })
+    };
+    let shape_of = |t: &ort::value::ValueType| match t {
+        ort::value::ValueType::Tensor { shape, .. } => Some(shape.to_vec()),
+        _ => None,
+    };
+    let input = shape_of(session.inputs()[0].dtype());
+    let output = shape_of(session.outputs()[0].dtype());
+    let dim = TEMPLATE_DIM as i64;
+    if !fits(input.as_deref(), &[-1, 3, side, side]) || !fits(output.as_deref(), &[-1, dim]) {
+        return Err(FaceError::Model {
+            path: path.to_path_buf(),
+            reason: format!(
+                "takes {input:?} and gives {output:?}; an ArcFace-style recogniser takes \
+                 [N, 3, {side}, {side}] and gives [N, {dim}]"
             ),
         });
     }

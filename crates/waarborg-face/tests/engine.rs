@@ -96,6 +96,8 @@ fn bad_configuration_and_paths_are_clear_errors() {
         runtime_library: m.runtime_library.clone(),
         detector: m.detector.clone(),
         recognizer: m.recognizer.clone(),
+        detector_input: waarborg_face::Normalisation::SCRFD,
+        recognizer_input: waarborg_face::Normalisation::ARCFACE,
     };
     let odd = EngineConfig {
         detector: DetectorConfig {
@@ -117,6 +119,22 @@ fn bad_configuration_and_paths_are_clear_errors() {
         .unwrap()
         .to_string();
     assert!(err.contains("outputs"), "{err}");
+
+    let unnormalisable = EnginePaths {
+        recognizer_input: waarborg_face::Normalisation {
+            mean: 127.5,
+            std: 0.0,
+        },
+        ..paths.clone()
+    };
+    let err = FaceEngine::load(&unnormalisable, EngineConfig::default())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("recogniser") && err.contains("positive std"),
+        "{err}"
+    );
 
     let missing = EnginePaths {
         detector: m.detector.with_file_name("nope.onnx"),

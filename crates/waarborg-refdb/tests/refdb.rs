@@ -26,6 +26,8 @@ fn engine() -> (FaceEngine, PathBuf) {
             runtime_library: paths.runtime_library,
             detector: paths.detector,
             recognizer: paths.recognizer,
+            detector_input: waarborg_face::Normalisation::SCRFD,
+            recognizer_input: waarborg_face::Normalisation::ARCFACE,
         },
         EngineConfig {
             threads: 2,

@@ -142,6 +142,7 @@ mod tests {
                     "explained_",
                     "incident_class_",
                     "indicator_",
+                    "kind_of_use_",
                 ]
                 .iter()
                 .any(|prefix| {

@@ -47,6 +47,8 @@ fn world_named(name: &str) -> World {
             runtime_library: paths.runtime_library,
             detector: paths.detector,
             recognizer: paths.recognizer,
+            detector_input: waarborg_face::Normalisation::SCRFD,
+            recognizer_input: waarborg_face::Normalisation::ARCFACE,
         },
         waarborg_face::EngineConfig {
             threads: 2,

@@ -27,6 +27,8 @@ pub fn engine() -> &'static FaceEngine {
                 runtime_library: m.runtime_library,
                 detector: m.detector,
                 recognizer: m.recognizer,
+                detector_input: waarborg_face::Normalisation::SCRFD,
+                recognizer_input: waarborg_face::Normalisation::ARCFACE,
             },
             config,
         )
