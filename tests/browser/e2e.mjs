@@ -477,6 +477,10 @@ try {
     const draft = await applicant.page.content();
     assert.ok(draft.includes('<strong>draft</strong>') && draft.includes('value="submit"'), 'registered as a draft');
     assert.ok(draft.includes('non-commercial research use only') && draft.includes('not for operational use'), 'the models\' licence, from the model cache, is on the page');
+    // Issue 21 item 2: the accuracy evaluation of exactly these models (the demo evaluated
+    // them on the test set made from the sample photos), the recommended threshold beside
+    // the chosen one.
+    assert.ok(/\d+ images, \d+ mated and \d+ non-mated pairs/.test(draft) && draft.includes('Recommended threshold for FPIR') && draft.includes('chosen threshold'), 'the models\' accuracy evaluation is on the page');
     // Issue 19 item 7: only the steps that apply are offered; activation is listed with why.
     assert.ok(!draft.includes('<option value="activate"'), 'activation is not offered on a draft');
     assert.ok((await applicant.page.textContent('#not-now')).includes('Only an approved revision is put into use'), 'and the page says why');

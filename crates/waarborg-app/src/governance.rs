@@ -64,7 +64,7 @@ pub fn apply_step(
         .unwrap_or_else(|| d.revisions.last().map_or(1, |r| r.number));
     let command = match step.command {
         Command::Edit { content } => Command::Edit {
-            content: Box::new(with_licences(app, *content)),
+            content: Box::new(with_model_facts(app, *content)),
         },
         other => other,
     };
@@ -95,16 +95,22 @@ pub fn apply_step(
     Ok((version, events))
 }
 
-/// `content` with the licence of each pinned model as the model cache records it: what
-/// the applicant wrote there is replaced, so the activation's licence check reads the
-/// cache's word, not the applicant's.
-fn with_licences(app: &App, mut content: RevisionContent) -> RevisionContent {
-    content.technology.licences = content
-        .technology
-        .model_sha256
+/// `content` with what the model cache knows of the pinned models: each one's licence and
+/// the accuracy evaluation made with exactly these models (the one on the most mated pairs,
+/// then the latest). What the applicant wrote there is replaced, so the licence and
+/// evaluation checks read the cache's word, not the applicant's.
+fn with_model_facts(app: &App, mut content: RevisionContent) -> RevisionContent {
+    let pinned = &content.technology.model_sha256;
+    content.technology.licences = pinned
         .iter()
         .filter_map(|h| app.model_licences.iter().find(|l| &l.sha256 == h).cloned())
         .collect();
+    content.technology.evaluation = app
+        .model_evaluations
+        .iter()
+        .filter(|e| e.measured(pinned))
+        .max_by(|a, b| (a.mated_pairs, &a.evaluated_at).cmp(&(b.mated_pairs, &b.evaluated_at)))
+        .cloned();
     content
 }
 
@@ -154,7 +160,7 @@ pub fn propose(
             "deployment {id} already exists"
         )));
     }
-    let d = Deployment::new(id, name, with_licences(app, content))?;
+    let d = Deployment::new(id, name, with_model_facts(app, content))?;
     let entry = entries::draft_entry(actor, "propose", id, 1, name);
     app.commit(&[entry], |log| app.store.create_deployment_logged(&d, log))
 }
@@ -167,7 +173,7 @@ pub fn revise(app: &App, actor: &Actor, id: &str, content: RevisionContent) -> R
         .store
         .deployment(id)?
         .ok_or_else(|| AppError::not_found(format!("no deployment {id} in the register")))?;
-    let number = d.new_revision(actor, with_licences(app, content))?;
+    let number = d.new_revision(actor, with_model_facts(app, content))?;
     let entry = entries::draft_entry(
         actor,
         "revise",

@@ -81,6 +81,8 @@ pub struct App {
     /// The licence of every model in the model cache, by hash: written into a revision's
     /// technology whenever its content is written (none known: nothing may run operationally).
     pub model_licences: Vec<waarborg_govern::revision::ModelLicence>,
+    /// The accuracy evaluations recorded in the model cache (`waarborg models evaluate`).
+    pub model_evaluations: Vec<waarborg_govern::revision::ModelEvaluation>,
 }
 
 /// A clock: seconds since 1970.

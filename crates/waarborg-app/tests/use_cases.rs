@@ -46,6 +46,7 @@ fn app(name: &str) -> App {
         reserve: waarborg_app::space::Reserve::unchecked(),
         read_flags: Default::default(),
         model_licences: Vec::new(),
+        model_evaluations: Vec::new(),
     }
 }
 
@@ -246,6 +247,7 @@ fn the_model_caches_licence_decides_whether_a_use_may_run_operationally() {
             operational_use: false,
         })
         .collect();
+    app.model_evaluations = vec![evaluation(364)];
     let framework = Framework::default_template();
     for (id, demonstration) in [("ops", false), ("demo", true)] {
         let mut content =
@@ -301,6 +303,100 @@ fn the_model_caches_licence_decides_whether_a_use_may_run_operationally() {
             );
         }
     }
+}
+
+fn evaluation(mated_pairs: u64) -> waarborg_govern::revision::ModelEvaluation {
+    waarborg_govern::revision::ModelEvaluation {
+        models: MODELS.iter().rev().map(|m| m.to_string()).collect(),
+        dataset_sha256: "d".repeat(64),
+        evaluated_at: "2026-12-01T10:00:00Z".into(),
+        images: 104,
+        mated_pairs,
+        non_mated_pairs: 4992,
+        at_fmr: Vec::new(),
+        gallery_size: 1_000_000,
+        fpir_target: 0.01,
+        recommended_threshold: None,
+        recommended_not_computed: None,
+    }
+}
+
+/// Issue 21 item 2: the accuracy evidence a revision carries is the model cache's
+/// evaluation of exactly its models; an operational use without enough of it gets no
+/// positive advice (refused, logged), whatever the applicant wrote; with it, the use runs.
+#[test]
+fn the_model_caches_evaluation_is_the_evidence_an_operational_use_needs() {
+    let mut app = app("evaluations");
+    app.model_licences = MODELS
+        .iter()
+        .map(|h| waarborg_govern::revision::ModelLicence {
+            sha256: h.to_string(),
+            licence: "licensed for operational use".into(),
+            operational_use: true,
+        })
+        .collect();
+    // One evaluation of other models, one on too few pairs: neither counts.
+    let mut other = evaluation(5000);
+    other.models[0] = "e".repeat(64);
+    app.model_evaluations = vec![other, evaluation(120)];
+    let framework = Framework::default_template();
+    let applicant = Actor::new("applicant-1", Role::Applicant, "biometrics-centre");
+    let run = |app: &App, id: &str| {
+        let mut content =
+            waarborg_govern::demo::catch_like_content(models(), Timestamp(NOW - 86_400));
+        content.demonstration = false;
+        content.technology.evaluation = Some(evaluation(100_000));
+        governance::propose(app, &applicant, id, "Use", content).unwrap();
+        let mut last = Ok((0, Vec::new()));
+        for (actor, command, why) in waarborg_govern::demo::chain_steps(&framework) {
+            let step = governance::Step {
+                deployment: id,
+                version: None,
+                revision: None,
+                command,
+                reason: if why.is_empty() {
+                    "on the evidence"
+                } else {
+                    why
+                },
+            };
+            last = governance::apply_step(app, &actor, step);
+            if last.is_err() {
+                break;
+            }
+        }
+        let (d, _) = app.store.deployment(id).unwrap().unwrap();
+        let r = d.revision(1).unwrap();
+        (
+            last,
+            r.content.technology.evaluation.clone(),
+            r.effective_state(Timestamp(NOW)),
+        )
+    };
+    let before = app.ledger.size();
+    let (last, carried, state) = run(&app, "unevaluated");
+    assert_eq!(
+        carried.map(|e| e.mated_pairs),
+        Some(120),
+        "the applicant's claim replaced"
+    );
+    let e = last.unwrap_err();
+    assert_eq!(e.rule().map(|r| r.code()), Some("precondition_fails"));
+    assert!(
+        e.to_string().contains("models_evaluated") && e.to_string().contains("120 mated pairs"),
+        "{e}"
+    );
+    assert_ne!(state, waarborg_govern::revision::State::Active);
+    assert_eq!(
+        kinds_since(&app, before).last().map(String::as_str),
+        Some("refusal")
+    );
+
+    app.model_evaluations.push(evaluation(364));
+    let (last, carried, state) = run(&app, "evaluated");
+    assert!(last.is_ok(), "{last:?}");
+    assert_eq!(carried.map(|e| e.mated_pairs), Some(364));
+    assert_eq!(state, waarborg_govern::revision::State::Active);
 }
 
 #[test]

@@ -134,8 +134,61 @@ pub fn evaluate(a: EvaluateArgs) -> anyhow::Result<ExitCode> {
         std::fs::write(svg, waarborg_eval::det_svg(&e))
             .with_context(|| format!("cannot write {}", svg.display()))?;
     }
+    let recorded = record(&e)?;
     print!("{}", summary(&e));
+    println!(
+        "recorded as evidence for revisions that name these models: {}",
+        recorded.display()
+    );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The evaluation's evidence in the model cache, where the application reads it into every
+/// revision naming these models (an applicant cannot write it).
+fn record(e: &Evaluation) -> anyhow::Result<PathBuf> {
+    let evidence = waarborg_govern::revision::ModelEvaluation {
+        models: e.models.clone(),
+        dataset_sha256: e.dataset_sha256.clone(),
+        evaluated_at: waarborg_ledger::entry::now(),
+        images: e.images as u64,
+        mated_pairs: e.genuine.count as u64,
+        non_mated_pairs: e.impostor.count as u64,
+        at_fmr: e
+            .verification
+            .iter()
+            .filter_map(|v| {
+                v.figures
+                    .value()
+                    .map(|f| waarborg_govern::revision::ThresholdAtFmr {
+                        fmr_target: v.fmr_target,
+                        threshold: f.threshold,
+                        fnmr: f.fnmr,
+                    })
+            })
+            .collect(),
+        gallery_size: e.open_set.gallery_size,
+        fpir_target: e.open_set.fpir_target,
+        recommended_threshold: e.open_set.recommended.value().map(|r| r.threshold),
+        recommended_not_computed: match &e.open_set.recommended {
+            waarborg_eval::Figure::NotComputed { not_computed } => Some(not_computed.clone()),
+            waarborg_eval::Figure::Computed(_) => None,
+        },
+    };
+    let dir = ModelCache::from_env().evaluations_dir();
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let short = |h: &str| h.get(..16).unwrap_or(h).to_string();
+    let name = format!(
+        "{}-{}-{}.json",
+        short(&e.dataset_sha256),
+        short(e.models.first().map_or("", String::as_str)),
+        short(e.models.get(1).map_or("", String::as_str))
+    );
+    let path = dir.join(name);
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, serde_json::to_vec_pretty(&evidence)?)
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(path)
 }
 
 fn write_json(path: &Path, e: &Evaluation) -> anyhow::Result<()> {
@@ -268,4 +321,30 @@ pub fn test_set(a: TestSetArgs) -> anyhow::Result<ExitCode> {
         path.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// For the demo: the chosen models evaluated on the test set made from the sample photos
+/// (written under `dir/testset`), unless an evaluation of exactly them is recorded already.
+pub fn evaluate_for_demo(dir: &Path) -> anyhow::Result<()> {
+    let models = crate::models::active_pair_hashes();
+    if crate::models::model_evaluations()
+        .iter()
+        .any(|e| e.measured(&models))
+    {
+        return Ok(());
+    }
+    let out = dir.join("testset");
+    test_set(TestSetArgs { out: out.clone() })?;
+    evaluate(EvaluateArgs {
+        manifest: out.join("manifest.csv"),
+        models: Some(models),
+        json: out.join("evaluation.json"),
+        svg: Some(out.join("det.svg")),
+        gallery_size: 1_000_000,
+        list_length: 10,
+        fpir: 0.01,
+        threshold: None,
+        bootstrap: 1000,
+    })?;
+    Ok(())
 }

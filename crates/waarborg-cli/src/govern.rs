@@ -115,6 +115,7 @@ impl Env {
             reserve: config.reserve(&dir),
             read_flags: config.read_flags(),
             model_licences: crate::models::model_licences(),
+            model_evaluations: crate::models::model_evaluations(),
         })
     }
 }

@@ -172,6 +172,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             ModelCache::from_env().install(&mut |line| eprintln!("{line}"))?;
             let code = face::demo(&engine, &data, &key)?;
+            evaluate::evaluate_for_demo(&data.dir())?;
             let app = serve::open_app(&data, &key, &config::Config::load(None)?)?;
             let samples = ModelCache::from_env().require()?.samples;
             demo_org::set_up(&app, &data.dir(), &samples)?;

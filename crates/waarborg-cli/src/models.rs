@@ -125,6 +125,33 @@ pub(crate) fn model_licences() -> Vec<waarborg_govern::revision::ModelLicence> {
     }
 }
 
+/// The accuracy evaluations recorded in the model cache, for the app. A file that cannot
+/// be read is left out with a warning (it then counts as no evidence).
+pub(crate) fn model_evaluations() -> Vec<waarborg_govern::revision::ModelEvaluation> {
+    let dir = ModelCache::from_env().evaluations_dir();
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    for file in files {
+        match std::fs::read(&file)
+            .map_err(|e| e.to_string())
+            .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
+        {
+            Ok(e) => out.push(e),
+            Err(e) => {
+                tracing::warn!(file = %file.display(), error = %e, "an evaluation record is unreadable")
+            }
+        }
+    }
+    out
+}
+
 /// The active pair's two hashes (detector, recogniser), for a revision template; the pinned
 /// default when the cache cannot say.
 pub(crate) fn active_pair_hashes() -> Vec<String> {

@@ -120,6 +120,7 @@ pub fn open_app(data: &DataArgs, key: &KeyArgs, config: &Config) -> anyhow::Resu
         reserve: config.reserve(&data.dir()),
         read_flags: config.read_flags(),
         model_licences: crate::models::model_licences(),
+        model_evaluations: crate::models::model_evaluations(),
     }))
 }
 

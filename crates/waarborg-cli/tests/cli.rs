@@ -365,10 +365,10 @@ fn templates(cache: &Path, image: &Path) -> Vec<Vec<f64>> {
         .collect()
 }
 
-#[test]
-fn a_model_pair_is_added_after_the_engine_checks_it_and_is_then_chosen() {
+/// A copy of the installed model cache, for a test that changes what the cache holds.
+fn copied_cache(name: &str) -> PathBuf {
     let src = waarborg_models::ModelCache::from_env().dir().to_path_buf();
-    let cache = scratch("pairs");
+    let cache = scratch(name);
     for sub in ["models", "runtime", "samples"] {
         std::fs::create_dir_all(cache.join(sub)).unwrap();
     }
@@ -383,6 +383,13 @@ fn a_model_pair_is_added_after_the_engine_checks_it_and_is_then_chosen() {
     ] {
         std::fs::copy(src.join(rel), cache.join(rel)).unwrap();
     }
+    cache
+}
+
+#[test]
+fn a_model_pair_is_added_after_the_engine_checks_it_and_is_then_chosen() {
+    let src = waarborg_models::ModelCache::from_env().dir().to_path_buf();
+    let cache = copied_cache("pairs");
     let supplied = scratch("pairs-supplied");
     let det = supplied.join("det.onnx");
     let rec = supplied.join("rec.onnx");
@@ -509,7 +516,9 @@ fn a_model_pair_is_added_after_the_engine_checks_it_and_is_then_chosen() {
 #[test]
 fn an_evaluation_lists_every_pair_says_what_it_could_not_compute_and_can_be_recomputed() {
     let dir = scratch("evaluate");
+    let cache = copied_cache("evaluate-cache");
     let out = waarborg()
+        .env("WAARBORG_MODELS", &cache)
         .args(["models", "test-set", "--out"])
         .arg(&dir)
         .output()
@@ -539,6 +548,7 @@ fn an_evaluation_lists_every_pair_says_what_it_could_not_compute_and_can_be_reco
     let svg = dir.join("det.svg");
     let evaluate = |extra: &[&str]| {
         waarborg()
+            .env("WAARBORG_MODELS", &cache)
             .args(["model", "evaluate", "--bootstrap", "200", "--manifest"])
             .arg(&manifest)
             .arg("--json")
@@ -625,6 +635,18 @@ fn an_evaluation_lists_every_pair_says_what_it_could_not_compute_and_can_be_reco
     );
     let svg_text = std::fs::read_to_string(&svg).unwrap();
     assert!(svg_text.starts_with("<svg") && svg_text.contains("<polyline"));
+    // Recorded in the cache as the evidence a revision naming these models carries.
+    let records: Vec<_> = std::fs::read_dir(cache.join("evaluations"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(records.len(), 1, "{records:?}");
+    let record: Value = serde_json::from_slice(&std::fs::read(&records[0]).unwrap()).unwrap();
+    assert_eq!(record["models"], e["models"]);
+    assert_eq!(record["dataset_sha256"], e["dataset_sha256"]);
+    assert_eq!(record["mated_pairs"].as_u64(), Some(genuine.len() as u64));
+    assert_eq!(record["at_fmr"][0]["threshold"].as_f64(), Some(t));
+    assert!(record["recommended_not_computed"].is_string());
 
     // Other models than asked for: refused, nothing written.
     std::fs::remove_file(&json).unwrap();

@@ -600,7 +600,7 @@ pub fn det_svg(e: &Evaluation) -> String {
         let v = ymax * f64::from(i) / 4.0;
         s += &format!(
             "<line x1=\"{left}\" y1=\"{py:.1}\" x2=\"{:.1}\" y2=\"{py:.1}\" stroke=\"#ddd\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{v:.3}</text>\n",
+             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{v:.4}</text>\n",
             w - right,
             left - 6.0,
             y(v) + 4.0,

@@ -54,6 +54,9 @@ pub enum MachineCheck {
     /// Every model's licence permits operational use, unless the use is an experiment or a
     /// demonstration.
     ModelsLicensed,
+    /// An accuracy evaluation with exactly these models on enough mated pairs, unless the
+    /// use is an experiment or a demonstration.
+    ModelsEvaluated,
 }
 
 impl MachineCheck {
@@ -121,6 +124,13 @@ impl MachineCheck {
                     )),
                 }
             }
+            MachineCheck::ModelsEvaluated => match content.technology.evaluation_gap() {
+                Some(_) if content.kind_of_use() != crate::revision::KindOfUse::Operational => {
+                    Ok(())
+                }
+                Some(gap) => Err(gap),
+                None => Ok(()),
+            },
         }
     }
 }
@@ -361,6 +371,7 @@ impl Framework {
                 attested("reporting_agreed", ReportingAndReview, "Reporting duties to the committee and the authority are agreed.", crate::Role::Applicant),
                 machine("models_pinned", SystemRequirements, "Every model is pinned by its SHA-256.", MachineCheck::ModelsPinned),
                 machine("models_licensed", SystemRequirements, "Every model's licence permits operational use (experiments and demonstrations may use research models).", MachineCheck::ModelsLicensed),
+                machine("models_evaluated", SystemRequirements, "The models' accuracy is evaluated with exactly these models on at least 300 mated pairs (operational use; AI Act Art. 15, 26).", MachineCheck::ModelsEvaluated),
                 attested("security_reviewed", SystemRequirements, "The system's security has been reviewed.", crate::Role::PrivacyOfficer),
                 machine("two_verifiers", HumanControl, "At least two independent verifiers confirm every identification.", MachineCheck::AtLeastTwoVerifiers),
                 machine("examiners_named", HumanControl, "Only named, trained examiners search.", MachineCheck::ExaminersNamed),

@@ -87,6 +87,64 @@ pub struct Technology {
     /// application from the cache whenever the content is written, never by the applicant).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub licences: Vec<ModelLicence>,
+    /// The accuracy evaluation made with exactly these models (filled by the application
+    /// from the model cache whenever the content is written, never by the applicant).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluation: Option<ModelEvaluation>,
+}
+
+/// Mated pairs an evaluation must rest on before an operational use may rely on it: an FNMR
+/// near 10 % is stated only on 300 mated pairs by the rule of 30 (ISO/IEC 19795-1).
+pub const MIN_MATED_PAIRS: u64 = 300;
+
+/// An accuracy evaluation of a model pair, as `waarborg models evaluate` recorded it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelEvaluation {
+    /// SHA-256 of the models measured (detector, recogniser).
+    pub models: Vec<String>,
+    /// SHA-256 of the data set (every row and every image's bytes).
+    pub dataset_sha256: String,
+    /// When it was made (RFC 3339).
+    pub evaluated_at: String,
+    /// Images compared.
+    pub images: u64,
+    /// Same-identity comparisons.
+    pub mated_pairs: u64,
+    /// Different-identity comparisons.
+    pub non_mated_pairs: u64,
+    /// The threshold and FNMR at each target FMR the counts allowed.
+    pub at_fmr: Vec<ThresholdAtFmr>,
+    /// The gallery size the open-set figures are for.
+    pub gallery_size: u64,
+    /// The FPIR the recommended threshold is for.
+    pub fpir_target: f64,
+    /// The threshold that gives that FPIR at that gallery size, where the set allows it.
+    pub recommended_threshold: Option<f32>,
+    /// Why there is none, where there is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recommended_not_computed: Option<String>,
+}
+
+/// The threshold for a target FMR and the FNMR there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThresholdAtFmr {
+    /// The target FMR.
+    pub fmr_target: f64,
+    /// The lowest threshold whose FMR does not exceed it.
+    pub threshold: f32,
+    /// The FNMR there.
+    pub fnmr: f64,
+}
+
+impl ModelEvaluation {
+    /// Whether it measured exactly the models `pinned` (in any order).
+    pub fn measured(&self, pinned: &[String]) -> bool {
+        let mut a = self.models.clone();
+        let mut b = pinned.to_vec();
+        a.sort();
+        b.sort();
+        a == b
+    }
 }
 
 /// What a model's licence permits, as the model cache recorded it with the model's hash.
@@ -139,6 +197,25 @@ impl Technology {
             }
         }
         out
+    }
+
+    /// Why the accuracy evidence does not suffice for operational use, if it does not.
+    pub fn evaluation_gap(&self) -> Option<String> {
+        match &self.evaluation {
+            None => Some(
+                "the models have no accuracy evaluation; run `waarborg models evaluate` on a \
+                 labelled set with exactly these models, then save the revision again"
+                    .into(),
+            ),
+            Some(e) if !e.measured(&self.model_sha256) => {
+                Some("the accuracy evaluation was made with other models".into())
+            }
+            Some(e) if e.mated_pairs < MIN_MATED_PAIRS => Some(format!(
+                "the accuracy evaluation rests on {} mated pairs; at least {MIN_MATED_PAIRS} are needed",
+                e.mated_pairs
+            )),
+            Some(_) => None,
+        }
     }
 
     /// The pinned models whose licence does not permit operational use (or is not
@@ -371,6 +448,7 @@ impl RevisionContent {
             score_threshold: 0.3,
             candidate_list_length: 50,
             licences: Vec::new(),
+            evaluation: None,
         },
         oversight: Oversight {
             verifiers_required: 2,

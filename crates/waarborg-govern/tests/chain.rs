@@ -559,6 +559,10 @@ fn research_models_run_only_in_an_experiment_or_a_demonstration() {
         research(&mut c);
         c.experiment = experiment;
         c.demonstration = demonstration;
+        // An experiment or a demonstration may also run before the models are evaluated.
+        if runs {
+            c.technology.evaluation = None;
+        }
         let mut d = Deployment::new("trial", "Trial", c).unwrap();
         let mut last = Ok(Vec::new());
         for (a, cmd) in full_chain(&f, experiment) {
@@ -953,6 +957,26 @@ fn no_use_without_a_current_fria_its_notification_and_the_registration() {
             |c| c.technology.licences.truncate(1),
             "models_licensed",
             "activate",
+        ),
+        (
+            "no accuracy evaluation of the models",
+            |c| c.technology.evaluation = None,
+            "models_evaluated",
+            "advise",
+        ),
+        (
+            "an evaluation of other models",
+            |c| {
+                c.technology.evaluation = Some(common::evaluation(&[MODEL_A, &"c".repeat(64)], 364))
+            },
+            "models_evaluated",
+            "advise",
+        ),
+        (
+            "an evaluation on too few mated pairs",
+            |c| c.technology.evaluation = Some(common::evaluation(&[MODEL_B, MODEL_A], 299)),
+            "models_evaluated",
+            "advise",
         ),
     ];
     for (name, change, key, step) in rows {

@@ -356,6 +356,12 @@ impl ModelCache {
         &self.dir
     }
 
+    /// The folder where accuracy evaluations of the cache's models are recorded, one JSON
+    /// file each, named by the data set and the models (`waarborg models evaluate`).
+    pub fn evaluations_dir(&self) -> PathBuf {
+        self.dir.join("evaluations")
+    }
+
     fn manifest_path(&self) -> PathBuf {
         self.dir.join(MANIFEST_FILE)
     }

@@ -465,6 +465,12 @@ fn content_rows(
         licences(c),
         previous.is_some_and(|p| licences(p) != licences(c)),
     );
+    let evaluation = |c: &RevisionContent| evaluation_text(lang, &c.technology);
+    let evaluation_row = (
+        t(lang, "field_model_evaluation"),
+        evaluation(c),
+        previous.is_some_and(|p| evaluation(p) != evaluation(c)),
+    );
     proposal_fields(c)
         .into_iter()
         .enumerate()
@@ -485,8 +491,54 @@ fn content_rows(
             };
             (t(lang, &format!("field_{name}")), value, changed)
         })
-        .chain([licence_row])
+        .chain([licence_row, evaluation_row])
         .collect()
+}
+
+/// The accuracy evaluation a revision carries, in a sentence, with the recommended threshold
+/// beside the one chosen.
+fn evaluation_text(lang: Lang, tech: &waarborg_govern::revision::Technology) -> String {
+    let Some(e) = &tech.evaluation else {
+        return t(lang, "evaluation_none").to_string();
+    };
+    let at_fmr: Vec<String> = e
+        .at_fmr
+        .iter()
+        .map(|a| {
+            waarborg_i18n::t_with(
+                lang,
+                "evaluation_at_fmr",
+                &[
+                    ("fmr", format!("{:e}", a.fmr_target)),
+                    ("threshold", format!("{:.3}", a.threshold)),
+                    ("fnmr", format!("{:.3}", a.fnmr)),
+                ],
+            )
+        })
+        .collect();
+    let recommended = match e.recommended_threshold {
+        Some(r) => format!("{r:.3}"),
+        None => t(lang, "evaluation_not_computable").to_string(),
+    };
+    waarborg_i18n::t_with(
+        lang,
+        "evaluation_summary",
+        &[
+            ("images", e.images.to_string()),
+            ("mated", e.mated_pairs.to_string()),
+            ("non_mated", e.non_mated_pairs.to_string()),
+            (
+                "dataset",
+                e.dataset_sha256.get(..12).unwrap_or("").to_string(),
+            ),
+            ("date", e.evaluated_at.chars().take(10).collect()),
+            ("at_fmr", at_fmr.join("; ")),
+            ("fpir", e.fpir_target.to_string()),
+            ("gallery", e.gallery_size.to_string()),
+            ("recommended", recommended),
+            ("chosen", format!("{:.3}", tech.score_threshold)),
+        ],
+    )
 }
 
 fn list(items: &[String]) -> String {
@@ -743,6 +795,7 @@ fn content_from(fields: &[(String, String)], applicant: &str) -> Result<Revision
             candidate_list_length: list_length,
             // The application writes them from the model cache.
             licences: Vec::new(),
+            evaluation: None,
         },
         oversight: waarborg_govern::revision::Oversight {
             verifiers_required: verifiers,

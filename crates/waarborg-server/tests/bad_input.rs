@@ -72,6 +72,7 @@ fn state() -> Arc<AppState> {
             reserve: waarborg_app::space::Reserve::unchecked(),
             read_flags: Default::default(),
             model_licences: Vec::new(),
+            model_evaluations: Vec::new(),
         }),
         secure_cookies: true,
     })

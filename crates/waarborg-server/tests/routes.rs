@@ -60,6 +60,7 @@ fn state(name: &str) -> Arc<AppState> {
             reserve: waarborg_app::space::Reserve::unchecked(),
             read_flags: Default::default(),
             model_licences: Vec::new(),
+            model_evaluations: Vec::new(),
         }),
         secure_cookies: false,
     })

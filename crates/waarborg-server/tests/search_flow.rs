@@ -185,6 +185,7 @@ fn world_named(name: &str) -> World {
             reserve: waarborg_app::space::Reserve::unchecked(),
             read_flags: Default::default(),
             model_licences: Vec::new(),
+            model_evaluations: Vec::new(),
         }),
         secure_cookies: false,
     });

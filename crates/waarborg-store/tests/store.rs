@@ -44,6 +44,7 @@ fn content() -> RevisionContent {
             score_threshold: 0.3,
             candidate_list_length: 50,
             licences: Vec::new(),
+            evaluation: None,
         },
         oversight: Oversight {
             verifiers_required: 2,

@@ -36,6 +36,7 @@ pub fn content() -> RevisionContent {
                     operational_use: true,
                 })
                 .to_vec(),
+            evaluation: Some(evaluation(&[MODEL_A, MODEL_B], 364)),
         },
         oversight: Oversight {
             verifiers_required: 2,
@@ -212,5 +213,26 @@ pub fn competent(user: &str, role: Role) -> waarborg_govern::competence::Compete
             role,
             deployment: "retro-search".into(),
         }],
+    }
+}
+
+/// An accuracy evaluation of `models` on a set with `mated_pairs` mated pairs.
+pub fn evaluation(models: &[&str], mated_pairs: u64) -> waarborg_govern::revision::ModelEvaluation {
+    waarborg_govern::revision::ModelEvaluation {
+        models: models.iter().map(|m| m.to_string()).collect(),
+        dataset_sha256: "d".repeat(64),
+        evaluated_at: "2026-12-01T10:00:00Z".into(),
+        images: 104,
+        mated_pairs,
+        non_mated_pairs: 4992,
+        at_fmr: vec![waarborg_govern::revision::ThresholdAtFmr {
+            fmr_target: 1e-2,
+            threshold: 0.56,
+            fnmr: 0.0,
+        }],
+        gallery_size: 1_000_000,
+        fpir_target: 0.01,
+        recommended_threshold: None,
+        recommended_not_computed: Some("needs more non-mated pairs".into()),
     }
 }
