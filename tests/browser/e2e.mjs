@@ -568,6 +568,10 @@ try {
     const alert = po.page.locator('#monitoring tr[id$="-identification_rate-catch-demo"]');
     assert.equal(await alert.count(), 1, 'the identification-rate alert of catch-demo is raised');
     assert.ok(await po.page.isVisible('#monitoring table.monitoring svg rect.bar-crossed'), 'the crossing shows on the monthly chart');
+    // Issue 21 item 5: the searches' best scores per month, beside the models' evaluation.
+    const drift = await po.page.locator('#monitoring table.drift').first().textContent();
+    assert.ok(/\d\.\d\d · \d\.\d\d · \d\.\d\d/.test(drift), `the month's quartiles show: ${drift}`);
+    assert.ok((await po.page.textContent('#monitoring')).includes('non-mated pairs, mean score'), 'beside the models\' evaluation');
     await alert.locator('textarea[name="note"]').fill('Demo thresholds; discussed with the committee.');
     await Promise.all([po.page.waitForNavigation(), alert.locator('form').evaluate((f) => f.requestSubmit())]);
     const acknowledged = await po.page.locator('#monitoring tr[id$="-identification_rate-catch-demo"]').textContent();

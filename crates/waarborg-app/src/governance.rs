@@ -99,7 +99,7 @@ pub fn apply_step(
 /// the accuracy evaluation made with exactly these models (the one on the most mated pairs,
 /// then the latest). What the applicant wrote there is replaced, so the licence and
 /// evaluation checks read the cache's word, not the applicant's.
-fn with_model_facts(app: &App, mut content: RevisionContent) -> RevisionContent {
+pub fn with_model_facts(app: &App, mut content: RevisionContent) -> RevisionContent {
     let pinned = &content.technology.model_sha256;
     content.technology.licences = pinned
         .iter()

@@ -94,6 +94,79 @@ pub struct Watched {
     pub thresholds: Vec<Threshold>,
     /// The months with figures, oldest first (at most [`MONTHS_SHOWN`]).
     pub months: Vec<Month>,
+    /// The distribution of the searches' best scores per month beside the models'
+    /// evaluation (issue 21 item 5); none for the organisation or before any search.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drift: Option<Drift>,
+}
+
+/// How far a month's median best score may move from the median of the months before it
+/// before the month is marked as shifted: a model or population change shows as a shift of
+/// the whole distribution, not of a few searches.
+pub const MEDIAN_SHIFT: f32 = 0.05;
+/// Searches a month needs before its shift is judged.
+pub const MIN_SCORED: u64 = 10;
+
+/// The best scores of a deployment's searches per month.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Drift {
+    /// The threshold of the revision in use (else the latest).
+    pub threshold: f32,
+    /// The accuracy evaluation that revision carries, with the non-mated scores to compare.
+    #[schema(value_type = Option<Object>)]
+    pub evaluation: Option<waarborg_govern::revision::ModelEvaluation>,
+    /// The months with scored searches, oldest first.
+    pub months: Vec<ScoreMonth>,
+}
+
+/// One month of best scores.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ScoreMonth {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Searches with a recorded best score.
+    pub searches: u64,
+    /// The 25th, 50th and 75th percentile of their best scores.
+    pub quartiles: [f32; 3],
+    /// Of those, at or above the threshold.
+    pub at_or_above_threshold: u64,
+    /// Whether the median moved by at least [`MEDIAN_SHIFT`] from the median of all the
+    /// months before it (judged from [`MIN_SCORED`] searches on, in both).
+    pub shifted: bool,
+}
+
+/// The score months of `months`, each judged against all the months before it.
+pub fn drift_months<'a>(
+    months: impl Iterator<Item = (&'a String, &'a Monitored)>,
+    threshold: f32,
+) -> Vec<ScoreMonth> {
+    let mut before: BTreeMap<i16, u64> = BTreeMap::new();
+    let mut out = Vec::new();
+    for (month, m) in months {
+        let Some(quartiles) = waarborg_report::monitoring::quartiles(&m.best_scores) else {
+            continue;
+        };
+        let searches: u64 = m.best_scores.values().sum();
+        let earlier: u64 = before.values().sum();
+        let shifted = searches >= MIN_SCORED
+            && earlier >= MIN_SCORED
+            && waarborg_report::monitoring::quartiles(&before)
+                .is_some_and(|b| (quartiles[1] - b[1]).abs() >= MEDIAN_SHIFT - 1e-6);
+        out.push(ScoreMonth {
+            month: month.clone(),
+            searches,
+            quartiles,
+            at_or_above_threshold: waarborg_report::monitoring::at_or_above(
+                &m.best_scores,
+                threshold,
+            ),
+            shifted,
+        });
+        for (s, c) in &m.best_scores {
+            *before.entry(*s).or_default() += c;
+        }
+    }
+    out
 }
 
 /// What the oversight page and `GET /api/monitoring` show.
@@ -128,8 +201,11 @@ fn last_months<T>(months: &BTreeMap<String, T>) -> impl Iterator<Item = (&String
 }
 
 /// The thresholds deployment `id` is judged by: those of the framework its revision in use
-/// (else its latest) was reviewed under.
-fn thresholds_of(app: &App, id: &str) -> Result<Option<Vec<Threshold>>> {
+/// (else its latest) was reviewed under; with that revision's technology.
+fn thresholds_of(
+    app: &App,
+    id: &str,
+) -> Result<Option<(Vec<Threshold>, waarborg_govern::revision::Technology)>> {
     let Some((d, _)) = app.store.deployment(id)? else {
         return Ok(None);
     };
@@ -141,7 +217,11 @@ fn thresholds_of(app: &App, id: &str) -> Result<Option<Vec<Threshold>>> {
         },
     };
     let framework = crate::governance::framework_of(&app.store, &d, number)?;
-    Ok(Some(framework.monitoring))
+    let technology = d
+        .revision(number)
+        .map(|r| r.content.technology.clone())
+        .map_err(|e| AppError::internal(e.to_string()))?;
+    Ok(Some((framework.monitoring, technology)))
 }
 
 /// Every deployment's indicators and the organisation's, judged, from the kept figures of
@@ -154,9 +234,10 @@ fn watch(app: &App) -> Result<(u64, Vec<Watched>)> {
     let mut watched = Vec::new();
     let mut in_use: Vec<Threshold> = Vec::new();
     for (deployment, months) in &report.monitoring.per_deployment {
-        let Some(thresholds) = thresholds_of(app, deployment)? else {
+        let Some((thresholds, technology)) = thresholds_of(app, deployment)? else {
             continue;
         };
+        let scored = drift_months(last_months(months), technology.score_threshold);
         for t in thresholds
             .iter()
             .filter(|t| t.indicator.organisation_wide())
@@ -174,6 +255,11 @@ fn watch(app: &App) -> Result<(u64, Vec<Watched>)> {
                 })
                 .collect(),
             thresholds,
+            drift: (!scored.is_empty()).then(|| Drift {
+                threshold: technology.score_threshold,
+                evaluation: technology.evaluation.clone(),
+                months: scored,
+            }),
         });
     }
     if !report.monitoring.organisation.is_empty() {
@@ -186,6 +272,7 @@ fn watch(app: &App) -> Result<(u64, Vec<Watched>)> {
                 })
                 .collect(),
             thresholds: in_use,
+            drift: None,
         });
     }
     Ok((report.ledger.size, watched))
@@ -332,4 +419,54 @@ pub fn use_so_far(app: &App, id: &str) -> Result<(Option<waarborg_report::Figure
 /// Who is addressed by the alerts (the page marks them).
 pub fn addressed(role: Role) -> bool {
     waarborg_govern::monitoring::ADDRESSEES.contains(&role)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn month(scores: &[(i16, u64)]) -> Monitored {
+        Monitored {
+            best_scores: scores.iter().copied().collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_month_whose_median_moves_from_the_months_before_is_marked() {
+        let months: BTreeMap<String, Monitored> = [
+            ("2026-01".to_string(), month(&[(30, 6), (35, 6)])),
+            // Too few searches to judge, whatever the median.
+            ("2026-02".to_string(), month(&[(80, 3)])),
+            // Median 0.33 against 0.30 before: not shifted.
+            ("2026-03".to_string(), month(&[(33, 12)])),
+            // Median 0.45: shifted.
+            ("2026-04".to_string(), month(&[(45, 20)])),
+            // No scored searches: no row.
+            ("2026-05".to_string(), Monitored::default()),
+        ]
+        .into();
+        let rows = drift_months(months.iter(), 0.4);
+        let got: Vec<(&str, u64, f32, u64, bool)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.month.as_str(),
+                    r.searches,
+                    r.quartiles[1],
+                    r.at_or_above_threshold,
+                    r.shifted,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("2026-01", 12, 0.3, 0, false),
+                ("2026-02", 3, 0.8, 3, false),
+                ("2026-03", 12, 0.33, 0, false),
+                ("2026-04", 20, 0.45, 20, true),
+            ]
+        );
+    }
 }

@@ -280,6 +280,7 @@ pub(crate) fn operation(
         verifiers,
         model_sha256: models,
         outcome: crate::short(&outcome),
+        best_score_milli: None,
     })
 }
 
@@ -581,9 +582,11 @@ pub fn choose_face(app: &App, actor: &Actor, id: &str, face: usize) -> Result<Se
             app.store.restricted_references()?
         };
         let k = permit.candidate_list_length as usize;
+        // No floor in the index: the best score is recorded whatever the threshold (the
+        // monitoring of score drift reads it); the threshold applies to the list below.
         let params = SearchParams {
             k: k + restricted.len(),
-            min_score: Some(permit.score_threshold),
+            min_score: None,
             databases: Some(databases),
             threads: 0,
         };
@@ -614,9 +617,13 @@ pub fn choose_face(app: &App, actor: &Actor, id: &str, face: usize) -> Result<Se
             .iter()
             .filter(|h| restricted.contains(&h.owner))
             .count();
+        let best_score_milli = hits
+            .iter()
+            .find(|h| !restricted.contains(&h.owner))
+            .map(|h| (h.score.clamp(-1.0, 1.0) * 1000.0).round() as i16);
         s.candidates = hits
             .iter()
-            .filter(|h| !restricted.contains(&h.owner))
+            .filter(|h| !restricted.contains(&h.owner) && h.score >= permit.score_threshold)
             .take(k)
             .enumerate()
             .map(|(i, h)| Candidate {
@@ -635,7 +642,7 @@ pub fn choose_face(app: &App, actor: &Actor, id: &str, face: usize) -> Result<Se
             &s.examiner,
             permit.verifiers_required,
         ));
-        let entry = operation(
+        let mut entry = operation(
             actor,
             Operation::Search,
             &s,
@@ -653,6 +660,9 @@ pub fn choose_face(app: &App, actor: &Actor, id: &str, face: usize) -> Result<Se
             },
             vec![],
         );
+        if let waarborg_ledger::Event::BiometricOperation(op) = &mut entry {
+            op.best_score_milli = best_score_milli;
+        }
         save(app, &s, version, entry)?;
         Ok(s)
     })

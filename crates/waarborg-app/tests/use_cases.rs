@@ -313,6 +313,8 @@ fn evaluation(mated_pairs: u64) -> waarborg_govern::revision::ModelEvaluation {
         images: 104,
         mated_pairs,
         non_mated_pairs: 4992,
+        non_mated_mean: Some(0.054),
+        non_mated_max: Some(0.651),
         at_fmr: Vec::new(),
         gallery_size: 1_000_000,
         fpir_target: 0.01,
@@ -2123,6 +2125,48 @@ fn a_case_folder_shows_each_reader_their_part_and_keeps_the_notes() {
     .unwrap();
     assert!(f.searches.iter().all(|s| s.record.is_some()) && !f.may_work);
     assert_eq!(f.notes.len(), 1);
+}
+
+/// Issue 21 item 5: the searches' best scores, as the ledger records them, show per month on
+/// the monitoring overview beside the threshold and the models' evaluation.
+#[test]
+fn the_best_scores_of_searches_show_per_month_for_drift() {
+    let app = with_deployment("drift");
+    for milli in [200, 250, 300, 350, 700] {
+        app.ledger
+            .append(waarborg_ledger::Event::BiometricOperation(
+                waarborg_ledger::BiometricOperation {
+                    operation: waarborg_ledger::Operation::Search,
+                    started: waarborg_ledger::entry::now(),
+                    ended: waarborg_ledger::entry::now(),
+                    user: "examiner-1".into(),
+                    role: "examiner".into(),
+                    deployment_revision: Some("catch-demo/1".into()),
+                    case_authorisation: Some("OM-1".into()),
+                    reference_database: Some("criminal".into()),
+                    input_sha256: None,
+                    verifiers: vec![],
+                    model_sha256: vec![],
+                    outcome: "20 candidates".into(),
+                    best_score_milli: Some(milli),
+                },
+            ))
+            .unwrap();
+    }
+    let overview = waarborg_app::monitoring::overview(&app).unwrap();
+    let drift = overview
+        .watched
+        .iter()
+        .find(|w| w.deployment.as_deref() == Some("catch-demo"))
+        .and_then(|w| w.drift.clone())
+        .expect("scored searches give a drift row");
+    let month = &drift.months[0];
+    assert_eq!(month.searches, 5);
+    assert_eq!(month.quartiles, [0.25, 0.3, 0.35]);
+    // The demo's threshold (0.2) lets all five through.
+    assert_eq!(drift.threshold, 0.2);
+    assert_eq!(month.at_or_above_threshold, 5);
+    assert!(!month.shifted);
 }
 
 /// Issue 19 item 3: an indicator out of bounds raises one alert per deployment, month and

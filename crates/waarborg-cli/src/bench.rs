@@ -317,6 +317,7 @@ fn sample_operation(writer: usize, n: u64) -> waarborg_ledger::Event {
             .map(|m| m.sha256.to_string())
             .collect(),
         outcome: "50 candidates".into(),
+        best_score_milli: None,
     })
 }
 

@@ -77,9 +77,14 @@ pub fn set_up(app: &App, data: &Path, samples: &Path) -> anyhow::Result<()> {
     let index: Arc<Index> = app.index.clone().context("no reference index")?;
     if store.deployment(DEPLOYMENT)?.is_none() {
         let fp = engine.fingerprint();
-        let content = waarborg_govern::demo::catch_like_content(
-            vec![fp.detector_sha256.clone(), fp.recognizer_sha256.clone()],
-            now.plus(-Timestamp::DAY),
+        // What the model cache records of the models (licences, evaluation), as for any
+        // revision the application writes.
+        let content = waarborg_app::governance::with_model_facts(
+            app,
+            waarborg_govern::demo::catch_like_content(
+                vec![fp.detector_sha256.clone(), fp.recognizer_sha256.clone()],
+                now.plus(-Timestamp::DAY),
+            ),
         );
         let mut d = Deployment::new(
             DEPLOYMENT,

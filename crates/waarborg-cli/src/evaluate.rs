@@ -153,6 +153,8 @@ fn record(e: &Evaluation) -> anyhow::Result<PathBuf> {
         images: e.images as u64,
         mated_pairs: e.genuine.count as u64,
         non_mated_pairs: e.impostor.count as u64,
+        non_mated_mean: Some(e.impostor.mean),
+        non_mated_max: Some(e.impostor.max),
         at_fmr: e
             .verification
             .iter()

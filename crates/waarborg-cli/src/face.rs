@@ -291,6 +291,7 @@ pub fn demo(
                         r.faces.len()
                     ),
                 },
+                best_score_milli: None,
             },
         ))?;
     }

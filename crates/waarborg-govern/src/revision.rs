@@ -112,6 +112,12 @@ pub struct ModelEvaluation {
     pub mated_pairs: u64,
     /// Different-identity comparisons.
     pub non_mated_pairs: u64,
+    /// Their mean score (what an operational search's best scores are compared with).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub non_mated_mean: Option<f64>,
+    /// Their highest score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub non_mated_max: Option<f32>,
     /// The threshold and FNMR at each target FMR the counts allowed.
     pub at_fmr: Vec<ThresholdAtFmr>,
     /// The gallery size the open-set figures are for.

@@ -242,7 +242,8 @@ mod tests {
             ("grootboek", "logboek"),
             ("referentieafbeelding", "referentiebeeld"),
         ];
-        const SAME_IN_DUTCH: [&str; 12] = [
+        const SAME_IN_DUTCH: [&str; 13] = [
+            "kind_of_use_experiment",
             "report_indicator",
             "incident",
             "monitoring",

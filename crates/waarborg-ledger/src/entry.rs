@@ -7,7 +7,9 @@
 //! exactly these bytes.
 //!
 //! **No biometric data.** There is no field for an image, a template or a score vector:
-//! probes appear only as their SHA-256. Free text is limited to [`MAX_TEXT`] characters and
+//! probes appear only as their SHA-256. A search records one number of its result, its best
+//! score in thousandths and without the reference it belongs to, so that the monitoring of
+//! the score distribution (drift) can be recomputed from the ledger. Free text is limited to [`MAX_TEXT`] characters and
 //! identifiers to [`MAX_ID`] characters of a restricted alphabet, so a template cannot be
 //! smuggled in by accident.
 
@@ -134,6 +136,10 @@ pub struct BiometricOperation {
     pub model_sha256: Vec<String>,
     /// Outcome in words (e.g. "12 candidates", "insufficient quality").
     pub outcome: String,
+    /// A search's best score, whatever the threshold, in thousandths (−1000 to 1000), with
+    /// no reference named: what the monitoring of score drift reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub best_score_milli: Option<i16>,
 }
 
 /// A decision in the deployment framework or on a case.
@@ -418,6 +424,12 @@ impl Event {
                 opt("input_sha256", &op.input_sha256, sha256_hex)?;
                 list("verifiers", &op.verifiers, id)?;
                 list("model_sha256", &op.model_sha256, sha256_hex)?;
+                if op
+                    .best_score_milli
+                    .is_some_and(|s| !(-1000..=1000).contains(&s))
+                {
+                    return Err(invalid("best_score_milli", "is outside -1000..=1000"));
+                }
                 text("outcome", &op.outcome)
             }
             Event::GovernanceDecision(d) => {
@@ -581,6 +593,7 @@ mod tests {
             verifiers: vec![],
             model_sha256: vec!["cd".repeat(32)],
             outcome: "50 candidates".into(),
+            best_score_milli: None,
         }
     }
 

@@ -461,6 +461,7 @@ fn enrol_entry(who: &Enrolment, a: &Analysed, outcome: String) -> Event {
         verifiers: Vec::new(),
         model_sha256: who.models.clone(),
         outcome,
+        best_score_milli: None,
     })
 }
 

@@ -151,6 +151,7 @@ pub fn generate(
                 first + done,
                 first + done + n - 1
             ),
+            best_score_milli: None,
         });
         let ledger = db.ledger;
         db.store.add_references(&records, &[], &mut || {

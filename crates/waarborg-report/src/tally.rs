@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use waarborg_ledger::entry::{About, Entry, Event, Operation};
+use waarborg_ledger::entry::{About, BiometricOperation, Entry, Event, Operation};
 
 use crate::{revision_of, Authorisations, Figures, FrameworkFigures, LedgerPoint, Period, Report};
 
@@ -184,6 +184,20 @@ impl Tally {
                 .count(event);
             let deployment = revision.split('/').next().unwrap_or(revision);
             let month = at.get(..7).unwrap_or_default();
+            if let Event::BiometricOperation(BiometricOperation {
+                operation: Operation::Search,
+                best_score_milli: Some(score),
+                ..
+            }) = event
+            {
+                // Hundredths: the drift shows in the quartiles, not in the third decimal.
+                let hundredths = (f32::from(*score) / 10.0).round() as i16;
+                *self
+                    .monitored(deployment, at)
+                    .best_scores
+                    .entry(hundredths)
+                    .or_default() += 1;
+            }
             self.per_deployment_month
                 .entry((deployment.to_string(), month.to_string()))
                 .or_default()
@@ -570,6 +584,7 @@ mod tests {
             verifiers: vec![],
             model_sha256: vec![],
             outcome: outcome.into(),
+            best_score_milli: None,
         })
     }
 
@@ -579,6 +594,60 @@ mod tests {
             record: record.into(),
             rule: rule.into(),
         })
+    }
+
+    /// Issue 21 item 5: each search's best score lands in its deployment's month, in
+    /// hundredths; other operations and searches without one add nothing.
+    #[test]
+    fn best_scores_are_kept_per_deployment_and_month() {
+        let period = Period::new("2026-03-01", "2026-05-01").unwrap();
+        let mut tally = Tally::new(&period);
+        let scored = |milli: Option<i16>, operation: Operation| {
+            let mut e = op(operation, "OM-A", Some("criminal"), "20 candidates");
+            if let Event::BiometricOperation(o) = &mut e {
+                o.best_score_milli = milli;
+            }
+            e
+        };
+        let entries = [
+            entry(
+                "2026-03-02T00:00:00.000Z",
+                scored(Some(734), Operation::Search),
+            ),
+            entry(
+                "2026-03-03T00:00:00.000Z",
+                scored(Some(731), Operation::Search),
+            ),
+            entry("2026-03-04T00:00:00.000Z", scored(None, Operation::Search)),
+            entry(
+                "2026-04-01T00:00:00.000Z",
+                scored(Some(-25), Operation::Search),
+            ),
+            entry(
+                "2026-04-01T00:00:00.000Z",
+                scored(Some(999), Operation::Extract),
+            ),
+            entry(
+                "2026-06-01T00:00:00.000Z",
+                scored(Some(500), Operation::Search),
+            ),
+        ];
+        for e in &entries {
+            tally.add(e);
+        }
+        let r = tally.finish(LedgerPoint {
+            size: entries.len() as u64,
+            root: String::new(),
+        });
+        let months = &r.monitoring.per_deployment["catch"];
+        assert_eq!(months["2026-03"].best_scores, [(73, 2)].into());
+        assert_eq!(months["2026-03"].searches, 3);
+        assert_eq!(
+            months["2026-04"].best_scores,
+            [(-3, 1)].into(),
+            "rounded half away"
+        );
+        assert!(!months.contains_key("2026-06"), "after the period");
     }
 
     #[test]

@@ -254,6 +254,7 @@ mod tests {
             verifiers: Vec::new(),
             model_sha256: Vec::new(),
             outcome: outcome.into(),
+            best_score_milli: None,
         }
     }
 

@@ -21,6 +21,7 @@ fn op(operation: Operation, revision: &str, outcome: &str) -> Event {
         verifiers: vec![],
         model_sha256: vec![],
         outcome: outcome.into(),
+        best_score_milli: None,
     })
 }
 

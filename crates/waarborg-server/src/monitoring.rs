@@ -50,6 +50,92 @@ pub(crate) struct WatchedView {
     pub(crate) title: String,
     pub(crate) months: String,
     pub(crate) rows: Vec<IndicatorRow>,
+    pub(crate) drift: Option<DriftView>,
+}
+
+/// Width of a score box plot, for scores from −0.2 to 1.
+const SCORE_WIDTH: f32 = 240.0;
+
+fn score_x(s: f32) -> u32 {
+    (((s.clamp(-0.2, 1.0) + 0.2) / 1.2) * SCORE_WIDTH).round() as u32
+}
+
+/// A deployment's best scores per month, as box plots beside the threshold and the models'
+/// non-mated scores.
+pub(crate) struct DriftView {
+    pub(crate) threshold: String,
+    pub(crate) threshold_x: u32,
+    pub(crate) evaluation: String,
+    pub(crate) non_mated_x: Option<u32>,
+    pub(crate) months: Vec<DriftRow>,
+}
+
+/// One month's box plot.
+pub(crate) struct DriftRow {
+    pub(crate) month: String,
+    pub(crate) searches: u64,
+    pub(crate) quartiles: String,
+    pub(crate) q1_x: u32,
+    pub(crate) box_w: u32,
+    pub(crate) median_x: u32,
+    pub(crate) above: String,
+    pub(crate) shifted: bool,
+}
+
+fn drift_view(lang: Lang, d: &waarborg_app::monitoring::Drift) -> DriftView {
+    let evaluation = match &d.evaluation {
+        Some(e) => crate::i18n::t_with(
+            lang,
+            "drift_evaluation",
+            &[
+                (
+                    "dataset",
+                    e.dataset_sha256.get(..12).unwrap_or("").to_string(),
+                ),
+                ("pairs", e.non_mated_pairs.to_string()),
+                (
+                    "mean",
+                    e.non_mated_mean.map_or("—".into(), |m| format!("{m:.3}")),
+                ),
+                (
+                    "max",
+                    e.non_mated_max.map_or("—".into(), |m| format!("{m:.3}")),
+                ),
+            ],
+        ),
+        None => t(lang, "drift_no_evaluation").to_string(),
+    };
+    DriftView {
+        threshold: format!("{:.2}", d.threshold),
+        threshold_x: score_x(d.threshold),
+        evaluation,
+        non_mated_x: d
+            .evaluation
+            .as_ref()
+            .and_then(|e| e.non_mated_max)
+            .map(score_x),
+        months: d
+            .months
+            .iter()
+            .map(|m| {
+                let [q1, q2, q3] = m.quartiles;
+                DriftRow {
+                    month: m.month.clone(),
+                    searches: m.searches,
+                    quartiles: format!("{q1:.2} · {q2:.2} · {q3:.2}"),
+                    q1_x: score_x(q1),
+                    box_w: (score_x(q3) - score_x(q1)).max(2),
+                    median_x: score_x(q2),
+                    above: format!(
+                        "{} ({} %)",
+                        m.at_or_above_threshold,
+                        m.at_or_above_threshold * 100 / m.searches.max(1)
+                    ),
+                    shifted: m.shifted,
+                }
+            })
+            .collect(),
+    }
 }
 
 /// One alert, in words.
@@ -164,6 +250,7 @@ fn watched_view(lang: Lang, w: &Watched) -> WatchedView {
             _ => String::new(),
         },
         rows,
+        drift: w.drift.as_ref().map(|d| drift_view(lang, d)),
     }
 }
 

@@ -1631,6 +1631,7 @@ async fn reports_are_made_verified_and_published_from_the_ledger() {
                 verifiers: vec![],
                 model_sha256: vec![],
                 outcome: "20 candidates".into(),
+                best_score_milli: None,
             },
         ))
         .unwrap();

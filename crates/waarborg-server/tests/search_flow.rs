@@ -398,6 +398,18 @@ async fn probe_to_identification_and_every_forbidden_path() {
         "the same photo, enrolled as reference 200, comes first"
     );
     assert!(candidates[0]["score"].as_f64().unwrap() > 0.99);
+    // The search's ledger entry records its best score in thousandths, for drift, and no
+    // reference with it.
+    let last = w.state.ledger.size() - 1;
+    let entry: serde_json::Value =
+        serde_json::from_slice(&w.state.ledger.entry(last).unwrap()).unwrap();
+    assert_eq!(entry["event"]["operation"], "search", "{entry}");
+    let milli = entry["event"]["best_score_milli"].as_i64().unwrap();
+    assert!(
+        (milli as f64 / 1000.0 - candidates[0]["score"].as_f64().unwrap()).abs() < 0.001,
+        "{entry}"
+    );
+    assert!(!entry.to_string().contains("\"reference\""));
     // The probe is kept encrypted: no file under the probe vault holds its bytes, and the
     // vault gives them back whole.
     let probes = w.state.probes.dir().to_path_buf();

@@ -225,6 +225,8 @@ pub fn evaluation(models: &[&str], mated_pairs: u64) -> waarborg_govern::revisio
         images: 104,
         mated_pairs,
         non_mated_pairs: 4992,
+        non_mated_mean: Some(0.054),
+        non_mated_max: Some(0.651),
         at_fmr: vec![waarborg_govern::revision::ThresholdAtFmr {
             fmr_target: 1e-2,
             threshold: 0.56,
