@@ -25,6 +25,9 @@ pub struct EvaluateArgs {
     /// The DET curve as SVG.
     #[arg(long, value_name = "FILE")]
     svg: Option<PathBuf>,
+    /// The evaluation as an HTML page (figures, reasons, DET curve).
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
     /// The deployment's gallery size, for the open-set figures.
     #[arg(long, default_value_t = 1_000_000)]
     gallery_size: u64,
@@ -133,6 +136,10 @@ pub fn evaluate(a: EvaluateArgs) -> anyhow::Result<ExitCode> {
     if let Some(svg) = &a.svg {
         std::fs::write(svg, waarborg_eval::det_svg(&e))
             .with_context(|| format!("cannot write {}", svg.display()))?;
+    }
+    if let Some(html) = &a.html {
+        std::fs::write(html, waarborg_eval::html::page(&e)?)
+            .with_context(|| format!("cannot write {}", html.display()))?;
     }
     let recorded = record(&e)?;
     print!("{}", summary(&e));
@@ -342,6 +349,7 @@ pub fn evaluate_for_demo(dir: &Path) -> anyhow::Result<()> {
         models: Some(models),
         json: out.join("evaluation.json"),
         svg: Some(out.join("det.svg")),
+        html: Some(out.join("evaluation.html")),
         gallery_size: 1_000_000,
         list_length: 10,
         fpir: 0.01,

@@ -555,6 +555,8 @@ fn an_evaluation_lists_every_pair_says_what_it_could_not_compute_and_can_be_reco
             .arg(&json)
             .arg("--svg")
             .arg(&svg)
+            .arg("--html")
+            .arg(dir.join("evaluation.html"))
             .args(extra)
             .output()
             .unwrap()
@@ -635,6 +637,8 @@ fn an_evaluation_lists_every_pair_says_what_it_could_not_compute_and_can_be_reco
     );
     let svg_text = std::fs::read_to_string(&svg).unwrap();
     assert!(svg_text.starts_with("<svg") && svg_text.contains("<polyline"));
+    let html = std::fs::read_to_string(dir.join("evaluation.html")).unwrap();
+    assert!(html.contains("grey.png") && html.contains("not computed") && html.contains("<svg"));
     // Recorded in the cache as the evidence a revision naming these models carries.
     let records: Vec<_> = std::fs::read_dir(cache.join("evaluations"))
         .unwrap()

@@ -19,6 +19,7 @@
 //! recompute every figure; the model hashes and the data set's hash say what was measured.
 
 pub mod augment;
+pub mod html;
 pub mod set;
 pub mod stats;
 
