@@ -268,25 +268,8 @@ fn the_model_caches_licence_decides_whether_a_use_may_run_operationally() {
         let (d, _) = app.store.deployment(id).unwrap().unwrap();
         let licences = &d.revision(1).unwrap().content.technology.licences;
         assert_eq!(licences, &app.model_licences, "{id}");
-        let mut last = Ok((0, Vec::new()));
         let before = app.ledger.size();
-        for (actor, command, why) in waarborg_govern::demo::chain_steps(&framework) {
-            let step = governance::Step {
-                deployment: id,
-                version: None,
-                revision: None,
-                command,
-                reason: if why.is_empty() {
-                    "on the evidence"
-                } else {
-                    why
-                },
-            };
-            last = governance::apply_step(&app, &actor, step);
-            if last.is_err() {
-                break;
-            }
-        }
+        let last = through_the_chain(&app, id, &framework);
         let (d, _) = app.store.deployment(id).unwrap().unwrap();
         let state = d.revision(1).unwrap().effective_state(Timestamp(NOW));
         if demonstration {
@@ -303,6 +286,34 @@ fn the_model_caches_licence_decides_whether_a_use_may_run_operationally() {
             );
         }
     }
+}
+
+/// Takes deployment `id`'s draft through the demo's chain of steps, stopping at the first
+/// one refused; the last step's outcome.
+fn through_the_chain(
+    app: &App,
+    id: &str,
+    framework: &Framework,
+) -> Result<(u64, Vec<waarborg_govern::revision::Event>), AppError> {
+    let mut last = Ok((0, Vec::new()));
+    for (actor, command, why) in waarborg_govern::demo::chain_steps(framework) {
+        let step = governance::Step {
+            deployment: id,
+            version: None,
+            revision: None,
+            command,
+            reason: if why.is_empty() {
+                "on the evidence"
+            } else {
+                why
+            },
+        };
+        last = governance::apply_step(app, &actor, step);
+        if last.is_err() {
+            break;
+        }
+    }
+    last
 }
 
 fn evaluation(mated_pairs: u64) -> waarborg_govern::revision::ModelEvaluation {
@@ -349,24 +360,7 @@ fn the_model_caches_evaluation_is_the_evidence_an_operational_use_needs() {
         content.demonstration = false;
         content.technology.evaluation = Some(evaluation(100_000));
         governance::propose(app, &applicant, id, "Use", content).unwrap();
-        let mut last = Ok((0, Vec::new()));
-        for (actor, command, why) in waarborg_govern::demo::chain_steps(&framework) {
-            let step = governance::Step {
-                deployment: id,
-                version: None,
-                revision: None,
-                command,
-                reason: if why.is_empty() {
-                    "on the evidence"
-                } else {
-                    why
-                },
-            };
-            last = governance::apply_step(app, &actor, step);
-            if last.is_err() {
-                break;
-            }
-        }
+        let last = through_the_chain(app, id, &framework);
         let (d, _) = app.store.deployment(id).unwrap().unwrap();
         let r = d.revision(1).unwrap();
         (

@@ -91,16 +91,12 @@ fn normalisation(s: &str) -> Result<Normalisation, String> {
 
 /// The engine's view of the cache's verified paths.
 pub fn engine_paths(paths: ModelPaths) -> waarborg_face::EnginePaths {
-    let norm = |n: Normalisation| waarborg_face::Normalisation {
-        mean: n.mean,
-        std: n.std,
-    };
     waarborg_face::EnginePaths {
         runtime_library: paths.runtime_library,
         detector: paths.detector,
         recognizer: paths.recognizer,
-        detector_input: norm(paths.detector_input),
-        recognizer_input: norm(paths.recognizer_input),
+        detector_input: paths.detector_input,
+        recognizer_input: paths.recognizer_input,
     }
 }
 
@@ -208,14 +204,8 @@ pub fn run(command: ModelsCommand) -> anyhow::Result<ExitCode> {
                     runtime_library: runtime.clone(),
                     detector: detector.to_path_buf(),
                     recognizer: recognizer.to_path_buf(),
-                    detector_input: waarborg_face::Normalisation {
-                        mean: new.detector_input.mean,
-                        std: new.detector_input.std,
-                    },
-                    recognizer_input: waarborg_face::Normalisation {
-                        mean: new.recognizer_input.mean,
-                        std: new.recognizer_input.std,
-                    },
+                    detector_input: new.detector_input,
+                    recognizer_input: new.recognizer_input,
                 };
                 let config = waarborg_face::EngineConfig {
                     threads: 1,

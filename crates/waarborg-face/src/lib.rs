@@ -86,42 +86,17 @@ pub struct EnginePaths {
     pub recognizer_input: Normalisation,
 }
 
-/// How a network wants its 8-bit RGB input: each channel value `x` becomes `(x − mean) / std`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Normalisation {
-    /// Subtracted from each channel value.
-    pub mean: f32,
-    /// The difference is divided by it (positive).
-    pub std: f32,
-}
+/// How a model wants its pixels; recorded with the model pair in the model cache.
+pub use waarborg_models::Normalisation;
 
-impl Normalisation {
-    /// SCRFD's, as InsightFace feeds it: `(x − 127.5) / 128`.
-    pub const SCRFD: Self = Self {
-        mean: 127.5,
-        std: 128.0,
-    };
-    /// ArcFace's: `(x − 127.5) / 127.5`.
-    pub const ARCFACE: Self = Self {
-        mean: 127.5,
-        std: 127.5,
-    };
-
-    /// The network value of one channel value.
-    #[inline]
-    pub fn apply(self, x: u8) -> f32 {
-        (f32::from(x) - self.mean) / self.std
-    }
-
-    fn check(self, which: &str) -> Result<(), FaceError> {
-        if self.mean.is_finite() && self.std.is_finite() && self.std > 0.0 {
-            Ok(())
-        } else {
-            Err(FaceError::Runtime(format!(
-                "the {which}'s normalisation (mean {}, std {}) needs a finite mean and a positive std",
-                self.mean, self.std
-            )))
-        }
+fn check_normalisation(n: Normalisation, which: &str) -> Result<(), FaceError> {
+    if n.is_valid() {
+        Ok(())
+    } else {
+        Err(FaceError::Runtime(format!(
+            "the {which}'s normalisation (mean {}, std {}) needs a finite mean and a positive std",
+            n.mean, n.std
+        )))
     }
 }
 
@@ -201,8 +176,8 @@ impl FaceEngine {
                 config.detector.input_size
             )));
         }
-        paths.detector_input.check("detector")?;
-        paths.recognizer_input.check("recogniser")?;
+        check_normalisation(paths.detector_input, "detector")?;
+        check_normalisation(paths.recognizer_input, "recogniser")?;
         let env = runtime::environment(&paths.runtime_library)?;
         let workers = config.workers.max(1);
         let intra = (config.threads / workers).max(1);

@@ -207,16 +207,29 @@ pub struct Normalisation {
     pub std: f32,
 }
 
-/// The default detector's (SCRFD) normalisation.
-pub const SCRFD_NORMALISATION: Normalisation = Normalisation {
-    mean: 127.5,
-    std: 128.0,
-};
-/// The default recogniser's (ArcFace) normalisation.
-pub const ARCFACE_NORMALISATION: Normalisation = Normalisation {
-    mean: 127.5,
-    std: 127.5,
-};
+impl Normalisation {
+    /// SCRFD's, as InsightFace feeds it: `(x − 127.5) / 128`.
+    pub const SCRFD: Self = Self {
+        mean: 127.5,
+        std: 128.0,
+    };
+    /// ArcFace's: `(x − 127.5) / 127.5`.
+    pub const ARCFACE: Self = Self {
+        mean: 127.5,
+        std: 127.5,
+    };
+
+    /// The network value of one channel value.
+    #[inline]
+    pub fn apply(self, x: u8) -> f32 {
+        (f32::from(x) - self.mean) / self.std
+    }
+
+    /// Whether it can be applied: a finite mean and a positive, finite std.
+    pub fn is_valid(self) -> bool {
+        self.mean.is_finite() && self.std.is_finite() && self.std > 0.0
+    }
+}
 
 /// A detector and recogniser added together, with what the engine needs to feed them and
 /// what a committee needs to judge them.
@@ -528,8 +541,8 @@ impl ModelCache {
             pair: DEFAULT_PAIR.into(),
             detector,
             recognizer,
-            detector_input: SCRFD_NORMALISATION,
-            recognizer_input: ARCFACE_NORMALISATION,
+            detector_input: Normalisation::SCRFD,
+            recognizer_input: Normalisation::ARCFACE,
             samples: self.dir.join(SAMPLES_DIR),
         })
     }
@@ -573,7 +586,7 @@ impl ModelCache {
             ("detector", new.detector_input),
             ("recogniser", new.recognizer_input),
         ] {
-            if !(n.mean.is_finite() && n.std.is_finite() && n.std > 0.0) {
+            if !n.is_valid() {
                 return refuse(format!(
                     "the {which}'s normalisation needs a finite mean and a positive std"
                 ));
@@ -954,29 +967,13 @@ mod tests {
 
     #[test]
     fn corrupted_model_is_refused_with_both_hashes() {
-        let dir = temp_dir("corrupt");
-        fs::create_dir_all(dir.join("models")).unwrap();
-        fs::create_dir_all(dir.join("runtime")).unwrap();
-        fs::write(dir.join("runtime/libonnxruntime.so"), b"lib").unwrap();
-        fs::write(dir.join("models/scrfd_500m_bnkps.onnx"), b"not the model").unwrap();
-        let manifest = Manifest {
-            files: vec![ManifestEntry {
-                file: "runtime/libonnxruntime.so".into(),
-                kind: "ONNX Runtime library".into(),
-                sha256: sha256_file(&dir.join("runtime/libonnxruntime.so")).unwrap(),
-                source_package: "onnxruntime==1.31.1".into(),
-                licence: "MIT".into(),
-                operational_use: true,
-            }],
-            pairs: Vec::new(),
-            active: None,
-        };
+        let (cache, _, _) = cache_with_runtime("corrupt");
+        fs::create_dir_all(cache.dir().join("models")).unwrap();
         fs::write(
-            dir.join("manifest.json"),
-            serde_json::to_string(&manifest).unwrap(),
+            cache.dir().join("models/scrfd_500m_bnkps.onnx"),
+            b"not the model",
         )
         .unwrap();
-        let cache = ModelCache::at(&dir);
         match cache.require() {
             Err(ModelError::HashMismatch { expected, .. }) => {
                 assert_eq!(expected, PINNED_MODELS[0].sha256)
@@ -1056,7 +1053,7 @@ mod tests {
             operational_use: true,
             source: "Vendor BV, release 1.0".into(),
             intended_use: "1:N search of custody photos".into(),
-            detector_input: SCRFD_NORMALISATION,
+            detector_input: Normalisation::SCRFD,
             recognizer_input: Normalisation {
                 mean: 127.5,
                 std: 127.5,
