@@ -100,11 +100,9 @@ pub struct Watched {
     pub drift: Option<Drift>,
 }
 
-/// How far a month's median best score may move from the median of the months before it
-/// before the month is marked as shifted: a model or population change shows as a shift of
-/// the whole distribution, not of a few searches.
-pub const MEDIAN_SHIFT: f32 = 0.05;
-/// Searches a month needs before its shift is judged.
+/// Searches a month, and the months before it together, need before its shift is measured:
+/// a model or population change shows as a shift of the whole distribution, not of a few
+/// searches. How large a shift raises an alert is the framework's (`score_shift`).
 pub const MIN_SCORED: u64 = 10;
 
 /// The best scores of a deployment's searches per month.
@@ -130,15 +128,19 @@ pub struct ScoreMonth {
     pub quartiles: [f32; 3],
     /// Of those, at or above the threshold.
     pub at_or_above_threshold: u64,
-    /// Whether the median moved by at least [`MEDIAN_SHIFT`] from the median of all the
-    /// months before it (judged from [`MIN_SCORED`] searches on, in both).
+    /// How far the median moved from the median of all the months before it, in
+    /// hundredths; `None` with fewer than [`MIN_SCORED`] searches in either.
+    pub shift: Option<u64>,
+    /// Whether that shift crosses the framework's `score_shift` threshold.
     pub shifted: bool,
 }
 
-/// The score months of `months`, each judged against all the months before it.
+/// The score months of `months`, each measured against all the months before it and judged
+/// by `thresholds`.
 pub fn drift_months<'a>(
     months: impl Iterator<Item = (&'a String, &'a Monitored)>,
     threshold: f32,
+    thresholds: &[Threshold],
 ) -> Vec<ScoreMonth> {
     let mut before: BTreeMap<i16, u64> = BTreeMap::new();
     let mut out = Vec::new();
@@ -148,10 +150,17 @@ pub fn drift_months<'a>(
         };
         let searches: u64 = m.best_scores.values().sum();
         let earlier: u64 = before.values().sum();
-        let shifted = searches >= MIN_SCORED
-            && earlier >= MIN_SCORED
-            && waarborg_report::monitoring::quartiles(&before)
-                .is_some_and(|b| (quartiles[1] - b[1]).abs() >= MEDIAN_SHIFT - 1e-6);
+        // In whole hundredths, as the histogram keeps them: exact, no float decides.
+        let hundredths = |s: f32| (s * 100.0).round() as i64;
+        let shift = (searches >= MIN_SCORED && earlier >= MIN_SCORED)
+            .then(|| waarborg_report::monitoring::quartiles(&before))
+            .flatten()
+            .map(|b| hundredths(quartiles[1]).abs_diff(hundredths(b[1])));
+        let shifted = shift.is_some_and(|s| {
+            thresholds
+                .iter()
+                .any(|t| t.indicator == Indicator::ScoreShift && t.crossed(Reading::count(s)))
+        });
         out.push(ScoreMonth {
             month: month.clone(),
             searches,
@@ -160,6 +169,7 @@ pub fn drift_months<'a>(
                 &m.best_scores,
                 threshold,
             ),
+            shift,
             shifted,
         });
         for (s, c) in &m.best_scores {
@@ -237,7 +247,7 @@ fn watch(app: &App) -> Result<(u64, Vec<Watched>)> {
         let Some((thresholds, technology)) = thresholds_of(app, deployment)? else {
             continue;
         };
-        let scored = drift_months(last_months(months), technology.score_threshold);
+        let scored = drift_months(last_months(months), technology.score_threshold, &thresholds);
         for t in thresholds
             .iter()
             .filter(|t| t.indicator.organisation_wide())
@@ -249,9 +259,19 @@ fn watch(app: &App) -> Result<(u64, Vec<Watched>)> {
         watched.push(Watched {
             deployment: Some(deployment.clone()),
             months: last_months(months)
-                .map(|(month, m)| Month {
-                    month: month.clone(),
-                    indicators: judge(readings(m), &thresholds),
+                .map(|(month, m)| {
+                    // The shift needs the months before; a month without one reads 0.
+                    let shift = scored
+                        .iter()
+                        .find(|s| &s.month == month)
+                        .and_then(|s| s.shift)
+                        .unwrap_or(0);
+                    let mut r = readings(m);
+                    r.push((Indicator::ScoreShift, Reading::count(shift)));
+                    Month {
+                        month: month.clone(),
+                        indicators: judge(r, &thresholds),
+                    }
                 })
                 .collect(),
             thresholds,
@@ -436,18 +456,21 @@ mod tests {
     fn a_month_whose_median_moves_from_the_months_before_is_marked() {
         let months: BTreeMap<String, Monitored> = [
             ("2026-01".to_string(), month(&[(30, 6), (35, 6)])),
-            // Too few searches to judge, whatever the median.
+            // Too few searches to measure, whatever the median.
             ("2026-02".to_string(), month(&[(80, 3)])),
-            // Median 0.33 against 0.30 before: not shifted.
+            // Median 0.33 against 0.35 before (January and February together): a shift of
+            // 2, within the limit of 4.
             ("2026-03".to_string(), month(&[(33, 12)])),
-            // Median 0.45: shifted.
+            // Median 0.45 against 0.33: 12, crossed.
             ("2026-04".to_string(), month(&[(45, 20)])),
             // No scored searches: no row.
             ("2026-05".to_string(), Monitored::default()),
         ]
         .into();
-        let rows = drift_months(months.iter(), 0.4);
-        let got: Vec<(&str, u64, f32, u64, bool)> = rows
+        let rows = drift_months(months.iter(), 0.4, &Threshold::defaults());
+        // Month, searches, median, at or above the threshold, shift, shifted.
+        type Row<'a> = (&'a str, u64, f32, u64, Option<u64>, bool);
+        let got: Vec<Row> = rows
             .iter()
             .map(|r| {
                 (
@@ -455,6 +478,7 @@ mod tests {
                     r.searches,
                     r.quartiles[1],
                     r.at_or_above_threshold,
+                    r.shift,
                     r.shifted,
                 )
             })
@@ -462,11 +486,15 @@ mod tests {
         assert_eq!(
             got,
             [
-                ("2026-01", 12, 0.3, 0, false),
-                ("2026-02", 3, 0.8, 3, false),
-                ("2026-03", 12, 0.33, 0, false),
-                ("2026-04", 20, 0.45, 20, true),
+                ("2026-01", 12, 0.3, 0, None, false),
+                ("2026-02", 3, 0.8, 3, None, false),
+                ("2026-03", 12, 0.33, 0, Some(2), false),
+                ("2026-04", 20, 0.45, 20, Some(12), true),
             ]
         );
+        // Without a score_shift threshold nothing is marked; the shift is still measured.
+        let rows = drift_months(months.iter(), 0.4, &[]);
+        assert_eq!(rows[3].shift, Some(12));
+        assert!(!rows[3].shifted);
     }
 }

@@ -20,6 +20,7 @@
 //! | `urgent_uses` | urgent case requests, a count | above 5 in a month |
 //! | `consultations_without_case` | reads of records about people under no case (organisation) | above 0 |
 //! | `proficiency_error_rate` | false identifications and misses of scored proficiency conclusions (organisation) | above 10 % (≥ 5) |
+//! | `score_shift` | how far the median of the searches' best scores moved from the months before, hundredths (judged from 10 searches in both) | above 4: a model or population change |
 //!
 //! An alert is raised once per deployment, month and indicator; the privacy officer or a
 //! committee member acknowledges it with what was done.
@@ -50,11 +51,14 @@ pub enum Indicator {
     ConsultationsWithoutCase,
     /// Wrong conclusions on proficiency tests, of those scored (the whole organisation).
     ProficiencyErrorRate,
+    /// How far the median of the searches' best scores moved from that of the months
+    /// before, in hundredths (a count).
+    ScoreShift,
 }
 
 impl Indicator {
     /// Every indicator, in the order pages show them.
-    pub const ALL: [Indicator; 8] = [
+    pub const ALL: [Indicator; 9] = [
         Indicator::QualityRejectionRate,
         Indicator::IdentificationRate,
         Indicator::DisagreementRate,
@@ -63,6 +67,7 @@ impl Indicator {
         Indicator::UrgentUses,
         Indicator::ConsultationsWithoutCase,
         Indicator::ProficiencyErrorRate,
+        Indicator::ScoreShift,
     ];
 
     /// Its stable code (the Fluent key's tail: `indicator_<code>`).
@@ -76,6 +81,7 @@ impl Indicator {
             Indicator::UrgentUses => "urgent_uses",
             Indicator::ConsultationsWithoutCase => "consultations_without_case",
             Indicator::ProficiencyErrorRate => "proficiency_error_rate",
+            Indicator::ScoreShift => "score_shift",
         }
     }
 
@@ -207,6 +213,7 @@ impl Threshold {
             t(Indicator::UrgentUses, 5, 0),
             t(Indicator::ConsultationsWithoutCase, 0, 0),
             t(Indicator::ProficiencyErrorRate, 10, 5),
+            t(Indicator::ScoreShift, 4, 0),
         ]
     }
 
