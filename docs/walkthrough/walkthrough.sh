@@ -83,7 +83,9 @@ step "$W" competence authorise examiner-1 --role examiner --deployment retro-sea
 
 echo "# 8. A case, and the gate"
 step "$W" case request --case OM-2027-0042 --deployment retro-search --offence "Armed robbery of a jeweller" \
-  --category robbery --max-sentence 12 --authority public-prosecutor --as officer-7:requester:investigation $(at 2027-01-03)
+  --category robbery --max-sentence 12 --authority public-prosecutor \
+  --justification "CCTV of the robbery shows the face; no other lead identifies the man" \
+  --as officer-7:requester:investigation $(at 2027-01-03)
 step "$W" gate check --deployment retro-search --case OM-2027-0042 --probe-source crime_scene_cctv \
   --as examiner-1:examiner:biometrics-centre $(at 2027-01-03) || echo "(refused: not yet authorised)"
 step "$W" case decide --case OM-2027-0042 --grant --reason "Serious offence; targeted search proportionate" \

@@ -11,7 +11,6 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand, ValueEnum};
 use waarborg_app::{cases, governance, App, AppError};
-use waarborg_govern::case::{AuthorityKind, CaseAuthorisation};
 use waarborg_govern::framework::Framework;
 use waarborg_govern::gate::Action;
 use waarborg_govern::revision::{AdviceOutcome, Command, Judgement, RevisionContent, Weighing};
@@ -687,6 +686,9 @@ pub enum CaseCommand {
         /// Search before the decision (only where the revision allows; 48 hours).
         #[arg(long)]
         urgent: bool,
+        /// Why face recognition is needed in this case, for the authority to weigh.
+        #[arg(long)]
+        justification: String,
         /// Who requests: USER:requester:UNIT.
         #[arg(long = "as", value_name = "WHO")]
         actor: String,
@@ -767,26 +769,26 @@ pub fn case(command: CaseCommand) -> anyhow::Result<ExitCode> {
             max_sentence,
             authority,
             urgent,
+            justification,
             actor,
             env,
         } => {
             let actor = parse_actor(&actor)?;
-            let authority = match authority {
-                AuthorityArg::PublicProsecutor => AuthorityKind::PublicProsecutor,
-                AuthorityArg::InvestigatingJudge => AuthorityKind::InvestigatingJudge,
+            let request = cases::CaseRequest {
+                case_number: case_number.clone(),
+                deployment,
+                offence,
+                offence_category: category,
+                max_sentence_years: max_sentence,
+                authority: match authority {
+                    AuthorityArg::PublicProsecutor => "public_prosecutor",
+                    AuthorityArg::InvestigatingJudge => "investigating_judge",
+                }
+                .into(),
+                urgent: urgent.then(|| "on".into()),
+                justification,
             };
-            let c = CaseAuthorisation::request(
-                &actor,
-                &case_number,
-                &deployment,
-                &offence,
-                &category,
-                max_sentence,
-                authority,
-                urgent,
-                env.now()?,
-            )?;
-            cases::record_request(&env.app()?, &actor, &c)?;
+            cases::request(&env.app()?, &actor, &request)?;
             println!(
                 "case {case_number}: authorisation requested{}",
                 if urgent { " (urgent use)" } else { "" }
