@@ -92,6 +92,11 @@ fn period(year: Option<i32>) -> Result<Period> {
     Period::new(&from, &to).map_err(|e| AppError::internal(e.to_string()))
 }
 
+/// The kept verification as it is, without bringing it up to date (`None` before the first).
+pub fn kept(app: &App) -> Option<Arc<Verified>> {
+    app.caches.ledger.latest.read().ok().and_then(|l| l.clone())
+}
+
 /// The kept verification, brought up to date first if the ledger changed since (the cost of
 /// the new entries). If another thread is updating it, the last result without waiting.
 pub fn current(app: &App) -> Result<Arc<Verified>> {

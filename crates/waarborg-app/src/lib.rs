@@ -32,6 +32,7 @@ pub mod entries;
 mod error;
 pub mod gate;
 pub mod governance;
+pub mod health;
 pub mod incidents;
 pub mod jobs;
 pub mod metrics;

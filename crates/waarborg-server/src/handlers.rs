@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::http::header;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use base64::engine::general_purpose::STANDARD as B64;
@@ -43,6 +43,23 @@ pub async fn health() -> Json<api::Health> {
     Json(api::Health {
         status: "ok".into(),
     })
+}
+
+/// `GET /api/ready`: 200 with every part's state when the instance can work, else 503 naming
+/// the parts that cannot (`waarborg_app::health`).
+pub async fn ready(
+    State(state): State<Arc<AppState>>,
+) -> Result<Json<waarborg_app::health::Readiness>> {
+    let r = crate::blocking(&state, |app| Ok(waarborg_app::health::readiness(app))).await?;
+    if r.ready {
+        Ok(Json(r))
+    } else {
+        Err(Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_ready",
+            format!("not ready: {}", r.failures().join("; ")),
+        ))
+    }
 }
 
 /// `GET /metrics`: the Prometheus text format.

@@ -723,6 +723,15 @@ pub const ROUTES: &[RouteSpec] = &[
     },
     RouteSpec {
         method: "GET",
+        path: "/api/ready",
+        access: Access::Public,
+        summary: "Readiness: the store answers, the ledger verifies, the disk has its reserve (503 naming what does not); the engine and the index reported",
+        handler: || get(handlers::ready),
+        answer: Some(shape::<waarborg_app::health::Readiness>()),
+        ..BASE
+    },
+    RouteSpec {
+        method: "GET",
         path: "/api/openapi.json",
         access: Access::Public,
         summary: "This API as OpenAPI 3.1",

@@ -386,6 +386,7 @@ fn expectations() -> BTreeMap<(&'static str, &'static str), Option<Vec<Role>>> {
             Some(vec![ReferenceDatabaseManager]),
         ),
         (("GET", "/api/health"), None),
+        (("GET", "/api/ready"), None),
         (("GET", "/api/openapi.json"), None),
         (("GET", "/metrics"), None),
         (("GET", "/static/waarborg.css"), None),
@@ -2263,6 +2264,46 @@ async fn reading_the_checkpoint_writes_nothing() {
         before,
         "nothing written"
     );
+}
+
+/// Issue 20 item 4: readiness names what is not ready (503) and, once the ledger is
+/// verified, answers 200 with every part, the engine and the index reported but not needed.
+#[tokio::test]
+async fn readiness_names_the_parts_that_are_not_ready() {
+    let state = state("ready");
+    let app = app(state.clone());
+    let (status, body) = call(&app, "GET", "/api/ready", None, "").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(
+        body.contains("not_ready") && body.contains("ledger: not verified yet"),
+        "{body}"
+    );
+    let before = state.ledger.size();
+    waarborg_app::audit::refresh(&state.app).unwrap();
+    let (status, body) = call(&app, "GET", "/api/ready", None, "").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["ready"], true);
+    let check = |name: &str| {
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(check("store")["ok"], true);
+    assert_eq!(check("ledger")["ok"], true);
+    assert_eq!(
+        (
+            check("engine")["ok"].clone(),
+            check("engine")["required"].clone()
+        ),
+        (serde_json::json!(false), serde_json::json!(false)),
+        "no engine in this test: reported, not required"
+    );
+    assert_eq!(state.ledger.size(), before, "asking writes nothing");
 }
 
 /// Issue 17 item 4 on the page: the privacy officer looks a person up, restricts their
