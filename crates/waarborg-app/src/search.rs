@@ -267,7 +267,22 @@ pub(crate) fn operation(
     outcome: String,
     verifiers: Vec<String>,
 ) -> waarborg_ledger::Event {
-    waarborg_ledger::Event::BiometricOperation(BiometricOperation {
+    waarborg_ledger::Event::BiometricOperation(biometric(
+        actor, op, s, started, models, outcome, verifiers,
+    ))
+}
+
+/// The ledger's record of operation `op` on search `s` (a search adds its best score).
+fn biometric(
+    actor: &Actor,
+    op: Operation,
+    s: &SearchRecord,
+    started: String,
+    models: Vec<String>,
+    outcome: String,
+    verifiers: Vec<String>,
+) -> BiometricOperation {
+    BiometricOperation {
         operation: op,
         started,
         ended: now_rfc3339(),
@@ -281,7 +296,7 @@ pub(crate) fn operation(
         model_sha256: models,
         outcome: crate::short(&outcome),
         best_score_milli: None,
-    })
+    }
 }
 
 pub(crate) fn random_id() -> Result<String> {
@@ -642,7 +657,7 @@ pub fn choose_face(app: &App, actor: &Actor, id: &str, face: usize) -> Result<Se
             &s.examiner,
             permit.verifiers_required,
         ));
-        let mut entry = operation(
+        let op = biometric(
             actor,
             Operation::Search,
             &s,
@@ -660,9 +675,10 @@ pub fn choose_face(app: &App, actor: &Actor, id: &str, face: usize) -> Result<Se
             },
             vec![],
         );
-        if let waarborg_ledger::Event::BiometricOperation(op) = &mut entry {
-            op.best_score_milli = best_score_milli;
-        }
+        let entry = waarborg_ledger::Event::BiometricOperation(BiometricOperation {
+            best_score_milli,
+            ..op
+        });
         save(app, &s, version, entry)?;
         Ok(s)
     })

@@ -151,28 +151,16 @@ pub(crate) fn model_evaluations() -> Vec<waarborg_govern::revision::ModelEvaluat
 /// The active pair's two hashes (detector, recogniser), for a revision template; the pinned
 /// default when the cache cannot say.
 pub(crate) fn active_pair_hashes() -> Vec<String> {
-    let cache = ModelCache::from_env();
-    let from_cache = cache.manifest().ok().and_then(|m| {
-        let pair = m
-            .pairs
-            .iter()
-            .find(|p| Some(&p.name) == m.active.as_ref())?;
-        [&pair.detector, &pair.recognizer]
-            .into_iter()
-            .map(|f| {
-                m.files
-                    .iter()
-                    .find(|e| &e.file == f)
-                    .map(|e| e.sha256.clone())
-            })
-            .collect::<Option<Vec<_>>>()
-    });
-    from_cache.unwrap_or_else(|| {
-        waarborg_models::PINNED_MODELS
-            .iter()
-            .map(|m| m.sha256.to_string())
-            .collect()
-    })
+    ModelCache::from_env()
+        .manifest()
+        .ok()
+        .and_then(|m| m.active_hashes())
+        .unwrap_or_else(|| {
+            waarborg_models::PINNED_MODELS
+                .iter()
+                .map(|m| m.sha256.to_string())
+                .collect()
+        })
 }
 
 pub fn run(command: ModelsCommand) -> anyhow::Result<ExitCode> {

@@ -250,17 +250,7 @@ fn a_missing_model_cache_names_the_command_that_fixes_it() {
 #[test]
 fn a_corrupted_model_is_refused_before_any_inference() {
     let src = waarborg_models::ModelCache::from_env().dir().to_path_buf();
-    let dir = scratch("corrupt");
-    for sub in ["models", "runtime", "samples"] {
-        std::fs::create_dir_all(dir.join(sub)).unwrap();
-    }
-    for rel in [
-        "manifest.json",
-        "models/scrfd_500m_bnkps.onnx",
-        "runtime/libonnxruntime.so",
-    ] {
-        std::fs::copy(src.join(rel), dir.join(rel)).unwrap();
-    }
+    let dir = copied_cache("corrupt");
     let mut model = std::fs::read(src.join("models/w600k_mbf.onnx")).unwrap();
     model[1000] ^= 0xFF;
     std::fs::write(dir.join("models/w600k_mbf.onnx"), model).unwrap();

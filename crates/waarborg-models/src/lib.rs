@@ -195,6 +195,29 @@ pub struct Manifest {
     pub active: Option<String>,
 }
 
+impl Manifest {
+    /// The SHA-256 recorded for `file`, a path relative to the cache.
+    pub fn recorded_sha256(&self, file: &str) -> Option<&str> {
+        self.files
+            .iter()
+            .find(|e| e.file == file)
+            .map(|e| e.sha256.as_str())
+    }
+
+    /// The chosen pair's detector and recogniser hashes: the pinned default's when none is
+    /// chosen, `None` when the chosen pair's files are not recorded.
+    pub fn active_hashes(&self) -> Option<Vec<String>> {
+        let Some(name) = &self.active else {
+            return Some(PINNED_MODELS.iter().map(|m| m.sha256.to_string()).collect());
+        };
+        let pair = self.pairs.iter().find(|p| &p.name == name)?;
+        [&pair.detector, &pair.recognizer]
+            .into_iter()
+            .map(|f| self.recorded_sha256(f).map(str::to_string))
+            .collect()
+    }
+}
+
 /// Name of the pair `waarborg models install` puts in the cache.
 pub const DEFAULT_PAIR: &str = "buffalo_s";
 
@@ -480,16 +503,14 @@ impl ModelCache {
 
     fn runtime_in(&self, manifest: &Manifest) -> Result<PathBuf, ModelError> {
         let runtime_rel = format!("{RUNTIME_DIR}/{RUNTIME_FILE}");
-        let runtime_hash = manifest
-            .files
-            .iter()
-            .find(|e| e.file == runtime_rel)
-            .map(|e| e.sha256.clone())
-            .ok_or_else(|| ModelError::BadManifest {
-                path: self.manifest_path(),
-                reason: "it records no ONNX Runtime library".into(),
-            })?;
-        self.verify(&runtime_rel, &runtime_hash)
+        let runtime_hash =
+            manifest
+                .recorded_sha256(&runtime_rel)
+                .ok_or_else(|| ModelError::BadManifest {
+                    path: self.manifest_path(),
+                    reason: "it records no ONNX Runtime library".into(),
+                })?;
+        self.verify(&runtime_rel, runtime_hash)
     }
 
     fn require_pair(&self, manifest: &Manifest, name: &str) -> Result<ModelPaths, ModelError> {
@@ -505,15 +526,13 @@ impl ModelCache {
                 })?;
             let mut verified = [PathBuf::new(), PathBuf::new()];
             for (slot, rel) in verified.iter_mut().zip([&pair.detector, &pair.recognizer]) {
-                let hash = manifest
-                    .files
-                    .iter()
-                    .find(|e| &e.file == rel)
-                    .map(|e| e.sha256.as_str())
-                    .ok_or_else(|| ModelError::BadManifest {
-                        path: self.manifest_path(),
-                        reason: format!("it records no hash for {rel}"),
-                    })?;
+                let hash =
+                    manifest
+                        .recorded_sha256(rel)
+                        .ok_or_else(|| ModelError::BadManifest {
+                            path: self.manifest_path(),
+                            reason: format!("it records no hash for {rel}"),
+                        })?;
                 *slot = self.verify(rel, hash)?;
             }
             let [detector, recognizer] = verified;
